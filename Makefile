@@ -1,0 +1,50 @@
+# labforge — `make demo` runs the main job end to end, `make test` runs the tests.
+SHELL := /bin/bash
+SWIFT ?= swift
+PREFIX ?= /usr/local
+
+# Every Debian package labforge, its tests, its demo and its benchmarks use.
+DEB_PACKAGES := \
+	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev \
+	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring extlinux syslinux-common xorriso \
+	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
+	openssh-client chromium python3
+
+.PHONY: all deps build release test demo bench clean
+
+all: build
+
+## deps: install the Debian packages above (idempotent, quiet when all are present)
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed' || echo "$$p"; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing" $$missing; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
+	fi
+	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema
+
+## build: debug build of the CLI and the tests
+build:
+	$(SWIFT) build --build-tests
+
+## release: optimized CLI at .build/release/labforge
+release:
+	$(SWIFT) build -c release --product labforge
+
+## test: every test tier (unit, integration with real libguestfs/libarchive/registry, end to end)
+test: deps build
+	$(SWIFT) test --skip-build
+
+## demo: the main job end to end on the built-in default
+demo: deps release
+	bash scripts/demo.sh
+
+## bench: benchmarks against peer tools, measured in the same run
+bench: deps release
+	@set -e; for b in bench/*.sh; do echo "== $$b"; bash "$$b"; done
+
+clean:
+	rm -rf .build

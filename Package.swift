@@ -1,0 +1,78 @@
+// swift-tools-version:6.0
+// labforge: Swift recipes → customized qcow2 → KubeVirt containerDisk → registry, manifests, catalog.
+import PackageDescription
+
+/// System libraries are found with pkg-config; `make deps` installs their Debian packages.
+let systemLibraries: [Target] = [
+    .systemLibrary(name: "CGuestfs", pkgConfig: "libguestfs", providers: [.apt(["libguestfs-dev"])]),
+    .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+]
+
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "labforge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "labforge", targets: ["labforge"]),
+        .library(name: "LabforgeRecipe", targets: ["LabforgeRecipe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: systemLibraries + [
+        // Progress events and their renderers (live bar, plain lines, JSON lines).
+        .target(name: "Reporting"),
+        // The only code touching the libguestfs C API.
+        .target(name: "Guestfs", dependencies: ["CGuestfs", "Reporting", log]),
+        // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.
+        .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
+        // OCI spec types, digests, image layouts and the containerDisk packer.
+        .target(name: "OCI", dependencies: ["Archive", "Reporting", crypto]),
+        // OCI distribution client: auth, blob uploads, manifests.
+        .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log]),
+        // The recipe DSL: pure values, no I/O.
+        .target(name: "LabforgeRecipe"),
+        // Base images: pinned downloads, cache, Debian bootstrap.
+        .target(name: "Bases", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        // Runs a recipe's steps in one libguestfs appliance.
+        .target(name: "Customize", dependencies: ["Guestfs", "LabforgeRecipe", "Bases", "Reporting", log]),
+        // Kubernetes manifests from an image and its recipe.
+        .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", yams]),
+        // The portal catalog: JSON with its schema, and a static HTML page.
+        .target(name: "Catalog", dependencies: ["Kube", "OCI"]),
+        // Shipped lab images, one file each.
+        .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
+        // The CLI: parse, call, print.
+        .executableTarget(
+            name: "labforge",
+            dependencies: [
+                "Reporting", "Guestfs", "Archive", "OCI", "Registry", "LabforgeRecipe", "Bases",
+                "Customize", "Kube", "Catalog", "Recipes", argumentParser, log,
+            ]
+        ),
+
+        // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
+        .target(name: "TestSupport", dependencies: ["OCI"], path: "Tests/TestSupport"),
+        .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "TestSupport"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
+        .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
+        .testTarget(name: "BasesTests", dependencies: ["Bases", "TestSupport"]),
+        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "TestSupport"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

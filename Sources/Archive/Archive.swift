@@ -1,0 +1,1 @@
+// Archive: see ../../../shared/DESIGN.md for what this module holds.

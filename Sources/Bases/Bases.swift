@@ -1,0 +1,1 @@
+// Bases: see ../../../shared/DESIGN.md for what this module holds.

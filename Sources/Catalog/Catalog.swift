@@ -1,0 +1,1 @@
+// Catalog: see ../../../shared/DESIGN.md for what this module holds.

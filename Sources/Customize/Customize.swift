@@ -1,0 +1,1 @@
+// Customize: see ../../../shared/DESIGN.md for what this module holds.

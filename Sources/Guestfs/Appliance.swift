@@ -1,0 +1,209 @@
+// A libguestfs handle: configure drives, launch the appliance (KVM, else TCG), shut it down.
+import CGuestfs
+import Logging
+
+/// How a disk is attached to the appliance.
+public struct Drive: Sendable, Equatable {
+    /// Disk image formats labforge hands to libguestfs. Always explicit: probing formats is unsafe.
+    public enum Format: String, Sendable {
+        case qcow2
+        case raw
+    }
+
+    /// Path of the disk image on the host.
+    public var path: String
+    /// Its format.
+    public var format: Format
+    /// Attach read-only (libguestfs then writes to a throwaway overlay, never to the file).
+    public var readOnly: Bool
+
+    /// Creates a drive description.
+    /// - Parameters:
+    ///   - path: Path of the disk image on the host.
+    ///   - format: Its format; never probed.
+    ///   - readOnly: Whether the disk must not be written.
+    public init(path: String, format: Format, readOnly: Bool) {
+        self.path = path
+        self.format = format
+        self.readOnly = readOnly
+    }
+}
+
+/// The appliance's size and network, set before launch.
+public struct ApplianceSettings: Sendable, Equatable {
+    /// Memory in MiB; package managers want at least 1024.
+    public var memoryMiB: Int32?
+    /// Virtual CPUs.
+    public var cpus: Int32?
+    /// User-mode network (needed to reach package mirrors).
+    public var network: Bool
+
+    /// Creates settings; `nil` leaves libguestfs' default.
+    /// - Parameters:
+    ///   - memoryMiB: Memory in MiB.
+    ///   - cpus: Virtual CPUs.
+    ///   - network: Whether the appliance gets a network.
+    public init(memoryMiB: Int32? = nil, cpus: Int32? = nil, network: Bool = false) {
+        self.memoryMiB = memoryMiB
+        self.cpus = cpus
+        self.network = network
+    }
+}
+
+/// One libguestfs handle and the appliance it launches.
+///
+/// This is the only type that holds a `guestfs_h`. It is not thread-safe: use one appliance from one
+/// task at a time, and one appliance per concurrent build.
+public final class Appliance: @unchecked Sendable {
+    /// The raw handle; only extensions in this module use it.
+    private(set) var handle: OpaquePointer
+    private var drives: [Drive] = []
+    private let settings: ApplianceSettings
+    private let logger: Logger
+    private let output: ApplianceOutput
+    private var events: EventContext
+    /// The accelerator the running appliance was launched with.
+    public private(set) var accelerator: Accelerator = .automatic
+
+    /// Creates a handle. Nothing starts until ``launch()``.
+    /// - Parameters:
+    ///   - settings: Memory, CPUs, network.
+    ///   - logger: Where the KVM→TCG fallback is reported.
+    ///   - applianceOutput: Receives everything qemu, the appliance kernel and guest commands print
+    ///     (the build log). `nil` keeps only a tail for error messages.
+    /// - Throws: ``GuestfsError/handleCreation``.
+    public init(
+        settings: ApplianceSettings = ApplianceSettings(), logger: Logger = Logger(label: "labforge.guestfs"),
+        applianceOutput: (@Sendable (String) -> Void)? = nil
+    ) throws {
+        self.settings = settings
+        self.logger = logger
+        self.output = ApplianceOutput(sink: applianceOutput)
+        self.events = EventContext(output: output)
+        self.handle = try Self.makeHandle(settings: settings, events: events)
+    }
+
+    deinit {
+        guestfs_close(handle)
+    }
+
+    private static func makeHandle(settings: ApplianceSettings, events: EventContext) throws -> OpaquePointer {
+        guard let handle = guestfs_create() else { throw GuestfsError.handleCreation }
+        // Errors are read with guestfs_last_error and thrown; libguestfs must not print them itself.
+        guestfs_set_error_handler(handle, nil, nil)
+        events.register(on: handle)
+        if let memory = settings.memoryMiB { guestfs_set_memsize(handle, memory) }
+        if let cpus = settings.cpus { guestfs_set_smp(handle, cpus) }
+        if settings.network { guestfs_set_network(handle, 1) }
+        return handle
+    }
+
+    /// Attaches a disk. Call before ``launch()``.
+    /// - Parameter drive: The disk and how to attach it.
+    /// - Throws: ``GuestfsError/call(function:message:errno:)`` when libguestfs refuses the drive.
+    public func add(_ drive: Drive) throws {
+        try Self.add(drive, to: handle)
+        drives.append(drive)
+    }
+
+    private static func add(_ drive: Drive, to handle: OpaquePointer) throws {
+        let rc = drive.format.rawValue.withCString { format in
+            drive.path.withCString { path in
+                "unsafe".withCString { cachemode in
+                    var options = guestfs_add_drive_opts_argv()
+                    options.bitmask = LABFORGE_ADD_DRIVE_OPTS_FORMAT | LABFORGE_ADD_DRIVE_OPTS_READONLY
+                    options.format = format
+                    options.readonly = drive.readOnly ? 1 : 0
+                    if !drive.readOnly {
+                        // The output is synced and renamed by the caller; per-write flushes only slow TCG down.
+                        options.bitmask |= LABFORGE_ADD_DRIVE_OPTS_CACHEMODE
+                        options.cachemode = cachemode
+                    }
+                    return guestfs_add_drive_opts_argv(handle, path, &options)
+                }
+            }
+        }
+        if rc == -1 { throw GuestfsError.last(handle, function: "add_drive_opts(\(drive.path))") }
+    }
+
+    /// Starts the appliance. When KVM is present but broken (nested virtualization), retries once
+    /// under TCG and logs one line saying so; later launches in this process go straight to TCG.
+    /// - Throws: ``GuestfsError/launchFailed(message:applianceTail:)`` with the end of the appliance output.
+    public func launch() throws {
+        if Accelerator.preferred == .tcg {
+            try forceTCG()
+        }
+        if guestfs_launch(handle) == 0 {
+            accelerator = Accelerator.preferred
+            return
+        }
+        let message = Self.lastError(handle)
+        let tail = output.tail
+        guard Accelerator.preferred == .automatic, Accelerator.isKVMFailure(message: message, output: tail) else {
+            throw GuestfsError.launchFailed(message: message, applianceTail: String(tail.suffix(2000)))
+        }
+        Accelerator.rememberKVMBroken()
+        logger.warning("KVM is present but qemu failed with it; retrying the libguestfs appliance under TCG (software emulation, slower)")
+        // A handle whose launch failed cannot be launched again: rebuild it with the same drives.
+        guestfs_close(handle)
+        output.clear()
+        events = EventContext(output: output)
+        handle = try Self.makeHandle(settings: settings, events: events)
+        for drive in drives { try Self.add(drive, to: handle) }
+        try forceTCG()
+        guard guestfs_launch(handle) == 0 else {
+            throw GuestfsError.launchFailed(message: Self.lastError(handle), applianceTail: String(output.tail.suffix(2000)))
+        }
+        accelerator = .tcg
+    }
+
+    private func forceTCG() throws {
+        // A bare `force_tcg` entry; `set_backend_setting` would write `force_tcg=`, which is not the flag.
+        var current = try strings(guestfs_get_backend_settings(handle), "get_backend_settings")
+        guard !current.contains("force_tcg") else { return }
+        current.append("force_tcg")
+        try withCStringArray(current) { try check(guestfs_set_backend_settings(handle, $0), "set_backend_settings(force_tcg)") }
+    }
+
+    /// Receives progress of long calls (upload, download, fill, …) as (done, total) pairs.
+    /// - Parameter handler: Called on libguestfs' thread; keep it cheap.
+    public func onProgress(_ handler: (@Sendable (UInt64, UInt64) -> Void)?) {
+        events.progress = handler
+    }
+
+    /// The last lines qemu, the appliance kernel and guest commands printed.
+    public var applianceTail: String { output.tail }
+
+    /// Syncs and stops the appliance, reporting write errors (call before using a written disk).
+    /// - Throws: ``GuestfsError/call(function:message:errno:)`` when the disk could not be written back.
+    public func shutdown() throws {
+        try check(guestfs_shutdown(handle), "shutdown")
+    }
+}
+
+/// Bridges libguestfs events (a C callback with an opaque pointer) to Swift.
+final class EventContext: @unchecked Sendable {
+    let output: ApplianceOutput
+    var progress: (@Sendable (UInt64, UInt64) -> Void)?
+
+    init(output: ApplianceOutput) {
+        self.output = output
+    }
+
+    func register(on handle: OpaquePointer) {
+        let events = UInt64(GUESTFS_EVENT_APPLIANCE | GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING | GUESTFS_EVENT_PROGRESS)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        guestfs_set_event_callback(handle, { _, opaque, event, _, _, buffer, length, array, arrayLength in
+            guard let opaque else { return }
+            let context = Unmanaged<EventContext>.fromOpaque(opaque).takeUnretainedValue()
+            if event == UInt64(GUESTFS_EVENT_PROGRESS) {
+                guard arrayLength >= 4, let array, let progress = context.progress else { return }
+                progress(array[2], array[3])
+                return
+            }
+            guard let buffer, length > 0 else { return }
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+            context.output.append(String(decoding: bytes, as: UTF8.self))
+        }, events, 0, context)
+    }
+}

@@ -1,0 +1,1 @@
+// Kube: see ../../../shared/DESIGN.md for what this module holds.

@@ -1,0 +1,1 @@
+// LabforgeRecipe: see ../../../shared/DESIGN.md for what this module holds.

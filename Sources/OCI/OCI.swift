@@ -1,0 +1,1 @@
+// OCI: see ../../../shared/DESIGN.md for what this module holds.

@@ -1,0 +1,1 @@
+// Registry: see ../../../shared/DESIGN.md for what this module holds.

@@ -1,0 +1,4 @@
+import ArgumentParser
+struct PackageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "package")
+}

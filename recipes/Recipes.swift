@@ -1,0 +1,1 @@
+// Shipped lab images, one file each.
