@@ -46,7 +46,7 @@ let package = Package(
         // Base images: pinned downloads, cache, Debian bootstrap.
         .target(name: "Bases", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Guestfs", "LabforgeRecipe", "Bases", "Reporting", log]),
+        .target(name: "Customize", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
@@ -63,14 +63,14 @@ let package = Package(
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
-        .target(name: "TestSupport", dependencies: ["OCI"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OCI", "Bases"], path: "Tests/TestSupport"),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
-        .testTarget(name: "BasesTests", dependencies: ["Bases", "TestSupport"]),
-        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "TestSupport"]),
+        .testTarget(name: "BasesTests", dependencies: ["Bases", "Guestfs", "TestSupport"]),
+        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Bases", "TestSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
     ],

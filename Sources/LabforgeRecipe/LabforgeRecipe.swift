@@ -1,1 +1,0 @@
-// LabforgeRecipe: see ../../../shared/DESIGN.md for what this module holds.
