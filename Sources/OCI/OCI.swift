@@ -1,1 +1,0 @@
-// OCI: see ../../../shared/DESIGN.md for what this module holds.

@@ -1,0 +1,50 @@
+// Errors about OCI documents, references and image layouts.
+
+/// A problem with an OCI document, reference or layout, naming the thing at fault.
+public enum OCIError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Not `sha256:<64 hex>` (or sha512).
+    case invalidDigest(String)
+    /// A repository name outside the distribution spec's grammar.
+    case invalidRepository(String, reason: String)
+    /// A tag outside `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
+    case invalidTag(String)
+    /// A reference that is not `registry/repository[:tag][@digest]`.
+    case invalidReference(String, reason: String)
+    /// A JSON document that does not decode.
+    case invalidDocument(source: String, reason: String)
+    /// Not an OCI image layout (no `oci-layout` or `index.json`).
+    case notALayout(path: String, reason: String)
+    /// The layout has no manifest for the tag.
+    case tagNotFound(layout: String, tag: String, available: [String])
+    /// The layout has several manifests and none was chosen.
+    case ambiguousLayout(layout: String, tags: [String])
+    /// A blob is missing from the layout.
+    case blobMissing(layout: String, digest: Digest)
+    /// A blob's bytes do not hash to its digest.
+    case blobCorrupt(path: String, expected: Digest, actual: Digest)
+
+    public var description: String {
+        switch self {
+        case .invalidDigest(let value):
+            return "invalid digest '\(value)': expected sha256:<64 lower-case hex digits>"
+        case .invalidRepository(let value, let reason):
+            return "invalid repository name '\(value)': \(reason) (lower-case letters, digits and . _ __ - separators, path components joined by /)"
+        case .invalidTag(let value):
+            return "invalid tag '\(value)': a tag is 1–128 characters of letters, digits, '_', '.', '-', not starting with '.' or '-'"
+        case .invalidReference(let value, let reason):
+            return "invalid image reference '\(value)': \(reason); expected registry/repository:tag, e.g. 127.0.0.1:5000/labs/debian:1.0"
+        case .invalidDocument(let source, let reason):
+            return "\(source): not a valid OCI document: \(reason)"
+        case .notALayout(let path, let reason):
+            return "\(path): not an OCI image layout (\(reason)); make one with `labforge package`"
+        case .tagNotFound(let layout, let tag, let available):
+            return "\(layout): no image tagged '\(tag)' (tags: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case .ambiguousLayout(let layout, let tags):
+            return "\(layout): holds \(tags.count) images (\(tags.joined(separator: ", "))); name one with :TAG"
+        case .blobMissing(let layout, let digest):
+            return "\(layout): blob \(digest) is missing from blobs/\(digest.algorithm)/"
+        case .blobCorrupt(let path, let expected, let actual):
+            return "\(path): content hashes to \(actual), not \(expected); the layout is damaged, package it again"
+        }
+    }
+}
