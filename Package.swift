@@ -8,6 +8,7 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CLinux"),
 ]
 
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
@@ -37,8 +38,10 @@ let package = Package(
         .target(name: "Guestfs", dependencies: ["CGuestfs", "Reporting", log]),
         // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.
         .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
+        // Disk image facts and conversions through qemu-img.
+        .target(name: "DiskImage"),
         // OCI spec types, digests, image layouts and the containerDisk packer.
-        .target(name: "OCI", dependencies: ["Archive", "Reporting", crypto]),
+        .target(name: "OCI", dependencies: ["Archive", "DiskImage", "Reporting", "CLinux", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
         .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log]),
         // The recipe DSL: pure values, no I/O.
@@ -57,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "labforge",
             dependencies: [
-                "Reporting", "Guestfs", "Archive", "OCI", "Registry", "LabforgeRecipe", "Bases",
+                "Reporting", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
                 "Customize", "Kube", "Catalog", "Recipes", argumentParser, log,
             ]
         ),

@@ -1,1 +1,0 @@
-// Archive: see ../../../shared/DESIGN.md for what this module holds.

@@ -1,0 +1,50 @@
+// Errors about disk image files, each naming the file and the rule it breaks.
+
+/// A disk image that cannot be used, or a qemu-img failure.
+public enum DiskImageError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A required host program is not installed.
+    case toolMissing(String)
+    /// The file does not exist.
+    case notFound(path: String)
+    /// The file exists but cannot be read.
+    case notReadable(path: String)
+    /// A directory or device where a disk image file was expected.
+    case notARegularFile(path: String)
+    /// qemu-img could not read it.
+    case unreadableImage(path: String, message: String)
+    /// A format KubeVirt does not boot from a containerDisk.
+    case unsupportedFormat(path: String, format: String)
+    /// The image has a backing file (KubeVirt refuses it).
+    case hasBackingFile(path: String, backing: String)
+    /// The image is encrypted (KubeVirt cannot open it).
+    case encrypted(path: String)
+    /// `qemu-img check` found errors.
+    case corrupt(path: String, message: String)
+    /// A qemu-img command failed.
+    case commandFailed(command: String, status: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case .toolMissing(let tool):
+            return "\(tool) is not installed; run `make deps` (or apt-get install the package that provides it)"
+        case .notFound(let path):
+            return "\(path): no such file"
+        case .notReadable(let path):
+            return "\(path): not readable by this user"
+        case .notARegularFile(let path):
+            return "\(path): not a regular file (a disk image file is needed)"
+        case .unreadableImage(let path, let message):
+            return "\(path): qemu-img cannot read it: \(message)"
+        case .unsupportedFormat(let path, let format):
+            return "\(path): format \(format) is not accepted by KubeVirt containerDisks (qcow2 or raw only); convert it with `qemu-img convert -O qcow2 \(path) disk.qcow2`"
+        case .hasBackingFile(let path, let backing):
+            return "\(path): has backing file \(backing); KubeVirt refuses it — flatten it with `qemu-img convert -O qcow2 \(path) flat.qcow2`"
+        case .encrypted(let path):
+            return "\(path): is encrypted; KubeVirt cannot boot an encrypted containerDisk"
+        case .corrupt(let path, let message):
+            return "\(path): qemu-img check found errors: \(message)"
+        case .commandFailed(let command, let status, let message):
+            return "`\(command)` failed with status \(status): \(message)"
+        }
+    }
+}

@@ -1,0 +1,130 @@
+// What qemu-img says about a disk image file, and the conversions labforge needs.
+import Foundation
+
+/// Facts about a disk image file from `qemu-img info`.
+public struct DiskImageInfo: Sendable, Equatable, Codable {
+    /// `qcow2`, `raw`, `vmdk`, …
+    public var format: String
+    /// Size the guest sees, in bytes.
+    public var virtualSize: Int64
+    /// Bytes the file occupies on the host.
+    public var actualSize: Int64?
+    /// The backing file, when there is one.
+    public var backingFile: String?
+    /// Whether the image is encrypted.
+    public var encrypted: Bool
+}
+
+/// The qemu-img commands labforge runs.
+public enum QemuImg {
+    /// Reads a disk image's facts (`qemu-img info --output=json`; `-U` so a running VM does not block it).
+    /// - Parameter path: The disk image file.
+    /// - Returns: Format, sizes, backing file, encryption.
+    /// - Throws: ``DiskImageError``.
+    public static func info(_ path: String) throws -> DiskImageInfo {
+        let output = try ExternalTool.run(["qemu-img", "info", "-U", "--output=json", path])
+        guard output.status == 0 else {
+            throw DiskImageError.unreadableImage(path: path, message: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        struct Raw: Decodable {
+            var format: String
+            var virtualSize: Int64
+            var actualSize: Int64?
+            var backingFilename: String?
+            var encrypted: Bool?
+            enum CodingKeys: String, CodingKey {
+                case format
+                case virtualSize = "virtual-size"
+                case actualSize = "actual-size"
+                case backingFilename = "backing-filename"
+                case encrypted
+            }
+        }
+        do {
+            let raw = try JSONDecoder().decode(Raw.self, from: output.stdout)
+            return DiskImageInfo(
+                format: raw.format, virtualSize: raw.virtualSize, actualSize: raw.actualSize, backingFile: raw.backingFilename,
+                encrypted: raw.encrypted ?? false
+            )
+        } catch {
+            throw DiskImageError.unreadableImage(path: path, message: "unexpected qemu-img output: \(error)")
+        }
+    }
+
+    /// Checks that a file is a disk KubeVirt boots from a containerDisk: a readable regular file,
+    /// qcow2 or raw, no backing file, not encrypted.
+    /// - Parameter path: The disk image file.
+    /// - Returns: Its facts.
+    /// - Throws: ``DiskImageError`` naming the file and the rule it breaks.
+    public static func checkContainerDiskInput(_ path: String) throws -> DiskImageInfo {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DiskImageError.notFound(path: path) }
+        guard !isDirectory.boolValue else { throw DiskImageError.notARegularFile(path: path) }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else { throw DiskImageError.notARegularFile(path: path) }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw DiskImageError.notReadable(path: path) }
+        let info = try info(path)
+        guard info.format == "qcow2" || info.format == "raw" else {
+            throw DiskImageError.unsupportedFormat(path: path, format: info.format)
+        }
+        if let backing = info.backingFile { throw DiskImageError.hasBackingFile(path: path, backing: backing) }
+        guard !info.encrypted else { throw DiskImageError.encrypted(path: path) }
+        return info
+    }
+
+    /// Runs `qemu-img check` (qcow2 only; raw has no metadata to check).
+    /// - Parameter path: A qcow2 file.
+    /// - Throws: ``DiskImageError/corrupt(path:message:)``.
+    public static func check(_ path: String) throws {
+        let output = try ExternalTool.run(["qemu-img", "check", "-U", "-q", path])
+        guard output.status == 0 else {
+            throw DiskImageError.corrupt(path: path, message: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    /// Converts a disk image (`qemu-img convert`).
+    /// - Parameters:
+    ///   - source: Input file.
+    ///   - sourceFormat: Its format, never probed.
+    ///   - destination: Output file (overwritten).
+    ///   - format: Output format.
+    ///   - compressed: Write compressed qcow2 clusters.
+    ///   - options: `-o` options, e.g. `compression_type=zstd`.
+    /// - Throws: ``DiskImageError/commandFailed(command:status:message:)``.
+    public static func convert(
+        _ source: String, sourceFormat: String, to destination: String, format: String = "qcow2", compressed: Bool = false,
+        options: [String] = []
+    ) throws {
+        var arguments = ["qemu-img", "convert", "-f", sourceFormat, "-O", format]
+        if compressed { arguments.append("-c") }
+        if !options.isEmpty { arguments += ["-o", options.joined(separator: ",")] }
+        arguments += [source, destination]
+        try runChecked(arguments)
+    }
+
+    /// Creates an empty image or a copy-on-write overlay.
+    /// - Parameters:
+    ///   - path: New file.
+    ///   - format: Its format.
+    ///   - size: Virtual size in bytes (nil for an overlay, which takes its backing file's size).
+    ///   - backingFile: Backing file for an overlay.
+    ///   - backingFormat: Backing file's format.
+    /// - Throws: ``DiskImageError/commandFailed(command:status:message:)``.
+    public static func create(_ path: String, format: String = "qcow2", size: Int64? = nil, backingFile: String? = nil, backingFormat: String? = nil) throws {
+        var arguments = ["qemu-img", "create", "-q", "-f", format]
+        if let backingFile { arguments += ["-b", backingFile, "-F", backingFormat ?? "qcow2"] }
+        arguments.append(path)
+        if let size { arguments.append(String(size)) }
+        try runChecked(arguments)
+    }
+
+    private static func runChecked(_ arguments: [String]) throws {
+        let output = try ExternalTool.run(arguments)
+        guard output.status == 0 else {
+            throw DiskImageError.commandFailed(
+                command: arguments.joined(separator: " "), status: output.status,
+                message: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        }
+    }
+}
