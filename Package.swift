@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: systemLibraries + [
         // Progress events and their renderers (live bar, plain lines, JSON lines).
@@ -54,6 +55,8 @@ let package = Package(
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "OCI"]),
+        // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
+        .target(name: "Verify", dependencies: ["Archive", "DiskImage", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // Shipped lab images, one file each.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
         // The CLI: parse, call, print.
@@ -61,7 +64,7 @@ let package = Package(
             name: "labforge",
             dependencies: [
                 "Reporting", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
-                "Customize", "Kube", "Catalog", "Recipes", argumentParser, log,
+                "Customize", "Kube", "Catalog", "Verify", "Recipes", argumentParser, log,
             ]
         ),
 
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Bases", "TestSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

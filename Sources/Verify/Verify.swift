@@ -1,0 +1,1 @@
+// Verify: boots a built image and probes its agents.
