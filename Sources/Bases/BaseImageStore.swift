@@ -54,14 +54,15 @@ public struct BaseImageStore: Sendable {
         }
     }
 
-    /// The cache key of a bootstrap: suite, packages (sorted), size, mirror and labforge version.
+    /// The cache key of a bootstrap: suite, packages (sorted), size, mirrors, labforge version and the
+    /// bootstrap's own files and package list (so a changed layout never reuses an old disk).
     /// - Parameter spec: The bootstrap.
     /// - Returns: `debian-<suite>-<16 hex>`.
     public func cacheKey(for spec: DebianBootstrap) -> String {
         let inputs = [
             "suite=\(spec.suite)", "packages=\(Set(spec.extraPackages).sorted().joined(separator: ","))",
             "size=\(spec.diskSizeGiB)", "mirror=\(bootstrapper.mirror)", "security=\(bootstrapper.securityMirror)",
-            "labforge=\(toolVersion)",
+            "labforge=\(toolVersion)", "layout=\(DebianBootstrapFiles.revision)",
         ].joined(separator: "\n")
         let hex = SHA256.hash(data: Data(inputs.utf8)).map { String(format: "%02x", $0) }.joined()
         return "debian-\(spec.suite)-\(hex.prefix(16))"
@@ -123,6 +124,14 @@ public struct BaseImageStore: Sendable {
         }
     }
 
+    /// Removes temp files an interrupted run (Ctrl-C, crash) left for `key`; only called under the key's lock.
+    private func removeStalePartials(of key: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cache.images)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(key) && name.hasSuffix(".partial") {
+            try? FileManager.default.removeItem(atPath: "\(cache.images)/\(name)")
+        }
+    }
+
     /// Returns the cache entry for `key`, making it with `make` (which writes the given path) under
     /// the key's lock when it is missing. The finished file is made read-only.
     private func cached(key: String, identity: String, make: (String) async throws -> Void) async throws -> ResolvedBase {
@@ -139,6 +148,7 @@ public struct BaseImageStore: Sendable {
         if FileManager.default.fileExists(atPath: final) {
             return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: true)
         }
+        removeStalePartials(of: key)
         let temporary = "\(cache.images)/.\(key).\(UUID().uuidString).partial"
         do {
             try await make(temporary)

@@ -57,6 +57,22 @@ enum DebianBootstrapFiles {
 
         """
 
+    /// The essential hook: runs before the kernel is installed, so the initramfs generator sees an
+    /// ext4 root in fstab and includes fsck (without it the root is never checked at boot).
+    static let essentialScript = """
+        #!/bin/sh
+        # Written by labforge: fstab before the kernel and initramfs are installed.
+        set -eu
+        printf 'LABEL=\(rootLabel)\\t/\\text4\\terrors=remount-ro\\t0\\t1\\n' > "$1/etc/fstab"
+
+        """
+
+    /// Everything that shapes the bootstrapped disk, hashed into the cache key: a change here rebuilds bases.
+    static var revision: String {
+        ([basePackages.joined(separator: ","), rootLabel, dhcpNetwork, cloudConfig, sshHostKeys, extlinuxConfig,
+          essentialScript, customizeScript(staging: "")]).joined(separator: "\u{0}")
+    }
+
     /// The customize hook: a shell script mmdebstrap runs on the host with the root tree as `$1`.
     /// - Parameters:
     ///   - staging: Host directory holding the files above.
@@ -69,7 +85,6 @@ enum DebianBootstrapFiles {
         root="$1"
         echo \(hostname) > "$root/etc/hostname"
         printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\t\(hostname)\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n' > "$root/etc/hosts"
-        printf 'LABEL=\(rootLabel)\\t/\\text4\\terrors=remount-ro\\t0\\t1\\n' > "$root/etc/fstab"
         install -D -m 0644 '\(staging)/10-dhcp.network' "$root/etc/systemd/network/10-dhcp.network"
         install -D -m 0644 '\(staging)/90-labforge.cfg' "$root/etc/cloud/cloud.cfg.d/90-labforge.cfg"
         install -D -m 0644 '\(staging)/10-hostkeys.conf' "$root/etc/systemd/system/ssh.service.d/10-hostkeys.conf"

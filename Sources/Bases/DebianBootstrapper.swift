@@ -100,6 +100,7 @@ public struct DebianBootstrapper: Sendable {
             "10-hostkeys.conf": DebianBootstrapFiles.sshHostKeys,
             "extlinux.conf": DebianBootstrapFiles.extlinuxConfig,
             "customize.sh": DebianBootstrapFiles.customizeScript(staging: staging),
+            "essential.sh": DebianBootstrapFiles.essentialScript,
         ]
         for (name, contents) in files {
             try contents.write(toFile: staging + "/" + name, atomically: true, encoding: .utf8)
@@ -114,6 +115,7 @@ public struct DebianBootstrapper: Sendable {
             "--aptopt=APT::Install-Recommends \"false\"",
             "--aptopt=Acquire::Retries \"3\"",
             "--include=" + packages.joined(separator: ","),
+            "--essential-hook=sh '\(staging)/essential.sh' \"$1\"",
             "--customize-hook=sh '\(staging)/customize.sh' \"$1\"",
         ]
         // The host's keyring file holds the keys of every current release, trixie included.

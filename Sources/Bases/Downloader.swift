@@ -15,24 +15,26 @@ public struct Downloader: Sendable {
     public var initialBackoff: Duration
     /// Longest silence from the server before an attempt is abandoned (and resumed).
     public var readTimeout: TimeAmount
-    private let client: HTTPClient
+    private let explicitClient: HTTPClient?
     private let logger: Logger
+    // The shared client starts event-loop threads: touch it only when something is downloaded.
+    private var client: HTTPClient { explicitClient ?? .shared }
 
     /// Creates a downloader.
     /// - Parameters:
     ///   - attempts: Tries in all (≥ 1).
     ///   - initialBackoff: First wait between tries; doubles each time.
     ///   - readTimeout: Abandon an attempt after this much silence.
-    ///   - client: HTTP client (the shared one by default).
+    ///   - client: HTTP client (`nil`: the shared one, created on first download).
     ///   - logger: Retries are logged here.
     public init(
         attempts: Int = 5, initialBackoff: Duration = .seconds(1), readTimeout: TimeAmount = .seconds(60),
-        client: HTTPClient = .shared, logger: Logger = Logger(label: "labforge.bases")
+        client: HTTPClient? = nil, logger: Logger = Logger(label: "labforge.bases")
     ) {
         self.attempts = max(1, attempts)
         self.initialBackoff = initialBackoff
         self.readTimeout = readTimeout
-        self.client = client
+        self.explicitClient = client
         self.logger = logger
     }
 
