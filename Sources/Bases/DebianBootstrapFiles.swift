@@ -57,8 +57,9 @@ enum DebianBootstrapFiles {
 
         """
 
-    /// The essential hook: runs before the kernel is installed, so the initramfs generator sees an
-    /// ext4 root in fstab and includes fsck (without it the root is never checked at boot).
+    /// The essential hook: writes fstab before the kernel is installed, so the initramfs is generated
+    /// against the final fstab. (The initramfs still prints `fsck not present`; the root, mounted
+    /// `ro`, is checked by systemd-fsck-root.service after the switch — seen on a TCG boot.)
     static let essentialScript = """
         #!/bin/sh
         # Written by labforge: fstab before the kernel and initramfs are installed.

@@ -82,6 +82,20 @@ public struct PinCheck: Sendable {
         }
     }
 
+    /// Checks several pins at once (slow or unreachable sites cost one timeout, not one each).
+    /// - Parameter bases: The pinned bases.
+    /// - Returns: One result per base, in the same order.
+    public func check(_ bases: [WellKnownBase]) async -> [PinCheckResult] {
+        await withTaskGroup(of: (Int, PinCheckResult).self) { group in
+            for (index, base) in bases.enumerated() {
+                group.addTask { (index, await check(base)) }
+            }
+            var results = [PinCheckResult?](repeating: nil, count: bases.count)
+            for await (index, result) in group { results[index] = result }
+            return results.compactMap { $0 }
+        }
+    }
+
     private func unreachable(_ base: WellKnownBase, _ reason: String) -> PinCheckResult {
         PinCheckResult(name: base.image.name, checksumURL: base.checksumURL, status: .unreachable,
                        pinned: base.image.checksum.tagged, published: [], reason: reason)

@@ -58,12 +58,12 @@ struct BasesCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON document on stdout as the result.")
         var json = false
 
+        @Option(help: "Seconds to wait for each publisher.")
+        var timeout = 30
+
         func run() async throws {
-            let checker = PinCheck()
-            var results: [PinCheckResult] = []
-            for base in WellKnownBases.all {
-                results.append(await checker.check(base))
-            }
+            let checker = PinCheck(timeout: .seconds(Int64(timeout)))
+            let results = await checker.check(WellKnownBases.all)
             if json {
                 try printJSON(results)
             } else {
