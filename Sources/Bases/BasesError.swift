@@ -28,6 +28,7 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
     /// A checksum string is not hexadecimal of the right length.
     case malformedChecksum(value: String)
 
+    /// The message shown to the user: what failed, where, and what to do.
     public var description: String {
         switch self {
         case let .checksumMismatch(url, expected, got):

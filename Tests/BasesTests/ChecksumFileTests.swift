@@ -74,6 +74,8 @@ struct ChecksumFileTests {
             #expect(!base.image.url.contains("latest"), "\(base.image.name) must pin a build, not latest")
         }
         #expect(WellKnownBases.named("debian-13-genericcloud") == WellKnownBases.debian13)
+        #expect(WellKnownBases.all.map(\.image) == UpstreamImage.wellKnown, "recipes and `labforge bases` name the same images")
+        #expect(BaseImage.debian13GenericCloud == .upstream(WellKnownBases.debian13.image))
     }
 
     @Test("checksum strings parse with or without an algorithm tag")

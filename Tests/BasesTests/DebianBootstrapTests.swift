@@ -73,6 +73,21 @@ struct DebianBootstrapTests {
         try Command.check(["qemu-img", "compare", "-q", base.path, output])
     }
 
+    @Test("a cached base is found in well under 50 ms", .timeLimit(.minutes(30)))
+    func cachedLookupIsFast() async throws {
+        let base = try await SharedDebianBase.resolved()
+        let store = SharedDebianBase.store
+        var durations: [Duration] = []
+        for _ in 0..<20 {
+            let started = ContinuousClock.now
+            let again = try await store.resolve(.defaultDebian)
+            durations.append(ContinuousClock.now - started)
+            #expect(again.path == base.path && again.wasCached)
+        }
+        let median = durations.sorted()[durations.count / 2]
+        #expect(median < .milliseconds(50), "median lookup \(median)")
+    }
+
     @Test("the cache key changes with suite, packages, size and labforge version, not package order")
     func cacheKeys() {
         let store = BaseImageStore(cache: CacheDirectory(root: "/nonexistent"), toolVersion: "1")
