@@ -1,0 +1,163 @@
+// Resolves any BaseImage to a local qcow2: downloads, bootstraps and local files, cached and shared.
+import Crypto
+import Foundation
+import LabforgeRecipe
+import Logging
+import Reporting
+
+/// Turns a recipe's ``BaseImage`` into a disk on this machine, doing each download or bootstrap at
+/// most once per cache: concurrent callers (tasks or processes) wait on a lock file for the first
+/// one and then reuse its result.
+public struct BaseImageStore: Sendable {
+    /// The cache.
+    public var cache: CacheDirectory
+    /// Version of labforge, part of every bootstrap's cache key (a new labforge rebuilds bases).
+    public var toolVersion: String
+    /// Fetches upstream files.
+    public var downloader: Downloader
+    /// Builds Debian bases.
+    public var bootstrapper: DebianBootstrapper
+    private let logger: Logger
+
+    /// Creates a store.
+    /// - Parameters:
+    ///   - cache: Cache directory (``CacheDirectory/default`` in the CLI unless `--cache-dir`).
+    ///   - toolVersion: labforge's version.
+    ///   - downloader: Download settings.
+    ///   - bootstrapper: Bootstrap settings (mirror, scratch directory, log).
+    ///   - logger: Logger.
+    public init(
+        cache: CacheDirectory = .default, toolVersion: String, downloader: Downloader = Downloader(),
+        bootstrapper: DebianBootstrapper = DebianBootstrapper(), logger: Logger = Logger(label: "labforge.bases")
+    ) {
+        self.cache = cache
+        self.toolVersion = toolVersion
+        self.downloader = downloader
+        self.bootstrapper = bootstrapper
+        self.logger = logger
+    }
+
+    /// Makes `base` available locally.
+    /// - Parameters:
+    ///   - base: The recipe's base.
+    ///   - progress: Receives download bytes and bootstrap steps.
+    /// - Returns: The disk path (never modify it), its format and identity.
+    /// - Throws: ``BasesError``.
+    public func resolve(_ base: BaseImage, progress: any ProgressReporter = SilentProgress()) async throws -> ResolvedBase {
+        switch base {
+        case let .upstream(image):
+            return try await resolve(image, progress: progress)
+        case let .debianBootstrap(spec):
+            return try await resolve(spec, progress: progress)
+        case let .localFile(path, format):
+            return try await resolveLocal(path: path, format: format, progress: progress)
+        }
+    }
+
+    /// The cache key of a bootstrap: suite, packages (sorted), size, mirrors, labforge version and the
+    /// bootstrap's own files and package list (so a changed layout never reuses an old disk).
+    /// - Parameter spec: The bootstrap.
+    /// - Returns: `debian-<suite>-<16 hex>`.
+    public func cacheKey(for spec: DebianBootstrap) -> String {
+        let inputs = [
+            "suite=\(spec.suite)", "packages=\(Set(spec.extraPackages).sorted().joined(separator: ","))",
+            "size=\(spec.diskSizeGiB)", "mirror=\(bootstrapper.mirror)", "security=\(bootstrapper.securityMirror)",
+            "labforge=\(toolVersion)", "layout=\(DebianBootstrapFiles.revision)",
+        ].joined(separator: "\n")
+        let hex = SHA256.hash(data: Data(inputs.utf8)).map { String(format: "%02x", $0) }.joined()
+        return "debian-\(spec.suite)-\(hex.prefix(16))"
+    }
+
+    /// The cache key of an upstream image: its checksum.
+    /// - Parameter image: The pinned image.
+    /// - Returns: `sha256-<hex>` or `sha512-<hex>`.
+    public func cacheKey(for image: UpstreamImage) -> String {
+        "\(image.checksum.algorithm)-\(image.checksum.hex)"
+    }
+
+    /// Where a cached image would be, whether or not it exists yet.
+    /// - Parameter base: Upstream or bootstrap base.
+    /// - Returns: The path, or `nil` for local files (not cached).
+    public func cachedPath(for base: BaseImage) -> String? {
+        switch base {
+        case let .upstream(image): return cache.image(cacheKey(for: image))
+        case let .debianBootstrap(spec): return cache.image(cacheKey(for: spec))
+        case .localFile: return nil
+        }
+    }
+
+    private func resolve(_ spec: DebianBootstrap, progress: any ProgressReporter) async throws -> ResolvedBase {
+        let key = cacheKey(for: spec)
+        let identity = "debian-bootstrap:\(key)"
+        return try await cached(key: key, identity: identity) { final in
+            try await bootstrapper.build(spec, output: final, progress: progress)
+        }
+    }
+
+    private func resolve(_ image: UpstreamImage, progress: any ProgressReporter) async throws -> ResolvedBase {
+        guard image.checksum.isWellFormed else { throw BasesError.malformedChecksum(value: image.checksum.tagged) }
+        let key = cacheKey(for: image)
+        return try await cached(key: key, identity: image.checksum.tagged) { final in
+            let partial = cache.download(key)
+            try await downloader.download(url: image.url, checksum: image.checksum, to: partial, subject: image.name, progress: progress)
+            progress.report(ProgressEvent(subject: image.name, stage: "convert", detail: "\(image.compression.rawValue) → qcow2", completed: 0, total: 1, unit: .steps))
+            try await DiskConversion.toQcow2(partial, compression: image.compression, format: image.format, output: final, scratch: cache.downloads)
+            try? FileManager.default.removeItem(atPath: partial)
+            progress.report(ProgressEvent(subject: image.name, stage: "convert", completed: 1, total: 1, unit: .steps, finished: true))
+        }
+    }
+
+    private func resolveLocal(path: String, format: DiskFormat, progress: any ProgressReporter) async throws -> ResolvedBase {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard FileManager.default.isReadableFile(atPath: absolute) else { throw BasesError.localFileMissing(path: absolute) }
+        let hex = try await Blocking.run {
+            var digest = StreamingDigest(matching: .sha256(""))
+            try digest.update(contentsOf: absolute, upTo: Int64.max)
+            return digest.finalize()
+        }
+        guard format == .vmdk else {
+            return ResolvedBase(path: absolute, format: format, identity: "sha256:\(hex)", wasCached: true)
+        }
+        // libguestfs is only handed qcow2 or raw: convert a VMDK once, keyed by its content.
+        return try await cached(key: "local-sha256-\(hex)", identity: "sha256:\(hex)") { final in
+            try await DiskConversion.toQcow2(absolute, compression: .none, format: .vmdk, output: final, scratch: cache.downloads, keepInput: true)
+        }
+    }
+
+    /// Removes temp files an interrupted run (Ctrl-C, crash) left for `key`; only called under the key's lock.
+    private func removeStalePartials(of key: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cache.images)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(key) && name.hasSuffix(".partial") {
+            try? FileManager.default.removeItem(atPath: "\(cache.images)/\(name)")
+        }
+    }
+
+    /// Returns the cache entry for `key`, making it with `make` (which writes the given path) under
+    /// the key's lock when it is missing. The finished file is made read-only.
+    private func cached(key: String, identity: String, make: (String) async throws -> Void) async throws -> ResolvedBase {
+        let final = cache.image(key)
+        // Fast path: finished entries appear only by rename, so existence means complete.
+        if FileManager.default.fileExists(atPath: final) {
+            return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: true)
+        }
+        try cache.prepare()
+        let lock = try await FileLock.acquire(cache.lock(key)) { [logger] in
+            logger.info("waiting for another labforge process to finish \(key)")
+        }
+        defer { lock.release() }
+        if FileManager.default.fileExists(atPath: final) {
+            return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: true)
+        }
+        removeStalePartials(of: key)
+        let temporary = "\(cache.images)/.\(key).\(UUID().uuidString).partial"
+        do {
+            try await make(temporary)
+            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: temporary)
+            try FileManager.default.moveItem(atPath: temporary, toPath: final)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: false)
+    }
+}

@@ -1,1 +1,0 @@
-// Bases: see ../../../shared/DESIGN.md for what this module holds.

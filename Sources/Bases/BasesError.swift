@@ -1,0 +1,60 @@
+// Everything that can go wrong while fetching, verifying, converting or bootstrapping a base image.
+import Foundation
+
+/// Errors of the Bases module; each names the URL, file or step at fault and what to do.
+public enum BasesError: Error, Sendable, CustomStringConvertible {
+    /// The downloaded bytes do not match the pinned checksum; the file was removed.
+    case checksumMismatch(url: String, expected: String, got: String)
+    /// The server answered with an HTTP status we cannot use.
+    case httpStatus(url: String, status: UInt, attempt: Int)
+    /// The download kept failing after all retries.
+    case downloadFailed(url: String, attempts: Int, reason: String)
+    /// An external tool (mmdebstrap, qemu-img, xz, gzip) exited non-zero.
+    case toolFailed(tool: String, arguments: [String], status: Int32, output: String)
+    /// An external tool is not installed.
+    case toolMissing(tool: String, package: String)
+    /// A local base file does not exist or cannot be read.
+    case localFileMissing(path: String)
+    /// The cache directory cannot be created or written.
+    case cacheUnusable(path: String, reason: String)
+    /// A lock file could not be opened or locked.
+    case lockFailed(path: String, reason: String)
+    /// Building the bootable disk in the libguestfs appliance failed.
+    case diskAssembly(step: String, reason: String)
+    /// A well-known base name is not in the built-in list.
+    case unknownBase(name: String, known: [String])
+    /// A published checksum file does not list the pinned file.
+    case notInChecksumFile(file: String, checksumURL: String)
+    /// A checksum string is not hexadecimal of the right length.
+    case malformedChecksum(value: String)
+
+    /// The message shown to the user: what failed, where, and what to do.
+    public var description: String {
+        switch self {
+        case let .checksumMismatch(url, expected, got):
+            return "checksum mismatch for \(url): expected \(expected), got \(got). The bad file was removed; check the pinned checksum or the mirror."
+        case let .httpStatus(url, status, attempt):
+            return "download of \(url) failed: HTTP \(status) (attempt \(attempt)). Check the URL."
+        case let .downloadFailed(url, attempts, reason):
+            return "download of \(url) failed after \(attempts) attempts: \(reason). The partial file is kept and the next run resumes it."
+        case let .toolFailed(tool, arguments, status, output):
+            return "\(tool) failed with exit status \(status): \(([tool] + arguments).joined(separator: " "))\n\(output.suffix(3000))"
+        case let .toolMissing(tool, package):
+            return "\(tool) is not installed; install the Debian package \(package) (`make deps`)."
+        case let .localFileMissing(path):
+            return "base image file \(path) does not exist or is not readable."
+        case let .cacheUnusable(path, reason):
+            return "cache directory \(path) is not usable: \(reason). Pass --cache-dir or fix its permissions."
+        case let .lockFailed(path, reason):
+            return "cannot lock \(path): \(reason)."
+        case let .diskAssembly(step, reason):
+            return "building the bootable disk failed at step \(step): \(reason)"
+        case let .unknownBase(name, known):
+            return "unknown base \(name); known bases: \(known.joined(separator: ", ")) (or give an https URL with --sha256/--sha512)."
+        case let .notInChecksumFile(file, checksumURL):
+            return "\(checksumURL) does not list \(file); the upstream image was probably replaced — update the pin."
+        case let .malformedChecksum(value):
+            return "\(value) is not a valid sha256 (64 hex digits) or sha512 (128 hex digits) checksum."
+        }
+    }
+}

@@ -1,0 +1,48 @@
+// Where bases live on disk: `$XDG_CACHE_HOME/labforge` (or a given directory) and its layout.
+import Foundation
+
+/// The cache root and the paths of entries under it.
+///
+/// Layout: `bases/images/<key>.qcow2` (finished, read-only), `bases/downloads/<key>.download`
+/// (partial, resumable), `bases/locks/<key>.lock`.
+public struct CacheDirectory: Sendable, Equatable {
+    /// The cache root.
+    public var root: String
+
+    /// Uses `root` as the cache root.
+    /// - Parameter root: Directory; created on first use.
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// `$XDG_CACHE_HOME/labforge`, else `$HOME/.cache/labforge`.
+    public static var `default`: CacheDirectory {
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return CacheDirectory(root: xdg + "/labforge") }
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return CacheDirectory(root: home + "/.cache/labforge")
+    }
+
+    var images: String { root + "/bases/images" }
+    var downloads: String { root + "/bases/downloads" }
+    var locks: String { root + "/bases/locks" }
+
+    /// The finished image for `key`.
+    func image(_ key: String) -> String { "\(images)/\(key).qcow2" }
+    /// The partial download for `key`.
+    func download(_ key: String) -> String { "\(downloads)/\(key).download" }
+    /// The lock file for `key`.
+    func lock(_ key: String) -> String { "\(locks)/\(key).lock" }
+
+    /// Creates the directories.
+    /// - Throws: ``BasesError/cacheUnusable(path:reason:)``.
+    func prepare() throws {
+        for directory in [images, downloads, locks] {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw BasesError.cacheUnusable(path: directory, reason: "\(error)")
+            }
+        }
+    }
+}

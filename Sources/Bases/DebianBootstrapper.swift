@@ -1,0 +1,198 @@
+// Builds a bootable Debian qcow2 from the Debian mirror alone: mmdebstrap, then one libguestfs run.
+import Foundation
+import Guestfs
+import LabforgeRecipe
+import Logging
+import Reporting
+
+/// Turns a ``DebianBootstrap`` description into a bootable disk: MBR, one ext4 partition labelled
+/// `rootfs`, EXTLINUX (SeaBIOS and KubeVirt's default BIOS firmware), serial console, DHCP on the
+/// first NIC, cloud-init, qemu-guest-agent and openssh-server.
+public struct DebianBootstrapper: Sendable {
+    /// Debian archive, e.g. `http://deb.debian.org/debian`.
+    public var mirror: String
+    /// Debian security archive.
+    public var securityMirror: String
+    /// Where the partial work (root tarball, staging files) goes; the system temp dir by default.
+    public var workDirectory: String?
+    /// Receives mmdebstrap's and the appliance's output (the build log).
+    public var log: (@Sendable (String) -> Void)?
+    private let logger: Logger
+
+    /// Creates a bootstrapper.
+    /// - Parameters:
+    ///   - mirror: Debian archive URL.
+    ///   - securityMirror: Debian security archive URL.
+    ///   - workDirectory: Scratch directory (needs ≈ 1 GiB); the system temp dir when `nil`.
+    ///   - logger: Logger for step lines.
+    ///   - log: Receives tool output.
+    public init(
+        mirror: String = "http://deb.debian.org/debian", securityMirror: String = "http://deb.debian.org/debian-security",
+        workDirectory: String? = nil, logger: Logger = Logger(label: "labforge.bases"), log: (@Sendable (String) -> Void)? = nil
+    ) {
+        self.mirror = mirror
+        self.securityMirror = securityMirror
+        self.workDirectory = workDirectory
+        self.logger = logger
+        self.log = log
+    }
+
+    /// The apt sources for a suite: the suite, its updates and its security archive (none for sid).
+    /// - Parameter suite: Debian suite or codename.
+    /// - Returns: One-line sources as mmdebstrap takes them.
+    public func sources(for suite: String) -> [String] {
+        if ["sid", "unstable", "experimental"].contains(suite) { return ["deb \(mirror) \(suite) main"] }
+        return [
+            "deb \(mirror) \(suite) main",
+            "deb \(mirror) \(suite)-updates main",
+            "deb \(securityMirror) \(suite)-security main",
+        ]
+    }
+
+    /// Builds the disk and renames it into place at `output` (nothing is left there on failure).
+    /// - Parameters:
+    ///   - spec: Suite, extra packages, disk size.
+    ///   - output: Path of the qcow2 to write.
+    ///   - progress: Receives `bootstrap` steps and `disk` bytes.
+    /// - Throws: ``BasesError`` naming the failed tool or step.
+    public func build(_ spec: DebianBootstrap, output: String, progress: any ProgressReporter = SilentProgress()) async throws {
+        let subject = "debian-\(spec.suite)"
+        let scratch = try makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let staging = scratch + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        try writeStagingFiles(to: staging)
+
+        progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "mmdebstrap \(spec.suite)", completed: 0, total: 3, unit: .steps))
+        let rootTar = scratch + "/rootfs.tar"
+        try await runMmdebstrap(spec, staging: staging, into: rootTar)
+
+        progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "partition, format, unpack, bootloader", completed: 1, total: 3, unit: .steps))
+        let outputURL = URL(fileURLWithPath: output)
+        let temporary = outputURL.deletingLastPathComponent().appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial").path
+        do {
+            try await ExternalTool.qemuImg.run(["create", "-q", "-f", "qcow2", temporary, "\(spec.diskSizeGiB)G"])
+            try await assembleDisk(temporary, rootTar: rootTar, staging: staging, subject: subject, progress: progress)
+            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: output)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "done", completed: 3, total: 3, unit: .steps, finished: true))
+    }
+
+    private func makeScratchDirectory() throws -> String {
+        let base = workDirectory ?? FileManager.default.temporaryDirectory.path
+        let path = base + "/labforge-bootstrap-" + UUID().uuidString
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw BasesError.cacheUnusable(path: base, reason: "\(error)")
+        }
+        return path
+    }
+
+    private func writeStagingFiles(to staging: String) throws {
+        let files = [
+            "10-dhcp.network": DebianBootstrapFiles.dhcpNetwork,
+            "90-labforge.cfg": DebianBootstrapFiles.cloudConfig,
+            "10-hostkeys.conf": DebianBootstrapFiles.sshHostKeys,
+            "extlinux.conf": DebianBootstrapFiles.extlinuxConfig,
+            "customize.sh": DebianBootstrapFiles.customizeScript(staging: staging),
+            "essential.sh": DebianBootstrapFiles.essentialScript,
+        ]
+        for (name, contents) in files {
+            try contents.write(toFile: staging + "/" + name, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// The mmdebstrap command line (without the program name).
+    func mmdebstrapArguments(_ spec: DebianBootstrap, staging: String, output: String) -> [String] {
+        let packages = DebianBootstrapFiles.basePackages + spec.extraPackages.filter { !DebianBootstrapFiles.basePackages.contains($0) }
+        var arguments = [
+            "--variant=minbase", "--mode=root", "--format=tar",
+            "--aptopt=APT::Install-Recommends \"false\"",
+            "--aptopt=Acquire::Retries \"3\"",
+            "--include=" + packages.joined(separator: ","),
+            "--essential-hook=sh '\(staging)/essential.sh' \"$1\"",
+            "--customize-hook=sh '\(staging)/customize.sh' \"$1\"",
+        ]
+        // The host's keyring file holds the keys of every current release, trixie included.
+        let keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
+        if FileManager.default.fileExists(atPath: keyring) { arguments.append("--keyring=\(keyring)") }
+        arguments += [spec.suite, output]
+        arguments += sources(for: spec.suite)
+        return arguments
+    }
+
+    private func runMmdebstrap(_ spec: DebianBootstrap, staging: String, into output: String) async throws {
+        var environment: [String: String] = [:]
+        // Reproducible as far as Debian allows: clamp mtimes when the caller pins an epoch.
+        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] { environment["SOURCE_DATE_EPOCH"] = epoch }
+        logger.info("bootstrapping Debian \(spec.suite) with mmdebstrap from \(mirror)")
+        try await ExternalTool.mmdebstrap.run(mmdebstrapArguments(spec, staging: staging, output: output), environment: environment, output: log)
+    }
+
+    private func assembleDisk(_ disk: String, rootTar: String, staging: String, subject: String, progress: any ProgressReporter) async throws {
+        let tarSize = (try? FileManager.default.attributesOfItem(atPath: rootTar)[.size] as? NSNumber)?.int64Value
+        let log = self.log
+        try await Blocking.run {
+            let appliance = try Appliance(settings: ApplianceSettings(memoryMiB: 1024, cpus: 2), applianceOutput: log)
+            var step = "add drive"
+            do {
+                try appliance.add(Drive(path: disk, format: .qcow2, readOnly: false))
+                step = "launch appliance"
+                try appliance.launch()
+                step = "partition"
+                try appliance.createPartitionTable(on: "/dev/sda", type: .mbr)
+                try appliance.addPrimaryPartition(on: "/dev/sda", startSector: 2048, endSector: -1)
+                try appliance.setBootable(on: "/dev/sda", partition: 1, true)
+                step = "mkfs ext4"
+                try appliance.makeFilesystem("ext4", on: "/dev/sda1", label: DebianBootstrapFiles.rootLabel)
+                try appliance.mount("/dev/sda1", at: "/")
+                step = "unpack root tree"
+                appliance.onProgress { done, total in
+                    progress.report(ProgressEvent(subject: subject, stage: "disk", detail: "unpack", completed: Int64(done), total: tarSize ?? Int64(total)))
+                }
+                try appliance.unpackTar(rootTar, into: "/", xattrs: true, acls: true)
+                appliance.onProgress(nil)
+                step = "install EXTLINUX"
+                try appliance.makeDirectories("/boot/extlinux")
+                try appliance.upload(staging + "/extlinux.conf", to: "/boot/extlinux/extlinux.conf")
+                try appliance.installExtlinux(in: "/boot/extlinux")
+                // 440 bytes of MBR boot code; the partition table after it is left alone.
+                try appliance.upload(Self.mbrBootCode, to: "/dev/sda")
+                step = "trim"
+                try appliance.trim("/")
+                try appliance.unmountAll()
+                step = "shutdown"
+                try appliance.shutdown()
+            } catch let error as GuestfsError {
+                throw BasesError.diskAssembly(step: step, reason: error.description)
+            }
+        }
+    }
+
+    /// EXTLINUX's MBR boot code from the host's syslinux (package `extlinux`/`syslinux-common`).
+    static var mbrBootCode: String {
+        for candidate in ["/usr/lib/EXTLINUX/mbr.bin", "/usr/lib/syslinux/mbr/mbr.bin", "/usr/share/syslinux/mbr.bin"]
+        where FileManager.default.fileExists(atPath: candidate) {
+            return candidate
+        }
+        return "/usr/lib/EXTLINUX/mbr.bin"
+    }
+}
+
+/// Runs blocking work (libguestfs calls take minutes under TCG) on its own thread, not the
+/// cooperative pool, which has only as many threads as cores.
+enum Blocking {
+    /// Runs `body` on a dispatch thread and awaits its result.
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try body() })
+            }
+        }
+    }
+}

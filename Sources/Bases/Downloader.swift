@@ -1,0 +1,164 @@
+// Streams a URL to a file, hashing as bytes arrive; resumes partial files with Range; retries with backoff.
+import AsyncHTTPClient
+import Foundation
+import LabforgeRecipe
+import Logging
+import NIOCore
+import NIOHTTP1
+import Reporting
+
+/// Downloads one file and verifies it against a pinned checksum.
+public struct Downloader: Sendable {
+    /// How many times a failed transfer is tried in all.
+    public var attempts: Int
+    /// Wait before the second attempt; doubled for each further one.
+    public var initialBackoff: Duration
+    /// Longest silence from the server before an attempt is abandoned (and resumed).
+    public var readTimeout: TimeAmount
+    private let explicitClient: HTTPClient?
+    private let logger: Logger
+    // The shared client starts event-loop threads: touch it only when something is downloaded.
+    private var client: HTTPClient { explicitClient ?? .shared }
+
+    /// Creates a downloader.
+    /// - Parameters:
+    ///   - attempts: Tries in all (≥ 1).
+    ///   - initialBackoff: First wait between tries; doubles each time.
+    ///   - readTimeout: Abandon an attempt after this much silence.
+    ///   - client: HTTP client (`nil`: the shared one, created on first download).
+    ///   - logger: Retries are logged here.
+    public init(
+        attempts: Int = 5, initialBackoff: Duration = .seconds(1), readTimeout: TimeAmount = .seconds(60),
+        client: HTTPClient? = nil, logger: Logger = Logger(label: "labforge.bases")
+    ) {
+        self.attempts = max(1, attempts)
+        self.initialBackoff = initialBackoff
+        self.readTimeout = readTimeout
+        self.explicitClient = client
+        self.logger = logger
+    }
+
+    /// Downloads `url` into `partialPath`, resuming what is already there, and checks the result.
+    ///
+    /// On a checksum mismatch the partial file is removed (so the next try starts clean); on a
+    /// transfer failure it is kept (so the next try resumes it).
+    /// - Parameters:
+    ///   - url: http(s) URL.
+    ///   - checksum: Expected checksum of the complete file.
+    ///   - partialPath: Where bytes accumulate.
+    ///   - subject: Named in progress events.
+    ///   - progress: Receives `download` byte counts.
+    /// - Throws: ``BasesError/checksumMismatch(url:expected:got:)``, ``BasesError/httpStatus(url:status:attempt:)``,
+    ///   ``BasesError/downloadFailed(url:attempts:reason:)``.
+    public func download(url: String, checksum: Checksum, to partialPath: String, subject: String, progress: any ProgressReporter) async throws {
+        var lastError: (any Error)?
+        for attempt in 1...attempts {
+            try Task.checkCancellation()
+            if attempt > 1 {
+                let wait = initialBackoff * (1 << min(attempt - 2, 6))
+                logger.warning("retrying download of \(url) in \(wait) (attempt \(attempt) of \(attempts)): \(lastError.map { "\($0)" } ?? "")")
+                try await Task.sleep(for: wait)
+            }
+            do {
+                let digest = try await transfer(url: url, checksum: checksum, to: partialPath, subject: subject, attempt: attempt, progress: progress)
+                guard digest == checksum.hex else {
+                    try? FileManager.default.removeItem(atPath: partialPath)
+                    throw BasesError.checksumMismatch(url: url, expected: checksum.tagged, got: "\(checksum.algorithm):\(digest)")
+                }
+                return
+            } catch let error as BasesError {
+                switch error {
+                case let .httpStatus(_, status, _) where status >= 500 || status == 408 || status == 429:
+                    lastError = error
+                default:
+                    throw error
+                }
+            } catch let error as TransientFailure {
+                lastError = error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                lastError = error
+            }
+        }
+        throw BasesError.downloadFailed(url: url, attempts: attempts, reason: lastError.map { "\($0)" } ?? "unknown")
+    }
+
+    /// One attempt: asks for the missing bytes, appends them, and returns the digest of the whole file.
+    private func transfer(url: String, checksum: Checksum, to path: String, subject: String, attempt: Int, progress: any ProgressReporter) async throws -> String {
+        let fileManager = FileManager.default
+        var have = ((try? fileManager.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+        var request = HTTPClientRequest(url: url)
+        if have > 0 { request.headers.add(name: "Range", value: "bytes=\(have)-") }
+        let response = try await client.execute(request, timeout: readTimeout)
+
+        var total: Int64?
+        switch response.status.code {
+        case 200:
+            // The server ignored Range (or we asked for none): start over.
+            have = 0
+            total = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+        case 206:
+            total = Self.totalFromContentRange(response.headers.first(name: "Content-Range"))
+            if let start = Self.startFromContentRange(response.headers.first(name: "Content-Range")), start != have {
+                try? fileManager.removeItem(atPath: path)
+                throw TransientFailure(reason: "server resumed at byte \(start) instead of \(have); starting over")
+            }
+        case 416 where have > 0:
+            // Nothing left to send: either complete already or the file changed; the hash decides.
+            var digest = StreamingDigest(matching: checksum)
+            try digest.update(contentsOf: path, upTo: have)
+            return digest.finalize()
+        default:
+            throw BasesError.httpStatus(url: url, status: response.status.code, attempt: attempt)
+        }
+
+        if have == 0 { _ = fileManager.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw BasesError.cacheUnusable(path: path, reason: "cannot open for writing")
+        }
+        defer { try? handle.close() }
+        if have == 0 { try handle.truncate(atOffset: 0) } else { try handle.seek(toOffset: UInt64(have)) }
+
+        var digest = StreamingDigest(matching: checksum)
+        try digest.update(contentsOf: path, upTo: have)
+        var done = have
+        progress.report(ProgressEvent(subject: subject, stage: "download", detail: url, completed: done, total: total))
+        var lastReport = ContinuousClock.now
+        for try await buffer in response.body {
+            try buffer.withUnsafeReadableBytes { bytes in
+                digest.update(bytes)
+                try handle.write(contentsOf: bytes)
+            }
+            done += Int64(buffer.readableBytes)
+            let now = ContinuousClock.now
+            if now - lastReport > .milliseconds(200) {
+                lastReport = now
+                progress.report(ProgressEvent(subject: subject, stage: "download", detail: url, completed: done, total: total))
+            }
+        }
+        if let total, done < total {
+            throw TransientFailure(reason: "connection closed after \(done) of \(total) bytes")
+        }
+        progress.report(ProgressEvent(subject: subject, stage: "download", detail: url, completed: done, total: total ?? done, finished: true))
+        return digest.finalize()
+    }
+
+    /// `bytes 100-199/1000` → 1000.
+    static func totalFromContentRange(_ value: String?) -> Int64? {
+        guard let value, let slash = value.lastIndex(of: "/") else { return nil }
+        return Int64(value[value.index(after: slash)...])
+    }
+
+    /// `bytes 100-199/1000` → 100.
+    static func startFromContentRange(_ value: String?) -> Int64? {
+        guard let value, let space = value.firstIndex(of: " "), let dash = value.firstIndex(of: "-") else { return nil }
+        return Int64(value[value.index(after: space)..<dash])
+    }
+}
+
+/// A failure worth another attempt (the partial file is kept and resumed).
+struct TransientFailure: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}

@@ -1,0 +1,165 @@
+// Downloads against a real local HTTP server: verified, cached, resumed, decompressed, shared.
+import Bases
+import Crypto
+import Foundation
+import LabforgeRecipe
+import Testing
+import TestSupport
+
+@Suite("Upstream downloads")
+struct DownloadTests {
+    /// A small real qcow2 made by qemu-img, its sha256, and a fresh server + cache.
+    struct Setup {
+        let server: LocalFileServer
+        let cache: TemporaryDirectory
+        let store: BaseImageStore
+        let imageBytes: Data
+
+        init(name: String = "disk.qcow2") throws {
+            server = try LocalFileServer()
+            cache = try TemporaryDirectory(prefix: "labforge-cache")
+            let disk = server.file(name)
+            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
+            // Some data so the file is not just headers: a cut midway then leaves real bytes behind.
+            try Command.check(["qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", disk])
+            imageBytes = try Data(contentsOf: URL(fileURLWithPath: disk))
+            store = BaseImageStore(
+                cache: CacheDirectory(root: cache.path), toolVersion: "test",
+                downloader: Downloader(attempts: 3, initialBackoff: .milliseconds(50))
+            )
+        }
+
+        func image(_ name: String, mode: String? = nil, checksum: Checksum? = nil, compression: DownloadCompression = .none,
+                   format: DiskFormat = .qcow2) throws -> UpstreamImage {
+            let served = try Data(contentsOf: URL(fileURLWithPath: server.file(name)))
+            return UpstreamImage(
+                name: name, url: server.url(name, mode: mode), checksum: checksum ?? .sha256(sha256(served)),
+                format: format, compression: compression
+            )
+        }
+
+        func stop() {
+            server.stop()
+            cache.remove()
+        }
+    }
+
+    static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test("a good checksum downloads once, then comes from the cache")
+    func goodChecksum() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let image = try setup.image("disk.qcow2")
+        let first = try await setup.store.resolve(.upstream(image))
+        #expect(!first.wasCached)
+        #expect(first.format == .qcow2)
+        #expect(first.identity == image.checksum.tagged)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: first.path)) == setup.imageBytes)
+        let info = try Command.check(["qemu-img", "info", "--output=json", first.path]).stdout
+        #expect(info.contains("\"format\": \"qcow2\""))
+
+        let second = try await setup.store.resolve(.upstream(image))
+        #expect(second.wasCached)
+        #expect(second.path == first.path)
+        #expect(setup.server.requests().count == 1)
+    }
+
+    @Test("a bad checksum says expected vs got and caches nothing")
+    func badChecksum() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let wrong = String(repeating: "ab", count: 32)
+        let image = try setup.image("disk.qcow2", checksum: .sha256(wrong))
+        do {
+            _ = try await setup.store.resolve(.upstream(image))
+            Issue.record("a wrong checksum was accepted")
+        } catch let error as BasesError {
+            let message = error.description
+            #expect(message.contains("expected sha256:\(wrong)"))
+            #expect(message.contains("got sha256:\(Self.sha256(setup.imageBytes))"))
+            #expect(message.contains(image.url))
+        }
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: setup.cache.path)
+            .filter { !$0.hasSuffix(".lock") && ($0.hasSuffix(".qcow2") || $0.hasSuffix(".download") || $0.hasSuffix(".partial")) }
+        #expect(leftovers.isEmpty, "left in the cache: \(leftovers)")
+    }
+
+    @Test("a connection cut midway is resumed with a Range request")
+    func resumeAfterCut() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let image = try setup.image("disk.qcow2", mode: "cut")
+        let resolved = try await setup.store.resolve(.upstream(image))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: resolved.path)) == setup.imageBytes)
+        let requests = setup.server.requests()
+        #expect(requests.count == 2)
+        #expect(requests.first?.range == nil)
+        let range = try #require(requests.last?.range)
+        let start = try #require(Int(range.dropFirst("bytes=".count).split(separator: "-").first ?? ""))
+        #expect(start > 0 && start < setup.imageBytes.count, "second request: \(range)")
+    }
+
+    @Test("an xz-compressed image is verified, decompressed and cached as qcow2")
+    func xzCompressed() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        try Command.check(["xz", "-k", "-T1", setup.server.file("disk.qcow2")])
+        let image = try setup.image("disk.qcow2.xz", compression: .xz)
+        let resolved = try await setup.store.resolve(.upstream(image))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: resolved.path)) == setup.imageBytes)
+        #expect(resolved.identity == image.checksum.tagged)
+    }
+
+    @Test("a raw image is converted to qcow2")
+    func rawConverted() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        try Command.check(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", setup.server.file("disk.qcow2"), setup.server.file("disk.raw")])
+        let image = try setup.image("disk.raw", format: .raw)
+        let resolved = try await setup.store.resolve(.upstream(image))
+        let info = try Command.check(["qemu-img", "info", "--output=json", resolved.path]).stdout
+        #expect(info.contains("\"format\": \"qcow2\""))
+        try Command.check(["qemu-img", "compare", "-q", setup.server.file("disk.qcow2"), resolved.path])
+    }
+
+    @Test("two builds asking for the same base at once download it once")
+    func concurrentBuildsShareOneDownload() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let image = try setup.image("disk.qcow2", mode: "slow")
+        let store = setup.store
+        let results = try await withThrowingTaskGroup(of: ResolvedBase.self) { group in
+            for _ in 0..<2 { group.addTask { try await store.resolve(.upstream(image)) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 2)
+        #expect(Set(results.map(\.path)).count == 1)
+        #expect(results.filter { !$0.wasCached }.count == 1)
+        #expect(setup.server.requests().count == 1)
+    }
+
+    @Test("a second process waits for the first download (CLI, two processes)")
+    func concurrentProcesses() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let image = try setup.image("disk.qcow2", mode: "slow")
+        let arguments = ["base", "fetch", image.url, "--sha256", image.checksum.hex, "--cache-dir", setup.cache.path]
+        async let first = Task.detached { try Command.labforge(arguments) }.value
+        async let second = Task.detached { try Command.labforge(arguments) }.value
+        let outputs = try await [first, second]
+        for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
+        #expect(Set(outputs.map { $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }).count == 1)
+        #expect(setup.server.requests().count == 1)
+    }
+
+    @Test("a missing file is an HTTP error naming the URL")
+    func notFound() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let image = UpstreamImage(name: "missing", url: setup.server.url("missing.qcow2"), checksum: .sha256(String(repeating: "0", count: 64)))
+        await #expect(throws: BasesError.self) { try await setup.store.resolve(.upstream(image)) }
+    }
+}

@@ -1,0 +1,63 @@
+// The bootstrapped Debian 13 base shared by every test on this machine: built at most once, through the real cache.
+import Bases
+import Foundation
+import LabforgeRecipe
+
+/// The default base (Debian trixie from the Debian mirror) for tests that need a real bootable disk.
+///
+/// It goes through ``BaseImageStore`` with the cache in `$LABFORGE_TEST_CACHE` (default
+/// `$HOME/.cache/labforge-test`), so the first test on a machine pays the bootstrap (≈ 2–4 min on 2
+/// cores) and every later test, test process or CI step reuses the file. The store's lock file makes
+/// concurrent callers — tests running in parallel or other `swift test` processes — wait for the one
+/// build instead of starting their own.
+public enum SharedDebianBase {
+    /// The test cache directory.
+    public static var cache: CacheDirectory {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["LABFORGE_TEST_CACHE"], !explicit.isEmpty { return CacheDirectory(root: explicit) }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return CacheDirectory(root: home + "/.cache/labforge-test")
+    }
+
+    /// The labforge version keyed into the cache: the built CLI's own, so `labforge base bootstrap
+    /// --cache-dir <test cache>` finds the same entry; a fixed string when the CLI is not built.
+    public static var toolVersion: String {
+        if let result = try? Command.run([Command.labforgeBinary, "--version"]), result.status == 0 {
+            let version = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !version.isEmpty { return version }
+        }
+        return "0.1.0"
+    }
+
+    /// The store the shared base lives in.
+    public static var store: BaseImageStore {
+        BaseImageStore(cache: cache, toolVersion: toolVersion)
+    }
+
+    /// Returns the shared base, bootstrapping it on first use.
+    /// - Returns: The read-only qcow2 (copy it or use an overlay before writing).
+    /// - Throws: ``BasesError`` when the bootstrap fails.
+    public static func resolved() async throws -> ResolvedBase {
+        try await SharedDebianBaseMemo.shared.resolve()
+    }
+
+    /// The path of the shared base, bootstrapping it on first use.
+    /// - Returns: Path of a read-only qcow2.
+    /// - Throws: ``BasesError`` when the bootstrap fails.
+    public static func path() async throws -> String {
+        try await resolved().path
+    }
+}
+
+/// Remembers the result within one test process (no repeated version probe or lock round-trip).
+private actor SharedDebianBaseMemo {
+    static let shared = SharedDebianBaseMemo()
+    private var result: ResolvedBase?
+
+    func resolve() async throws -> ResolvedBase {
+        if let result, FileManager.default.fileExists(atPath: result.path) { return result }
+        let resolved = try await SharedDebianBase.store.resolve(.defaultDebian)
+        result = resolved
+        return resolved
+    }
+}
