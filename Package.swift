@@ -15,6 +15,8 @@ let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto"
 let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+// Registry streams blob bodies as NIO ByteBuffers read on NIO's thread pool (AsyncHTTPClient's own dependency).
+let nio: [Target.Dependency] = ["NIOCore", "NIOPosix", "NIOHTTP1"].map { .product(name: $0, package: "swift-nio") }
 
 let package = Package(
     name: "labforge",
@@ -29,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
     ],
     targets: systemLibraries + [
         // Progress events and their renderers (live bar, plain lines, JSON lines).
@@ -40,7 +43,7 @@ let package = Package(
         // OCI spec types, digests, image layouts and the containerDisk packer.
         .target(name: "OCI", dependencies: ["Archive", "Reporting", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
-        .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log]),
+        .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log] + nio),
         // The recipe DSL: pure values, no I/O.
         .target(name: "LabforgeRecipe"),
         // Base images: pinned downloads, cache, Debian bootstrap.
