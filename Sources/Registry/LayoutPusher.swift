@@ -2,6 +2,7 @@
 import Foundation
 import OCI
 import Reporting
+import Synchronization
 
 /// What happened to one blob.
 public struct PushedBlob: Sendable, Codable, Equatable {
@@ -103,13 +104,18 @@ public struct LayoutPusher: Sendable {
             throw OCIError.blobMissing(layout: layout.path, digest: blob.digest)
         }
         var results: [Digest: PushedBlob] = [:]
+        let overall = OverallProgress(
+            subject: "\(destination.name)/\(repository)", total: blobs.reduce(0) { $0 + $1.size }, reporter: progress)
+        overall.update(nil, 0)
         try await withThrowingTaskGroup(of: PushedBlob.self) { group in
             var next = 0
             func startNext() {
                 guard next < blobs.count else { return }
                 let blob = blobs[next]
                 next += 1
-                group.addTask { try await pushBlob(blob, layout: layout, repository: repository, mountFrom: mountFrom) }
+                group.addTask {
+                    try await pushBlob(blob, layout: layout, repository: repository, mountFrom: mountFrom, overall: overall)
+                }
             }
             for _ in 0..<min(parallelUploads, blobs.count) { startNext() }
             while let done = try await group.next() {
@@ -130,10 +136,8 @@ public struct LayoutPusher: Sendable {
         let total = ordered.reduce(0) { $0 + $1.size }
         let sent = ordered.reduce(0) { $0 + $1.bytesSent }
         let seconds = Date().timeIntervalSince(started)
-        progress.report(ProgressEvent(
-            subject: "\(destination.name)/\(repository)", stage: "push",
-            detail: "\(ordered.filter { $0.outcome == .uploaded }.count) uploaded, \(ordered.filter { $0.outcome == .existing }.count) present, \(ordered.filter { $0.outcome == .mounted }.count) mounted",
-            completed: sent, total: sent, finished: true))
+        let counts = [PushedBlob.Outcome.uploaded, .existing, .mounted].map { outcome in ordered.filter { $0.outcome == outcome }.count }
+        overall.finish(detail: "\(counts[0]) uploaded, \(counts[1]) present, \(counts[2]) mounted; \(ByteCount.format(sent)) sent")
         return PushResult(
             reference: "\(destination.name)/\(repository)@\(descriptor.digest)", digest: descriptor.digest,
             registry: destination.name, repository: repository.value, tags: tags.map(\.value), mediaType: mediaType,
@@ -141,8 +145,9 @@ public struct LayoutPusher: Sendable {
     }
 
     private func pushBlob(
-        _ blob: Descriptor, layout: ImageLayout, repository: RepositoryName, mountFrom: [RepositoryName]
+        _ blob: Descriptor, layout: ImageLayout, repository: RepositoryName, mountFrom: [RepositoryName], overall: OverallProgress
     ) async throws -> PushedBlob {
+        defer { overall.update(blob.digest, blob.size) }
         let started = Date()
         func result(_ outcome: PushedBlob.Outcome, from: RepositoryName? = nil, statistics: UploadStatistics? = nil) -> PushedBlob {
             PushedBlob(
@@ -161,8 +166,37 @@ public struct LayoutPusher: Sendable {
         let size = blob.size
         let statistics = try await destination.uploadBlob(blob, file: layout.blobPath(blob.digest), to: repository) { done in
             progress.report(ProgressEvent(subject: subject, stage: "push", completed: done, total: size))
+            overall.update(blob.digest, done)
         }
         progress.report(ProgressEvent(subject: subject, stage: "push", completed: size, total: size, finished: true))
         return result(.uploaded, statistics: statistics)
+    }
+}
+
+/// Sums the progress of all blobs of a push into one event stream (bytes done of all blobs, overall rate).
+final class OverallProgress: Sendable {
+    private let subject: String
+    private let total: Int64
+    private let reporter: any ProgressReporter
+    private let done = Mutex<[Digest: Int64]>([:])
+
+    init(subject: String, total: Int64, reporter: any ProgressReporter) {
+        self.subject = subject
+        self.total = total
+        self.reporter = reporter
+    }
+
+    /// Records a blob's bytes done (nil: just report).
+    func update(_ digest: Digest?, _ bytes: Int64) {
+        let sum = done.withLock { table -> Int64 in
+            if let digest { table[digest] = bytes }
+            return table.values.reduce(0, +)
+        }
+        reporter.report(ProgressEvent(subject: subject, stage: "push", detail: "all blobs", completed: sum, total: total))
+    }
+
+    /// Reports the last event.
+    func finish(detail: String) {
+        reporter.report(ProgressEvent(subject: subject, stage: "push", detail: detail, completed: total, total: total, finished: true))
     }
 }

@@ -107,7 +107,9 @@ public final class RegistryClient: Sendable {
     private static func probe(
         host: String, registry: String, http: HTTPClient, options: Options, logger: Logger
     ) async throws -> (String, AuthChallenge?) {
-        let schemes = options.insecure || isLoopback(host) ? ["https", "http"] : ["https"]
+        // Loopback registries usually speak plain HTTP, and a plain-HTTP server given a TLS hello waits for a request
+        // line that never comes: ask them in HTTP first. Others get HTTPS first.
+        let schemes = isLoopback(host) ? ["http", "https"] : options.insecure ? ["https", "http"] : ["https"]
         var attempt = 0
         while true {
             attempt += 1
@@ -132,6 +134,11 @@ public final class RegistryClient: Sendable {
                         let challenge = response.headers.first(name: "WWW-Authenticate").flatMap(AuthChallenge.init(header:))
                         return ("\(scheme)://\(host)", challenge)
                     default:
+                        if scheme != schemes.last {
+                            // E.g. a TLS server answering 400 to plain HTTP: try the next scheme.
+                            problems.append("\(scheme): HTTP \(status)")
+                            continue
+                        }
                         throw RegistryError.requestFailed(
                             operation: "GET \(scheme)://\(host)/v2/ (API version check)", registry: registry, status: status,
                             errors: [RegistryErrorCode(code: "HTTP_\(status)", message: "not an OCI distribution registry?")],

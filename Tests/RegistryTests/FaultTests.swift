@@ -12,8 +12,8 @@ struct FaultTests {
     func survivesFaults() throws {
         let registry = try LocalRegistry()
         let work = try TemporaryDirectory()
-        let layerSize = 4 << 20
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [layerSize, 2000], tag: "v1")
+        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [4 << 20, 2000], tag: "v1")
+        let layerSize = Int(layout.layers[0].size)
         let rules: [[String: Any]] = [
             ["method": "HEAD", "path": "/blobs/", "nth": 1, "action": "status", "status": 500],
             ["method": "POST", "path": "/blobs/uploads/", "nth": 1, "count": 2, "action": "status", "status": 502],

@@ -15,8 +15,8 @@ public struct SyntheticLayout: Sendable {
     /// The tag in `index.json`.
     public var tag: String
 
-    /// Writes a layout: a config, layers of random bytes of the given sizes (gzip media type; contents are opaque to
-    /// registries), a manifest and `index.json` naming it `tag`.
+    /// Writes a layout: a config, layers of gzip-compressed random bytes of about the given sizes (contents are opaque
+    /// to registries), a manifest and `index.json` naming it `tag`.
     /// - Parameters:
     ///   - path: The directory (created).
     ///   - layerSizes: Size of each layer in bytes.
@@ -36,10 +36,16 @@ public struct SyntheticLayout: Sendable {
         var layers: [Descriptor] = []
         var diffIDs: [Digest] = []
         for size in layerSizes {
-            let data = try random.read(upToCount: size) ?? Data()
+            // Real gzip (of random bytes, so about `size` long): skopeo sniffs compression and would recompress
+            // bytes that do not start with gzip's magic.
+            let raw = try random.read(upToCount: size) ?? Data()
+            let rawFile = blobs.appendingPathComponent("raw.tmp")
+            try raw.write(to: rawFile)
+            let data = try Command.check(["gzip", "-1", "-n", "-c", rawFile.path]).stdoutData
+            try FileManager.default.removeItem(at: rawFile)
             let digest = try store(data)
             layers.append(Descriptor(mediaType: MediaType.layerTarGzip, digest: digest, size: Int64(data.count)))
-            diffIDs.append(digest)
+            diffIDs.append(Digest.sha256(of: raw))
         }
         let configValue = ImageConfig(
             created: "1970-01-01T00:00:00Z", architecture: "amd64", os: "linux",

@@ -11,6 +11,8 @@ import argparse
 import http.client
 import http.server
 import json
+import os
+import signal
 import socket
 import sys
 import threading
@@ -136,6 +138,8 @@ def main():
     state = State(json.loads(args.faults))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state, host, int(port)))
     server.daemon_threads = True
+    # The test stops fixtures with SIGTERM (which a parent may have left ignored).
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     print("LISTENING", server.server_address[1], flush=True)
     try:
         server.serve_forever()

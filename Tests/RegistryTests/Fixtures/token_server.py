@@ -10,6 +10,8 @@ import argparse
 import base64
 import http.server
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -111,6 +113,8 @@ def main():
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    # The test stops fixtures with SIGTERM (which a parent may have left ignored).
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     print("LISTENING", server.server_address[1], flush=True)
     try:
         server.serve_forever()
