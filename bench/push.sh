@@ -6,11 +6,11 @@ LABFORGE=${LABFORGE:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/labforge}
 SIZE_MIB=${SIZE_MIB:-1024}
 ROUNDS=${ROUNDS:-2}
 W=$(mktemp -d "${TMPDIR:-/tmp}/labforge-bench-push.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$W"
+stop_registries() { # start_registry runs in $(…): its pids are kept in files
+  for f in "$W"/*/pid; do [ -f "$f" ] || continue; kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+  sleep 0.2
 }
+cleanup() { stop_registries; rm -rf "$W"; }
 trap cleanup EXIT
 now() { date +%s.%N; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -25,7 +25,7 @@ storage:
 http: {addr: 127.0.0.1:$port}
 EOC
   docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
-  PIDS+=($!)
+  echo $! > "$dir/pid"
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
   echo "127.0.0.1:$port"
 }
@@ -45,9 +45,11 @@ printf '{"imageLayoutVersion":"1.0.0"}' > "$L/oci-layout"
 cat "$L/blobs/sha256/$LDIG" > /dev/null   # both tools read from the page cache
 echo "layout: 1 layer of $LSIZE bytes, manifest sha256:$MDIG"
 
-REG_L=$(start_registry labforge-registry); REG_S=$(start_registry skopeo-registry)
 best_l=""; best_s=""
 for round in $(seq "$ROUNDS"); do
+  # Fresh registries each round: skopeo's blob-info cache would otherwise mount the layer instead of sending it.
+  stop_registries; rm -rf "$W"/labforge-registry* "$W"/skopeo-registry*
+  REG_L=$(start_registry "labforge-registry$round"); REG_S=$(start_registry "skopeo-registry$round")
   t=$(now); skopeo copy -q --dest-tls-verify=false "oci:$L:bench" "docker://$REG_S/bench/skopeo$round:1"; ts=$(echo "$(now) - $t" | bc)
   t=$(now); "$LABFORGE" push "$L" "$REG_L/bench/labforge$round:1" > "$W/out" 2> "$W/err"; tl=$(echo "$(now) - $t" | bc)
   grep -q "sha256:$MDIG" "$W/out" || { echo "labforge push printed: $(cat "$W/out") $(cat "$W/err")"; exit 1; }
@@ -55,10 +57,10 @@ for round in $(seq "$ROUNDS"); do
   [ -z "$best_l" ] || [ "$(echo "$tl < $best_l" | bc)" = 1 ] && best_l=$tl
   [ -z "$best_s" ] || [ "$(echo "$ts < $best_s" | bc)" = 1 ] && best_s=$ts
 done
-got=$(skopeo inspect --raw --tls-verify=false "docker://$REG_L/bench/labforge1:1" | sha256sum | cut -d' ' -f1)
+got=$(skopeo inspect --raw --tls-verify=false "docker://$REG_L/bench/labforge$ROUNDS:1" | sha256sum | cut -d' ' -f1)
 [ "$got" = "$MDIG" ] && echo "skopeo reads back the same manifest digest: sha256:$got" || { echo "DIGEST MISMATCH: $got"; exit 1; }
 
-t=$(now); "$LABFORGE" push --json "$L" "$REG_L/bench/labforge1:1" > "$W/repush.json" 2> "$W/err"; tr=$(echo "$(now) - $t" | bc)
+t=$(now); "$LABFORGE" push --json "$L" "$REG_L/bench/labforge$ROUNDS:1" > "$W/repush.json" 2> "$W/err"; tr=$(echo "$(now) - $t" | bc)
 sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytesSent"])' "$W/repush.json")
 
 echo "== push of a $SIZE_MIB MiB layer (best of $ROUNDS)"

@@ -158,6 +158,11 @@ extension RegistryClient {
         return true
     }
 
+    /// `connection refused (errno 111)`.
+    static func errnoDescription(_ code: Int32) -> String {
+        String(cString: strerror(code)).lowercased() + " (errno \(code))"
+    }
+
     /// A short human description of a transport error.
     static func describe(_ error: Error) -> String {
         if let error = error as? HTTPClientError {
@@ -169,9 +174,13 @@ extension RegistryClient {
             default: return "\(error)"
             }
         }
-        if let error = error as? IOError { return "I/O error: \(error.description)" }
+        if let error = error as? IOError { return errnoDescription(error.errnoCode) }
         if let error = error as? NIOConnectionError {
-            return "connection failed: " + (error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)")
+            if let first = error.connectionErrors.first {
+                if let io = first.error as? IOError { return errnoDescription(io.errnoCode) }
+                return "connection failed: \(first.error)"
+            }
+            return "connection failed: \(error)"
         }
         return "\(error)"
     }

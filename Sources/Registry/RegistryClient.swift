@@ -155,7 +155,8 @@ public final class RegistryClient: Sendable {
             let reason = problems.joined(separator: "; ")
             let transient = lastError.map { isTransient($0) } ?? true
             guard transient, attempt < options.retry.maxAttempts else {
-                let hint = schemes.count == 1 ? " (a registry without TLS needs --insecure)" : ""
+                let tlsTrouble = ["SSL", "TLS", "handshake", "certificate"].contains { reason.contains($0) }
+                let hint = schemes.count == 1 && tlsTrouble ? " (a registry without TLS or with a self-signed certificate needs --insecure)" : ""
                 throw RegistryError.unreachable(registry: registry, reason: reason + hint)
             }
             let delay = options.retry.delay(afterAttempt: attempt)
