@@ -16,6 +16,8 @@ let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto"
 let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+// Registry streams blob bodies as NIO ByteBuffers read on NIO's thread pool (AsyncHTTPClient's own dependency).
+let nio: [Target.Dependency] = ["NIOCore", "NIOPosix", "NIOHTTP1"].map { .product(name: $0, package: "swift-nio") }
 
 let package = Package(
     name: "labforge",
@@ -44,7 +46,7 @@ let package = Package(
         // OCI spec types, digests, image layouts and the containerDisk packer.
         .target(name: "OCI", dependencies: ["Archive", "DiskImage", "Reporting", "CLinux", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
-        .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log]),
+        .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log] + nio),
         // The recipe DSL: pure values, no I/O.
         .target(name: "LabforgeRecipe"),
         // Base images: pinned downloads, cache, Debian bootstrap.

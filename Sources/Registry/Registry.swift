@@ -1,1 +1,0 @@
-// Registry: see ../../../shared/DESIGN.md for what this module holds.
