@@ -1,0 +1,53 @@
+// images/index.html in headless Chromium (Debian `chromium`): every image, the copy buttons, a screenshot.
+import Catalog
+import Foundation
+import Kube
+import Testing
+import TestSupport
+
+@Suite("Catalog page in Chromium")
+struct CatalogPageTests {
+    func chromium(_ arguments: [String], profile: TemporaryDirectory) throws -> CommandResult {
+        try Command.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--hide-scrollbars"] + arguments
+        )
+    }
+
+    @Test("the page lists every image with a copy button, filters by URL hash, and is screenshotted")
+    func page() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "install Debian's chromium (`make deps`)")
+        var catalog = ImageCatalog()
+        for image in CatalogFixtures.images { catalog.upsert(CatalogEntry(image: image)) }
+        try FileManager.default.createDirectory(atPath: CatalogFixtures.outputDirectory, withIntermediateDirectories: true)
+        let page = CatalogFixtures.outputDirectory + "/index.html"
+        try CatalogPage.write(catalog, to: page)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        // Self-contained: nothing is loaded from anywhere.
+        #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link"))
+        #expect(html.contains("Xfce &amp; a terminal &lt;in the browser&gt;"))
+
+        let profile = try TemporaryDirectory(prefix: "labforge-chromium")
+        let dom = try chromium(["--dump-dom", "file://\(page)"], profile: profile)
+        #expect(dom.status == 0, "\(dom.stderr)")
+        for entry in catalog.images {
+            #expect(dom.stdout.contains(">\(entry.displayName) <span class=\"version\">\(entry.name) \(entry.version)</span>"))
+            #expect(dom.stdout.contains("url: docker://\(entry.registry.pinned)"))
+        }
+        #expect(dom.stdout.components(separatedBy: "<button type=\"button\" class=\"copy\"").count - 1 == catalog.images.count)
+        #expect(dom.stdout.contains("<span id=\"shown\">3</span>"))
+
+        // The script ran: a search from the URL hides the other images.
+        let filtered = try chromium(["--dump-dom", "file://\(page)#q=ubuntu"], profile: profile)
+        #expect(filtered.stdout.contains("<span id=\"shown\">1</span>"), "\(filtered.stdout.suffix(600))")
+        #expect(filtered.stdout.components(separatedBy: "class=\"image\" hidden=\"\"").count - 1 == 2)
+
+        let screenshot = CatalogFixtures.outputDirectory + "/index.png"
+        try? FileManager.default.removeItem(atPath: screenshot)
+        let shot = try chromium(["--screenshot=\(screenshot)", "--window-size=1280,900", "file://\(page)"], profile: profile)
+        #expect(shot.status == 0, "\(shot.stderr)")
+        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(png.count > 10_000)
+        print("catalog page: \(page)\ncatalog screenshot: \(screenshot)")
+    }
+}
