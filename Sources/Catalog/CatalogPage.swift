@@ -66,9 +66,9 @@ public enum CatalogPage {
             entry.name, entry.version, entry.displayName, entry.description ?? "", entry.os?.displayText ?? "", entry.architecture,
             entry.registry.pinned, features.joined(separator: " "),
         ].joined(separator: " ").lowercased()
-        let badges = entry.features.map { "<span class=\"badge feature\">\($0.kind.rawValue) :\($0.port)</span>" }
-            + [entry.os.map { "<span class=\"badge\">\(escape($0.displayText))</span>" }, "<span class=\"badge\">\(escape(entry.architecture))</span>"]
-            .compactMap { $0 }
+        var badges: [String] = entry.features.map { "<span class=\"badge feature\">\($0.kind.rawValue) :\($0.port)</span>" }
+        if let os = entry.os { badges.append("<span class=\"badge\">\(escape(os.displayText))</span>") }
+        badges.append("<span class=\"badge\">\(escape(entry.architecture))</span>")
         let status = entry.verification.status
         var facts: [(String, String)] = [
             ("Image", "<code>\(escape(entry.registry.pinned))</code>"),
@@ -124,6 +124,6 @@ public enum CatalogPage {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+        return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
     }
 }

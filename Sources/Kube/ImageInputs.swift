@@ -27,6 +27,14 @@ public enum ImageSource: Sendable, Hashable {
         }
         self = .reference(try ImageReference(parsing: argument))
     }
+
+    /// The layout path or the reference, for messages.
+    public var displayText: String {
+        switch self {
+        case .layout(let path, let tag): return "layout " + path + (tag.map { ":\($0)" } ?? "")
+        case .reference(let reference): return reference.description
+        }
+    }
 }
 
 /// Image facts given as options; each overrides what the source says.
@@ -107,7 +115,7 @@ extension ImageDescription {
             throw KubeError.invalidSetting(name: "--image-version", value: "(none)", reason: "no version in the layout or the tag; pass --image-version")
         }
         guard let virtualSize = inputs.diskVirtualSize ?? facts?.diskVirtualSize else {
-            throw KubeError.missingVirtualSize(source: facts == nil ? reference.description : "layout \(source)")
+            throw KubeError.missingVirtualSize(source: source.displayText)
         }
         let description = ImageDescription(
             name: name, version: version, displayName: inputs.displayName ?? facts?.title, summary: inputs.summary ?? facts?.summary,

@@ -37,6 +37,7 @@ extension ManifestSet {
     public func dataVolumeYAML() throws -> String { header + (try Self.yaml([dataVolume])) }
 
     /// Every file: the objects and a `kustomization.yaml` listing the chosen variant and route.
+    /// An image without agents gets no Service and no routes.
     /// - Returns: The files, in apply order.
     /// - Throws: A Yams encoding error.
     public func files() throws -> [ManifestFile] {
@@ -50,14 +51,17 @@ extension ManifestSet {
         try add("dataimportcron.yaml", [dataImportCron])
         try add(vmFiles[0], [ephemeralVM])
         try add(vmFiles[1], [persistentVM])
-        try add("service.yaml", [service])
-        if !ingresses.isEmpty { try add("ingress.yaml", ingresses) }
-        if !httpRoute.spec.rules.isEmpty { try add("httproute.yaml", [httpRoute]) }
+        // Without agents there is nothing to serve: no Service, no routes.
+        if !image.agents.isEmpty {
+            try add("service.yaml", [service])
+            try add("ingress.yaml", ingresses)
+            try add("httproute.yaml", [httpRoute])
+        }
         try add("access.yaml", [role, roleBinding])
-        let excluded: Set<String> = [
+        let excluded = Set([
             settings.variant == .ephemeral ? vmFiles[1] : vmFiles[0],
             settings.routing == .ingress ? "httproute.yaml" : "ingress.yaml",
-        ]
+        ]).intersection(files.map(\.name))
         let listed = files.map(\.name).filter { !excluded.contains($0) }
         let kustomizationHeader = header + "# Alternatives written next to this file but not listed: \(excluded.sorted().joined(separator: ", ")).\n"
         let kustomization = Kustomization(namespace: settings.namespace, resources: listed)

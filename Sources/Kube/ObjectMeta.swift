@@ -10,6 +10,9 @@ public struct StringMap: Sendable, Hashable, Codable, ExpressibleByDictionaryLit
     /// - Parameter entries: Key → value.
     public init(_ entries: [String: String] = [:]) { self.entries = entries }
 
+    public typealias Key = String
+    public typealias Value = String
+
     public init(dictionaryLiteral elements: (String, String)...) {
         entries = Dictionary(elements, uniquingKeysWith: { $1 })
     }
@@ -23,7 +26,7 @@ public struct StringMap: Sendable, Hashable, Codable, ExpressibleByDictionaryLit
         set { entries[key] = newValue }
     }
 
-    struct Key: CodingKey {
+    struct EntryKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }
@@ -31,12 +34,12 @@ public struct StringMap: Sendable, Hashable, Codable, ExpressibleByDictionaryLit
     }
 
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        for key in entries.keys.sorted() { try container.encode(entries[key], forKey: Key(stringValue: key)) }
+        var container = encoder.container(keyedBy: EntryKey.self)
+        for key in entries.keys.sorted() { try container.encode(entries[key]!, forKey: EntryKey(stringValue: key)) }
     }
 
     public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
+        let container = try decoder.container(keyedBy: EntryKey.self)
         var entries: [String: String] = [:]
         for key in container.allKeys { entries[key.stringValue] = try container.decode(String.self, forKey: key) }
         self.entries = entries

@@ -6,8 +6,7 @@ import TestSupport
 
 @Suite("Manifests validate against the strict schemas")
 struct ManifestSchemaTests {
-    func writeAndValidate(_ set: ManifestSet) throws -> (paths: [String], status: Int32, report: String) {
-        let directory = try TemporaryDirectory(prefix: "labforge-manifests")
+    func writeAndValidate(_ set: ManifestSet, in directory: TemporaryDirectory) throws -> (paths: [String], status: Int32, report: String) {
         let paths = try ManifestWriter.write(try set.files(), to: directory.path)
         let (status, report) = try KubeFixtures.validate(paths)
         return (paths, status, report)
@@ -16,16 +15,18 @@ struct ManifestSchemaTests {
     @Test("desktop image with instancetype, Secret, namespace, host: every document is accepted")
     func richImage() throws {
         let settings = ManifestSettings(namespace: "labs", host: "labs.example.org", ingressClassName: "nginx", gatewayNamespace: "gateways")
-        let result = try writeAndValidate(try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings))
+        let directory = try TemporaryDirectory(prefix: "labforge-manifests")
+        let result = try writeAndValidate(try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings), in: directory)
         #expect(result.status == 0, "\(result.report)")
         #expect(result.paths.count == 10)
-        // 11 documents: access.yaml holds Role + RoleBinding, ingress.yaml one Ingress per agent.
-        #expect(result.report.components(separatedBy: "\"errors\": []").count - 1 == 13)
+        // 12 documents: access.yaml holds Role + RoleBinding, ingress.yaml one Ingress per agent.
+        #expect(result.report.components(separatedBy: "\"errors\": []").count - 1 == 12)
     }
 
     @Test("bare image: no agents, no instancetype, explicit resources; every document is accepted")
     func bareImage() throws {
-        let result = try writeAndValidate(try ManifestSet(image: KubeFixtures.bareImage(), settings: ManifestSettings(runStrategy: .always)))
+        let directory = try TemporaryDirectory(prefix: "labforge-manifests")
+        let result = try writeAndValidate(try ManifestSet(image: KubeFixtures.bareImage(), settings: ManifestSettings(runStrategy: .always)), in: directory)
         #expect(result.status == 0, "\(result.report)")
         let vm = try String(contentsOfFile: result.paths.first { $0.hasSuffix("virtualmachine-ephemeral.yaml") }!, encoding: .utf8)
         #expect(vm.contains("cores: 2"))
@@ -39,7 +40,8 @@ struct ManifestSchemaTests {
         image.agents = [ExposedAgent(kind: .terminal, port: 7681, basePath: "/lab/terminal/")]
         let settings = ManifestSettings(instance: "alice", pathPrefix: "lab", routing: .httproute, variant: .persistent)
         let set = try ManifestSet(image: image, settings: settings)
-        let result = try writeAndValidate(set)
+        let directory = try TemporaryDirectory(prefix: "labforge-manifests")
+        let result = try writeAndValidate(set, in: directory)
         #expect(result.status == 0, "\(result.report)")
         // The base path equals the public prefix: no rewrite needed.
         #expect(set.ingresses[0].spec.rules[0].http.paths[0].pathType == "Prefix")
