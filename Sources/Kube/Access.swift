@@ -2,8 +2,11 @@
 
 /// A namespaced Role.
 public struct Role: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "rbac.authorization.k8s.io/v1"
+    /// The object kind.
     public var kind = "Role"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// What it allows.
     public var rules: [PolicyRule]
@@ -40,8 +43,11 @@ public struct PolicyRule: Sendable, Hashable, Codable {
 
 /// A RoleBinding granting a Role to one user.
 public struct RoleBinding: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "rbac.authorization.k8s.io/v1"
+    /// The object kind.
     public var kind = "RoleBinding"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// The Role.
     public var roleRef: RoleReference

@@ -2,8 +2,11 @@
 
 /// A CDI DataVolume.
 public struct DataVolume: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "cdi.kubevirt.io/v1beta1"
+    /// The object kind.
     public var kind = "DataVolume"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// What to import and where.
     public var spec: DataVolumeSpec

@@ -2,8 +2,11 @@
 
 /// A CDI DataSource: a stable name VMs clone from; the DataImportCron points it at the newest import.
 public struct DataSource: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "cdi.kubevirt.io/v1beta1"
+    /// The object kind.
     public var kind = "DataSource"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// What it points at.
     public var spec: Spec
@@ -40,8 +43,11 @@ public struct DataSource: KubernetesObject, Hashable {
 
 /// A CDI DataImportCron: polls a registry tag on a schedule and imports each new digest.
 public struct DataImportCron: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "cdi.kubevirt.io/v1beta1"
+    /// The object kind.
     public var kind = "DataImportCron"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// Schedule, template and the DataSource it manages.
     public var spec: Spec

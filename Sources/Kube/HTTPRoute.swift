@@ -2,8 +2,11 @@
 
 /// An HTTPRoute sending each agent's public prefix to the Service, rewriting it to the agent's base path.
 public struct HTTPRoute: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "gateway.networking.k8s.io/v1"
+    /// The object kind.
     public var kind = "HTTPRoute"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// Gateway, host names, rules.
     public var spec: Spec

@@ -2,8 +2,11 @@
 
 /// An Ingress routing one agent's public prefix to the Service.
 public struct Ingress: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "networking.k8s.io/v1"
+    /// The object kind.
     public var kind = "Ingress"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// Class and rules.
     public var spec: Spec

@@ -101,10 +101,13 @@ struct ManifestBuilder {
         }
         let ports = image.agents.map { InstanceSpec.Port(name: $0.kind.rawValue, port: $0.port, protocol: "TCP") }
         let probeAgent = image.agent(.terminal) ?? image.agent(.desktop)
+        let answersWithoutCredentials = image.credentialsSecret == nil
         let probe = probeAgent.map {
-            // TCG-booted guests take a while; 30 failures × 10 s leave five minutes.
+            // TCG-booted guests take a while; 30 failures × 10 s leave five minutes. With credentials the
+            // agent answers 401 to a bare GET, so only the connection is checked.
             InstanceSpec.Probe(
-                httpGet: .init(path: $0.basePath, port: $0.port), initialDelaySeconds: 20, periodSeconds: 10,
+                httpGet: answersWithoutCredentials ? .init(path: $0.basePath, port: $0.port) : nil,
+                tcpSocket: answersWithoutCredentials ? nil : .init(port: $0.port), initialDelaySeconds: 20, periodSeconds: 10,
                 timeoutSeconds: 5, failureThreshold: 30
             )
         }

@@ -3,6 +3,16 @@ import Foundation
 
 /// Writes ``ManifestFile``s so that no reader ever sees a half-written file.
 public enum ManifestWriter {
+    /// Where `labforge build` keeps an image's manifests: `<images>/<name>/<version>/manifests`.
+    /// - Parameters:
+    ///   - imagesRoot: The output tree, `images` by default.
+    ///   - image: The image.
+    /// - Returns: The directory path.
+    public static func defaultDirectory(imagesRoot: String = "images", for image: ImageDescription) -> String {
+        URL(fileURLWithPath: imagesRoot).appendingPathComponent(image.name).appendingPathComponent(image.version)
+            .appendingPathComponent("manifests").relativePath
+    }
+
     /// Writes the files into `directory` (created when missing).
     /// - Parameters:
     ///   - files: The rendered files.

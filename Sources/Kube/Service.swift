@@ -2,8 +2,11 @@
 
 /// A ClusterIP Service in front of a VM's agents.
 public struct Service: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "v1"
+    /// The object kind.
     public var kind = "Service"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// Selector and ports.
     public var spec: Spec

@@ -2,8 +2,11 @@
 
 /// A KubeVirt VirtualMachine.
 public struct VirtualMachine: KubernetesObject, Hashable {
+    /// API group and version.
     public var apiVersion = "kubevirt.io/v1"
+    /// The object kind.
     public var kind = "VirtualMachine"
+    /// Name, namespace, labels and annotations.
     public var metadata: ObjectMeta
     /// Run strategy, instancetype, disks, template.
     public var spec: Spec
@@ -135,8 +138,10 @@ public struct InstanceSpec: Sendable, Hashable, Codable {
 
     /// `readinessProbe`.
     public struct Probe: Sendable, Hashable, Codable {
-        /// An HTTP GET on the terminal port.
-        public var httpGet: HTTPGet
+        /// An HTTP GET on the terminal port (when the agent answers without credentials).
+        public var httpGet: HTTPGet?
+        /// A TCP connect to the terminal port (when the agent asks for credentials, so GET would be 401).
+        public var tcpSocket: TCPSocket?
         /// Boot time before the first probe.
         public var initialDelaySeconds: Int
         /// Seconds between probes.
@@ -145,6 +150,12 @@ public struct InstanceSpec: Sendable, Hashable, Codable {
         public var timeoutSeconds: Int
         /// Failures before the VMI is not ready.
         public var failureThreshold: Int
+    }
+
+    /// `tcpSocket`.
+    public struct TCPSocket: Sendable, Hashable, Codable {
+        /// The port.
+        public var port: Int
     }
 
     /// `httpGet`.

@@ -53,11 +53,16 @@ struct ManifestContentTests {
             #expect(lines.contains("masquerade: {}"))
             #expect(lines.contains("name: terminal") && lines.contains("port: 7681") && lines.contains("protocol: TCP"))
             #expect(lines.contains("name: desktop") && lines.contains("port: 6080"))
-            #expect(lines.contains("readinessProbe:") && lines.contains("path: /"))
+            #expect(lines.contains("readinessProbe:") && lines.contains("tcpSocket:"))  // credentials: GET would be 401
             #expect(lines.contains("userData: |") && lines.contains("#cloud-config"))
             #expect(lines.contains("secretName: lab-credentials") && lines.contains("serial: labcreds"))
             #expect(!yaml.contains("cores:"))  // the instancetype sizes the VM
         }
+        var open = KubeFixtures.desktopImage()
+        open.credentialsSecret = nil
+        let openLines = Self.lines(try ManifestSet.yaml([try ManifestSet(image: open).ephemeralVM]))
+        #expect(openLines.contains("httpGet:") && openLines.contains("path: /") && !openLines.contains("tcpSocket:"))
+        #expect(!openLines.contains("secretName: lab-credentials"))
         let userData = try CloudConfig.lab(user: "student", withCredentials: true).userData()
         #expect(userData.contains("name: student"))
         #expect(userData.contains("lock_passwd: true"))
