@@ -47,14 +47,19 @@ enum KubeFixtures {
             try data.write(to: blobs.appendingPathComponent(digest.hex))
             return digest
         }
-        let layer = Data("not really a tar, never read by manifests".utf8)
+        // A real gzip'd tar holding disk/disk.img, so registry tools see a well-formed layer.
+        let tree = try TemporaryDirectory(prefix: "labforge-layer")
+        try FileManager.default.createDirectory(atPath: tree.appending("disk"), withIntermediateDirectories: true)
+        try Data(repeating: 0, count: 4096).write(to: URL(fileURLWithPath: tree.appending("disk/disk.img")))
+        let tar = try Command.check(["tar", "--format=posix", "--owner=107", "--group=107", "--mtime=@0", "-C", tree.path, "-cf", "-", "disk"]).stdoutData
+        let layer = try Command.check(["gzip", "-n", "-c"], input: tar).stdoutData
         let layerDigest = try put(layer)
         let config = ImageConfig(
             created: "2026-11-25T12:00:00Z", architecture: "amd64",
             config: .init(Env: [
                 "\(ContainerDiskEnvironment.defaultInstancetype)=u1.small", "\(ContainerDiskEnvironment.defaultPreference)=debian",
             ]),
-            rootfs: .init(diffIDs: [layerDigest]), history: nil
+            rootfs: .init(diffIDs: [Digest.sha256(of: tar)]), history: nil
         )
         let configData = try CanonicalJSON.encode(config)
         let configDigest = try put(configData)
