@@ -161,8 +161,8 @@ struct ManifestsCommand: AsyncParsableCommand {
     @OptionGroup var image: ImageOptions
     @OptionGroup var deployment: DeploymentOptions
 
-    @Option(help: "Output directory (created when missing).")
-    var output: String
+    @Option(help: "Output directory, created when missing (default: images/<name>/<version>/manifests).")
+    var output: String?
 
     @Flag(help: "Print one JSON document with the files written.")
     var json = false
@@ -171,6 +171,7 @@ struct ManifestsCommand: AsyncParsableCommand {
         do {
             let (description, _) = try ImageDescription.resolve(try ImageSource(parsing: image.source), inputs: try image.inputs())
             let set = try ManifestSet(image: description, settings: try deployment.settings())
+            let output = self.output ?? ManifestWriter.defaultDirectory(for: description)
             let paths = try ManifestWriter.write(try set.files(), to: output)
             if json {
                 struct Result: Encodable {

@@ -13,6 +13,24 @@ struct CatalogPageTests {
         )
     }
 
+    /// Replaces navigator.clipboard with a recorder.
+    static let clipboardStub = """
+        window.__copied=null;
+        Object.defineProperty(navigator,'clipboard',{configurable:true,value:{writeText:function(t){window.__copied=t;return Promise.resolve();}}});
+        """
+    /// Removes navigator.clipboard and records what execCommand('copy') copies from the textarea.
+    static let fallbackStub = """
+        window.__copied=null;
+        Object.defineProperty(navigator,'clipboard',{configurable:true,value:undefined});
+        document.execCommand=function(command){var area=document.querySelector('textarea');window.__copied=area&&area.value;return command==='copy';};
+        """
+    /// Clicks the first copy button and writes the result into the DOM for --dump-dom.
+    static let clickFirstCopyButton = """
+        document.querySelector('.copy').click();
+        setTimeout(function(){var pre=document.createElement('pre');pre.id='copied';pre.textContent=window.__copied;
+        document.body.appendChild(pre);document.body.dataset.button=document.querySelector('.copy').textContent;},200);
+        """
+
     @Test("the page lists every image with a copy button, filters by URL hash, and is screenshotted")
     func page() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "install Debian's chromium (`make deps`)")
@@ -42,6 +60,21 @@ struct CatalogPageTests {
         let articles = filtered.stdout.components(separatedBy: "<article").dropFirst().map { $0.prefix { $0 != ">" } }
         #expect(articles.count == 3)
         #expect(articles.filter { $0.contains(" hidden=\"\"") }.count == 2)
+
+        // Click the first copy button in the real page, once through navigator.clipboard and once through the
+        // textarea fallback. The clipboard itself is stubbed (headless Chromium grants no clipboard permission,
+        // a fault we cannot cause otherwise); the page's own script does the clicking path.
+        for (name, stub) in [("clipboard", Self.clipboardStub), ("fallback", Self.fallbackStub)] {
+            let probe = CatalogFixtures.outputDirectory + "/copy-\(name).html"
+            try html.replacingOccurrences(of: "</body>", with: "<script>\(stub)\(Self.clickFirstCopyButton)</script>\n</body>")
+                .write(toFile: probe, atomically: true, encoding: .utf8)
+            let clicked = try chromium(["--virtual-time-budget=3000", "--dump-dom", "file://\(probe)"], profile: profile)
+            // Chromium serializes text with &, < and > escaped, quotes as they are.
+            let expected = try catalog.images[0].dataVolumeYAML().replacingOccurrences(of: "&", with: "&amp;")
+                .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            #expect(clicked.stdout.contains("<pre id=\"copied\">\(expected)</pre>"), "\(name): \(clicked.stdout.suffix(800))")
+            #expect(clicked.stdout.contains("data-button=\"Copied\""), "\(name)")
+        }
 
         let screenshot = CatalogFixtures.outputDirectory + "/index.png"
         try? FileManager.default.removeItem(atPath: screenshot)
