@@ -77,3 +77,51 @@ struct ManifestsCommandTests {
         #expect(result.stderr.contains("--virtual-size"), "\(result.stderr)")
     }
 }
+
+@Suite("labforge catalog add from a layout")
+struct CatalogFromLayoutTests {
+    @Test("the entry takes digest, sizes, build time and instancetype from the layout and validates against the schema")
+    func addLayout() throws {
+        let scratch = try TemporaryDirectory(prefix: "labforge-catalog-layout")
+        let layout = scratch.appending("layout")
+        let digest = try KubeFixtures.makeLayout(at: layout, virtualSize: 3 << 30)
+        let facts = try LayoutFacts(layoutPath: layout)
+        let catalog = scratch.appending("images/catalog.json")
+        let result = try Command.labforge([
+            "catalog", "add", "\(layout):1.0", "--reference", "127.0.0.1:5000/labs/debian-lab:1.0", "--agent", "desktop",
+            "--recipe-fingerprint", "sha256:" + String(repeating: "5", count: 64), "--verification", "failed",
+            "--verification-summary", "noVNC did not answer", "--catalog", catalog,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        struct Catalog: Decodable {
+            struct Entry: Decodable {
+                struct Registry: Decodable { var digest: String; var pinned: String }
+                struct Sizes: Decodable { var compressed: Int64; var virtual: Int64 }
+                struct Build: Decodable { var time: String; var recipeFingerprint: String }
+                var name: String
+                var displayName: String
+                var instancetype: String
+                var registry: Registry
+                var sizes: Sizes
+                var build: Build
+            }
+            var images: [Entry]
+        }
+        let parsed = try JSONDecoder().decode(Catalog.self, from: Data(contentsOf: URL(fileURLWithPath: catalog)))
+        let entry = try #require(parsed.images.first)
+        #expect(entry.name == "debian-lab")
+        #expect(entry.displayName == "Debian lab")
+        #expect(entry.instancetype == "u1.small")
+        #expect(entry.registry.digest == digest.description)
+        #expect(entry.registry.pinned == "127.0.0.1:5000/labs/debian-lab@\(digest)")
+        #expect(entry.sizes.virtual == 3 << 30)
+        #expect(entry.sizes.compressed == facts.compressedSize)
+        #expect(entry.build.time == "2026-11-25T12:00:00Z")
+        let schema = KubeFixtures.directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("schemas/catalog.schema.json").path
+        let validation = try Command.run(["python3", KubeFixtures.directory.appendingPathComponent("validate.py").path, "--schema", schema, catalog])
+        #expect(validation.status == 0, "\(validation.stdout)")
+        let page = try String(contentsOfFile: scratch.appending("images/index.html"), encoding: .utf8)
+        #expect(page.contains("verification: failed"))
+    }
+}
