@@ -31,7 +31,8 @@ struct PushedImageTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             for _ in 0..<100 {
-                if try Command.run(["curl", "-sf", "http://\(address)/v2/"]).status == 0 { return }
+                let probe = "import urllib.request; urllib.request.urlopen('http://\(address)/v2/', timeout=1)"
+                if try Command.run(["python3", "-c", probe]).status == 0 { return }
                 Thread.sleep(forTimeInterval: 0.1)
             }
             stop()
