@@ -25,6 +25,7 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
 	fi
 	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema
+	@python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 
 ## build: debug build of the CLI and the tests
 build:

@@ -1,1 +1,0 @@
-// Catalog: see ../../../shared/DESIGN.md for what this module holds.

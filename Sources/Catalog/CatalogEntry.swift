@@ -1,0 +1,161 @@
+// One image in the portal catalog: identity, features, registry references, sizes, provenance, verification.
+import Kube
+import OCI
+
+/// One image as the lab portal sees it (`images[]` in `catalog.json`, see `schemas/catalog.schema.json`).
+public struct CatalogEntry: Sendable, Hashable, Codable {
+    /// Image name (DNS-1123 label).
+    public var name: String
+    /// Version.
+    public var version: String
+    /// Portal name.
+    public var displayName: String
+    /// Portal description.
+    public var description: String?
+    /// Guest OS.
+    public var os: OperatingSystem?
+    /// Architecture.
+    public var architecture: String
+    /// What the image offers in the browser.
+    public var features: [Feature]
+    /// Where to pull it.
+    public var registry: Registry
+    /// Sizes in bytes.
+    public var sizes: Sizes
+    /// Default instancetype.
+    public var instancetype: String?
+    /// Default preference.
+    public var preference: String?
+    /// How it was built.
+    public var build: Build
+    /// Whether it booted and its agents answered.
+    public var verification: Verification
+
+    /// A browser feature (one agent).
+    public struct Feature: Sendable, Hashable, Codable {
+        /// `terminal` or `desktop`.
+        public var kind: AgentKind
+        /// Guest port.
+        public var port: Int
+        /// Base path the agent was built with.
+        public var basePath: String
+        /// WebSocket path relative to the base path.
+        public var websocketPath: String
+        /// Page to open relative to the base path.
+        public var entryPage: String
+    }
+
+    /// Registry references.
+    public struct Registry: Sendable, Hashable, Codable {
+        /// `registry/repository`.
+        public var repository: String
+        /// Tag, when pushed with one.
+        public var tag: String?
+        /// Manifest digest.
+        public var digest: Digest
+        /// `registry/repository@sha256:…`.
+        public var pinned: String
+        /// `registry/repository:tag`, when tagged.
+        public var tagged: String?
+    }
+
+    /// Sizes in bytes.
+    public struct Sizes: Sendable, Hashable, Codable {
+        /// Bytes a pull transfers (manifest, config, compressed layer).
+        public var compressed: Int64?
+        /// The disk's virtual size.
+        public var virtual: Int64
+    }
+
+    /// Build provenance.
+    public struct Build: Sendable, Hashable, Codable {
+        /// RFC 3339 build time.
+        public var time: String?
+        /// Recipe fingerprint (the cache key's recipe part).
+        public var recipeFingerprint: String?
+        /// Base image identity, e.g. `debian-13-genericcloud-amd64@sha256:…`.
+        public var baseImage: String?
+        /// labforge version that built it.
+        public var labforgeVersion: String?
+
+        /// Creates build provenance.
+        public init(time: String? = nil, recipeFingerprint: String? = nil, baseImage: String? = nil, labforgeVersion: String? = nil) {
+            self.time = time
+            self.recipeFingerprint = recipeFingerprint
+            self.baseImage = baseImage
+            self.labforgeVersion = labforgeVersion
+        }
+    }
+
+    /// Verification result.
+    public struct Verification: Sendable, Hashable, Codable {
+        /// `passed`, `failed` or `not-run`.
+        public var status: Status
+        /// RFC 3339 time of the check.
+        public var time: String?
+        /// One line on what was checked or what failed.
+        public var summary: String?
+
+        /// Verification outcomes.
+        public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
+            /// Booted and every probe answered.
+            case passed
+            /// A probe failed.
+            case failed
+            /// Not verified.
+            case notRun = "not-run"
+        }
+
+        /// Creates a result.
+        public init(status: Status = .notRun, time: String? = nil, summary: String? = nil) {
+            self.status = status
+            self.time = time
+            self.summary = summary
+        }
+    }
+
+    /// Makes an entry from an image description.
+    /// - Parameters:
+    ///   - image: The image.
+    ///   - build: Provenance.
+    ///   - verification: Verification result.
+    public init(image: ImageDescription, build: Build = Build(), verification: Verification = Verification()) {
+        name = image.name
+        version = image.version
+        displayName = image.displayName ?? image.name
+        description = image.summary
+        os = image.operatingSystem
+        architecture = image.architecture
+        features = image.agents.map {
+            Feature(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage)
+        }
+        registry = Registry(
+            repository: image.repository, tag: image.tag, digest: image.digest, pinned: image.pinnedReference,
+            tagged: image.tag.map { "\(image.repository):\($0)" }
+        )
+        sizes = Sizes(compressed: image.compressedSize, virtual: image.diskVirtualSize)
+        instancetype = image.instancetype
+        preference = image.preference
+        self.build = build
+        self.verification = verification
+    }
+
+    /// The image description the entry was made from (lab user and credentials take their defaults).
+    public var imageDescription: ImageDescription {
+        ImageDescription(
+            name: name, version: version, displayName: displayName, summary: description, operatingSystem: os,
+            architecture: architecture, repository: registry.repository, tag: registry.tag, digest: registry.digest,
+            diskVirtualSize: sizes.virtual, compressedSize: sizes.compressed, instancetype: instancetype, preference: preference,
+            agents: features.map {
+                ExposedAgent(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage)
+            }
+        )
+    }
+
+    /// The DataVolume YAML the portal's copy button gives (default settings, pinned by digest).
+    /// - Returns: YAML text.
+    /// - Throws: ``KubeError`` when the entry's name is not a valid object name.
+    public func dataVolumeYAML() throws -> String {
+        try ManifestSet(image: imageDescription).dataVolumeYAML()
+    }
+}

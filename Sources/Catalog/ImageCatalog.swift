@@ -1,0 +1,91 @@
+// catalog.json: load, add or replace one image's entry, remove, save (sorted, atomic).
+import Foundation
+
+/// The portal catalog document (`images/catalog.json`).
+public struct ImageCatalog: Sendable, Hashable, Codable {
+    /// The format version this labforge writes.
+    public static let currentSchemaVersion = 1
+
+    /// Format version.
+    public var schemaVersion: Int
+    /// `labforge`.
+    public var generator: String
+    /// Entries sorted by name, then version.
+    public private(set) var images: [CatalogEntry]
+
+    /// An empty catalog.
+    public init() {
+        schemaVersion = Self.currentSchemaVersion
+        generator = "labforge"
+        images = []
+    }
+
+    /// Loads a catalog; a missing file is an empty catalog.
+    /// - Parameter path: `catalog.json`.
+    /// - Returns: The catalog.
+    /// - Throws: ``CatalogError``.
+    public static func load(from path: String) throws -> ImageCatalog {
+        guard FileManager.default.fileExists(atPath: path) else { return ImageCatalog() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CatalogError.unreadable(path: path, reason: "cannot read the file")
+        }
+        struct Version: Decodable { var schemaVersion: Int }
+        if let version = try? JSONDecoder().decode(Version.self, from: data), version.schemaVersion > currentSchemaVersion {
+            throw CatalogError.unsupportedVersion(path: path, version: version.schemaVersion)
+        }
+        do {
+            return try JSONDecoder().decode(ImageCatalog.self, from: data)
+        } catch {
+            throw CatalogError.unreadable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Adds an entry, replacing the one with the same name and version; keeps every other entry.
+    /// - Parameter entry: The entry.
+    public mutating func upsert(_ entry: CatalogEntry) {
+        images.removeAll { $0.name == entry.name && $0.version == entry.version }
+        images.append(entry)
+        images.sort { ($0.name, $0.version) < ($1.name, $1.version) }
+    }
+
+    /// Removes an image's entries.
+    /// - Parameters:
+    ///   - name: Image name.
+    ///   - version: One version, or nil for all.
+    /// - Returns: How many entries were removed.
+    @discardableResult
+    public mutating func remove(name: String, version: String? = nil) -> Int {
+        let before = images.count
+        images.removeAll { $0.name == name && (version == nil || $0.version == version) }
+        return before - images.count
+    }
+
+    /// The JSON bytes: pretty, sorted keys, trailing newline (same catalog, same bytes).
+    /// - Returns: The bytes.
+    /// - Throws: `EncodingError`.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+
+    /// Writes the catalog to a temporary file beside `path` and renames it into place.
+    /// - Parameter path: `catalog.json`.
+    /// - Throws: ``CatalogError/writeFailed(path:reason:)``.
+    public func save(to path: String) throws {
+        try CatalogFiles.write(try encoded(), to: path)
+    }
+}
+
+/// Atomic file writes for the catalog and the page.
+enum CatalogFiles {
+    static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw CatalogError.writeFailed(path: path, reason: error.localizedDescription)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+// Gateway API HTTPRoute (gateway.networking.k8s.io/v1): the portable alternative to the Ingress.
+
+/// An HTTPRoute sending each agent's public prefix to the Service, rewriting it to the agent's base path.
+public struct HTTPRoute: KubernetesObject, Hashable {
+    /// API group and version.
+    public var apiVersion = "gateway.networking.k8s.io/v1"
+    /// The object kind.
+    public var kind = "HTTPRoute"
+    /// Name, namespace, labels and annotations.
+    public var metadata: ObjectMeta
+    /// Gateway, host names, rules.
+    public var spec: Spec
+
+    /// `spec` of an HTTPRoute.
+    public struct Spec: Sendable, Hashable, Codable {
+        /// The Gateway.
+        public var parentRefs: [ParentReference]
+        /// Host names, or nil for the Gateway's.
+        public var hostnames: [String]?
+        /// One rule per agent.
+        public var rules: [Rule]
+    }
+
+    /// `parentRefs[]`.
+    public struct ParentReference: Sendable, Hashable, Codable {
+        /// Gateway name.
+        public var name: String
+        /// Gateway namespace, or nil for the route's.
+        public var namespace: String?
+    }
+
+    /// `rules[]`.
+    public struct Rule: Sendable, Hashable, Codable {
+        /// Path matches.
+        public var matches: [Match]
+        /// The prefix rewrite.
+        public var filters: [Filter]?
+        /// The Service port.
+        public var backendRefs: [BackendReference]
+    }
+
+    /// `matches[]`.
+    public struct Match: Sendable, Hashable, Codable {
+        /// Path match.
+        public var path: PathMatch
+    }
+
+    /// `matches[].path`.
+    public struct PathMatch: Sendable, Hashable, Codable {
+        /// `PathPrefix`.
+        public var type: String
+        /// `/<prefix>/terminal`.
+        public var value: String
+    }
+
+    /// `filters[]`: only `URLRewrite` is written.
+    public struct Filter: Sendable, Hashable, Codable {
+        /// `URLRewrite`.
+        public var type: String
+        /// The rewrite.
+        public var urlRewrite: URLRewrite
+    }
+
+    /// `filters[].urlRewrite`.
+    public struct URLRewrite: Sendable, Hashable, Codable {
+        /// Path rewrite.
+        public var path: PathModifier
+    }
+
+    /// `urlRewrite.path`.
+    public struct PathModifier: Sendable, Hashable, Codable {
+        /// `ReplacePrefixMatch`.
+        public var type: String
+        /// The agent's base path.
+        public var replacePrefixMatch: String
+    }
+
+    /// `backendRefs[]`.
+    public struct BackendReference: Sendable, Hashable, Codable {
+        /// Service name.
+        public var name: String
+        /// Service port number.
+        public var port: Int
+    }
+
+    /// Creates an HTTPRoute.
+    /// - Parameters:
+    ///   - metadata: Metadata.
+    ///   - spec: Spec.
+    public init(metadata: ObjectMeta, spec: Spec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+}

@@ -1,0 +1,146 @@
+// What manifests and the catalog need to know about one built image: identity, disk, agents.
+import OCI
+
+/// One lab image as the manifests and the catalog see it. Filled from CLI options and an OCI layout
+/// today, and from a recipe by a small adapter later.
+public struct ImageDescription: Sendable, Hashable, Codable {
+    /// Image name, a DNS-1123 label (e.g. `debian-desktop`); objects are named after it.
+    public var name: String
+    /// Image version (e.g. `1.0`).
+    public var version: String
+    /// Human-readable name for the portal.
+    public var displayName: String?
+    /// One paragraph for the portal.
+    public var summary: String?
+    /// Guest operating system, e.g. `debian` `13`.
+    public var operatingSystem: OperatingSystem?
+    /// GOARCH-style architecture (`amd64`, `arm64`).
+    public var architecture: String
+    /// Registry and repository, e.g. `registry.example.org/labs/debian-desktop` (no tag, no digest).
+    public var repository: String
+    /// The tag pushed, when known (DataImportCron follows it).
+    public var tag: String?
+    /// The manifest digest the image is pinned by.
+    public var digest: Digest
+    /// Virtual size of the disk in bytes (what the guest sees).
+    public var diskVirtualSize: Int64
+    /// Format of the disk inside the containerDisk (`qcow2`, `raw`).
+    public var diskFormat: String?
+    /// Compressed size of the image in the registry (layer + config + manifest), bytes.
+    public var compressedSize: Int64?
+    /// Default instancetype (cluster-wide), e.g. `u1.medium`.
+    public var instancetype: String?
+    /// Default preference (cluster-wide), e.g. `debian`.
+    public var preference: String?
+    /// The agents the image serves in the browser.
+    public var agents: [ExposedAgent]
+    /// The lab user cloud-init creates (and the agents run as).
+    public var labUser: String
+    /// The Secret holding the lab user's password and the agents' credentials (never inlined).
+    public var credentialsSecret: String?
+
+    /// Creates a description.
+    /// - Parameters:
+    ///   - name: Image name (DNS-1123 label).
+    ///   - version: Image version.
+    ///   - displayName: Portal name.
+    ///   - summary: Portal description.
+    ///   - operatingSystem: Guest OS.
+    ///   - architecture: GOARCH-style architecture.
+    ///   - repository: `registry/repository`.
+    ///   - tag: The pushed tag.
+    ///   - digest: The manifest digest.
+    ///   - diskVirtualSize: Virtual disk size in bytes.
+    ///   - diskFormat: `qcow2` or `raw`.
+    ///   - compressedSize: Bytes in the registry.
+    ///   - instancetype: Default instancetype.
+    ///   - preference: Default preference.
+    ///   - agents: Browser agents.
+    ///   - labUser: Lab user name.
+    ///   - credentialsSecret: Secret with credentials.
+    public init(
+        name: String, version: String, displayName: String? = nil, summary: String? = nil,
+        operatingSystem: OperatingSystem? = nil, architecture: String = "amd64", repository: String, tag: String? = nil,
+        digest: Digest, diskVirtualSize: Int64, diskFormat: String? = nil, compressedSize: Int64? = nil,
+        instancetype: String? = nil, preference: String? = nil, agents: [ExposedAgent] = [],
+        labUser: String = "student", credentialsSecret: String? = nil
+    ) {
+        self.name = name
+        self.version = version
+        self.displayName = displayName
+        self.summary = summary
+        self.operatingSystem = operatingSystem
+        self.architecture = architecture
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+        self.diskVirtualSize = diskVirtualSize
+        self.diskFormat = diskFormat
+        self.compressedSize = compressedSize
+        self.instancetype = instancetype
+        self.preference = preference
+        self.agents = agents
+        self.labUser = labUser
+        self.credentialsSecret = credentialsSecret
+    }
+
+    /// `registry/repository@sha256:…`, what KubeVirt and CDI should pull.
+    public var pinnedReference: String { "\(repository)@\(digest)" }
+
+    /// `registry/repository:tag`, what a DataImportCron polls (the version when no tag was pushed).
+    public var taggedReference: String { "\(repository):\(tag ?? version)" }
+
+    /// The agent of a kind, when the image has one.
+    /// - Parameter kind: Terminal or desktop.
+    /// - Returns: The agent.
+    public func agent(_ kind: AgentKind) -> ExposedAgent? { agents.first { $0.kind == kind } }
+
+    /// Checks the name, the agents and the lab user.
+    /// - Throws: ``KubeError``.
+    public func validate() throws {
+        try KubernetesName.checkLabel(name, kind: "image")
+        var seen = Set<AgentKind>()
+        for agent in agents {
+            guard seen.insert(agent.kind).inserted else { throw KubeError.invalidAgent("two \(agent.kind.rawValue) agents declared") }
+            try agent.validate()
+        }
+        let ports = agents.map(\.port)
+        guard Set(ports).count == ports.count else { throw KubeError.invalidAgent("two agents share port \(ports)") }
+        guard diskVirtualSize > 0 else { throw KubeError.missingVirtualSize(source: pinnedReference) }
+        let userOK = !labUser.isEmpty && labUser.count <= 32
+            && labUser.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" }
+            && labUser.first.map { ($0 >= "a" && $0 <= "z") || $0 == "_" } == true
+        guard userOK else {
+            throw KubeError.invalidSetting(name: "lab user", value: labUser, reason: "a Linux user name is 1–32 of a-z 0-9 _ -, starting with a letter")
+        }
+        if let credentialsSecret { try KubernetesName.checkLabel(credentialsSecret, kind: "Secret") }
+    }
+}
+
+/// The guest operating system, as inspection reports it.
+public struct OperatingSystem: Sendable, Hashable, Codable {
+    /// Distribution id, e.g. `debian`, `ubuntu`, `fedora`.
+    public var id: String
+    /// Version, e.g. `13`.
+    public var version: String?
+
+    /// Creates an OS description.
+    /// - Parameters:
+    ///   - id: Distribution id.
+    ///   - version: Its version.
+    public init(id: String, version: String? = nil) {
+        self.id = id
+        self.version = version
+    }
+
+    /// Parses `debian`, `debian-13` or `debian:13`.
+    /// - Parameter text: The text.
+    public init(parsing text: String) {
+        let parts = text.split(whereSeparator: { $0 == ":" || $0 == "-" || $0 == " " }).map(String.init)
+        id = parts.first?.lowercased() ?? text
+        version = parts.count > 1 ? parts.dropFirst().joined(separator: ".") : nil
+    }
+
+    /// `debian 13`.
+    public var displayText: String { version.map { "\(id) \($0)" } ?? id }
+}

@@ -1,1 +1,0 @@
-// Kube: see ../../../shared/DESIGN.md for what this module holds.

@@ -1,0 +1,35 @@
+// Errors of the Kube module: bad names, missing image facts, bad options, failed writes.
+
+/// A problem making or writing Kubernetes manifests, naming what is at fault and what to do.
+public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A Kubernetes object name that is not a DNS-1123 (or DNS-1035) label.
+    case invalidName(kind: String, name: String, reason: String)
+    /// The image has no digest, so nothing can be pinned.
+    case missingDigest(reference: String)
+    /// The disk's virtual size is unknown.
+    case missingVirtualSize(source: String)
+    /// An agent is declared twice or with a bad port or path.
+    case invalidAgent(String)
+    /// A setting is out of range.
+    case invalidSetting(name: String, value: String, reason: String)
+    /// Writing the manifests failed.
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let kind, let name, let reason):
+            return "\(kind) name '\(name)' is not valid: \(reason); use at most 63 lower-case letters, digits and '-', "
+                + "starting and ending with a letter or digit (shorten --name or --instance)"
+        case .missingDigest(let reference):
+            return "image reference '\(reference)' has no digest; pass registry/repository@sha256:… (the digest `labforge push` printed)"
+        case .missingVirtualSize(let source):
+            return "\(source): the disk's virtual size is unknown; pass --virtual-size BYTES or package the image with `labforge package`"
+        case .invalidAgent(let reason):
+            return "invalid agent: \(reason)"
+        case .invalidSetting(let name, let value, let reason):
+            return "invalid \(name) '\(value)': \(reason)"
+        case .writeFailed(let path, let reason):
+            return "\(path): cannot write manifests (\(reason)); check the directory and free space"
+        }
+    }
+}

@@ -1,0 +1,64 @@
+// Kubernetes name rules (DNS-1123 / DNS-1035 labels), checked before anything is written.
+
+/// Checks object names the way the API server would, with an error naming the object.
+public enum KubernetesName {
+    /// The longest label the API server accepts.
+    public static let maximumLength = 63
+
+    /// Checks a DNS-1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
+    /// - Parameters:
+    ///   - name: The name.
+    ///   - kind: The object kind, named in the error.
+    /// - Throws: ``KubeError/invalidName(kind:name:reason:)``.
+    public static func checkLabel(_ name: String, kind: String) throws {
+        if let reason = labelProblem(name) { throw KubeError.invalidName(kind: kind, name: name, reason: reason) }
+    }
+
+    /// Checks a DNS-1035 label (Service names): like DNS-1123, but starting with a letter.
+    /// - Parameters:
+    ///   - name: The name.
+    ///   - kind: The object kind, named in the error.
+    /// - Throws: ``KubeError/invalidName(kind:name:reason:)``.
+    public static func checkServiceName(_ name: String, kind: String = "Service") throws {
+        try checkLabel(name, kind: kind)
+        guard let first = name.first, first >= "a", first <= "z" else {
+            throw KubeError.invalidName(kind: kind, name: name, reason: "a Service name must start with a letter")
+        }
+    }
+
+    /// Whether `name` is a DNS-1123 label.
+    /// - Parameter name: The name.
+    /// - Returns: True when valid.
+    public static func isLabel(_ name: String) -> Bool { labelProblem(name) == nil }
+
+    /// Turns free text into a DNS-1123 label: lower-case, other characters become `-`, trimmed to 63.
+    /// - Parameter text: E.g. a display name or version.
+    /// - Returns: A valid label, or nil when nothing usable is left.
+    public static func sanitized(_ text: String) -> String? {
+        var result = ""
+        for character in text.lowercased() {
+            let ok = character.isASCII && (character.isLetter || character.isNumber)
+            if ok { result.append(character) } else if !result.hasSuffix("-") { result.append("-") }
+        }
+        let trimmed = String(result.prefix(maximumLength)).trimmingDashes()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    static func labelProblem(_ name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name.count > maximumLength { return "it has \(name.count) characters, more than \(maximumLength)" }
+        let allowed: (Character) -> Bool = { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
+        if let bad = name.first(where: { !allowed($0) }) { return "character '\(bad)' is not allowed" }
+        if name.hasPrefix("-") || name.hasSuffix("-") { return "it starts or ends with '-'" }
+        return nil
+    }
+}
+
+extension String {
+    func trimmingDashes() -> String {
+        var view = Substring(self)
+        while view.hasPrefix("-") { view = view.dropFirst() }
+        while view.hasSuffix("-") { view = view.dropLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,147 @@
+// Builds the golden-image objects and the two VirtualMachine variants from an image and settings.
+
+/// Turns checked inputs into objects; every method is pure.
+struct ManifestBuilder {
+    let image: ImageDescription
+    let settings: ManifestSettings
+    let names: ManifestSet.Names
+
+    /// Labels every object carries.
+    var commonLabels: StringMap {
+        ["app.kubernetes.io/name": image.name, "app.kubernetes.io/managed-by": "labforge"]
+    }
+
+    /// Labels of per-session objects and of the VM pods (the Service selects on them).
+    var sessionLabels: StringMap {
+        var labels = commonLabels
+        labels["app.kubernetes.io/instance"] = names.session
+        return labels
+    }
+
+    /// Where the image came from, for people reading the cluster.
+    var imageAnnotations: StringMap {
+        ["labforge.dev/image": image.pinnedReference, "labforge.dev/version": image.version]
+    }
+
+    /// CDI copies these labels onto the PVC; KubeVirt infers the VM's instancetype from them.
+    var instancetypeLabels: StringMap {
+        var labels = commonLabels
+        if let instancetype = image.instancetype { labels["instancetype.kubevirt.io/default-instancetype"] = instancetype }
+        if let preference = image.preference { labels["instancetype.kubevirt.io/default-preference"] = preference }
+        return labels
+    }
+
+    func meta(_ name: String, labels: StringMap, annotations: StringMap = [:]) -> ObjectMeta {
+        ObjectMeta(name: name, namespace: settings.namespace, labels: labels, annotations: annotations)
+    }
+
+    var storage: StorageSpec {
+        let gibibytes = Quantity.storageGibibytes(virtualSize: image.diskVirtualSize, filesystemOverhead: settings.filesystemOverhead)
+        return StorageSpec(size: Quantity.gibibytes(gibibytes), storageClassName: settings.storageClassName)
+    }
+
+    var pinnedSource: DataVolumeSource {
+        DataVolumeSource(registry: RegistrySource(url: "docker://\(image.pinnedReference)"))
+    }
+
+    func dataVolume() -> DataVolume {
+        var annotations = imageAnnotations
+        // Golden images are imported right away, not when the first VM is scheduled.
+        annotations["cdi.kubevirt.io/storage.bind.immediate.requested"] = "true"
+        return DataVolume(
+            metadata: meta(names.golden, labels: instancetypeLabels, annotations: annotations),
+            spec: DataVolumeSpec(source: pinnedSource, storage: storage)
+        )
+    }
+
+    func dataSource() -> DataSource {
+        // With a namespace the DataSource points at the pinned import until the cron's first import;
+        // without one the cron fills it (CDI needs the namespace in spec.source.pvc).
+        let pvc = settings.namespace.map { DataSource.PVCReference(name: names.golden, namespace: $0) }
+        return DataSource(metadata: meta(names.golden, labels: instancetypeLabels, annotations: imageAnnotations), pvc: pvc)
+    }
+
+    func dataImportCron() -> DataImportCron {
+        let template = DataImportCron.Template(
+            metadata: ObjectMeta(labels: instancetypeLabels, annotations: ["cdi.kubevirt.io/storage.bind.immediate.requested": "true"]),
+            spec: DataVolumeSpec(source: DataVolumeSource(registry: RegistrySource(url: "docker://\(image.taggedReference)")), storage: storage)
+        )
+        return DataImportCron(
+            metadata: meta(names.golden, labels: commonLabels, annotations: imageAnnotations),
+            spec: DataImportCron.Spec(
+                template: template, schedule: settings.importSchedule, garbageCollect: "Outdated", importsToKeep: 2,
+                managedDataSource: names.golden
+            )
+        )
+    }
+
+    func virtualMachine(_ variant: VirtualMachineVariant) throws -> VirtualMachine {
+        let name = variant == .ephemeral ? names.ephemeralVM : names.persistentVM
+        var volumes: [InstanceSpec.Volume] = []
+        var disks: [InstanceSpec.Disk] = [InstanceSpec.Disk(name: "rootdisk", bootOrder: 1, serial: nil, disk: .init(bus: "virtio"))]
+        var dataVolumeTemplates: [DataVolumeTemplate]?
+        switch variant {
+        case .ephemeral:
+            volumes.append(.init(name: "rootdisk", containerDisk: .init(image: image.pinnedReference, imagePullPolicy: "IfNotPresent")))
+        case .persistent:
+            volumes.append(.init(name: "rootdisk", dataVolume: NameReference(name: names.persistentDisk)))
+            dataVolumeTemplates = [
+                DataVolumeTemplate(
+                    metadata: ObjectMeta(name: names.persistentDisk, labels: instancetypeLabels),
+                    spec: DataVolumeSpec(source: pinnedSource, storage: storage)
+                )
+            ]
+        }
+        let userData = try CloudConfig.lab(user: image.labUser, withCredentials: image.credentialsSecret != nil).userData()
+        volumes.append(.init(name: "cloudinit", cloudInitNoCloud: .init(userData: userData)))
+        disks.append(.init(name: "cloudinit", bootOrder: nil, serial: nil, disk: .init(bus: "virtio")))
+        if let secret = image.credentialsSecret {
+            volumes.append(.init(name: "credentials", secret: .init(secretName: secret, volumeLabel: CloudConfig.secretDiskSerial)))
+            disks.append(.init(name: "credentials", bootOrder: nil, serial: CloudConfig.secretDiskSerial, disk: .init(bus: "virtio")))
+        }
+        let ports = image.agents.map { InstanceSpec.Port(name: $0.kind.rawValue, port: $0.port, protocol: "TCP") }
+        let probeAgent = image.agent(.terminal) ?? image.agent(.desktop)
+        let answersWithoutCredentials = image.credentialsSecret == nil
+        let probe = probeAgent.map {
+            // TCG-booted guests take a while; 30 failures × 10 s leave five minutes. With credentials the
+            // agent answers 401 to a bare GET, so only the connection is checked.
+            InstanceSpec.Probe(
+                httpGet: answersWithoutCredentials ? .init(path: $0.basePath, port: $0.port) : nil,
+                tcpSocket: answersWithoutCredentials ? nil : .init(port: $0.port), initialDelaySeconds: 20, periodSeconds: 10,
+                timeoutSeconds: 5, failureThreshold: 30
+            )
+        }
+        let usesInstancetype = image.instancetype != nil
+        let domain = InstanceSpec.Domain(
+            cpu: usesInstancetype ? nil : .init(cores: settings.cores),
+            resources: usesInstancetype ? nil : ResourceRequirements(requests: ["memory": settings.memory]),
+            devices: .init(
+                disks: disks,
+                interfaces: [.init(name: "default", masquerade: EmptyObject(), ports: ports.isEmpty ? nil : ports)],
+                rng: EmptyObject()
+            )
+        )
+        var templateLabels = sessionLabels
+        templateLabels["labforge.dev/variant"] = variant.rawValue
+        var vmAnnotations = imageAnnotations
+        for agent in image.agents {
+            vmAnnotations["labforge.dev/\(agent.kind.rawValue)-path"] = ManifestSet.publicPath(of: agent, prefix: names.pathPrefix)
+        }
+        return VirtualMachine(
+            metadata: meta(name, labels: sessionLabels, annotations: vmAnnotations),
+            spec: .init(
+                runStrategy: settings.runStrategy.rawValue,
+                instancetype: image.instancetype.map { .init(kind: "VirtualMachineClusterInstancetype", name: $0) },
+                preference: image.preference.map { .init(kind: "VirtualMachineClusterPreference", name: $0) },
+                dataVolumeTemplates: dataVolumeTemplates,
+                template: .init(
+                    metadata: ObjectMeta(labels: templateLabels),
+                    spec: InstanceSpec(
+                        domain: domain, networks: [.init(name: "default", pod: EmptyObject())], readinessProbe: probe,
+                        terminationGracePeriodSeconds: 30, volumes: volumes
+                    )
+                )
+            )
+        )
+    }
+}

@@ -1,0 +1,107 @@
+// All the objects of one image's deployment, built from an ImageDescription and ManifestSettings.
+
+/// The manifests of one image: golden image (DataVolume, DataSource, DataImportCron), the two VM
+/// variants, the Service, both routes and the access Role.
+public struct ManifestSet: Sendable {
+    /// The image.
+    public let image: ImageDescription
+    /// The settings.
+    public let settings: ManifestSettings
+    /// Registry import pinned by digest.
+    public let dataVolume: DataVolume
+    /// Golden image name VMs can clone.
+    public let dataSource: DataSource
+    /// Keeps the DataSource fresh from the tag.
+    public let dataImportCron: DataImportCron
+    /// Throw-away VM (containerDisk).
+    public let ephemeralVM: VirtualMachine
+    /// VM with its own PVC (dataVolumeTemplates).
+    public let persistentVM: VirtualMachine
+    /// The agents' ports.
+    public let service: Service
+    /// One Ingress per agent.
+    public let ingresses: [Ingress]
+    /// The Gateway API alternative.
+    public let httpRoute: HTTPRoute
+    /// Console/VNC/start/stop on these VMs only.
+    public let role: Role
+    /// Grants ``role`` to the lab user.
+    public let roleBinding: RoleBinding
+
+    /// Names of the objects of one session.
+    public struct Names: Sendable, Hashable {
+        /// Golden image objects: DataVolume, DataSource, DataImportCron.
+        public var golden: String
+        /// Session base name: Service, HTTPRoute.
+        public var session: String
+        /// Ephemeral VM.
+        public var ephemeralVM: String
+        /// Persistent VM.
+        public var persistentVM: String
+        /// The persistent VM's DataVolume.
+        public var persistentDisk: String
+        /// Role and RoleBinding.
+        public var access: String
+        /// Public path prefix, without slashes at the ends.
+        public var pathPrefix: String
+
+        /// Derives and checks every name.
+        /// - Parameters:
+        ///   - image: The image.
+        ///   - settings: The settings.
+        /// - Throws: ``KubeError/invalidName(kind:name:reason:)`` naming the first bad one.
+        public init(image: ImageDescription, settings: ManifestSettings) throws {
+            golden = image.name
+            session = settings.instance.map { "\(image.name)-\($0)" } ?? image.name
+            ephemeralVM = "\(session)-ephemeral"
+            persistentVM = "\(session)-persistent"
+            persistentDisk = "\(session)-persistent-root"
+            access = "\(session)-access"
+            pathPrefix = settings.pathPrefix.map { $0.split(separator: "/").joined(separator: "/") } ?? session
+            try KubernetesName.checkLabel(golden, kind: "DataVolume")
+            try KubernetesName.checkServiceName(session)
+            for (kind, name) in [
+                ("VirtualMachine", ephemeralVM), ("VirtualMachine", persistentVM), ("DataVolume", persistentDisk),
+                ("Role", access),
+            ] {
+                try KubernetesName.checkLabel(name, kind: kind)
+            }
+            for agent in image.agents { try KubernetesName.checkLabel("\(session)-\(agent.kind.rawValue)", kind: "Ingress") }
+        }
+    }
+
+    /// The checked names.
+    public let names: Names
+
+    /// Builds every object, checking the image, the settings and every name first.
+    /// - Parameters:
+    ///   - image: The image.
+    ///   - settings: Deployment settings.
+    /// - Throws: ``KubeError``.
+    public init(image: ImageDescription, settings: ManifestSettings = ManifestSettings()) throws {
+        try image.validate()
+        try settings.validate()
+        let names = try Names(image: image, settings: settings)
+        let builder = ManifestBuilder(image: image, settings: settings, names: names)
+        self.image = image
+        self.settings = settings
+        self.names = names
+        dataVolume = builder.dataVolume()
+        dataSource = builder.dataSource()
+        dataImportCron = builder.dataImportCron()
+        ephemeralVM = try builder.virtualMachine(.ephemeral)
+        persistentVM = try builder.virtualMachine(.persistent)
+        service = builder.service()
+        ingresses = builder.ingresses()
+        httpRoute = builder.httpRoute()
+        role = builder.role()
+        roleBinding = builder.roleBinding()
+    }
+
+    /// The public URL path of an agent, e.g. `/alice-debian/terminal/`.
+    /// - Parameter agent: The agent.
+    /// - Returns: The path to open in a browser (noVNC with its `path` parameter).
+    public func publicPath(of agent: ExposedAgent) -> String {
+        ManifestSet.publicPath(of: agent, prefix: names.pathPrefix)
+    }
+}

@@ -1,0 +1,138 @@
+// Choices made at deployment time, not at build time: namespace, run strategy, routing, sizes, schedule.
+
+/// How a VirtualMachine is kept running (KubeVirt `spec.runStrategy`).
+public enum RunStrategy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Always running; restarted when it stops.
+    case always = "Always"
+    /// Stopped until someone starts it (the default: a lab user starts their VM).
+    case halted = "Halted"
+    /// Started and stopped only by hand.
+    case manual = "Manual"
+    /// Restarted only after a failure.
+    case rerunOnFailure = "RerunOnFailure"
+    /// Run once to completion.
+    case once = "Once"
+}
+
+/// Which route object the kustomization lists (both are always written).
+public enum RoutingKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// networking.k8s.io/v1 Ingress (ingress-nginx annotations for rewrites and WebSocket timeouts).
+    case ingress
+    /// Gateway API HTTPRoute.
+    case httproute
+}
+
+/// Which VirtualMachine variant the kustomization lists (both are always written).
+public enum VirtualMachineVariant: String, Sendable, Hashable, Codable, CaseIterable {
+    /// containerDisk volume: a throw-away lab session, nothing kept.
+    case ephemeral
+    /// dataVolumeTemplates: a PVC per VM, work is kept.
+    case persistent
+}
+
+/// Deployment-time settings for the manifests of one image.
+public struct ManifestSettings: Sendable, Hashable, Codable {
+    /// Namespace written on every object and in the kustomization; nil leaves it to `kubectl -n`.
+    public var namespace: String?
+    /// Names one lab session (e.g. a user): per-session objects are named `<image>-<instance>`.
+    public var instance: String?
+    /// The run strategy of both VirtualMachines.
+    public var runStrategy: RunStrategy
+    /// CPU cores when no instancetype is known.
+    public var cores: Int
+    /// Guest memory when no instancetype is known (a Kubernetes quantity).
+    public var memory: String
+    /// Filesystem overhead added to the virtual size for PVCs, as a fraction (CDI's default 0.055).
+    public var filesystemOverhead: Double
+    /// StorageClass of the PVCs; nil for the cluster default.
+    public var storageClassName: String?
+    /// Public path prefix of the routes, without slashes; nil for the session's object name.
+    public var pathPrefix: String?
+    /// Host name of the routes; nil for any host.
+    public var host: String?
+    /// IngressClass; nil for the cluster default.
+    public var ingressClassName: String?
+    /// Gateway the HTTPRoute attaches to.
+    public var gatewayName: String
+    /// Namespace of that Gateway; nil for the route's own.
+    public var gatewayNamespace: String?
+    /// Cron schedule of the DataImportCron.
+    public var importSchedule: String
+    /// Kubernetes user the RoleBinding grants access to; nil for the image's lab user name.
+    public var accessSubject: String?
+    /// Route object listed in the kustomization.
+    public var routing: RoutingKind
+    /// VirtualMachine variant listed in the kustomization.
+    public var variant: VirtualMachineVariant
+
+    /// Creates settings; every parameter has a usable default.
+    /// - Parameters:
+    ///   - namespace: Namespace, or nil.
+    ///   - instance: Session name, or nil.
+    ///   - runStrategy: VM run strategy.
+    ///   - cores: Cores without instancetype.
+    ///   - memory: Memory without instancetype.
+    ///   - filesystemOverhead: PVC overhead fraction.
+    ///   - storageClassName: StorageClass, or nil.
+    ///   - pathPrefix: Route prefix, or nil.
+    ///   - host: Route host, or nil.
+    ///   - ingressClassName: IngressClass, or nil.
+    ///   - gatewayName: Gateway name.
+    ///   - gatewayNamespace: Gateway namespace, or nil.
+    ///   - importSchedule: DataImportCron schedule.
+    ///   - accessSubject: RoleBinding user, or nil.
+    ///   - routing: Route listed in the kustomization.
+    ///   - variant: VM listed in the kustomization.
+    public init(
+        namespace: String? = nil, instance: String? = nil, runStrategy: RunStrategy = .halted, cores: Int = 2,
+        memory: String = "2Gi", filesystemOverhead: Double = 0.055, storageClassName: String? = nil,
+        pathPrefix: String? = nil, host: String? = nil, ingressClassName: String? = nil,
+        gatewayName: String = "lab-gateway", gatewayNamespace: String? = nil, importSchedule: String = "0 3 * * *",
+        accessSubject: String? = nil, routing: RoutingKind = .ingress, variant: VirtualMachineVariant = .ephemeral
+    ) {
+        self.namespace = namespace
+        self.instance = instance
+        self.runStrategy = runStrategy
+        self.cores = cores
+        self.memory = memory
+        self.filesystemOverhead = filesystemOverhead
+        self.storageClassName = storageClassName
+        self.pathPrefix = pathPrefix
+        self.host = host
+        self.ingressClassName = ingressClassName
+        self.gatewayName = gatewayName
+        self.gatewayNamespace = gatewayNamespace
+        self.importSchedule = importSchedule
+        self.accessSubject = accessSubject
+        self.routing = routing
+        self.variant = variant
+    }
+
+    /// Checks ranges and names.
+    /// - Throws: ``KubeError``.
+    public func validate() throws {
+        if let namespace { try KubernetesName.checkLabel(namespace, kind: "Namespace") }
+        if let gatewayNamespace { try KubernetesName.checkLabel(gatewayNamespace, kind: "Gateway namespace") }
+        guard (1...1024).contains(cores) else {
+            throw KubeError.invalidSetting(name: "cores", value: "\(cores)", reason: "expected 1–1024")
+        }
+        guard Quantity.isValid(memory) else {
+            throw KubeError.invalidSetting(name: "memory", value: memory, reason: "not a Kubernetes quantity such as 2Gi or 512Mi")
+        }
+        guard filesystemOverhead >= 0, filesystemOverhead < 1 else {
+            throw KubeError.invalidSetting(name: "filesystem overhead", value: "\(filesystemOverhead)", reason: "expected a fraction in [0, 1), e.g. 0.055")
+        }
+        if let pathPrefix {
+            let ok = pathPrefix.split(separator: "/").allSatisfy { part in
+                !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }
+            }
+            guard ok, !pathPrefix.isEmpty else {
+                throw KubeError.invalidSetting(name: "path prefix", value: pathPrefix, reason: "use letters, digits, - . _ ~ and / between segments")
+            }
+        }
+        let fields = importSchedule.split(separator: " ")
+        guard fields.count == 5 || importSchedule.hasPrefix("@") else {
+            throw KubeError.invalidSetting(name: "import schedule", value: importSchedule, reason: "expected a 5-field cron expression such as '0 3 * * *'")
+        }
+    }
+}

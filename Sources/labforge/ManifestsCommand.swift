@@ -1,0 +1,210 @@
+// `labforge manifests`: DataVolume, VirtualMachines, Service, routes, access and kustomization for one image.
+import ArgumentParser
+import Foundation
+import Kube
+
+/// Image facts given on the command line (shared by `manifests` and `catalog add`).
+struct ImageOptions: ParsableArguments {
+    @Argument(help: "An OCI image layout written by `labforge package` (DIR or DIR:TAG), or a pinned reference registry/repository[:tag]@sha256:….")
+    var source: String
+
+    @Option(help: "Where the layout is pushed: registry/repository[:tag] (required with a layout).")
+    var reference: String?
+
+    @Option(help: "Image name, a DNS-1123 label (default: the repository's last component).")
+    var name: String?
+
+    @Option(name: .customLong("image-version"), help: "Image version (default: the layout's version annotation, else the tag).")
+    var imageVersion: String?
+
+    @Option(help: "Name shown in the portal.")
+    var displayName: String?
+
+    @Option(name: .customLong("description"), help: "One paragraph shown in the portal.")
+    var summary: String?
+
+    @Option(help: "Guest OS, e.g. debian-13.")
+    var os: String?
+
+    @Option(help: "Architecture (default: the layout's config, else amd64).")
+    var arch: String?
+
+    @Option(help: "Virtual size of the disk in bytes (default: the layout's dev.labforge.disk.virtual-size annotation).")
+    var virtualSize: Int64?
+
+    @Option(help: "Bytes in the registry (default: manifest + config + layers of the layout).")
+    var compressedSize: Int64?
+
+    @Option(help: "Default cluster instancetype, e.g. u1.medium (default: the image's INSTANCETYPE_KUBEVIRT_IO_DEFAULT_INSTANCETYPE).")
+    var instancetype: String?
+
+    @Option(help: "Default cluster preference, e.g. debian (default: the image's INSTANCETYPE_KUBEVIRT_IO_DEFAULT_PREFERENCE).")
+    var preference: String?
+
+    @Option(name: .customLong("agent"), help: "A browser agent: terminal[:PORT[:BASEPATH]] or desktop[:PORT[:BASEPATH]]; repeat for both (default: terminal:7681:/).")
+    var agents: [String] = []
+
+    @Flag(help: "The image serves no browser agent.")
+    var noAgents = false
+
+    @Option(help: "The lab user cloud-init creates.")
+    var labUser: String = "student"
+
+    @Option(help: "Secret with the lab user's `password` and the agents' `terminal-credential` / `desktop-password`, attached as a disk (never inlined).")
+    var credentialsSecret: String?
+
+    /// The inputs for the library.
+    func inputs() throws -> ImageInputs {
+        var inputs = ImageInputs()
+        inputs.name = name
+        inputs.version = imageVersion
+        inputs.displayName = displayName
+        inputs.summary = summary
+        inputs.operatingSystem = os
+        inputs.architecture = arch
+        inputs.reference = reference
+        inputs.diskVirtualSize = virtualSize
+        inputs.compressedSize = compressedSize
+        inputs.instancetype = instancetype
+        inputs.preference = preference
+        if noAgents {
+            inputs.agents = []
+        } else if !agents.isEmpty {
+            inputs.agents = try agents.map { try ExposedAgent(parsing: $0) }
+        }
+        inputs.labUser = labUser
+        inputs.credentialsSecret = credentialsSecret
+        return inputs
+    }
+}
+
+/// Deployment settings given on the command line.
+struct DeploymentOptions: ParsableArguments {
+    @Option(help: "Namespace written on every object and in kustomization.yaml.")
+    var namespace: String?
+
+    @Option(help: "A lab session name (e.g. a user): per-session objects become <name>-<instance>.")
+    var instance: String?
+
+    @Option(help: "VM run strategy: \(RunStrategy.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var runStrategy: String = RunStrategy.halted.rawValue
+
+    @Option(help: "CPU cores when the image has no instancetype.")
+    var cores: Int = 2
+
+    @Option(help: "Guest memory when the image has no instancetype.")
+    var memory: String = "2Gi"
+
+    @Option(help: "Filesystem overhead fraction added to the disk's virtual size for PVCs.")
+    var filesystemOverhead: Double = 0.055
+
+    @Option(help: "StorageClass of the PVCs (default: the cluster's).")
+    var storageClass: String?
+
+    @Option(help: "Public path prefix of the routes (default: the session name): /<prefix>/terminal/, /<prefix>/desktop/.")
+    var pathPrefix: String?
+
+    @Option(help: "Host name of the routes (default: any).")
+    var host: String?
+
+    @Option(help: "IngressClass (default: the cluster's).")
+    var ingressClass: String?
+
+    @Option(help: "Gateway of the HTTPRoute: NAME or NAMESPACE/NAME.")
+    var gateway: String = "lab-gateway"
+
+    @Option(help: "Cron schedule of the DataImportCron.")
+    var importSchedule: String = "0 3 * * *"
+
+    @Option(help: "Kubernetes user the RoleBinding grants console/VNC/start/stop to (default: the lab user).")
+    var accessUser: String?
+
+    @Option(help: "VM variant listed in kustomization.yaml: ephemeral or persistent (both are written).")
+    var variant: String = VirtualMachineVariant.ephemeral.rawValue
+
+    @Option(help: "Route listed in kustomization.yaml: ingress or httproute (both are written).")
+    var routing: String = RoutingKind.ingress.rawValue
+
+    /// The settings for the library.
+    func settings() throws -> ManifestSettings {
+        guard let strategy = RunStrategy(rawValue: runStrategy) else {
+            throw ValidationError("--run-strategy \(runStrategy): expected one of \(RunStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let variantValue = VirtualMachineVariant(rawValue: variant) else {
+            throw ValidationError("--variant \(variant): expected ephemeral or persistent")
+        }
+        guard let routingValue = RoutingKind(rawValue: routing) else {
+            throw ValidationError("--routing \(routing): expected ingress or httproute")
+        }
+        let gatewayParts = gateway.split(separator: "/", maxSplits: 1).map(String.init)
+        return ManifestSettings(
+            namespace: namespace, instance: instance, runStrategy: strategy, cores: cores, memory: memory,
+            filesystemOverhead: filesystemOverhead, storageClassName: storageClass, pathPrefix: pathPrefix, host: host,
+            ingressClassName: ingressClass, gatewayName: gatewayParts.last ?? gateway,
+            gatewayNamespace: gatewayParts.count == 2 ? gatewayParts[0] : nil, importSchedule: importSchedule,
+            accessSubject: accessUser, routing: routingValue, variant: variantValue
+        )
+    }
+}
+
+struct ManifestsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifests",
+        abstract: "Write the Kubernetes manifests of one image: DataVolume, VirtualMachines, Service, routes, access, kustomization.",
+        discussion: """
+            Reads the digest, the disk's virtual size and the instancetype variables from an OCI layout (or takes a \
+            pinned reference and options; no network is used), checks every object name (DNS-1123, at most 63 \
+            characters) and writes one YAML file per kind into --output, each file renamed into place when complete.
+            """
+    )
+
+    @OptionGroup var image: ImageOptions
+    @OptionGroup var deployment: DeploymentOptions
+
+    @Option(help: "Output directory, created when missing (default: images/<name>/<version>/manifests).")
+    var output: String?
+
+    @Flag(help: "Print one JSON document with the files written.")
+    var json = false
+
+    func run() async throws {
+        do {
+            let (description, _) = try ImageDescription.resolve(try ImageSource(parsing: image.source), inputs: try image.inputs())
+            let set = try ManifestSet(image: description, settings: try deployment.settings())
+            let output = self.output ?? ManifestWriter.defaultDirectory(for: description)
+            let paths = try ManifestWriter.write(try set.files(), to: output)
+            if json {
+                struct Result: Encodable {
+                    var image: String
+                    var name: String
+                    var version: String
+                    var directory: String
+                    var files: [String]
+                    var paths: [String: String]
+                }
+                let result = Result(
+                    image: description.pinnedReference, name: description.name, version: description.version, directory: output,
+                    files: paths, paths: Dictionary(uniqueKeysWithValues: description.agents.map { ($0.kind.rawValue, set.publicPath(of: $0)) })
+                )
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            } else {
+                print("wrote \(paths.count) files for \(description.pinnedReference) to \(output)")
+                for path in paths { print("  \(path)") }
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            ManifestsCommand.printError("labforge manifests: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension ManifestsCommand {
+    /// Writes a line to standard error.
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
