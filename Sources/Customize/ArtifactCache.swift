@@ -48,7 +48,7 @@ public struct ArtifactCache: Sendable {
                 throw CustomizeError.downloadFailed(url: artifact.url, reason: "HTTP \(response.status.code)")
             }
             for try await chunk in response.body {
-                let data = Data(buffer: chunk)
+                let data = Data(chunk.readableBytesView)
                 hasher.update(data: data)
                 try handle.write(contentsOf: data)
             }

@@ -80,7 +80,8 @@ extension GuestBuild {
 
     func addFirstBoot(name: String, script: String) throws {
         firstBootScripts += 1
-        let path = String(format: "%@/%02d-%@.sh", Self.firstBootDirectory, firstBootScripts, name)
+        let order = firstBootScripts < 10 ? "0\(firstBootScripts)" : "\(firstBootScripts)"
+        let path = "\(Self.firstBootDirectory)/\(order)-\(name).sh"
         try writeFile(path: path, contents: Data("#!/bin/sh\nset -e\n\(script)\n".utf8), mode: 0o755, owner: .root)
         guard firstBootScripts == 1 else { return }
         let unit = """

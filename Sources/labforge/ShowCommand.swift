@@ -53,7 +53,9 @@ struct ShowCommand: ParsableCommand {
         print("\nsteps:")
         let plan = recipe.plan
         for step in plan {
-            print(String(format: "%3d/%d  %-12@ %@", step.number, plan.count, step.origin.description as NSString, step.step.title as NSString))
+            let number = "\(step.number)/\(plan.count)"
+            let origin = step.origin.description.padding(toLength: 12, withPad: " ", startingAt: 0)
+            print("  \(number.padding(toLength: 6, withPad: " ", startingAt: 0)) \(origin) \(step.step.title)")
         }
         print("\nagents:")
         for agent in recipe.agents {
