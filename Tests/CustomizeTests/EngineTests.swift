@@ -87,25 +87,30 @@ struct ArtifactCacheTests {
         let process = Process()
         let port: Int
         init(directory: String) throws {
+            let portFile = directory + "/.port"
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = ["-u", "-c", """
-                import http.server, functools, sys
+            process.arguments = ["-c", """
+                import http.server, functools, sys, os
                 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
                 server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-                print(server.server_address[1], flush=True)
+                with open(sys.argv[2] + ".tmp", "w") as f: f.write(str(server.server_address[1]))
+                os.rename(sys.argv[2] + ".tmp", sys.argv[2])
                 server.serve_forever()
-                """, directory]
-            let out = Pipe()
-            process.standardOutput = out
+                """, directory, portFile]
+            process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var line = Data()
-            while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-            port = Int(String(decoding: line, as: UTF8.self)) ?? 0
+            var found = 0
+            for _ in 0..<200 where found == 0 {
+                if let text = try? String(contentsOfFile: portFile, encoding: .utf8) { found = Int(text) ?? 0 } else { usleep(50_000) }
+            }
+            try? FileManager.default.removeItem(atPath: portFile)
+            port = found
         }
         func stop() {
             guard process.isRunning else { return }
-            process.terminate()
+            // SIGKILL: the child inherits the test runner's blocked-signal mask and ignores SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
