@@ -26,7 +26,7 @@ public struct CustomizationResult: Sendable, Codable, Equatable {
     public var output: String
     /// Allocated bytes of the output file.
     public var outputBytes: Int64
-    /// `kvm` or `tcg`.
+    /// `tcg` (forced, e.g. after the KVM fallback) or `automatic` (libguestfs chose: KVM when usable).
     public var accelerator: String
     /// The guest's package manager.
     public var packageManager: String

@@ -112,7 +112,7 @@ public struct Customizer: Sendable {
         let result = CustomizationResult(
             recipe: recipe.name, version: recipe.version, fingerprint: recipe.fingerprint, base: basePath,
             output: outputURL.path, outputBytes: Self.allocatedBytes(outputURL.path),
-            accelerator: appliance.accelerator == .tcg ? "tcg" : "kvm", packageManager: build.manager.rawValue,
+            accelerator: appliance.accelerator.rawValue, packageManager: build.manager.rawValue,
             launchSeconds: launchSeconds, steps: timings, totalSeconds: Date().timeIntervalSince(started)
         )
         reporter.report(ProgressEvent(
