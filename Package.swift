@@ -52,7 +52,7 @@ let package = Package(
         // Base images: pinned downloads, cache, Debian bootstrap.
         .target(name: "Bases", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, log]),
+        .target(name: "Customize", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "Guestfs", "TestSupport"]),
-        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Bases", "TestSupport"]),
+        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "TestSupport"]),

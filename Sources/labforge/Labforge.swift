@@ -7,7 +7,10 @@ struct Labforge: AsyncParsableCommand {
         commandName: "labforge",
         abstract: "Build lab VM images for KubeVirt: Swift recipes → qcow2 → containerDisk → registry, manifests, catalog.",
         version: LabforgeVersion.current,
-        subcommands: [PackageCommand.self, PushCommand.self, BasesCommand.self, BaseCommand.self, ManifestsCommand.self, CatalogCommand.self]
+        subcommands: [
+            ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, PackageCommand.self,
+            PushCommand.self, ManifestsCommand.self, CatalogCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,83 @@
+// Downloads pinned artifacts (the ttyd .deb) once, checks their sha256 and keeps them in a cache directory.
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import LabforgeRecipe
+
+/// A directory of verified downloads, one folder per sha256.
+public struct ArtifactCache: Sendable {
+    /// The cache directory.
+    public let directory: String
+
+    /// Creates a cache.
+    /// - Parameter directory: Where files go; `$LABFORGE_CACHE/artifacts` or `~/.cache/labforge/artifacts` by default.
+    public init(directory: String? = nil) {
+        if let directory {
+            self.directory = directory
+        } else {
+            let environment = ProcessInfo.processInfo.environment
+            let root = environment["LABFORGE_CACHE"] ?? (NSHomeDirectory() + "/.cache/labforge")
+            self.directory = root + "/artifacts"
+        }
+    }
+
+    /// The cached file for `artifact`, downloading and verifying it first when missing.
+    /// - Parameter artifact: A pinned artifact.
+    /// - Returns: Path of the verified file.
+    /// - Throws: ``CustomizeError/downloadFailed(url:reason:)``, ``CustomizeError/checksumMismatch(url:expected:actual:)``.
+    public func fetch(_ artifact: PinnedArtifact) async throws -> String {
+        let folder = "\(directory)/\(artifact.sha256)"
+        let path = "\(folder)/\(artifact.fileName)"
+        if FileManager.default.fileExists(atPath: path), (try? Self.sha256(ofFile: path)) == artifact.sha256 {
+            return path
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot create \(folder): \(error)")
+        }
+        let partial = "\(path).partial-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: partial) }
+        var hasher = SHA256()
+        do {
+            FileManager.default.createFile(atPath: partial, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
+            defer { try? handle.close() }
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: artifact.url), timeout: .seconds(600))
+            guard response.status == .ok else {
+                throw CustomizeError.downloadFailed(url: artifact.url, reason: "HTTP \(response.status.code)")
+            }
+            for try await chunk in response.body {
+                let data = Data(chunk.readableBytesView)
+                hasher.update(data: data)
+                try handle.write(contentsOf: data)
+            }
+        } catch let error as CustomizeError {
+            throw error
+        } catch {
+            throw CustomizeError.downloadFailed(url: artifact.url, reason: "\(error)")
+        }
+        let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        guard actual == artifact.sha256 else {
+            throw CustomizeError.checksumMismatch(url: artifact.url, expected: artifact.sha256, actual: actual)
+        }
+        do {
+            _ = try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        } catch {
+            throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot store it at \(path): \(error)")
+        }
+        return path
+    }
+
+    /// The hex sha256 of a file, read in 1 MiB chunks.
+    static func sha256(ofFile path: String) throws -> String {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

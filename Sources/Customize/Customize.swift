@@ -1,1 +1,0 @@
-// Customize: see ../../../shared/DESIGN.md for what this module holds.

@@ -1,0 +1,188 @@
+// The customization engine: one appliance per image, the recipe's steps in order, sysprep, a flattened output.
+import Foundation
+import Guestfs
+import LabforgeRecipe
+import Logging
+import Reporting
+
+/// Turns a base disk and a recipe into a customized, standalone qcow2. The base is never modified:
+/// the work happens on a qcow2 overlay, flattened into a temp file that is renamed into place at the end.
+public struct Customizer: Sendable {
+    /// Appliance memory in MiB (package managers want ≥ 1024).
+    public var memoryMiB: Int32
+    /// Appliance vCPUs.
+    public var cpus: Int32
+    /// Where pinned artifacts are cached.
+    public var cache: ArtifactCache
+    /// Receives step progress.
+    public var reporter: any ProgressReporter
+    /// Receives the build log: every guest command and its output, and the appliance's own output.
+    public var log: @Sendable (String) -> Void
+    /// One-line notices (KVM→TCG fallback).
+    public var logger: Logger
+
+    /// Creates an engine.
+    /// - Parameters:
+    ///   - memoryMiB: Appliance memory.
+    ///   - cpus: Appliance vCPUs.
+    ///   - cache: Artifact cache.
+    ///   - reporter: Progress receiver.
+    ///   - logger: Notices.
+    ///   - log: Build log sink.
+    public init(
+        memoryMiB: Int32 = 2048, cpus: Int32 = 2, cache: ArtifactCache = ArtifactCache(),
+        reporter: any ProgressReporter = SilentProgress(), logger: Logger = Logger(label: "labforge.customize"),
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.memoryMiB = memoryMiB
+        self.cpus = cpus
+        self.cache = cache
+        self.reporter = reporter
+        self.logger = logger
+        self.log = log
+    }
+
+    /// Customizes `base` with `recipe` into `output`.
+    /// - Parameters:
+    ///   - recipe: The recipe (validated first, before any disk is touched).
+    ///   - base: The base disk (qcow2 or raw); never modified.
+    ///   - output: Where the standalone qcow2 goes; replaced only when everything succeeded.
+    /// - Returns: Timings and sizes.
+    /// - Throws: ``CustomizeError``; on failure no output file is written.
+    public func customize(recipe: Recipe, base: String, output: String) async throws -> CustomizationResult {
+        let started = Date()
+        do { try recipe.validate() } catch let error as RecipeError { throw CustomizeError.invalidRecipe(error) }
+        let basePath = URL(fileURLWithPath: base).standardizedFileURL.path
+        let outputURL = URL(fileURLWithPath: output).standardizedFileURL
+        guard FileManager.default.isReadableFile(atPath: basePath) else { throw CustomizeError.baseNotFound(basePath) }
+        let outputDirectory = outputURL.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CustomizeError.outputDirectoryMissing(outputURL.path)
+        }
+        let plan = recipe.plan
+        let artifacts = try await fetchArtifacts(plan)
+
+        // Scratch next to the output: same filesystem, so the final rename is atomic.
+        let scratch = outputDirectory + "/.\(outputURL.lastPathComponent).labforge-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let overlay = scratch + "/overlay.qcow2"
+        let baseInfo = try DiskTool.info(basePath)
+        try DiskTool.createOverlay(at: overlay, base: basePath, baseFormat: baseInfo.format)
+        for case .growRoot(let size) in plan.map(\.step) where Int64(size) << 30 > baseInfo.virtualSize {
+            try DiskTool.resize(overlay, toGiB: size)
+        }
+        log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(recipe.fingerprint))\nbase: \(basePath)\n")
+
+        let needsNetwork = plan.contains { $0.step.needsNetwork }
+        let appliance = try Appliance(
+            settings: ApplianceSettings(memoryMiB: memoryMiB, cpus: cpus, network: needsNetwork), logger: logger,
+            applianceOutput: log
+        )
+        let launchStarted = Date()
+        let build: GuestBuild
+        do {
+            try appliance.add(Drive(path: overlay, format: .qcow2, readOnly: false))
+            try appliance.launch()
+            let system = try appliance.inspectOperatingSystem(diskName: basePath)
+            let manager = try PackageManager(inspected: system.packageManagement, distro: system.distro)
+            build = GuestBuild(
+                appliance: appliance, system: system, manager: manager, artifacts: artifacts, plan: plan,
+                shell: GuestShell(appliance: appliance, log: log)
+            )
+        } catch let error as GuestfsError {
+            throw CustomizeError.appliance(error.description)
+        }
+        let launchSeconds = Date().timeIntervalSince(launchStarted)
+        log("appliance up in \(String(format: "%.1f", launchSeconds)) s (\(appliance.accelerator.rawValue)); \(build.system.productName), package manager \(build.manager.rawValue)\n")
+
+        let timings = try run(plan: plan, recipe: recipe, build: build)
+        do {
+            try build.finish()
+            try appliance.shutdown()
+        } catch let error as GuestfsError {
+            throw CustomizeError.appliance(error.description)
+        }
+
+        let flattened = scratch + "/output.qcow2"
+        try DiskTool.flatten(overlay, to: flattened)
+        if FileManager.default.fileExists(atPath: outputURL.path) { try FileManager.default.removeItem(at: outputURL) }
+        try FileManager.default.moveItem(atPath: flattened, toPath: outputURL.path)
+        let result = CustomizationResult(
+            recipe: recipe.name, version: recipe.version, fingerprint: recipe.fingerprint, base: basePath,
+            output: outputURL.path, outputBytes: Self.allocatedBytes(outputURL.path),
+            accelerator: appliance.accelerator.rawValue, packageManager: build.manager.rawValue,
+            launchSeconds: launchSeconds, steps: timings, totalSeconds: Date().timeIntervalSince(started)
+        )
+        reporter.report(ProgressEvent(
+            subject: recipe.name, stage: "customize", detail: "done in \(String(format: "%.1f", result.totalSeconds)) s",
+            completed: Int64(plan.count), total: Int64(plan.count), unit: .steps, finished: true
+        ))
+        return result
+    }
+
+    private func run(plan: [PlannedStep], recipe: Recipe, build: GuestBuild) throws -> [CustomizationResult.StepTiming] {
+        var timings: [CustomizationResult.StepTiming] = []
+        try build.prepare()
+        for planned in plan {
+            let title = planned.step.title
+            let header = "[\(planned.number)/\(plan.count)] \(title)"
+            reporter.report(ProgressEvent(
+                subject: recipe.name, stage: "customize", detail: header, completed: Int64(planned.number - 1),
+                total: Int64(plan.count), unit: .steps
+            ))
+            log("\n==> \(header) (\(planned.origin))\n")
+            let stepStarted = Date()
+            do {
+                try build.execute(planned)
+            } catch {
+                let failure: StepFailure
+                switch error {
+                case CustomizeError.commandFailed(let command, let status, let tail):
+                    failure = StepFailure(command: command, status: status, outputTail: tail, message: "`\(command)` exited with status \(status)")
+                case let error as GuestfsError:
+                    failure = StepFailure(command: nil, status: nil, outputTail: "", message: error.description)
+                default:
+                    failure = StepFailure(command: nil, status: nil, outputTail: "", message: "\(error)")
+                }
+                log("!! step \(planned.number) failed: \(failure.message)\n")
+                throw CustomizeError.stepFailed(number: planned.number, total: plan.count, title: title, failure: failure)
+            }
+            let seconds = Date().timeIntervalSince(stepStarted)
+            log("<== [\(planned.number)/\(plan.count)] done in \(String(format: "%.1f", seconds)) s\n")
+            timings.append(.init(number: planned.number, title: title, origin: planned.origin.description, seconds: seconds))
+        }
+        return timings
+    }
+
+    private func fetchArtifacts(_ plan: [PlannedStep]) async throws -> [PinnedArtifact: String] {
+        var paths: [PinnedArtifact: String] = [:]
+        for case .install(let requests) in plan.map(\.step) {
+            for request in requests {
+                switch request.source {
+                case .repositories: continue
+                case .artifact(let artifact), .repositoriesElse(let artifact):
+                    if paths[artifact] == nil { paths[artifact] = try await cache.fetch(artifact) }
+                }
+            }
+        }
+        return paths
+    }
+
+    static func allocatedBytes(_ path: String) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        return Int64(info.st_blocks) * 512
+    }
+}
+
+extension Step {
+    /// Whether the step needs the appliance's network (package downloads).
+    var needsNetwork: Bool {
+        switch self {
+        case .install, .remove, .upgrade, .extractPackageFiles, .locale, .run, .createUser: return true
+        default: return false
+        }
+    }
+}

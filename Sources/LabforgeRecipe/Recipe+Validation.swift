@@ -1,0 +1,132 @@
+// Checks a recipe can be right before any disk is touched: names, paths, ports, users, modes.
+
+extension Recipe {
+    /// Checks everything the compiler cannot.
+    /// - Throws: The first ``RecipeError`` found.
+    public func validate() throws {
+        guard Self.isDNSLabel(name) else { throw RecipeError.invalidName(name) }
+        guard !version.isEmpty, version.count <= 128, version.first != ".", version.first != "-",
+              version.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+        else { throw RecipeError.invalidVersion(recipe: name, version: version) }
+        guard minimumCPUs > 0, minimumMemoryMiB > 0 else {
+            throw RecipeError.invalidResources(recipe: name, detail: "minimum CPUs and memory must be positive")
+        }
+        if let diskSizeGiB, diskSizeGiB <= 0 {
+            throw RecipeError.invalidResources(recipe: name, detail: "disk size must be positive")
+        }
+        try validateAgents()
+        var users: Set<String> = ["root"]
+        for item in body {
+            switch item {
+            case .step(let step):
+                try validate(step)
+                if case .createUser(let account) = step { users.insert(account.name) }
+            case .agent(let agent):
+                for step in agent.steps { try validate(step) }
+                for user in agent.users where !users.contains(user) {
+                    throw RecipeError.unknownUser(recipe: name, agent: agent.kind, user: user)
+                }
+            }
+        }
+    }
+
+    private func validateAgents() throws {
+        var kinds: Set<String> = []
+        var owners: [Int: [String]] = [:]
+        for agent in agents {
+            guard kinds.insert(agent.kind).inserted else { throw RecipeError.duplicateAgent(recipe: name, agent: agent.kind) }
+            for port in agent.ports {
+                guard (1...65535).contains(port.port) else { throw RecipeError.invalidPort(recipe: name, agent: agent.kind, port: port.port) }
+                owners[port.port, default: []].append(agent.kind)
+            }
+            if case .webDesktop(let desktop) = agent {
+                // The loopback VNC port is the agent's too, even though it is not exposed.
+                guard (1...65535).contains(desktop.vncPort) else {
+                    throw RecipeError.invalidPort(recipe: name, agent: agent.kind, port: desktop.vncPort)
+                }
+                owners[desktop.vncPort, default: []].append(agent.kind + " (VNC)")
+            }
+        }
+        if let conflict = owners.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
+            throw RecipeError.portConflict(recipe: name, port: conflict.key, agents: conflict.value)
+        }
+    }
+
+    private func validate(_ step: Step) throws {
+        for path in step.guestPaths where !path.hasPrefix("/") {
+            throw RecipeError.relativeGuestPath(recipe: name, step: step.title, path: path)
+        }
+        switch step {
+        case .install(let packages):
+            if packages.isEmpty { throw RecipeError.emptyPackageList(recipe: name, step: step.title) }
+            for package in packages {
+                switch package.source {
+                case .repositories: break
+                case .artifact(let artifact), .repositoriesElse(let artifact): try validate(artifact)
+                }
+            }
+        case .remove(let packages):
+            if packages.isEmpty { throw RecipeError.emptyPackageList(recipe: name, step: step.title) }
+        case .writeFile(_, _, let mode, let owner), .makeDirectory(_, let mode, let owner):
+            guard (0...0o7777).contains(mode) else { throw RecipeError.invalidMode(recipe: name, step: step.title, mode: mode) }
+            try validate(owner)
+        case .upload(_, _, let owner):
+            if let owner { try validate(owner) }
+        case .createUser(let account):
+            guard Self.isUserName(account.name) else { throw RecipeError.invalidUserName(recipe: name, name: account.name) }
+            for group in account.groups where !Self.isUserName(group) {
+                throw RecipeError.invalidUserName(recipe: name, name: group)
+            }
+            if let hash = account.passwordHash, !Self.isCryptHash(hash) {
+                throw RecipeError.passwordNotHashed(recipe: name, user: account.name)
+            }
+        case .unit(let unit, _):
+            let suffixes = [".service", ".socket", ".timer", ".target", ".path", ".mount"]
+            guard !unit.contains("/"), suffixes.contains(where: { unit.hasSuffix($0) && unit.count > $0.count }) else {
+                throw RecipeError.invalidUnitName(recipe: name, name: unit)
+            }
+        case .firstBoot(let bootName, _):
+            guard !bootName.isEmpty, bootName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw RecipeError.invalidFirstBootName(recipe: name, name: bootName)
+            }
+        case .hostname(let host):
+            guard Self.isDNSLabel(host) else { throw RecipeError.invalidName(host) }
+        case .growRoot(let size):
+            guard size > 0 else { throw RecipeError.invalidResources(recipe: name, detail: "GrowDisk size must be positive") }
+        default:
+            break
+        }
+    }
+
+    private func validate(_ owner: FileOwner) throws {
+        for part in [owner.user, owner.group] where !(Self.isUserName(part) || part.allSatisfy(\.isNumber)) {
+            throw RecipeError.invalidUserName(recipe: name, name: part)
+        }
+    }
+
+    private func validate(_ artifact: PinnedArtifact) throws {
+        let hex = artifact.sha256.count == 64 && artifact.sha256.allSatisfy { "0123456789abcdef".contains($0) }
+        guard hex, artifact.url.hasPrefix("http://") || artifact.url.hasPrefix("https://") else {
+            throw RecipeError.invalidArtifact(recipe: name, url: artifact.url)
+        }
+        if artifact.kind == .executable, !(artifact.installPath?.hasPrefix("/") ?? false) {
+            throw RecipeError.relativeGuestPath(recipe: name, step: "install \(artifact.fileName)", path: artifact.installPath ?? "")
+        }
+    }
+
+    /// Whether `text` is a DNS-1123 label.
+    public static func isDNSLabel(_ text: String) -> Bool {
+        guard (1...63).contains(text.count), let first = text.first, let last = text.last else { return false }
+        let allowed = text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+        return allowed && first != "-" && last != "-"
+    }
+
+    static func isUserName(_ text: String) -> Bool {
+        guard (1...32).contains(text.count), let first = text.first, first.isLowercase || first == "_" else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+
+    static func isCryptHash(_ text: String) -> Bool {
+        text.hasPrefix("$") && text.split(separator: "$").count >= 3 && !text.contains(":")
+    }
+}

@@ -1,0 +1,78 @@
+// A lab image described once: identity, metadata, base image, and an ordered body of steps and agents.
+
+/// A lab VM image recipe. Pure value: building it touches nothing; ``validate()`` checks it.
+public struct Recipe: Sendable, Hashable {
+    /// DNS-1123 label (`debian-desktop`): image, file and Kubernetes object names derive from it.
+    public var name: String
+    /// The recipe's own version (`1.0.0`), part of the image tag.
+    public var version: String
+    /// Human name for the catalog.
+    public var displayName: String
+    /// One paragraph for the catalog.
+    public var description: String
+    /// Catalog tags.
+    public var tags: [String]
+    /// Default KubeVirt instancetype (`u1.small`).
+    public var instancetype: String?
+    /// Default KubeVirt preference (`debian`).
+    public var preference: String?
+    /// Minimum virtual CPUs.
+    public var minimumCPUs: Int
+    /// Minimum memory in MiB.
+    public var minimumMemoryMiB: Int
+    /// Virtual disk size in GiB the image is meant for (`nil`: the base's size).
+    public var diskSizeGiB: Int?
+    /// The disk it starts from.
+    public var base: BaseImage
+    /// Steps and agents in the order written.
+    public var body: [RecipeItem]
+    /// Generalization at the end; `nil` to skip it.
+    public var sysprep: Sysprep?
+
+    /// Creates a recipe.
+    /// - Parameters:
+    ///   - name: DNS-1123 label.
+    ///   - version: Recipe version.
+    ///   - displayName: Human name (the name when empty).
+    ///   - description: Catalog paragraph.
+    ///   - tags: Catalog tags.
+    ///   - instancetype: Default instancetype.
+    ///   - preference: Default preference.
+    ///   - minimumCPUs: Minimum vCPUs.
+    ///   - minimumMemoryMiB: Minimum memory.
+    ///   - diskSizeGiB: Intended disk size.
+    ///   - base: The base image; Debian 13 bootstrapped from the Debian mirror by default.
+    ///   - sysprep: Generalization at the end (all operations by default, `nil` for none).
+    ///   - body: Steps and agents.
+    public init(
+        name: String, version: String = "1.0.0", displayName: String = "", description: String = "", tags: [String] = [],
+        instancetype: String? = "u1.small", preference: String? = "debian", minimumCPUs: Int = 1, minimumMemoryMiB: Int = 1024,
+        diskSizeGiB: Int? = nil, base: BaseImage = .defaultDebian, sysprep: Sysprep? = .standard,
+        @RecipeBuilder body: () -> [RecipeItem]
+    ) {
+        self.name = name
+        self.version = version
+        self.displayName = displayName.isEmpty ? name : displayName
+        self.description = description
+        self.tags = tags
+        self.instancetype = instancetype
+        self.preference = preference
+        self.minimumCPUs = minimumCPUs
+        self.minimumMemoryMiB = minimumMemoryMiB
+        self.diskSizeGiB = diskSizeGiB
+        self.base = base
+        self.sysprep = sysprep
+        self.body = body()
+    }
+
+    /// The agents, in body order.
+    public var agents: [Agent] {
+        body.compactMap { if case .agent(let agent) = $0 { return agent } else { return nil } }
+    }
+
+    /// Every port the agents declare (manifests make Services of them, verify probes them).
+    public var ports: [AgentPort] { agents.flatMap(\.ports) }
+
+    /// Every probe the agents declare.
+    public var probes: [Probe] { agents.flatMap(\.probes) }
+}

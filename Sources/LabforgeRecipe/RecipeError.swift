@@ -1,0 +1,74 @@
+// What can be wrong with a recipe before any disk is touched.
+
+/// A recipe that cannot be right. Found by ``Recipe/validate()``.
+public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The name is not a DNS-1123 label.
+    case invalidName(String)
+    /// The version is empty or has characters an OCI tag cannot hold.
+    case invalidVersion(recipe: String, version: String)
+    /// A guest path is relative.
+    case relativeGuestPath(recipe: String, step: String, path: String)
+    /// Two agents (or one twice) listen on the same port.
+    case portConflict(recipe: String, port: Int, agents: [String])
+    /// A port number outside 1–65535.
+    case invalidPort(recipe: String, agent: String, port: Int)
+    /// The same agent kind appears twice.
+    case duplicateAgent(recipe: String, agent: String)
+    /// Permission bits outside 0–7777 (octal).
+    case invalidMode(recipe: String, step: String, mode: Int)
+    /// An agent runs as a user the recipe does not create.
+    case unknownUser(recipe: String, agent: String, user: String)
+    /// A user or group name the guest tools would refuse.
+    case invalidUserName(recipe: String, name: String)
+    /// A password that is not a crypt(3) hash.
+    case passwordNotHashed(recipe: String, user: String)
+    /// A unit name without a unit suffix, or with a slash.
+    case invalidUnitName(recipe: String, name: String)
+    /// An install or remove step with no packages.
+    case emptyPackageList(recipe: String, step: String)
+    /// A pinned artifact whose sha256 is not 64 hex digits, or whose URL is not http(s).
+    case invalidArtifact(recipe: String, url: String)
+    /// A first-boot name that cannot be a file name.
+    case invalidFirstBootName(recipe: String, name: String)
+    /// Minimum CPUs, memory or disk size that are not positive.
+    case invalidResources(recipe: String, detail: String)
+    /// Two recipes with one name in a list.
+    case duplicateRecipe(String)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            return "recipe name \"\(name)\" is not a DNS-1123 label: use 1–63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+        case .invalidVersion(let recipe, let version):
+            return "recipe \(recipe): version \"\(version)\" cannot be an image tag: use letters, digits, '.', '_' and '-' (at most 128)"
+        case .relativeGuestPath(let recipe, let step, let path):
+            return "recipe \(recipe), step \"\(step)\": guest path \"\(path)\" is relative; write it from / (e.g. /\(path))"
+        case .portConflict(let recipe, let port, let agents):
+            return "recipe \(recipe): port \(port) is used by \(agents.joined(separator: " and ")); give each agent its own port"
+        case .invalidPort(let recipe, let agent, let port):
+            return "recipe \(recipe): \(agent) port \(port) is not a TCP port (1–65535)"
+        case .duplicateAgent(let recipe, let agent):
+            return "recipe \(recipe): \(agent) appears twice; an image runs one of each agent"
+        case .invalidMode(let recipe, let step, let mode):
+            return "recipe \(recipe), step \"\(step)\": mode \(String(mode, radix: 8)) is not a permission mode (0–7777 octal; write 0o644)"
+        case .unknownUser(let recipe, let agent, let user):
+            return "recipe \(recipe): \(agent) runs as \"\(user)\", which the recipe does not create; add CreateUser(\"\(user)\") before it"
+        case .invalidUserName(let recipe, let name):
+            return "recipe \(recipe): \"\(name)\" is not a valid user or group name (lower-case letter or '_' first, then letters, digits, '_', '-'; at most 32)"
+        case .passwordNotHashed(let recipe, let user):
+            return "recipe \(recipe): the password of \(user) is not a crypt(3) hash; put the output of `openssl passwd -6` (\"$6$…\") in passwordHash, never a clear password"
+        case .invalidUnitName(let recipe, let name):
+            return "recipe \(recipe): \"\(name)\" is not a systemd unit name (e.g. ssh.service, no '/')"
+        case .emptyPackageList(let recipe, let step):
+            return "recipe \(recipe): step \"\(step)\" names no package"
+        case .invalidArtifact(let recipe, let url):
+            return "recipe \(recipe): pinned artifact \(url) needs an http(s) URL and a sha256 of 64 hex digits"
+        case .invalidFirstBootName(let recipe, let name):
+            return "recipe \(recipe): first-boot name \"\(name)\" must be letters, digits and '-'"
+        case .invalidResources(let recipe, let detail):
+            return "recipe \(recipe): \(detail)"
+        case .duplicateRecipe(let name):
+            return "two recipes are named \(name); names must be unique"
+        }
+    }
+}

@@ -1,0 +1,137 @@
+// The WebDesktop agent: a VNC server on loopback, a desktop session, and noVNC served by websockify.
+
+/// A browser desktop: Xtigervnc bound to 127.0.0.1, a window manager session, websockify + noVNC.
+public struct WebDesktop: RecipeComponent, Hashable {
+    /// The desktop session.
+    public enum Session: String, Sendable, Hashable {
+        /// matchbox-window-manager with one xterm: a few MiB.
+        case minimal
+        /// Xfce with its terminal: a full desktop, a few hundred MiB.
+        case xfce
+    }
+
+    /// Where the noVNC web client comes from.
+    public enum NoVNCSource: String, Sendable, Hashable {
+        /// Only `/usr/share/novnc` taken out of the `novnc` package: the package itself pulls in nodejs.
+        case webFilesOnly
+        /// The whole `novnc` package with its dependencies.
+        case package
+    }
+
+    /// Unit names labforge writes.
+    public static let unitNames = (vnc: "lab-vnc.service", session: "lab-desktop-session.service", novnc: "lab-novnc.service")
+
+    /// websockify/noVNC TCP port.
+    public var port: Int
+    /// The user the desktop runs as.
+    public var user: String
+    /// X display number; the VNC server listens on 127.0.0.1:5900+display.
+    public var display: Int
+    /// Screen size, `1280x800`.
+    public var geometry: String
+    /// The desktop session.
+    public var session: Session
+    /// Where noVNC comes from.
+    public var novnc: NoVNCSource
+    /// Whether the user may escalate (has sudo).
+    public var allowPrivilegeEscalation: Bool
+
+    /// Creates the agent.
+    /// - Parameters:
+    ///   - port: websockify port, 6080 by default.
+    ///   - user: The desktop user.
+    ///   - display: X display number.
+    ///   - geometry: Screen size.
+    ///   - session: Minimal window manager (default) or Xfce.
+    ///   - novnc: Web files only (default, lean) or the whole package.
+    ///   - allowPrivilegeEscalation: Set when the user has sudo.
+    public init(
+        port: Int = 6080, user: String = "student", display: Int = 1, geometry: String = "1280x800",
+        session: Session = .minimal, novnc: NoVNCSource = .webFilesOnly, allowPrivilegeEscalation: Bool = false
+    ) {
+        self.port = port
+        self.user = user
+        self.display = display
+        self.geometry = geometry
+        self.session = session
+        self.novnc = novnc
+        self.allowPrivilegeEscalation = allowPrivilegeEscalation
+    }
+
+    /// The loopback-only RFB port.
+    public var vncPort: Int { 5900 + display }
+
+    /// The port it declares (the VNC port is loopback-only and not declared).
+    public var ports: [AgentPort] { [AgentPort(name: "desktop", port: port, protocol: .http, path: "/vnc.html")] }
+
+    /// The probes that prove it works.
+    public var probes: [Probe] {
+        [.httpPage(port: port, path: "/vnc.html", contains: "noVNC"), .rfbViaWebsockify(port: port, path: "/")]
+    }
+
+    /// Packages the desktop needs.
+    public var packages: [String] {
+        var names = ["tigervnc-standalone-server", "websockify"]
+        switch session {
+        case .minimal: names += ["matchbox-window-manager", "xterm"]
+        case .xfce: names += ["xfce4", "xfce4-terminal", "dbus-x11"]
+        }
+        if novnc == .package { names.append("novnc") }
+        return names
+    }
+
+    var sessionCommand: String {
+        switch session {
+        case .minimal: return "/bin/sh -c 'xterm -ls & exec matchbox-window-manager -use_titlebar no'"
+        case .xfce: return "/usr/bin/dbus-launch --exit-with-session /usr/bin/startxfce4"
+        }
+    }
+
+    /// The three units: X server, session, websockify.
+    public var units: [SystemdUnit] {
+        let hardening = Hardening.session(allowPrivilegeEscalation: allowPrivilegeEscalation)
+        let vnc = SystemdUnit(
+            name: Self.unitNames.vnc,
+            unit: [("Description", "labforge VNC X server :\(display) (RFB on 127.0.0.1:\(vncPort) only) for \(user)"), ("After", "network.target")],
+            service: [
+                ("User", user), ("Group", user), ("WorkingDirectory", "~"),
+                ("ExecStart", "/usr/bin/Xtigervnc :\(display) -geometry \(geometry) -depth 24 -SecurityTypes None -localhost -rfbport \(vncPort) -AlwaysShared -desktop lab"),
+                ("Restart", "always"), ("RestartSec", "1"),
+            ],
+            hardening: hardening
+        )
+        let socket = "/tmp/.X11-unix/X\(display)"
+        let session = SystemdUnit(
+            name: Self.unitNames.session,
+            unit: [("Description", "labforge desktop session on VNC display :\(display)"), ("Requires", Self.unitNames.vnc), ("After", Self.unitNames.vnc)],
+            service: [
+                ("User", user), ("Group", user), ("WorkingDirectory", "~"), ("Environment", "DISPLAY=:\(display)"),
+                ("ExecStartPre", "/bin/sh -c 'for i in $(seq 100); do [ -S \(socket) ] && exit 0; sleep 0.2; done; exit 1'"),
+                ("ExecStart", sessionCommand), ("Restart", "always"), ("RestartSec", "1"),
+            ],
+            hardening: hardening
+        )
+        let novnc = SystemdUnit(
+            name: Self.unitNames.novnc,
+            unit: [("Description", "labforge noVNC + websockify on :\(port) → VNC 127.0.0.1:\(vncPort)"), ("After", "network.target \(Self.unitNames.vnc)"), ("Wants", Self.unitNames.vnc)],
+            service: [
+                ("DynamicUser", "yes"),
+                ("ExecStart", "/usr/bin/websockify --web /usr/share/novnc \(port) 127.0.0.1:\(vncPort)"),
+                ("Restart", "always"), ("RestartSec", "1"),
+            ],
+            hardening: .daemon
+        )
+        return [vnc, session, novnc]
+    }
+
+    /// Installation and configuration steps.
+    public var steps: [Step] {
+        var steps: [Step] = [.install(packages.map { PackageRequest($0) })]
+        if novnc == .webFilesOnly { steps.append(.extractPackageFiles(package: "novnc", path: "/usr/share/novnc")) }
+        // `/` opens the client instead of a directory listing.
+        steps.append(.symlink(target: "vnc.html", path: "/usr/share/novnc/index.html"))
+        return steps + units.flatMap(\.steps)
+    }
+
+    public var items: [RecipeItem] { [.agent(.webDesktop(self))] }
+}

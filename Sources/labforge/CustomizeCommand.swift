@@ -1,0 +1,89 @@
+// `labforge customize <recipe> --base <disk> --output <disk>`: run a recipe in one libguestfs appliance.
+import ArgumentParser
+import Customize
+import Foundation
+import Recipes
+import Reporting
+import Synchronization
+
+struct CustomizeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customize",
+        abstract: "Customize a copy of a base disk with a recipe (packages, files, users, units, agents, sysprep).",
+        discussion: """
+            The base disk is never modified: labforge works on a qcow2 overlay and writes a standalone qcow2 \
+            to a temporary name next to --output, renamed into place only when every step succeeded. \
+            Every guest command and its output go to the build log (--log, default <output>.log).
+            """
+    )
+
+    @Argument(help: "Recipe name (see `labforge list`).")
+    var recipe: String
+
+    @Option(help: "The base disk (qcow2 or raw), e.g. a Debian 13 disk from `labforge base bootstrap`.")
+    var base: String
+
+    @Option(help: "Where to write the customized qcow2.")
+    var output: String
+
+    @Option(help: "Build log path (default: <output>.log).")
+    var log: String?
+
+    @Option(help: "Appliance memory in MiB.")
+    var memory: Int32 = 2048
+
+    @Option(help: "Appliance vCPUs.")
+    var cpus: Int32 = 2
+
+    @Flag(help: "Print the result as one JSON document on stdout (progress as JSON lines on stderr).")
+    var json = false
+
+    func validate() throws {
+        guard Recipes.named(recipe) != nil else {
+            throw ValidationError("no recipe named \(recipe); known: \(Recipes.all.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let recipe = Recipes.named(self.recipe)!
+        let logPath = log ?? output + ".log"
+        guard FileManager.default.createFile(atPath: logPath, contents: nil), let handle = FileHandle(forWritingAtPath: logPath) else {
+            throw ValidationError("cannot write the build log \(logPath)")
+        }
+        let sink = LogFile(handle: handle)
+        defer { sink.close() }
+        let reporter = StreamProgressReporter(style: .automatic(json: json))
+        let customizer = Customizer(memoryMiB: memory, cpus: cpus, reporter: reporter, log: { sink.write($0) })
+        do {
+            let result = try await customizer.customize(recipe: recipe, base: base, output: output)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            } else {
+                print("\(result.output): \(recipe.name) \(recipe.version), \(result.steps.count) steps in \(String(format: "%.1f", result.totalSeconds)) s (\(result.accelerator)), \(ByteCount.format(result.outputBytes)) allocated; log \(logPath)")
+            }
+        } catch let error as CustomizeError {
+            FileHandle.standardError.write(Data("error: \(error)\nbuild log: \(logPath)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The build log file; written from libguestfs' event thread and from the build, so serialized.
+final class LogFile: Sendable {
+    private let handle: Mutex<FileHandle?>
+
+    init(handle: FileHandle) { self.handle = Mutex(handle) }
+
+    func write(_ text: String) {
+        handle.withLock { try? $0?.write(contentsOf: Data(text.utf8)) }
+    }
+
+    func close() {
+        handle.withLock {
+            try? $0?.close()
+            $0 = nil
+        }
+    }
+}

@@ -1,0 +1,167 @@
+// The recipe DSL: plans, declarations and validation errors, without touching a disk.
+import LabforgeRecipe
+import Recipes
+import Testing
+
+@Suite("recipe DSL")
+struct RecipeTests {
+    @Test("the body keeps its order; agents expand in place; sysprep comes last")
+    func planOrder() {
+        let recipe = Recipe(name: "demo") {
+            Install("git")
+            CreateUser("student")
+            WebTerminal(user: "student")
+            Run("echo done")
+        }
+        let plan = recipe.plan
+        #expect(plan.first?.step == .install([PackageRequest("git")]))
+        #expect(plan.map(\.number) == Array(1...plan.count))
+        #expect(plan.last?.step == .sysprep(.standard))
+        #expect(plan.last?.origin == .sysprep)
+        let terminalSteps = plan.filter { $0.origin == .agent("WebTerminal") }
+        #expect(terminalSteps.contains { $0.step == .unit(name: WebTerminal.unitName, action: .enable) })
+        #expect(plan[plan.count - 2].step == .run(script: "echo done"))
+    }
+
+    @Test("GrowDisk runs first whatever its place; no sysprep when the recipe opts out")
+    func growFirst() {
+        let recipe = Recipe(name: "grow", sysprep: nil) {
+            Install("git")
+            GrowDisk(toGiB: 8)
+        }
+        #expect(recipe.plan.map(\.step) == [.growRoot(sizeGiB: 8), .install([PackageRequest("git")])])
+    }
+
+    @Test("the ttyd unit is writable, on its port, as its user, hardened; ttyd comes from the pinned sid .deb when the guest lacks it")
+    func terminalUnit() throws {
+        let terminal = WebTerminal(port: 7700, user: "student", basePath: "/lab/term")
+        let text = terminal.unit.text
+        #expect(text.contains("ExecStart=/usr/bin/ttyd --port 7700 --writable --base-path /lab/term /bin/bash --login"))
+        #expect(text.contains("User=student"))
+        #expect(text.contains("NoNewPrivileges=yes"))
+        #expect(text.contains("WantedBy=multi-user.target"))
+        #expect(terminal.ports == [AgentPort(name: "terminal", port: 7700, protocol: .http, path: "/lab/term/")])
+        #expect(terminal.probes == [.ttydWebSocket(port: 7700, path: "/lab/term/")])
+        #expect(terminal.steps.first == .install([PackageRequest("ttyd", source: .repositoriesElse(WebTerminal.debianSidPackage))]))
+        #expect(WebTerminal.debianSidPackage.url.hasPrefix("http://deb.debian.org/debian/pool/main/t/ttyd/"))
+        // With sudo, the session is not locked out of privilege escalation.
+        #expect(!WebTerminal(allowPrivilegeEscalation: true).unit.text.contains("NoNewPrivileges"))
+    }
+
+    @Test("the desktop binds VNC to loopback, serves noVNC on its port and skips the nodejs-pulling novnc package")
+    func desktopUnits() {
+        let desktop = WebDesktop()
+        let texts = desktop.units.map(\.text).joined()
+        #expect(texts.contains("-localhost"))
+        #expect(texts.contains("-rfbport 5901"))
+        #expect(texts.contains("websockify --web /usr/share/novnc 6080 127.0.0.1:5901"))
+        #expect(texts.contains("DynamicUser=yes"))
+        #expect(texts.contains("ProtectSystem=strict"))
+        #expect(!desktop.packages.contains("novnc"))
+        #expect(desktop.steps.contains(.extractPackageFiles(package: "novnc", path: "/usr/share/novnc")))
+        #expect(desktop.ports.map(\.port) == [6080])
+        #expect(desktop.probes.contains(.rfbViaWebsockify(port: 6080, path: "/")))
+        #expect(WebDesktop(session: .xfce).packages.contains("xfce4"))
+    }
+
+    @Test("cloud-init is limited to the datasources KubeVirt provides, without cc_locale")
+    func cloudInitConfig() {
+        let text = CloudInit().configuration
+        #expect(text.contains("datasource_list: [ NoCloud, ConfigDrive, None ]"))
+        #expect(text.contains("locale: false"))
+    }
+
+    @Test("ports and probes are exposed on the recipe for manifests and verify")
+    func declarations() {
+        let recipe = Recipes.debianDesktop
+        #expect(recipe.ports.map(\.port) == [7681, 6080])
+        #expect(recipe.ports.map(\.name) == ["terminal", "desktop"])
+        #expect(recipe.probes.contains(.ttydWebSocket(port: 7681, path: "/")))
+        #expect(recipe.probes.contains(.guestAgentPing))
+    }
+
+    @Test("shipped recipes are valid and uniquely named")
+    func shippedRecipes() throws {
+        try Recipes.validateAll()
+        #expect(Recipes.all.map(\.name) == ["debian-terminal", "debian-desktop", "python-lab"])
+        #expect(Recipes.named("debian-desktop")?.agents.map(\.kind) == ["CloudInit", "WebTerminal", "WebDesktop"])
+        #expect(Recipes.named("nope") == nil)
+    }
+}
+
+@Suite("recipe validation")
+struct RecipeValidationTests {
+    @Test("names must be DNS-1123 labels", arguments: ["Debian", "-lab", "lab-", "", "a_b", String(repeating: "a", count: 64)])
+    func invalidNames(name: String) {
+        #expect(throws: RecipeError.invalidName(name)) { try Recipe(name: name) {}.validate() }
+    }
+
+    @Test("two agents on one port are refused, naming both")
+    func portConflict() {
+        let recipe = Recipe(name: "clash") {
+            CreateUser("student")
+            WebTerminal(port: 6080)
+            WebDesktop(port: 6080)
+        }
+        #expect(throws: RecipeError.portConflict(recipe: "clash", port: 6080, agents: ["WebTerminal", "WebDesktop"])) {
+            try recipe.validate()
+        }
+    }
+
+    @Test("a terminal on the desktop's loopback VNC port is refused too")
+    func vncPortConflict() {
+        let recipe = Recipe(name: "clash") {
+            CreateUser("student")
+            WebTerminal(port: 5901)
+            WebDesktop()
+        }
+        #expect(throws: RecipeError.self) { try recipe.validate() }
+    }
+
+    @Test("relative guest paths are refused, naming the step")
+    func relativePath() {
+        let recipe = Recipe(name: "rel") { WriteFile("etc/motd", contents: "hi") }
+        #expect(throws: RecipeError.relativeGuestPath(recipe: "rel", step: "write etc/motd (644, root:root)", path: "etc/motd")) {
+            try recipe.validate()
+        }
+    }
+
+    @Test("an agent running as a user the recipe does not create is refused")
+    func unknownUser() {
+        let recipe = Recipe(name: "nouser") { WebTerminal(user: "student") }
+        #expect(throws: RecipeError.unknownUser(recipe: "nouser", agent: "WebTerminal", user: "student")) { try recipe.validate() }
+    }
+
+    @Test("clear-text passwords, bad modes, bad unit names, duplicate agents, empty package lists are refused")
+    func otherErrors() {
+        #expect(throws: RecipeError.passwordNotHashed(recipe: "r", user: "u")) {
+            try Recipe(name: "r") { CreateUser("u", passwordHash: "secret") }.validate()
+        }
+        #expect(throws: RecipeError.invalidMode(recipe: "r", step: "write /x (20000, root:root)", mode: 0o20000)) {
+            try Recipe(name: "r") { WriteFile("/x", contents: "", mode: 0o20000) }.validate()
+        }
+        #expect(throws: RecipeError.invalidUnitName(recipe: "r", name: "ssh")) {
+            try Recipe(name: "r") { EnableUnit("ssh") }.validate()
+        }
+        #expect(throws: RecipeError.duplicateAgent(recipe: "r", agent: "CloudInit")) {
+            try Recipe(name: "r") { CloudInit(); CloudInit() }.validate()
+        }
+        #expect(throws: RecipeError.emptyPackageList(recipe: "r", step: "install ")) {
+            try Recipe(name: "r") { Install([String]()) }.validate()
+        }
+        #expect(throws: RecipeError.invalidArtifact(recipe: "r", url: "ftp://x/y.deb")) {
+            try Recipe(name: "r") {
+                Install([PackageRequest("y", source: .artifact(PinnedArtifact(url: "ftp://x/y.deb", sha256: "00")))])
+            }.validate()
+        }
+        #expect(throws: Never.self) {
+            try Recipe(name: "ok") { CreateUser("u", passwordHash: "$6$salt$hash") }.validate()
+        }
+    }
+
+    @Test("error messages name the recipe, the step and what to do")
+    func messages() {
+        let message = RecipeError.relativeGuestPath(recipe: "r", step: "write etc/motd", path: "etc/motd").description
+        #expect(message.contains("recipe r") && message.contains("write etc/motd") && message.contains("/etc/motd"))
+    }
+}
