@@ -1,14 +1,6 @@
 // Calls the customization engine needs beyond the basics: partitions, filesystem growth, filesystem types.
 import CGuestfs
 
-/// A partition table type as libguestfs names it.
-public enum PartitionTableType: String, Sendable {
-    /// MBR (`msdos`).
-    case mbr = "msdos"
-    /// GUID partition table.
-    case gpt
-}
-
 /// `GUESTFS_E2FSCK_FORCEALL_BITMASK` (`UINT64_C(1)<<1` does not import into Swift).
 private let e2fsckForceAllBitmask: UInt64 = 1 << 1
 

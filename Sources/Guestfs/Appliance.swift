@@ -110,6 +110,7 @@ public final class Appliance: @unchecked Sendable {
         let rc = drive.format.rawValue.withCString { format in
             drive.path.withCString { path in
                 "unsafe".withCString { cachemode in
+                  "besteffort".withCString { discard in
                     var options = guestfs_add_drive_opts_argv()
                     options.bitmask = LABFORGE_ADD_DRIVE_OPTS_FORMAT | LABFORGE_ADD_DRIVE_OPTS_READONLY
                     options.format = format
@@ -118,8 +119,12 @@ public final class Appliance: @unchecked Sendable {
                         // The output is synced and renamed by the caller; per-write flushes only slow TCG down.
                         options.bitmask |= LABFORGE_ADD_DRIVE_OPTS_CACHEMODE
                         options.cachemode = cachemode
+                        // Let fstrim in the guest free clusters of the image file (keeps images small).
+                        options.bitmask |= LABFORGE_ADD_DRIVE_OPTS_DISCARD
+                        options.discard = discard
                     }
                     return guestfs_add_drive_opts_argv(handle, path, &options)
+                  }
                 }
             }
         }

@@ -8,7 +8,7 @@ import Recipes
 import Testing
 import TestSupport
 
-@Suite("debian-desktop on a real Debian 13 base", .serialized, .enabled(if: TestBase.isAvailable, "needs a Debian 13 base disk"))
+@Suite("debian-desktop on a real Debian 13 base", .serialized)
 struct DesktopDiskTests {
     /// Opens the shared customized disk read-only (close it with `shutdown()`).
     private func openShared() async throws -> Appliance {
@@ -27,13 +27,13 @@ struct DesktopDiskTests {
 
     @Test("the output is a standalone qcow2 and the base is untouched")
     func outputDisk() async throws {
-        let before = try FileManager.default.attributesOfItem(atPath: TestBase.path)
+        let before = try FileManager.default.attributesOfItem(atPath: try await TestBase.path())
         let built = try await SharedDesktopDisk.get()
         let info = try Command.check(["qemu-img", "info", "--output=json", built.path]).stdout
         #expect(info.contains("\"format\": \"qcow2\""))
         #expect(!info.contains("backing-filename"))
         try Command.check(["qemu-img", "check", "-q", built.path])
-        let after = try FileManager.default.attributesOfItem(atPath: TestBase.path)
+        let after = try FileManager.default.attributesOfItem(atPath: try await TestBase.path())
         #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
         if let result = built.result {
             #expect(result.steps.count == Recipes.debianDesktop.plan.count)

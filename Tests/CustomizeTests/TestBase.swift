@@ -1,21 +1,19 @@
 // Where the integration tests find the bootstrapped Debian 13 base, and the customized disk they share.
-// (The lead switches `TestBase.path` to TestSupport's SharedDebianBase at merge.)
 import Crypto
 import Customize
 import Foundation
 import Recipes
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 enum TestBase {
-    /// `$LABFORGE_TEST_BASE`, else the fixture the base-images helper publishes.
-    static var path: String {
-        ProcessInfo.processInfo.environment["LABFORGE_TEST_BASE"] ?? "/work/fixtures/debian-13-base.qcow2"
+    /// `$LABFORGE_TEST_BASE`, else the Debian 13 base bootstrapped once per machine through the real Bases cache.
+    static func path() async throws -> String {
+        if let explicit = ProcessInfo.processInfo.environment["LABFORGE_TEST_BASE"] { return explicit }
+        return try await SharedDebianBase.path()
     }
-
-    /// Whether a base disk is there (heavy tests are skipped otherwise).
-    static var isAvailable: Bool { FileManager.default.isReadableFile(atPath: path) }
 
     /// The test cache: `$LABFORGE_TEST_CACHE` or `~/.cache/labforge-test`.
     static var cacheDirectory: String {
@@ -44,7 +42,7 @@ enum SharedDesktopDisk {
 
     private static func build() async throws -> Built {
         let recipe = Recipes.debianDesktop
-        let base = TestBase.path
+        let base = try await TestBase.path()
         let attributes = try FileManager.default.attributesOfItem(atPath: base)
         let baseIdentity = "\(base)|\(attributes[.size] ?? 0)|\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
         let key = SHA256.hash(data: Data((recipe.fingerprint + "|" + baseIdentity).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
