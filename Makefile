@@ -39,8 +39,8 @@ release:
 test: deps build
 	$(SWIFT) test --skip-build
 
-## demo: the main job end to end on the built-in default
-demo: deps release
+## demo: the main job end to end on the built-in default (debug build, shared with the tests)
+demo: deps build
 	bash scripts/demo.sh
 
 ## bench: benchmarks against peer tools, measured in the same run
