@@ -7,7 +7,7 @@ struct Labforge: AsyncParsableCommand {
         commandName: "labforge",
         abstract: "Build lab VM images for KubeVirt: Swift recipes → qcow2 → containerDisk → registry, manifests, catalog.",
         version: LabforgeVersion.current,
-        subcommands: [PackageCommand.self]
+        subcommands: [PackageCommand.self, VerifyCommand.self]
     )
 }
 
