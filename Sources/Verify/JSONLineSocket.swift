@@ -71,7 +71,7 @@ final class JSONLineSocket {
             if ready == 0 { throw SocketFailure("no answer in time") }
             guard ready > 0 else { throw SocketFailure("poll: \(String(cString: strerror(errno)))") }
             var chunk = [UInt8](repeating: 0, count: 4096)
-            let count = recv(fd, &chunk, chunk.count, 0)
+            let count = recv(fd, &chunk, 4096, 0)
             guard count > 0 else { throw SocketFailure(count == 0 ? "connection closed" : "recv: \(String(cString: strerror(errno)))") }
             buffer.append(contentsOf: chunk[0..<count])
         }

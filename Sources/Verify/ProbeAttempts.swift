@@ -148,7 +148,7 @@ enum ProbeAttempts {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, Int32(remaining * 1000)) > 0 else { throw ProbeFailure("no SSH banner within \(Int(timeout)) s") }
             var chunk = [UInt8](repeating: 0, count: 256)
-            let count = recv(fd, &chunk, chunk.count, 0)
+            let count = recv(fd, &chunk, 256, 0)
             guard count > 0 else { throw ProbeFailure("connection closed before the SSH banner (sshd not listening yet?)") }
             bytes += chunk[0..<count]
         }

@@ -137,7 +137,7 @@ public final class VirtualMachine: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         let machine = VirtualMachine(invocation: invocation, process: process, stderrPath: stderrPath, logger: logger)
         let started = DispatchSemaphore(value: 0)
-        let launchError = Mutex<Error?>(nil)
+        let launchError = LaunchError()
         let thread = Thread {
             process.terminationHandler = { finished in
                 let status = finished.terminationReason == .uncaughtSignal ? 128 + finished.terminationStatus : finished.terminationStatus
@@ -149,7 +149,7 @@ public final class VirtualMachine: @unchecked Sendable {
                 try process.run()
                 RunningMachines.register(process.processIdentifier)
             } catch {
-                launchError.withLock { $0 = error }
+                launchError.set(error)
                 started.signal()
                 return
             }
@@ -161,7 +161,7 @@ public final class VirtualMachine: @unchecked Sendable {
         thread.name = "labforge-qemu"
         thread.start()
         started.wait()
-        if launchError.withLock({ $0 }) != nil { throw VerifyError.toolMissing(tool: "qemu-system-x86_64", package: "qemu-system-x86") }
+        if launchError.value != nil { throw VerifyError.toolMissing(tool: "qemu-system-x86_64", package: "qemu-system-x86") }
         return machine
     }
 
@@ -226,4 +226,12 @@ public final class VirtualMachine: @unchecked Sendable {
     deinit {
         if isRunning { kill(process.processIdentifier, SIGKILL) }
     }
+}
+
+/// Carries a spawn error out of the launching thread.
+private final class LaunchError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    func set(_ error: Error) { lock.withLock { self.error = error } }
+    var value: Error? { lock.withLock { error } }
 }

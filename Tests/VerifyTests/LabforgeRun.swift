@@ -13,8 +13,8 @@ final class LabforgeRun: @unchecked Sendable {
     init(_ arguments: [String], in directory: String) throws {
         stdoutFile = directory + "/labforge.out"
         stderrFile = directory + "/labforge.err"
-        FileManager.default.createFile(atPath: stdoutFile, contents: nil)
-        FileManager.default.createFile(atPath: stderrFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: Command.labforgeBinary)
         process.arguments = arguments
         process.standardOutput = FileHandle(forWritingAtPath: stdoutFile)

@@ -19,9 +19,10 @@ struct SeedTests {
         let listing = try Command.check(["xorriso", "-indev", iso, "-find", "/", "-type", "f"]).stdout
         #expect(listing.contains("'/user-data'"))
         #expect(listing.contains("'/meta-data'"))
-        let pvd = try Command.check(["xorriso", "-indev", iso, "-pvd_info"]).stdout
-        #expect(pvd.contains("Volume Id    : cidata"))
-        // cloud-init's NoCloud datasource finds its seed by filesystem label through blkid.
+        let pvd = try Command.check(["xorriso", "-indev", iso, "-pvd_info"])
+        // The primary descriptor holds ISO9660 d-characters (upper case); the Joliet descriptor keeps `cidata`.
+        #expect((pvd.stdout + pvd.stderr).contains("Volume Id    : CIDATA"))
+        // cloud-init's NoCloud datasource finds its seed by filesystem label through blkid (it accepts either case).
         let blkid = try Command.check(["blkid", "-p", "-o", "export", iso]).stdout
         #expect(blkid.contains("LABEL=cidata"))
         #expect(blkid.contains("TYPE=iso9660"))
@@ -61,7 +62,7 @@ struct SeedTests {
         let derived = try Command.check(["ssh-keygen", "-y", "-f", first.privateKeyPath]).stdout
         #expect(first.publicKey.hasPrefix(derived.trimmingCharacters(in: .whitespacesAndNewlines)))
         // The hash is the password's: openssl recomputes it with the same salt.
-        let hashLine = userData.split(separator: "\n").first { $0.contains("passwd:") }!
+        let hashLine = userData.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("passwd:") }!
         let hash = hashLine.split(separator: "'")[1]
         let salt = hash.split(separator: "$")[1]
         let again = try Command.check(["openssl", "passwd", "-6", "-salt", String(salt), "-stdin"], input: Data(first.password.utf8)).stdout
