@@ -62,6 +62,7 @@ public final class VirtualMachine: @unchecked Sendable {
             candidates = [.tcg]
         }
         var portAttempts = 0
+        var fellBack = false
         while let current = candidates.first {
             let overlay = directory + "/overlay.qcow2"
             try? FileManager.default.removeItem(atPath: overlay)
@@ -76,7 +77,8 @@ public final class VirtualMachine: @unchecked Sendable {
             // A broken KVM aborts within a second or two (`failed to set MSR 0x10a`); wait a little before trusting it.
             let settled = machine.waitForExit(seconds: current == .kvm ? 5 : 1.5)
             if !settled {
-                logger.info("booting \(disk) under \(current == .kvm ? "KVM" : "TCG (software emulation; slower)")")
+                // One line says which accelerator runs (the fallback line already said TCG).
+                if !fellBack { logger.info("booting \(disk) under \(current == .kvm ? "KVM" : "TCG (software emulation; slower)")") }
                 return machine
             }
             let message = machine.stderrText
@@ -89,7 +91,8 @@ public final class VirtualMachine: @unchecked Sendable {
                 kvmBroken.withLock { $0 = true }
                 let lines = message.split(separator: "\n").map(String.init)
                 let reason = lines.first { isKVMFailure($0) } ?? lines.first ?? "qemu exited with status \(machine.exitStatus)"
-                logger.info("KVM does not work here (\(reason)); booting under TCG instead")
+                logger.info("KVM does not work here (\(reason)); booting \(disk) under TCG instead")
+                fellBack = true
                 candidates.removeFirst()
                 continue
             }
