@@ -58,16 +58,22 @@ struct EndToEndVerifyTests {
 
     @Test(
         "a disk whose ttyd unit is disabled fails verification naming web-terminal, and leaves no qemu behind",
-        .enabled(if: SharedDisks.hasDesktop, "no built debian-desktop disk yet (LABFORGE_E2E_DESKTOP_DISK)"),
+        .enabled(if: SharedDisks.hasAny, "no built disk yet (LABFORGE_E2E_DESKTOP_DISK / LABFORGE_E2E_BASE_DISK)"),
         .timeLimit(.minutes(10)))
     func disabledTerminalFails() throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
-        // A copy-on-write child of the shared disk with ttyd masked (libguestfs' own guestfish, under TCG).
-        let broken = scratch.appending("no-ttyd.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", SharedDisks.desktop, "-F", "qcow2", broken])
-        try Command.check(
-            ["guestfish", "--rw", "-a", broken, "-i", "ln-sf", "/dev/null", "/etc/systemd/system/ttyd.service"],
-            environment: ["LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
+        let broken: String
+        if SharedDisks.hasDesktop {
+            // A copy-on-write child of the shared disk with ttyd masked (libguestfs' own guestfish, under TCG).
+            broken = scratch.appending("no-ttyd.qcow2")
+            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", SharedDisks.desktop, "-F", "qcow2", broken])
+            try Command.check(
+                ["guestfish", "--rw", "-a", broken, "-i", "ln-sf", "/dev/null", "/etc/systemd/system/ttyd.service"],
+                environment: ["LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
+        } else {
+            // Until the desktop disk exists: the base image has no ttyd at all, which fails the same probe.
+            broken = SharedDisks.base
+        }
         let run = try LabforgeRun(
             ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "200", "--timeout", "300"],
             in: scratch.path)
