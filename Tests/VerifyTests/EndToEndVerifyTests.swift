@@ -75,7 +75,7 @@ struct EndToEndVerifyTests {
             broken = SharedDisks.base
         }
         let run = try LabforgeRun(
-            ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "200", "--timeout", "300"],
+            ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "240", "--timeout", "300"],
             in: scratch.path)
         let qemu = try run.waitForQemu(seconds: 60)
         #expect(qemu != nil)
