@@ -46,7 +46,7 @@ enum WebClient {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/" + path)
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri(path))
             head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
             head.headers.add(name: "User-Agent", value: "labforge-verify")
             head.headers.add(name: "Connection", value: "close")
@@ -89,7 +89,7 @@ enum WebClient {
                     headers.add(name: "Host", value: "127.0.0.1:\(port)")
                     headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol)
                     headers.add(name: "Content-Length", value: "0")
-                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/" + path, headers: headers)
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri(path), headers: headers)
                     let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
                         upgradeRequestHead: head, upgraders: [upgrader],
                         notUpgradingCompletionHandler: { channel in
@@ -103,6 +103,11 @@ enum WebClient {
                 }
             }
         return try await result.get()
+    }
+
+    /// The request target for a path written with or without its leading slash (`ws`, `/ws`, `/term/ws`).
+    static func uri(_ path: String) -> String {
+        "/" + path.drop { $0 == "/" }
     }
 
     /// A binary frame from the client (clients must mask, RFC 6455 §5.3).

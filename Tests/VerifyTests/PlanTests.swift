@@ -19,6 +19,14 @@ struct PlanTests {
         }
     }
 
+    @Test("paths are requested with exactly one leading slash")
+    func uris() {
+        #expect(WebClient.uri("ws") == "/ws")
+        #expect(WebClient.uri("/ws") == "/ws")
+        #expect(WebClient.uri("") == "/")
+        #expect(WebClient.uri("/term/ws") == "/term/ws")
+    }
+
     @Test("a plan drops duplicates and forwards each guest port once")
     func plan() {
         let plan = ProbePlan(targets: [.webTerminal(port: 7681), .ssh, .cloudInit, .ssh, .webDesktop(port: 6080), .guestAgent])
