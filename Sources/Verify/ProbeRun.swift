@@ -121,15 +121,11 @@ struct ProbeRun: Sendable {
         results.append(await poll("cloud-init", limit: limit) {
             let output = try await ProbeAttempts.ssh(
                 hostPort: hostPort, seed: seed, command: "cloud-init status --wait --long", timeout: max(5, limit - elapsed))
-            // `--wait` prints a dot per second before the status; keep the status lines.
-            let lines = output.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ". ")) }
-            let status = lines.first { $0.hasPrefix("status:") } ?? "status unknown"
             if output.status == 255 { throw ProbeFailure("ssh failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
-            guard output.status == 0 else {
-                let errors = lines.filter { $0.localizedCaseInsensitiveContains("error") || $0.hasPrefix("-") || $0.hasPrefix("detail") }
-                throw FinalFailure("cloud-init finished with errors (exit \(output.status)): \(([status] + errors).joined(separator: "; "))")
+            switch CloudInitStatus.judge(exitStatus: output.status, output: output.stdout) {
+            case .passed(let detail): return detail
+            case .failed(let detail): throw FinalFailure(detail)
             }
-            return status
         })
         return results
     }
@@ -146,4 +142,44 @@ private final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
     func increment() -> Int { lock.withLock { value += 1; return value } }
+}
+
+/// Reads `cloud-init status --wait --long`: exit 0 is clean, 1 is a critical error, 2 means recoverable errors.
+enum CloudInitStatus: Equatable {
+    case passed(String)
+    case failed(String)
+
+    /// Warnings that only say the seed's user already exists in the image (lab images create the lab user so
+    /// their services can run as it; the seed then adds keys and password to it) do not fail the probe.
+    static let harmless = ["already exists"]
+
+    /// Judges cloud-init's outcome.
+    /// - Parameters:
+    ///   - exitStatus: Exit status of `cloud-init status --wait --long`.
+    ///   - output: Its standard output.
+    /// - Returns: Passed with the status line, or failed with the errors.
+    static func judge(exitStatus: Int32, output: String) -> CloudInitStatus {
+        // `--wait` prints a dot per second before the status; trim dots and whitespace.
+        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "."))) }
+        let status = lines.first { $0.hasPrefix("status:") } ?? "status unknown"
+        var problems: [String] = []
+        var inErrors = false
+        for line in lines {
+            if line.hasPrefix("errors:") || line.hasPrefix("recoverable_errors:") {
+                inErrors = true
+                if !line.hasSuffix("[]"), line.contains("[") { problems.append(line) }
+                continue
+            }
+            if inErrors, line.hasPrefix("- ") { problems.append(String(line.dropFirst(2))) }
+        }
+        switch exitStatus {
+        case 0:
+            return .passed(status)
+        case 2 where !problems.isEmpty && problems.allSatisfy({ problem in harmless.contains { problem.contains($0) } }):
+            return .passed("\(status) (warning: \(problems.joined(separator: "; ")))")
+        default:
+            let detail = problems.isEmpty ? lines.filter { !$0.isEmpty }.suffix(6).joined(separator: "; ") : problems.joined(separator: "; ")
+            return .failed("cloud-init finished with errors (exit \(exitStatus)): \(status); \(detail)")
+        }
+    }
 }

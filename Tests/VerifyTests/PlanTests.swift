@@ -19,6 +19,16 @@ struct PlanTests {
         }
     }
 
+    @Test("cloud-init: clean passes, an existing lab user is only a warning, other recoverable errors fail")
+    func cloudInit() {
+        let existing = "....\nstatus: done\nextended_status: degraded done\ndetail: DataSourceNoCloud [seed=/dev/vdb]\nerrors: []\nrecoverable_errors:\nWARNING:\n\t- User student already exists, skipping.\n"
+        #expect(CloudInitStatus.judge(exitStatus: 0, output: "..status: done\nerrors: []\n") == .passed("status: done"))
+        #expect(CloudInitStatus.judge(exitStatus: 2, output: existing) == .passed("status: done (warning: User student already exists, skipping)"))
+        let other = existing.replacingOccurrences(of: "User student already exists, skipping.", with: "Failed to run module locale")
+        #expect(CloudInitStatus.judge(exitStatus: 2, output: other) == .failed("cloud-init finished with errors (exit 2): status: done; Failed to run module locale"))
+        if case .failed = CloudInitStatus.judge(exitStatus: 1, output: "status: error\n") {} else { Issue.record("exit 1 must fail") }
+    }
+
     @Test("paths are requested with exactly one leading slash")
     func uris() {
         #expect(WebClient.uri("ws") == "/ws")
