@@ -64,11 +64,15 @@ struct EndToEndVerifyTests {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
         let broken: String
         if SharedDisks.hasDesktop {
-            // A copy-on-write child of the shared disk with ttyd masked (libguestfs' own guestfish, under TCG).
+            // A copy-on-write child of the shared disk with ttyd masked (libguestfs' own guestfish, under TCG): the
+            // WebTerminal agent's unit (`lab-terminal.service`) and Debian's own `ttyd.service`.
             broken = scratch.appending("no-ttyd.qcow2")
             try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", SharedDisks.desktop, "-F", "qcow2", broken])
             try Command.check(
-                ["guestfish", "--rw", "-a", broken, "-i", "ln-sf", "/dev/null", "/etc/systemd/system/ttyd.service"],
+                [
+                    "guestfish", "--rw", "-a", broken, "-i", "ln-sf", "/dev/null", "/etc/systemd/system/ttyd.service", ":",
+                    "ln-sf", "/dev/null", "/etc/systemd/system/lab-terminal.service",
+                ],
                 environment: ["LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
         } else {
             // Until the desktop disk exists: the base image has no ttyd at all, which fails the same probe.
