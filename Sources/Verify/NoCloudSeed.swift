@@ -65,16 +65,22 @@ public struct NoCloudSeed: Sendable {
     /// - Parameter passwordHash: The SHA-512 crypt hash of ``password``.
     /// - Returns: YAML text. Values are single-quoted; the hash and key contain no quotes.
     public func userData(passwordHash: String) -> String {
+        // `passwd` is ignored (with a warning, exit 2) for a user the image already has, and lab images
+        // create their user so services can run as it: the password goes through `chpasswd` instead.
         """
         #cloud-config
         users:
           - name: \(userName)
             gecos: Lab Student
             shell: /bin/bash
-            lock_passwd: false
-            passwd: '\(passwordHash)'
             ssh_authorized_keys:
               - '\(publicKey)'
+        chpasswd:
+          expire: false
+          users:
+            - name: \(userName)
+              password: '\(passwordHash)'
+              type: hash
         ssh_pwauth: true
 
         """

@@ -55,14 +55,14 @@ struct SeedTests {
         #expect(userData.contains("- name: student"))
         #expect(userData.contains(first.publicKey))
         #expect(first.publicKey.hasPrefix("ssh-ed25519 "))
-        #expect(userData.contains("passwd: '$6$"))
+        #expect(userData.contains("password: '$6$"))
         #expect(!userData.contains(first.password))
         #expect(metaData.contains("instance-id: \(first.instanceID)"))
         // The key pair matches: ssh-keygen derives the same public key from the private one.
         let derived = try Command.check(["ssh-keygen", "-y", "-f", first.privateKeyPath]).stdout
         #expect(first.publicKey.hasPrefix(derived.trimmingCharacters(in: .whitespacesAndNewlines)))
         // The hash is the password's: openssl recomputes it with the same salt.
-        let hashLine = userData.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("passwd:") }!
+        let hashLine = userData.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("password:") }!
         let hash = hashLine.split(separator: "'")[1]
         let salt = hash.split(separator: "$")[1]
         let again = try Command.check(["openssl", "passwd", "-6", "-salt", String(salt), "-stdin"], input: Data(first.password.utf8)).stdout
