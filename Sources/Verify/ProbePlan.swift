@@ -1,0 +1,91 @@
+// What to check in a booted image: the lab user and the probes, from a recipe's agents or `--probe` options.
+
+/// One thing a student (or the platform) relies on in a booted lab image.
+public enum ProbeTarget: Sendable, Hashable, Codable {
+    /// ttyd: HTTP 200 with ttyd's page at `/`, then a WebSocket at `path` (subprotocol `tty`) that runs a command.
+    case webTerminal(port: Int, path: String = "ws")
+    /// noVNC + websockify: HTTP 200 for `path` (`vnc.html`), then a WebSocket at `websocketPath` that sends the RFB banner.
+    case webDesktop(port: Int, path: String = "vnc.html", websocketPath: String = "websockify")
+    /// sshd on guest port 22: the `SSH-2.0-` banner, then a command run with the generated key.
+    case ssh
+    /// cloud-init finished without errors (asked over SSH).
+    case cloudInit
+    /// qemu-guest-agent answers `guest-ping` on its virtio-serial port.
+    case guestAgent
+
+    /// The probe's short name in reports and `--probe` options.
+    public var name: String {
+        switch self {
+        case .webTerminal: return "web-terminal"
+        case .webDesktop: return "web-desktop"
+        case .ssh: return "ssh"
+        case .cloudInit: return "cloud-init"
+        case .guestAgent: return "guest-agent"
+        }
+    }
+
+    /// The guest TCP port the probe needs forwarded to the host, if any.
+    public var guestPort: Int? {
+        switch self {
+        case .webTerminal(let port, _), .webDesktop(let port, _, _): return port
+        case .ssh, .cloudInit: return 22
+        case .guestAgent: return nil
+        }
+    }
+
+    /// Parses a `--probe` value: `web-terminal[:PORT[/PATH]]`, `web-desktop[:PORT]`, `ssh`, `cloud-init`, `guest-agent`.
+    /// - Parameter text: The option value.
+    /// - Returns: The probe, with ttyd's 7681 and websockify's 6080 as default ports.
+    /// - Throws: ``VerifyError/invalidProbe(_:)``.
+    public static func parse(_ text: String) throws -> ProbeTarget {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let kind = parts.first ?? ""
+        var port: Int?
+        var path: String?
+        if parts.count == 2 {
+            let portAndPath = parts[1].split(separator: "/", maxSplits: 1).map(String.init)
+            guard let number = Int(portAndPath[0]), (1...65535).contains(number) else { throw VerifyError.invalidProbe(text) }
+            port = number
+            if portAndPath.count == 2 { path = portAndPath[1] }
+        }
+        switch kind {
+        case "web-terminal", "ttyd": return .webTerminal(port: port ?? 7681, path: path ?? "ws")
+        case "web-desktop", "novnc": return .webDesktop(port: port ?? 6080, path: path ?? "vnc.html")
+        case "ssh" where parts.count == 1: return .ssh
+        case "cloud-init" where parts.count == 1: return .cloudInit
+        case "guest-agent" where parts.count == 1: return .guestAgent
+        default: throw VerifyError.invalidProbe(text)
+        }
+    }
+}
+
+/// Everything `labforge verify` checks, independent of the recipe DSL (the build maps a recipe's agents onto it).
+public struct ProbePlan: Sendable, Equatable, Codable {
+    /// The lab user the seed creates (password and SSH key generated per run).
+    public var userName: String
+    /// Probes in report order; duplicates are ignored.
+    public var targets: [ProbeTarget]
+
+    /// Creates a plan.
+    /// - Parameters:
+    ///   - userName: The lab user (default `student`).
+    ///   - targets: The probes to run.
+    public init(userName: String = "student", targets: [ProbeTarget]) {
+        self.userName = userName
+        var seen = Set<ProbeTarget>()
+        self.targets = targets.filter { seen.insert($0).inserted }
+    }
+
+    /// The probes every lab image gets: SSH, cloud-init and the guest agent.
+    public static let basic: [ProbeTarget] = [.ssh, .cloudInit, .guestAgent]
+
+    /// Guest TCP ports to forward, without duplicates, in first-use order.
+    public var forwardedGuestPorts: [Int] {
+        var ports: [Int] = []
+        for target in targets { if let port = target.guestPort, !ports.contains(port) { ports.append(port) } }
+        return ports
+    }
+
+    /// Whether some probe needs a login over SSH (the SSH and cloud-init probes).
+    public var needsSSH: Bool { targets.contains(.ssh) || targets.contains(.cloudInit) }
+}

@@ -1,0 +1,185 @@
+// Runs a plan's probes concurrently against a booted VM, each retried until success, its timeout or the deadline.
+import Foundation
+import Logging
+import Reporting
+
+/// The probes of one boot. Web and guest-agent probes run side by side; cloud-init waits for SSH.
+struct ProbeRun: Sendable {
+    let machine: VirtualMachine
+    let seed: NoCloudSeed
+    let plan: ProbePlan
+    let options: VerifyOptions
+    let bootStarted: Date
+    let subject: String
+    let progress: any ProgressReporter
+    let logger: Logger
+
+    /// Pause between attempts: frugal on a shared 2-core TCG host, fine-grained enough for "time to success".
+    static let retryPause = 2.0
+
+    func run() async -> [ProbeResult] {
+        let total = Int64(plan.targets.count)
+        let done = Counter()
+        let results = await withTaskGroup(of: [ProbeResult].self) { group in
+            for target in plan.targets {
+                switch target {
+                case .ssh: group.addTask { await sshChain(includeSSH: true) }
+                case .cloudInit where !plan.targets.contains(.ssh): group.addTask { await sshChain(includeSSH: false) }
+                case .cloudInit: break
+                default: group.addTask { [await probe(target)] }
+                }
+            }
+            var all: [ProbeResult] = []
+            for await some in group {
+                for result in some {
+                    all.append(result)
+                    let count = done.increment()
+                    progress.report(ProgressEvent(
+                        subject: subject, stage: "verify", detail: "\(result.probe) \(result.passed ? "ok" : "failed")",
+                        completed: Int64(count), total: total, unit: .steps, finished: Int64(count) == total))
+                }
+            }
+            return all
+        }
+        return plan.targets.compactMap { target in results.first { $0.probe == target.name } }
+    }
+
+    private var elapsed: Double { Date().timeIntervalSince(bootStarted) }
+
+    /// Repeats `attempt` until it succeeds or `limit` seconds from boot have passed.
+    private func poll(_ name: String, limit: Double, _ attempt: @escaping @Sendable () async throws -> String) async -> ProbeResult {
+        var attempts = 0
+        var last = "not tried"
+        while true {
+            guard machine.isRunning else {
+                let reason = machine.stderrText.split(separator: "\n").last.map(String.init) ?? "exited with status \(machine.exitStatus)"
+                return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: "qemu stopped (\(reason)); last: \(last)")
+            }
+            attempts += 1
+            let remaining = limit - elapsed
+            do {
+                let detail = try await withTimeout(max(1, min(remaining, 90)), "attempt took longer than \(Int(min(remaining, 90))) s") {
+                    try await attempt()
+                }
+                return ProbeResult(probe: name, passed: true, seconds: elapsed, attempts: attempts, detail: detail)
+            } catch let error as FinalFailure {
+                return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: error.description)
+            } catch {
+                last = "\(error)"
+                logger.debug("\(name) attempt \(attempts) at \(Int(elapsed)) s: \(last)")
+            }
+            if elapsed + Self.retryPause >= limit || Task.isCancelled {
+                return ProbeResult(
+                    probe: name, passed: false, seconds: elapsed, attempts: attempts,
+                    detail: "no success within \(Int(limit)) s after boot; last attempt: \(last)")
+            }
+            try? await Task.sleep(for: .seconds(Self.retryPause))
+        }
+    }
+
+    private func probe(_ target: ProbeTarget) async -> ProbeResult {
+        let limit = options.probeTimeout
+        switch target {
+        case .webTerminal(let port, let path):
+            let hostPort = machine.hostPorts[port]!
+            return await poll(target.name, limit: limit) { try await ProbeAttempts.webTerminal(hostPort: hostPort, path: path) }
+        case .webDesktop(let port, let page, let websocketPath):
+            let hostPort = machine.hostPorts[port]!
+            return await poll(target.name, limit: limit) {
+                try await ProbeAttempts.webDesktop(hostPort: hostPort, page: page, websocketPath: websocketPath)
+            }
+        case .guestAgent:
+            let socket = machine.invocation.guestAgentSocketPath
+            return await poll(target.name, limit: limit) { try await ProbeAttempts.guestAgent(socketPath: socket) }
+        case .ssh, .cloudInit:
+            return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "internal: run by the SSH chain")
+        }
+    }
+
+    /// SSH login (banner + command), then cloud-init's status over the same key.
+    private func sshChain(includeSSH: Bool) async -> [ProbeResult] {
+        let hostPort = machine.hostPorts[22]!
+        let seed = self.seed
+        let user = plan.userName
+        let login = await poll("ssh", limit: options.probeTimeout) {
+            let banner = try await ProbeAttempts.sshBanner(hostPort: hostPort)
+            let output = try await ProbeAttempts.ssh(hostPort: hostPort, seed: seed, command: "id -un", timeout: 40)
+            let name = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard output.status == 0, name == user else {
+                let why = output.timedOut ? "timed out" : output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                throw ProbeFailure("banner \(banner), but `ssh \(user)@… id -un` failed (exit \(output.status)): \(why)")
+            }
+            return "\(banner); `id -un` → \(name)"
+        }
+        var results = includeSSH ? [login] : []
+        guard plan.targets.contains(.cloudInit) else { return results }
+        guard login.passed else {
+            results.append(ProbeResult(probe: "cloud-init", passed: false, seconds: elapsed, attempts: 0, detail: "not checked: no SSH login"))
+            return results
+        }
+        let limit = options.deadline
+        results.append(await poll("cloud-init", limit: limit) {
+            let output = try await ProbeAttempts.ssh(
+                hostPort: hostPort, seed: seed, command: "cloud-init status --wait --long", timeout: max(5, limit - elapsed))
+            if output.status == 255 { throw ProbeFailure("ssh failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
+            switch CloudInitStatus.judge(exitStatus: output.status, output: output.stdout) {
+            case .passed(let detail): return detail
+            case .failed(let detail): throw FinalFailure(detail)
+            }
+        })
+        return results
+    }
+}
+
+/// A failure that retrying will not fix (cloud-init has finished with errors).
+struct FinalFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Counts finished probes across tasks.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int { lock.withLock { value += 1; return value } }
+}
+
+/// Reads `cloud-init status --wait --long`: exit 0 is clean, 1 is a critical error, 2 means recoverable errors.
+enum CloudInitStatus: Equatable {
+    case passed(String)
+    case failed(String)
+
+    /// Warnings that only say the seed's user already exists in the image (lab images create the lab user so
+    /// their services can run as it; the seed then adds keys and password to it) do not fail the probe.
+    static let harmless = ["already exists"]
+
+    /// Judges cloud-init's outcome.
+    /// - Parameters:
+    ///   - exitStatus: Exit status of `cloud-init status --wait --long`.
+    ///   - output: Its standard output.
+    /// - Returns: Passed with the status line, or failed with the errors.
+    static func judge(exitStatus: Int32, output: String) -> CloudInitStatus {
+        // `--wait` prints a dot per second before the status; trim dots and whitespace.
+        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "."))) }
+        let status = lines.first { $0.hasPrefix("status:") } ?? "status unknown"
+        var problems: [String] = []
+        var inErrors = false
+        for line in lines {
+            if line.hasPrefix("errors:") || line.hasPrefix("recoverable_errors:") {
+                inErrors = true
+                if !line.hasSuffix("[]"), line.contains("[") { problems.append(line) }
+                continue
+            }
+            if inErrors, line.hasPrefix("- ") { problems.append(String(line.dropFirst(2))) }
+        }
+        switch exitStatus {
+        case 0:
+            return .passed(status)
+        case 2 where !problems.isEmpty && problems.allSatisfy({ problem in harmless.contains { problem.contains($0) } }):
+            return .passed("\(status) (warning: \(problems.joined(separator: "; ")))")
+        default:
+            let detail = problems.isEmpty ? lines.filter { !$0.isEmpty }.suffix(6).joined(separator: "; ") : problems.joined(separator: "; ")
+            return .failed("cloud-init finished with errors (exit \(exitStatus)): \(status); \(detail)")
+        }
+    }
+}

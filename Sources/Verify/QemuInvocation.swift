@@ -1,0 +1,99 @@
+// The qemu-system command line for a verification boot (pure: no I/O, unit-tested).
+import Foundation
+
+/// The CPU accelerator of a verification boot.
+public enum BootAccelerator: String, Sendable, Codable {
+    /// Hardware virtualization through /dev/kvm.
+    case kvm
+    /// Software emulation: slower, works where nested KVM is broken.
+    case tcg
+}
+
+/// Everything qemu needs to boot the overlay with its seed, forwards and control sockets.
+public struct QemuInvocation: Sendable, Equatable {
+    /// The copy-on-write overlay qemu writes (its backing file, the disk under test, is only read).
+    public var overlayPath: String
+    /// The NoCloud seed volume.
+    public var seedPath: String
+    /// Where the serial console goes.
+    public var consolePath: String
+    /// The QMP control socket.
+    public var qmpSocketPath: String
+    /// The guest agent's virtio-serial socket.
+    public var guestAgentSocketPath: String
+    /// qemu writes its PID here.
+    public var pidFilePath: String
+    /// Host port (127.0.0.1) → guest port.
+    public var forwards: [(host: Int, guest: Int)]
+    /// CPUs.
+    public var cpus: Int
+    /// Memory in MiB.
+    public var memoryMiB: Int
+    /// KVM or TCG.
+    public var accelerator: BootAccelerator
+
+    /// Creates an invocation.
+    /// - Parameters:
+    ///   - overlayPath: The qcow2 overlay to boot.
+    ///   - seedPath: The NoCloud seed ISO.
+    ///   - consolePath: Serial console output file.
+    ///   - qmpSocketPath: QMP socket path.
+    ///   - guestAgentSocketPath: Guest agent socket path.
+    ///   - pidFilePath: PID file path.
+    ///   - forwards: Host → guest TCP port forwards.
+    ///   - cpus: vCPUs (default 2).
+    ///   - memoryMiB: Memory in MiB (default 2048).
+    ///   - accelerator: KVM or TCG.
+    public init(
+        overlayPath: String, seedPath: String, consolePath: String, qmpSocketPath: String, guestAgentSocketPath: String,
+        pidFilePath: String, forwards: [(host: Int, guest: Int)], cpus: Int = 2, memoryMiB: Int = 2048, accelerator: BootAccelerator
+    ) {
+        self.overlayPath = overlayPath
+        self.seedPath = seedPath
+        self.consolePath = consolePath
+        self.qmpSocketPath = qmpSocketPath
+        self.guestAgentSocketPath = guestAgentSocketPath
+        self.pidFilePath = pidFilePath
+        self.forwards = forwards
+        self.cpus = cpus
+        self.memoryMiB = memoryMiB
+        self.accelerator = accelerator
+    }
+
+    public static func == (a: QemuInvocation, b: QemuInvocation) -> Bool { a.arguments == b.arguments }
+
+    /// The program and its arguments (no shell). qemu options take commas as separators, so paths are
+    /// escaped by doubling commas.
+    public var arguments: [String] {
+        func path(_ text: String) -> String { text.replacingOccurrences(of: ",", with: ",,") }
+        let hostForwards = forwards.map { ",hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" }.joined()
+        var arguments = [
+            "qemu-system-x86_64",
+            "-name", "labforge-verify",
+            "-machine", "q35",
+            "-accel", accelerator.rawValue,
+        ]
+        // Under KVM the guest sees the host CPU; under TCG qemu's default model boots everything we build.
+        if accelerator == .kvm { arguments += ["-cpu", "host"] }
+        arguments += [
+            "-m", String(memoryMiB),
+            "-smp", String(cpus),
+            "-display", "none",
+            "-monitor", "none",
+            "-nodefaults",
+            "-no-user-config",
+            "-serial", "file:\(consolePath)",
+            "-qmp", "unix:\(path(qmpSocketPath)),server=on,wait=off",
+            "-pidfile", pidFilePath,
+            "-drive", "file=\(path(overlayPath)),if=virtio,format=qcow2,cache=unsafe",
+            "-drive", "file=\(path(seedPath)),if=virtio,format=raw,readonly=on",
+            "-netdev", "user,id=net0\(hostForwards)",
+            "-device", "virtio-net-pci,netdev=net0",
+            "-device", "virtio-rng-pci",
+            "-chardev", "socket,id=qga0,path=\(path(guestAgentSocketPath)),server=on,wait=off",
+            "-device", "virtio-serial-pci",
+            "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
+        ]
+        return arguments
+    }
+}

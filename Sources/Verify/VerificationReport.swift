@@ -1,0 +1,98 @@
+// The outcome of `labforge verify`: one row per probe, with time to success, as a table or JSON.
+import Foundation
+
+/// How one probe ended.
+public struct ProbeResult: Sendable, Codable, Equatable {
+    /// The probe's name (`web-terminal`, `web-desktop`, `ssh`, `cloud-init`, `guest-agent`).
+    public var probe: String
+    /// Whether it succeeded before its timeout.
+    public var passed: Bool
+    /// Seconds from qemu's start to success (or to giving up).
+    public var seconds: Double
+    /// Attempts made.
+    public var attempts: Int
+    /// What it saw: the success detail, or the last failure.
+    public var detail: String
+
+    /// Creates a result.
+    /// - Parameters:
+    ///   - probe: The probe's name.
+    ///   - passed: Whether it succeeded.
+    ///   - seconds: Seconds from qemu's start.
+    ///   - attempts: Attempts made.
+    ///   - detail: What it saw.
+    public init(probe: String, passed: Bool, seconds: Double, attempts: Int, detail: String) {
+        self.probe = probe
+        self.passed = passed
+        self.seconds = seconds
+        self.attempts = attempts
+        self.detail = detail
+    }
+}
+
+/// Everything a verification run found; the build stores it so the catalog can show "verified".
+public struct VerificationReport: Sendable, Codable, Equatable {
+    /// The disk under test.
+    public var disk: String
+    /// `kvm` or `tcg`.
+    public var accelerator: String
+    /// One result per probe, in plan order.
+    public var results: [ProbeResult]
+    /// True when every probe passed.
+    public var passed: Bool
+    /// Wall time of the whole run (overlay, seed, boot, probes, shutdown).
+    public var seconds: Double
+    /// How the VM was stopped: `powerdown`, `quit`, `kill`, `already exited`.
+    public var stoppedBy: String
+    /// Where the serial console was saved, if it was.
+    public var consoleLog: String?
+    /// The last serial console lines (kept for failure messages).
+    public var consoleTail: String
+    /// When the run finished (ISO 8601).
+    public var finishedAt: String
+
+    /// Names of the probes that failed.
+    public var failedProbes: [String] { results.filter { !$0.passed }.map(\.probe) }
+
+    /// A fixed-width table for people.
+    public var table: String {
+        let rows = results.map { result in
+            [result.probe, result.passed ? "ok" : "FAILED", String(format: "%.1f s", result.seconds), String(result.attempts), result.detail]
+        }
+        let header = ["probe", "result", "time", "tries", "detail"]
+        var widths = header.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() where index < 4 { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index < 4 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) : cell
+            }.joined(separator: "  ")
+        }
+        var lines = [line(header)] + rows.map(line)
+        let verdict = passed ? "verified" : "NOT verified (failed: \(failedProbes.joined(separator: ", ")))"
+        lines.append("\(disk): \(verdict) under \(accelerator.uppercased()) in \(String(format: "%.1f", seconds)) s; VM stopped by \(stoppedBy)")
+        if let consoleLog { lines.append("serial console: \(consoleLog)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The report as JSON (sorted keys).
+    /// - Returns: UTF-8 JSON.
+    /// - Throws: Encoding errors (none expected).
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Writes the JSON report to `path` through a temp file and a rename (what `labforge build` keeps beside the image).
+    /// - Parameter path: Destination, e.g. `images/<name>/<version>/verify.json`.
+    /// - Throws: File errors.
+    public func write(to path: String) throws {
+        let temporary = path + ".partial"
+        try json().write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            let message = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: message])
+        }
+    }
+}

@@ -1,0 +1,113 @@
+// Boots a disk under QEMU with a fresh NoCloud seed, runs the plan's probes, always stops the VM, reports.
+import DiskImage
+import Foundation
+import Logging
+import Reporting
+
+/// Limits and machine size of a verification run.
+public struct VerifyOptions: Sendable, Equatable {
+    /// Seconds for the whole run from qemu's start; every probe gives up by then (default 300, generous for TCG).
+    public var deadline: Double
+    /// Seconds each probe may take from qemu's start, within ``deadline``.
+    public var probeTimeout: Double
+    /// vCPUs (default 2).
+    public var cpus: Int
+    /// Memory in MiB (default 2048).
+    public var memoryMiB: Int
+    /// nil: KVM when it works, else TCG.
+    public var accelerator: BootAccelerator?
+    /// File the serial console is appended to (the build log); nil keeps it only for failure messages.
+    public var consoleLog: String?
+
+    /// Creates options.
+    /// - Parameters:
+    ///   - deadline: Overall seconds from qemu's start.
+    ///   - probeTimeout: Seconds per probe from qemu's start (capped by `deadline`).
+    ///   - cpus: vCPUs.
+    ///   - memoryMiB: Memory in MiB.
+    ///   - accelerator: Fixed accelerator, or nil for KVM-then-TCG.
+    ///   - consoleLog: Where to append the serial console.
+    public init(
+        deadline: Double = 300, probeTimeout: Double? = nil, cpus: Int = 2, memoryMiB: Int = 2048, accelerator: BootAccelerator? = nil,
+        consoleLog: String? = nil
+    ) {
+        self.deadline = deadline
+        self.probeTimeout = min(probeTimeout ?? deadline, deadline)
+        self.cpus = cpus
+        self.memoryMiB = memoryMiB
+        self.accelerator = accelerator
+        self.consoleLog = consoleLog
+    }
+}
+
+/// Runs `labforge verify`: the disk is never written (qemu writes a throwaway overlay).
+public struct Verifier: Sendable {
+    private let logger: Logger
+    private let progress: any ProgressReporter
+
+    /// Creates a verifier.
+    /// - Parameters:
+    ///   - logger: Receives the accelerator line and probe retries (debug).
+    ///   - progress: Receives one event per finished probe.
+    public init(logger: Logger = Logger(label: "labforge.verify"), progress: any ProgressReporter = SilentProgress()) {
+        self.logger = logger
+        self.progress = progress
+    }
+
+    /// Boots `disk`, probes it and stops it.
+    /// - Parameters:
+    ///   - disk: A qcow2 or raw disk.
+    ///   - plan: The lab user and the probes.
+    ///   - options: Limits and machine size.
+    /// - Returns: The report, passed or not (the caller decides whether a failure is fatal).
+    /// - Throws: ``VerifyError`` when the run itself cannot happen (unreadable disk, missing tools, qemu not starting).
+    public func verify(disk: String, plan: ProbePlan, options: VerifyOptions = VerifyOptions()) async throws -> VerificationReport {
+        let started = Date()
+        let info: DiskImageInfo
+        do { info = try QemuImg.info(disk) } catch { throw VerifyError.unreadableDisk(path: disk, message: "\(error)") }
+        let absoluteDisk = URL(fileURLWithPath: disk).standardizedFileURL.path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-verify-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        Interruption.register(directory)
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            Interruption.unregister(directory)
+        }
+        let seed = try await NoCloudSeed.create(userName: plan.userName, in: directory)
+        let machine = try VirtualMachine.boot(
+            disk: absoluteDisk, diskFormat: info.format, seed: seed.isoPath, guestPorts: plan.forwardedGuestPorts, in: directory,
+            cpus: options.cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, logger: logger)
+        let bootStarted = Date()
+        let results = await ProbeRun(
+            machine: machine, seed: seed, plan: plan, options: options, bootStarted: bootStarted, subject: disk, progress: progress,
+            logger: logger
+        ).run()
+        let stoppedBy = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: machine.stop()) }
+        }
+        let consoleTail = machine.consoleTail(lines: 25)
+        var consoleLog: String?
+        if let destination = options.consoleLog {
+            appendConsole(machine.consoleText, disk: disk, to: destination)
+            consoleLog = destination
+        }
+        let passed = results.allSatisfy(\.passed)
+        return VerificationReport(
+            disk: disk, accelerator: machine.invocation.accelerator.rawValue, results: results, passed: passed,
+            seconds: Date().timeIntervalSince(started), stoppedBy: stoppedBy, consoleLog: consoleLog,
+            consoleTail: passed ? "" : consoleTail, finishedAt: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    private func appendConsole(_ text: String, disk: String, to path: String) {
+        let header = "\n===== labforge verify \(disk): serial console (\(ISO8601DateFormatter().string(from: Date()))) =====\n"
+        let data = Data((header + text).utf8)
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            logger.warning("cannot append the serial console to \(path)")
+            return
+        }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: data)
+    }
+}

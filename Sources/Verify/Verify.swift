@@ -1,1 +1,0 @@
-// Verify: boots a built image and probes its agents.

@@ -1,0 +1,45 @@
+// Errors of `labforge verify`, each naming the step, file or probe at fault and what to do.
+
+/// A failure to boot or verify an image.
+public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The disk under test does not exist or qemu-img cannot read it.
+    case unreadableDisk(path: String, message: String)
+    /// A `--probe` value that names no known probe.
+    case invalidProbe(String)
+    /// A host program labforge needs is not installed.
+    case toolMissing(tool: String, package: String)
+    /// A host program exited with an error.
+    case toolFailed(command: String, status: Int32, message: String)
+    /// The NoCloud seed could not be written.
+    case seed(path: String, message: String)
+    /// No free loopback TCP port could be reserved.
+    case noFreePort(String)
+    /// qemu did not start or exited before the probes were done.
+    case qemuFailed(accelerator: String, message: String, consoleTail: String)
+    /// One or more probes did not succeed before their timeout.
+    case probesFailed(failed: [String], report: VerificationReport)
+
+    public var description: String {
+        switch self {
+        case .unreadableDisk(let path, let message):
+            return "cannot verify \(path): \(message) (pass the built qcow2 or raw disk)"
+        case .invalidProbe(let text):
+            return "unknown probe '\(text)': use web-terminal[:PORT[/PATH]], web-desktop[:PORT[/PAGE]], ssh, cloud-init or guest-agent"
+        case .toolMissing(let tool, let package):
+            return "\(tool) is not installed: install the Debian package \(package) (`make deps` does)"
+        case .toolFailed(let command, let status, let message):
+            return "`\(command)` exited \(status): \(message)"
+        case .seed(let path, let message):
+            return "writing the NoCloud seed \(path) failed: \(message)"
+        case .noFreePort(let message):
+            return "no free 127.0.0.1 port for the forwards: \(message)"
+        case .qemuFailed(let accelerator, let message, let consoleTail):
+            let tail = consoleTail.isEmpty ? "" : "\nlast serial console lines:\n\(consoleTail)"
+            return "qemu (\(accelerator)) failed: \(message)\(tail)"
+        case .probesFailed(let failed, let report):
+            let lines = report.results.filter { !$0.passed }.map { "  \($0.probe): \($0.detail)" }.joined(separator: "\n")
+            let tail = report.consoleTail.isEmpty ? "" : "\nlast serial console lines:\n\(report.consoleTail)"
+            return "verification of \(report.disk) failed: probe(s) \(failed.joined(separator: ", ")) did not pass\n\(lines)\(tail)"
+        }
+    }
+}

@@ -1,0 +1,240 @@
+// One verification boot: qemu on a throwaway overlay, with KVM→TCG fallback and guaranteed shutdown.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Synchronization
+
+/// A running qemu-system process and its control sockets.
+public final class VirtualMachine: @unchecked Sendable {
+    /// The command line it runs.
+    public let invocation: QemuInvocation
+    /// Host port on 127.0.0.1 for each forwarded guest port.
+    public let hostPorts: [Int: Int]
+    private let process: Process
+    private let exited = DispatchSemaphore(value: 0)
+    private let state = Mutex<(running: Bool, status: Int32)>((true, 0))
+    private let stderrPath: String
+    private let logger: Logger
+
+    /// Whether qemu is still running.
+    public var isRunning: Bool { state.withLock { $0.running } }
+    /// qemu's PID.
+    public var pid: Int32 { process.processIdentifier }
+
+    private init(invocation: QemuInvocation, process: Process, stderrPath: String, logger: Logger) {
+        self.invocation = invocation
+        self.process = process
+        self.stderrPath = stderrPath
+        self.logger = logger
+        var ports: [Int: Int] = [:]
+        for forward in invocation.forwards { ports[forward.guest] = forward.host }
+        self.hostPorts = ports
+    }
+
+    /// Whether KVM failed earlier in this process (later boots go straight to TCG).
+    private static let kvmBroken = Mutex(false)
+
+    /// Boots `disk` through a fresh overlay in `directory`, choosing KVM when it works and TCG otherwise.
+    /// - Parameters:
+    ///   - disk: The disk under test (qcow2 or raw); only read.
+    ///   - diskFormat: Its format.
+    ///   - seed: The NoCloud seed volume.
+    ///   - guestPorts: Guest TCP ports to forward from free 127.0.0.1 ports.
+    ///   - directory: Private scratch directory for the overlay, sockets and console.
+    ///   - cpus: vCPUs.
+    ///   - memoryMiB: Memory.
+    ///   - accelerator: nil to try KVM then TCG, or a fixed accelerator.
+    ///   - logger: Receives the one line saying which accelerator runs.
+    /// - Returns: The running machine.
+    /// - Throws: ``VerifyError``.
+    public static func boot(
+        disk: String, diskFormat: String, seed: String, guestPorts: [Int], in directory: String, cpus: Int, memoryMiB: Int,
+        accelerator: BootAccelerator?, logger: Logger
+    ) throws -> VirtualMachine {
+        var candidates: [BootAccelerator]
+        if let accelerator {
+            candidates = [accelerator]
+        } else if access("/dev/kvm", R_OK | W_OK) == 0, !kvmBroken.withLock({ $0 }) {
+            candidates = [.kvm, .tcg]
+        } else {
+            candidates = [.tcg]
+        }
+        var portAttempts = 0
+        var fellBack = false
+        while let current = candidates.first {
+            let overlay = directory + "/overlay.qcow2"
+            try? FileManager.default.removeItem(atPath: overlay)
+            try createOverlay(overlay, backing: disk, format: diskFormat)
+            let ports = try LoopbackPorts.free(guestPorts.count)
+            let invocation = QemuInvocation(
+                overlayPath: overlay, seedPath: seed, consolePath: directory + "/console.log",
+                qmpSocketPath: directory + "/qmp.sock", guestAgentSocketPath: directory + "/qga.sock",
+                pidFilePath: directory + "/qemu.pid", forwards: zip(ports, guestPorts).map { (host: $0, guest: $1) },
+                cpus: cpus, memoryMiB: memoryMiB, accelerator: current)
+            let machine = try launch(invocation, stderrPath: directory + "/qemu.stderr", logger: logger)
+            // A broken KVM aborts within a second or two (`failed to set MSR 0x10a`); wait a little before trusting it.
+            let settled = machine.waitForExit(seconds: current == .kvm ? 5 : 1.5)
+            if !settled {
+                // One line says which accelerator runs (the fallback line already said TCG).
+                if !fellBack { logger.info("booting \(disk) under \(current == .kvm ? "KVM" : "TCG (software emulation; slower)")") }
+                return machine
+            }
+            let message = machine.stderrText
+            if message.contains("host forwarding rule"), portAttempts < 3 {
+                portAttempts += 1  // another program took a port between our check and qemu's bind
+                continue
+            }
+            if current == .kvm, candidates.count > 1 {
+                // Any early exit under KVM is retried under TCG; a broken disk fails there too, with its own message.
+                kvmBroken.withLock { $0 = true }
+                let lines = message.split(separator: "\n").map(String.init)
+                let reason = lines.first { isKVMFailure($0) } ?? lines.first ?? "qemu exited with status \(machine.exitStatus)"
+                logger.info("KVM does not work here (\(reason)); booting \(disk) under TCG instead")
+                fellBack = true
+                candidates.removeFirst()
+                continue
+            }
+            throw VerifyError.qemuFailed(
+                accelerator: current.rawValue, message: message.isEmpty ? "exited with status \(machine.exitStatus)" : message,
+                consoleTail: machine.consoleTail(lines: 20))
+        }
+        throw VerifyError.qemuFailed(accelerator: "none", message: "no accelerator left to try", consoleTail: "")
+    }
+
+    /// Whether qemu's error output says KVM, not the disk, is at fault.
+    /// - Parameter stderr: What qemu printed.
+    /// - Returns: True when a retry under TCG can help.
+    public static func isKVMFailure(_ stderr: String) -> Bool {
+        let text = stderr.lowercased()
+        return ["failed to set msr", "kvm_init_vcpu", "kvm_run failed", "could not access kvm", "failed to initialize kvm",
+                "kvm: entry failed", "kvm_set_msrs", "/dev/kvm", "kvm_put_msrs"].contains { text.contains($0) }
+    }
+
+    private static func createOverlay(_ overlay: String, backing: String, format: String) throws {
+        let output = try HostCommand.runBlocking(
+            ["qemu-img", "create", "-q", "-f", "qcow2", "-b", backing, "-F", format, overlay], input: nil, timeout: 60,
+            package: "qemu-utils")
+        guard output.status == 0 else {
+            throw VerifyError.toolFailed(command: "qemu-img create -b \(backing) \(overlay)", status: output.status, message: output.stderr)
+        }
+    }
+
+    /// Starts qemu from a thread that lives as long as qemu does: `PR_SET_PDEATHSIG` (set by `setpriv`) fires when
+    /// the *thread* that spawned the child ends, so it must not be a pool thread that may retire early.
+    private static func launch(_ invocation: QemuInvocation, stderrPath: String, logger: Logger) throws -> VirtualMachine {
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        let process = Process()
+        let useSetpriv = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+        if useSetpriv {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--pdeathsig", "KILL", "--"] + invocation.arguments
+        } else {
+            logger.warning("setpriv (util-linux) not found: a crash of labforge could leave qemu running")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = invocation.arguments
+        }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        let machine = VirtualMachine(invocation: invocation, process: process, stderrPath: stderrPath, logger: logger)
+        let started = DispatchSemaphore(value: 0)
+        let launchError = LaunchError()
+        let thread = Thread {
+            process.terminationHandler = { finished in
+                let status = finished.terminationReason == .uncaughtSignal ? 128 + finished.terminationStatus : finished.terminationStatus
+                machine.state.withLock { $0 = (false, status) }
+                RunningMachines.unregister(finished.processIdentifier)
+                machine.exited.signal()
+            }
+            do {
+                try process.run()
+                RunningMachines.register(process.processIdentifier)
+            } catch {
+                launchError.set(error)
+                started.signal()
+                return
+            }
+            started.signal()
+            // Keep this thread (qemu's parent for PR_SET_PDEATHSIG) alive until qemu has exited.
+            machine.exited.wait()
+            machine.exited.signal()
+        }
+        thread.name = "labforge-qemu"
+        thread.start()
+        started.wait()
+        if launchError.value != nil { throw VerifyError.toolMissing(tool: "qemu-system-x86_64", package: "qemu-system-x86") }
+        return machine
+    }
+
+    /// Waits up to `seconds` for qemu to exit.
+    /// - Returns: True when it has exited.
+    @discardableResult
+    func waitForExit(seconds: Double) -> Bool {
+        if exited.wait(timeout: .now() + seconds) == .success {
+            exited.signal()
+            return true
+        }
+        return false
+    }
+
+    /// qemu's exit status (valid once it has exited).
+    var exitStatus: Int32 { state.withLock { $0.status } }
+
+    /// What qemu printed on stderr.
+    public var stderrText: String {
+        ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The serial console so far.
+    public var consoleText: String {
+        guard let data = FileManager.default.contents(atPath: invocation.consolePath) else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The last `lines` lines of the serial console, control characters removed.
+    public func consoleTail(lines: Int) -> String {
+        let cleaned = consoleText.unicodeScalars.filter { $0 == "\n" || ($0.value >= 0x20 && $0.value != 0x7F) }
+        let text = String(String.UnicodeScalarView(cleaned))
+        return text.split(separator: "\n", omittingEmptySubsequences: true).suffix(lines).joined(separator: "\n")
+    }
+
+    /// Stops the VM: ACPI power button, then QMP `quit`, then SIGKILL; returns once qemu has exited.
+    /// - Parameter grace: Seconds to wait for the guest to power off by itself.
+    /// - Returns: How it ended: `powerdown`, `quit`, `kill` or `already exited`.
+    @discardableResult
+    public func stop(grace: Double = 20) -> String {
+        guard isRunning else { return "already exited" }
+        if (try? qmp("system_powerdown")) != nil, waitForExit(seconds: grace) { return "powerdown" }
+        if (try? qmp("quit")) != nil, waitForExit(seconds: 5) { return "quit" }
+        kill(process.processIdentifier, SIGKILL)
+        waitForExit(seconds: 30)
+        return "kill"
+    }
+
+    /// Sends one QMP command.
+    /// - Parameter command: The command name.
+    /// - Returns: Its `return` value.
+    /// - Throws: When the socket or command fails.
+    @discardableResult
+    func qmp(_ command: String) throws -> Any {
+        let socket = try JSONLineSocket(path: invocation.qmpSocketPath)
+        let deadline = Date().addingTimeInterval(5)
+        _ = try socket.receive(until: deadline)  // greeting
+        _ = try socket.execute("qmp_capabilities", until: deadline)
+        return try socket.execute(command, until: deadline)
+    }
+
+    deinit {
+        if isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Carries a spawn error out of the launching thread.
+private final class LaunchError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    func set(_ error: Error) { lock.withLock { self.error = error } }
+    var value: Error? { lock.withLock { error } }
+}

@@ -1,0 +1,117 @@
+// HTTP GET and WebSocket sessions against the guest's forwarded web ports, over swift-nio.
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// What a probe attempt found wrong; the message ends up in the report.
+struct ProbeFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`, failing with `message` when it takes longer than `seconds` (the body is cancelled).
+func withTimeout<T: Sendable>(
+    _ seconds: Double, _ message: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            throw ProbeFailure(message)
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// A minimal HTTP/1.1 and WebSocket client for probing 127.0.0.1 ports.
+enum WebClient {
+    /// A finished HTTP response.
+    struct Response: Sendable {
+        var status: Int
+        var body: Data
+    }
+
+    /// `GET http://127.0.0.1:port/path`, reading the whole body (ttyd's page is ~730 kB; reading to the end avoids
+    /// mistaking a cut-off transfer for an answer).
+    static func get(port: Int, path: String, limit: Int = 8 << 20) async throws -> Response {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri(path))
+            head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
+            head.headers.add(name: "User-Agent", value: "labforge-verify")
+            head.headers.add(name: "Connection", value: "close")
+            try await outbound.write(.head(head))
+            try await outbound.write(.end(nil))
+            var status = 0
+            var body = Data()
+            for try await part in inbound {
+                switch part {
+                case .head(let response): status = Int(response.status.code)
+                case .body(let buffer):
+                    if body.count < limit { body.append(contentsOf: buffer.readableBytesView) }
+                case .end: return Response(status: status, body: body)
+                }
+            }
+            throw ProbeFailure("connection closed before the response ended (status \(status), \(body.count) bytes)")
+        }
+    }
+
+    /// The outcome of a WebSocket upgrade request.
+    enum Upgrade: Sendable {
+        case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, subprotocol: String?)
+        case refused(status: Int)
+    }
+
+    /// Opens a WebSocket to `ws://127.0.0.1:port/path` asking for `subprotocol`.
+    /// - Returns: The upgraded channel (use `executeThenClose`), or the status of a refused upgrade.
+    static func webSocket(port: Int, path: String, subprotocol: String) async throws -> Upgrade {
+        let result: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 22) { channel, response in
+                        channel.eventLoop.makeCompletedFuture {
+                            let websocket = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+                            return Upgrade.upgraded(websocket, subprotocol: response.headers.first(name: "Sec-WebSocket-Protocol"))
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "127.0.0.1:\(port)")
+                    headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol)
+                    headers.add(name: "Content-Length", value: "0")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri(path), headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                _ = channel.close()
+                                return Upgrade.refused(status: 0)
+                            }
+                        })
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: .init(upgradeConfiguration: configuration))
+                }
+            }
+        return try await result.get()
+    }
+
+    /// The request target for a path written with or without its leading slash (`ws`, `/ws`, `/term/ws`).
+    static func uri(_ path: String) -> String {
+        "/" + path.drop { $0 == "/" }
+    }
+
+    /// A binary frame from the client (clients must mask, RFC 6455 §5.3).
+    static func clientFrame(_ bytes: [UInt8]) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: ByteBuffer(bytes: bytes))
+    }
+}

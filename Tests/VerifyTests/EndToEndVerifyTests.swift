@@ -1,0 +1,93 @@
+// End to end: boot the built debian-desktop image (or the bootstrapped base) under TCG and run every probe;
+// then break ttyd in a copy and check that verification fails naming it, with no qemu left behind.
+import Foundation
+import Testing
+import TestSupport
+
+/// The disks the other end-to-end tests build (shared, never rebuilt here). Override with environment variables.
+enum SharedDisks {
+    static var desktop: String {
+        ProcessInfo.processInfo.environment["LABFORGE_E2E_DESKTOP_DISK"] ?? "/work/fixtures/debian-desktop.qcow2"
+    }
+    static var base: String {
+        ProcessInfo.processInfo.environment["LABFORGE_E2E_BASE_DISK"] ?? "/work/fixtures/debian-13-base.qcow2"
+    }
+    static var hasDesktop: Bool { FileManager.default.fileExists(atPath: desktop) }
+    static var hasAny: Bool { hasDesktop || FileManager.default.fileExists(atPath: base) }
+}
+
+/// At most two TCG boots per run: one passing, one failing.
+@Suite("labforge verify end to end (TCG boots)", .serialized)
+struct EndToEndVerifyTests {
+    @Test(
+        "a built lab image passes every probe: ttyd shell, RFB banner, SSH command, cloud-init, guest-ping",
+        .enabled(if: SharedDisks.hasAny, "no built disk yet (LABFORGE_E2E_DESKTOP_DISK / LABFORGE_E2E_BASE_DISK)"),
+        .timeLimit(.minutes(10)))
+    func verifiesBuiltImage() throws {
+        let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
+        let disk = SharedDisks.hasDesktop ? SharedDisks.desktop : SharedDisks.base
+        let probes = SharedDisks.hasDesktop ? ["--recipe", "debian-desktop"] : ["--recipe", "debian-base"]
+        let checksumBefore = try Command.check(["sha256sum", disk]).stdout
+        let report = scratch.appending("verify.json")
+        let console = scratch.appending("build.log")
+        let run = try LabforgeRun(
+            ["verify", disk] + probes + ["--json", "--report", report, "--console-log", console, "--timeout", "420"], in: scratch.path)
+        run.waitForExit()
+        #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr.suffix(3000))")
+        let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(json?["passed"] as? Bool == true)
+        let results = json?["results"] as? [[String: Any]] ?? []
+        let names = results.compactMap { $0["probe"] as? String }
+        let expected = SharedDisks.hasDesktop
+            ? ["web-terminal", "web-desktop", "ssh", "cloud-init", "guest-agent"] : ["ssh", "cloud-init", "guest-agent"]
+        #expect(names == expected)
+        for result in results { print("verify e2e: \(result["probe"]!) \(result["seconds"]!) s: \(result["detail"]!)") }
+        if SharedDisks.hasDesktop {
+            let detail = results.first { $0["probe"] as? String == "web-desktop" }?["detail"] as? String ?? ""
+            #expect(detail.contains("RFB 003.00"))
+        }
+        #expect(FileManager.default.fileExists(atPath: report))
+        // The serial console went into the build log.
+        let log = (try? String(contentsOfFile: console, encoding: .utf8)) ?? ""
+        #expect(log.contains("serial console"))
+        #expect(log.localizedCaseInsensitiveContains("linux"))
+        #expect(run.survivors(after: 10).isEmpty)
+        // The disk under test was only read.
+        #expect(try Command.check(["sha256sum", disk]).stdout == checksumBefore)
+    }
+
+    @Test(
+        "a disk whose ttyd unit is disabled fails verification naming web-terminal, and leaves no qemu behind",
+        .enabled(if: SharedDisks.hasAny, "no built disk yet (LABFORGE_E2E_DESKTOP_DISK / LABFORGE_E2E_BASE_DISK)"),
+        .timeLimit(.minutes(10)))
+    func disabledTerminalFails() throws {
+        let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
+        let broken: String
+        if SharedDisks.hasDesktop {
+            // A copy-on-write child of the shared disk with ttyd masked (libguestfs' own guestfish, under TCG): the
+            // WebTerminal agent's unit (`lab-terminal.service`) and Debian's own `ttyd.service`.
+            broken = scratch.appending("no-ttyd.qcow2")
+            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", SharedDisks.desktop, "-F", "qcow2", broken])
+            try Command.check(
+                [
+                    "guestfish", "--rw", "-a", broken, "-i", "ln-sf", "/dev/null", "/etc/systemd/system/ttyd.service", ":",
+                    "ln-sf", "/dev/null", "/etc/systemd/system/lab-terminal.service",
+                ],
+                environment: ["LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
+        } else {
+            // Until the desktop disk exists: the base image has no ttyd at all, which fails the same probe.
+            broken = SharedDisks.base
+        }
+        let run = try LabforgeRun(
+            ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "240", "--timeout", "300"],
+            in: scratch.path)
+        let qemu = try run.waitForQemu(seconds: 60)
+        #expect(qemu != nil)
+        run.waitForExit()
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("probe(s) web-terminal did not pass"), "stderr: \(run.stderr.suffix(3000))")
+        #expect(run.stdout.contains("web-terminal  FAILED"))
+        #expect(run.stdout.range(of: #"ssh +ok"#, options: .regularExpression) != nil, "stdout: \(run.stdout)")
+        #expect(run.survivors(after: 10).isEmpty, "qemu outlived labforge")
+    }
+}
