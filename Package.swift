@@ -71,7 +71,7 @@ let package = Package(
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
-        .target(name: "TestSupport", dependencies: ["OCI", "Bases"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Recipes", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),

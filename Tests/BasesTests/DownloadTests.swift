@@ -60,11 +60,14 @@ struct DownloadTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: first.path)) == setup.imageBytes)
         let info = try Command.check(["qemu-img", "info", "--output=json", first.path]).stdout
         #expect(info.contains("\"format\": \"qcow2\""))
+        // Usually one request; a slow, loaded machine may time out and retry (resuming with Range).
+        let afterFirst = setup.server.requests().count
+        #expect(afterFirst >= 1)
 
         let second = try await setup.store.resolve(.upstream(image))
         #expect(second.wasCached)
         #expect(second.path == first.path)
-        #expect(setup.server.requests().count == 1)
+        #expect(setup.server.requests().count == afterFirst)  // the cache answered: no request at all
     }
 
     @Test("a bad checksum says expected vs got and caches nothing")

@@ -1,19 +1,16 @@
-// End to end: boot the built debian-desktop image (or the bootstrapped base) under TCG and run every probe;
+// End to end: boot the built debian-desktop image under TCG and run every probe;
 // then break ttyd in a copy and check that verification fails naming it, with no qemu left behind.
 import Foundation
 import Testing
 import TestSupport
 
-/// The disks the other end-to-end tests build (shared, never rebuilt here). Override with environment variables.
+/// The debian-desktop disk the customization tests build (shared through TestSupport, built once per
+/// machine and test run); `LABFORGE_E2E_DESKTOP_DISK` points at another built disk instead.
 enum SharedDisks {
-    static var desktop: String {
-        ProcessInfo.processInfo.environment["LABFORGE_E2E_DESKTOP_DISK"] ?? "/work/fixtures/debian-desktop.qcow2"
+    static func desktop() async throws -> String {
+        if let explicit = ProcessInfo.processInfo.environment["LABFORGE_E2E_DESKTOP_DISK"] { return explicit }
+        return try await SharedDesktopDisk.get().path
     }
-    static var base: String {
-        ProcessInfo.processInfo.environment["LABFORGE_E2E_BASE_DISK"] ?? "/work/fixtures/debian-13-base.qcow2"
-    }
-    static var hasDesktop: Bool { FileManager.default.fileExists(atPath: desktop) }
-    static var hasAny: Bool { hasDesktop || FileManager.default.fileExists(atPath: base) }
 }
 
 /// At most two TCG boots per run: one passing, one failing.
@@ -21,12 +18,11 @@ enum SharedDisks {
 struct EndToEndVerifyTests {
     @Test(
         "a built lab image passes every probe: ttyd shell, RFB banner, SSH command, cloud-init, guest-ping",
-        .enabled(if: SharedDisks.hasAny, "no built disk yet (LABFORGE_E2E_DESKTOP_DISK / LABFORGE_E2E_BASE_DISK)"),
-        .timeLimit(.minutes(10)))
-    func verifiesBuiltImage() throws {
+        .timeLimit(.minutes(40)))
+    func verifiesBuiltImage() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
-        let disk = SharedDisks.hasDesktop ? SharedDisks.desktop : SharedDisks.base
-        let probes = SharedDisks.hasDesktop ? ["--recipe", "debian-desktop"] : ["--recipe", "debian-base"]
+        let disk = try await SharedDisks.desktop()
+        let probes = ["--recipe", "debian-desktop"]
         let checksumBefore = try Command.check(["sha256sum", disk]).stdout
         let report = scratch.appending("verify.json")
         let console = scratch.appending("build.log")
@@ -38,11 +34,10 @@ struct EndToEndVerifyTests {
         #expect(json?["passed"] as? Bool == true)
         let results = json?["results"] as? [[String: Any]] ?? []
         let names = results.compactMap { $0["probe"] as? String }
-        let expected = SharedDisks.hasDesktop
-            ? ["web-terminal", "web-desktop", "ssh", "cloud-init", "guest-agent"] : ["ssh", "cloud-init", "guest-agent"]
+        let expected = ["web-terminal", "web-desktop", "ssh", "cloud-init", "guest-agent"]
         #expect(names == expected)
         for result in results { print("verify e2e: \(result["probe"]!) \(result["seconds"]!) s: \(result["detail"]!)") }
-        if SharedDisks.hasDesktop {
+        do {
             let detail = results.first { $0["probe"] as? String == "web-desktop" }?["detail"] as? String ?? ""
             #expect(detail.contains("RFB 003.00"))
         }
@@ -58,25 +53,22 @@ struct EndToEndVerifyTests {
 
     @Test(
         "a disk whose ttyd unit is disabled fails verification naming web-terminal, and leaves no qemu behind",
-        .enabled(if: SharedDisks.hasAny, "no built disk yet (LABFORGE_E2E_DESKTOP_DISK / LABFORGE_E2E_BASE_DISK)"),
-        .timeLimit(.minutes(10)))
-    func disabledTerminalFails() throws {
+        .timeLimit(.minutes(40)))
+    func disabledTerminalFails() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
         let broken: String
-        if SharedDisks.hasDesktop {
+        do {
+            let desktop = try await SharedDisks.desktop()
             // A copy-on-write child of the shared disk with ttyd masked (libguestfs' own guestfish, under TCG): the
             // WebTerminal agent's unit (`lab-terminal.service`) and Debian's own `ttyd.service`.
             broken = scratch.appending("no-ttyd.qcow2")
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", SharedDisks.desktop, "-F", "qcow2", broken])
+            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", desktop, "-F", "qcow2", broken])
             try Command.check(
                 [
                     "guestfish", "--rw", "-a", broken, "-i", "ln-sf", "/dev/null", "/etc/systemd/system/ttyd.service", ":",
                     "ln-sf", "/dev/null", "/etc/systemd/system/lab-terminal.service",
                 ],
                 environment: ["LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
-        } else {
-            // Until the desktop disk exists: the base image has no ttyd at all, which fails the same probe.
-            broken = SharedDisks.base
         }
         let run = try LabforgeRun(
             ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "240", "--timeout", "300"],

@@ -3,37 +3,37 @@ import Crypto
 import Customize
 import Foundation
 import Recipes
-import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-enum TestBase {
+public enum TestBase {
     /// `$LABFORGE_TEST_BASE`, else the Debian 13 base bootstrapped once per machine through the real Bases cache.
-    static func path() async throws -> String {
+    public static func path() async throws -> String {
         if let explicit = ProcessInfo.processInfo.environment["LABFORGE_TEST_BASE"] { return explicit }
         return try await SharedDebianBase.path()
     }
 
     /// The test cache: `$LABFORGE_TEST_CACHE` or `~/.cache/labforge-test`.
-    static var cacheDirectory: String {
+    public static var cacheDirectory: String {
         ProcessInfo.processInfo.environment["LABFORGE_TEST_CACHE"] ?? (NSHomeDirectory() + "/.cache/labforge-test")
     }
 }
 
 /// The `debian-desktop` disk customized once per (recipe fingerprint, base) and shared by every heavy test
 /// of every test process (a lock file serializes the first build).
-enum SharedDesktopDisk {
-    struct Built: Sendable {
-        var path: String
-        var result: CustomizationResult?
-        var log: String
+public enum SharedDesktopDisk {
+    /// The disk, the customization result (nil when cached by an older run) and its build log.
+    public struct Built: Sendable {
+        public var path: String
+        public var result: CustomizationResult?
+        public var log: String
     }
 
     private static let memo = Memo()
 
     /// The customized disk, built on first use.
-    static func get() async throws -> Built {
+    public static func get() async throws -> Built {
         if let built = await memo.value { return built }
         let built = try await build()
         await memo.set(built)
@@ -77,15 +77,16 @@ private actor Memo {
 }
 
 /// Collects a build log in memory.
-final class LogCollector: @unchecked Sendable {
+public final class LogCollector: @unchecked Sendable {
+    public init() {}
     private let lock = NSLock()
     private var buffer = ""
-    func append(_ text: String) {
+    public func append(_ text: String) {
         lock.lock()
         buffer += text
         lock.unlock()
     }
-    var text: String {
+    public var text: String {
         lock.lock()
         defer { lock.unlock() }
         return buffer
