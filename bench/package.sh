@@ -29,17 +29,16 @@ measure() {  # name, output file (or -), command...
   read -r SECS[$name] RSS[$name] < "$W/time"
   if [ "$out" != - ]; then SIZE[$name]=$(du -sb "$out" | cut -f1); else SIZE[$name]=""; fi
 }
-sh_c() { bash -c "$1"; }
 
 measure sha256sum - sha256sum "$DISK"
 for c in none gzip zstd; do
   measure "labforge-$c" "$W/out-$c" "$LABFORGE" package "$DISK" -o "$W/out-$c" --name bench/disk --tag 1 --compression $c
 done
-measure tar+gzip "$W/t.gz" sh_c "${TAR[*]} | gzip -6 -n > $W/t.gz"
-measure tar+pigz "$W/t.pigz" sh_c "${TAR[*]} | pigz -6 -n > $W/t.pigz"
-measure tar+zstd "$W/t.zst" sh_c "${TAR[*]} | zstd -q -3 -T0 > $W/t.zst"
+measure tar+gzip "$W/t.gz" bash -c "${TAR[*]} | gzip -6 -n > $W/t.gz"
+measure tar+pigz "$W/t.pigz" bash -c "${TAR[*]} | pigz -6 -n > $W/t.pigz"
+measure tar+zstd "$W/t.zst" bash -c "${TAR[*]} | zstd -q -3 -T0 > $W/t.zst"
 "${TAR[@]}" > "$W/layer.tar"
-measure umoci "$W/umoci" sh_c "umoci init --layout $W/umoci && umoci new --image $W/umoci:1 && umoci raw add-layer --image $W/umoci:1 $W/layer.tar"
+measure umoci "$W/umoci" bash -c "umoci init --layout $W/umoci && umoci new --image $W/umoci:1 && umoci raw add-layer --image $W/umoci:1 $W/layer.tar"
 rm -f "$W/layer.tar"
 
 mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
