@@ -10,6 +10,8 @@ public enum CatalogError: Error, CustomStringConvertible, Sendable, Equatable {
     case notFound(path: String, name: String, version: String?)
     /// Writing failed.
     case writeFailed(path: String, reason: String)
+    /// A catalog to merge does not exist.
+    case missingInput(path: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum CatalogError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path): no image '\(name)'\(version.map { " version \($0)" } ?? "") in the catalog (see `labforge catalog render`)"
         case .writeFailed(let path, let reason):
             return "\(path): cannot write (\(reason)); check the directory and free space"
+        case .missingInput(let path):
+            return "\(path): no such catalog to merge; check the path (each build job writes images/catalog.json)"
         }
     }
 }

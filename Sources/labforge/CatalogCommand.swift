@@ -1,4 +1,4 @@
-// `labforge catalog add|remove|render`: images/catalog.json and the self-contained images/index.html.
+// `labforge catalog add|remove|render|merge`: images/catalog.json and the self-contained images/index.html.
 import ArgumentParser
 import Catalog
 import Foundation
@@ -8,7 +8,7 @@ struct CatalogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "Keep the portal catalog: images/catalog.json (with its JSON Schema) and images/index.html.",
-        subcommands: [Add.self, Remove.self, Render.self]
+        subcommands: [Add.self, Remove.self, Render.self, Merge.self]
     )
 
     /// Where the catalog and the page live.
@@ -139,6 +139,41 @@ struct CatalogCommand: AsyncParsableCommand {
                 try files.finish(try ImageCatalog.load(from: files.catalog), action: "rendered")
             } catch {
                 ManifestsCommand.printError("labforge catalog render: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge catalogs written by separate build jobs into one (and re-render the page).",
+            discussion: """
+                Entries are keyed by name and version. The existing --catalog (unless --ignore-existing) comes first, \
+                then each input in order; a later entry replaces an earlier one with the same name and version, \
+                every other entry is kept. A missing, unreadable or invalid input fails the merge naming the file, \
+                and nothing is written.
+                """
+        )
+
+        @Argument(help: "Catalogs to merge (catalog.json files written by labforge), lowest precedence first.")
+        var inputs: [String]
+
+        @Flag(help: "Do not start from the existing --catalog; the result holds only the inputs' entries.")
+        var ignoreExisting = false
+
+        @OptionGroup var files: Files
+
+        func validate() throws {
+            guard !inputs.isEmpty else { throw ValidationError("name at least one catalog.json to merge") }
+        }
+
+        func run() async throws {
+            do {
+                let base = ignoreExisting ? ImageCatalog() : try ImageCatalog.load(from: files.catalog)
+                let merged = try ImageCatalog.merging(files: inputs, into: base)
+                try files.finish(merged, action: "merged \(inputs.count) catalog(s)")
+            } catch {
+                ManifestsCommand.printError("labforge catalog merge: \(error)")
                 throw ExitCode.failure
             }
         }
