@@ -156,22 +156,18 @@ struct CatalogCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "Catalogs to merge (catalog.json files written by labforge), lowest precedence first.")
-        var inputs: [String]
+        var catalogs: [String]
 
         @Flag(help: "Do not start from the existing --catalog; the result holds only the inputs' entries.")
         var ignoreExisting = false
 
         @OptionGroup var files: Files
 
-        func validate() throws {
-            guard !inputs.isEmpty else { throw ValidationError("name at least one catalog.json to merge") }
-        }
-
         func run() async throws {
             do {
                 let base = ignoreExisting ? ImageCatalog() : try ImageCatalog.load(from: files.catalog)
-                let merged = try ImageCatalog.merging(files: inputs, into: base)
-                try files.finish(merged, action: "merged \(inputs.count) catalog(s)")
+                let merged = try ImageCatalog.merging(files: catalogs, into: base)
+                try files.finish(merged, action: "merged \(catalogs.count) catalog(s)")
             } catch {
                 ManifestsCommand.printError("labforge catalog merge: \(error)")
                 throw ExitCode.failure

@@ -84,7 +84,7 @@ struct CatalogMergeTests {
 
         for (path, message) in [
             (missing, "no such catalog to merge"), (invalid, "not a labforge catalog"), (truncated, "not a labforge catalog"),
-            (newer, "schemaVersion 2 is newer"), (scratch.path, "not a labforge catalog (it is a directory"),
+            (newer, "catalog schemaVersion 2 is newer"), (scratch.path, "not a labforge catalog (it is a directory"),
         ] {
             let result = try Command.labforge(["catalog", "merge", good, path, "--catalog", output])
             #expect(result.status != 0)
