@@ -59,6 +59,10 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["Kube", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
         .target(name: "Verify", dependencies: ["Archive", "DiskImage", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
+        .target(name: "Pipeline", dependencies: [
+            "Reporting", "Guestfs", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", crypto, log,
+        ]),
         // Shipped lab images, one file each.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
         // The CLI: parse, call, print.
@@ -66,7 +70,7 @@ let package = Package(
             name: "labforge",
             dependencies: [
                 "Reporting", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
-                "Customize", "Kube", "Catalog", "Verify", "Recipes", argumentParser, log,
+                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "Recipes", argumentParser, log,
             ]
         ),
 
@@ -82,6 +86,7 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -65,9 +65,11 @@ enum DiskTool {
         try qemuImg(["resize", "-q", path, "\(size)G"])
     }
 
-    /// A standalone qcow2 (no backing file, unallocated and zero clusters left out) for KubeVirt.
-    static func flatten(_ overlay: String, to output: String) throws {
-        try qemuImg(["convert", "-q", "-O", "qcow2", overlay, output])
+    /// A standalone qcow2 (no backing file, unallocated and zero clusters left out) for KubeVirt;
+    /// `compressed`: every cluster zstd-compressed (the dense, pull-friendly form a containerDisk ships).
+    static func flatten(_ overlay: String, to output: String, compressed: Bool = false) throws {
+        let compression = compressed ? ["-c", "-o", "compression_type=zstd"] : []
+        try qemuImg(["convert", "-q", "-O", "qcow2"] + compression + [overlay, output])
     }
 }
 
