@@ -76,6 +76,7 @@ let package = Package(
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
         .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Recipes", crypto], path: "Tests/TestSupport"),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
