@@ -52,7 +52,7 @@ let package = Package(
         // Base images: pinned downloads, cache, Debian bootstrap.
         .target(name: "Bases", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        .target(name: "Customize", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.

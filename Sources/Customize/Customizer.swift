@@ -1,4 +1,5 @@
 // The customization engine: one appliance per image, the recipe's steps in order, sysprep, a flattened output.
+import DiskImage
 import Foundation
 import Guestfs
 import LabforgeRecipe
@@ -100,10 +101,10 @@ public struct Customizer: Sendable {
         }
         let overlay = scratch + "/overlay.qcow2"
         let start = resume?.snapshot ?? basePath
-        let startInfo = try DiskTool.info(start)
-        try DiskTool.createOverlay(at: overlay, base: start, baseFormat: startInfo.format)
+        let startInfo = try disk { try QemuImg.info(start) }
+        try disk { try QemuImg.create(overlay, backingFile: start, backingFormat: startInfo.format) }
         for case .growRoot(let size) in plan.map(\.step) where Int64(size) << 30 > startInfo.virtualSize {
-            try DiskTool.resize(overlay, toGiB: size)
+            try disk { try QemuImg.resize(overlay, to: Int64(size) << 30) }
         }
         if let resume {
             log("step cache: resuming after step \(resume.step)/\(plan.count) from \(resume.snapshot)\n")
@@ -153,8 +154,14 @@ public struct Customizer: Sendable {
 
         let flattened = scratch + "/output.qcow2"
         let finalizeStarted = Date()
-        try DiskTool.flatten(overlay, to: flattened, compressed: compressedOutput)
-        if compressedOutput { try DiskTool.qemuImg(["check", "-q", "-f", "qcow2", flattened]) }
+        // A standalone qcow2 (no backing file, unallocated and zero clusters left out); compressed: every
+        // cluster zstd-compressed, the dense pull-friendly form a containerDisk ships.
+        try disk {
+            try QemuImg.convert(
+                overlay, sourceFormat: "qcow2", to: flattened, compressed: compressedOutput,
+                options: compressedOutput ? ["compression_type=zstd"] : [])
+            if compressedOutput { try QemuImg.check(flattened) }
+        }
         if FileManager.default.fileExists(atPath: outputURL.path) { try FileManager.default.removeItem(at: outputURL) }
         try FileManager.default.moveItem(atPath: flattened, toPath: outputURL.path)
         let result = CustomizationResult(
@@ -170,6 +177,11 @@ public struct Customizer: Sendable {
             completed: Int64(plan.count), total: Int64(plan.count), unit: .steps, finished: true
         ))
         return result
+    }
+
+    /// Runs qemu-img work, its errors as ``CustomizeError/diskImage(_:)``.
+    private func disk<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
     }
 
     /// A base's identity when the caller has none: path, size and modification time (hashing a

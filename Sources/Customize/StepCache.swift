@@ -2,6 +2,7 @@
 // scripts), keyed by the base and the steps applied so far, so an edit to a later step resumes from the
 // last unchanged snapshot instead of installing every package again — Docker's layer cache, for VM disks.
 import Crypto
+import DiskImage
 import Foundation
 import LabforgeRecipe
 
@@ -23,7 +24,7 @@ public struct StepCache: Sendable {
     /// The snapshot for `key` when it exists and its whole backing chain opens.
     func usableSnapshot(_ key: String) -> String? {
         let path = path(for: key)
-        guard FileManager.default.fileExists(atPath: path), (try? DiskTool.info(path)) != nil else { return nil }
+        guard FileManager.default.fileExists(atPath: path), (try? QemuImg.openBackingChain(path)) != nil else { return nil }
         _ = utimes(path, nil)  // recently used: `labforge cache prune` keeps it
         return path
     }
@@ -36,7 +37,7 @@ public struct StepCache: Sendable {
         let partial = final + ".partial-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: partial) }
         try FileManager.default.copyItem(atPath: overlay, toPath: partial)
-        try DiskTool.qemuImg(["check", "-q", "-f", "qcow2", partial])
+        try QemuImg.check(partial)
         if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
         try FileManager.default.moveItem(atPath: partial, toPath: final)
         return final

@@ -100,7 +100,7 @@ public struct BuildReport: Sendable, Codable, Equatable {
     public var table: String {
         var rows = [["image", "status", "time", "stages", "result"]]
         for image in images {
-            let stages = image.stages.filter { $0.outcome != .skipped }.map { record -> String in
+            let stages = image.status == .unchanged ? "nothing to do (built \(image.finished))" : image.stages.filter { $0.outcome != .skipped }.map { record -> String in
                 let mark = record.outcome == .cached ? "=" : record.outcome == .failed ? "!" : ""
                 return "\(record.stage.rawValue)\(mark) \(String(format: "%.0f", record.seconds))s"
             }.joined(separator: ", ")

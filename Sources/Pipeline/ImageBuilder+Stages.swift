@@ -29,7 +29,7 @@ extension ImageBuilder {
         if !options.force, FileManager.default.fileExists(atPath: disk) {
             ImageCache.touch(disk)
             state.disk = disk
-            state.stages.append(StageRecord(stage: .finalize, outcome: .cached, seconds: 0, detail: disk))
+            state.finalize = StageRecord(stage: .finalize, outcome: .cached, seconds: 0, detail: disk)
             return ((), .cached, "\(disk) (\(ByteCount.format(FileWrite.allocatedBytes(disk))))")
         }
         var customizer = Customizer(
@@ -42,9 +42,8 @@ extension ImageBuilder {
         let result = try await customizer.customize(recipe: recipe, base: base.path, baseIdentity: fingerprint.baseIdentity, output: disk)
         state.disk = disk
         let finalize = result.finalizeSeconds ?? 0
-        state.stages.append(StageRecord(
-            stage: .finalize, outcome: .ran, seconds: finalize,
-            detail: "zstd-compressed qcow2, checked: \(ByteCount.format(result.outputBytes))"))
+        state.finalize = StageRecord(
+            stage: .finalize, outcome: .ran, seconds: finalize, detail: "zstd-compressed qcow2, checked: \(ByteCount.format(result.outputBytes))")
         var detail = "\(result.steps.count) steps (\(result.accelerator))"
         if let resumed = result.resumedAfterStep { detail += ", resumed from the step-cache snapshot after step \(resumed)" }
         if let written = result.snapshotsWritten, !written.isEmpty { detail += ", snapshots after steps \(written.map(String.init).joined(separator: ","))" }

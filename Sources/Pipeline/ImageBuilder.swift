@@ -31,6 +31,8 @@ struct ImageBuilder: Sendable {
         var manifests: String?
         var verification = BuildSummary.Verification(status: "not-run", summary: "not run")
         var baseIdentity: String
+        /// The finalize record the customize stage produced, appended after it.
+        var finalize: StageRecord?
         init(baseIdentity: String) { self.baseIdentity = baseIdentity }
     }
 
@@ -113,8 +115,13 @@ struct ImageBuilder: Sendable {
         log.line("== \(stage.rawValue)")
         do {
             let (value, outcome, detail) = try await work()
-            let record = StageRecord(stage: stage, outcome: outcome, seconds: Date().timeIntervalSince(started), detail: detail)
+            // Customize also finalizes (the compressed copy is its last act): report the two apart.
+            let finalize = state.finalize
+            state.finalize = nil
+            let record = StageRecord(
+                stage: stage, outcome: outcome, seconds: Date().timeIntervalSince(started) - (finalize?.seconds ?? 0), detail: detail)
             state.stages.append(record)
+            if let finalize { state.stages.append(finalize) }
             log.line("== \(stage.rawValue): \(outcome.rawValue) in \(String(format: "%.1f", record.seconds)) s — \(detail)")
             return value
         } catch {

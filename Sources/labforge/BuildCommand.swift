@@ -82,9 +82,7 @@ struct BuildCommand: AsyncParsableCommand {
         let reporter = StreamProgressReporter(style: .automatic(json: json))
         let report = try await BuildRunner(options: options, reporter: reporter).run(selected)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print(report.table)
             for image in report.images where image.status == .failed {

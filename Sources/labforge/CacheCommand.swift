@@ -37,9 +37,7 @@ struct CacheCommand: ParsableCommand {
             let root = cacheDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? CacheDirectory.default.root
             let result = CachePruner(root: root).prune(olderThan: olderThan * 86_400, includeBases: bases)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                try printJSON(result)
             } else {
                 for path in result.removed { print("removed \(path)") }
                 for path in result.inUse { print("kept \(path) (in use)") }

@@ -53,9 +53,7 @@ struct CustomizeCommand: AsyncParsableCommand {
         do {
             let result = try await customizer.customize(recipe: recipe, base: base, output: output)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                try printJSON(result)
             } else {
                 print("\(result.output): \(recipe.name) \(recipe.version), \(result.steps.count) steps in \(String(format: "%.1f", result.totalSeconds)) s (\(result.accelerator)), \(ByteCount.format(result.outputBytes)) allocated; log \(logPath)")
             }
