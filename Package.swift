@@ -84,9 +84,9 @@ let package = Package(
         .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "Guestfs", "TestSupport"]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "TestSupport"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

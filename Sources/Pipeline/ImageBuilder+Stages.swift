@@ -76,19 +76,16 @@ extension ImageBuilder {
         return ((), .ran, Self.oneLine(report))
     }
 
-    /// Put the cached disk into the output directory (a hard link).
-    func link(fingerprint: ImageFingerprint, output: ImageOutput, state: State) throws {
-        guard let disk = state.disk else { return }
-        if !FileWrite.sameFile(disk, output.disk) { try FileWrite.link(disk, to: output.disk) }
-        state.disk = output.disk
-    }
-
     /// The repository an image goes to (pushed, or named in manifests).
     var target: PushTarget { options.push ?? options.referencePrefix }
 
     /// Pack the disk as a containerDisk layout (skipped when the layout is of this fingerprint already).
+    /// The cached disk goes into the output directory first (a hard link, else a copy).
     func package(fingerprint: ImageFingerprint, output: ImageOutput, state: State) async throws -> ((), StageRecord.Outcome, String) {
-        guard let disk = state.disk else { return ((), .skipped, "no disk") }
+        guard let cached = state.disk else { return ((), .skipped, "no disk") }
+        if !FileWrite.sameFile(cached, output.disk) { try FileWrite.link(cached, to: output.disk) }
+        let disk = output.disk
+        state.disk = disk
         let repository = target.repository(for: recipe.name)
         let key = "\(fingerprint.hex) \(options.layerCompression.rawValue) \(repository)"
         if !options.force, let layout = try? ImageLayout(path: output.layout), let (descriptor, _, manifest) = try? layout.manifest(tag: nil),

@@ -74,25 +74,17 @@ struct ImageBuilder: Sendable {
         }
         defer { log.close() }
         log.line("labforge \(options.toolVersion) build \(recipe.name) \(recipe.version), fingerprint \(fingerprint.hex)")
-        var current = BuildStage.base
         do {
-            current = .base
             let base = try await stage(.base, state, log) { try await resolveBase(state: state, log: log) }
-            current = .customize
             try await stage(.customize, state, log) { try await customize(base: base, fingerprint: fingerprint, state: state, log: log) }
-            current = .verify
             try await stage(.verify, state, log) { try await verify(fingerprint: fingerprint, output: output, state: state, log: log) }
-            try link(fingerprint: fingerprint, output: output, state: state)
-            current = .package
             try await stage(.package, state, log) { try await package(fingerprint: fingerprint, output: output, state: state) }
-            current = .push
             try await stage(.push, state, log) { try await push(output: output, state: state) }
-            current = .manifests
             try await stage(.manifests, state, log) { try manifests(output: output, state: state) }
         } catch {
-            let message = "\(error)"
-            log.line("FAILED in \(current.rawValue): \(message)")
-            return failedSummary(output: output, fingerprint: fingerprint, state: state, started: started, log: log.path, stage: current, message: message)
+            let failed = state.stages.last { $0.outcome == .failed }?.stage ?? .base
+            log.line("FAILED in \(failed.rawValue): \(error)")
+            return failedSummary(output: output, fingerprint: fingerprint, state: state, started: started, log: log.path, stage: failed, message: "\(error)")
         }
         let summary = BuildSummary(
             name: recipe.name, version: recipe.version, status: .built, fingerprint: fingerprint.hex, baseImage: state.baseIdentity,
