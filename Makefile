@@ -10,7 +10,7 @@ DEB_PACKAGES := \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
 	openssh-client chromium python3 curl bc websockify
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo images bench clean
 
 all: build
 
@@ -42,6 +42,10 @@ test: deps build
 ## demo: the main job end to end on the built-in default (debug build, shared with the tests)
 demo: deps build
 	bash scripts/demo.sh
+
+## images: build every shipped recipe with the release binary (BUILD_ARGS='--push REGISTRY/PREFIX --jobs 2' …)
+images: deps release
+	.build/release/labforge build $(BUILD_ARGS)
 
 ## bench: benchmarks against peer tools, measured in the same run
 bench: deps release

@@ -52,13 +52,17 @@ let package = Package(
         // Base images: pinned downloads, cache, Debian bootstrap.
         .target(name: "Bases", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        .target(name: "Customize", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
         .target(name: "Verify", dependencies: ["Archive", "DiskImage", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
+        .target(name: "Pipeline", dependencies: [
+            "Reporting", "Guestfs", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", crypto, log,
+        ]),
         // Shipped lab images, one file each.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
         // The CLI: parse, call, print.
@@ -66,12 +70,13 @@ let package = Package(
             name: "labforge",
             dependencies: [
                 "Reporting", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
-                "Customize", "Kube", "Catalog", "Verify", "Recipes", argumentParser, log,
+                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "Recipes", argumentParser, log,
             ]
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
         .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Recipes", crypto], path: "Tests/TestSupport"),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
@@ -79,9 +84,10 @@ let package = Package(
         .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "Guestfs", "TestSupport"]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "TestSupport"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "LabforgeRecipe", "Recipes", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,8 @@ extension Recipes {
         instancetype: "u1.medium",
         preference: "debian",
         minimumCPUs: 1,
-        minimumMemoryMiB: 2048
+        minimumMemoryMiB: 2048,
+        latest: true
     ) {
         CloudInit()
         student

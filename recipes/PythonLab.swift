@@ -12,7 +12,8 @@ extension Recipes {
         instancetype: "u1.small",
         preference: "debian",
         minimumCPUs: 1,
-        minimumMemoryMiB: 1024
+        minimumMemoryMiB: 1024,
+        latest: true
     ) {
         CloudInit()
         student

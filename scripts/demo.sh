@@ -1,76 +1,63 @@
 #!/usr/bin/env bash
-# make demo: the main job end to end on the built-in default, from the Debian mirror alone:
-# bootstrap Debian 13 → customize debian-desktop → finalize → package → push to a local registry →
-# manifests → catalog. Re-running reuses the cached base and the customized disk.
+# make demo: the main job end to end on the built-in default, from the Debian mirror alone. One command does
+# it all: `labforge build` bootstraps Debian 13 (cached), customizes the recipe in one libguestfs appliance,
+# finalizes the disk, boots it and probes the web terminal, web desktop, SSH, cloud-init and guest agent,
+# packs the containerDisk, pushes it to a local registry (Debian's docker-registry on 127.0.0.1), and writes
+# the manifests and the catalog. A second run finds nothing changed and returns in about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LABFORGE=${LABFORGE:-.build/debug/labforge}
 RECIPE=${RECIPE:-debian-desktop}
 OUT=${DEMO_OUTPUT:-images}
-WORK="$OUT/$RECIPE/demo"
-mkdir -p "$WORK"
-step() { printf '\n== %s  (%s)\n' "$1" "$(date +%T)"; }
-
-step "1. base: Debian 13 bootstrapped from the Debian mirror (cached after the first run)"
-"$LABFORGE" base bootstrap --suite trixie --output "$WORK/base.qcow2"
-
-step "2. customize: recipe $RECIPE in one libguestfs appliance"
-if [ -s "$WORK/customized.qcow2" ] && [ "$WORK/customized.qcow2" -nt "$WORK/base.qcow2" ]; then
-  echo "   $WORK/customized.qcow2 is up to date (delete it to rebuild)"
-else
-  "$LABFORGE" customize "$RECIPE" --base "$WORK/base.qcow2" --output "$WORK/customized.qcow2" --log "$WORK/customize.log"
-fi
-
-step "3. finalize: dense, compressed qcow2, checked"
-qemu-img convert -f qcow2 -O qcow2 -c -o compression_type=zstd "$WORK/customized.qcow2" "$WORK/disk.qcow2.partial"
-mv "$WORK/disk.qcow2.partial" "$WORK/disk.qcow2"
-qemu-img check -q "$WORK/disk.qcow2"
-ls -l "$WORK/disk.qcow2" | awk '{print "   " $5 " bytes  " $9}'
-
-if "$LABFORGE" verify --help >/dev/null 2>&1; then
-  step "4. verify: boot it and probe the web terminal, web desktop, SSH and guest agent"
-  "$LABFORGE" verify "$WORK/disk.qcow2" --recipe "$RECIPE" || { echo "verification failed"; exit 1; }
-fi
-
-step "5. package: KubeVirt containerDisk (OCI layout)"
-"$LABFORGE" package "$WORK/disk.qcow2" --output "$WORK/oci" --name "labs/$RECIPE" --tag 1.0.0 \
-  --instancetype u1.medium --preference debian --force
-
-step "6. push to a local registry (Debian's docker-registry on 127.0.0.1)"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-REG="$WORK/registry"
+REG="$OUT/.registry"
 mkdir -p "$REG/data"
+REG=$(cd "$REG" && pwd)
+
+# The registry: port 5000 when free (stable references across runs), else any free port; 127.0.0.1 only.
+PORT=$(python3 - <<'PY'
+import socket
+for port in (5000, 0):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port)); print(s.getsockname()[1]); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+)
 cat > "$REG/config.yml" <<YML
 version: 0.1
 log: {level: warn}
-storage: {filesystem: {rootdirectory: $PWD/$REG/data}, delete: {enabled: true}}
+storage: {filesystem: {rootdirectory: $REG/data}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:$PORT}
 YML
 docker-registry serve "$REG/config.yml" > "$REG/registry.log" 2>&1 &
 REGISTRY_PID=$!
 trap 'kill $REGISTRY_PID 2>/dev/null || true' EXIT
-for _ in $(seq 50); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/v2/')" 2>/dev/null && break; sleep 0.2; done
-PINNED=$("$LABFORGE" push "$WORK/oci" "127.0.0.1:$PORT/labs/$RECIPE:1.0.0" --tag latest)
-echo "   pushed: $PINNED"
-skopeo inspect --tls-verify=false "docker://127.0.0.1:$PORT/labs/$RECIPE:1.0.0" | grep -m1 '"Digest"' | sed 's/^ */   skopeo reads back: /'
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$PORT/v2/" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "http://127.0.0.1:$PORT/v2/" >/dev/null || { echo "make demo: the local registry did not start; see $REG/registry.log" >&2; exit 1; }
 
-step "7. manifests (DataVolume, VirtualMachines, Service, routes, access, kustomization)"
-AGENTS=(--agent terminal:7681)
-[ "$RECIPE" = debian-desktop ] && AGENTS+=(--agent desktop:6080)
-"$LABFORGE" manifests "$WORK/oci" --reference "127.0.0.1:$PORT/labs/$RECIPE:1.0.0" "${AGENTS[@]}" --os debian-13 \
-  --output "$OUT/$RECIPE/1.0.0/manifests"
+printf '== labforge build %s → 127.0.0.1:%s/labs  (%s)\n' "$RECIPE" "$PORT" "$(date +%T)"
+"$LABFORGE" build "$RECIPE" --output "$OUT" --push "127.0.0.1:$PORT/labs"
 
-step "8. catalog ($OUT/catalog.json and $OUT/index.html)"
-"$LABFORGE" catalog add "$WORK/oci" --reference "127.0.0.1:$PORT/labs/$RECIPE:1.0.0" "${AGENTS[@]}" --os debian-13 \
-  --catalog "$OUT/catalog.json"
+DIR="$OUT/$RECIPE/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$OUT/$RECIPE"/*/summary.json | head -1)"
+DIGEST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifestDigest"])' "$DIR/summary.json")
+echo
+echo "== the registry serves it (read back with skopeo)"
+skopeo inspect --tls-verify=false "docker://127.0.0.1:$PORT/labs/$RECIPE:latest" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   ", d["Name"], d["Digest"], "tags:", ", ".join(d.get("RepoTags", [])))'
 
 cat <<EOT
 
 done.
-  disk          $WORK/disk.qcow2
-  containerDisk $WORK/oci  (pushed as $PINNED; the registry stops with this script)
-  manifests     $OUT/$RECIPE/1.0.0/manifests
-  catalog       $OUT/catalog.json, $OUT/index.html
-next, on a cluster with KubeVirt and CDI (push to a registry the cluster can reach first):
-  kubectl apply -k $OUT/$RECIPE/1.0.0/manifests
+  disk           $DIR/disk.qcow2 (zstd-compressed qcow2, verified: $DIR/verification.json)
+  containerDisk  $DIR/oci, pushed as 127.0.0.1:$PORT/labs/$RECIPE@$DIGEST
+  manifests      $DIR/manifests
+  build log      $DIR/build.log (serial console: $DIR/console.log)
+  catalog        $OUT/catalog.json, page $OUT/index.html
+The registry stops with this script; its data stays in $REG/data (serve it again with
+  docker-registry serve $REG/config.yml).
+Next, on a cluster with KubeVirt and CDI (push to a registry the cluster can reach, e.g.
+  labforge build $RECIPE --push ghcr.io/<you>/labs), then:
+  kubectl apply -k $DIR/manifests
 EOT

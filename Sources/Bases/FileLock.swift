@@ -10,9 +10,9 @@ import Glibc
 /// `flock` locks belong to the open file description, so two tasks of one process conflict just like
 /// two processes do; the kernel drops the lock when the holder dies, so a crashed build never
 /// leaves the cache locked.
-final class FileLock: @unchecked Sendable {
+public final class FileLock: @unchecked Sendable {
     /// The lock file.
-    let path: String
+    public let path: String
     private var descriptor: Int32
 
     private init(path: String, descriptor: Int32) {
@@ -28,7 +28,7 @@ final class FileLock: @unchecked Sendable {
     ///   - onWait: Called once when the lock is busy, before waiting.
     /// - Returns: The held lock; release it with ``release()`` (or let it go out of scope).
     /// - Throws: ``BasesError/lockFailed(path:reason:)``, `CancellationError`.
-    static func acquire(_ path: String, onWait: (() -> Void)? = nil) async throws -> FileLock {
+    public static func acquire(_ path: String, onWait: (() -> Void)? = nil) async throws -> FileLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw BasesError.lockFailed(path: path, reason: String(cString: strerror(errno))) }
         var waited = false
@@ -53,7 +53,7 @@ final class FileLock: @unchecked Sendable {
     }
 
     /// Releases the lock (idempotent).
-    func release() {
+    public func release() {
         guard descriptor >= 0 else { return }
         flock(descriptor, LOCK_UN)
         close(descriptor)

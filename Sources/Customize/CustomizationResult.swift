@@ -36,4 +36,10 @@ public struct CustomizationResult: Sendable, Codable, Equatable {
     public var steps: [StepTiming]
     /// Wall-clock seconds in all.
     public var totalSeconds: Double
+    /// The step whose step-cache snapshot the build resumed from (its steps up to there were not run).
+    public var resumedAfterStep: Int?
+    /// Steps after which a step-cache snapshot was written.
+    public var snapshotsWritten: [Int]?
+    /// Seconds spent writing the standalone (and, when asked, compressed) output and checking it.
+    public var finalizeSeconds: Double?
 }

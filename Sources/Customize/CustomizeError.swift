@@ -1,4 +1,5 @@
 // What can go wrong while customizing a disk, each case naming the step, command, file or URL at fault.
+import DiskImage
 import LabforgeRecipe
 
 /// How a step failed: the command, its exit status and the end of its output.
@@ -39,8 +40,8 @@ public enum CustomizeError: Error, Sendable, Equatable, CustomStringConvertible 
     case downloadFailed(url: String, reason: String)
     /// A pinned artifact's sha256 differs from the recipe's.
     case checksumMismatch(url: String, expected: String, actual: String)
-    /// A host tool (qemu-img) failed.
-    case toolFailed(command: String, status: Int32, stderr: String)
+    /// qemu-img failed on the base, the overlay or the output.
+    case diskImage(DiskImageError)
     /// libguestfs failed outside a step (launch, inspection, mounting).
     case appliance(String)
 
@@ -75,8 +76,8 @@ public enum CustomizeError: Error, Sendable, Equatable, CustomStringConvertible 
             return "download of \(url) failed: \(reason); check the URL and the network"
         case .checksumMismatch(let url, let expected, let actual):
             return "\(url) has sha256 \(actual) but the recipe pins \(expected); the file changed upstream: update the pin after checking it"
-        case .toolFailed(let command, let status, let stderr):
-            return "`\(command)` exited with status \(status): \(stderr.suffix(1500))"
+        case .diskImage(let error):
+            return error.description
         case .appliance(let message):
             return message
         }

@@ -1,4 +1,5 @@
 // The customization engine: one appliance per image, the recipe's steps in order, sysprep, a flattened output.
+import DiskImage
 import Foundation
 import Guestfs
 import LabforgeRecipe
@@ -20,6 +21,10 @@ public struct Customizer: Sendable {
     public var log: @Sendable (String) -> Void
     /// One-line notices (KVM→TCG fallback).
     public var logger: Logger
+    /// Step-level snapshots to resume from and to write (nil: none).
+    public var stepCache: StepCache?
+    /// Write the output as a zstd-compressed qcow2 (the finalized form a containerDisk ships).
+    public var compressedOutput = false
 
     /// Creates an engine.
     /// - Parameters:
@@ -46,10 +51,12 @@ public struct Customizer: Sendable {
     /// - Parameters:
     ///   - recipe: The recipe (validated first, before any disk is touched).
     ///   - base: The base disk (qcow2 or raw); never modified.
+    ///   - baseIdentity: What identifies the base's contents (checksum, bootstrap key) for the step cache;
+    ///     nil: its path, size and modification time.
     ///   - output: Where the standalone qcow2 goes; replaced only when everything succeeded.
     /// - Returns: Timings and sizes.
     /// - Throws: ``CustomizeError``; on failure no output file is written.
-    public func customize(recipe: Recipe, base: String, output: String) async throws -> CustomizationResult {
+    public func customize(recipe: Recipe, base: String, baseIdentity: String? = nil, output: String) async throws -> CustomizationResult {
         let started = Date()
         do { try recipe.validate() } catch let error as RecipeError { throw CustomizeError.invalidRecipe(error) }
         let basePath = URL(fileURLWithPath: base).standardizedFileURL.path
@@ -60,22 +67,50 @@ public struct Customizer: Sendable {
         guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CustomizeError.outputDirectoryMissing(outputURL.path)
         }
-        let plan = recipe.plan
-        let artifacts = try await fetchArtifacts(plan)
+        let artifacts = try await fetchArtifacts(recipe.plan)
+        // libguestfs calls and qemu-img waits block: keep them off the cooperative pool.
+        return try await DedicatedThread.run(name: "labforge.customize.\(recipe.name)") {
+            try build(
+                recipe: recipe, basePath: basePath, baseIdentity: baseIdentity ?? Self.fileIdentity(basePath), outputURL: outputURL,
+                artifacts: artifacts, started: started
+            )
+        }
+    }
 
+    private func build(
+        recipe: Recipe, basePath: String, baseIdentity: String, outputURL: URL, artifacts: [PinnedArtifact: String], started: Date
+    ) throws -> CustomizationResult {
+        let plan = recipe.plan
+        let outputDirectory = outputURL.deletingLastPathComponent().path
         // Scratch next to the output: same filesystem, so the final rename is atomic.
         let scratch = outputDirectory + "/.\(outputURL.lastPathComponent).labforge-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let overlay = scratch + "/overlay.qcow2"
-        let baseInfo = try DiskTool.info(basePath)
-        try DiskTool.createOverlay(at: overlay, base: basePath, baseFormat: baseInfo.format)
-        for case .growRoot(let size) in plan.map(\.step) where Int64(size) << 30 > baseInfo.virtualSize {
-            try DiskTool.resize(overlay, toGiB: size)
-        }
-        log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(recipe.fingerprint))\nbase: \(basePath)\n")
+        log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(recipe.fingerprint))\nbase: \(basePath) (\(baseIdentity))\n")
 
-        let needsNetwork = plan.contains { $0.step.needsNetwork }
+        // The step cache: resume from the snapshot after the latest unchanged expensive step.
+        let cachePlan = stepCache.map { _ in StepCachePlan(plan: plan, baseIdentity: baseIdentity) }
+        var resume: (step: Int, snapshot: String)?
+        if let stepCache, let cachePlan {
+            for (step, key) in cachePlan.keys.sorted(by: { $0.key > $1.key }) {
+                if let snapshot = stepCache.usableSnapshot(key) {
+                    resume = (step, snapshot)
+                    break
+                }
+            }
+        }
+        let overlay = scratch + "/overlay.qcow2"
+        let start = resume?.snapshot ?? basePath
+        let startInfo = try disk { try QemuImg.info(start) }
+        try disk { try QemuImg.create(overlay, backingFile: start, backingFormat: startInfo.format) }
+        for case .growRoot(let size) in plan.map(\.step) where Int64(size) << 30 > startInfo.virtualSize {
+            try disk { try QemuImg.resize(overlay, to: Int64(size) << 30) }
+        }
+        if let resume {
+            log("step cache: resuming after step \(resume.step)/\(plan.count) from \(resume.snapshot)\n")
+        }
+
+        let needsNetwork = plan.contains { $0.number > (resume?.step ?? 0) && $0.step.needsNetwork }
         let appliance = try Appliance(
             settings: ApplianceSettings(memoryMiB: memoryMiB, cpus: cpus, network: needsNetwork), logger: logger,
             applianceOutput: log
@@ -97,7 +132,19 @@ public struct Customizer: Sendable {
         let launchSeconds = Date().timeIntervalSince(launchStarted)
         log("appliance up in \(String(format: "%.1f", launchSeconds)) s (\(appliance.accelerator.rawValue)); \(build.system.productName), package manager \(build.manager.rawValue)\n")
 
-        let timings = try run(plan: plan, recipe: recipe, build: build)
+        var snapshots: [Int] = []
+        let timings = try run(plan: plan, recipe: recipe, build: build, resumeAfter: resume?.step ?? 0) { number in
+            guard let stepCache, let key = cachePlan?.keys[number], stepCache.usableSnapshot(key) == nil else { return }
+            let copyStarted = Date()
+            do {
+                try appliance.sync()
+                let path = try stepCache.store(overlay: overlay, key: key)
+                snapshots.append(number)
+                log("step cache: snapshot after step \(number) → \(path) (\(String(format: "%.1f", Date().timeIntervalSince(copyStarted))) s)\n")
+            } catch {
+                log("step cache: no snapshot after step \(number): \(error)\n")
+            }
+        }
         do {
             try build.finish()
             try appliance.shutdown()
@@ -106,14 +153,24 @@ public struct Customizer: Sendable {
         }
 
         let flattened = scratch + "/output.qcow2"
-        try DiskTool.flatten(overlay, to: flattened)
+        let finalizeStarted = Date()
+        // A standalone qcow2 (no backing file, unallocated and zero clusters left out); compressed: every
+        // cluster zstd-compressed, the dense pull-friendly form a containerDisk ships.
+        try disk {
+            try QemuImg.convert(
+                overlay, sourceFormat: "qcow2", to: flattened, compressed: compressedOutput,
+                options: compressedOutput ? ["compression_type=zstd"] : [])
+            if compressedOutput { try QemuImg.check(flattened) }
+        }
         if FileManager.default.fileExists(atPath: outputURL.path) { try FileManager.default.removeItem(at: outputURL) }
         try FileManager.default.moveItem(atPath: flattened, toPath: outputURL.path)
         let result = CustomizationResult(
             recipe: recipe.name, version: recipe.version, fingerprint: recipe.fingerprint, base: basePath,
             output: outputURL.path, outputBytes: Self.allocatedBytes(outputURL.path),
             accelerator: appliance.accelerator.rawValue, packageManager: build.manager.rawValue,
-            launchSeconds: launchSeconds, steps: timings, totalSeconds: Date().timeIntervalSince(started)
+            launchSeconds: launchSeconds, steps: timings, totalSeconds: Date().timeIntervalSince(started),
+            resumedAfterStep: resume?.step, snapshotsWritten: snapshots,
+            finalizeSeconds: Date().timeIntervalSince(finalizeStarted)
         )
         reporter.report(ProgressEvent(
             subject: recipe.name, stage: "customize", detail: "done in \(String(format: "%.1f", result.totalSeconds)) s",
@@ -122,10 +179,28 @@ public struct Customizer: Sendable {
         return result
     }
 
-    private func run(plan: [PlannedStep], recipe: Recipe, build: GuestBuild) throws -> [CustomizationResult.StepTiming] {
+    /// Runs qemu-img work, its errors as ``CustomizeError/diskImage(_:)``.
+    private func disk<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
+    }
+
+    /// A base's identity when the caller has none: path, size and modification time (hashing a
+    /// multi-GiB disk on every build would cost more than it saves).
+    static func fileIdentity(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "file:\(path)" }
+        return "file:\(path):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+
+    private func run(
+        plan: [PlannedStep], recipe: Recipe, build: GuestBuild, resumeAfter: Int, afterStep: (Int) -> Void
+    ) throws -> [CustomizationResult.StepTiming] {
         var timings: [CustomizationResult.StepTiming] = []
-        try build.prepare()
-        for planned in plan {
+        try build.prepare(resuming: resumeAfter > 0)
+        if resumeAfter > 0 {
+            build.firstBootScripts = plan.prefix(resumeAfter).filter { if case .firstBoot = $0.step { return true } else { return false } }.count
+        }
+        for planned in plan where planned.number > resumeAfter {
             let title = planned.step.title
             let header = "[\(planned.number)/\(plan.count)] \(title)"
             reporter.report(ProgressEvent(
@@ -152,6 +227,7 @@ public struct Customizer: Sendable {
             let seconds = Date().timeIntervalSince(stepStarted)
             log("<== [\(planned.number)/\(plan.count)] done in \(String(format: "%.1f", seconds)) s\n")
             timings.append(.init(number: planned.number, title: title, origin: planned.origin.description, seconds: seconds))
+            afterStep(planned.number)
         }
         return timings
     }

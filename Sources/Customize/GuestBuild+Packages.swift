@@ -14,21 +14,17 @@ extension GuestBuild {
     }
 
     /// Installs the packages of this step and of the install steps after it up to the next step that could
-    /// change what they mean (a script, an upload, a removal, an upgrade, a repository file): one package
-    /// manager run instead of several, which is most of the time under TCG.
+    /// change what they mean (a script, an upload, a removal, an upgrade, a repository file; see
+    /// ``StepCachePlan/batches(_:)``): one package manager run instead of several, which is most of the time
+    /// under TCG.
     func install(_ requests: [PackageRequest], number: Int) throws {
         if let earlier = installedWith[number] {
             shell.log("(installed together with step \(earlier))\n")
             return
         }
         var batch = requests
-        for later in plan where later.number > number {
-            if case .install(let more) = later.step {
-                batch += more
-                installedWith[later.number] = number
-            } else if later.step.endsPackageBatch {
-                break
-            }
+        for later in plan where installedWith[later.number] == number {
+            if case .install(let more) = later.step { batch += more }
         }
         try refreshIndexes()
         var names: [String] = []

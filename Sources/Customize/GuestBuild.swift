@@ -15,7 +15,7 @@ final class GuestBuild {
     /// Whether the package indexes were refreshed in this build.
     var indexesRefreshed = false
     /// Step numbers whose packages an earlier batched install already installed → that step's number.
-    var installedWith: [Int: Int] = [:]
+    let installedWith: [Int: Int]
     /// Download directories under a tmpfs right now.
     var scratchMounts: [String] = []
     /// First-boot scripts written so far.
@@ -31,12 +31,14 @@ final class GuestBuild {
         self.artifacts = artifacts
         self.plan = plan
         self.shell = shell
+        self.installedWith = StepCachePlan.batches(plan)
     }
 
     /// Grows the root filesystem when asked (it must not be mounted), then mounts the guest read-write
     /// and puts the package download directories on a tmpfs when sysprep would delete them anyway.
-    func prepare() throws {
-        for case .growRoot(let size) in plan.map(\.step) {
+    /// - Parameter resuming: The disk is a step-cache snapshot, which already has the grown root.
+    func prepare(resuming: Bool = false) throws {
+        for case .growRoot(let size) in plan.map(\.step) where !resuming {
             try growRoot(toGiB: size)
         }
         try appliance.mountAll(system, readOnly: false)

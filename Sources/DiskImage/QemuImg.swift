@@ -118,6 +118,26 @@ public enum QemuImg {
         try runChecked(arguments)
     }
 
+    /// Grows a disk's virtual size (`qemu-img resize`).
+    /// - Parameters:
+    ///   - path: The disk (not in use by a VM).
+    ///   - bytes: The new virtual size.
+    /// - Throws: ``DiskImageError/commandFailed(command:status:message:)``.
+    public static func resize(_ path: String, to bytes: Int64) throws {
+        try runChecked(["qemu-img", "resize", "-q", path, String(bytes)])
+    }
+
+    /// Opens a disk and every file of its backing chain (`qemu-img info --backing-chain`), which plain
+    /// `info` does not: an overlay whose base was deleted fails here.
+    /// - Parameter path: The disk.
+    /// - Throws: ``DiskImageError/unreadableImage(path:message:)`` naming what does not open.
+    public static func openBackingChain(_ path: String) throws {
+        let output = try ExternalTool.run(["qemu-img", "info", "-U", "--backing-chain", path])
+        guard output.status == 0 else {
+            throw DiskImageError.unreadableImage(path: path, message: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
     private static func runChecked(_ arguments: [String]) throws {
         let output = try ExternalTool.run(arguments)
         guard output.status == 0 else {

@@ -135,16 +135,19 @@ public final class Appliance: @unchecked Sendable {
     /// under TCG and logs one line saying so; later launches in this process go straight to TCG.
     /// - Throws: ``GuestfsError/launchFailed(message:applianceTail:)`` with the end of the appliance output.
     public func launch() throws {
-        if Accelerator.preferred == .tcg {
+        // What this launch tries, taken once: a parallel launch may mark KVM broken meanwhile, and this one
+        // must still fall back when its own KVM attempt fails.
+        let attempted = Accelerator.preferred
+        if attempted == .tcg {
             try forceTCG()
         }
         if guestfs_launch(handle) == 0 {
-            accelerator = Accelerator.preferred
+            accelerator = attempted
             return
         }
         let message = Self.lastError(handle)
         let tail = output.tail
-        guard Accelerator.preferred == .automatic, Accelerator.isKVMFailure(message: message, output: tail) else {
+        guard attempted == .automatic, Accelerator.isKVMFailure(message: message, output: tail) else {
             throw GuestfsError.launchFailed(message: message, applianceTail: String(tail.suffix(2000)))
         }
         Accelerator.rememberKVMBroken()

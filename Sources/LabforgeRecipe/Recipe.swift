@@ -28,6 +28,8 @@ public struct Recipe: Sendable, Hashable {
     public var body: [RecipeItem]
     /// Generalization at the end; `nil` to skip it.
     public var sysprep: Sysprep?
+    /// Whether a push also moves the `latest` tag to this version (for the image a lab links by default).
+    public var latest: Bool
 
     /// Creates a recipe.
     /// - Parameters:
@@ -43,12 +45,13 @@ public struct Recipe: Sendable, Hashable {
     ///   - diskSizeGiB: Intended disk size.
     ///   - base: The base image; Debian 13 bootstrapped from the Debian mirror by default.
     ///   - sysprep: Generalization at the end (all operations by default, `nil` for none).
+    ///   - latest: Whether pushes also tag it `latest`.
     ///   - body: Steps and agents.
     public init(
         name: String, version: String = "1.0.0", displayName: String = "", description: String = "", tags: [String] = [],
         instancetype: String? = "u1.small", preference: String? = "debian", minimumCPUs: Int = 1, minimumMemoryMiB: Int = 1024,
         diskSizeGiB: Int? = nil, base: BaseImage = .defaultDebian, sysprep: Sysprep? = .standard,
-        @RecipeBuilder body: () -> [RecipeItem]
+        latest: Bool = false, @RecipeBuilder body: () -> [RecipeItem]
     ) {
         self.name = name
         self.version = version
@@ -62,6 +65,7 @@ public struct Recipe: Sendable, Hashable {
         self.diskSizeGiB = diskSizeGiB
         self.base = base
         self.sysprep = sysprep
+        self.latest = latest
         self.body = body()
     }
 

@@ -11,7 +11,7 @@ import Synchronization
 public enum ProgressStyle: Sendable {
     /// A live bar redrawn in place on a terminal.
     case bar
-    /// A timestamped plain line at most every `interval` seconds per subject, and at the end.
+    /// A timestamped plain line at most every `interval` seconds per subject (and for every new step), and at the end.
     case lines(interval: Double)
     /// One JSON object per event on the stream (throttled like `lines`).
     case json(interval: Double)
@@ -32,6 +32,7 @@ public final class StreamProgressReporter: ProgressReporter {
     private struct Track {
         var started: Double
         var lastDrawn: Double
+        var lastDetail: String?
     }
 
     private let style: ProgressStyle
@@ -65,8 +66,11 @@ public final class StreamProgressReporter: ProgressReporter {
         let started: Double? = state.withLock { tracks in
             var track = tracks[key] ?? Track(started: now, lastDrawn: -.infinity)
             defer { tracks[key] = event.finished ? nil : track }
-            guard event.finished || now - track.lastDrawn >= interval else { return nil }
+            // A new step (customize step, probe) is always shown; byte counts at most every `interval`.
+            let newStep = event.unit == .steps && event.detail != track.lastDetail
+            guard event.finished || newStep || now - track.lastDrawn >= interval else { return nil }
             track.lastDrawn = now
+            track.lastDetail = event.detail
             return track.started
         }
         guard let started else { return }

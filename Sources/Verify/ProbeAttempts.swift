@@ -10,10 +10,12 @@ import NIOWebSocket
 enum ProbeAttempts {
     /// ttyd: page at `/`, then a shell over the `tty` WebSocket that computes 6×7.
     static func webTerminal(hostPort: Int, path: String) async throws -> String {
-        let page = try await withTimeout(30, "GET / took longer than 30 s") { try await WebClient.get(port: hostPort, path: "") }
-        guard page.status == 200 else { throw ProbeFailure("GET / answered HTTP \(page.status)") }
+        // ttyd serves its page at its base path, the WebSocket at `<base path>ws`.
+        let pagePath = path.hasSuffix("ws") ? String(path.dropLast(2)) : ""
+        let page = try await withTimeout(30, "GET /\(pagePath) took longer than 30 s") { try await WebClient.get(port: hostPort, path: pagePath) }
+        guard page.status == 200 else { throw ProbeFailure("GET /\(pagePath) answered HTTP \(page.status)") }
         guard String(decoding: page.body, as: UTF8.self).localizedCaseInsensitiveContains("ttyd") else {
-            throw ProbeFailure("GET / answered 200 but the page is not ttyd's (\(page.body.count) bytes)")
+            throw ProbeFailure("GET /\(pagePath) answered 200 but the page is not ttyd's (\(page.body.count) bytes)")
         }
         let output = try await withTimeout(30, "ttyd's shell did not answer within 30 s") {
             try await terminalSession(port: hostPort, path: path)

@@ -166,15 +166,3 @@ struct BootstrapResult: Encodable {
     var identity: String
     var wasCached: Bool
 }
-
-/// Makes a path absolute against the current directory.
-func absolute(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.path
-}
-
-/// Prints one JSON document (sorted keys) on stdout.
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}

@@ -4,7 +4,6 @@ import Customize
 import Foundation
 import Recipes
 import Reporting
-import Synchronization
 
 struct CustomizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,43 +46,20 @@ struct CustomizeCommand: AsyncParsableCommand {
     func run() async throws {
         let recipe = Recipes.named(self.recipe)!
         let logPath = log ?? output + ".log"
-        guard FileManager.default.createFile(atPath: logPath, contents: nil), let handle = FileHandle(forWritingAtPath: logPath) else {
-            throw ValidationError("cannot write the build log \(logPath)")
-        }
-        let sink = LogFile(handle: handle)
+        guard let sink = BuildLog(path: logPath) else { throw ValidationError("cannot write the build log \(logPath)") }
         defer { sink.close() }
         let reporter = StreamProgressReporter(style: .automatic(json: json))
         let customizer = Customizer(memoryMiB: memory, cpus: cpus, reporter: reporter, log: { sink.write($0) })
         do {
             let result = try await customizer.customize(recipe: recipe, base: base, output: output)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                try printJSON(result)
             } else {
                 print("\(result.output): \(recipe.name) \(recipe.version), \(result.steps.count) steps in \(String(format: "%.1f", result.totalSeconds)) s (\(result.accelerator)), \(ByteCount.format(result.outputBytes)) allocated; log \(logPath)")
             }
         } catch let error as CustomizeError {
             FileHandle.standardError.write(Data("error: \(error)\nbuild log: \(logPath)\n".utf8))
             throw ExitCode(1)
-        }
-    }
-}
-
-/// The build log file; written from libguestfs' event thread and from the build, so serialized.
-final class LogFile: Sendable {
-    private let handle: Mutex<FileHandle?>
-
-    init(handle: FileHandle) { self.handle = Mutex(handle) }
-
-    func write(_ text: String) {
-        handle.withLock { try? $0?.write(contentsOf: Data(text.utf8)) }
-    }
-
-    func close() {
-        handle.withLock {
-            try? $0?.close()
-            $0 = nil
         }
     }
 }

@@ -8,8 +8,8 @@ struct Labforge: AsyncParsableCommand {
         abstract: "Build lab VM images for KubeVirt: Swift recipes → qcow2 → containerDisk → registry, manifests, catalog.",
         version: LabforgeVersion.current,
         subcommands: [
-            ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, VerifyCommand.self,
-            PackageCommand.self, PushCommand.self, ManifestsCommand.self, CatalogCommand.self,
+            BuildCommand.self, ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, VerifyCommand.self,
+            PackageCommand.self, PushCommand.self, ManifestsCommand.self, CatalogCommand.self, CacheCommand.self,
         ]
     )
 }

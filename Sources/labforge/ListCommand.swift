@@ -45,9 +45,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Recipes.all.map(RecipeSummary.init)), as: UTF8.self))
+            try printJSON(Recipes.all.map(RecipeSummary.init))
             return
         }
         let width = Recipes.all.map(\.name.count).max() ?? 4

@@ -186,9 +186,7 @@ struct ManifestsCommand: AsyncParsableCommand {
                     image: description.pinnedReference, name: description.name, version: description.version, directory: output,
                     files: paths, paths: Dictionary(uniqueKeysWithValues: description.agents.map { ($0.kind.rawValue, set.publicPath(of: $0)) })
                 )
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                try printJSON(result)
             } else {
                 print("wrote \(paths.count) files for \(description.pinnedReference) to \(output)")
                 for path in paths { print("  \(path)") }

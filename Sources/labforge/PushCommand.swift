@@ -123,9 +123,7 @@ struct PushCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
+            try printJSON(result)
         } else {
             print(result.reference)
         }

@@ -40,9 +40,7 @@ struct ShowCommand: ParsableCommand {
                 steps: recipe.plan.map { ["number": String($0.number), "origin": $0.origin.description, "title": $0.step.title] },
                 ports: recipe.ports, probes: recipe.probes
             )
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(plan), as: UTF8.self))
+            try printJSON(plan)
             return
         }
         print("\(recipe.name) \(recipe.version) — \(recipe.displayName)")

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Recipes
 import Reporting
 import Verify
 
@@ -31,8 +32,8 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("probe"), help: ArgumentHelp("A probe to run (repeatable); without --recipe or --probe: ssh, cloud-init, guest-agent.", valueName: "probe"))
     var probes: [String] = []
 
-    @Option(help: "The lab user the seed creates.")
-    var user: String = "student"
+    @Option(help: "The lab user the seed creates (default: the recipe's agent user, else student).")
+    var user: String?
 
     @Option(help: "Seconds for the whole run from qemu's start.")
     var timeout: Double = 300
@@ -63,17 +64,22 @@ struct VerifyCommand: AsyncParsableCommand {
         guard timeout > 0, (probeTimeout ?? 1) > 0 else { throw ValidationError("timeouts must be positive") }
         guard cpus > 0, memory >= 256 else { throw ValidationError("--cpus must be ≥ 1 and --memory ≥ 256 MiB") }
         for probe in probes { _ = try ProbeTarget.parse(probe) }
-        if let recipe, RecipeProbes.targets(for: recipe) == nil {
-            throw ValidationError("unknown recipe '\(recipe)' (known: \(RecipeProbes.known.joined(separator: ", "))); use --probe instead")
+        if let recipe, Recipes.named(recipe) == nil {
+            throw ValidationError("unknown recipe '\(recipe)' (known: \(Recipes.all.map(\.name).joined(separator: ", "))); use --probe instead")
         }
     }
 
     func run() async throws {
         Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
         var targets = try probes.map(ProbeTarget.parse)
-        if let recipe { targets = (RecipeProbes.targets(for: recipe) ?? []) + targets }
+        var userName = user
+        if let recipe = recipe.flatMap(Recipes.named) {
+            let fromRecipe = ProbePlan(recipe: recipe)
+            targets = fromRecipe.targets + targets.filter { !fromRecipe.targets.contains($0) }
+            userName = user ?? fromRecipe.userName
+        }
         if targets.isEmpty { targets = ProbePlan.basic }
-        let plan = ProbePlan(userName: user, targets: targets)
+        let plan = ProbePlan(userName: userName ?? "student", targets: targets)
         let options = VerifyOptions(
             deadline: timeout, probeTimeout: probeTimeout, cpus: cpus, memoryMiB: memory,
             accelerator: accel == "auto" ? nil : BootAccelerator(rawValue: accel), consoleLog: consoleLog)
@@ -90,21 +96,6 @@ struct VerifyCommand: AsyncParsableCommand {
         if !result.passed {
             if json { throw ExitCode(1) }
             throw VerifyError.probesFailed(failed: result.failedProbes, report: result)
-        }
-    }
-}
-
-/// The probes of shipped recipes, until the recipe DSL's agents (`WebTerminal`, `WebDesktop`) are mapped onto
-/// ``ProbePlan`` at merge.
-enum RecipeProbes {
-    static let known = ["debian-base", "debian-desktop", "debian-terminal"]
-
-    static func targets(for recipe: String) -> [ProbeTarget]? {
-        switch recipe {
-        case "debian-base": return ProbePlan.basic
-        case "debian-terminal": return [.webTerminal(port: 7681)] + ProbePlan.basic
-        case "debian-desktop": return [.webTerminal(port: 7681), .webDesktop(port: 6080)] + ProbePlan.basic
-        default: return nil
         }
     }
 }

@@ -1,0 +1,20 @@
+// A recipe's declared agent ports as the agents the manifests and the catalog expose.
+import LabforgeRecipe
+
+extension ExposedAgent {
+    /// The browser-facing agents of `recipe` (its web terminal and web desktop), with their ports and paths.
+    /// - Parameter recipe: The recipe.
+    /// - Returns: One agent per HTTP port named `terminal` or `desktop`, in recipe order.
+    public static func agents(of recipe: Recipe) -> [ExposedAgent] {
+        recipe.ports.compactMap { port -> ExposedAgent? in
+            guard port.protocol == .http, let kind = AgentKind(rawValue: port.name) else { return nil }
+            switch kind {
+            case .terminal:
+                return ExposedAgent(kind: .terminal, port: port.port, basePath: port.path ?? "/")
+            case .desktop:
+                let page = String((port.path ?? "/vnc.html").drop { $0 == "/" })
+                return ExposedAgent(kind: .desktop, port: port.port, basePath: "/", entryPage: page)
+            }
+        }
+    }
+}

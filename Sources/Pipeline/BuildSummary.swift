@@ -1,0 +1,119 @@
+// What `labforge build` says about one image: written as summary.json beside it and printed with --json.
+import Foundation
+
+/// The result of building one image (the documented shape of `summary.json` and of `--json` output).
+public struct BuildSummary: Sendable, Codable, Equatable {
+    /// The image as a whole.
+    public enum Status: String, Sendable, Codable {
+        /// At least one stage ran and every stage succeeded.
+        case built
+        /// Nothing to do: same fingerprint, every output in place.
+        case unchanged
+        /// A stage failed (see ``error``).
+        case failed
+    }
+
+    /// A published reference.
+    public struct Pushed: Sendable, Codable, Equatable {
+        /// `registry/repository@sha256:…`.
+        public var reference: String
+        /// `registry/repository`.
+        public var repository: String
+        /// Tags set.
+        public var tags: [String]
+    }
+
+    /// The verification outcome.
+    public struct Verification: Sendable, Codable, Equatable {
+        /// `passed`, `failed` or `not-run`.
+        public var status: String
+        /// One line per probe.
+        public var summary: String
+        /// Path of the JSON report.
+        public var report: String?
+    }
+
+    /// The failure that stopped the image.
+    public struct Failure: Sendable, Codable, Equatable {
+        /// The failed stage.
+        public var stage: BuildStage
+        /// The error message.
+        public var message: String
+    }
+
+    /// Recipe name.
+    public var name: String
+    /// Recipe version.
+    public var version: String
+    /// Outcome.
+    public var status: Status
+    /// Image fingerprint (hex sha256).
+    public var fingerprint: String
+    /// Base identity.
+    public var baseImage: String
+    /// `<output>/<name>/<version>`.
+    public var directory: String
+    /// The final disk (zstd-compressed qcow2).
+    public var disk: String?
+    /// Its allocated bytes.
+    public var diskBytes: Int64?
+    /// The OCI layout.
+    public var layout: String?
+    /// Its manifest digest.
+    public var manifestDigest: String?
+    /// Where it was pushed.
+    public var pushed: Pushed?
+    /// Reference the manifests and the catalog use (pinned by digest).
+    public var reference: String?
+    /// The manifests directory.
+    public var manifests: String?
+    /// Verification.
+    public var verification: Verification
+    /// Every stage, in order.
+    public var stages: [StageRecord]
+    /// The build log.
+    public var log: String
+    /// UTC time the build finished (RFC 3339).
+    public var finished: String
+    /// Wall-clock seconds of this run for this image.
+    public var seconds: Double
+    /// Why it failed.
+    public var error: Failure?
+}
+
+/// Everything one `labforge build` run did (the `--json` document).
+public struct BuildReport: Sendable, Codable, Equatable {
+    /// One summary per image, in the order asked.
+    public var images: [BuildSummary]
+    /// The catalog JSON.
+    public var catalog: String
+    /// The catalog page.
+    public var page: String
+    /// Whether the catalog files were rewritten (false when nothing changed).
+    public var catalogUpdated: Bool
+    /// Images that failed.
+    public var failed: Int
+    /// Wall-clock seconds of the run.
+    public var seconds: Double
+
+    /// A plain-text table: image, status, per-stage seconds, reference or error.
+    public var table: String {
+        var rows = [["image", "status", "time", "stages", "result"]]
+        for image in images {
+            let stages = image.status == .unchanged ? "nothing to do (built \(image.finished))" : image.stages.filter { $0.outcome != .skipped }.map { record -> String in
+                let mark = record.outcome == .cached ? "=" : record.outcome == .failed ? "!" : ""
+                return "\(record.stage.rawValue)\(mark) \(String(format: "%.0f", record.seconds))s"
+            }.joined(separator: ", ")
+            let result = image.error.map { "\($0.stage.rawValue): \($0.message)" } ?? image.reference ?? image.disk ?? ""
+            rows.append([
+                "\(image.name) \(image.version)", image.status.rawValue, String(format: "%.1fs", image.seconds), stages,
+                String(result.prefix(160)),
+            ])
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in index < 4 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) : cell }
+                .joined(separator: "  ")
+        }.joined(separator: "\n") + "\n(= cached, ! failed)"
+    }
+}

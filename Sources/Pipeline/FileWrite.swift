@@ -1,0 +1,49 @@
+// Small file operations the pipeline needs: atomic writes and renames, hard links with a copy fallback.
+import Foundation
+
+/// Writes that never leave a half-written file behind.
+enum FileWrite {
+    /// Writes `data` to a temp name beside `path`, then renames it over `path`.
+    static func atomically(_ data: Data, to path: String) throws {
+        let partial = path + ".partial-\(UUID().uuidString.prefix(8))"
+        do {
+            try data.write(to: URL(fileURLWithPath: partial))
+            try rename(partial, to: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+    }
+
+    /// rename(2): atomic, replaces `path`.
+    static func rename(_ from: String, to path: String) throws {
+        guard Foundation.rename(from, path) == 0 else {
+            throw PipelineError.outputUnusable(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Puts `source` at `path` as a hard link (no copy of a multi-GiB disk), else a copy; atomically.
+    static func link(_ source: String, to path: String) throws {
+        let partial = path + ".partial-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: partial) }
+        if Foundation.link(source, partial) != 0 {
+            try FileManager.default.copyItem(atPath: source, toPath: partial)
+        }
+        try rename(partial, to: path)
+    }
+
+    /// Whether two paths are the same file (same device and inode).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var x = stat()
+        var y = stat()
+        guard stat(a, &x) == 0, stat(b, &y) == 0 else { return false }
+        return x.st_dev == y.st_dev && x.st_ino == y.st_ino
+    }
+
+    /// Allocated bytes of a file (0 when missing).
+    static func allocatedBytes(_ path: String) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        return Int64(info.st_blocks) * 512
+    }
+}

@@ -1,0 +1,185 @@
+// The stages of one image's build, each returning its value, outcome and one line of detail.
+import Bases
+import Customize
+import Foundation
+import Kube
+import LabforgeRecipe
+import OCI
+import Registry
+import Reporting
+import Verify
+
+extension ImageBuilder {
+    /// Download or bootstrap the base (cached by the base store).
+    func resolveBase(state: State, log: BuildLog) async throws -> (ResolvedBase, StageRecord.Outcome, String) {
+        let base = try await store.resolve(recipe.base, progress: reporter)
+        log.line("base: \(base.path) (\(base.identity))")
+        return (base, base.wasCached ? .cached : .ran, "\(base.identity)")
+    }
+
+    /// Customize and finalize into the cache (keyed by fingerprint), resuming from the step cache.
+    func customize(base: ResolvedBase, fingerprint: ImageFingerprint, state: State, log: BuildLog) async throws -> ((), StageRecord.Outcome, String) {
+        try cache.prepare()
+        let disk = cache.disk(fingerprint)
+        // One build per fingerprint at a time, across processes: the second waits and reuses the disk.
+        let lock = try await FileLock.acquire(cache.lock(fingerprint)) {
+            log.line("waiting for another build of fingerprint \(fingerprint.short)")
+        }
+        defer { lock.release() }
+        if !options.force, FileManager.default.fileExists(atPath: disk) {
+            ImageCache.touch(disk)
+            state.disk = disk
+            state.finalize = StageRecord(stage: .finalize, outcome: .cached, seconds: 0, detail: disk)
+            return ((), .cached, "\(disk) (\(ByteCount.format(FileWrite.allocatedBytes(disk))))")
+        }
+        var customizer = Customizer(
+            memoryMiB: options.applianceMemoryMiB, cpus: Int32(options.cpus),
+            cache: ArtifactCache(directory: options.cacheRoot + "/artifacts"), reporter: reporter, logger: logger,
+            log: { log.write($0) }
+        )
+        customizer.stepCache = StepCache(directory: cache.snapshots)
+        customizer.compressedOutput = true
+        let result = try await customizer.customize(recipe: recipe, base: base.path, baseIdentity: fingerprint.baseIdentity, output: disk)
+        state.disk = disk
+        let finalize = result.finalizeSeconds ?? 0
+        state.finalize = StageRecord(
+            stage: .finalize, outcome: .ran, seconds: finalize, detail: "zstd-compressed qcow2, checked: \(ByteCount.format(result.outputBytes))")
+        var detail = "\(result.steps.count) steps (\(result.accelerator))"
+        if let resumed = result.resumedAfterStep { detail += ", resumed from the step-cache snapshot after step \(resumed)" }
+        if let written = result.snapshotsWritten, !written.isEmpty { detail += ", snapshots after steps \(written.map(String.init).joined(separator: ","))" }
+        return ((), .ran, detail)
+    }
+
+    /// Boot the disk and probe its agents; a passed verification is cached with the disk.
+    func verify(fingerprint: ImageFingerprint, output: ImageOutput, state: State, log: BuildLog) async throws -> ((), StageRecord.Outcome, String) {
+        guard options.verify, let disk = state.disk else { return ((), .skipped, "--no-verify") }
+        let cached = cache.verification(fingerprint)
+        if !options.force, let data = FileManager.default.contents(atPath: cached),
+           let report = try? JSONDecoder().decode(VerificationReport.self, from: data), report.passed {
+            try FileWrite.atomically(data, to: output.verification)
+            state.verification = .init(status: "passed", summary: Self.oneLine(report), report: output.verification)
+            return ((), .cached, "passed earlier: " + Self.oneLine(report))
+        }
+        let plan = ProbePlan(recipe: recipe)
+        log.line("probes: \(plan.targets.map(\.name).joined(separator: ", ")) as \(plan.userName); serial console in \(output.console)")
+        try? FileManager.default.removeItem(atPath: output.console)
+        let verifyOptions = VerifyOptions(
+            deadline: options.verifyTimeout, cpus: options.cpus, memoryMiB: max(2048, recipe.minimumMemoryMiB), consoleLog: output.console)
+        let report = try await Verifier(logger: logger, progress: reporter).verify(disk: disk, plan: plan, options: verifyOptions)
+        try report.write(to: output.verification)
+        log.write(report.table + "\n")
+        state.verification = .init(status: report.passed ? "passed" : "failed", summary: Self.oneLine(report), report: output.verification)
+        guard report.passed else {
+            throw PipelineError.verificationFailed(image: recipe.name, failed: report.failedProbes, log: output.console)
+        }
+        try FileWrite.atomically(try report.json(), to: cached)
+        return ((), .ran, Self.oneLine(report))
+    }
+
+    /// The repository an image goes to (pushed, or named in manifests).
+    var target: PushTarget { options.push ?? options.referencePrefix }
+
+    /// Pack the disk as a containerDisk layout (skipped when the layout is of this fingerprint already).
+    /// The cached disk goes into the output directory first (a hard link, else a copy).
+    func package(fingerprint: ImageFingerprint, output: ImageOutput, state: State) async throws -> ((), StageRecord.Outcome, String) {
+        guard let cached = state.disk else { return ((), .skipped, "no disk") }
+        if !FileWrite.sameFile(cached, output.disk) { try FileWrite.link(cached, to: output.disk) }
+        let disk = output.disk
+        state.disk = disk
+        let repository = target.repository(for: recipe.name)
+        let key = "\(fingerprint.hex) \(options.layerCompression.rawValue) \(repository)"
+        if !options.force, let layout = try? ImageLayout(path: output.layout), let (descriptor, _, manifest) = try? layout.manifest(tag: nil),
+           manifest.annotations?[Self.buildKeyAnnotation] == key {
+            state.packaged = (descriptor.digest.description, output.layout)
+            return ((), .cached, "\(descriptor.digest)")
+        }
+        let options = ContainerDiskOptions(
+            name: try RepositoryName(repository), tag: try Tag(recipe.version), compression: options.layerCompression,
+            annotations: [
+                AnnotationKey.title: recipe.displayName, AnnotationKey.description: recipe.description,
+                Self.buildKeyAnnotation: key,
+            ],
+            instancetype: recipe.instancetype, preference: recipe.preference,
+            timestamp: options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true
+        )
+        let packer = ContainerDiskPacker(progress: reporter)
+        let layoutPath = output.layout
+        let result = try await DedicatedThread.run(name: "labforge.package.\(recipe.name)") {
+            try packer.package(disk: disk, into: layoutPath, options: options)
+        }
+        state.packaged = (result.manifestDigest.description, result.layout)
+        return ((), .ran, "\(result.manifestDigest), layer \(ByteCount.format(result.layerSize)) (\(result.compression.rawValue))")
+    }
+
+    /// The manifest annotation that records what a layout was packed from.
+    static let buildKeyAnnotation = "dev.labforge.build-key"
+
+    /// Push the layout: tags `<version>`, `<version>-<YYYYMMDDhhmm>`, and `latest` for recipes marked so.
+    func push(output: ImageOutput, state: State) async throws -> ((), StageRecord.Outcome, String) {
+        guard let digest = state.packaged?.digest else { return ((), .skipped, "nothing packaged") }
+        let repository = target.repository(for: recipe.name)
+        guard let push = options.push else {
+            state.reference = "\(target.registry)/\(repository):\(recipe.version)@\(digest)"
+            return ((), .skipped, "no --push; manifests name \(target.registry)/\(repository)")
+        }
+        var tags = [recipe.version, options.datedTag(version: recipe.version)]
+        if recipe.latest { tags.append("latest") }
+        let credential = try CredentialStore(authFile: options.authFile).credential(registry: push.registry, repository: repository)
+        let layout = try ImageLayout(path: output.layout)
+        let name = try RepositoryName(repository)
+        let tagValues = try tags.map { try Tag($0) }
+        let reporter = self.reporter
+        let result = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
+            try await LayoutPusher(destination: client, progress: reporter).push(layout: layout, sourceTag: nil, to: name, tags: tagValues)
+        }
+        state.pushed = .init(reference: result.reference, repository: "\(push.registry)/\(repository)", tags: result.tags)
+        state.reference = "\(push.registry)/\(repository):\(recipe.version)@\(result.digest)"
+        return ((), .ran, "\(result.reference) tags \(result.tags.joined(separator: ",")), \(ByteCount.format(result.bytesSent)) sent")
+    }
+
+    /// Write the Kubernetes manifests for the pinned reference.
+    func manifests(output: ImageOutput, state: State) throws -> ((), StageRecord.Outcome, String) {
+        guard let layout = state.packaged?.layout else { return ((), .skipped, "nothing packaged") }
+        let description = try imageDescription(layout: layout)
+        let set = try ManifestSet(image: description)
+        let paths = try ManifestWriter.write(try set.files(), to: output.manifests)
+        state.manifests = output.manifests
+        return ((), .ran, "\(paths.count) files for \(description.pinnedReference)")
+    }
+
+    /// The image as manifests and the catalog describe it: facts from the layout, the rest from the recipe.
+    func imageDescription(layout: String) throws -> ImageDescription {
+        var inputs = ImageInputs()
+        inputs.name = recipe.name
+        inputs.version = recipe.version
+        inputs.displayName = recipe.displayName
+        inputs.summary = recipe.description
+        inputs.operatingSystem = Self.operatingSystem(of: recipe.base)
+        inputs.reference = "\(target.registry)/\(target.repository(for: recipe.name)):\(recipe.version)"
+        inputs.instancetype = recipe.instancetype
+        inputs.preference = recipe.preference
+        inputs.agents = ExposedAgent.agents(of: recipe)
+        inputs.labUser = ProbePlan(recipe: recipe).userName
+        return try ImageDescription.resolve(.layout(path: layout, tag: nil), inputs: inputs).0
+    }
+
+    /// `debian-13` for a trixie bootstrap; the well-known name's `<os>-<version>` prefix for upstream images.
+    static func operatingSystem(of base: BaseImage) -> String? {
+        switch base {
+        case .debianBootstrap(let spec):
+            let versions = ["bookworm": "12", "trixie": "13", "forky": "14"]
+            return versions[spec.suite].map { "debian-\($0)" } ?? "debian"
+        case .upstream(let image):
+            let parts = image.name.split(separator: "-")
+            guard parts.count >= 2, parts[1].first?.isNumber == true else { return parts.first.map(String.init) }
+            return "\(parts[0])-\(parts[1])"
+        case .localFile:
+            return nil
+        }
+    }
+
+    static func oneLine(_ report: VerificationReport) -> String {
+        let passed = report.results.filter(\.passed).count
+        return "\(passed)/\(report.results.count) probes passed (\(report.results.map { "\($0.probe) \($0.passed ? "ok" : "FAILED")" }.joined(separator: ", "))) in \(String(format: "%.0f", report.seconds)) s"
+    }
+}

@@ -1,0 +1,41 @@
+// Finished images in the cache, content-addressed by fingerprint: the final disk and its verification,
+// shared by every output directory and by concurrent builds (one lock per fingerprint).
+import Bases
+import Foundation
+
+/// `<cache>/images/<fingerprint>.qcow2` (final disk), `<fingerprint>.verification.json` (a passed
+/// verification), `<fingerprint>.lock`; and `<cache>/snapshots/` for the step cache.
+public struct ImageCache: Sendable {
+    /// The cache root.
+    public var root: String
+
+    /// Uses `root` (created on first use).
+    /// - Parameter root: The cache root (`--cache-dir`).
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// Finished disks and verifications.
+    public var images: String { root + "/images" }
+    /// Step-cache snapshots.
+    public var snapshots: String { root + "/snapshots" }
+
+    func disk(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).qcow2" }
+    func verification(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).verification.json" }
+    func lock(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).lock" }
+
+    /// Creates the directories.
+    func prepare() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true)
+        } catch {
+            throw PipelineError.cacheUnusable(path: root, reason: "\(error)")
+        }
+    }
+
+    /// Marks an entry as used now (prune keeps recently used entries).
+    static func touch(_ path: String) {
+        _ = utimes(path, nil)
+    }
+}

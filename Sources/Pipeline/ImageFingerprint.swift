@@ -1,0 +1,49 @@
+// The fingerprint of an image: everything its disk depends on, hashed — the key of every cached stage.
+import Bases
+import Crypto
+import Customize
+import Foundation
+import LabforgeRecipe
+
+/// sha256 over the recipe's steps and metadata, the contents of every file it uploads, the base image's
+/// identity and labforge's version. Computed without touching any disk image, so an unchanged rebuild
+/// costs milliseconds.
+public struct ImageFingerprint: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Lower-case hex sha256.
+    public var hex: String
+    /// The base's identity as hashed (checksum, bootstrap key, or a local file's path/size/mtime).
+    public var baseIdentity: String
+
+    /// Computes the fingerprint of `recipe`.
+    /// - Parameters:
+    ///   - recipe: The recipe.
+    ///   - store: The base store (its cache keys name bootstrapped bases).
+    ///   - toolVersion: labforge's version.
+    public init(recipe: Recipe, store: BaseImageStore, toolVersion: String) {
+        switch recipe.base {
+        case .upstream(let image): baseIdentity = image.checksum.tagged
+        case .debianBootstrap(let spec): baseIdentity = "debian-bootstrap:" + store.cacheKey(for: spec)
+        case .localFile(let path, _): baseIdentity = Self.fileIdentity(path)
+        }
+        var hasher = SHA256()
+        hasher.update(data: Data("labforge \(toolVersion)\nrecipe \(recipe.fingerprint)\nbase \(baseIdentity)\n".utf8))
+        for case .upload(let source, _, _) in recipe.plan.map(\.step) {
+            hasher.update(data: Data("upload \(source) \(UploadDigest.of(source))\n".utf8))
+        }
+        hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The first 16 hex digits, for file names and messages.
+    public var short: String { String(hex.prefix(16)) }
+
+    public var description: String { hex }
+
+    /// A local base's identity: path, size and modification time (hashing a multi-GiB disk on every run would
+    /// cost more than a rebuild saves; touch the file to force one).
+    static func fileIdentity(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var info = stat()
+        guard stat(absolute, &info) == 0 else { return "file:\(absolute):missing" }
+        return "file:\(absolute):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+}

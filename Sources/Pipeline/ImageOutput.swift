@@ -1,0 +1,48 @@
+// The files of one built image under the output root: images/<name>/<version>/….
+import Foundation
+
+/// Paths of one image's outputs.
+public struct ImageOutput: Sendable, Equatable {
+    /// `<output>/<name>/<version>`.
+    public var directory: String
+
+    /// The output directory of `name` `version` under `root`.
+    /// - Parameters:
+    ///   - root: The output root.
+    ///   - name: Recipe name.
+    ///   - version: Recipe version.
+    public init(root: String, name: String, version: String) {
+        directory = URL(fileURLWithPath: root).standardizedFileURL.appendingPathComponent(name).appendingPathComponent(version).path
+    }
+
+    /// The final disk.
+    public var disk: String { directory + "/disk.qcow2" }
+    /// The containerDisk OCI layout.
+    public var layout: String { directory + "/oci" }
+    /// The Kubernetes manifests.
+    public var manifests: String { directory + "/manifests" }
+    /// The build log.
+    public var log: String { directory + "/build.log" }
+    /// The serial console of the verification boot.
+    public var console: String { directory + "/console.log" }
+    /// The verification report.
+    public var verification: String { directory + "/verification.json" }
+    /// The summary.
+    public var summary: String { directory + "/summary.json" }
+    /// Held while the image builds (concurrent runs of the same image wait).
+    public var lock: String { directory + "/.lock" }
+
+    /// The previous run's summary, if readable.
+    func previousSummary() -> BuildSummary? {
+        guard let data = FileManager.default.contents(atPath: summary) else { return nil }
+        return try? JSONDecoder().decode(BuildSummary.self, from: data)
+    }
+
+    /// Writes the summary under a temp name, renamed into place.
+    func write(_ summary: BuildSummary) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(summary) + Data("\n".utf8)
+        try FileWrite.atomically(data, to: self.summary)
+    }
+}

@@ -1,0 +1,34 @@
+// What can stop `labforge build` for one image or for the whole run, each naming the image and stage at fault.
+
+/// A failure of the build pipeline; an image's failure never stops the other images.
+public enum PipelineError: Error, CustomStringConvertible, Sendable {
+    /// No recipe has this name.
+    case unknownRecipe(name: String, known: [String])
+    /// A stage of an image failed; `message` is the stage's own error.
+    case stageFailed(image: String, stage: BuildStage, message: String)
+    /// The output directory cannot be created or written.
+    case outputUnusable(path: String, reason: String)
+    /// The push destination is not `REGISTRY/PREFIX`.
+    case invalidPushTarget(String, reason: String)
+    /// Verification ran and at least one probe failed.
+    case verificationFailed(image: String, failed: [String], log: String)
+    /// The cache directory cannot be used.
+    case cacheUnusable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownRecipe(let name, let known):
+            return "no recipe named '\(name)'; known: \(known.joined(separator: ", ")) (see `labforge list`)"
+        case .stageFailed(let image, let stage, let message):
+            return "\(image): \(stage.rawValue) failed: \(message)"
+        case .outputUnusable(let path, let reason):
+            return "cannot write the build output \(path): \(reason); pass --output to a writable directory"
+        case .invalidPushTarget(let value, let reason):
+            return "--push \(value): \(reason); expected REGISTRY/PREFIX, e.g. ghcr.io/acme/labs or 127.0.0.1:5000/labs"
+        case .verificationFailed(let image, let failed, let log):
+            return "\(image): verification failed (\(failed.joined(separator: ", "))); the serial console is in \(log); rerun with --no-verify to publish anyway"
+        case .cacheUnusable(let path, let reason):
+            return "cache \(path) is unusable: \(reason); pass --cache-dir to a writable directory"
+        }
+    }
+}

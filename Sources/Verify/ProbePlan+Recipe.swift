@@ -1,0 +1,40 @@
+// A recipe's declared probes (from its agents) as the probes `labforge verify` runs.
+import LabforgeRecipe
+
+extension ProbePlan {
+    /// The probes a recipe's agents declare, plus SSH, cloud-init and the guest agent, for its lab user.
+    /// - Parameter recipe: The recipe the disk was built from.
+    public init(recipe: Recipe) {
+        var targets: [ProbeTarget] = []
+        let probes = recipe.probes
+        func add(_ target: ProbeTarget) { if !targets.contains(target) { targets.append(target) } }
+        for probe in probes {
+            switch probe {
+            case .ttydWebSocket(let port, let path):
+                add(.webTerminal(port: port, path: Self.relative(path) + "ws"))
+            case .rfbViaWebsockify(let port, let path):
+                // The page probe of the same port (noVNC's vnc.html) is part of the web-desktop probe.
+                let page = probes.lazy.compactMap { probe -> String? in
+                    if case .httpPage(port, let page, _) = probe { return Self.relative(page) } else { return nil }
+                }.first ?? Self.relative(path) + "vnc.html"
+                add(.webDesktop(port: port, path: page, websocketPath: Self.relative(path) + "websockify"))
+            case .httpPage:
+                continue
+            case .sshBanner:
+                add(.ssh)
+            case .guestAgentPing:
+                add(.guestAgent)
+            case .cloudInitDone:
+                add(.cloudInit)
+            }
+        }
+        for target in ProbePlan.basic { add(target) }
+        let user = recipe.agents.flatMap(\.users).first { $0 != "root" } ?? "student"
+        self.init(userName: user, targets: targets)
+    }
+
+    /// A URL path without its leading slash (probes take paths relative to the server root).
+    static func relative(_ path: String) -> String {
+        String(path.drop { $0 == "/" })
+    }
+}

@@ -1,0 +1,95 @@
+// `labforge build [RECIPE...]`: every stage of every recipe, incremental and parallel, with a catalog at the end.
+import ArgumentParser
+import Bases
+import Foundation
+import Logging
+import OCI
+import Pipeline
+import Recipes
+import Reporting
+import Verify
+
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build lab images end to end: base → customize → finalize → verify → package → push → manifests → catalog.",
+        discussion: """
+            Without names, every shipped recipe is built. Each image goes to <output>/<name>/<version>/ (disk.qcow2, \
+            oci/, manifests/, build.log, console.log, verification.json, summary.json); the catalog and its page are \
+            <output>/catalog.json and <output>/index.html. Every stage is skipped when its inputs (recipe steps and \
+            metadata, uploaded files, base image, labforge version) did not change: a second run of an unchanged \
+            recipe does nothing. Package installs are step-cached: editing a later step resumes from a disk snapshot. \
+            One failing image does not stop the others; the exit status is 1 when any failed.
+            """
+    )
+
+    @Argument(help: "Recipes to build (default: all; see `labforge list`).")
+    var recipes: [String] = []
+
+    @Option(help: "Output root.")
+    var output: String = "images"
+
+    @Option(help: "Push to REGISTRY/PREFIX (e.g. ghcr.io/acme/labs); tags <version>, <version>-<YYYYMMDDhhmm>, latest when the recipe says so.")
+    var push: String?
+
+    @Option(help: "Where manifests and the catalog say images live when not pushing (REGISTRY/PREFIX).")
+    var referencePrefix: String = "localhost:5000/labs"
+
+    @Option(help: "Images built at once (default: one per 2 cores and 4 GiB of memory).")
+    var jobs: Int?
+
+    @Flag(help: "Do not boot and probe the images.")
+    var noVerify = false
+
+    @Flag(help: "Rebuild every stage (downloaded and bootstrapped bases stay cached).")
+    var force = false
+
+    @Option(help: "containerDisk layer compression: none (the qcow2 is zstd-compressed inside), gzip or zstd.")
+    var layerCompression: LayerCompression = .none
+
+    @Option(help: "Cache root (default: $XDG_CACHE_HOME/labforge or ~/.cache/labforge).")
+    var cacheDir: String?
+
+    @Option(help: "Registry credentials file (default: the docker/podman locations).")
+    var authfile: String?
+
+    @Option(help: "Seconds a verification boot may take.")
+    var verifyTimeout: Double = 600
+
+    @Flag(help: "Print the report as one JSON document on stdout; progress as JSON lines on stderr.")
+    var json = false
+
+    func validate() throws {
+        let known = Recipes.all.map(\.name)
+        for name in recipes where Recipes.named(name) == nil {
+            throw ValidationError(PipelineError.unknownRecipe(name: name, known: known).description)
+        }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let push { do { _ = try PushTarget(parsing: push) } catch { throw ValidationError("\(error)") } }
+        do { _ = try PushTarget(parsing: referencePrefix) } catch { throw ValidationError("--reference-prefix: \(error)") }
+        guard verifyTimeout > 0 else { throw ValidationError("--verify-timeout must be positive") }
+    }
+
+    func run() async throws {
+        Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
+        let selected = recipes.isEmpty ? Recipes.all : recipes.compactMap(Recipes.named)
+        let cacheRoot = cacheDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? CacheDirectory.default.root
+        let options = BuildOptions(
+            output: output, cacheRoot: cacheRoot, push: try push.map(PushTarget.init(parsing:)),
+            referencePrefix: try PushTarget(parsing: referencePrefix), jobs: jobs, verify: !noVerify, force: force,
+            layerCompression: layerCompression, verifyTimeout: verifyTimeout, authFile: authfile, toolVersion: LabforgeVersion.current
+        )
+        let reporter = StreamProgressReporter(style: .automatic(json: json))
+        let report = try await BuildRunner(options: options, reporter: reporter).run(selected)
+        if json {
+            try printJSON(report)
+        } else {
+            print(report.table)
+            for image in report.images where image.status == .failed {
+                print("\(image.name): see \(image.log)")
+            }
+            print("catalog: \(report.catalog), page \(report.page)\(report.catalogUpdated ? "" : " (unchanged)"); \(String(format: "%.1f", report.seconds)) s")
+        }
+        if report.failed > 0 { throw ExitCode(1) }
+    }
+}

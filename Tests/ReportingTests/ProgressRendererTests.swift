@@ -1,0 +1,41 @@
+// The progress renderers: CI lines show every new step but throttle byte counts; JSON lines are parseable.
+import Foundation
+import Reporting
+import Synchronization
+import Testing
+
+final class Captured: Sendable {
+    let lines = Mutex<[String]>([])
+    func append(_ text: String) { lines.withLock { $0.append(text) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+@Suite("progress renderers")
+struct ProgressRendererTests {
+    @Test func linesShowEveryStepAndThrottleBytes() {
+        let captured = Captured()
+        let reporter = StreamProgressReporter(style: .lines(interval: 3600), write: captured.append)
+        for step in 1...3 {
+            reporter.report(ProgressEvent(subject: "lab", stage: "customize", detail: "[\(step)/3] step", completed: Int64(step - 1), total: 3, unit: .steps))
+        }
+        for sent in stride(from: 0, to: 100, by: 10) {
+            reporter.report(ProgressEvent(subject: "lab", stage: "push", completed: Int64(sent), total: 100, unit: .bytes))
+        }
+        reporter.report(ProgressEvent(subject: "lab", stage: "push", completed: 100, total: 100, unit: .bytes, finished: true))
+        let lines = captured.all
+        #expect(lines.filter { $0.contains("customize") }.count == 3)
+        #expect(lines.filter { $0.contains("push") }.count == 2, "first byte count and the finished line only: \(lines)")
+        #expect(lines.last?.contains("done") == true)
+    }
+
+    @Test func jsonLinesCarryTheEvent() throws {
+        let captured = Captured()
+        let reporter = StreamProgressReporter(style: .json(interval: 0), write: captured.append)
+        reporter.report(ProgressEvent(subject: "lab", stage: "package", completed: 5, total: 10, unit: .bytes))
+        let line = try #require(captured.all.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["type"] as? String == "progress")
+        let event = try #require(object["event"] as? [String: Any])
+        #expect(event["subject"] as? String == "lab" && event["completed"] as? Int == 5)
+    }
+}
