@@ -157,6 +157,33 @@ struct DeployFilesTests {
         }
     }
 
+    @Test("the labforge build command lines of the Job, the Task and the workflow parse with the real CLI")
+    func buildCommandLines() throws {
+        let job = try #require(try DeployFixtures.documents(DeployFixtures.job).last)
+        let pod = try #require(((job["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])
+        let jobArguments = try #require((pod["containers"] as? [[String: Any]])?.first?["args"] as? [String])
+        let task = try String(contentsOfFile: DeployFixtures.task, encoding: .utf8)
+        #expect(task.contains(#"labforge build "$@" --push "$REGISTRY_PREFIX" --jobs "$JOBS" --json"#))
+        #expect(task.contains(#"--output "$CACHE_PATH/images" --cache-dir "$CACHE_PATH/labforge""#))
+        let workflow = try String(contentsOfFile: DeployFixtures.workflow, encoding: .utf8)
+        #expect(workflow.contains(#"labforge build "$RECIPE" --output images --json "${destination[@]}""#))
+        #expect(workflow.contains(#"labforge catalog merge "${inputs[@]}" --catalog site/catalog.json --ignore-existing --json"#))
+        let commandLines = [
+            jobArguments + ["debian-terminal"],
+            ["build", "debian-terminal", "--push", "registry.example.org/labs", "--jobs", "1", "--json", "--output", "/cache/images",
+             "--cache-dir", "/cache/labforge"],
+            ["build", "debian-terminal", "--output", "images", "--json", "--push", "ghcr.io/owner/labs"],
+            ["build", "debian-terminal", "--output", "images", "--json", "--reference-prefix", "ghcr.io/owner/labs"],
+        ]
+        for arguments in commandLines {
+            // A zero --verify-timeout is refused after every other option has been parsed and checked, so
+            // nothing is built: reaching that refusal proves the rest of the command line is accepted.
+            let result = try Command.labforge(arguments + ["--verify-timeout", "0"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("--verify-timeout must be positive"), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test("the Containerfile installs runtime packages from the Makefile's DEB_PACKAGES (plus their runtime libraries) that Debian 12 has")
     func containerfilePackages() throws {
         let containerfile = try String(contentsOfFile: DeployFixtures.containerfile, encoding: .utf8)
