@@ -141,7 +141,7 @@ struct DeployFilesTests {
         #expect(matrix?["recipe"] as? String == "${{ fromJSON(needs.plan.outputs.recipes) }}")
         #expect(jobs["build"]?["runs-on"] as? String == "ubuntu-latest")
         #expect(runs("build").contains("99-kvm4all.rules"))
-        #expect(runs("build").contains("labforge build \"$RECIPE\" --output images --json"))
+        #expect(runs("build").contains("build \"$RECIPE\" --output images --json"))
         #expect(uses("build").contains("docker/login-action@v3"))
         #expect(runs("catalog").contains("labforge catalog merge"))
         #expect(uses("pages").contains("actions/deploy-pages@v4"))
@@ -166,14 +166,17 @@ struct DeployFilesTests {
         #expect(task.contains(#"labforge build "$@" --push "$REGISTRY_PREFIX" --jobs "$JOBS" --json"#))
         #expect(task.contains(#"--output "$CACHE_PATH/images" --cache-dir "$CACHE_PATH/labforge""#))
         let workflow = try String(contentsOfFile: DeployFixtures.workflow, encoding: .utf8)
-        #expect(workflow.contains(#"labforge build "$RECIPE" --output images --json "${destination[@]}""#))
+        #expect(workflow.contains(#"build "$RECIPE" --output images --json --cache-dir "$HOME/.cache/labforge" "${destination[@]}""#))
+        #expect(workflow.contains(#"destination=(--push "$prefix" --authfile "$HOME/.docker/config.json")"#))
         #expect(workflow.contains(#"labforge catalog merge "${inputs[@]}" --catalog site/catalog.json --ignore-existing --json"#))
         let commandLines = [
             jobArguments + ["debian-terminal"],
             ["build", "debian-terminal", "--push", "registry.example.org/labs", "--jobs", "1", "--json", "--output", "/cache/images",
              "--cache-dir", "/cache/labforge"],
-            ["build", "debian-terminal", "--output", "images", "--json", "--push", "ghcr.io/owner/labs"],
-            ["build", "debian-terminal", "--output", "images", "--json", "--reference-prefix", "ghcr.io/owner/labs"],
+            ["build", "debian-terminal", "--output", "images", "--json", "--cache-dir", "/home/runner/.cache/labforge", "--push",
+             "ghcr.io/owner/labs", "--authfile", "/home/runner/.docker/config.json"],
+            ["build", "debian-terminal", "--output", "images", "--json", "--cache-dir", "/home/runner/.cache/labforge",
+             "--reference-prefix", "ghcr.io/owner/labs"],
         ]
         for arguments in commandLines {
             // A zero --verify-timeout is refused after every other option has been parsed and checked, so
