@@ -24,7 +24,7 @@ deps:
 		$$sudo apt-get update -q >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
 	fi
-	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema
+	@python3 -c 'import jsonschema, referencing' 2>/dev/null || python3 -m pip install -q 'jsonschema>=4.18'
 	@python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 
 ## build: debug build of the CLI and the tests

@@ -16,7 +16,7 @@ public enum CatalogError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case .unreadable(let path, let reason):
-            return "\(path): not a labforge catalog (\(reason)); fix or delete it, then run `labforge catalog add` again"
+            return "\(path): not a labforge catalog (\(reason)); fix or delete it (it is rewritten by `labforge build`, `catalog add` and `catalog merge`)"
         case .unsupportedVersion(let path, let version):
             return "\(path): catalog schemaVersion \(version) is newer than this labforge understands (1); update labforge"
         case .notFound(let path, let name, let version):
