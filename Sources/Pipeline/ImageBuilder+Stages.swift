@@ -65,7 +65,7 @@ extension ImageBuilder {
         try? FileManager.default.removeItem(atPath: output.console)
         let verifyOptions = VerifyOptions(
             deadline: options.verifyTimeout, cpus: options.cpus, memoryMiB: max(2048, recipe.minimumMemoryMiB), consoleLog: output.console)
-        let report = try await Verifier(logger: logger, progress: reporter).verify(disk: disk, plan: plan, options: verifyOptions)
+        let report = try await Verifier(logger: logger, progress: RelabeledProgress(subject: recipe.name, inner: reporter)).verify(disk: disk, plan: plan, options: verifyOptions)
         try report.write(to: output.verification)
         log.write(report.table + "\n")
         state.verification = .init(status: report.passed ? "passed" : "failed", summary: Self.oneLine(report), report: output.verification)
@@ -102,7 +102,7 @@ extension ImageBuilder {
             instancetype: recipe.instancetype, preference: recipe.preference,
             timestamp: options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true
         )
-        let packer = ContainerDiskPacker(progress: reporter)
+        let packer = ContainerDiskPacker(progress: RelabeledProgress(subject: recipe.name, inner: reporter))
         let layoutPath = output.layout
         let result = try await DedicatedThread.run(name: "labforge.package.\(recipe.name)") {
             try packer.package(disk: disk, into: layoutPath, options: options)
@@ -128,7 +128,7 @@ extension ImageBuilder {
         let layout = try ImageLayout(path: output.layout)
         let name = try RepositoryName(repository)
         let tagValues = try tags.map { try Tag($0) }
-        let reporter = self.reporter
+        let reporter = RelabeledProgress(subject: recipe.name, inner: self.reporter)
         let result = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
             try await LayoutPusher(destination: client, progress: reporter).push(layout: layout, sourceTag: nil, to: name, tags: tagValues)
         }

@@ -38,4 +38,13 @@ struct ProgressRendererTests {
         let event = try #require(object["event"] as? [String: Any])
         #expect(event["subject"] as? String == "lab" && event["completed"] as? Int == 5)
     }
+
+    @Test func relabeledEventsCarryTheImageName() {
+        let captured = Captured()
+        let reporter = RelabeledProgress(subject: "debian-desktop", inner: StreamProgressReporter(style: .lines(interval: 0), write: captured.append))
+        reporter.report(ProgressEvent(subject: "/cache/images/5f9c.qcow2", stage: "verify", detail: "ssh ok", completed: 1, total: 5, unit: .steps))
+        #expect(captured.all.count == 1)
+        #expect(captured.all.first?.contains("debian-desktop verify  ssh ok") == true)
+        #expect(captured.all.first?.contains("5f9c") == false)
+    }
 }
