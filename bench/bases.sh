@@ -18,7 +18,8 @@ cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
     rm -rf "$W"
 }
-trap cleanup EXIT
+keep_logs() { [ -z "${BENCH_KEEP_LOGS:-}" ] || { mkdir -p "$BENCH_KEEP_LOGS" && cp "$W"/*.out "$W"/*.err "$BENCH_KEEP_LOGS"/ 2>/dev/null; } || true; }
+trap 'keep_logs; cleanup' EXIT
 export LIBGUESTFS_BACKEND=direct
 # KVM is present but broken on some hosts; guestfish has no TCG fallback: TCG for both unless BENCH_KVM=1.
 [ "${BENCH_KVM:-0}" = 1 ] || export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
@@ -33,13 +34,32 @@ echo "bases: labforge $("$BIN" --version) ($BIN), $(nproc) cores, load $(cut -d'
 
 # 1. Cold bootstrap: labforge vs the prototype's mmdebstrap + guestfish, doing what labforge does (same
 #    packages, apt options, keyring, hooks, disk layout, bootloader, trim; see Sources/Bases/DebianBootstrap*.swift).
-if [ "${BENCH_BASES_SKIP_COLD:-0}" != 1 ]; then
+# BENCH_BASES_PEER_FIRST=1 runs the peer first (the first run may warm the mirror's or a proxy's cache).
+# BENCH_KEEP_LOGS=<dir> keeps labforge's progress output (timestamped) and mmdebstrap's output.
+cold_labforge() {
+    local t
     t=$(now)
     "$BIN" base bootstrap --suite trixie --cache-dir "$W/cache" >"$W/labforge-bootstrap.out" 2>"$W/labforge-bootstrap.err" \
         || { cat "$W/labforge-bootstrap.err" >&2; exit 1; }
     cold=$(elapsed "$t")
-    printf 'bootstrap cold (labforge)                 %8.1f s\n' "$cold"
-
+    # Its phases, from the timestamps of its progress lines (whole seconds).
+    cold_phases=$(python3 - "$W/labforge-bootstrap.err" <<'EOP'
+import datetime, re, sys
+stamps = {}
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ", line)
+    if not m: continue
+    t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%SZ").timestamp()
+    key = "mmdebstrap" if "mmdebstrap" in line else "disk" if "partition, format" in line else None
+    if key and key not in stamps: stamps[key] = t
+    stamps["last"] = t
+if "mmdebstrap" in stamps and "disk" in stamps:
+    print(f"(mmdebstrap ~{stamps['disk'] - stamps['mmdebstrap']:.0f} s, libguestfs disk ~{stamps['last'] - stamps['disk']:.0f} s)")
+EOP
+)
+}
+cold_peer() {
+    local t t2
     mkdir -p "$W/staging"
     printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$W/staging/10-dhcp.network"
     printf 'datasource_list: [ NoCloud, ConfigDrive, None ]\nnetwork:\n  config: disabled\nlocale: false\n' > "$W/staging/90-labforge.cfg"
@@ -90,8 +110,12 @@ umount-all
 EOG
     disk=$(elapsed "$t2")
     peer=$(elapsed "$t")
-    printf 'bootstrap cold (mmdebstrap + guestfish)   %8.1f s   (mmdebstrap %.1f s, guestfish %.1f s)   labforge/peer = %s\n' \
-        "$peer" "$rootfs" "$disk" "$(ratio "$cold" "$peer")"
+}
+if [ "${BENCH_BASES_SKIP_COLD:-0}" != 1 ]; then
+    if [ "${BENCH_BASES_PEER_FIRST:-0}" = 1 ]; then cold_peer; cold_labforge; order="peer ran first"; else cold_labforge; cold_peer; order="labforge ran first"; fi
+    printf 'bootstrap cold (labforge)                 %8.1f s   %s\n' "$cold" "$cold_phases"
+    printf 'bootstrap cold (mmdebstrap + guestfish)   %8.1f s   (mmdebstrap %.1f s, guestfish %.1f s)   labforge/peer = %s (%s)\n' \
+        "$peer" "$rootfs" "$disk" "$(ratio "$cold" "$peer")" "$order"
     lf_img=$("$BIN" base bootstrap --suite trixie --cache-dir "$W/cache")
     alloc() { echo $(( $(stat -c %b "$1") * $(stat -c %B "$1") / 1048576 )); }
     printf 'allocated: labforge base %s MiB, peer %s MiB\n' "$(alloc "$lf_img")" "$(alloc "$W/peer.qcow2")"
