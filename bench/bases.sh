@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # Base images: cold Debian bootstrap vs the prototype's shell pipeline, cached lookup, verified download vs curl.
-# Run by `make bench` after `swift build -c release`; BENCH_BASES_SKIP_COLD=1 skips the two cold bootstraps
-# (≈ 3–8 min each on 2 cores).
+# Run by `make bench` after `swift build -c release`; LABFORGE_BIN (or LABFORGE) picks another binary.
+# BENCH_BASES_SKIP_COLD=1 skips the two cold bootstraps (≈ 3–8 min each on 2 cores) and seeds the cache from
+# $LABFORGE_TEST_CACHE (default ~/.cache/labforge-test) when it holds a base, else bootstraps once.
 set -euo pipefail
+BIN=${LABFORGE_BIN:-${LABFORGE:-}}
+case $BIN in "" | /*) ;; *) BIN=$PWD/$BIN ;; esac  # relative to where it was run
 cd "$(dirname "$0")/.."
-BIN=${LABFORGE_BIN:-.build/release/labforge}
+BIN=${BIN:-$PWD/.build/release/labforge}
+[ -x "$BIN" ] || { echo "bench/bases.sh: no labforge binary at $BIN (run \`make release\` or set LABFORGE_BIN)" >&2; exit 1; }
+for tool in mmdebstrap guestfish qemu-img curl sha256sum python3; do
+    command -v "$tool" >/dev/null || { echo "bench/bases.sh: $tool not found (run \`make deps\`)" >&2; exit 1; }
+done
 W=$(mktemp -d "${TMPDIR:-/tmp}/labforge-bench-bases.XXXXXX")
 server_pid=""
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
     rm -rf "$W"
 }
-trap cleanup EXIT
-export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+keep_logs() { [ -z "${BENCH_KEEP_LOGS:-}" ] || { mkdir -p "$BENCH_KEEP_LOGS" && cp "$W"/*.out "$W"/*.err "$BENCH_KEEP_LOGS"/ 2>/dev/null; } || true; }
+trap 'keep_logs; cleanup' EXIT
+export LIBGUESTFS_BACKEND=direct
+# KVM is present but broken on some hosts; guestfish has no TCG fallback: TCG for both unless BENCH_KVM=1.
+[ "${BENCH_KVM:-0}" = 1 ] || export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
@@ -20,21 +30,66 @@ elapsed() { calc "$(now) - $1"; }
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 ms() { awk "BEGIN { printf \"%.1f\", $1 * 1000 }"; }
 
-echo "bases: labforge $($BIN --version), $(nproc) cores, work dir $W"
+echo "bases: labforge $("$BIN" --version) ($BIN), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), work dir $W"
 
-# 1. Cold bootstrap: labforge vs the prototype's mmdebstrap + guestfish (same packages, same disk layout).
-if [ "${BENCH_BASES_SKIP_COLD:-0}" != 1 ]; then
+# 1. Cold bootstrap: labforge vs the prototype's mmdebstrap + guestfish, doing what labforge does (same
+#    packages, apt options, keyring, hooks, disk layout, bootloader, trim; see Sources/Bases/DebianBootstrap*.swift).
+# BENCH_BASES_PEER_FIRST=1 runs the peer first (the first run may warm the mirror's or a proxy's cache).
+# BENCH_KEEP_LOGS=<dir> keeps labforge's progress output (timestamped) and mmdebstrap's output.
+cold_labforge() {
+    local t
     t=$(now)
-    $BIN base bootstrap --cache-dir "$W/cache" >/dev/null
+    "$BIN" base bootstrap --suite trixie --cache-dir "$W/cache" >"$W/labforge-bootstrap.out" 2>"$W/labforge-bootstrap.err" \
+        || { cat "$W/labforge-bootstrap.err" >&2; exit 1; }
     cold=$(elapsed "$t")
-    printf 'bootstrap cold (labforge)                 %8.1f s\n' "$cold"
-
+    # Its phases, from the timestamps of its progress lines (whole seconds).
+    cold_phases=$(python3 - "$W/labforge-bootstrap.err" <<'EOP'
+import datetime, re, sys
+stamps = {}
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ", line)
+    if not m: continue
+    t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%SZ").timestamp()
+    key = "mmdebstrap" if "mmdebstrap" in line else "disk" if "partition, format" in line else None
+    if key and key not in stamps: stamps[key] = t
+    stamps["last"] = t
+if "mmdebstrap" in stamps and "disk" in stamps:
+    print(f"(mmdebstrap ~{stamps['disk'] - stamps['mmdebstrap']:.0f} s, libguestfs disk ~{stamps['last'] - stamps['disk']:.0f} s)")
+EOP
+)
+}
+cold_peer() {
+    local t t2
+    mkdir -p "$W/staging"
+    printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$W/staging/10-dhcp.network"
+    printf 'datasource_list: [ NoCloud, ConfigDrive, None ]\nnetwork:\n  config: disabled\nlocale: false\n' > "$W/staging/90-labforge.cfg"
+    printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' > "$W/staging/10-hostkeys.conf"
+    printf 'DEFAULT debian\nPROMPT 0\nTIMEOUT 0\nSERIAL 0 115200\nLABEL debian\n  LINUX /vmlinuz\n  INITRD /initrd.img\n  APPEND root=LABEL=rootfs ro console=tty0 console=ttyS0,115200n8\n' > "$W/staging/extlinux.conf"
+    cat > "$W/staging/customize.sh" <<EOS
+set -eu
+root="\$1"
+echo debian > "\$root/etc/hostname"
+printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\tdebian\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n' > "\$root/etc/hosts"
+install -D -m 0644 '$W/staging/10-dhcp.network' "\$root/etc/systemd/network/10-dhcp.network"
+install -D -m 0644 '$W/staging/90-labforge.cfg' "\$root/etc/cloud/cloud.cfg.d/90-labforge.cfg"
+install -D -m 0644 '$W/staging/10-hostkeys.conf' "\$root/etc/systemd/system/ssh.service.d/10-hostkeys.conf"
+systemctl --root="\$root" enable systemd-networkd.service systemd-resolved.service
+rm -f "\$root"/etc/ssh/ssh_host_*
+: > "\$root/etc/machine-id"
+rm -f "\$root/var/lib/dbus/machine-id" "\$root/var/lib/systemd/random-seed"
+EOS
     t=$(now)
-    mmdebstrap --variant=minbase --quiet --aptopt='APT::Install-Recommends "false"' \
+    mmdebstrap --variant=minbase --mode=root --format=tar --quiet \
+        --aptopt='APT::Install-Recommends "false"' --aptopt='Acquire::Retries "3"' \
         --include=linux-image-cloud-amd64,systemd-sysv,udev,systemd-resolved,dbus,openssh-server,cloud-init,cloud-guest-utils,qemu-guest-agent,iproute2,sudo,less,netbase \
+        --essential-hook='printf "LABEL=rootfs\t/\text4\terrors=remount-ro\t0\t1\n" > "$1/etc/fstab"' \
+        --customize-hook="sh '$W/staging/customize.sh' \"\$1\"" \
+        --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
         trixie "$W/rootfs.tar" "deb http://deb.debian.org/debian trixie main" \
-        "deb http://deb.debian.org/debian trixie-updates main" "deb http://deb.debian.org/debian-security trixie-security main"
-    printf 'DEFAULT debian\nPROMPT 0\nTIMEOUT 0\nLABEL debian\n  LINUX /vmlinuz\n  INITRD /initrd.img\n  APPEND root=LABEL=rootfs ro console=ttyS0\n' > "$W/extlinux.conf"
+        "deb http://deb.debian.org/debian trixie-updates main" "deb http://deb.debian.org/debian-security trixie-security main" \
+        >"$W/mmdebstrap.out" 2>&1 || { cat "$W/mmdebstrap.out" >&2; exit 1; }
+    rootfs=$(elapsed "$t")
+    t2=$(now)
     qemu-img create -q -f qcow2 "$W/peer.qcow2" 4G
     guestfish --rw --format=qcow2 -a "$W/peer.qcow2" <<EOG
 set-smp 2
@@ -47,34 +102,47 @@ mkfs ext4 /dev/sda1 label:rootfs
 mount /dev/sda1 /
 tar-in $W/rootfs.tar / xattrs:true acls:true
 mkdir-p /boot/extlinux
-upload $W/extlinux.conf /boot/extlinux/extlinux.conf
+upload $W/staging/extlinux.conf /boot/extlinux/extlinux.conf
 extlinux /boot/extlinux
 upload /usr/lib/EXTLINUX/mbr.bin /dev/sda
 fstrim /
 umount-all
 EOG
+    disk=$(elapsed "$t2")
     peer=$(elapsed "$t")
-    printf 'bootstrap cold (mmdebstrap + guestfish)   %8.1f s   labforge/peer = %s\n' "$peer" "$(ratio "$cold" "$peer")"
+}
+if [ "${BENCH_BASES_SKIP_COLD:-0}" != 1 ]; then
+    if [ "${BENCH_BASES_PEER_FIRST:-0}" = 1 ]; then cold_peer; cold_labforge; order="peer ran first"; else cold_labforge; cold_peer; order="labforge ran first"; fi
+    printf 'bootstrap cold (labforge)                 %8.1f s   %s\n' "$cold" "$cold_phases"
+    printf 'bootstrap cold (mmdebstrap + guestfish)   %8.1f s   (mmdebstrap %.1f s, guestfish %.1f s)   labforge/peer = %s (%s)\n' \
+        "$peer" "$rootfs" "$disk" "$(ratio "$cold" "$peer")" "$order"
+    lf_img=$("$BIN" base bootstrap --suite trixie --cache-dir "$W/cache")
+    alloc() { echo $(( $(stat -c %b "$1") * $(stat -c %B "$1") / 1048576 )); }
+    printf 'allocated: labforge base %s MiB, peer %s MiB\n' "$(alloc "$lf_img")" "$(alloc "$W/peer.qcow2")"
+    rm -f "$W/rootfs.tar" "$W/peer.qcow2"
 else
     echo "bootstrap cold: skipped (BENCH_BASES_SKIP_COLD=1); using the shared test cache if present"
     mkdir -p "$W/cache"
     src=${LABFORGE_TEST_CACHE:-$HOME/.cache/labforge-test}
-    [ -d "$src/bases" ] && cp -a "$src/bases" "$W/cache/" || $BIN base bootstrap --cache-dir "$W/cache" >/dev/null
+    if [ -d "$src/bases/images" ]; then
+        mkdir -p "$W/cache/bases" && cp -a "$src/bases/images" "$W/cache/bases/"
+    fi
+    "$BIN" base bootstrap --suite trixie --cache-dir "$W/cache" >/dev/null
 fi
 
 # 2. Cached lookup (whole CLI process: start, key, stat, print), target < 50 ms; process start measured apart.
 t=$(now)
-for _ in $(seq 10); do $BIN --version >/dev/null; done
+for _ in $(seq 10); do "$BIN" --version >/dev/null; done
 startup=$(calc "$(elapsed "$t") / 10")
 t=$(now)
-for _ in $(seq 10); do path=$($BIN base bootstrap --cache-dir "$W/cache"); done
+for _ in $(seq 10); do path=$("$BIN" base bootstrap --suite trixie --cache-dir "$W/cache"); done
 lookup=$(calc "$(elapsed "$t") / 10")
-printf 'process start (labforge --version)        %8s ms\n' "$(ms "$startup")"
-printf 'cached lookup minus process start         %8s ms\n' "$(ms "$(calc "$lookup - $startup")")"
 t=$(now)
 sha256sum "$path" >/dev/null
 rehash=$(elapsed "$t")
+printf 'process start (labforge --version)        %8s ms\n' "$(ms "$startup")"
 printf 'cached lookup (labforge base bootstrap)   %8s ms (target < 50 ms)\n' "$(ms "$lookup")"
+printf 'cached lookup minus process start         %8s ms\n' "$(ms "$(calc "$lookup - $startup")")"
 printf 'peer: re-verify cached file (sha256sum)   %8s ms   labforge/peer = %s\n' "$(ms "$rehash")" "$(ratio "$lookup" "$rehash")"
 
 # 3. Verified download of a 512 MiB file from a local server: labforge (stream + hash + cache) vs curl + sha256sum.
@@ -83,10 +151,12 @@ qemu-img create -q -f qcow2 -o preallocation=full "$W/www/big.qcow2" 512M
 sum=$(sha256sum "$W/www/big.qcow2" | cut -d' ' -f1)
 python3 -u -m http.server --bind 127.0.0.1 --directory "$W/www" 0 >"$W/http.log" 2>&1 &
 server_pid=$!
+port=""
 for _ in $(seq 50); do port=$(grep -o 'port [0-9]*' "$W/http.log" | cut -d' ' -f2 || true); [ -n "$port" ] && break; sleep 0.1; done
+[ -n "$port" ] || { echo "bench/bases.sh: the local http.server did not start" >&2; cat "$W/http.log" >&2; exit 1; }
 url="http://127.0.0.1:$port/big.qcow2"
 t=$(now)
-$BIN base fetch "$url" --sha256 "$sum" --cache-dir "$W/dl-cache" >/dev/null
+"$BIN" base fetch "$url" --sha256 "$sum" --cache-dir "$W/dl-cache" >/dev/null
 fetch=$(elapsed "$t")
 t=$(now)
 curl -s -o "$W/curl.qcow2" "$url"
