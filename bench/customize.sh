@@ -54,7 +54,7 @@ download /etc/systemd/system/ssh.service.d/10-labforge-hostkeys.conf $W/10-labfo
 EOG
 deb_name=$(grep -o 'using the pinned [^ ]*\.deb' "$W/labforge.log" | head -1 | sed 's/^using the pinned //')
 [ -n "$deb_name" ] || { echo "bench/customize.sh: the build log names no pinned ttyd .deb (ttyd from the guest's repositories?)" >&2; exit 1; }
-DEB=$(ls "${LABFORGE_CACHE:-$HOME/.cache/labforge}"/artifacts/*/"$deb_name" | head -1)
+DEB=$(ls "${XDG_CACHE_HOME:-$HOME/.cache}"/labforge/artifacts/*/"$deb_name" | head -1)
 
 # 2. virt-customize: the same packages, user, files, unit links and sysprep script as labforge (see
 #    Sources/Customize/GuestBuild+Sysprep.swift); it needs a writable copy of the base.

@@ -10,13 +10,15 @@ public struct ArtifactCache: Sendable {
     public let directory: String
 
     /// Creates a cache.
-    /// - Parameter directory: Where files go; `$LABFORGE_CACHE/artifacts` or `~/.cache/labforge/artifacts` by default.
+    /// - Parameter directory: Where files go; `$XDG_CACHE_HOME/labforge/artifacts` or `~/.cache/labforge/artifacts` by default.
     public init(directory: String? = nil) {
         if let directory {
             self.directory = directory
         } else {
+            // The same root as the base cache (`CacheDirectory.default`): `$XDG_CACHE_HOME/labforge`, else
+            // `~/.cache/labforge`.
             let environment = ProcessInfo.processInfo.environment
-            let root = environment["LABFORGE_CACHE"] ?? (NSHomeDirectory() + "/.cache/labforge")
+            let root = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 + "/labforge" : nil } ?? (NSHomeDirectory() + "/.cache/labforge")
             self.directory = root + "/artifacts"
         }
     }

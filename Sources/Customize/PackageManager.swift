@@ -22,7 +22,8 @@ enum PackageManager: String, Sendable {
     /// Refreshes the package indexes (run once, before the first package operation).
     var refresh: String {
         switch self {
-        case .apt: return "apt-get -q update"
+        // No translated descriptions: a third of the bytes fetched, read by nobody in a build.
+        case .apt: return "apt-get -q -o Acquire::Languages=none update"
         case .dnf: return "dnf -y -q makecache"
         case .zypper: return "zypper -n -q refresh"
         case .apk: return "apk update"

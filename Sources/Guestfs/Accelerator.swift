@@ -1,4 +1,5 @@
 // Decides between KVM and TCG for the libguestfs appliance and remembers a broken KVM.
+import Foundation
 import Synchronization
 
 /// Which CPU accelerator the appliance's qemu uses.
@@ -9,8 +10,12 @@ public enum Accelerator: String, Sendable {
     case tcg
 
     /// The accelerator launches should start with; TCG once KVM has failed in this process.
+    /// TCG also when the environment already forces it (`LIBGUESTFS_BACKEND_SETTINGS=force_tcg`), so logs and
+    /// results say what really ran.
     static var preferred: Accelerator {
-        kvmKnownBroken.withLock { $0 } ? .tcg : .automatic
+        if kvmKnownBroken.withLock({ $0 }) { return .tcg }
+        let settings = ProcessInfo.processInfo.environment["LIBGUESTFS_BACKEND_SETTINGS"] ?? ""
+        return settings.split(separator: ":").contains("force_tcg") ? .tcg : .automatic
     }
 
     static let kvmKnownBroken = Mutex(false)

@@ -2,7 +2,8 @@
 import LabforgeRecipe
 
 extension ProbePlan {
-    /// The probes a recipe's agents declare, plus SSH, cloud-init and the guest agent, for its lab user.
+    /// The probes a recipe's agents declare — the browser-facing ones first, in recipe order — then SSH,
+    /// cloud-init and the guest agent (always checked: the platform relies on them), for its lab user.
     /// - Parameter recipe: The recipe the disk was built from.
     public init(recipe: Recipe) {
         var targets: [ProbeTarget] = []
@@ -18,14 +19,8 @@ extension ProbePlan {
                     if case .httpPage(port, let page, _) = probe { return Self.relative(page) } else { return nil }
                 }.first ?? Self.relative(path) + "vnc.html"
                 add(.webDesktop(port: port, path: page, websocketPath: Self.relative(path) + "websockify"))
-            case .httpPage:
-                continue
-            case .sshBanner:
-                add(.ssh)
-            case .guestAgentPing:
-                add(.guestAgent)
-            case .cloudInitDone:
-                add(.cloudInit)
+            case .httpPage, .sshBanner, .guestAgentPing, .cloudInitDone:
+                continue  // a page is part of its desktop probe; the rest are in the basic set below
             }
         }
         for target in ProbePlan.basic { add(target) }

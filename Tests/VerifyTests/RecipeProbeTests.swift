@@ -10,8 +10,8 @@ struct RecipeProbeTests {
         let plan = ProbePlan(recipe: Recipes.debianDesktop)
         #expect(plan.userName == "student")
         #expect(plan.targets == [
-            .cloudInit, .guestAgent, .webTerminal(port: 7681, path: "ws"),
-            .webDesktop(port: 6080, path: "vnc.html", websocketPath: "websockify"), .ssh,
+            .webTerminal(port: 7681, path: "ws"), .webDesktop(port: 6080, path: "vnc.html", websocketPath: "websockify"),
+            .ssh, .cloudInit, .guestAgent,
         ])
     }
 
