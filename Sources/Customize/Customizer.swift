@@ -162,8 +162,9 @@ public struct Customizer: Sendable {
                 options: compressedOutput ? ["compression_type=zstd"] : [])
             if compressedOutput { try QemuImg.check(flattened) }
         }
-        if FileManager.default.fileExists(atPath: outputURL.path) { try FileManager.default.removeItem(at: outputURL) }
-        try FileManager.default.moveItem(atPath: flattened, toPath: outputURL.path)
+        guard rename(flattened, outputURL.path) == 0 else {  // atomic, replaces an older output
+            throw CustomizeError.outputDirectoryMissing("\(outputURL.path) (rename failed: \(String(cString: strerror(errno))))")
+        }
         let result = CustomizationResult(
             recipe: recipe.name, version: recipe.version, fingerprint: recipe.fingerprint, base: basePath,
             output: outputURL.path, outputBytes: Self.allocatedBytes(outputURL.path),
@@ -185,11 +186,14 @@ public struct Customizer: Sendable {
     }
 
     /// A base's identity when the caller has none: path, size and modification time (hashing a
-    /// multi-GiB disk on every build would cost more than it saves).
-    static func fileIdentity(_ path: String) -> String {
+    /// multi-GiB disk on every build would cost more than it saves; touch the file to force a rebuild).
+    /// - Parameter path: The base disk.
+    /// - Returns: `file:<absolute path>:<size>:<mtime>`.
+    public static func fileIdentity(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var info = stat()
-        guard stat(path, &info) == 0 else { return "file:\(path)" }
-        return "file:\(path):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        guard stat(absolute, &info) == 0 else { return "file:\(absolute):missing" }
+        return "file:\(absolute):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
     }
 
     private func run(

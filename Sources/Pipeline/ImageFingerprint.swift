@@ -23,7 +23,7 @@ public struct ImageFingerprint: Sendable, Hashable, Codable, CustomStringConvert
         switch recipe.base {
         case .upstream(let image): baseIdentity = image.checksum.tagged
         case .debianBootstrap(let spec): baseIdentity = "debian-bootstrap:" + store.cacheKey(for: spec)
-        case .localFile(let path, _): baseIdentity = Self.fileIdentity(path)
+        case .localFile(let path, _): baseIdentity = Customizer.fileIdentity(path)
         }
         var hasher = SHA256()
         hasher.update(data: Data("labforge \(toolVersion)\nrecipe \(recipe.fingerprint)\nbase \(baseIdentity)\n".utf8))
@@ -37,13 +37,4 @@ public struct ImageFingerprint: Sendable, Hashable, Codable, CustomStringConvert
     public var short: String { String(hex.prefix(16)) }
 
     public var description: String { hex }
-
-    /// A local base's identity: path, size and modification time (hashing a multi-GiB disk on every run would
-    /// cost more than a rebuild saves; touch the file to force one).
-    static func fileIdentity(_ path: String) -> String {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        var info = stat()
-        guard stat(absolute, &info) == 0 else { return "file:\(absolute):missing" }
-        return "file:\(absolute):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
-    }
 }
