@@ -13,18 +13,6 @@ struct BaseCommand: AsyncParsableCommand {
         subcommands: [Fetch.self, Bootstrap.self]
     )
 
-    /// Options every base command shares.
-    struct CacheOptions: ParsableArguments {
-        @Option(name: .customLong("cache-dir"), help: "Cache directory (default: $XDG_CACHE_HOME/labforge or ~/.cache/labforge).")
-        var cacheDirectory: String?
-
-        @Flag(help: "Print one JSON document on stdout as the result; progress goes to stderr as JSON lines.")
-        var json = false
-
-        var cache: CacheDirectory { cacheDirectory.map { CacheDirectory(root: absolute($0)) } ?? .default }
-        var progress: StreamProgressReporter { StreamProgressReporter(style: .automatic(json: json)) }
-    }
-
     /// `labforge base fetch <name|url> …`
     struct Fetch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

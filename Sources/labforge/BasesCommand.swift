@@ -19,7 +19,7 @@ struct BasesCommand: AsyncParsableCommand {
             abstract: "List built-in bases with their pinned checksums and whether they are cached."
         )
 
-        @OptionGroup var options: BaseCommand.CacheOptions
+        @OptionGroup var options: CacheOptions
 
         func run() async throws {
             let store = BaseImageStore(cache: options.cache, toolVersion: LabforgeVersion.current)

@@ -47,17 +47,13 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "containerDisk layer compression: none (the qcow2 is zstd-compressed inside), gzip or zstd.")
     var layerCompression: LayerCompression = .none
 
-    @Option(help: "Cache root (default: $XDG_CACHE_HOME/labforge or ~/.cache/labforge).")
-    var cacheDir: String?
-
     @Option(help: "Registry credentials file (default: the docker/podman locations).")
     var authfile: String?
 
     @Option(help: "Seconds a verification boot may take.")
     var verifyTimeout: Double = 600
 
-    @Flag(help: "Print the report as one JSON document on stdout; progress as JSON lines on stderr.")
-    var json = false
+    @OptionGroup var cacheOptions: CacheOptions
 
     func validate() throws {
         let known = Recipes.all.map(\.name)
@@ -73,15 +69,14 @@ struct BuildCommand: AsyncParsableCommand {
     func run() async throws {
         Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
         let selected = recipes.isEmpty ? Recipes.all : recipes.compactMap(Recipes.named)
-        let cacheRoot = cacheDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? CacheDirectory.default.root
+        let cacheRoot = cacheOptions.cache.root
         let options = BuildOptions(
             output: output, cacheRoot: cacheRoot, push: try push.map(PushTarget.init(parsing:)),
             referencePrefix: try PushTarget(parsing: referencePrefix), jobs: jobs, verify: !noVerify, force: force,
             layerCompression: layerCompression, verifyTimeout: verifyTimeout, authFile: authfile, toolVersion: LabforgeVersion.current
         )
-        let reporter = StreamProgressReporter(style: .automatic(json: json))
-        let report = try await BuildRunner(options: options, reporter: reporter).run(selected)
-        if json {
+        let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected)
+        if cacheOptions.json {
             try printJSON(report)
         } else {
             print(report.table)

@@ -17,8 +17,7 @@ struct CacheCommand: ParsableCommand {
             abstract: "Remove finished disks and step snapshots unused for --older-than days (never one a running build holds)."
         )
 
-        @Option(help: "Cache root (default: $XDG_CACHE_HOME/labforge or ~/.cache/labforge).")
-        var cacheDir: String?
+        @OptionGroup var cacheOptions: CacheOptions
 
         @Option(help: "Remove entries not used for this many days (0: all).")
         var olderThan: Double = 14
@@ -26,17 +25,14 @@ struct CacheCommand: ParsableCommand {
         @Flag(help: "Also remove bases, downloads and pinned artifacts.")
         var bases = false
 
-        @Flag(help: "Print the result as JSON.")
-        var json = false
-
         func validate() throws {
             guard olderThan >= 0 else { throw ValidationError("--older-than must be ≥ 0") }
         }
 
         func run() throws {
-            let root = cacheDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? CacheDirectory.default.root
+            let root = cacheOptions.cache.root
             let result = CachePruner(root: root).prune(olderThan: olderThan * 86_400, includeBases: bases)
-            if json {
+            if cacheOptions.json {
                 try printJSON(result)
             } else {
                 for path in result.removed { print("removed \(path)") }

@@ -97,12 +97,16 @@ struct DownloadTests {
         let image = try setup.image("disk.qcow2", mode: "cut")
         let resolved = try await setup.store.resolve(.upstream(image))
         #expect(try Data(contentsOf: URL(fileURLWithPath: resolved.path)) == setup.imageBytes)
+        // One full request, then resumes only: on a starved machine a resume may itself time out and be
+        // resumed again, but the file is never downloaded from the start twice.
         let requests = setup.server.requests()
-        #expect(requests.count == 2)
+        #expect(requests.count >= 2)
         #expect(requests.first?.range == nil)
-        let range = try #require(requests.last?.range)
-        let start = try #require(Int(range.dropFirst("bytes=".count).split(separator: "-").first ?? ""))
-        #expect(start > 0 && start < setup.imageBytes.count, "second request: \(range)")
+        for request in requests.dropFirst() {
+            let range = try #require(request.range, "a later request without Range: a full re-download")
+            let start = try #require(Int(range.dropFirst("bytes=".count).split(separator: "-").first ?? ""))
+            #expect(start > 0 && start < setup.imageBytes.count, "resume request: \(range)")
+        }
     }
 
     @Test("an xz-compressed image is verified, decompressed and cached as qcow2")
