@@ -24,6 +24,8 @@ deps:
 		$$sudo apt-get update -q >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
 	fi
+	@# The deploy tests ask apt-cache whether the Containerfile's packages exist: package lists must be there.
+	@ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; $$sudo apt-get update -q >/dev/null; }
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || python3 -m pip install -q 'jsonschema>=4.18'
 	@python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 
