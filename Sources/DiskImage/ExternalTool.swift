@@ -36,7 +36,7 @@ public enum ExternalTool {
         } catch {
             throw DiskImageError.toolMissing(arguments.first ?? "")
         }
-        let errorData = ErrorCollector(err.fileHandleForReading)
+        let errorData = PipeDrain(err.fileHandleForReading)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let stderr = errorData.wait()
@@ -47,12 +47,14 @@ public enum ExternalTool {
     }
 }
 
-/// Reads a pipe to its end on another thread so the child never blocks on a full pipe.
-private final class ErrorCollector: @unchecked Sendable {
+/// Reads a pipe to its end on another thread so a child process never blocks on a full pipe.
+public final class PipeDrain: @unchecked Sendable {
     private var data = Data()
     private let group = DispatchGroup()
 
-    init(_ handle: FileHandle) {
+    /// Starts reading `handle` until end of file.
+    /// - Parameter handle: The read end of a pipe.
+    public init(_ handle: FileHandle) {
         group.enter()
         DispatchQueue.global().async {
             self.data = handle.readDataToEndOfFile()
@@ -60,7 +62,8 @@ private final class ErrorCollector: @unchecked Sendable {
         }
     }
 
-    func wait() -> String {
+    /// Waits for the end of file and returns everything read, as text.
+    public func wait() -> String {
         group.wait()
         return String(decoding: data, as: UTF8.self)
     }

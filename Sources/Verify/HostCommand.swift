@@ -1,5 +1,7 @@
 // Runs host tools (ssh, ssh-keygen, openssl) with optional standard input and a time limit, without a shell.
+import DiskImage
 import Foundation
+import Reporting
 
 /// The result of a host tool run.
 struct HostCommandOutput: Sendable {
@@ -24,10 +26,8 @@ enum HostCommand {
     /// - Returns: Status and output.
     /// - Throws: ``VerifyError/toolMissing(tool:package:)``.
     static func run(_ arguments: [String], input: Data? = nil, timeout: Double = 60, package: String) async throws -> HostCommandOutput {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(arguments, input: input, timeout: timeout, package: package) })
-            }
+        try await DedicatedThread.run(name: "labforge.verify.\(arguments[0])") {
+            try runBlocking(arguments, input: input, timeout: timeout, package: package)
         }
     }
 
@@ -76,23 +76,4 @@ private final class KillFlag: @unchecked Sendable {
     private var value = false
     func set() { lock.withLock { value = true } }
     var isSet: Bool { lock.withLock { value } }
-}
-
-/// Reads a pipe to its end on another thread so the child never blocks on a full pipe.
-private final class PipeDrain: @unchecked Sendable {
-    private var data = Data()
-    private let group = DispatchGroup()
-
-    init(_ handle: FileHandle) {
-        group.enter()
-        DispatchQueue.global().async {
-            self.data = handle.readDataToEndOfFile()
-            self.group.leave()
-        }
-    }
-
-    func wait() -> String {
-        group.wait()
-        return String(decoding: data, as: UTF8.self)
-    }
 }
