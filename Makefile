@@ -5,10 +5,10 @@ PREFIX ?= /usr/local
 
 # Every Debian package labforge, its tests, its demo and its benchmarks use.
 DEB_PACKAGES := \
-	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev \
+	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev libssl-dev \
 	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring extlinux syslinux-common xorriso \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
-	openssh-client chromium python3 curl bc websockify
+	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux
 
 .PHONY: all deps build release test demo images bench clean
 
@@ -28,6 +28,7 @@ deps:
 	@ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; $$sudo apt-get update -q >/dev/null; }
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || python3 -m pip install -q 'jsonschema>=4.18'
 	@python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
+	@python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install -q cryptography
 
 ## build: debug build of the CLI and the tests
 build:

@@ -9,6 +9,8 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CLinux"),
+    // libcrypto's single DES for RFB's VNC authentication in the verification probes.
+    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 ]
 
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
@@ -37,8 +39,10 @@ let package = Package(
     targets: systemLibraries + [
         // Progress events and their renderers (live bar, plain lines, JSON lines).
         .target(name: "Reporting"),
+        // KVM or TCG: the bounded KVM probe and the one accelerator decision of a process.
+        .target(name: "Hypervisor", dependencies: ["CLinux", log]),
         // The only code touching the libguestfs C API.
-        .target(name: "Guestfs", dependencies: ["CGuestfs", "Reporting", log]),
+        .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", "Reporting", log]),
         // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.
         .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
         // Disk image facts and conversions through qemu-img.
@@ -58,7 +62,7 @@ let package = Package(
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
-        .target(name: "Verify", dependencies: ["Archive", "DiskImage", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        .target(name: "Verify", dependencies: ["Archive", "COpenSSL", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
         .target(name: "Pipeline", dependencies: [
             "Reporting", "Guestfs", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", crypto, log,
@@ -69,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "labforge",
             dependencies: [
-                "Reporting", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
+                "Reporting", "Hypervisor", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
                 "Customize", "Kube", "Catalog", "Verify", "Pipeline", "Recipes", argumentParser, log,
             ]
         ),
@@ -77,7 +81,8 @@ let package = Package(
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
         .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Recipes", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "TestSupport"]),
+        .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
@@ -86,7 +91,7 @@ let package = Package(
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "LabforgeRecipe", "Recipes", "TestSupport"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,3 +7,10 @@
 static inline int labforge_exchange_paths(const char *a, const char *b) {
     return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
 }
+
+#include <sys/ioctl.h>
+
+/* KVM_GET_API_VERSION (_IO(0xAE, 0x00)): 12 on every KVM since Linux 2.6.22; -1 with errno for a non-KVM device. */
+static inline int labforge_kvm_api_version(int fd) {
+    return ioctl(fd, 0xAE00, 0);
+}

@@ -1,5 +1,6 @@
 // A libguestfs handle: configure drives, launch the appliance (KVM, else TCG), shut it down.
 import CGuestfs
+import Hypervisor
 import Logging
 
 /// How a disk is attached to the appliance.
@@ -37,16 +38,24 @@ public struct ApplianceSettings: Sendable, Equatable {
     public var cpus: Int32?
     /// User-mode network (needed to reach package mirrors).
     public var network: Bool
+    /// Seconds a launch under KVM may take before it is retried under TCG; nil for ``Accelerator/applianceLaunchTimeout``.
+    public var kvmLaunchTimeout: Double?
+    /// The qemu binary libguestfs runs; nil for its default (tests put a wrapper here).
+    public var hypervisor: String?
 
     /// Creates settings; `nil` leaves libguestfs' default.
     /// - Parameters:
     ///   - memoryMiB: Memory in MiB.
     ///   - cpus: Virtual CPUs.
     ///   - network: Whether the appliance gets a network.
-    public init(memoryMiB: Int32? = nil, cpus: Int32? = nil, network: Bool = false) {
+    ///   - kvmLaunchTimeout: Seconds a KVM launch may take, nil for the accelerator's limit.
+    ///   - hypervisor: The qemu binary, nil for libguestfs' default.
+    public init(memoryMiB: Int32? = nil, cpus: Int32? = nil, network: Bool = false, kvmLaunchTimeout: Double? = nil, hypervisor: String? = nil) {
         self.memoryMiB = memoryMiB
         self.cpus = cpus
         self.network = network
+        self.kvmLaunchTimeout = kvmLaunchTimeout
+        self.hypervisor = hypervisor
     }
 }
 
@@ -60,24 +69,27 @@ public final class Appliance: @unchecked Sendable {
     private var drives: [Drive] = []
     private let settings: ApplianceSettings
     private let logger: Logger
+    private let choice: AcceleratorChoice
     private let output: ApplianceOutput
     private var events: EventContext
     /// The accelerator the running appliance was launched with.
-    public private(set) var accelerator: Accelerator = .automatic
+    public private(set) var accelerator: Accelerator = .tcg
 
     /// Creates a handle. Nothing starts until ``launch()``.
     /// - Parameters:
     ///   - settings: Memory, CPUs, network.
-    ///   - logger: Where the KVM→TCG fallback is reported.
+    ///   - logger: Where the accelerator choice and a KVM→TCG fallback are reported.
     ///   - applianceOutput: Receives everything qemu, the appliance kernel and guest commands print
     ///     (the build log). `nil` keeps only a tail for error messages.
+    ///   - choice: Decides KVM or TCG (the process's own by default).
     /// - Throws: ``GuestfsError/handleCreation``.
     public init(
         settings: ApplianceSettings = ApplianceSettings(), logger: Logger = Logger(label: "labforge.guestfs"),
-        applianceOutput: (@Sendable (String) -> Void)? = nil
+        applianceOutput: (@Sendable (String) -> Void)? = nil, choice: AcceleratorChoice = .shared
     ) throws {
         self.settings = settings
         self.logger = logger
+        self.choice = choice
         self.output = ApplianceOutput(sink: applianceOutput)
         self.events = EventContext(output: output)
         self.handle = try Self.makeHandle(settings: settings, events: events)
@@ -95,6 +107,9 @@ public final class Appliance: @unchecked Sendable {
         if let memory = settings.memoryMiB { guestfs_set_memsize(handle, memory) }
         if let cpus = settings.cpus { guestfs_set_smp(handle, cpus) }
         if settings.network { guestfs_set_network(handle, 1) }
+        if let hypervisor = settings.hypervisor, guestfs_set_hv(handle, hypervisor) == -1 {
+            throw GuestfsError.last(handle, function: "set_hv(\(hypervisor))")
+        }
         return handle
     }
 
@@ -131,27 +146,40 @@ public final class Appliance: @unchecked Sendable {
         if rc == -1 { throw GuestfsError.last(handle, function: "add_drive_opts(\(drive.path))") }
     }
 
-    /// Starts the appliance. When KVM is present but broken (nested virtualization), retries once
-    /// under TCG and logs one line saying so; later launches in this process go straight to TCG.
-    /// - Throws: ``GuestfsError/launchFailed(message:applianceTail:)`` with the end of the appliance output.
+    /// Starts the appliance under the choice's accelerator (``AcceleratorChoice``: KVM after a passed probe,
+    /// else TCG). Every launch is bounded (``Accelerator/applianceLaunchTimeout``, or the settings' own limit); a
+    /// KVM launch that fails with a KVM error or does not come up in time is retried once under TCG, and the
+    /// rest of the process uses TCG.
+    /// - Throws: ``GuestfsError/launchFailed(message:applianceTail:)`` with the end of the appliance output,
+    ///   ``GuestfsError/launchTimedOut(accelerator:seconds:applianceTail:)``, or a `HypervisorError` when KVM
+    ///   was required but failed.
     public func launch() throws {
         // What this launch tries, taken once: a parallel launch may mark KVM broken meanwhile, and this one
         // must still fall back when its own KVM attempt fails.
-        let attempted = Accelerator.preferred
-        if attempted == .tcg {
-            try forceTCG()
-        }
-        if guestfs_launch(handle) == 0 {
+        let decision = try choice.decide(logger: logger)
+        output.sink?("labforge \(decision.summary)\n")
+        let attempted = decision.accelerator
+        if attempted == .tcg { try forceTCG() }
+        let timeout = attempted == .kvm ? settings.kvmLaunchTimeout ?? attempted.applianceLaunchTimeout : attempted.applianceLaunchTimeout
+        let failure: String
+        switch try launchBounded(seconds: timeout) {
+        case .up:
             accelerator = attempted
             return
+        case .timedOut:
+            guard attempted == .kvm else {
+                throw GuestfsError.launchTimedOut(accelerator: attempted.rawValue, seconds: timeout, applianceTail: String(output.tail.suffix(2000)))
+            }
+            failure = "KVM passed its probe but the libguestfs appliance did not come up under it within \(Int(timeout)) s"
+        case .failed(let message):
+            let tail = output.tail
+            guard attempted == .kvm, Accelerator.isKVMFailure(message + "\n" + tail) else {
+                throw GuestfsError.launchFailed(message: message, applianceTail: String(tail.suffix(2000)))
+            }
+            failure = "KVM passed its probe but qemu failed with it in the libguestfs appliance (\(message))"
         }
-        let message = Self.lastError(handle)
-        let tail = output.tail
-        guard attempted == .automatic, Accelerator.isKVMFailure(message: message, output: tail) else {
-            throw GuestfsError.launchFailed(message: message, applianceTail: String(tail.suffix(2000)))
-        }
-        Accelerator.rememberKVMBroken()
-        logger.warning("KVM is present but qemu failed with it; retrying the libguestfs appliance under TCG (software emulation, slower)")
+        try choice.kvmFailed(failure, logger: logger)
+        output.sink?("labforge accelerator: \(failure); retrying under TCG\n")
         // A handle whose launch failed cannot be launched again: rebuild it with the same drives.
         guestfs_close(handle)
         output.clear()
@@ -159,10 +187,32 @@ public final class Appliance: @unchecked Sendable {
         handle = try Self.makeHandle(settings: settings, events: events)
         for drive in drives { try Self.add(drive, to: handle) }
         try forceTCG()
-        guard guestfs_launch(handle) == 0 else {
-            throw GuestfsError.launchFailed(message: Self.lastError(handle), applianceTail: String(output.tail.suffix(2000)))
+        let tcgTimeout = Accelerator.tcg.applianceLaunchTimeout
+        switch try launchBounded(seconds: tcgTimeout) {
+        case .up:
+            accelerator = .tcg
+        case .timedOut:
+            throw GuestfsError.launchTimedOut(accelerator: Accelerator.tcg.rawValue, seconds: tcgTimeout, applianceTail: String(output.tail.suffix(2000)))
+        case .failed(let message):
+            throw GuestfsError.launchFailed(message: message, applianceTail: String(output.tail.suffix(2000)))
         }
-        accelerator = .tcg
+    }
+
+    private enum LaunchResult {
+        case up
+        case timedOut
+        case failed(String)
+    }
+
+    /// One `guestfs_launch` under a watchdog that kills the appliance's qemu after `seconds`.
+    private func launchBounded(seconds: Double) throws -> LaunchResult {
+        // The socket directory is unique to this handle and on qemu's command line: it names our qemu.
+        let marker = try string(guestfs_get_sockdir(handle), "get_sockdir")
+        let watchdog = LaunchWatchdog(marker: marker, seconds: seconds)
+        let rc = guestfs_launch(handle)
+        let fired = watchdog.cancel()
+        if rc == 0 { return .up }
+        return fired ? .timedOut : .failed(Self.lastError(handle))
     }
 
     private func forceTCG() throws {
@@ -170,7 +220,7 @@ public final class Appliance: @unchecked Sendable {
         var current = try strings(guestfs_get_backend_settings(handle), "get_backend_settings")
         guard !current.contains("force_tcg") else { return }
         current.append("force_tcg")
-        try withCStringArray(current) { try check(guestfs_set_backend_settings(handle, $0), "set_backend_settings(force_tcg)") }
+        _ = try withCStringArray(current) { try check(guestfs_set_backend_settings(handle, $0), "set_backend_settings(force_tcg)") }
     }
 
     /// Receives progress of long calls (upload, download, fill, …) as (done, total) pairs.

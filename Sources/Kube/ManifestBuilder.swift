@@ -92,7 +92,7 @@ struct ManifestBuilder {
                 )
             ]
         }
-        let userData = try CloudConfig.lab(user: image.labUser, withCredentials: image.credentialsSecret != nil).userData()
+        let userData = try CloudConfig.lab(user: image.labUser).userData()
         volumes.append(.init(name: "cloudinit", cloudInitNoCloud: .init(userData: userData)))
         disks.append(.init(name: "cloudinit", bootOrder: nil, serial: nil, disk: .init(bus: "virtio")))
         if let secret = image.credentialsSecret {

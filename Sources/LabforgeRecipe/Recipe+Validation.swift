@@ -39,6 +39,7 @@ extension Recipe {
                 guard (1...65535).contains(port.port) else { throw RecipeError.invalidPort(recipe: name, agent: agent.kind, port: port.port) }
                 owners[port.port, default: []].append(agent.kind)
             }
+            try validateAuth(of: agent)
             if case .webDesktop(let desktop) = agent {
                 // The loopback VNC port is the agent's too, even though it is not exposed.
                 guard (1...65535).contains(desktop.vncPort) else {
@@ -49,6 +50,36 @@ extension Recipe {
         }
         if let conflict = owners.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
             throw RecipeError.portConflict(recipe: name, port: conflict.key, agents: conflict.value)
+        }
+    }
+
+    private func validateAuth(of agent: Agent) throws {
+        func refuse(_ reason: String) -> RecipeError { .invalidAgentAuth(recipe: name, agent: agent.kind, reason: reason) }
+        let breaksLines: (String) -> Bool = { $0.contains { $0.isNewline || $0 == "\0" } }
+        switch agent {
+        case .webTerminal(let terminal):
+            switch terminal.auth {
+            case .fixed(let credential):
+                guard !credential.username.isEmpty, !credential.password.isEmpty else { throw refuse("a fixed credential needs a user name and a password") }
+                guard !credential.username.contains(":") else { throw refuse("the user name of a fixed credential cannot contain ':'") }
+                guard !breaksLines(credential.username), !breaksLines(credential.password) else {
+                    throw refuse("a fixed credential cannot contain a line break or NUL")
+                }
+            case .proxyHeader(let header):
+                let token = header.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }
+                guard !header.isEmpty, token else { throw refuse("\"\(header)\" is not an HTTP header name (letters, digits, '-', '_')") }
+            case .bootCredential, .unauthenticated:
+                break
+            }
+        case .webDesktop(let desktop):
+            if case .fixedPassword(let password) = desktop.auth {
+                // tigervncpasswd wants 6 characters; VNC authentication ignores everything after the 8th.
+                guard (6...8).contains(password.count), password.allSatisfy({ $0.isASCII && !$0.isNewline && $0 != "\0" }) else {
+                    throw refuse("a fixed VNC password must be 6–8 ASCII characters without line breaks (VNC authentication uses 8)")
+                }
+            }
+        case .cloudInit:
+            break
         }
     }
 

@@ -34,6 +34,8 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidResources(recipe: String, detail: String)
     /// Two recipes with one name in a list.
     case duplicateRecipe(String)
+    /// An agent's auth mode cannot work as written (a fixed credential with a newline, a VNC password of the wrong length…).
+    case invalidAgentAuth(recipe: String, agent: String, reason: String)
 
     public var description: String {
         switch self {
@@ -67,6 +69,8 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "recipe \(recipe): first-boot name \"\(name)\" must be letters, digits and '-'"
         case .invalidResources(let recipe, let detail):
             return "recipe \(recipe): \(detail)"
+        case .invalidAgentAuth(let recipe, let agent, let reason):
+            return "recipe \(recipe): \(agent) auth: \(reason)"
         case .duplicateRecipe(let name):
             return "two recipes are named \(name); names must be unique"
         }

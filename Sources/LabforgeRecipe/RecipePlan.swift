@@ -39,6 +39,8 @@ extension Recipe {
             case .agent(let agent): steps += agent.steps.map { (.agent(agent.kind), $0) }
             }
         }
+        // After every agent (and the users they run as): the unit that hands them their boot credentials.
+        steps += bootCredentialSteps.map { (.agent("BootCredentials"), $0) }
         let growth = steps.filter { if case .growRoot = $0.1 { return true } else { return false } }
         let rest = steps.filter { if case .growRoot = $0.1 { return false } else { return true } }
         var ordered = growth + rest

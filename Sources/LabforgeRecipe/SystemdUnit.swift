@@ -64,10 +64,14 @@ public enum Hardening: Sendable, Hashable {
     /// `allowPrivilegeEscalation` (the user has sudo) no-new-privileges and the kernel protections are
     /// left off, because sudo in that session inherits them.
     case session(allowPrivilegeEscalation: Bool)
+    /// A root oneshot that mounts a disk and sets a password (the boot credentials): no sandbox.
+    case system
 
     /// The `[Service]` entries.
     public var entries: [(String, String)] {
         switch self {
+        case .system:
+            return []
         case .daemon:
             return [
                 ("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "yes"),

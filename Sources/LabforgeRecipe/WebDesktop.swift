@@ -35,6 +35,8 @@ public struct WebDesktop: RecipeComponent, Hashable {
     public var novnc: NoVNCSource
     /// Whether the user may escalate (has sudo).
     public var allowPrivilegeEscalation: Bool
+    /// Who sees the desktop: VNC authentication with the password given at boot by default.
+    public var auth: DesktopAuth
 
     /// Creates the agent.
     /// - Parameters:
@@ -45,9 +47,11 @@ public struct WebDesktop: RecipeComponent, Hashable {
     ///   - session: Minimal window manager (default) or Xfce.
     ///   - novnc: Web files only (default, lean) or the whole package.
     ///   - allowPrivilegeEscalation: Set when the user has sudo.
+    ///   - auth: How viewers authenticate (default: the VNC password the VM is given at boot).
     public init(
         port: Int = 6080, user: String = "student", display: Int = 1, geometry: String = "1280x800",
-        session: Session = .minimal, novnc: NoVNCSource = .webFilesOnly, allowPrivilegeEscalation: Bool = false
+        session: Session = .minimal, novnc: NoVNCSource = .webFilesOnly, allowPrivilegeEscalation: Bool = false,
+        auth: DesktopAuth = .bootPassword
     ) {
         self.port = port
         self.user = user
@@ -56,6 +60,7 @@ public struct WebDesktop: RecipeComponent, Hashable {
         self.session = session
         self.novnc = novnc
         self.allowPrivilegeEscalation = allowPrivilegeEscalation
+        self.auth = auth
     }
 
     /// The loopback-only RFB port.
@@ -72,6 +77,8 @@ public struct WebDesktop: RecipeComponent, Hashable {
     /// Packages the desktop needs.
     public var packages: [String] {
         var names = ["tigervnc-standalone-server", "websockify"]
+        // tigervncpasswd turns the password into the VNC server's password file.
+        if auth.readsPasswordFile { names.append("tigervnc-tools") }
         switch session {
         case .minimal: names += ["matchbox-window-manager", "xterm"]
         case .xfce: names += ["xfce4", "xfce4-terminal", "dbus-x11"]
@@ -87,16 +94,50 @@ public struct WebDesktop: RecipeComponent, Hashable {
         }
     }
 
+    /// The VNC server's start script: only with the password its auth mode needs, else a journal line and exit 78.
+    public static let scriptPath = "\(BootCredentials.scriptDirectory)/lab-vnc"
+
+    /// The start script's text.
+    public var script: String {
+        var lines = ["#!/bin/sh", "# Written by labforge: starts the VNC X server for the browser desktop (auth: \(auth.name)).", "set -eu"]
+        var security = ["-SecurityTypes", "None"]
+        if auth.readsPasswordFile {
+            let key = BootCredentials.desktopKey
+            lines += [
+                BootCredentials.lookupFunction,
+                "if ! file=$(credential_file \(key)); then",
+                "  echo \"lab-vnc: no \(key) in \(BootCredentials.runtimeDirectory) (the \(BootCredentials.diskSerial) disk or Secret) or \(BootCredentials.imageDirectory); not serving the desktop without it\" >&2",
+                "  exit 78",
+                "fi",
+                "umask 077",
+                "passwords=\"${RUNTIME_DIRECTORY:-/tmp}/passwd\"",
+                "head -n 1 \"$file\" | /usr/bin/tigervncpasswd -f > \"$passwords\"",
+            ]
+            security = ["-SecurityTypes", "VncAuth", "-PasswordFile", "\"$passwords\""]
+        }
+        let arguments = ["/usr/bin/Xtigervnc", ":\(display)", "-geometry", geometry, "-depth", "24"].map(shellQuoted) + security
+            + ["-localhost", "-rfbport", String(vncPort), "-AlwaysShared", "-desktop", "lab"]
+        lines.append("exec " + arguments.joined(separator: " "))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// The three units: X server, session, websockify.
     public var units: [SystemdUnit] {
         let hardening = Hardening.session(allowPrivilegeEscalation: allowPrivilegeEscalation)
+        var vncUnit: [(String, String)] = [("Description", "labforge VNC X server :\(display) (RFB on 127.0.0.1:\(vncPort) only) for \(user), auth \(auth.name)")]
+        var after = "network.target"
+        if auth.readsPasswordFile {
+            after += " \(BootCredentials.unitName)"
+            vncUnit.append(("Wants", BootCredentials.unitName))
+        }
+        vncUnit += [("After", after), ("StartLimitIntervalSec", "0")]
         let vnc = SystemdUnit(
             name: Self.unitNames.vnc,
-            unit: [("Description", "labforge VNC X server :\(display) (RFB on 127.0.0.1:\(vncPort) only) for \(user)"), ("After", "network.target")],
+            unit: vncUnit,
             service: [
                 ("User", user), ("Group", user), ("WorkingDirectory", "~"),
-                ("ExecStart", "/usr/bin/Xtigervnc :\(display) -geometry \(geometry) -depth 24 -SecurityTypes None -localhost -rfbport \(vncPort) -AlwaysShared -desktop lab"),
-                ("Restart", "always"), ("RestartSec", "1"),
+                ("RuntimeDirectory", "lab-vnc"), ("RuntimeDirectoryMode", "0700"),
+                ("ExecStart", Self.scriptPath), ("Restart", "always"), ("RestartSec", "5"),
             ],
             hardening: hardening
         )
@@ -130,6 +171,14 @@ public struct WebDesktop: RecipeComponent, Hashable {
         if novnc == .webFilesOnly { steps.append(.extractPackageFiles(package: "novnc", path: "/usr/share/novnc")) }
         // `/` opens the client instead of a directory listing.
         steps.append(.symlink(target: "vnc.html", path: "/usr/share/novnc/index.html"))
+        if case .fixedPassword(let password) = auth {
+            steps.append(.makeDirectory(path: BootCredentials.imageDirectory, mode: 0o750, owner: .root))
+            steps.append(.writeFile(
+                path: "\(BootCredentials.imageDirectory)/\(BootCredentials.desktopKey)", contents: password + "\n", mode: 0o640,
+                owner: FileOwner("root", group: user)))
+        }
+        steps.append(.makeDirectory(path: BootCredentials.scriptDirectory, mode: 0o755, owner: .root))
+        steps.append(.writeFile(path: Self.scriptPath, contents: script, mode: 0o755, owner: .root))
         return steps + units.flatMap(\.steps)
     }
 

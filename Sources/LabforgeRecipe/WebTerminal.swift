@@ -2,7 +2,7 @@
 
 /// A browser terminal (ttyd) running a shell as a lab user.
 public struct WebTerminal: RecipeComponent, Hashable {
-    /// An HTTP basic-auth credential ttyd asks for (kept in a root-only environment file in the image).
+    /// An HTTP basic-auth credential stored in the image (``TerminalAuth/fixed(_:)``).
     public struct Credential: Sendable, Hashable {
         /// User name.
         public var username: String
@@ -38,8 +38,8 @@ public struct WebTerminal: RecipeComponent, Hashable {
     public var writable: Bool
     /// URL prefix when served behind a reverse proxy (`/lab/terminal`); `/` otherwise.
     public var basePath: String
-    /// Optional HTTP basic auth.
-    public var credential: Credential?
+    /// Who gets a shell: the boot credential by default.
+    public var auth: TerminalAuth
     /// Where ttyd comes from.
     public var source: PackageSource
     /// Whether the user may escalate (has sudo): then the unit keeps no-new-privileges off.
@@ -52,12 +52,12 @@ public struct WebTerminal: RecipeComponent, Hashable {
     ///   - command: The program ttyd runs, a login shell by default.
     ///   - writable: Let the browser type.
     ///   - basePath: URL prefix behind a reverse proxy.
-    ///   - credential: Optional HTTP basic auth.
+    ///   - auth: How browsers authenticate (default: the credential the VM is given at boot).
     ///   - source: The guest's repositories when they have ttyd, else the pinned sid `.deb`.
     ///   - allowPrivilegeEscalation: Set when the user has sudo.
     public init(
         port: Int = 7681, user: String = "student", command: [String] = ["/bin/bash", "--login"], writable: Bool = true,
-        basePath: String = "/", credential: Credential? = nil,
+        basePath: String = "/", auth: TerminalAuth = .bootCredential,
         source: PackageSource = .repositoriesElse(WebTerminal.debianSidPackage), allowPrivilegeEscalation: Bool = false
     ) {
         self.port = port
@@ -65,7 +65,7 @@ public struct WebTerminal: RecipeComponent, Hashable {
         self.command = command
         self.writable = writable
         self.basePath = basePath
-        self.credential = credential
+        self.auth = auth
         self.source = source
         self.allowPrivilegeEscalation = allowPrivilegeEscalation
     }
@@ -82,9 +82,10 @@ public struct WebTerminal: RecipeComponent, Hashable {
         return trimmed.isEmpty ? "/" : "/\(trimmed)/"
     }
 
-    static let credentialPath = "/etc/labforge/terminal.env"
+    /// The start script: ttyd only with what its auth mode needs, else a journal line and exit status 78.
+    public static let scriptPath = "\(BootCredentials.scriptDirectory)/lab-terminal"
 
-    /// The ttyd binary: the packaged one, or where a pinned static executable is installed.
+    /// The binary path, as packaged or installed from a pinned artifact.
     var executable: String {
         switch source {
         case .artifact(let artifact), .repositoriesElse(let artifact):
@@ -95,22 +96,56 @@ public struct WebTerminal: RecipeComponent, Hashable {
         }
     }
 
-    /// The unit file.
-    public var unit: SystemdUnit {
-        var arguments = [executable, "--port", String(port)]
+    /// The start script's text.
+    public var script: String {
+        // `--debug 3` keeps ttyd's start-up notices (which print the credential) out of the journal.
+        var arguments = [executable, "--port", String(port), "--debug", "3"]
         if writable { arguments.append("--writable") }
         if normalizedBasePath != "/" { arguments += ["--base-path", String(normalizedBasePath.dropLast())] }
-        if credential != nil { arguments += ["--credential", "${LAB_TERMINAL_CREDENTIAL}"] }
-        arguments += command
-        var service: [(String, String)] = [
-            ("User", user), ("Group", user), ("WorkingDirectory", "~"), ("Environment", "TERM=xterm-256color"),
-        ]
-        if credential != nil { service.append(("EnvironmentFile", Self.credentialPath)) }
-        service += [("ExecStart", arguments.joined(separator: " ")), ("Restart", "always"), ("RestartSec", "1")]
+        var lines = ["#!/bin/sh", "# Written by labforge: starts ttyd for the browser terminal (auth: \(auth.name)).", "set -eu"]
+        switch auth {
+        case .bootCredential, .fixed:
+            let key = BootCredentials.terminalKey
+            lines += [
+                BootCredentials.lookupFunction,
+                "if ! file=$(credential_file \(key)); then",
+                "  echo \"lab-terminal: no \(key) in \(BootCredentials.runtimeDirectory) (the \(BootCredentials.diskSerial) disk or Secret) or \(BootCredentials.imageDirectory); not serving a shell without it\" >&2",
+                "  exit 78",
+                "fi",
+                "credential=$(head -n 1 \"$file\")",
+                "case \"$credential\" in",
+                "  ?*:?*) ;;",
+                "  *) echo \"lab-terminal: $file must hold user:password on its first line; not serving\" >&2; exit 78 ;;",
+                "esac",
+            ]
+            arguments += ["--credential", "\"$credential\""]
+        case .proxyHeader(let header):
+            arguments += ["--auth-header", header]
+        case .unauthenticated:
+            break
+        }
+        let quoted = arguments.map { $0 == "\"$credential\"" ? $0 : shellQuoted($0) } + command.map(shellQuoted)
+        lines.append("exec " + quoted.joined(separator: " "))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The unit file.
+    public var unit: SystemdUnit {
+        var unit: [(String, String)] = [("Description", "labforge web terminal (ttyd) for \(user) on :\(port), auth \(auth.name)")]
+        var after = "network.target"
+        if auth.readsCredentialFile {
+            after += " \(BootCredentials.unitName)"
+            unit.append(("Wants", BootCredentials.unitName))
+        }
+        // Without a credential the script exits 78; keep trying (a credential may arrive later) without a start limit.
+        unit += [("After", after), ("StartLimitIntervalSec", "0")]
         return SystemdUnit(
             name: Self.unitName,
-            unit: [("Description", "labforge web terminal (ttyd) for \(user) on :\(port)"), ("After", "network.target")],
-            service: service,
+            unit: unit,
+            service: [
+                ("User", user), ("Group", user), ("WorkingDirectory", "~"), ("Environment", "TERM=xterm-256color"),
+                ("ExecStart", Self.scriptPath), ("Restart", "always"), ("RestartSec", "5"),
+            ],
             hardening: .session(allowPrivilegeEscalation: allowPrivilegeEscalation)
         )
     }
@@ -122,13 +157,15 @@ public struct WebTerminal: RecipeComponent, Hashable {
             // Debian's package enables its own ttyd.service (root `login` on lo:7681): ours replaces it.
             .unit(name: "ttyd.service", action: .disable),
         ]
-        if let credential {
-            steps.append(.makeDirectory(path: "/etc/labforge", mode: 0o755, owner: .root))
+        if case .fixed(let credential) = auth {
+            steps.append(.makeDirectory(path: BootCredentials.imageDirectory, mode: 0o750, owner: .root))
             steps.append(.writeFile(
-                path: Self.credentialPath, contents: "LAB_TERMINAL_CREDENTIAL=\(credential.username):\(credential.password)\n",
-                mode: 0o600, owner: .root
+                path: "\(BootCredentials.imageDirectory)/\(BootCredentials.terminalKey)",
+                contents: "\(credential.username):\(credential.password)\n", mode: 0o640, owner: FileOwner("root", group: user)
             ))
         }
+        steps.append(.makeDirectory(path: BootCredentials.scriptDirectory, mode: 0o755, owner: .root))
+        steps.append(.writeFile(path: Self.scriptPath, contents: script, mode: 0o755, owner: .root))
         return steps + unit.steps
     }
 

@@ -8,29 +8,69 @@ import NIOWebSocket
 
 /// Single attempts of the probes. Each returns a short success detail or throws ``ProbeFailure`` saying what it saw.
 enum ProbeAttempts {
-    /// ttyd: page at `/`, then a shell over the `tty` WebSocket that computes 6×7.
-    static func webTerminal(hostPort: Int, path: String) async throws -> String {
+    /// ttyd: the page at its base path answers only with the right authentication (401 without and with wrong
+    /// credentials), then a shell over the `tty` WebSocket computes 6×7.
+    static func webTerminal(hostPort: Int, path: String, access: AgentAccess.Terminal, credentials: TestCredentials?) async throws -> String {
         // ttyd serves its page at its base path, the WebSocket at `<base path>ws`.
         let pagePath = path.hasSuffix("ws") ? String(path.dropLast(2)) : ""
-        let page = try await withTimeout(30, "GET /\(pagePath) took longer than 30 s") { try await WebClient.get(port: hostPort, path: pagePath) }
-        guard page.status == 200 else { throw ProbeFailure("GET /\(pagePath) answered HTTP \(page.status)") }
+        func get(_ headers: [(String, String)]) async throws -> WebClient.Response {
+            try await withTimeout(30, "GET /\(pagePath) took longer than 30 s") { try await WebClient.get(port: hostPort, path: pagePath, headers: headers) }
+        }
+        var proofs: [String] = []
+        let headers: [(String, String)]
+        var token = ""
+        switch access {
+        case .open:
+            headers = []
+        case .basic(let fixed):
+            guard let credential = fixed ?? credentials?.terminal else { throw FinalFailure("no terminal credential to probe with") }
+            let anonymous = try await get([])
+            // ttyd answers before it is fully up only with its own statuses; anything but 401 without credentials is a finding.
+            if anonymous.status == 200 { throw FinalFailure("ttyd answered GET /\(pagePath) with 200 without credentials: the terminal is open to anyone who reaches it") }
+            guard anonymous.status == 401 else { throw ProbeFailure("GET /\(pagePath) without credentials answered HTTP \(anonymous.status), expected 401") }
+            let wrong = AgentAccess.BasicCredential(username: credential.username, password: credential.password + "-wrong")
+            let refused = try await get([("Authorization", wrong.authorization)])
+            guard refused.status == 401 else { throw FinalFailure("GET /\(pagePath) with a wrong password answered HTTP \(refused.status), expected 401") }
+            proofs.append("no credentials → 401, wrong → 401")
+            headers = [("Authorization", credential.authorization)]
+            token = credential.token
+        case .proxyHeader(let header):
+            let anonymous = try await get([])
+            if anonymous.status == 200 { throw FinalFailure("ttyd answered 200 without the \(header) header: the terminal is open to anyone who reaches it") }
+            proofs.append("no \(header) header → \(anonymous.status)")
+            headers = [(header, credentials?.terminal.username ?? "student")]
+        }
+        let page = try await get(headers)
+        guard page.status == 200 else { throw ProbeFailure("GET /\(pagePath)\(headers.isEmpty ? "" : " with credentials") answered HTTP \(page.status)") }
         guard String(decoding: page.body, as: UTF8.self).localizedCaseInsensitiveContains("ttyd") else {
             throw ProbeFailure("GET /\(pagePath) answered 200 but the page is not ttyd's (\(page.body.count) bytes)")
         }
-        let output = try await withTimeout(30, "ttyd's shell did not answer within 30 s") {
-            try await terminalSession(port: hostPort, path: path)
+        if access != .open {
+            // The WebSocket itself must not hand out a shell without authentication either.
+            let output = try await withTimeout(30, "ttyd's WebSocket did not settle within 30 s") {
+                try await terminalSession(port: hostPort, path: path, headers: [], token: "", expectShell: false)
+            }
+            proofs.append("WebSocket without credentials → \(output)")
         }
-        return "page \(page.body.count) B; /\(path) shell printed \(TtydProtocol.probeAnswer)\(output.isEmpty ? "" : " (\(output))")"
+        let authToken = token
+        let title = try await withTimeout(30, "ttyd's shell did not answer within 30 s") {
+            try await terminalSession(port: hostPort, path: path, headers: headers, token: authToken, expectShell: true)
+        }
+        let auth = proofs.isEmpty ? "" : proofs.joined(separator: ", ") + ", right → 200; "
+        return "\(auth)page \(page.body.count) B; /\(path) shell printed \(TtydProtocol.probeAnswer)\(title.isEmpty ? "" : " (\(title))")"
     }
 
-    private static func terminalSession(port: Int, path: String) async throws -> String {
-        switch try await WebClient.webSocket(port: port, path: path, subprotocol: "tty") {
+    /// One `tty` WebSocket session. With `expectShell` it returns the window title once the shell answered; without,
+    /// it returns how ttyd refused (an error if a shell answered).
+    private static func terminalSession(port: Int, path: String, headers: [(String, String)], token: String, expectShell: Bool) async throws -> String {
+        switch try await WebClient.webSocket(port: port, path: path, subprotocol: "tty", headers: headers) {
         case .refused(let status):
+            if !expectShell { return "upgrade refused\(status > 0 ? " (HTTP \(status))" : "")" }
             throw ProbeFailure("WebSocket upgrade at /\(path) refused\(status > 0 ? " (HTTP \(status))" : "")")
         case .upgraded(let channel, let subprotocol):
             guard subprotocol == nil || subprotocol == "tty" else { throw ProbeFailure("ttyd chose subprotocol \(subprotocol!)") }
             return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(WebClient.clientFrame(TtydProtocol.initialMessage()))
+                try await outbound.write(WebClient.clientFrame(TtydProtocol.initialMessage(token: token)))
                 try await outbound.write(WebClient.clientFrame(TtydProtocol.input(TtydProtocol.probeCommand)))
                 var output: [UInt8] = []
                 var title = ""
@@ -42,50 +82,103 @@ enum ProbeAttempts {
                         case .title(let text): title = text
                         default: break
                         }
-                        if String(decoding: output, as: UTF8.self).contains(TtydProtocol.probeAnswer) { return title }
+                        if String(decoding: output, as: UTF8.self).contains(TtydProtocol.probeAnswer) {
+                            if expectShell { return title }
+                            throw FinalFailure("ttyd ran a shell for a WebSocket without credentials")
+                        }
                     case .connectionClose:
+                        if !expectShell { return "closed" }
                         throw ProbeFailure("ttyd closed the WebSocket; output so far: \(String(decoding: output.suffix(200), as: UTF8.self).debugDescription)")
                     default: break
                     }
                 }
+                if !expectShell { return "ended" }
                 throw ProbeFailure("ttyd's WebSocket ended without the command's answer")
             }
         }
     }
 
-    /// noVNC + websockify: `vnc.html`, then the RFB banner through the `binary` WebSocket.
-    static func webDesktop(hostPort: Int, page: String, websocketPath: String) async throws -> String {
+    /// noVNC + websockify: `vnc.html`, then the RFB handshake through the `binary` WebSocket: the security types the
+    /// VNC server offers, a wrong password refused and the right one accepted (or None, for an open desktop), and
+    /// the ServerInit that follows.
+    static func webDesktop(
+        hostPort: Int, page: String, websocketPath: String, access: AgentAccess.Desktop, credentials: TestCredentials?
+    ) async throws -> String {
         let response = try await withTimeout(30, "GET /\(page) took longer than 30 s") { try await WebClient.get(port: hostPort, path: page) }
         guard response.status == 200 else { throw ProbeFailure("GET /\(page) answered HTTP \(response.status)") }
-        let banner = try await withTimeout(30, "no RFB banner within 30 s") {
-            try await rfbBanner(port: hostPort, path: websocketPath)
+        let password: String?
+        if case .vncPassword(let fixed) = access {
+            guard let known = fixed ?? credentials?.desktopPassword else { throw FinalFailure("no VNC password to probe with") }
+            password = known
+        } else {
+            password = nil
         }
-        return "\(page) \(response.body.count) B; /\(websocketPath) sent \(banner.text)"
+        let accepted = try await withTimeout(60, "the RFB handshake did not finish within 60 s") {
+            try await rfbSession(port: hostPort, path: websocketPath, password: password)
+        }
+        var detail = "\(page) \(response.body.count) B; /\(websocketPath): \(accepted)"
+        if let password {
+            let refused = try await withTimeout(60, "the RFB handshake with a wrong password did not finish within 60 s") {
+                try await rfbSession(port: hostPort, path: websocketPath, password: wrongPassword(for: password), expectRefusal: true)
+            }
+            detail += "; wrong password → \(refused)"
+        }
+        return detail
     }
 
-    private static func rfbBanner(port: Int, path: String) async throws -> RFBBanner {
+    /// A password that differs from `password` within the 8 characters VNC authentication reads.
+    static func wrongPassword(for password: String) -> String {
+        let first = password.first == "x" ? "y" : "x"
+        return first + password.dropFirst()
+    }
+
+    /// One RFB handshake through websockify. With a password the server must offer VncAuth and not None.
+    private static func rfbSession(port: Int, path: String, password: String?, expectRefusal: Bool = false) async throws -> String {
         switch try await WebClient.webSocket(port: port, path: path, subprotocol: "binary") {
         case .refused(let status):
             throw ProbeFailure("WebSocket upgrade at /\(path) refused\(status > 0 ? " (HTTP \(status))" : "")")
         case .upgraded(let channel, _):
-            return try await channel.executeThenClose { inbound, _ in
-                var bytes: [UInt8] = []
-                for try await frame in inbound {
-                    switch frame.opcode {
-                    case .binary, .text, .continuation:
-                        bytes += frame.unmaskedData.readableBytesView
-                        if bytes.count >= 12 {
-                            guard let banner = RFBBanner(bytes) else {
-                                throw ProbeFailure("websockify sent \(String(decoding: bytes.prefix(12), as: UTF8.self).debugDescription), not an RFB banner")
-                            }
-                            return banner
-                        }
-                    case .connectionClose:
-                        throw ProbeFailure("websockify closed the WebSocket (is the VNC server on its target port running?)")
-                    default: break
-                    }
+            return try await channel.executeThenClose { inbound, outbound in
+                var reader = FrameReader(inbound.makeAsyncIterator())
+                guard let banner = RFBBanner(try await reader.read(12)) else { throw ProbeFailure("websockify did not relay an RFB banner") }
+                try await outbound.write(WebClient.clientFrame(RFBHandshake.clientVersion))
+                let count = Int(try await reader.read(1)[0])
+                if count == 0 {
+                    let length = Int(RFBHandshake.uint32(try await reader.read(4), at: 0))
+                    let reason = String(decoding: try await reader.read(min(length, 4096)), as: UTF8.self)
+                    throw ProbeFailure("the VNC server refused the connection: \(reason)")
                 }
-                throw ProbeFailure("websockify's WebSocket ended before the RFB banner")
+                let types = try await reader.read(count)
+                let offered = types.map(RFBHandshake.name).joined(separator: ", ")
+                let chosen: UInt8
+                if password != nil {
+                    if types.contains(RFBHandshake.none) {
+                        throw FinalFailure("the VNC server offers security type None (\(offered)): anyone who reaches websockify gets the desktop")
+                    }
+                    guard types.contains(RFBHandshake.vncAuthentication) else { throw FinalFailure("the VNC server does not offer VNC authentication (\(offered))") }
+                    chosen = RFBHandshake.vncAuthentication
+                } else {
+                    guard types.contains(RFBHandshake.none) else { throw FinalFailure("the VNC server asks for authentication (\(offered)) but the recipe says none") }
+                    chosen = RFBHandshake.none
+                }
+                try await outbound.write(WebClient.clientFrame([chosen]))
+                if let password {
+                    let challenge = try await reader.read(16)
+                    try await outbound.write(WebClient.clientFrame(RFBHandshake.vncResponse(challenge: challenge, password: password)))
+                }
+                let result = RFBHandshake.uint32(try await reader.read(4), at: 0)
+                if expectRefusal {
+                    guard result != 0 else { throw FinalFailure("the VNC server accepted a wrong password") }
+                    return "SecurityResult failed"
+                }
+                guard result == 0 else { throw ProbeFailure("the VNC server refused the \(password == nil ? "None" : "VNC") authentication (SecurityResult \(result))") }
+                try await outbound.write(WebClient.clientFrame([1]))  // ClientInit: shared
+                let serverInit = try await reader.read(24)
+                let width = RFBHandshake.uint16(serverInit, at: 0)
+                let height = RFBHandshake.uint16(serverInit, at: 2)
+                let nameLength = Int(RFBHandshake.uint32(serverInit, at: 20))
+                let name = String(decoding: try await reader.read(min(nameLength, 256)), as: UTF8.self)
+                return "\(banner.text), security types [\(offered)], \(RFBHandshake.name(chosen)) accepted, ServerInit \(width)x\(height) \"\(name)\""
             }
         }
     }
@@ -157,5 +250,28 @@ enum ProbeAttempts {
         let line = String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
         guard line.hasPrefix("SSH-2.0-") else { throw ProbeFailure("port 22 answered \(line.debugDescription), not an SSH-2.0 banner") }
         return line
+    }
+}
+
+/// Reads exact byte counts from WebSocket frames, however websockify splits them.
+struct FrameReader<Iterator: AsyncIteratorProtocol> where Iterator.Element == WebSocketFrame {
+    private var iterator: Iterator
+    private var buffer: [UInt8] = []
+
+    init(_ iterator: Iterator) {
+        self.iterator = iterator
+    }
+
+    mutating func read(_ count: Int) async throws -> [UInt8] {
+        while buffer.count < count {
+            guard let frame = try await iterator.next() else { throw ProbeFailure("websockify's WebSocket ended mid-handshake") }
+            switch frame.opcode {
+            case .binary, .text, .continuation: buffer += frame.unmaskedData.readableBytesView
+            case .connectionClose: throw ProbeFailure("websockify closed the WebSocket (is the VNC server on its target port running?)")
+            default: continue
+            }
+        }
+        defer { buffer.removeFirst(count) }
+        return Array(buffer.prefix(count))
     }
 }

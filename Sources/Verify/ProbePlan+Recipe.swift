@@ -25,7 +25,7 @@ extension ProbePlan {
         }
         for target in ProbePlan.basic { add(target) }
         let user = recipe.agents.flatMap(\.users).first { $0 != "root" } ?? "student"
-        self.init(userName: user, targets: targets)
+        self.init(userName: user, targets: targets, access: AgentAccess(recipe: recipe))
     }
 
     /// A URL path without its leading slash (probes take paths relative to the server root).

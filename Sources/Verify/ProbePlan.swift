@@ -65,13 +65,17 @@ public struct ProbePlan: Sendable, Equatable, Codable {
     public var userName: String
     /// Probes in report order; duplicates are ignored.
     public var targets: [ProbeTarget]
+    /// How the terminal and desktop must authenticate (default: credentials given at boot, like shipped recipes).
+    public var access: AgentAccess
 
     /// Creates a plan.
     /// - Parameters:
     ///   - userName: The lab user (default `student`).
     ///   - targets: The probes to run.
-    public init(userName: String = "student", targets: [ProbeTarget]) {
+    ///   - access: The agents' authentication.
+    public init(userName: String = "student", targets: [ProbeTarget], access: AgentAccess = AgentAccess()) {
         self.userName = userName
+        self.access = access
         var seen = Set<ProbeTarget>()
         self.targets = targets.filter { seen.insert($0).inserted }
     }
@@ -84,6 +88,12 @@ public struct ProbePlan: Sendable, Equatable, Codable {
         var ports: [Int] = []
         for target in targets { if let port = target.guestPort, !ports.contains(port) { ports.append(port) } }
         return ports
+    }
+
+    /// Whether the VM must be given credentials at boot: an agent probe expects them.
+    public var needsBootCredentials: Bool {
+        let probesAgents = targets.contains { if case .webTerminal = $0 { return true } else if case .webDesktop = $0 { return true } else { return false } }
+        return probesAgents && access.needsBootCredentials
     }
 
     /// Whether some probe needs a login over SSH (the SSH and cloud-init probes).

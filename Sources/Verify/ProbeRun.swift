@@ -7,6 +7,8 @@ import Reporting
 struct ProbeRun: Sendable {
     let machine: VirtualMachine
     let seed: NoCloudSeed
+    /// What the VM was given on its credentials disk, if it needed one.
+    let credentials: TestCredentials?
     let plan: ProbePlan
     let options: VerifyOptions
     let bootStarted: Date
@@ -47,13 +49,13 @@ struct ProbeRun: Sendable {
     private var elapsed: Double { Date().timeIntervalSince(bootStarted) }
 
     /// Repeats `attempt` until it succeeds or `limit` seconds from boot have passed.
-    private func poll(_ name: String, limit: Double, _ attempt: @escaping @Sendable () async throws -> String) async -> ProbeResult {
+    private func poll(_ name: String, limit: Double, auth: String? = nil, _ attempt: @escaping @Sendable () async throws -> String) async -> ProbeResult {
         var attempts = 0
         var last = "not tried"
         while true {
             guard machine.isRunning else {
                 let reason = machine.stderrText.split(separator: "\n").last.map(String.init) ?? "exited with status \(machine.exitStatus)"
-                return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: "qemu stopped (\(reason)); last: \(last)")
+                return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: "qemu stopped (\(reason)); last: \(last)", auth: auth)
             }
             attempts += 1
             let remaining = limit - elapsed
@@ -61,9 +63,9 @@ struct ProbeRun: Sendable {
                 let detail = try await withTimeout(max(1, min(remaining, 90)), "attempt took longer than \(Int(min(remaining, 90))) s") {
                     try await attempt()
                 }
-                return ProbeResult(probe: name, passed: true, seconds: elapsed, attempts: attempts, detail: detail)
+                return ProbeResult(probe: name, passed: true, seconds: elapsed, attempts: attempts, detail: detail, auth: auth)
             } catch let error as FinalFailure {
-                return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: error.description)
+                return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: error.description, auth: auth)
             } catch {
                 last = "\(error)"
                 logger.debug("\(name) attempt \(attempts) at \(Int(elapsed)) s: \(last)")
@@ -71,7 +73,7 @@ struct ProbeRun: Sendable {
             if elapsed + Self.retryPause >= limit || Task.isCancelled {
                 return ProbeResult(
                     probe: name, passed: false, seconds: elapsed, attempts: attempts,
-                    detail: "no success within \(Int(limit)) s after boot; last attempt: \(last)")
+                    detail: "no success within \(Int(limit)) s after boot; last attempt: \(last)", auth: auth)
             }
             try? await Task.sleep(for: .seconds(Self.retryPause))
         }
@@ -82,11 +84,15 @@ struct ProbeRun: Sendable {
         switch target {
         case .webTerminal(let port, let path):
             let hostPort = machine.hostPorts[port]!
-            return await poll(target.name, limit: limit) { try await ProbeAttempts.webTerminal(hostPort: hostPort, path: path) }
+            let (access, credentials) = (plan.access.terminal, self.credentials)
+            return await poll(target.name, limit: limit, auth: plan.access.terminalName) {
+                try await ProbeAttempts.webTerminal(hostPort: hostPort, path: path, access: access, credentials: credentials)
+            }
         case .webDesktop(let port, let page, let websocketPath):
             let hostPort = machine.hostPorts[port]!
-            return await poll(target.name, limit: limit) {
-                try await ProbeAttempts.webDesktop(hostPort: hostPort, page: page, websocketPath: websocketPath)
+            let (access, credentials) = (plan.access.desktop, self.credentials)
+            return await poll(target.name, limit: limit, auth: plan.access.desktopName) {
+                try await ProbeAttempts.webDesktop(hostPort: hostPort, page: page, websocketPath: websocketPath, access: access, credentials: credentials)
             }
         case .guestAgent:
             let socket = machine.invocation.guestAgentSocketPath

@@ -1,13 +1,6 @@
 // The qemu-system command line for a verification boot (pure: no I/O, unit-tested).
 import Foundation
-
-/// The CPU accelerator of a verification boot.
-public enum BootAccelerator: String, Sendable, Codable {
-    /// Hardware virtualization through /dev/kvm.
-    case kvm
-    /// Software emulation: slower, works where nested KVM is broken.
-    case tcg
-}
+import Hypervisor
 
 /// Everything qemu needs to boot the overlay with its seed, forwards and control sockets.
 public struct QemuInvocation: Sendable, Equatable {
@@ -15,6 +8,8 @@ public struct QemuInvocation: Sendable, Equatable {
     public var overlayPath: String
     /// The NoCloud seed volume.
     public var seedPath: String
+    /// The credentials volume (serial `labcreds`), as KubeVirt attaches a Secret; nil for none.
+    public var credentialsPath: String?
     /// Where the serial console goes.
     public var consolePath: String
     /// The QMP control socket.
@@ -30,12 +25,13 @@ public struct QemuInvocation: Sendable, Equatable {
     /// Memory in MiB.
     public var memoryMiB: Int
     /// KVM or TCG.
-    public var accelerator: BootAccelerator
+    public var accelerator: Accelerator
 
     /// Creates an invocation.
     /// - Parameters:
     ///   - overlayPath: The qcow2 overlay to boot.
     ///   - seedPath: The NoCloud seed ISO.
+    ///   - credentialsPath: The credentials volume, or nil.
     ///   - consolePath: Serial console output file.
     ///   - qmpSocketPath: QMP socket path.
     ///   - guestAgentSocketPath: Guest agent socket path.
@@ -45,11 +41,12 @@ public struct QemuInvocation: Sendable, Equatable {
     ///   - memoryMiB: Memory in MiB (default 2048).
     ///   - accelerator: KVM or TCG.
     public init(
-        overlayPath: String, seedPath: String, consolePath: String, qmpSocketPath: String, guestAgentSocketPath: String,
-        pidFilePath: String, forwards: [(host: Int, guest: Int)], cpus: Int = 2, memoryMiB: Int = 2048, accelerator: BootAccelerator
+        overlayPath: String, seedPath: String, credentialsPath: String? = nil, consolePath: String, qmpSocketPath: String, guestAgentSocketPath: String,
+        pidFilePath: String, forwards: [(host: Int, guest: Int)], cpus: Int = 2, memoryMiB: Int = 2048, accelerator: Accelerator
     ) {
         self.overlayPath = overlayPath
         self.seedPath = seedPath
+        self.credentialsPath = credentialsPath
         self.consolePath = consolePath
         self.qmpSocketPath = qmpSocketPath
         self.guestAgentSocketPath = guestAgentSocketPath
@@ -87,7 +84,16 @@ public struct QemuInvocation: Sendable, Equatable {
             "-pidfile", pidFilePath,
             "-drive", "file=\(path(overlayPath)),if=virtio,format=qcow2,cache=unsafe",
             "-drive", "file=\(path(seedPath)),if=virtio,format=raw,readonly=on",
-            "-netdev", "user,id=net0\(hostForwards)",
+        ]
+        if let credentialsPath {
+            arguments += [
+                "-drive", "file=\(path(credentialsPath)),if=none,id=labcreds,format=raw,readonly=on",
+                "-device", "virtio-blk-pci,drive=labcreds,serial=labcreds",
+            ]
+        }
+        arguments += [
+            // restrict=on: the guest reaches neither the build host nor anything beyond it; only the forwards come in.
+            "-netdev", "user,id=net0,restrict=on\(hostForwards)",
             "-device", "virtio-net-pci,netdev=net0",
             "-device", "virtio-rng-pci",
             "-chardev", "socket,id=qga0,path=\(path(guestAgentSocketPath)),server=on,wait=off",

@@ -13,6 +13,8 @@ public struct ProbeResult: Sendable, Codable, Equatable {
     public var attempts: Int
     /// What it saw: the success detail, or the last failure.
     public var detail: String
+    /// The authentication the agent was proven to ask for (web terminal and desktop), e.g. `basic (boot credential)`.
+    public var auth: String?
 
     /// Creates a result.
     /// - Parameters:
@@ -21,12 +23,14 @@ public struct ProbeResult: Sendable, Codable, Equatable {
     ///   - seconds: Seconds from qemu's start.
     ///   - attempts: Attempts made.
     ///   - detail: What it saw.
-    public init(probe: String, passed: Bool, seconds: Double, attempts: Int, detail: String) {
+    ///   - auth: The agent's authentication, for agent probes.
+    public init(probe: String, passed: Bool, seconds: Double, attempts: Int, detail: String, auth: String? = nil) {
         self.probe = probe
         self.passed = passed
         self.seconds = seconds
         self.attempts = attempts
         self.detail = detail
+        self.auth = auth
     }
 }
 
@@ -57,14 +61,14 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     /// A fixed-width table for people.
     public var table: String {
         let rows = results.map { result in
-            [result.probe, result.passed ? "ok" : "FAILED", String(format: "%.1f s", result.seconds), String(result.attempts), result.detail]
+            [result.probe, result.passed ? "ok" : "FAILED", String(format: "%.1f s", result.seconds), String(result.attempts), result.auth ?? "-", result.detail]
         }
-        let header = ["probe", "result", "time", "tries", "detail"]
+        let header = ["probe", "result", "time", "tries", "auth", "detail"]
         var widths = header.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() where index < 4 { widths[index] = max(widths[index], cell.count) } }
+        for row in rows { for (index, cell) in row.enumerated() where index < 5 { widths[index] = max(widths[index], cell.count) } }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                index < 4 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) : cell
+                index < 5 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) : cell
             }.joined(separator: "  ")
         }
         var lines = [line(header)] + rows.map(line)

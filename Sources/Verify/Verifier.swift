@@ -1,6 +1,7 @@
 // Boots a disk under QEMU with a fresh NoCloud seed, runs the plan's probes, always stops the VM, reports.
 import DiskImage
 import Foundation
+import Hypervisor
 import Logging
 import Reporting
 
@@ -14,8 +15,8 @@ public struct VerifyOptions: Sendable, Equatable {
     public var cpus: Int
     /// Memory in MiB (default 2048).
     public var memoryMiB: Int
-    /// nil: KVM when it works, else TCG.
-    public var accelerator: BootAccelerator?
+    /// nil: the process's choice (``AcceleratorChoice``: KVM after a passed probe, else TCG).
+    public var accelerator: Accelerator?
     /// File the serial console is appended to (the build log); nil keeps it only for failure messages.
     public var consoleLog: String?
 
@@ -25,10 +26,10 @@ public struct VerifyOptions: Sendable, Equatable {
     ///   - probeTimeout: Seconds per probe from qemu's start (capped by `deadline`).
     ///   - cpus: vCPUs.
     ///   - memoryMiB: Memory in MiB.
-    ///   - accelerator: Fixed accelerator, or nil for KVM-then-TCG.
+    ///   - accelerator: Fixed accelerator, or nil for the process's choice.
     ///   - consoleLog: Where to append the serial console.
     public init(
-        deadline: Double = 300, probeTimeout: Double? = nil, cpus: Int = 2, memoryMiB: Int = 2048, accelerator: BootAccelerator? = nil,
+        deadline: Double = 300, probeTimeout: Double? = nil, cpus: Int = 2, memoryMiB: Int = 2048, accelerator: Accelerator? = nil,
         consoleLog: String? = nil
     ) {
         self.deadline = deadline
@@ -74,12 +75,25 @@ public struct Verifier: Sendable {
             Interruption.unregister(directory)
         }
         let seed = try await NoCloudSeed.create(userName: plan.userName, in: directory)
-        let machine = try VirtualMachine.boot(
-            disk: absoluteDisk, diskFormat: info.format, seed: seed.isoPath, guestPorts: plan.forwardedGuestPorts, in: directory,
-            cpus: options.cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, logger: logger)
+        // Credentials the way the cluster hands them over: a disk with serial labcreds (never on a command line).
+        var credentials: TestCredentials?
+        if plan.needsBootCredentials {
+            let generated = TestCredentials.generate(user: plan.userName)
+            try generated.writeDisk(to: directory + "/credentials.iso")
+            credentials = generated
+        }
+        let credentialsDisk = credentials == nil ? nil : directory + "/credentials.iso"
+        let logger = self.logger
+        // Booting waits (KVM probe, kernel output): on its own thread, never on the cooperative pool.
+        let machine = try await DedicatedThread.run(name: "labforge.verify.boot") {
+            try VirtualMachine.boot(
+                disk: absoluteDisk, diskFormat: info.format, seed: seed.isoPath, credentialsDisk: credentialsDisk,
+                guestPorts: plan.forwardedGuestPorts, in: directory,
+                cpus: options.cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, logger: logger)
+        }
         let bootStarted = Date()
         let results = await ProbeRun(
-            machine: machine, seed: seed, plan: plan, options: options, bootStarted: bootStarted, subject: disk, progress: progress,
+            machine: machine, seed: seed, credentials: credentials, plan: plan, options: options, bootStarted: bootStarted, subject: disk, progress: progress,
             logger: logger
         ).run()
         let stoppedBy = await withCheckedContinuation { continuation in

@@ -3,6 +3,7 @@
 import Glibc
 #endif
 import Foundation
+import Hypervisor
 import Logging
 import Synchronization
 
@@ -33,68 +34,68 @@ public final class VirtualMachine: @unchecked Sendable {
         self.hostPorts = ports
     }
 
-    /// Whether KVM failed earlier in this process (later boots go straight to TCG).
-    private static let kvmBroken = Mutex(false)
-
-    /// Boots `disk` through a fresh overlay in `directory`, choosing KVM when it works and TCG otherwise.
+    /// Boots `disk` through a fresh overlay in `directory` under the process's accelerator. A KVM boot must show
+    /// kernel output on the serial console within ``Accelerator/kernelOutputTimeout``; one that aborts or stays
+    /// silent is stopped and booted again under TCG (and the rest of the process uses TCG).
     /// - Parameters:
     ///   - disk: The disk under test (qcow2 or raw); only read.
     ///   - diskFormat: Its format.
     ///   - seed: The NoCloud seed volume.
+    ///   - credentialsDisk: The credentials volume, attached with serial `labcreds`, if any.
     ///   - guestPorts: Guest TCP ports to forward from free 127.0.0.1 ports.
     ///   - directory: Private scratch directory for the overlay, sockets and console.
     ///   - cpus: vCPUs.
     ///   - memoryMiB: Memory.
-    ///   - accelerator: nil to try KVM then TCG, or a fixed accelerator.
+    ///   - accelerator: nil for the process's choice (``AcceleratorChoice``), or a fixed accelerator (no fallback).
     ///   - logger: Receives the one line saying which accelerator runs.
     /// - Returns: The running machine.
-    /// - Throws: ``VerifyError``.
+    /// - Throws: ``VerifyError``, or a `HypervisorError` when KVM was required but failed.
     public static func boot(
-        disk: String, diskFormat: String, seed: String, guestPorts: [Int], in directory: String, cpus: Int, memoryMiB: Int,
-        accelerator: BootAccelerator?, logger: Logger
+        disk: String, diskFormat: String, seed: String, credentialsDisk: String? = nil, guestPorts: [Int], in directory: String, cpus: Int,
+        memoryMiB: Int, accelerator: Accelerator?, logger: Logger
     ) throws -> VirtualMachine {
-        var candidates: [BootAccelerator]
-        if let accelerator {
-            candidates = [accelerator]
-        } else if access("/dev/kvm", R_OK | W_OK) == 0, !kvmBroken.withLock({ $0 }) {
-            candidates = [.kvm, .tcg]
-        } else {
-            candidates = [.tcg]
-        }
+        let chosen = try accelerator ?? AcceleratorChoice.shared.decide(logger: logger).accelerator
+        var candidates: [Accelerator] = chosen == .kvm && accelerator == nil ? [.kvm, .tcg] : [chosen]
         var portAttempts = 0
-        var fellBack = false
         while let current = candidates.first {
             let overlay = directory + "/overlay.qcow2"
             try? FileManager.default.removeItem(atPath: overlay)
+            try? FileManager.default.removeItem(atPath: directory + "/console.log")
             try createOverlay(overlay, backing: disk, format: diskFormat)
             let ports = try LoopbackPorts.free(guestPorts.count)
             let invocation = QemuInvocation(
-                overlayPath: overlay, seedPath: seed, consolePath: directory + "/console.log",
+                overlayPath: overlay, seedPath: seed, credentialsPath: credentialsDisk, consolePath: directory + "/console.log",
                 qmpSocketPath: directory + "/qmp.sock", guestAgentSocketPath: directory + "/qga.sock",
                 pidFilePath: directory + "/qemu.pid", forwards: zip(ports, guestPorts).map { (host: $0, guest: $1) },
                 cpus: cpus, memoryMiB: memoryMiB, accelerator: current)
             let machine = try launch(invocation, stderrPath: directory + "/qemu.stderr", logger: logger)
-            // A broken KVM aborts within a second or two (`failed to set MSR 0x10a`); wait a little before trusting it.
-            let settled = machine.waitForExit(seconds: current == .kvm ? 5 : 1.5)
-            if !settled {
-                // One line says which accelerator runs (the fallback line already said TCG).
-                if !fellBack { logger.info("booting \(disk) under \(current == .kvm ? "KVM" : "TCG (software emulation; slower)")") }
+            let started = machine.waitUntilStarted(under: current)
+            if started == .running {
+                logger.info("booting \(disk) under \(current.displayName)")
                 return machine
             }
             let message = machine.stderrText
-            if message.contains("host forwarding rule"), portAttempts < 3 {
+            if started == .exited, message.contains("host forwarding rule"), portAttempts < 3 {
                 portAttempts += 1  // another program took a port between our check and qemu's bind
                 continue
             }
             if current == .kvm, candidates.count > 1 {
-                // Any early exit under KVM is retried under TCG; a broken disk fails there too, with its own message.
-                kvmBroken.withLock { $0 = true }
-                let lines = message.split(separator: "\n").map(String.init)
-                let reason = lines.first { isKVMFailure($0) } ?? lines.first ?? "qemu exited with status \(machine.exitStatus)"
-                logger.info("KVM does not work here (\(reason)); booting \(disk) under TCG instead")
-                fellBack = true
+                // Any early exit or silence under KVM is retried under TCG; a broken disk fails there too, with its own message.
+                let reason: String
+                if started == .silent {
+                    machine.stop(grace: 0)
+                    reason = "the verification guest printed nothing on its console under KVM within \(Int(current.kernelOutputTimeout)) s"
+                } else {
+                    let lines = message.split(separator: "\n").map(String.init)
+                    reason = "qemu failed under KVM (" + (lines.first { Accelerator.isKVMFailure($0) } ?? lines.first ?? "exited with status \(machine.exitStatus)") + ")"
+                }
+                try AcceleratorChoice.shared.kvmFailed(reason, logger: logger)
                 candidates.removeFirst()
                 continue
+            }
+            if started == .silent {
+                machine.stop(grace: 0)
+                throw HypervisorError.kvmRequiredButUnusable(reason: "the verification guest printed nothing on its console within \(Int(current.kernelOutputTimeout)) s")
             }
             throw VerifyError.qemuFailed(
                 accelerator: current.rawValue, message: message.isEmpty ? "exited with status \(machine.exitStatus)" : message,
@@ -103,13 +104,27 @@ public final class VirtualMachine: @unchecked Sendable {
         throw VerifyError.qemuFailed(accelerator: "none", message: "no accelerator left to try", consoleTail: "")
     }
 
-    /// Whether qemu's error output says KVM, not the disk, is at fault.
-    /// - Parameter stderr: What qemu printed.
-    /// - Returns: True when a retry under TCG can help.
-    public static func isKVMFailure(_ stderr: String) -> Bool {
-        let text = stderr.lowercased()
-        return ["failed to set msr", "kvm_init_vcpu", "kvm_run failed", "could not access kvm", "failed to initialize kvm",
-                "kvm: entry failed", "kvm_set_msrs", "/dev/kvm", "kvm_put_msrs"].contains { text.contains($0) }
+    /// How the first seconds of a boot went.
+    enum StartOutcome {
+        /// qemu runs (and, under KVM, the guest kernel printed).
+        case running
+        /// qemu exited.
+        case exited
+        /// qemu runs but the guest printed nothing within the accelerator's limit (a hung KVM).
+        case silent
+    }
+
+    /// Waits until the boot shows it is alive: under KVM the kernel's first console lines (a KVM that hangs after
+    /// the BIOS never prints them), under TCG qemu still running after 1.5 s.
+    func waitUntilStarted(under accelerator: Accelerator) -> StartOutcome {
+        guard accelerator == .kvm else { return waitForExit(seconds: 1.5) ? .exited : .running }
+        let deadline = Date().addingTimeInterval(accelerator.kernelOutputTimeout)
+        while Date() < deadline {
+            if waitForExit(seconds: 0.25) { return .exited }
+            let console = consoleText
+            if ["Linux version", "login:", "systemd[1]", "cloud-init"].contains(where: console.contains) { return .running }
+        }
+        return .silent
     }
 
     private static func createOverlay(_ overlay: String, backing: String, format: String) throws {

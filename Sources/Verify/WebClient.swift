@@ -36,7 +36,7 @@ enum WebClient {
 
     /// `GET http://127.0.0.1:port/path`, reading the whole body (ttyd's page is ~730 kB; reading to the end avoids
     /// mistaking a cut-off transfer for an answer).
-    static func get(port: Int, path: String, limit: Int = 8 << 20) async throws -> Response {
+    static func get(port: Int, path: String, headers: [(String, String)] = [], limit: Int = 8 << 20) async throws -> Response {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -50,6 +50,7 @@ enum WebClient {
             head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
             head.headers.add(name: "User-Agent", value: "labforge-verify")
             head.headers.add(name: "Connection", value: "close")
+            for (name, value) in headers { head.headers.add(name: name, value: value) }
             try await outbound.write(.head(head))
             try await outbound.write(.end(nil))
             var status = 0
@@ -74,7 +75,7 @@ enum WebClient {
 
     /// Opens a WebSocket to `ws://127.0.0.1:port/path` asking for `subprotocol`.
     /// - Returns: The upgraded channel (use `executeThenClose`), or the status of a refused upgrade.
-    static func webSocket(port: Int, path: String, subprotocol: String) async throws -> Upgrade {
+    static func webSocket(port: Int, path: String, subprotocol: String, headers extra: [(String, String)] = []) async throws -> Upgrade {
         let result: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -89,6 +90,7 @@ enum WebClient {
                     headers.add(name: "Host", value: "127.0.0.1:\(port)")
                     headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol)
                     headers.add(name: "Content-Length", value: "0")
+                    for (name, value) in extra { headers.add(name: name, value: value) }
                     let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri(path), headers: headers)
                     let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
                         upgradeRequestHead: head, upgraders: [upgrader],

@@ -114,11 +114,14 @@ struct BaseCommand: AsyncParsableCommand {
 
         @OptionGroup var options: CacheOptions
 
+        @OptionGroup var accelerator: AcceleratorOptions
+
         func validate() throws {
             guard (1...2048).contains(sizeGiB) else { throw ValidationError("--size must be between 1 and 2048 GiB") }
         }
 
         func run() async throws {
+            accelerator.apply()
             let store = BaseImageStore(
                 cache: options.cache, toolVersion: LabforgeVersion.current,
                 bootstrapper: DebianBootstrapper(mirror: mirror, securityMirror: securityMirror)

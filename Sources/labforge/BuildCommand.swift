@@ -55,6 +55,8 @@ struct BuildCommand: AsyncParsableCommand {
 
     @OptionGroup var cacheOptions: CacheOptions
 
+    @OptionGroup var accelerator: AcceleratorOptions
+
     func validate() throws {
         let known = Recipes.all.map(\.name)
         for name in recipes where Recipes.named(name) == nil {
@@ -68,6 +70,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
+        accelerator.apply()
         let selected = recipes.isEmpty ? Recipes.all : recipes.compactMap(Recipes.named)
         let cacheRoot = cacheOptions.cache.root
         let options = BuildOptions(

@@ -37,6 +37,8 @@ struct CustomizeCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as one JSON document on stdout (progress as JSON lines on stderr).")
     var json = false
 
+    @OptionGroup var accelerator: AcceleratorOptions
+
     func validate() throws {
         guard Recipes.named(recipe) != nil else {
             throw ValidationError("no recipe named \(recipe); known: \(Recipes.all.map(\.name).joined(separator: ", "))")
@@ -44,6 +46,7 @@ struct CustomizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        accelerator.apply()
         let recipe = Recipes.named(self.recipe)!
         let logPath = log ?? output + ".log"
         guard let sink = BuildLog(path: logPath) else { throw ValidationError("cannot write the build log \(logPath)") }

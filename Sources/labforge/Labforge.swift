@@ -1,5 +1,6 @@
 // The labforge command line: parse, call the library, print.
 import ArgumentParser
+import Logging
 
 @main
 struct Labforge: AsyncParsableCommand {
@@ -9,9 +10,25 @@ struct Labforge: AsyncParsableCommand {
         version: LabforgeVersion.current,
         subcommands: [
             BuildCommand.self, ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, VerifyCommand.self,
-            PackageCommand.self, PushCommand.self, ManifestsCommand.self, CatalogCommand.self, CacheCommand.self,
+            PackageCommand.self, PushCommand.self, ManifestsCommand.self, CatalogCommand.self, CacheCommand.self, AcceleratorCommand.self,
         ]
     )
+
+    /// Log lines (the accelerator choice, fallbacks, retries) go to standard error: standard output carries
+    /// results, and with `--json` exactly one JSON document.
+    static func main() async {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The version stamped into images, caches and fingerprints.

@@ -47,8 +47,16 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Memory in MiB.")
     var memory: Int = 2048
 
-    @Option(help: "Accelerator: auto (KVM, falling back to TCG), kvm, tcg.")
-    var accel: String = "auto"
+    @OptionGroup var accelerator: AcceleratorOptions
+
+    @Option(help: ArgumentHelp(
+        "Terminal authentication to prove: basic (a credential given at boot on the labcreds disk), none, header:NAME (default: the recipe's, else basic).",
+        valueName: "basic|none|header:NAME"))
+    var terminalAuth: String?
+
+    @Option(help: ArgumentHelp(
+        "Desktop authentication to prove: vnc (a VNC password given at boot), none (default: the recipe's, else vnc).", valueName: "vnc|none"))
+    var desktopAuth: String?
 
     @Option(help: "Append the serial console to this file (the build log).")
     var consoleLog: String?
@@ -60,29 +68,52 @@ struct VerifyCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard ["auto", "kvm", "tcg"].contains(accel) else { throw ValidationError("--accel must be auto, kvm or tcg") }
         guard timeout > 0, (probeTimeout ?? 1) > 0 else { throw ValidationError("timeouts must be positive") }
         guard cpus > 0, memory >= 256 else { throw ValidationError("--cpus must be ≥ 1 and --memory ≥ 256 MiB") }
         for probe in probes { _ = try ProbeTarget.parse(probe) }
+        _ = try access(base: AgentAccess())
         if let recipe, Recipes.named(recipe) == nil {
             throw ValidationError("unknown recipe '\(recipe)' (known: \(Recipes.all.map(\.name).joined(separator: ", "))); use --probe instead")
         }
     }
 
+    /// `--terminal-auth` and `--desktop-auth` applied over `base` (the recipe's or the default).
+    func access(base: AgentAccess) throws -> AgentAccess {
+        var access = base
+        switch terminalAuth {
+        case nil: break
+        case "basic": access.terminal = .basic(fixed: nil)
+        case "none": access.terminal = .open
+        case let value? where value.hasPrefix("header:") && value.count > 7: access.terminal = .proxyHeader(String(value.dropFirst(7)))
+        case let value?: throw ValidationError("--terminal-auth \(value): expected basic, none or header:NAME")
+        }
+        switch desktopAuth {
+        case nil: break
+        case "vnc": access.desktop = .vncPassword(fixed: nil)
+        case "none": access.desktop = .open
+        case let value?: throw ValidationError("--desktop-auth \(value): expected vnc or none")
+        }
+        return access
+    }
+
     func run() async throws {
         Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
+        accelerator.apply()
         var targets = try probes.map(ProbeTarget.parse)
         var userName = user
+        var access = AgentAccess()
         if let recipe = recipe.flatMap(Recipes.named) {
             let fromRecipe = ProbePlan(recipe: recipe)
             targets = fromRecipe.targets + targets.filter { !fromRecipe.targets.contains($0) }
             userName = user ?? fromRecipe.userName
+            access = fromRecipe.access
         }
+        access = try self.access(base: access)
         if targets.isEmpty { targets = ProbePlan.basic }
-        let plan = ProbePlan(userName: userName ?? "student", targets: targets)
+        let plan = ProbePlan(userName: userName ?? "student", targets: targets, access: access)
         let options = VerifyOptions(
             deadline: timeout, probeTimeout: probeTimeout, cpus: cpus, memoryMiB: memory,
-            accelerator: accel == "auto" ? nil : BootAccelerator(rawValue: accel), consoleLog: consoleLog)
+            consoleLog: consoleLog)
         var logger = Logger(label: "labforge.verify")
         logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
         let reporter = StreamProgressReporter(style: .automatic(json: json))

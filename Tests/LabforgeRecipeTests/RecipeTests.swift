@@ -20,7 +20,9 @@ struct RecipeTests {
         #expect(plan.last?.origin == .sysprep)
         let terminalSteps = plan.filter { $0.origin == .agent("WebTerminal") }
         #expect(terminalSteps.contains { $0.step == .unit(name: WebTerminal.unitName, action: .enable) })
-        #expect(plan[plan.count - 2].step == .run(script: "echo done"))
+        // Agents that read boot credentials bring the unit that hands them over, after every agent.
+        #expect(plan[plan.count - 2].step == .unit(name: BootCredentials.unitName, action: .enable))
+        #expect(plan.contains { $0.step == .run(script: "echo done") && $0.origin == .recipe })
     }
 
     @Test("GrowDisk runs first whatever its place; no sysprep when the recipe opts out")
@@ -36,7 +38,14 @@ struct RecipeTests {
     func terminalUnit() throws {
         let terminal = WebTerminal(port: 7700, user: "student", basePath: "/lab/term")
         let text = terminal.unit.text
-        #expect(text.contains("ExecStart=/usr/bin/ttyd --port 7700 --writable --base-path /lab/term /bin/bash --login"))
+        #expect(text.contains("ExecStart=\(WebTerminal.scriptPath)"))
+        #expect(text.contains("Wants=lab-credentials.service"))
+        // The script serves only with the boot credential, and says why it does not.
+        #expect(terminal.script.contains("exec /usr/bin/ttyd --port 7700 --debug 3 --writable --base-path /lab/term --credential \"$credential\" /bin/bash --login"))
+        #expect(terminal.script.contains("not serving a shell without it"))
+        #expect(terminal.script.contains("exit 78"))
+        #expect(WebTerminal(auth: .proxyHeader("X-Remote-User")).script.contains("--auth-header X-Remote-User"))
+        #expect(!WebTerminal(auth: .unauthenticated).script.contains("--credential"))
         #expect(text.contains("User=student"))
         #expect(text.contains("NoNewPrivileges=yes"))
         #expect(text.contains("WantedBy=multi-user.target"))
@@ -52,8 +61,12 @@ struct RecipeTests {
     func desktopUnits() {
         let desktop = WebDesktop()
         let texts = desktop.units.map(\.text).joined()
-        #expect(texts.contains("-localhost"))
-        #expect(texts.contains("-rfbport 5901"))
+        #expect(desktop.script.contains("-localhost"))
+        #expect(desktop.script.contains("-rfbport 5901"))
+        #expect(desktop.script.contains("-SecurityTypes VncAuth -PasswordFile \"$passwords\""))
+        #expect(!desktop.script.contains("None"))
+        #expect(desktop.packages.contains("tigervnc-tools"))
+        #expect(WebDesktop(auth: .unauthenticated).script.contains("-SecurityTypes None"))
         #expect(texts.contains("websockify --web /usr/share/novnc 6080 127.0.0.1:5901"))
         #expect(texts.contains("DynamicUser=yes"))
         #expect(texts.contains("ProtectSystem=strict"))
@@ -163,5 +176,36 @@ struct RecipeValidationTests {
     func messages() {
         let message = RecipeError.relativeGuestPath(recipe: "r", step: "write etc/motd", path: "etc/motd").description
         #expect(message.contains("recipe r") && message.contains("write etc/motd") && message.contains("/etc/motd"))
+    }
+
+    @Test("shipped recipes use boot credentials; fixed credentials and open agents are explicit and checked")
+    func agentAuth() throws {
+        for recipe in Recipes.all {
+            for agent in recipe.agents {
+                if case .webTerminal(let terminal) = agent { #expect(terminal.auth == .bootCredential, "\(recipe.name)") }
+                if case .webDesktop(let desktop) = agent { #expect(desktop.auth == .bootPassword, "\(recipe.name)") }
+            }
+            // The credentials unit copies exactly the keys the agents read, to the tmpfs, for their users.
+            let script = recipe.plan.compactMap { planned -> String? in
+                if case .writeFile(let path, let contents, _, _) = planned.step, path == "/usr/libexec/labforge/lab-credentials" { return contents }
+                return nil
+            }.first
+            #expect(script?.contains("-g student \"$mnt/terminal-credential\" \"$target/terminal-credential\"") == true, "\(recipe.name)")
+            #expect(script?.contains("target=/run/labforge/credentials") == true)
+        }
+        let user = CreateUser("student", uid: 1000)
+        func recipe(_ terminal: WebTerminal, _ desktop: WebDesktop = WebDesktop()) -> Recipe {
+            Recipe(name: "r") { user; terminal; desktop }
+        }
+        #expect(throws: RecipeError.self) { try recipe(WebTerminal(auth: .fixed(.init(username: "a:b", password: "p")))).validate() }
+        #expect(throws: RecipeError.self) { try recipe(WebTerminal(auth: .fixed(.init(username: "a", password: "p\nstudent:x")))).validate() }
+        #expect(throws: RecipeError.self) { try recipe(WebTerminal(auth: .proxyHeader("X User"))).validate() }
+        #expect(throws: RecipeError.self) { try recipe(WebTerminal(), WebDesktop(auth: .fixedPassword("short"))).validate() }
+        #expect(throws: RecipeError.self) { try recipe(WebTerminal(), WebDesktop(auth: .fixedPassword("muchtoolong"))).validate() }
+        try recipe(WebTerminal(auth: .fixed(.init(username: "lab", password: "s3cret"))), WebDesktop(auth: .fixedPassword("s3cret12"))).validate()
+        // Without agents that read credentials there is no credentials unit.
+        let open = recipe(WebTerminal(auth: .unauthenticated), WebDesktop(auth: .unauthenticated))
+        try open.validate()
+        #expect(!open.plan.contains { $0.step == .unit(name: BootCredentials.unitName, action: .enable) })
     }
 }

@@ -1,5 +1,6 @@
 // Probe options, plans, the qemu command line, ttyd and RFB framing, ports and reports: pure logic.
 import Foundation
+import Hypervisor
 import Testing
 @testable import Verify
 
@@ -61,7 +62,7 @@ struct PlanTests {
         #expect(joined.contains("-m 2048 -smp 2"))
         #expect(joined.contains("-drive file=/t/a,,b/overlay.qcow2,if=virtio,format=qcow2"))
         #expect(joined.contains("-drive file=/t/seed.iso,if=virtio,format=raw,readonly=on"))
-        #expect(joined.contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40001-:7681,hostfwd=tcp:127.0.0.1:40002-:22"))
+        #expect(joined.contains("-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40001-:7681,hostfwd=tcp:127.0.0.1:40002-:22"))
         #expect(joined.contains("-qmp unix:/t/qmp.sock,server=on,wait=off"))
         #expect(joined.contains("-chardev socket,id=qga0,path=/t/qga.sock,server=on,wait=off"))
         #expect(joined.contains("-device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"))
@@ -73,9 +74,9 @@ struct PlanTests {
 
     @Test("qemu's KVM abort on nested hosts is recognised; a disk error is not")
     func kvmFailure() {
-        #expect(VirtualMachine.isKVMFailure("qemu-system-x86_64: error: failed to set MSR 0x10a to 0x0\nqemu: kvm.c:2979: kvm_buf_set_msrs: Assertion failed"))
-        #expect(VirtualMachine.isKVMFailure("Could not access KVM kernel module: No such file or directory"))
-        #expect(!VirtualMachine.isKVMFailure("qemu-system-x86_64: -drive file=x: Could not open 'x': No such file or directory"))
+        #expect(Accelerator.isKVMFailure("qemu-system-x86_64: error: failed to set MSR 0x10a to 0x0\nqemu: kvm.c:2979: kvm_buf_set_msrs: Assertion failed"))
+        #expect(Accelerator.isKVMFailure("Could not access KVM kernel module: No such file or directory"))
+        #expect(!Accelerator.isKVMFailure("qemu-system-x86_64: -drive file=x: Could not open 'x': No such file or directory"))
     }
 
     @Test("ttyd messages: JSON init, typed input, output/title/preferences decoding")

@@ -1,65 +1,126 @@
-// The web-desktop probe against a real websockify (Debian's `websockify` package or PyPI), without a VM.
+// The web-desktop probe against a real websockify and a real TigerVNC server (Xtigervnc), without a VM.
 import Foundation
 import Testing
 import TestSupport
 @testable import Verify
 
-/// websockify from LABFORGE_WEBSOCKIFY or PATH.
-private let websockify: String? = {
-    if let explicit = ProcessInfo.processInfo.environment["LABFORGE_WEBSOCKIFY"] { return explicit }
+/// `name` from PATH.
+private func tool(_ name: String) -> String? {
     for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let candidate = "\(directory)/websockify"
+        let candidate = "\(directory)/\(name)"
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
     return nil
-}()
+}
 
-@Suite("web-desktop probe through websockify")
-struct WebDesktopProbeTests {
-    @Test("vnc.html over HTTP, then the RFB banner through websockify's binary WebSocket", .enabled(if: websockify != nil, "websockify not installed"))
-    func rfbThroughWebsockify() async throws {
-        let scratch = try TemporaryDirectory(prefix: "labforge-verify-ws")
+private let websockify = ProcessInfo.processInfo.environment["LABFORGE_WEBSOCKIFY"] ?? tool("websockify")
+private let haveTools = websockify != nil && tool("Xtigervnc") != nil && tool("tigervncpasswd") != nil
+
+/// Xtigervnc on a free display and port, with websockify and a noVNC-like page in front of it.
+private struct DesktopStack {
+    let scratch: TemporaryDirectory
+    let webPort: Int
+    let processes: [Process]
+
+    /// Starts the stack; `password` nil means `-SecurityTypes None`.
+    init(password: String?) throws {
+        scratch = try TemporaryDirectory(prefix: "labforge-verify-ws")
         try Data("<html><title>noVNC</title></html>".utf8).write(to: URL(fileURLWithPath: scratch.appending("vnc.html")))
         let ports = try LoopbackPorts.free(2)
-        // Stand-in for Xtigervnc (which needs an X stack): a TCP server that sends the RFB 3.8 banner, as a VNC server does first.
-        let rfb = Process()
-        rfb.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        rfb.arguments = ["python3", "-c", """
-            import socket
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", \(ports[1]))); s.listen(4)
-            while True:
-                c, _ = s.accept(); c.sendall(b"RFB 003.008\\n"); c.recv(64); c.close()
-            """]
+        webPort = ports[0]
+        var security = ["-SecurityTypes", "None"]
+        if let password {
+            let file = scratch.appending("passwd")
+            let obfuscated = try Command.check(["tigervncpasswd", "-f"], input: Data((password + "\n").utf8))
+            try obfuscated.stdoutData.write(to: URL(fileURLWithPath: file))
+            security = ["-SecurityTypes", "VncAuth", "-PasswordFile", file]
+        }
+        // A display number nobody uses: the X socket must be free, the RFB port is given explicitly.
+        let display = (50..<100).shuffled().first { !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock") } ?? 99
+        let vnc = Process()
+        vnc.executableURL = URL(fileURLWithPath: tool("Xtigervnc")!)
+        vnc.arguments = [":\(display)", "-geometry", "320x200", "-depth", "24", "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab"] + security
+        vnc.standardOutput = FileHandle.nullDevice
+        vnc.standardError = FileHandle.nullDevice
         let proxy = Process()
         proxy.executableURL = URL(fileURLWithPath: websockify!)
         proxy.arguments = ["--web", scratch.path, "127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"]
         proxy.standardOutput = FileHandle.nullDevice
         proxy.standardError = FileHandle.nullDevice
-        try rfb.run()
+        try vnc.run()
         try proxy.run()
-        defer {
-            kill(proxy.processIdentifier, SIGKILL)
-            kill(rfb.processIdentifier, SIGKILL)
-            proxy.waitUntilExit()
-            rfb.waitUntilExit()
+        processes = [proxy, vnc]
+    }
+
+    func stop() {
+        for process in processes {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
         }
-        var detail = ""
-        var lastError: Error?
-        for _ in 0..<30 {
+    }
+
+    /// The probe, retried while the servers start.
+    func probe(_ access: AgentAccess.Desktop, credentials: TestCredentials?) async throws -> String {
+        var lastError: Error = ProbeFailure("not tried")
+        for _ in 0..<40 {
             do {
-                detail = try await ProbeAttempts.webDesktop(hostPort: ports[0], page: "vnc.html", websocketPath: "websockify")
-                break
+                return try await ProbeAttempts.webDesktop(hostPort: webPort, page: "vnc.html", websocketPath: "websockify", access: access, credentials: credentials)
+            } catch let error as FinalFailure {
+                throw error
             } catch {
                 print("web-desktop attempt: \(error)")
                 lastError = error
                 try await Task.sleep(for: .milliseconds(300))
             }
         }
-        #expect(detail.contains("RFB 003.008"), "last error: \(String(describing: lastError))")
+        throw lastError
+    }
+}
+
+@Suite("web-desktop probe through websockify and TigerVNC", .serialized, .enabled(if: haveTools, "websockify, Xtigervnc or tigervncpasswd not installed"))
+struct WebDesktopProbeTests {
+    @Test("VNC authentication: None not offered, a wrong password refused, the right one reaches ServerInit")
+    func vncAuthentication() async throws {
+        let credentials = TestCredentials.generate(user: "student")
+        let stack = try DesktopStack(password: credentials.desktopPassword)
+        defer { stack.stop() }
+        let detail = try await stack.probe(.vncPassword(fixed: nil), credentials: credentials)
         #expect(detail.contains("vnc.html 33 B"))
+        #expect(detail.contains("RFB 003.008, security types [VncAuth], VncAuth accepted, ServerInit 320x200 \"lab\""), "\(detail)")
+        #expect(detail.contains("wrong password → SecurityResult failed"))
+        // The same server with another password: the probe fails (VNC authentication is what it proves).
+        let other = TestCredentials.generate(user: "student")
+        await #expect(throws: ProbeFailure.self) {
+            try await ProbeAttempts.webDesktop(
+                hostPort: stack.webPort, page: "vnc.html", websocketPath: "websockify", access: .vncPassword(fixed: other.desktopPassword), credentials: nil)
+        }
         // A missing page is reported with its status.
         await #expect(throws: ProbeFailure.self) {
-            try await ProbeAttempts.webDesktop(hostPort: ports[0], page: "nope.html", websocketPath: "websockify")
+            try await ProbeAttempts.webDesktop(hostPort: stack.webPort, page: "nope.html", websocketPath: "websockify", access: .open, credentials: nil)
         }
+    }
+
+    @Test("a desktop without authentication fails the probe when a password is expected, passes when the recipe says none")
+    func openDesktop() async throws {
+        let stack = try DesktopStack(password: nil)
+        defer { stack.stop() }
+        do {
+            _ = try await stack.probe(.vncPassword(fixed: "secret12"), credentials: nil)
+            Issue.record("an open VNC server passed the authenticated probe")
+        } catch let error as FinalFailure {
+            #expect(error.description.contains("offers security type None"))
+        }
+        let detail = try await stack.probe(.open, credentials: nil)
+        #expect(detail.contains("security types [None], None accepted, ServerInit 320x200"), "\(detail)")
+    }
+
+    @Test("VNC authentication's DES answer matches the RFB reference (bit-reversed key)")
+    func vncResponse() {
+        // A challenge of zeros with the password "password": the answer RFB servers compute (libvncserver's vncEncryptBytes).
+        let answer = RFBHandshake.vncResponse(challenge: Array(repeating: 0, count: 16), password: "password")
+        #expect(answer.count == 16)
+        #expect(Array(answer[0..<8]) == Array(answer[8..<16]))  // ECB: equal blocks, equal output
+        #expect(RFBHandshake.reverseBits(0b0000_0001) == 0b1000_0000)
+        #expect(RFBHandshake.reverseBits(0x70) == 0x0E)
     }
 }

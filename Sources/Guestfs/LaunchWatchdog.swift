@@ -1,0 +1,58 @@
+// Bounds a libguestfs launch: kills the appliance's qemu when it has not come up in time.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// `guestfs_launch` waits up to 20 minutes for the appliance, and holds the handle's lock meanwhile, so no
+/// libguestfs call can stop it. The watchdog finds this handle's qemu among our children by its socket
+/// directory (unique per handle, on qemu's command line) and kills it after the deadline; the launch then
+/// returns an error at once.
+final class LaunchWatchdog {
+    private let timer: DispatchSourceTimer
+    private let fired = Flag()
+
+    /// Set from the timer's queue, read after the launch returned.
+    private final class Flag: Sendable {
+        let value = Mutex(false)
+    }
+
+    /// Starts the countdown.
+    /// - Parameters:
+    ///   - marker: Text only this launch's qemu has on its command line (the handle's socket directory).
+    ///   - seconds: The deadline.
+    init(marker: String, seconds: Double) {
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + seconds)
+        timer.setEventHandler { [fired] in
+            fired.value.withLock { $0 = true }
+            for pid in Self.children(matching: marker) { kill(pid, SIGKILL) }
+        }
+        timer.resume()
+    }
+
+    /// Stops the countdown.
+    /// - Returns: Whether the deadline had passed (and qemu was killed).
+    func cancel() -> Bool {
+        timer.cancel()
+        return fired.value.withLock { $0 }
+    }
+
+    /// Our child processes whose command line contains `marker`.
+    static func children(matching marker: String) -> [pid_t] {
+        let me = getpid()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            // Fields after "(comm)": state, ppid, …
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, Int32(fields[1]) == me,
+                let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+            else { return false }
+            return String(decoding: cmdline, as: UTF8.self).contains(marker)
+        }
+    }
+}
