@@ -110,8 +110,8 @@ struct DeploymentOptions: ParsableArguments {
     @Option(help: "IngressClass (default: the cluster's).")
     var ingressClass: String?
 
-    @Option(help: "Gateway of the HTTPRoute: NAME or NAMESPACE/NAME.")
-    var gateway: String = "lab-gateway"
+    @Option(help: "Gateway of the HTTPRoute: NAME or NAMESPACE/NAME (default: lab-gateway).")
+    var gateway: String?
 
     @Option(help: "Cron schedule of the DataImportCron.")
     var importSchedule: String = "0 3 * * *"
@@ -136,6 +136,7 @@ struct DeploymentOptions: ParsableArguments {
         guard let routingValue = RoutingKind(rawValue: routing) else {
             throw ValidationError("--routing \(routing): expected ingress or httproute")
         }
+        let gateway = self.gateway ?? "lab-gateway"
         let gatewayParts = gateway.split(separator: "/", maxSplits: 1).map(String.init)
         return ManifestSettings(
             namespace: namespace, instance: instance, runStrategy: strategy, cores: cores, memory: memory,
