@@ -39,15 +39,14 @@ extension ClassBuilder {
         for (index, name) in names.enumerated() {
             guard let seat = credentials[name] else { throw ClassError.roster("no credentials for pool VM '\(name)'") }
             var seatLabels = labels
-            seatLabels[Self.virtualMachineNameLabel] = name
+            seatLabels[Self.seatLabel] = name
             secrets.append(Secret(metadata: ObjectMeta(name: "\(secretBase)-\(index)", namespace: namespace, labels: seatLabels), stringData: seat.secretData))
             let prefix = pathPrefix(name)
             let builder = seatBuilder(session: name, vm: name, namespace: namespace, pathPrefix: prefix, secret: secretBase)
-            let routes = self.routes(builder, seat: name, identity: nil)
+            let routes = self.routes(builder, seat: name, identity: nil, labels: seatLabels)
             if var service = routes.service {
                 // Every pool VM carries the same template labels; KubeVirt labels each VM's pod with its name.
                 service.spec.selector = [Self.virtualMachineNameLabel: name]
-                service.metadata.labels = seatLabels
                 services.append(service)
             }
             ingresses += routes.ingresses

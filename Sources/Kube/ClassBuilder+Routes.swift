@@ -12,8 +12,12 @@ extension ClassBuilder {
     }
 
     /// The Service and the chosen route kind of one seat, or nothing without routes.
-    func routes(_ builder: ManifestBuilder, seat: String, identity: String?) -> (service: Service?, ingresses: [Ingress], httpRoute: HTTPRoute?) {
+    func routes(
+        _ builder: ManifestBuilder, seat: String, identity: String?, labels: StringMap
+    ) -> (service: Service?, ingresses: [Ingress], httpRoute: HTTPRoute?) {
         guard routesWritten else { return (nil, [], nil) }
+        var service = builder.service()
+        service.metadata.labels = labels
         var annotations: StringMap = [:]
         switch classSettings.routes.authentication {
         case .external(let url, let signin, let header):
@@ -29,17 +33,19 @@ extension ClassBuilder {
         case .ingress:
             let ingresses = builder.ingresses().map { ingress in
                 var protected = ingress
+                protected.metadata.labels = labels
                 for (key, value) in annotations.entries { protected.metadata.annotations?[key] = value }
                 if let secret = classSettings.routes.tlsSecret, let host = settings.host {
                     protected.spec.tls = [Ingress.TLS(hosts: [host], secretName: secret)]
                 }
                 return protected
             }
-            return (builder.service(), ingresses, nil)
+            return (service, ingresses, nil)
         case .httproute:
             var route = builder.httpRoute()
+            route.metadata.labels = labels
             if !annotations.isEmpty { route.metadata.annotations = annotations }
-            return (builder.service(), [], route)
+            return (service, [], route)
         }
     }
 

@@ -53,7 +53,7 @@ extension ClassBuilder {
             ? Namespace(metadata: ObjectMeta(name: seatNamespace, labels: labels)) : nil
         let quota = classSettings.namespacePerStudent && !classSettings.quota.isEmpty
             ? ResourceQuota(metadata: meta("lab-quota"), hard: classSettings.quota) : nil
-        let routes = self.routes(builder, seat: id, identity: student.subject.name)
+        let routes = self.routes(builder, seat: id, identity: student.subject.name, labels: labels)
         return StudentManifests(
             student: student, namespace: seatNamespace, namespaceObject: namespaceObject, quota: quota,
             secret: Secret(metadata: meta(secretName), stringData: credentials.secretData), virtualMachine: vm, role: role,

@@ -15,6 +15,8 @@ struct ClassBuilder {
     static let studentLabel = "labforge.dev/student"
     /// Label of a pool's VMs and pods.
     static let poolLabel = "labforge.dev/pool"
+    /// Label of the objects of one pool VM (its Secret, Service, routes).
+    static let seatLabel = "labforge.dev/seat"
     /// KubeVirt's label on a VM's virt-launcher pod, naming the VM.
     static let virtualMachineNameLabel = "vm.kubevirt.io/name"
 
