@@ -40,6 +40,21 @@ struct RosterTests {
         }
     }
 
+    @Test("an id that makes a name longer than 63 characters is refused with its roster line and the name")
+    func longIdNamesTheLine() throws {
+        let id = String(repeating: "a", count: 45)  // debian-desktop-<id>-credentials: 72 characters
+        let roster = try Roster(students: try Roster.parse("# one\n\(id) user:a\n", source: "roster.txt"))
+        do {
+            _ = try ClassManifests(
+                image: ClassFixtures.image(), settings: ManifestSettings(namespace: "cs101"), classSettings: ClassSettings(), roster: roster,
+                credentials: ClassFixtures.credentials(for: [id]))
+            Issue.record("a 72-character Secret name was accepted")
+        } catch let error as ClassError {
+            #expect(error.description.hasPrefix("roster.txt:2: student '\(id)': "), "\(error)")
+            #expect(error.description.contains("more than 63"), "\(error)")
+        }
+    }
+
     @Test("--student ID=IDENTITY arguments, refused without identity; files and arguments combined")
     func arguments() throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-roster")
