@@ -117,6 +117,12 @@ struct ClassCommandTests {
         #expect(accepted.stderr.contains("warning: --public-routes: the routes are served without TLS"), "\(accepted.stderr)")
         let ingress = try String(contentsOfFile: "\(output)/students/alice/ingress.yaml", encoding: .utf8)
         #expect(!ingress.contains("tls:") && !ingress.contains("auth-url"))
+        // Switching the route kind replaces the earlier run's ingress.yaml instead of leaving it beside.
+        let switched = try Command.labforge(
+            base + ["--roster", roster, "--host", "labs.example.org", "--public-routes", "--routing", "httproute", "--gateway", "gateways/labs"])
+        #expect(switched.status == 0, "\(switched.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(output)/students/alice/httproute.yaml"))
+        #expect(!FileManager.default.fileExists(atPath: "\(output)/students/alice/ingress.yaml"))
 
         let noHost = try Command.labforge(base + ["--roster", roster, "--output", scratch.appending("plain")])
         #expect(noHost.status == 0, "\(noHost.stderr)")  // no --host: no routes, nothing to protect
