@@ -1,4 +1,4 @@
-// RBAC Role and RoleBinding (rbac.authorization.k8s.io/v1): one lab user, only their own VMs.
+// RBAC Role and RoleBinding (rbac.authorization.k8s.io/v1): lab users reach only their own VMs.
 
 /// A namespaced Role.
 public struct Role: KubernetesObject, Hashable {
@@ -27,13 +27,18 @@ public struct PolicyRule: Sendable, Hashable, Codable {
     public var apiGroups: [String]
     /// Resources (and subresources as `resource/sub`).
     public var resources: [String]
-    /// Only these objects.
-    public var resourceNames: [String]
+    /// Only these objects; nil for every object of the resources.
+    public var resourceNames: [String]?
     /// Verbs.
     public var verbs: [String]
 
     /// Creates a rule.
-    public init(apiGroups: [String], resources: [String], resourceNames: [String], verbs: [String]) {
+    /// - Parameters:
+    ///   - apiGroups: API groups.
+    ///   - resources: Resources and `resource/subresource`s.
+    ///   - resourceNames: Object names, or nil for all.
+    ///   - verbs: Verbs.
+    public init(apiGroups: [String], resources: [String], resourceNames: [String]?, verbs: [String]) {
         self.apiGroups = apiGroups
         self.resources = resources
         self.resourceNames = resourceNames
@@ -41,7 +46,7 @@ public struct PolicyRule: Sendable, Hashable, Codable {
     }
 }
 
-/// A RoleBinding granting a Role to one user.
+/// A RoleBinding granting a Role to users, groups or service accounts.
 public struct RoleBinding: KubernetesObject, Hashable {
     /// API group and version.
     public var apiVersion = "rbac.authorization.k8s.io/v1"
@@ -66,12 +71,27 @@ public struct RoleBinding: KubernetesObject, Hashable {
 
     /// `subjects[]`.
     public struct Subject: Sendable, Hashable, Codable {
-        /// `rbac.authorization.k8s.io`.
-        public var apiGroup: String
-        /// `User`.
+        /// `rbac.authorization.k8s.io` for users and groups; nil (the core group) for service accounts.
+        public var apiGroup: String?
+        /// `User`, `Group` or `ServiceAccount`.
         public var kind: String
-        /// User name.
+        /// User, group or service account name.
         public var name: String
+        /// The service account's namespace.
+        public var namespace: String?
+
+        /// Creates a subject.
+        /// - Parameters:
+        ///   - apiGroup: `rbac.authorization.k8s.io`, or nil for a service account.
+        ///   - kind: `User`, `Group` or `ServiceAccount`.
+        ///   - name: Its name.
+        ///   - namespace: A service account's namespace.
+        public init(apiGroup: String?, kind: String, name: String, namespace: String? = nil) {
+            self.apiGroup = apiGroup
+            self.kind = kind
+            self.name = name
+            self.namespace = namespace
+        }
     }
 
     /// Creates a RoleBinding.
@@ -83,6 +103,17 @@ public struct RoleBinding: KubernetesObject, Hashable {
         self.metadata = metadata
         roleRef = RoleReference(apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: roleName)
         subjects = [Subject(apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user)]
+    }
+
+    /// Creates a RoleBinding for any subjects.
+    /// - Parameters:
+    ///   - metadata: Metadata (the Role's namespace).
+    ///   - roleName: The Role, in the same namespace.
+    ///   - subjects: Who gets it.
+    public init(metadata: ObjectMeta, roleName: String, subjects: [Subject]) {
+        self.metadata = metadata
+        roleRef = RoleReference(apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: roleName)
+        self.subjects = subjects
     }
 }
 

@@ -23,18 +23,51 @@ public struct DataVolume: KubernetesObject, Hashable {
 
 /// `spec` of a DataVolume (also the spec of dataVolumeTemplates and DataImportCron templates).
 public struct DataVolumeSpec: Sendable, Hashable, Codable {
-    /// Where the data comes from.
-    public var source: DataVolumeSource
+    /// Where the data comes from (a registry import); nil when ``sourceRef`` names a DataSource.
+    public var source: DataVolumeSource?
+    /// A DataSource to clone from (a class's golden image).
+    public var sourceRef: DataSourceReference?
     /// The PVC to make.
     public var storage: StorageSpec
 
-    /// Creates a spec.
+    /// Creates a spec that imports from a source.
     /// - Parameters:
     ///   - source: Source.
     ///   - storage: Storage.
     public init(source: DataVolumeSource, storage: StorageSpec) {
         self.source = source
+        sourceRef = nil
         self.storage = storage
+    }
+
+    /// Creates a spec that clones what a DataSource points at.
+    /// - Parameters:
+    ///   - sourceRef: The DataSource.
+    ///   - storage: Storage (at least the source's size).
+    public init(sourceRef: DataSourceReference, storage: StorageSpec) {
+        source = nil
+        self.sourceRef = sourceRef
+        self.storage = storage
+    }
+}
+
+/// `spec.sourceRef` of a DataVolume: clone the PVC a DataSource points at, possibly in another namespace.
+public struct DataSourceReference: Sendable, Hashable, Codable {
+    /// `DataSource`.
+    public var kind: String
+    /// The DataSource.
+    public var name: String
+    /// Its namespace; cloning across namespaces needs `create` on `datavolumes/source` there.
+    public var namespace: String?
+
+    /// Creates a reference to a DataSource.
+    /// - Parameters:
+    ///   - name: The DataSource.
+    ///   - namespace: Its namespace, or nil for the DataVolume's own.
+    public init(name: String, namespace: String?) {
+        kind = "DataSource"
+        self.name = name
+        self.namespace = namespace
     }
 }
 

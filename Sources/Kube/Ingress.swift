@@ -17,6 +17,25 @@ public struct Ingress: KubernetesObject, Hashable {
         public var ingressClassName: String?
         /// One rule.
         public var rules: [Rule]
+        /// TLS for the rule's host, when a certificate Secret is named.
+        public var tls: [TLS]? = nil
+    }
+
+    /// `spec.tls[]`.
+    public struct TLS: Sendable, Hashable, Codable {
+        /// Host names the certificate covers.
+        public var hosts: [String]
+        /// The `kubernetes.io/tls` Secret, in the Ingress's namespace.
+        public var secretName: String
+
+        /// Creates a TLS entry.
+        /// - Parameters:
+        ///   - hosts: Host names.
+        ///   - secretName: The certificate Secret.
+        public init(hosts: [String], secretName: String) {
+            self.hosts = hosts
+            self.secretName = secretName
+        }
     }
 
     /// `spec.rules[]`.

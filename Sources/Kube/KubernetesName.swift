@@ -31,6 +31,13 @@ public enum KubernetesName {
     /// - Returns: True when valid.
     public static func isLabel(_ name: String) -> Bool { labelProblem(name) == nil }
 
+    /// Whether `name` is a DNS-1123 subdomain (labels joined by dots, at most 253 characters), e.g. a ServiceAccount name.
+    /// - Parameter name: The name.
+    /// - Returns: True when valid.
+    public static func isSubdomain(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 253 && name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isLabel(String($0)) }
+    }
+
     /// Turns free text into a DNS-1123 label: lower-case, other characters become `-`, trimmed to 63.
     /// - Parameter text: E.g. a display name or version.
     /// - Returns: A valid label, or nil when nothing usable is left.

@@ -10,7 +10,8 @@ struct Labforge: AsyncParsableCommand {
         version: LabforgeVersion.current,
         subcommands: [
             BuildCommand.self, ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, VerifyCommand.self,
-            PackageCommand.self, PushCommand.self, ManifestsCommand.self, CatalogCommand.self, CacheCommand.self, AcceleratorCommand.self,
+            PackageCommand.self, PushCommand.self, ManifestsCommand.self, ClassCommand.self, CatalogCommand.self, CacheCommand.self,
+            AcceleratorCommand.self,
         ]
     )
 

@@ -83,7 +83,7 @@ struct DeploymentOptions: ParsableArguments {
     @Option(help: "Namespace written on every object and in kustomization.yaml.")
     var namespace: String?
 
-    @Option(help: "A lab session name (e.g. a user): per-session objects become <name>-<instance>.")
+    @Option(help: "A lab session name (e.g. a user): per-session objects become <name>-<instance> (`class` uses roster ids).")
     var instance: String?
 
     @Option(help: "VM run strategy: \(RunStrategy.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -101,7 +101,7 @@ struct DeploymentOptions: ParsableArguments {
     @Option(help: "StorageClass of the PVCs (default: the cluster's).")
     var storageClass: String?
 
-    @Option(help: "Public path prefix of the routes (default: the session name): /<prefix>/terminal/, /<prefix>/desktop/.")
+    @Option(help: "Public path prefix of the routes (default: the session name; `class` adds /<id>): /<prefix>/terminal/, /<prefix>/desktop/.")
     var pathPrefix: String?
 
     @Option(help: "Host name of the routes (default: any).")
@@ -110,19 +110,19 @@ struct DeploymentOptions: ParsableArguments {
     @Option(help: "IngressClass (default: the cluster's).")
     var ingressClass: String?
 
-    @Option(help: "Gateway of the HTTPRoute: NAME or NAMESPACE/NAME.")
-    var gateway: String = "lab-gateway"
+    @Option(help: "Gateway of the HTTPRoute: NAME or NAMESPACE/NAME (default: lab-gateway).")
+    var gateway: String?
 
     @Option(help: "Cron schedule of the DataImportCron.")
     var importSchedule: String = "0 3 * * *"
 
-    @Option(help: "Kubernetes user the RoleBinding grants console/VNC/start/stop to (default: the lab user).")
+    @Option(help: "Kubernetes user the RoleBinding grants console/VNC/start/stop to (default: the lab user; `class` uses roster identities).")
     var accessUser: String?
 
-    @Option(help: "VM variant listed in kustomization.yaml: ephemeral or persistent (both are written).")
+    @Option(help: "VM variant: ephemeral or persistent (`manifests` writes both and lists this one in kustomization.yaml).")
     var variant: String = VirtualMachineVariant.ephemeral.rawValue
 
-    @Option(help: "Route listed in kustomization.yaml: ingress or httproute (both are written).")
+    @Option(help: "Route kind: ingress or httproute (`manifests` writes both and lists this one in kustomization.yaml).")
     var routing: String = RoutingKind.ingress.rawValue
 
     /// The settings for the library.
@@ -136,6 +136,7 @@ struct DeploymentOptions: ParsableArguments {
         guard let routingValue = RoutingKind(rawValue: routing) else {
             throw ValidationError("--routing \(routing): expected ingress or httproute")
         }
+        let gateway = self.gateway ?? "lab-gateway"
         let gatewayParts = gateway.split(separator: "/", maxSplits: 1).map(String.init)
         return ManifestSettings(
             namespace: namespace, instance: instance, runStrategy: strategy, cores: cores, memory: memory,

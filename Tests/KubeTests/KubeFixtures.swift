@@ -7,8 +7,10 @@ import TestSupport
 enum KubeFixtures {
     /// `Tests/KubeTests/Fixtures`.
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    /// Upstream schemas and ours.
+    /// Upstream CRD schemas (kubeconform layout) and our Kustomization schema.
     static let schemaRoots = [directory.appendingPathComponent("kubeconform").path, directory.appendingPathComponent("labforge-schemas").path]
+    /// Upstream strict schemas of the built-in kinds (yannh/kubernetes-json-schema standalone-strict layout).
+    static let kubernetesSchemas = directory.appendingPathComponent("kubernetes").path
 
     static let digest = try! Digest(parsing: "sha256:" + String(repeating: "ab", count: 32))
 
@@ -33,6 +35,7 @@ enum KubeFixtures {
     static func validate(_ files: [String]) throws -> (Int32, String) {
         var arguments = ["python3", directory.appendingPathComponent("validate.py").path]
         for root in schemaRoots { arguments += ["--schemas", root] }
+        arguments += ["--kubernetes", kubernetesSchemas]
         let result = try Command.run(arguments + files)
         return (result.status, result.stdout + result.stderr)
     }
