@@ -43,6 +43,8 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         public var websocketPath: String
         /// Page to open relative to the base path.
         public var entryPage: String
+        /// How the agent authenticates (`boot-credential`, `boot-password`, `none`, …); nil when not known.
+        public var auth: String?
     }
 
     /// Registry references.
@@ -127,7 +129,7 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         os = image.operatingSystem
         architecture = image.architecture
         features = image.agents.map {
-            Feature(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage)
+            Feature(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage, auth: $0.auth)
         }
         registry = Registry(
             repository: image.repository, tag: image.tag, digest: image.digest, pinned: image.pinnedReference,
@@ -147,7 +149,7 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
             architecture: architecture, repository: registry.repository, tag: registry.tag, digest: registry.digest,
             diskVirtualSize: sizes.virtual, compressedSize: sizes.compressed, instancetype: instancetype, preference: preference,
             agents: features.map {
-                ExposedAgent(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage)
+                ExposedAgent(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage, auth: $0.auth)
             }
         )
     }

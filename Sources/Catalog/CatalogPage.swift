@@ -66,7 +66,10 @@ public enum CatalogPage {
             entry.name, entry.version, entry.displayName, entry.description ?? "", entry.os?.displayText ?? "", entry.architecture,
             entry.registry.pinned, features.joined(separator: " "),
         ].joined(separator: " ").lowercased()
-        var badges: [String] = entry.features.map { "<span class=\"badge feature\">\($0.kind.rawValue) :\($0.port)</span>" }
+        var badges: [String] = entry.features.map { feature in
+            let auth = feature.auth.map { $0 == "none" ? ", no auth" : ", auth: \($0)" } ?? ""
+            return "<span class=\"badge feature\">\(feature.kind.rawValue) :\(feature.port)\(escape(auth))</span>"
+        }
         if let os = entry.os { badges.append("<span class=\"badge\">\(escape(os.displayText))</span>") }
         badges.append("<span class=\"badge\">\(escape(entry.architecture))</span>")
         let status = entry.verification.status

@@ -6,14 +6,20 @@ extension ExposedAgent {
     /// - Parameter recipe: The recipe.
     /// - Returns: One agent per HTTP port named `terminal` or `desktop`, in recipe order.
     public static func agents(of recipe: Recipe) -> [ExposedAgent] {
-        recipe.ports.compactMap { port -> ExposedAgent? in
+        var terminalAuth: String?
+        var desktopAuth: String?
+        for agent in recipe.agents {
+            if case .webTerminal(let terminal) = agent { terminalAuth = terminal.auth.name }
+            if case .webDesktop(let desktop) = agent { desktopAuth = desktop.auth.name }
+        }
+        return recipe.ports.compactMap { port -> ExposedAgent? in
             guard port.protocol == .http, let kind = AgentKind(rawValue: port.name) else { return nil }
             switch kind {
             case .terminal:
-                return ExposedAgent(kind: .terminal, port: port.port, basePath: port.path ?? "/")
+                return ExposedAgent(kind: .terminal, port: port.port, basePath: port.path ?? "/", auth: terminalAuth)
             case .desktop:
                 let page = String((port.path ?? "/vnc.html").drop { $0 == "/" })
-                return ExposedAgent(kind: .desktop, port: port.port, basePath: "/", entryPage: page)
+                return ExposedAgent(kind: .desktop, port: port.port, basePath: "/", entryPage: page, auth: desktopAuth)
             }
         }
     }

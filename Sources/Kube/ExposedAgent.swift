@@ -30,6 +30,8 @@ public struct ExposedAgent: Sendable, Hashable, Codable {
     public var websocketPath: String
     /// The page to open relative to the base path (`vnc.html` for noVNC, empty for ttyd).
     public var entryPage: String
+    /// How it authenticates (the recipe's auth mode name, e.g. `boot-credential`); nil when not known (`--agent`).
+    public var auth: String?
 
     /// Creates an agent.
     /// - Parameters:
@@ -38,7 +40,11 @@ public struct ExposedAgent: Sendable, Hashable, Codable {
     ///   - basePath: Base path it was built with.
     ///   - websocketPath: WebSocket path relative to the base path.
     ///   - entryPage: Page to open.
-    public init(kind: AgentKind, port: Int? = nil, basePath: String = "/", websocketPath: String? = nil, entryPage: String? = nil) {
+    ///   - auth: Its auth mode's name, when known.
+    public init(
+        kind: AgentKind, port: Int? = nil, basePath: String = "/", websocketPath: String? = nil, entryPage: String? = nil, auth: String? = nil
+    ) {
+        self.auth = auth
         self.kind = kind
         self.port = port ?? kind.defaultPort
         self.basePath = ExposedAgent.normalized(basePath)

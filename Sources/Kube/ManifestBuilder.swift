@@ -101,10 +101,11 @@ struct ManifestBuilder {
         }
         let ports = image.agents.map { InstanceSpec.Port(name: $0.kind.rawValue, port: $0.port, protocol: "TCP") }
         let probeAgent = image.agent(.terminal) ?? image.agent(.desktop)
-        let answersWithoutCredentials = image.credentialsSecret == nil
+        // An agent that asks for credentials (its recipe says so, or a credentials Secret is attached) answers a bare
+        // GET with 401: then only the connection is checked. Agents of unknown auth (`--agent`) count as open.
+        let answersWithoutCredentials = image.credentialsSecret == nil && probeAgent.map { $0.auth == nil || $0.auth == "none" } ?? true
         let probe = probeAgent.map {
-            // TCG-booted guests take a while; 30 failures × 10 s leave five minutes. With credentials the
-            // agent answers 401 to a bare GET, so only the connection is checked.
+            // TCG-booted guests take a while; 30 failures × 10 s leave five minutes.
             InstanceSpec.Probe(
                 httpGet: answersWithoutCredentials ? .init(path: $0.basePath, port: $0.port) : nil,
                 tcpSocket: answersWithoutCredentials ? nil : .init(port: $0.port), initialDelaySeconds: 20, periodSeconds: 10,

@@ -38,8 +38,16 @@ struct EndToEndVerifyTests {
         #expect(names == expected)
         for result in results { print("verify e2e: \(result["probe"]!) \(result["seconds"]!) s: \(result["detail"]!)") }
         do {
-            let detail = results.first { $0["probe"] as? String == "web-desktop" }?["detail"] as? String ?? ""
+            // The agents were proven to ask for the credentials the VM was given at boot, and for nothing less.
+            let terminal = results.first { $0["probe"] as? String == "web-terminal" }
+            #expect((terminal?["detail"] as? String ?? "").contains("no credentials → 401, wrong → 401"), "\(String(describing: terminal))")
+            #expect(terminal?["auth"] as? String == "basic (boot credential)")
+            let desktop = results.first { $0["probe"] as? String == "web-desktop" }
+            let detail = desktop?["detail"] as? String ?? ""
             #expect(detail.contains("RFB 003.00"))
+            #expect(detail.contains("security types [VncAuth], VncAuth accepted"), "\(detail)")
+            #expect(detail.contains("wrong password → SecurityResult failed"))
+            #expect(desktop?["auth"] as? String == "VNC password (boot)")
         }
         #expect(FileManager.default.fileExists(atPath: report))
         // The serial console went into the build log.
