@@ -14,7 +14,7 @@ public struct RepositoryName: Sendable, Hashable, CustomStringConvertible {
         guard value.count <= 255 else { throw OCIError.invalidRepository(value, reason: "longer than 255 characters") }
         for component in value.split(separator: "/", omittingEmptySubsequences: false) {
             guard Self.isValidComponent(component) else {
-                throw OCIError.invalidRepository(value, reason: "path component '\(component)' is not allowed")
+                throw OCIError.invalidRepository(value, reason: "path component '\(MessageText.escaped(String(component)))' is not allowed")
             }
         }
         self.value = value

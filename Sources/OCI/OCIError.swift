@@ -29,15 +29,15 @@ public enum OCIError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case .invalidDigest(let value):
-            return "invalid digest '\(value)': expected sha256:<64 lower-case hex digits>"
+            return "invalid digest '\(MessageText.escaped(value))': expected sha256:<64 lower-case hex digits>"
         case .invalidRepository(let value, let reason):
-            return "invalid repository name \(MessageText.quoted(value)): \(reason) (lower-case letters, digits and . _ __ - separators, path components joined by /)"
+            return "invalid repository name '\(MessageText.escaped(value))': \(reason) (lower-case letters, digits and . _ __ - separators, path components joined by /)"
         case .invalidTag(let value):
-            return "invalid tag \(MessageText.quoted(value)) (\(ImageVersion.problem(value) ?? "invalid")): \(ImageVersion.rule)"
+            return "invalid tag '\(MessageText.escaped(value))' (\(ImageVersion.problem(value) ?? "invalid")): \(ImageVersion.rule)"
         case .invalidRegistry(let value, let reason):
-            return "invalid registry \(MessageText.quoted(value)): \(reason); expected host[:port], e.g. quay.io or 127.0.0.1:5000"
+            return "invalid registry '\(MessageText.escaped(value))': \(reason); expected host[:port], e.g. quay.io or 127.0.0.1:5000"
         case .invalidReference(let value, let reason):
-            return "invalid image reference \(MessageText.quoted(value)): \(reason); expected registry/repository:tag, e.g. 127.0.0.1:5000/labs/debian:1.0"
+            return "invalid image reference '\(MessageText.escaped(value))': \(reason); expected registry/repository:tag, e.g. 127.0.0.1:5000/labs/debian:1.0"
         case .invalidDocument(let source, let reason):
             return "\(source): not a valid OCI document: \(reason)"
         case .notALayout(let path, let reason):

@@ -12,7 +12,7 @@ struct LayoutModeTests {
     func layerBlobMode() throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("lab.qcow2")
-        try DiskFixtures.makeQcow2(at: disk, virtualSize: "64M", randomMiB: 1)
+        try DiskFixtures.makeQcow2(at: disk, virtualSize: "128M", randomMiB: 1)
         let layout = dir.appending("layout")
         let result = try Command.labforge(["package", disk, "--output", layout, "--name", "labs/modes", "--tag", "1.0", "--compression", "none"])
         #expect(result.status == 0, "\(result.stderr)")

@@ -16,7 +16,7 @@ struct ReferenceHardeningTests {
     @Test("tags follow the image-version rule, and say why they are refused")
     func tags() throws {
         let error = try #require(throws: OCIError.self) { try Tag("1.0\nkind: Secret") }
-        #expect(error.description.contains(#""1.0\nkind: Secret""#), "\(error)")
+        #expect(error.description.contains(#"'1.0\nkind: Secret'"#), "\(error)")
         #expect(error.description.contains("newline"))
         for bad in ["..", "../x", "/x", ".x", ""] { #expect(throws: OCIError.self) { try Tag(bad) } }
     }
