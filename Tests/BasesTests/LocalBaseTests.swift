@@ -100,7 +100,7 @@ struct LocalBaseTests {
         #expect(Self.mode(existingRoot + "/bases/images") == 0o700)
     }
 
-    @Test("a cached base is read-only and not readable by other users")
+    @Test("a cached base is read-only and not readable by other users; a copy out of the cache is 0640")
     func cachedBaseMode() async throws {
         let setup = try Setup()
         let server = try LocalFileServer()
@@ -112,5 +112,9 @@ struct LocalBaseTests {
         let resolved = try await setup.store.resolve(.upstream(image))
         #expect(Self.mode(resolved.path) == Int(FileAccess.readOnlyDiskFileMode))
         #expect(Self.mode(URL(fileURLWithPath: resolved.path).deletingLastPathComponent().path) == 0o700)
+        // A copy handed out (`labforge base … --output`) is writable by its owner, still not world-readable.
+        let copy = setup.work.appending("copy.qcow2")
+        try await resolved.copy(to: copy)
+        #expect(Self.mode(copy) == Int(FileAccess.diskFileMode))
     }
 }
