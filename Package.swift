@@ -45,27 +45,29 @@ let package = Package(
         .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", "Reporting", log]),
         // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.
         .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
-        // Disk image facts and conversions through qemu-img.
+        // Disk image facts and conversions through qemu-img, and who may read disk and cache files.
         .target(name: "DiskImage"),
+        // The one rule for each kind of name (image version/tag, DNS label) that becomes a path or YAML.
+        .target(name: "Naming"),
         // OCI spec types, digests, image layouts and the containerDisk packer.
-        .target(name: "OCI", dependencies: ["Archive", "DiskImage", "Reporting", "CLinux", crypto]),
+        .target(name: "OCI", dependencies: ["Archive", "DiskImage", "Naming", "Reporting", "CLinux", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
         .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log] + nio),
         // The recipe DSL: pure values, no I/O.
-        .target(name: "LabforgeRecipe"),
+        .target(name: "LabforgeRecipe", dependencies: ["Naming"]),
         // Base images: pinned downloads, cache, Debian bootstrap.
-        .target(name: "Bases", dependencies: ["Guestfs", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        .target(name: "Bases", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Runs a recipe's steps in one libguestfs appliance.
         .target(name: "Customize", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Kubernetes manifests from an image and its recipe.
-        .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", yams]),
+        .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", "Naming", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
-        .target(name: "Catalog", dependencies: ["Kube", "OCI"]),
+        .target(name: "Catalog", dependencies: ["Kube", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
         .target(name: "Verify", dependencies: ["Archive", "COpenSSL", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
         .target(name: "Pipeline", dependencies: [
-            "Reporting", "Guestfs", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", crypto, log,
+            "Reporting", "Guestfs", "DiskImage", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", crypto, log,
         ]),
         // Shipped lab images, one file each.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
@@ -84,15 +86,17 @@ let package = Package(
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
-        .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
+        .testTarget(name: "OCITests", dependencies: ["OCI", "DiskImage", "TestSupport"]),
+        // Fixtures/ holds Python fixture servers, found by path at run time.
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
-        .testTarget(name: "BasesTests", dependencies: ["Bases", "Guestfs", "TestSupport"]),
-        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
+        .testTarget(name: "NamingTests", dependencies: ["Naming"]),
+        .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "TestSupport"]),
+        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

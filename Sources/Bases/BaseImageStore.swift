@@ -1,5 +1,6 @@
 // Resolves any BaseImage to a local qcow2: downloads, bootstraps and local files, cached and shared.
 import Crypto
+import DiskImage
 import Foundation
 import LabforgeRecipe
 import Logging
@@ -110,6 +111,8 @@ public struct BaseImageStore: Sendable {
     private func resolveLocal(path: String, format: DiskFormat, progress: any ProgressReporter) async throws -> ResolvedBase {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         guard FileManager.default.isReadableFile(atPath: absolute) else { throw BasesError.localFileMissing(path: absolute) }
+        // The same refusal as for downloads: a local qcow2 with a backing file would pull that host file into the image.
+        try await DiskConversion.checkSelfContained(absolute, format: format)
         let hex = try await Blocking.run {
             var digest = StreamingDigest(matching: .sha256(""))
             try digest.update(contentsOf: absolute, upTo: Int64.max)
@@ -133,7 +136,7 @@ public struct BaseImageStore: Sendable {
     }
 
     /// Returns the cache entry for `key`, making it with `make` (which writes the given path) under
-    /// the key's lock when it is missing. The finished file is made read-only.
+    /// the key's lock when it is missing. The finished file is made read-only, for its owner and group (0440).
     private func cached(key: String, identity: String, make: (String) async throws -> Void) async throws -> ResolvedBase {
         let final = cache.image(key)
         // Fast path: finished entries appear only by rename, so existence means complete.
@@ -152,7 +155,7 @@ public struct BaseImageStore: Sendable {
         let temporary = "\(cache.images)/.\(key).\(UUID().uuidString).partial"
         do {
             try await make(temporary)
-            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: temporary)
+            try FileManager.default.setAttributes([.posixPermissions: Int(FileAccess.readOnlyDiskFileMode)], ofItemAtPath: temporary)
             try FileManager.default.moveItem(atPath: temporary, toPath: final)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)

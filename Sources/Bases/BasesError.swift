@@ -1,4 +1,5 @@
 // Everything that can go wrong while fetching, verifying, converting or bootstrapping a base image.
+import DiskImage
 import Foundation
 
 /// Errors of the Bases module; each names the URL, file or step at fault and what to do.
@@ -27,6 +28,8 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
     case notInChecksumFile(file: String, checksumURL: String)
     /// A checksum string is not hexadecimal of the right length.
     case malformedChecksum(value: String)
+    /// A base disk (downloaded or local) that cannot be used: it reads another host file, or is not its declared format.
+    case unusableDisk(DiskImageError)
 
     /// The message shown to the user: what failed, where, and what to do.
     public var description: String {
@@ -53,6 +56,8 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
             return "unknown base \(name); known bases: \(known.joined(separator: ", ")) (or give an https URL with --sha256/--sha512)."
         case let .notInChecksumFile(file, checksumURL):
             return "\(checksumURL) does not list \(file); the upstream image was probably replaced — update the pin."
+        case let .unusableDisk(error):
+            return error.description
         case let .malformedChecksum(value):
             return "\(value) is not a valid sha256 (64 hex digits) or sha512 (128 hex digits) checksum."
         }

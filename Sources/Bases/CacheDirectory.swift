@@ -1,4 +1,5 @@
 // Where bases live on disk: `$XDG_CACHE_HOME/labforge` (or a given directory) and its layout.
+import DiskImage
 import Foundation
 
 /// The cache root and the paths of entries under it.
@@ -34,12 +35,18 @@ public struct CacheDirectory: Sendable, Equatable {
     /// The lock file for `key`.
     func lock(_ key: String) -> String { "\(locks)/\(key).lock" }
 
-    /// Creates the directories.
+    /// Creates the directories, owner only (0700): the root when it is missing (an existing root is left as it is),
+    /// `bases/` and everything below it always (tightened when an older labforge left them wider).
     /// - Throws: ``BasesError/cacheUnusable(path:reason:)``.
-    func prepare() throws {
-        for directory in [images, downloads, locks] {
+    public func prepare() throws {
+        do {
+            try FileAccess.makePrivateDirectory(root, tightenExisting: false)
+        } catch {
+            throw BasesError.cacheUnusable(path: root, reason: "\(error)")
+        }
+        for directory in [root + "/bases", images, downloads, locks] {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try FileAccess.makePrivateDirectory(directory)
             } catch {
                 throw BasesError.cacheUnusable(path: directory, reason: "\(error)")
             }

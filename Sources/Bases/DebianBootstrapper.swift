@@ -1,4 +1,5 @@
 // Builds a bootable Debian qcow2 from the Debian mirror alone: mmdebstrap, then one libguestfs run.
+import DiskImage
 import Foundation
 import Guestfs
 import LabforgeRecipe
@@ -86,7 +87,8 @@ public struct DebianBootstrapper: Sendable {
         let base = workDirectory ?? FileManager.default.temporaryDirectory.path
         let path = base + "/labforge-bootstrap-" + UUID().uuidString
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            // The root file system tar and the disk being assembled: owner only.
+            try FileAccess.makePrivateDirectory(path)
         } catch {
             throw BasesError.cacheUnusable(path: base, reason: "\(error)")
         }

@@ -1,4 +1,5 @@
 // Verified download → plain qcow2: decompress (xz, gzip), check with qemu-img, convert when needed.
+import DiskImage
 import Foundation
 import LabforgeRecipe
 
@@ -34,16 +35,8 @@ enum DiskConversion {
             try await tool.run(["-dc", input], standardOutput: handle)
             source = path
         }
-        let info = try await DiskInfo.read(source)
-        guard info.format == format.rawValue else {
-            throw BasesError.toolFailed(tool: "qemu-img", arguments: ["info", source], status: 0,
-                                        output: "expected a \(format.rawValue) disk but qemu-img says \(info.format)")
-        }
-        guard info.backingFile == nil else {
-            // A downloaded qcow2 naming a backing file could read any file on this machine.
-            throw BasesError.toolFailed(tool: "qemu-img", arguments: ["info", source], status: 0,
-                                        output: "refusing a qcow2 with backing file \(info.backingFile!)")
-        }
+        // A disk naming a backing file (or data file, or extent) could read any file on this machine.
+        try await checkSelfContained(source, format: format)
         if format == .qcow2 {
             if keepInput && source == input {
                 try FileManager.default.copyItem(atPath: source, toPath: output)
@@ -57,27 +50,18 @@ enum DiskConversion {
     }
 }
 
-/// The parts of `qemu-img info --output=json` labforge checks.
-struct DiskInfo: Sendable, Decodable {
-    /// `qcow2`, `raw`, `vmdk`, …
-    var format: String
-    /// Virtual size in bytes.
-    var virtualSize: Int64
-    /// Backing file, if any.
-    var backingFile: String?
-
-    enum CodingKeys: String, CodingKey {
-        case format
-        case virtualSize = "virtual-size"
-        case backingFile = "backing-filename"
-    }
-
-    /// Runs `qemu-img info` on `path`.
-    static func read(_ path: String) async throws -> DiskInfo {
-        let json = try await ExternalTool.qemuImg.run(["info", "--output=json", path])
-        guard let start = json.firstIndex(of: "{") else {
-            throw BasesError.toolFailed(tool: "qemu-img", arguments: ["info", path], status: 0, output: json)
+extension DiskConversion {
+    /// Refuses a base disk that reads another host file or is not `format`: the one check for downloaded and
+    /// local bases alike (``QemuImg/checkSelfContainedBase(_:declaredFormat:)``).
+    /// - Parameters:
+    ///   - path: The disk file.
+    ///   - format: Its declared format.
+    /// - Throws: ``BasesError/unusableDisk(_:)`` naming the file and the host file it reads.
+    static func checkSelfContained(_ path: String, format: DiskFormat) async throws {
+        do {
+            _ = try await Blocking.run { try QemuImg.checkSelfContainedBase(path, declaredFormat: format.rawValue) }
+        } catch let error as DiskImageError {
+            throw BasesError.unusableDisk(error)
         }
-        return try JSONDecoder().decode(DiskInfo.self, from: Data(json[start...].utf8))
     }
 }

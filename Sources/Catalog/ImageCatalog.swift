@@ -1,5 +1,6 @@
 // catalog.json: load, add or replace one image's entry, remove, save (sorted, atomic).
 import Foundation
+import Naming
 
 /// The portal catalog document (`images/catalog.json`).
 public struct ImageCatalog: Sendable, Hashable, Codable {
@@ -33,11 +34,23 @@ public struct ImageCatalog: Sendable, Hashable, Codable {
         if let version = try? JSONDecoder().decode(Version.self, from: data), version.schemaVersion > currentSchemaVersion {
             throw CatalogError.unsupportedVersion(path: path, version: version.schemaVersion)
         }
+        let catalog: ImageCatalog
         do {
-            return try JSONDecoder().decode(ImageCatalog.self, from: data)
+            catalog = try JSONDecoder().decode(ImageCatalog.self, from: data)
         } catch {
             throw CatalogError.unreadable(path: path, reason: "\(error)")
         }
+        // Names and versions from a file are checked like those from the command line: they reach the page and paths.
+        for (index, entry) in catalog.images.enumerated() {
+            if let reason = DNSLabel.problem(entry.name) {
+                throw CatalogError.unreadable(path: path, reason: "images[\(index)]: name \(MessageText.quoted(entry.name)) is not a DNS-1123 label (\(reason))")
+            }
+            if let reason = ImageVersion.problem(entry.version) {
+                throw CatalogError.unreadable(
+                    path: path, reason: "images[\(index)] (\(entry.name)): version \(MessageText.quoted(entry.version)) is not a valid image version (\(reason))")
+            }
+        }
+        return catalog
     }
 
     /// Adds an entry, replacing the one with the same name and version; keeps every other entry.

@@ -1,6 +1,7 @@
 // Downloads pinned artifacts (the ttyd .deb) once, checks their sha256 and keeps them in a cache directory.
 import AsyncHTTPClient
 import Crypto
+import DiskImage
 import Foundation
 import LabforgeRecipe
 
@@ -34,7 +35,8 @@ public struct ArtifactCache: Sendable {
             return path
         }
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileAccess.makePrivateDirectory(directory)
+            try FileAccess.makePrivateDirectory(folder)
         } catch {
             throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot create \(folder): \(error)")
         }

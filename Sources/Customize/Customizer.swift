@@ -62,6 +62,8 @@ public struct Customizer: Sendable {
         let basePath = URL(fileURLWithPath: base).standardizedFileURL.path
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
         guard FileManager.default.isReadableFile(atPath: basePath) else { throw CustomizeError.baseNotFound(basePath) }
+        // `labforge customize --base` takes any file: refuse one that would pull another host file into the image.
+        do { _ = try QemuImg.checkSelfContainedBase(basePath) } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
         let outputDirectory = outputURL.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -84,7 +86,8 @@ public struct Customizer: Sendable {
         let outputDirectory = outputURL.deletingLastPathComponent().path
         // Scratch next to the output: same filesystem, so the final rename is atomic.
         let scratch = outputDirectory + "/.\(outputURL.lastPathComponent).labforge-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
+        // The overlay holds the whole guest while it is built: owner only.
+        try FileAccess.makePrivateDirectory(scratch)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(recipe.fingerprint))\nbase: \(basePath) (\(baseIdentity))\n")
 
@@ -161,6 +164,7 @@ public struct Customizer: Sendable {
                 overlay, sourceFormat: "qcow2", to: flattened, compressed: compressedOutput,
                 options: compressedOutput ? ["compression_type=zstd"] : [])
             if compressedOutput { try QemuImg.check(flattened) }
+            try FileAccess.setMode(flattened, FileAccess.diskFileMode)
         }
         guard rename(flattened, outputURL.path) == 0 else {  // atomic, replaces an older output
             throw CustomizeError.outputDirectoryMissing("\(outputURL.path) (rename failed: \(String(cString: strerror(errno))))")

@@ -4,7 +4,8 @@ import Guestfs
 import LabforgeRecipe
 
 extension GuestBuild {
-    func createUser(_ account: UserAccount) throws {
+    /// The guest script that creates `account` and sets its password hash (validated: one line, no `:`).
+    static func createUserScript(_ account: UserAccount) -> String {
         var useradd = ["useradd", "--create-home", "--shell", account.shell]
         if let uid = account.uid { useradd += ["--uid", String(uid)] }
         if !account.comment.isEmpty { useradd += ["--comment", account.comment] }
@@ -14,7 +15,12 @@ extension GuestBuild {
         if let hash = account.passwordHash {
             script += "\nusermod --password \(shellQuote(hash)) \(shellQuote(account.name))"
         }
-        try shell.run(script)
+        return script
+    }
+
+    func createUser(_ account: UserAccount) throws {
+        // The log and errors show `usermod --password <redacted>` (GuestShell redacts), never the hash.
+        try shell.run(Self.createUserScript(account))
         if account.sudo != .none {
             if !(try appliance.exists("/usr/bin/sudo")) {
                 try refreshIndexes()

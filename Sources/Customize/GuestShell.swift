@@ -1,6 +1,7 @@
 // Runs shell scripts in the mounted guest, capturing output and exit status for the log and for errors.
 import Foundation
 import Guestfs
+import LabforgeRecipe
 
 /// Quotes a string for `/bin/sh`.
 func shellQuote(_ text: String) -> String {
@@ -29,7 +30,7 @@ struct GuestShell {
     /// - Throws: ``CustomizeError/commandFailed(command:status:outputTail:)`` on a non-zero exit.
     @discardableResult
     func run(_ script: String, label: String? = nil) throws -> String {
-        let shown = label ?? script.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shown = Self.shownCommand(script, label: label)
         log("$ \(shown)\n")
         // The script goes through a file: no quoting limits, and `sh` reports its exit status to us
         // instead of libguestfs keeping only standard error.
@@ -52,6 +53,16 @@ struct GuestShell {
             throw CustomizeError.commandFailed(command: shown, status: status, outputTail: Self.tail(of: output))
         }
         return output
+    }
+
+    /// How a command appears in the build log and in errors: the label or the script, with password hashes and
+    /// password-setting lines redacted (``SecretRedaction``).
+    /// - Parameters:
+    ///   - script: The script run.
+    ///   - label: What to show instead, if anything.
+    /// - Returns: The text logged after `$ `.
+    static func shownCommand(_ script: String, label: String? = nil) -> String {
+        SecretRedaction.script(label ?? script.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Whether `script` exits 0 (its output still goes to the log).

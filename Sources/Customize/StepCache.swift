@@ -30,13 +30,15 @@ public struct StepCache: Sendable {
     }
 
     /// Copies the running build's overlay (quiesced by the caller: filesystems synced) into the cache,
-    /// checked with `qemu-img check`, under a temp name renamed into place.
+    /// checked with `qemu-img check`, under a temp name renamed into place. The directory is 0700, the snapshot
+    /// 0640 (``FileAccess``).
     func store(overlay: String, key: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileAccess.makePrivateDirectory(directory)
         let final = path(for: key)
         let partial = final + ".partial-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: partial) }
         try FileManager.default.copyItem(atPath: overlay, toPath: partial)
+        try FileAccess.setMode(partial, FileAccess.diskFileMode)
         try QemuImg.check(partial)
         if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
         try FileManager.default.moveItem(atPath: partial, toPath: final)

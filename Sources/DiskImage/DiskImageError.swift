@@ -16,6 +16,12 @@ public enum DiskImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case unsupportedFormat(path: String, format: String)
     /// The image has a backing file (KubeVirt refuses it).
     case hasBackingFile(path: String, backing: String)
+    /// A base disk that reads another host file: a backing file, an external data file or a VMDK extent.
+    case baseReadsHostFile(path: String, file: String)
+    /// A disk whose contents are another format than the one declared for it.
+    case formatMismatch(path: String, declared: String, actual: String)
+    /// A cache or output directory that cannot be created or made private.
+    case directoryUnusable(path: String, reason: String)
     /// The image is encrypted (KubeVirt cannot open it).
     case encrypted(path: String)
     /// `qemu-img check` found errors.
@@ -39,6 +45,13 @@ public enum DiskImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): format \(format) is not accepted by KubeVirt containerDisks (qcow2 or raw only); convert it with `qemu-img convert -O qcow2 \(path) disk.qcow2`"
         case .hasBackingFile(let path, let backing):
             return "\(path): has backing file \(backing); KubeVirt refuses it — flatten it with `qemu-img convert -O qcow2 \(path) flat.qcow2`"
+        case .baseReadsHostFile(let path, let file):
+            return "\(path): refusing this base disk: it reads the host file \(file) (backing file, data file or extent), "
+                + "which would be copied into the image; flatten it with `qemu-img convert -O qcow2 \(path) flat.qcow2` and use flat.qcow2"
+        case .formatMismatch(let path, let declared, let actual):
+            return "\(path): declared \(declared) but qemu-img reads it as \(actual); declare the right format (or convert it to \(declared))"
+        case .directoryUnusable(let path, let reason):
+            return "\(path): cannot create or restrict this directory (\(reason)); check its owner and permissions or choose another with --cache-dir"
         case .encrypted(let path):
             return "\(path): is encrypted; KubeVirt cannot boot an encrypted containerDisk"
         case .corrupt(let path, let message):

@@ -13,6 +13,8 @@ public struct DiskImageInfo: Sendable, Equatable, Codable {
     public var backingFile: String?
     /// Whether the image is encrypted.
     public var encrypted: Bool
+    /// Other host files the image reads its data from: a qcow2 external data file, VMDK extents outside the file.
+    public var externalFiles: [String] = []
 }
 
 /// The qemu-img commands labforge runs.
@@ -27,24 +29,39 @@ public enum QemuImg {
             throw DiskImageError.unreadableImage(path: path, message: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         struct Raw: Decodable {
+            struct Extent: Decodable { var filename: String? }
+            struct SpecificData: Decodable {
+                var dataFile: String?
+                var extents: [Extent]?
+                enum CodingKeys: String, CodingKey {
+                    case dataFile = "data-file"
+                    case extents
+                }
+            }
+            struct Specific: Decodable { var data: SpecificData? }
+            var filename: String?
             var format: String
             var virtualSize: Int64
             var actualSize: Int64?
             var backingFilename: String?
             var encrypted: Bool?
+            var formatSpecific: Specific?
             enum CodingKeys: String, CodingKey {
-                case format
+                case filename, format
                 case virtualSize = "virtual-size"
                 case actualSize = "actual-size"
                 case backingFilename = "backing-filename"
                 case encrypted
+                case formatSpecific = "format-specific"
             }
         }
         do {
             let raw = try JSONDecoder().decode(Raw.self, from: output.stdout)
+            let data = raw.formatSpecific?.data
+            let extents = (data?.extents ?? []).compactMap(\.filename).filter { $0 != raw.filename && $0 != path }
             return DiskImageInfo(
                 format: raw.format, virtualSize: raw.virtualSize, actualSize: raw.actualSize, backingFile: raw.backingFilename,
-                encrypted: raw.encrypted ?? false
+                encrypted: raw.encrypted ?? false, externalFiles: (data?.dataFile.map { [$0] } ?? []) + extents
             )
         } catch {
             throw DiskImageError.unreadableImage(path: path, message: "unexpected qemu-img output: \(error)")
@@ -68,7 +85,27 @@ public enum QemuImg {
             throw DiskImageError.unsupportedFormat(path: path, format: info.format)
         }
         if let backing = info.backingFile { throw DiskImageError.hasBackingFile(path: path, backing: backing) }
+        if let external = info.externalFiles.first { throw DiskImageError.hasBackingFile(path: path, backing: external) }
         guard !info.encrypted else { throw DiskImageError.encrypted(path: path) }
+        return info
+    }
+
+    /// Checks that a base disk given as a file reads nothing but itself, and is the format it is declared as: no
+    /// backing file, no external data file or extent. Otherwise customizing it would copy whatever host file it
+    /// names (`/etc/shadow`, another user's disk) into the image. Downloaded and local bases get the same check.
+    /// - Parameters:
+    ///   - path: The base disk file.
+    ///   - declaredFormat: The format the recipe or option says (`qcow2`, `raw`, `vmdk`); nil: any.
+    /// - Returns: Its facts.
+    /// - Throws: ``DiskImageError/baseReadsHostFile(path:file:)``, ``DiskImageError/formatMismatch(path:declared:actual:)``,
+    ///   ``DiskImageError/unreadableImage(path:message:)``.
+    public static func checkSelfContainedBase(_ path: String, declaredFormat: String? = nil) throws -> DiskImageInfo {
+        let info = try info(path)
+        if let backing = info.backingFile { throw DiskImageError.baseReadsHostFile(path: path, file: backing) }
+        if let external = info.externalFiles.first { throw DiskImageError.baseReadsHostFile(path: path, file: external) }
+        if let declaredFormat, declaredFormat != info.format {
+            throw DiskImageError.formatMismatch(path: path, declared: declaredFormat, actual: info.format)
+        }
         return info
     }
 

@@ -1,4 +1,5 @@
 // What manifests and the catalog need to know about one built image: identity, disk, agents.
+import Naming
 import OCI
 
 /// One lab image as the manifests and the catalog see it. Filled from CLI options and an OCI layout
@@ -95,10 +96,17 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// - Returns: The agent.
     public func agent(_ kind: AgentKind) -> ExposedAgent? { agents.first { $0.kind == kind } }
 
-    /// Checks the name, the agents and the lab user.
-    /// - Throws: ``KubeError``.
+    /// Checks the name, version, tag and repository (they become `images/<name>/<version>/`, object names and YAML),
+    /// the agents and the lab user.
+    /// - Throws: ``KubeError``, or ``OCIError`` for a repository that is not `registry/repository`.
     public func validate() throws {
         try KubernetesName.checkLabel(name, kind: "image")
+        guard ImageVersion.isValid(version) else { throw KubeError.invalidVersion(what: "image version", value: version) }
+        if let tag, !ImageVersion.isValid(tag) { throw KubeError.invalidVersion(what: "tag", value: tag) }
+        let parsed = try ImageReference(parsing: repository)
+        guard parsed.tag == nil, parsed.digest == nil, parsed.description == repository else {
+            throw OCIError.invalidReference(repository, reason: "the image's repository must be registry/repository, without tag or digest")
+        }
         var seen = Set<AgentKind>()
         for agent in agents {
             guard seen.insert(agent.kind).inserted else { throw KubeError.invalidAgent("two \(agent.kind.rawValue) agents declared") }

@@ -1,9 +1,12 @@
 // Errors of the Kube module: bad names, missing image facts, bad options, failed writes.
+import Naming
 
 /// A problem making or writing Kubernetes manifests, naming what is at fault and what to do.
 public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A Kubernetes object name that is not a DNS-1123 (or DNS-1035) label.
     case invalidName(kind: String, name: String, reason: String)
+    /// An image version or tag that cannot be a tag, a directory name or a YAML scalar (`what` says which).
+    case invalidVersion(what: String, value: String)
     /// The image has no digest, so nothing can be pinned.
     case missingDigest(reference: String)
     /// The disk's virtual size is unknown.
@@ -18,8 +21,11 @@ public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case .invalidName(let kind, let name, let reason):
-            return "\(kind) name '\(name)' is not valid: \(reason); use at most 63 lower-case letters, digits and '-', "
+            return "\(kind) name '\(MessageText.escaped(name))' is not valid: \(reason); use at most 63 lower-case letters, digits and '-', "
                 + "starting and ending with a letter or digit (shorten --name or --instance)"
+        case .invalidVersion(let what, let value):
+            return "\(what) \(MessageText.quoted(value)) cannot be an image tag or a directory name (\(ImageVersion.problem(value) ?? "invalid")): "
+                + "\(ImageVersion.rule); pass --image-version, or fix the tag or the layout's org.opencontainers.image.version annotation"
         case .missingDigest(let reference):
             return "image reference '\(reference)' has no digest; pass registry/repository@sha256:… (the digest `labforge push` printed)"
         case .missingVirtualSize(let source):

@@ -1,9 +1,10 @@
 // Kubernetes name rules (DNS-1123 / DNS-1035 labels), checked before anything is written.
+import Naming
 
 /// Checks object names the way the API server would, with an error naming the object.
 public enum KubernetesName {
     /// The longest label the API server accepts.
-    public static let maximumLength = 63
+    public static let maximumLength = DNSLabel.maximumLength
 
     /// Checks a DNS-1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
     /// - Parameters:
@@ -51,14 +52,8 @@ public enum KubernetesName {
         return trimmed.isEmpty ? nil : trimmed
     }
 
-    static func labelProblem(_ name: String) -> String? {
-        if name.isEmpty { return "it is empty" }
-        if name.count > maximumLength { return "it has \(name.count) characters, more than \(maximumLength)" }
-        let allowed: (Character) -> Bool = { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
-        if let bad = name.first(where: { !allowed($0) }) { return "character '\(bad)' is not allowed" }
-        if name.hasPrefix("-") || name.hasSuffix("-") { return "it starts or ends with '-'" }
-        return nil
-    }
+    /// The one DNS-1123 rule (``DNSLabel``), shared with recipe names.
+    static func labelProblem(_ name: String) -> String? { DNSLabel.problem(name) }
 }
 
 extension String {

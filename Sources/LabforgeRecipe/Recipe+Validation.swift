@@ -1,13 +1,13 @@
 // Checks a recipe can be right before any disk is touched: names, paths, ports, users, modes.
+import Naming
 
 extension Recipe {
     /// Checks everything the compiler cannot.
     /// - Throws: The first ``RecipeError`` found.
     public func validate() throws {
-        guard Self.isDNSLabel(name) else { throw RecipeError.invalidName(name) }
-        guard !version.isEmpty, version.count <= 128, version.first != ".", version.first != "-",
-              version.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
-        else { throw RecipeError.invalidVersion(recipe: name, version: version) }
+        // Name and version become `images/<name>/<version>/`, object names, tags and YAML: one rule each (Naming).
+        guard DNSLabel.isValid(name) else { throw RecipeError.invalidName(name) }
+        guard ImageVersion.isValid(version) else { throw RecipeError.invalidVersion(recipe: name, version: version) }
         guard minimumCPUs > 0, minimumMemoryMiB > 0 else {
             throw RecipeError.invalidResources(recipe: name, detail: "minimum CPUs and memory must be positive")
         }
@@ -104,13 +104,7 @@ extension Recipe {
         case .upload(_, _, let owner):
             if let owner { try validate(owner) }
         case .createUser(let account):
-            guard Self.isUserName(account.name) else { throw RecipeError.invalidUserName(recipe: name, name: account.name) }
-            for group in account.groups where !Self.isUserName(group) {
-                throw RecipeError.invalidUserName(recipe: name, name: group)
-            }
-            if let hash = account.passwordHash, !Self.isCryptHash(hash) {
-                throw RecipeError.passwordNotHashed(recipe: name, user: account.name)
-            }
+            try validate(account)
         case .unit(let unit, _):
             let suffixes = [".service", ".socket", ".timer", ".target", ".path", ".mount"]
             guard !unit.contains("/"), suffixes.contains(where: { unit.hasSuffix($0) && unit.count > $0.count }) else {
@@ -121,7 +115,7 @@ extension Recipe {
                 throw RecipeError.invalidFirstBootName(recipe: name, name: bootName)
             }
         case .hostname(let host):
-            guard Self.isDNSLabel(host) else { throw RecipeError.invalidName(host) }
+            guard DNSLabel.isValid(host) else { throw RecipeError.invalidHostname(recipe: name, hostname: host) }
         case .growRoot(let size):
             guard size > 0 else { throw RecipeError.invalidResources(recipe: name, detail: "GrowDisk size must be positive") }
         default:
@@ -146,15 +140,14 @@ extension Recipe {
     }
 
     /// Whether `text` is a DNS-1123 label.
-    public static func isDNSLabel(_ text: String) -> Bool {
-        guard (1...63).contains(text.count), let first = text.first, let last = text.last else { return false }
-        let allowed = text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
-        return allowed && first != "-" && last != "-"
-    }
+    /// - Parameter text: The candidate.
+    /// - Returns: True when ``DNSLabel/problem(_:)`` finds nothing.
+    public static func isDNSLabel(_ text: String) -> Bool { DNSLabel.isValid(text) }
 
     static func isUserName(_ text: String) -> Bool {
-        guard (1...32).contains(text.count), let first = text.first, first.isLowercase || first == "_" else { return false }
-        return text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }
+        guard (1...32).contains(text.unicodeScalars.count), let first = text.unicodeScalars.first,
+              ("a"..."z").contains(first) || first == "_" else { return false }
+        return text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
     }
 
     static func isCryptHash(_ text: String) -> Bool {

@@ -1,11 +1,14 @@
 // What can be wrong with a recipe before any disk is touched.
+import Naming
 
 /// A recipe that cannot be right. Found by ``Recipe/validate()``.
 public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The name is not a DNS-1123 label.
     case invalidName(String)
-    /// The version is empty or has characters an OCI tag cannot hold.
+    /// The version is empty or has characters an OCI tag (and a path component) cannot hold.
     case invalidVersion(recipe: String, version: String)
+    /// A `Hostname` step's name is not a DNS-1123 label.
+    case invalidHostname(recipe: String, hostname: String)
     /// A guest path is relative.
     case relativeGuestPath(recipe: String, step: String, path: String)
     /// Two agents (or one twice) listen on the same port.
@@ -22,6 +25,9 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidUserName(recipe: String, name: String)
     /// A password that is not a crypt(3) hash.
     case passwordNotHashed(recipe: String, user: String)
+    /// A field of a created user (password hash, comment, shell, SSH key) that would break its line in
+    /// `/etc/shadow`, `/etc/passwd` or `authorized_keys`: a newline, carriage return, NUL or `:`.
+    case invalidAccountField(recipe: String, user: String, field: String, reason: String)
     /// A unit name without a unit suffix, or with a slash.
     case invalidUnitName(recipe: String, name: String)
     /// An install or remove step with no packages.
@@ -40,9 +46,12 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidName(let name):
-            return "recipe name \"\(name)\" is not a DNS-1123 label: use 1–63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+            return "recipe name \(MessageText.quoted(name)) is not a DNS-1123 label (\(DNSLabel.problem(name) ?? "invalid")): \(DNSLabel.rule)"
         case .invalidVersion(let recipe, let version):
-            return "recipe \(recipe): version \"\(version)\" cannot be an image tag: use letters, digits, '.', '_' and '-' (at most 128)"
+            return "recipe \(MessageText.quoted(recipe)): version \(MessageText.quoted(version)) cannot be an image tag or a directory name "
+                + "(\(ImageVersion.problem(version) ?? "invalid")): \(ImageVersion.rule)"
+        case .invalidHostname(let recipe, let hostname):
+            return "recipe \(recipe): hostname \(MessageText.quoted(hostname)) is not a DNS-1123 label (\(DNSLabel.problem(hostname) ?? "invalid")): \(DNSLabel.rule)"
         case .relativeGuestPath(let recipe, let step, let path):
             return "recipe \(recipe), step \"\(step)\": guest path \"\(path)\" is relative; write it from / (e.g. /\(path))"
         case .portConflict(let recipe, let port, let agents):
@@ -56,9 +65,13 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownUser(let recipe, let agent, let user):
             return "recipe \(recipe): \(agent) runs as \"\(user)\", which the recipe does not create; add CreateUser(\"\(user)\") before it"
         case .invalidUserName(let recipe, let name):
-            return "recipe \(recipe): \"\(name)\" is not a valid user or group name (lower-case letter or '_' first, then letters, digits, '_', '-'; at most 32)"
+            return "recipe \(recipe): \(MessageText.quoted(name)) is not a valid user or group name (lower-case letter or '_' first, then letters, digits, '_', '-'; at most 32)"
         case .passwordNotHashed(let recipe, let user):
             return "recipe \(recipe): the password of \(user) is not a crypt(3) hash; put the output of `openssl passwd -6` (\"$6$…\") in passwordHash, never a clear password"
+        case .invalidAccountField(let recipe, let user, let field, let reason):
+            return "recipe \(recipe), user \(user): \(field): \(reason); each field of an account is one line without control characters"
+                + (field == "authorizedKeys" ? " (one key per array element)" : " or ':'")
+                + (field == "passwordHash" ? " — put the single line `openssl passwd -6` prints" : "")
         case .invalidUnitName(let recipe, let name):
             return "recipe \(recipe): \"\(name)\" is not a systemd unit name (e.g. ssh.service, no '/')"
         case .emptyPackageList(let recipe, let step):

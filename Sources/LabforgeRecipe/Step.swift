@@ -186,7 +186,7 @@ public enum Step: Sendable, Hashable, Codable {
         case .makeDirectory(let path, _, _): return "mkdir \(path)"
         case .symlink(let target, let path): return "symlink \(path) → \(target)"
         case .delete(let path): return "delete \(path)"
-        case .run(let script): return "run " + Self.firstLine(script)
+        case .run(let script): return "run " + Self.firstLine(SecretRedaction.script(script))
         case .createUser(let user): return "create user \(user.name)"
         case .unit(let name, let action): return "\(action.rawValue) \(name)"
         case .hostname(let name): return "hostname \(name)"

@@ -190,7 +190,8 @@ public struct ContainerDiskPacker: Sendable {
         let diskSize = Int64(status.st_size)
         _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
 
-        let file = try FileSink(path: path)
+        // The layer is the disk: not readable by other users (FileAccess), like the disk file itself.
+        let file = try FileSink(path: path, mode: FileAccess.diskFileMode)
         let compressed = DigestingSink(downstream: file)
         let compressor = try options.compression.compressor(into: compressed)
         let uncompressed = compressor.map { DigestingSink(downstream: $0) }

@@ -14,11 +14,17 @@ public final class FileSink: ByteSink {
     private var closed = false
 
     /// Creates (or truncates) `path` for writing.
-    /// - Parameter path: The file.
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - mode: Its permission bits (set exactly, whatever the umask); 0640 for blobs holding a disk.
     /// - Throws: ``ArchiveError/output(_:)``.
-    public init(path: String) throws {
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    public init(path: String, mode: mode_t = 0o644) throws {
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw ArchiveError.output("\(path): \(String(cString: strerror(errno)))") }
+        guard fchmod(descriptor, mode) == 0 else {
+            close(descriptor)
+            throw ArchiveError.output("\(path): chmod: \(String(cString: strerror(errno)))")
+        }
         self.path = path
         buffer = .allocate(byteCount: 1 << 20, alignment: 4096)
     }

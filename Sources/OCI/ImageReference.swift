@@ -1,4 +1,5 @@
 // Names of images: repository and tag grammar (distribution spec) and `registry/repository:tag@digest`.
+import Naming
 
 /// A repository name, validated against the distribution spec's grammar.
 public struct RepositoryName: Sendable, Hashable, CustomStringConvertible {
@@ -13,7 +14,7 @@ public struct RepositoryName: Sendable, Hashable, CustomStringConvertible {
         guard value.count <= 255 else { throw OCIError.invalidRepository(value, reason: "longer than 255 characters") }
         for component in value.split(separator: "/", omittingEmptySubsequences: false) {
             guard Self.isValidComponent(component) else {
-                throw OCIError.invalidRepository(value, reason: "path component '\(component)' is not allowed")
+                throw OCIError.invalidRepository(value, reason: "path component '\(MessageText.escaped(String(component)))' is not allowed")
             }
         }
         self.value = value
@@ -44,7 +45,7 @@ public struct RepositoryName: Sendable, Hashable, CustomStringConvertible {
     public var description: String { value }
 }
 
-/// A tag, validated against `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
+/// A tag, validated against `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}` (``ImageVersion``, the rule image versions share).
 public struct Tag: Sendable, Hashable, CustomStringConvertible {
     /// The tag, e.g. `1.0`.
     public let value: String
@@ -53,10 +54,7 @@ public struct Tag: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter value: E.g. `1.0-202611251200`.
     /// - Throws: ``OCIError/invalidTag(_:)``.
     public init(_ value: String) throws {
-        let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
-        guard let first = value.first, value.count <= 128, first != ".", first != "-", value.allSatisfy(allowed) else {
-            throw OCIError.invalidTag(value)
-        }
+        guard ImageVersion.isValid(value) else { throw OCIError.invalidTag(value) }
         self.value = value
     }
 
@@ -97,8 +95,10 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
             rest = rest[..<colon]
         }
         let components = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        if components.count == 2, components[0].contains(".") || components[0].contains(":") || components[0] == "localhost" {
-            registry = String(components[0])
+        if components.count == 2, components[0].contains(".") || components[0].contains(":") || components[0] == "localhost"
+            || components[0].hasPrefix("[") {
+            // Checked here: the registry goes into URLs, manifests and the catalog.
+            registry = try RegistryHost(parsing: String(components[0])).description
             repository = try RepositoryName(String(components[1]))
         } else {
             guard !rest.isEmpty else { throw OCIError.invalidReference(string, reason: "no repository") }

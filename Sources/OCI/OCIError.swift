@@ -1,4 +1,5 @@
 // Errors about OCI documents, references and image layouts.
+import Naming
 
 /// A problem with an OCI document, reference or layout, naming the thing at fault.
 public enum OCIError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -8,6 +9,8 @@ public enum OCIError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidRepository(String, reason: String)
     /// A tag outside `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
     case invalidTag(String)
+    /// A registry that is not `host[:port]`.
+    case invalidRegistry(String, reason: String)
     /// A reference that is not `registry/repository[:tag][@digest]`.
     case invalidReference(String, reason: String)
     /// A JSON document that does not decode.
@@ -26,13 +29,15 @@ public enum OCIError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case .invalidDigest(let value):
-            return "invalid digest '\(value)': expected sha256:<64 lower-case hex digits>"
+            return "invalid digest '\(MessageText.escaped(value))': expected sha256:<64 lower-case hex digits>"
         case .invalidRepository(let value, let reason):
-            return "invalid repository name '\(value)': \(reason) (lower-case letters, digits and . _ __ - separators, path components joined by /)"
+            return "invalid repository name '\(MessageText.escaped(value))': \(reason) (lower-case letters, digits and . _ __ - separators, path components joined by /)"
         case .invalidTag(let value):
-            return "invalid tag '\(value)': a tag is 1–128 characters of letters, digits, '_', '.', '-', not starting with '.' or '-'"
+            return "invalid tag '\(MessageText.escaped(value))' (\(ImageVersion.problem(value) ?? "invalid")): \(ImageVersion.rule)"
+        case .invalidRegistry(let value, let reason):
+            return "invalid registry '\(MessageText.escaped(value))': \(reason); expected host[:port], e.g. quay.io or 127.0.0.1:5000"
         case .invalidReference(let value, let reason):
-            return "invalid image reference '\(value)': \(reason); expected registry/repository:tag, e.g. 127.0.0.1:5000/labs/debian:1.0"
+            return "invalid image reference '\(MessageText.escaped(value))': \(reason); expected registry/repository:tag, e.g. 127.0.0.1:5000/labs/debian:1.0"
         case .invalidDocument(let source, let reason):
             return "\(source): not a valid OCI document: \(reason)"
         case .notALayout(let path, let reason):

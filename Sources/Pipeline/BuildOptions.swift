@@ -18,7 +18,9 @@ public struct PushTarget: Sendable, Hashable, Codable, CustomStringConvertible {
         guard let host = parts.first, !host.isEmpty, host.contains(".") || host.contains(":") || host == "localhost" else {
             throw PipelineError.invalidPushTarget(text, reason: "the first component must be a registry host (with a dot or a port)")
         }
-        registry = host
+        do { registry = try RegistryHost(parsing: host).description } catch {
+            throw PipelineError.invalidPushTarget(text, reason: "\(error)")
+        }
         prefix = parts.count > 1 ? parts[1] : ""
         if !prefix.isEmpty {
             do { _ = try RepositoryName(prefix + "/x") } catch {

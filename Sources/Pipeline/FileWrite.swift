@@ -1,13 +1,19 @@
 // Small file operations the pipeline needs: atomic writes and renames, hard links with a copy fallback.
+import DiskImage
 import Foundation
 
 /// Writes that never leave a half-written file behind.
 enum FileWrite {
     /// Writes `data` to a temp name beside `path`, then renames it over `path`.
-    static func atomically(_ data: Data, to path: String) throws {
+    /// - Parameters:
+    ///   - data: The bytes.
+    ///   - path: The file.
+    ///   - mode: Its permission bits, set before the rename (whatever the umask).
+    static func atomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
         let partial = path + ".partial-\(UUID().uuidString.prefix(8))"
         do {
             try data.write(to: URL(fileURLWithPath: partial))
+            try FileAccess.setMode(partial, mode)
             try rename(partial, to: path)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
@@ -22,12 +28,14 @@ enum FileWrite {
         }
     }
 
-    /// Puts `source` at `path` as a hard link (no copy of a multi-GiB disk), else a copy; atomically.
+    /// Puts a disk `source` at `path` as a hard link (no copy of a multi-GiB disk; it shares the cached disk's
+    /// 0640), else a copy made 0640; atomically.
     static func link(_ source: String, to path: String) throws {
         let partial = path + ".partial-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: partial) }
         if Foundation.link(source, partial) != 0 {
             try FileManager.default.copyItem(atPath: source, toPath: partial)
+            try FileAccess.setMode(partial, FileAccess.diskFileMode)
         }
         try rename(partial, to: path)
     }

@@ -40,9 +40,16 @@ struct ImageBuilder: Sendable {
     /// - Returns: Its summary; `status` says built, unchanged or failed.
     func build() async -> BuildSummary {
         let started = Date()
-        let output = ImageOutput(root: options.output, name: recipe.name, version: recipe.version)
         let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion)
         let state = State(baseIdentity: fingerprint.baseIdentity)
+        // Validated before its name and version become a directory: nothing is written for an invalid recipe.
+        let output: ImageOutput
+        do {
+            try recipe.validate()
+            output = try ImageOutput(root: options.output, name: recipe.name, version: recipe.version)
+        } catch {
+            return refusedSummary(fingerprint: fingerprint, state: state, started: started, message: "\(error)")
+        }
         do {
             try FileManager.default.createDirectory(atPath: output.directory, withIntermediateDirectories: true)
         } catch {
@@ -138,6 +145,17 @@ struct ImageBuilder: Sendable {
             return false
         }
         return true
+    }
+
+    /// The summary of a recipe refused before anything was written (no directory, no log, no summary file).
+    private func refusedSummary(fingerprint: ImageFingerprint, state: State, started: Date, message: String) -> BuildSummary {
+        reporter.report(ProgressEvent(subject: recipe.name, stage: BuildStage.base.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
+        return BuildSummary(
+            name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint.hex, baseImage: state.baseIdentity,
+            directory: "", disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
+            manifests: nil, verification: state.verification, stages: state.stages, log: "", finished: Date().formatted(.iso8601),
+            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: .base, message: message)
+        )
     }
 
     private func failedSummary(

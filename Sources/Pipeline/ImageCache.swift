@@ -1,6 +1,7 @@
 // Finished images in the cache, content-addressed by fingerprint: the final disk and its verification,
 // shared by every output directory and by concurrent builds (one lock per fingerprint).
 import Bases
+import DiskImage
 import Foundation
 
 /// `<cache>/images/<fingerprint>.qcow2` (final disk), `<fingerprint>.verification.json` (a passed
@@ -24,11 +25,13 @@ public struct ImageCache: Sendable {
     func verification(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).verification.json" }
     func lock(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).lock" }
 
-    /// Creates the directories.
+    /// Creates the directories, owner only (0700; an existing root is left as it is, see ``FileAccess``).
+    /// - Throws: ``PipelineError/cacheUnusable(path:reason:)``.
     func prepare() throws {
         do {
-            try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true)
+            try FileAccess.makePrivateDirectory(root, tightenExisting: false)
+            try FileAccess.makePrivateDirectory(images)
+            try FileAccess.makePrivateDirectory(snapshots)
         } catch {
             throw PipelineError.cacheUnusable(path: root, reason: "\(error)")
         }

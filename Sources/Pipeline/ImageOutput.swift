@@ -1,5 +1,6 @@
 // The files of one built image under the output root: images/<name>/<version>/….
 import Foundation
+import Naming
 
 /// Paths of one image's outputs.
 public struct ImageOutput: Sendable, Equatable {
@@ -9,9 +10,12 @@ public struct ImageOutput: Sendable, Equatable {
     /// The output directory of `name` `version` under `root`.
     /// - Parameters:
     ///   - root: The output root.
-    ///   - name: Recipe name.
-    ///   - version: Recipe version.
-    public init(root: String, name: String, version: String) {
+    ///   - name: Recipe name, a DNS-1123 label.
+    ///   - version: Recipe version, an image tag.
+    /// - Throws: ``PipelineError/unsafeOutputName(name:version:)`` when either could leave `root` or break a line
+    ///   (`..`, `/`, a newline): checked here, where they become a path, whoever called.
+    public init(root: String, name: String, version: String) throws {
+        guard DNSLabel.isValid(name), ImageVersion.isValid(version) else { throw PipelineError.unsafeOutputName(name: name, version: version) }
         directory = URL(fileURLWithPath: root).standardizedFileURL.appendingPathComponent(name).appendingPathComponent(version).path
     }
 

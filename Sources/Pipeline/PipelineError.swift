@@ -1,5 +1,7 @@
 // What can stop `labforge build` for one image or for the whole run, each naming the image and stage at fault.
 
+import Naming
+
 /// A failure of the build pipeline; an image's failure never stops the other images.
 public enum PipelineError: Error, CustomStringConvertible, Sendable {
     /// No recipe has this name.
@@ -14,6 +16,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
     case verificationFailed(image: String, failed: [String], log: String)
     /// The cache directory cannot be used.
     case cacheUnusable(path: String, reason: String)
+    /// An image name or version that cannot be a directory under the output root.
+    case unsafeOutputName(name: String, version: String)
 
     public var description: String {
         switch self {
@@ -29,6 +33,10 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
             return "\(image): verification failed (\(failed.joined(separator: ", "))); the serial console is in \(log); rerun with --no-verify to publish anyway"
         case .cacheUnusable(let path, let reason):
             return "cache \(path) is unusable: \(reason); pass --cache-dir to a writable directory"
+        case .unsafeOutputName(let name, let version):
+            let reason = DNSLabel.problem(name).map { "name: \($0)" } ?? ImageVersion.problem(version).map { "version: \($0)" } ?? "invalid"
+            return "image \(MessageText.quoted(name)) version \(MessageText.quoted(version)) cannot name an output directory (\(reason)); "
+                + "a name is a DNS-1123 label and a version an image tag — fix the recipe"
         }
     }
 }

@@ -16,22 +16,30 @@ actor Authenticator {
     let credential: ResolvedCredential?
     private let http: HTTPClient
     private let logger: Logger
+    private let insecure: Bool
     private var challenge: AuthChallenge?
+    /// `scheme://host[:port]` the registry answered on (where its own credentials may go).
+    private var registryBaseURL = ""
     private var tokens: [String: Token] = [:]
     private var pending: [String: Task<Token, Error>] = [:]
     /// Token endpoint requests made (tests check reuse).
     private(set) var tokenRequests = 0
 
-    init(registry: String, credential: ResolvedCredential?, http: HTTPClient, logger: Logger) {
+    init(registry: String, credential: ResolvedCredential?, http: HTTPClient, logger: Logger, insecure: Bool = false) {
         self.registry = registry
         self.credential = credential
         self.http = http
         self.logger = logger
+        self.insecure = insecure
     }
 
-    /// Records the challenge of the registry's `/v2/` answer.
-    func setChallenge(_ challenge: AuthChallenge?) {
+    /// Records the registry's origin and the challenge of its `/v2/` answer.
+    /// - Parameters:
+    ///   - challenge: The `WWW-Authenticate` challenge, if any.
+    ///   - registryBaseURL: `scheme://host[:port]` that answered.
+    func setChallenge(_ challenge: AuthChallenge?, registryBaseURL: String) {
         self.challenge = challenge
+        self.registryBaseURL = registryBaseURL
     }
 
     /// The `Authorization` value for a request needing `scopes`, or nil for anonymous.
@@ -97,6 +105,16 @@ actor Authenticator {
                 operation: "authentication", registry: registry, detail: "bearer challenge without a realm URL")
         }
         let operation = "token request to \(components.host ?? realm) for \(scopes.joined(separator: " "))"
+        // The realm is usually another host (the token flow wants that); the user's secret goes there only over HTTPS,
+        // or plain HTTP on this machine / with --insecure, never from an HTTPS registry to plain HTTP (CredentialScope).
+        let sendsSecret: Bool
+        switch credential?.credential {
+        case .basic?, .identityToken?: sendsSecret = true
+        default: sendsSecret = false
+        }
+        if sendsSecret, let problem = CredentialScope.realmProblem(realm, registryBaseURL: registryBaseURL, insecure: insecure) {
+            throw RegistryError.credentialsWithheld(registry: registry, destination: "token realm \(realm)", reason: problem)
+        }
         var request: HTTPClientRequest
         if case .identityToken(_, let refreshToken)? = credential?.credential {
             // OAuth2 refresh-token grant (docker's identity tokens).

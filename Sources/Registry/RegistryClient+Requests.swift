@@ -40,17 +40,27 @@ extension RegistryClient {
     func send(_ request: RegistryRequest, retrying: Bool = true) async throws -> RegistryResponse {
         var attempt = 0
         var reauthenticated = false
+        // Redirects are followed here, not by the HTTP client: each hop decides again whether credentials go along.
+        var url = request.url
+        var method = request.method
+        var keepsBody = true
+        var redirects = 0
         while true {
             try Task.checkCancellation()
             attempt += 1
-            var httpRequest = HTTPClientRequest(url: request.url)
-            httpRequest.method = request.method
+            var httpRequest = HTTPClientRequest(url: url)
+            httpRequest.method = method
             httpRequest.headers.add(name: "User-Agent", value: Self.userAgent)
-            for (name, value) in request.headers { httpRequest.headers.add(name: name, value: value) }
-            let authorization = try await authenticator.authorization(scopes: request.scopes)
+            for (name, value) in request.headers where keepsBody || !["content-type", "content-length"].contains(name.lowercased()) {
+                httpRequest.headers.add(name: name, value: value)
+            }
+            // The registry's credentials go to its own origin only; an upload Location or redirect elsewhere gets none.
+            let toRegistry = CredentialScope.isRegistryOrigin(url, registryBaseURL: baseURL)
+            var authorization: String?
+            if toRegistry { authorization = try await authenticator.authorization(scopes: request.scopes) }
             if let authorization { httpRequest.headers.add(name: "Authorization", value: authorization) }
             var bodyLength: Int64 = 0
-            if let makeBody = request.body {
+            if keepsBody, let makeBody = request.body {
                 let (body, length) = try makeBody()
                 httpRequest.body = body
                 bodyLength = length
@@ -64,8 +74,21 @@ extension RegistryClient {
                 let body = try await response.body.collect(upTo: 8 << 20)
                 let result = RegistryResponse(
                     status: Int(response.status.code), headers: response.headers, body: Data(body.readableBytesView), attempts: attempt)
-                logger.debug("\(request.method.rawValue) \(Self.redactedPath(request.url)) → \(result.status)")
-                if result.status == 401, !reauthenticated,
+                logger.debug("\(method.rawValue) \(Self.redactedPath(url)) → \(result.status)")
+                if Self.redirectStatuses.contains(result.status), let location = response.headers.first(name: "Location") {
+                    guard redirects < 5 else {
+                        throw RegistryError.protocolViolation(operation: request.operation, registry: registry, detail: "more than 5 redirects")
+                    }
+                    url = try follow(location: location, from: url, operation: request.operation)
+                    if result.status == 303, method != .HEAD {
+                        method = .GET
+                        keepsBody = false
+                    }
+                    redirects += 1
+                    attempt -= 1
+                    continue
+                }
+                if result.status == 401, toRegistry, !reauthenticated,
                     await authenticator.recover(
                         fromChallenge: response.headers.first(name: "WWW-Authenticate"), scopes: request.scopes,
                         rejected: authorization)
@@ -79,6 +102,8 @@ extension RegistryClient {
                 }
                 problem = "HTTP \(result.status) " + (result.errors.first ?? .fallback(status: result.status)).description
                 retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.parseRetryAfter($0) }
+            } catch let error as RegistryError {
+                throw error
             } catch {
                 if error is CancellationError || Task.isCancelled { throw CancellationError() }
                 guard retrying else { throw error }
@@ -111,14 +136,55 @@ extension RegistryClient {
         "\(baseURL)/v2/\(repository.value)/\(suffix)"
     }
 
-    /// Resolves a `Location` header against the registry's base URL.
+    /// Resolves a `Location` header against the registry's base URL; a step from HTTPS to plain HTTP is refused
+    /// unless `--insecure`.
+    /// - Throws: ``RegistryError/protocolViolation(operation:registry:detail:)`` without a Location,
+    ///   ``RegistryError/downgrade(operation:registry:location:)``.
     func resolve(location: String?, operation: String) throws -> String {
         guard let location, !location.isEmpty else {
             throw RegistryError.protocolViolation(operation: operation, registry: registry, detail: "no Location header")
         }
-        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
-        if location.hasPrefix("/") { return baseURL + location }
-        return baseURL + "/" + location
+        let resolved: String
+        if location.hasPrefix("http://") || location.hasPrefix("https://") {
+            resolved = location
+        } else if location.hasPrefix("/") {
+            resolved = baseURL + location
+        } else {
+            resolved = baseURL + "/" + location
+        }
+        if !options.insecure, CredentialScope.isDowngrade(from: baseURL, to: resolved) {
+            throw RegistryError.downgrade(operation: operation, registry: registry, location: Self.redactedOrigin(resolved))
+        }
+        return resolved
+    }
+
+    /// HTTP statuses whose `Location` is followed.
+    static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
+
+    /// The URL a redirect's `Location` points at, relative to the URL that answered; no HTTPS → HTTP step unless
+    /// `--insecure`.
+    func follow(location: String, from current: String, operation: String) throws -> String {
+        guard let base = URL(string: current), let target = URL(string: location, relativeTo: base)?.absoluteURL,
+              let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https"
+        else {
+            throw RegistryError.protocolViolation(operation: operation, registry: registry, detail: "redirect to an unusable Location")
+        }
+        let next = target.absoluteString
+        if !options.insecure, CredentialScope.isDowngrade(from: current, to: next) {
+            throw RegistryError.downgrade(operation: operation, registry: registry, location: Self.redactedOrigin(next))
+        }
+        return next
+    }
+
+    /// `scheme://host[:port]/path` of a URL, without its query (signed URLs carry secrets there).
+    static func redactedOrigin(_ url: String) -> String {
+        guard let components = URLComponents(string: url) else { return "(unparsable URL)" }
+        var shown = components
+        shown.query = nil
+        shown.fragment = nil
+        shown.user = nil
+        shown.password = nil
+        return shown.string ?? "(unparsable URL)"
     }
 
     /// Appends a query item to a URL that may already have a query (upload locations carry state).

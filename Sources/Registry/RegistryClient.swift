@@ -74,13 +74,15 @@ public final class RegistryClient: Sendable {
             timeout: .init(connect: .seconds(15), read: .seconds(options.idleTimeout))
         )
         configuration.decompression = .disabled
+        // Redirects are followed by `send`, which decides per hop whether credentials go along (CredentialScope).
+        configuration.redirectConfiguration = .disallow
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
             let host = registry == "docker.io" ? "registry-1.docker.io" : registry
-            let authenticator = Authenticator(registry: registry, credential: credential, http: http, logger: logger)
+            let authenticator = Authenticator(registry: registry, credential: credential, http: http, logger: logger, insecure: options.insecure)
             let (baseURL, challenge) = try await probe(
                 host: host, registry: registry, http: http, options: options, logger: logger)
-            await authenticator.setChallenge(challenge)
+            await authenticator.setChallenge(challenge, registryBaseURL: baseURL)
             let client = RegistryClient(
                 registry: registry, baseURL: baseURL, options: options, http: http, authenticator: authenticator, logger: logger)
             let result = try await body(client)
@@ -92,15 +94,10 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    /// Whether a host is this machine (plain HTTP allowed without `--insecure`, like docker and podman do).
+    /// Whether a registry `host[:port]` is this machine (plain HTTP allowed without `--insecure`, like docker and
+    /// podman do): the address is parsed (``RegistryHost/isLoopback``), so `127.evil.example` is not loopback.
     static func isLoopback(_ host: String) -> Bool {
-        var name = Substring(host)
-        if name.hasPrefix("["), let end = name.firstIndex(of: "]") {
-            name = name[name.index(after: name.startIndex)..<end]
-        } else if let colon = name.lastIndex(of: ":"), name.filter({ $0 == ":" }).count == 1 {
-            name = name[..<colon]
-        }
-        return name == "localhost" || name.hasPrefix("127.") || name == "::1"
+        (try? RegistryHost(parsing: host))?.isLoopback ?? false
     }
 
     /// Finds the scheme that answers `GET /v2/` and the authentication challenge, if any.

@@ -59,6 +59,10 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable {
     case localBlob(path: String, reason: String)
     /// The layout holds something this client does not push.
     case unsupportedManifest(mediaType: String, layout: String)
+    /// Credentials were not sent where the registry asked: a token realm over plain HTTP, for example.
+    case credentialsWithheld(registry: String, destination: String, reason: String)
+    /// The registry sent a request from HTTPS to plain HTTP (an upload `Location` or a redirect).
+    case downgrade(operation: String, registry: String, location: String)
 
     /// The registry's first error code, or nil.
     public var code: String? {
@@ -101,6 +105,12 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable {
             return "\(path): cannot read registry credentials: \(reason)"
         case .localBlob(let path, let reason):
             return "\(path): \(reason); package the layout again"
+        case .credentialsWithheld(let registry, let destination, let reason):
+            return "registry \(registry) asked for the credentials to be sent to \(destination), which labforge refuses: \(reason); "
+                + "the registry's token service must use HTTPS"
+        case .downgrade(let operation, let registry, let location):
+            return "\(operation) on registry \(registry): the registry sent the request on to \(location), plain HTTP after HTTPS; "
+                + "refusing (fix the registry's URL settings, or pass --insecure for a trusted network)"
         case .unsupportedManifest(let mediaType, let layout):
             return "\(layout): the image is a \(mediaType); labforge pushes single-image manifests (OCI or Docker schema 2)"
         }

@@ -8,11 +8,17 @@ public final class BuildLog: Sendable {
     public let path: String
     private let handle: Mutex<FileHandle?>
 
-    /// Creates (truncates) the log at `path`.
+    /// The log's permission bits: owner and group only (it holds every guest command and its output).
+    public static let mode = 0o640
+
+    /// Creates (truncates) the log at `path`, mode 0640.
     /// - Parameter path: The log file; its directory must exist.
     /// - Returns: nil when the file cannot be created.
     public init?(path: String) {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: Self.mode]),
+              (try? FileManager.default.setAttributes([.posixPermissions: Self.mode], ofItemAtPath: path)) != nil,
+              let handle = FileHandle(forWritingAtPath: path)
+        else {
             return nil
         }
         self.path = path
