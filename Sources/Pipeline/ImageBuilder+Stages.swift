@@ -160,6 +160,10 @@ extension ImageBuilder {
         inputs.preference = recipe.preference
         inputs.agents = ExposedAgent.agents(of: recipe)
         inputs.labUser = ProbePlan(recipe: recipe).userName
+        // Agents that wait for credentials given at boot get them from a Secret disk; without one they stay down.
+        if AgentAccess(recipe: recipe).needsBootCredentials, !inputs.agents.isEmpty {
+            inputs.credentialsSecret = "\(recipe.name)-credentials"
+        }
         return try ImageDescription.resolve(.layout(path: layout, tag: nil), inputs: inputs).0
     }
 

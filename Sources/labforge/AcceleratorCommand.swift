@@ -42,8 +42,8 @@ struct AcceleratorCommand: AsyncParsableCommand {
         logger.logLevel = json ? .warning : .notice
         let choice = AcceleratorChoice(probe: probe, remembers: !fresh)
         if let request = accelerator.accel { choice.request(request) }
-        let quietness = logger
-        let decision = try await DedicatedThread.run { try choice.decide(logger: quietness) }
+        let probeLogger = logger
+        let decision = try await DedicatedThread.run { try choice.decide(logger: probeLogger) }
         if json {
             struct Output: Encodable {
                 var accelerator: Accelerator
