@@ -161,7 +161,7 @@ extension ImageBuilder {
         inputs.agents = ExposedAgent.agents(of: recipe)
         inputs.labUser = ProbePlan(recipe: recipe).userName
         // Agents that wait for credentials given at boot get them from a Secret disk; without one they stay down.
-        if AgentAccess(recipe: recipe).needsBootCredentials, !inputs.agents.isEmpty {
+        if AgentAccess(recipe: recipe).needsBootCredentials, inputs.agents?.isEmpty == false {
             inputs.credentialsSecret = "\(recipe.name)-credentials"
         }
         return try ImageDescription.resolve(.layout(path: layout, tag: nil), inputs: inputs).0

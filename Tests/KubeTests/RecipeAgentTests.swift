@@ -9,8 +9,8 @@ struct RecipeAgentTests {
     @Test func desktopRecipeExposesTerminalAndDesktop() {
         let agents = ExposedAgent.agents(of: Recipes.debianDesktop)
         #expect(agents == [
-            ExposedAgent(kind: .terminal, port: 7681, basePath: "/"),
-            ExposedAgent(kind: .desktop, port: 6080, basePath: "/", entryPage: "vnc.html"),
+            ExposedAgent(kind: .terminal, port: 7681, basePath: "/", auth: "boot-credential"),
+            ExposedAgent(kind: .desktop, port: 6080, basePath: "/", entryPage: "vnc.html", auth: "boot-password"),
         ])
     }
 
@@ -23,5 +23,11 @@ struct RecipeAgentTests {
         #expect(agents.count == 1)
         #expect(agents.first?.port == 8080 && agents.first?.basePath == "/lab/term/" && agents.first?.kind == .terminal)
         #expect(ExposedAgent.agents(of: Recipe(name: "plain") { CloudInit() }).isEmpty)
+        // An explicitly open terminal says so, and its readiness probe may GET the page.
+        let open = Recipe(name: "open-lab") {
+            CreateUser("student")
+            WebTerminal(auth: .unauthenticated)
+        }
+        #expect(ExposedAgent.agents(of: open).first?.auth == "none")
     }
 }
