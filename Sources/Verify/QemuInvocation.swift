@@ -82,7 +82,9 @@ public struct QemuInvocation: Sendable, Equatable {
             "-serial", "file:\(consolePath)",
             "-qmp", "unix:\(path(qmpSocketPath)),server=on,wait=off",
             "-pidfile", pidFilePath,
-            "-drive", "file=\(path(overlayPath)),if=virtio,format=qcow2,cache=unsafe",
+            // bootindex: SeaBIOS must boot the disk under test, whatever PCI slot the other volumes get.
+            "-drive", "file=\(path(overlayPath)),if=none,id=root,format=qcow2,cache=unsafe",
+            "-device", "virtio-blk-pci,drive=root,bootindex=0",
             "-drive", "file=\(path(seedPath)),if=virtio,format=raw,readonly=on",
         ]
         if let credentialsPath {

@@ -64,7 +64,12 @@ struct DesktopDiskTests {
         #expect(try text(guest, CloudInit.configPath).contains("datasource_list: [ NoCloud, ConfigDrive, None ]"))
         let unit = try guest.status("/etc/systemd/system/\(WebTerminal.unitName)")
         #expect(unit.permissions == 0o644 && unit.uid == 0 && unit.gid == 0)
-        #expect(try text(guest, "/etc/systemd/system/\(WebTerminal.unitName)").contains("--writable"))
+        #expect(try text(guest, "/etc/systemd/system/\(WebTerminal.unitName)").contains("ExecStart=\(WebTerminal.scriptPath)"))
+        // The start script serves only with the credential given at boot; the image holds none.
+        let script = try guest.status(WebTerminal.scriptPath)
+        #expect(script.permissions == 0o755 && script.uid == 0)
+        #expect(try text(guest, WebTerminal.scriptPath).contains("--writable --credential \"$credential\""))
+        #expect(try !guest.exists(BootCredentials.imageDirectory + "/" + BootCredentials.terminalKey))
     }
 
     @Test("ttyd, the VNC server, websockify and noVNC are installed, without nodejs")
@@ -87,11 +92,13 @@ struct DesktopDiskTests {
         let guest = try await openShared()
         defer { try? guest.shutdown() }
         let wants = "/etc/systemd/system/multi-user.target.wants"
-        for unit in [WebTerminal.unitName, WebDesktop.unitNames.vnc, WebDesktop.unitNames.session, WebDesktop.unitNames.novnc] {
+        for unit in [WebTerminal.unitName, WebDesktop.unitNames.vnc, WebDesktop.unitNames.session, WebDesktop.unitNames.novnc, BootCredentials.unitName] {
             #expect(try guest.readLink("\(wants)/\(unit)") == "/etc/systemd/system/\(unit)")
         }
         #expect(try !guest.exists("\(wants)/ttyd.service"))
-        #expect(try text(guest, "/etc/systemd/system/\(WebDesktop.unitNames.vnc)").contains("-localhost"))
+        #expect(try text(guest, WebDesktop.scriptPath).contains("-localhost"))
+        #expect(try text(guest, WebDesktop.scriptPath).contains("-SecurityTypes VncAuth"))
+        #expect(try guest.exists("/usr/bin/tigervncpasswd"))
     }
 
     @Test("sysprepped: empty machine-id, no host keys, no cloud-init state, no caches, lists, logs, temp files, seed")

@@ -40,7 +40,7 @@ struct IndependentAgentCheckTests {
         qemu.arguments = [
             "--pdeathsig", "KILL", "--", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "2048", "-smp", "2", "-display", "none",
             "-nodefaults", "-serial", "file:" + scratch.appending("console.log"),
-            "-drive", "file=\(overlay),if=virtio,format=qcow2,cache=unsafe",
+            "-drive", "file=\(overlay),if=none,id=root,format=qcow2,cache=unsafe", "-device", "virtio-blk-pci,drive=root,bootindex=0",
             "-drive", "file=\(iso),if=none,id=creds,format=raw,readonly=on", "-device", "virtio-blk-pci,drive=creds,serial=labcreds",
             "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:\(ports[0])-:7681,hostfwd=tcp:127.0.0.1:\(ports[1])-:6080",
             "-device", "virtio-net-pci,netdev=n0", "-device", "virtio-rng-pci",

@@ -60,13 +60,22 @@ struct PlanTests {
         #expect(joined.contains("-accel tcg"))
         #expect(!joined.contains("-cpu host"))
         #expect(joined.contains("-m 2048 -smp 2"))
-        #expect(joined.contains("-drive file=/t/a,,b/overlay.qcow2,if=virtio,format=qcow2"))
+        #expect(joined.contains("-drive file=/t/a,,b/overlay.qcow2,if=none,id=root,format=qcow2"))
+        #expect(joined.contains("-device virtio-blk-pci,drive=root,bootindex=0"))
+        #expect(!joined.contains("labcreds"))
         #expect(joined.contains("-drive file=/t/seed.iso,if=virtio,format=raw,readonly=on"))
         #expect(joined.contains("-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40001-:7681,hostfwd=tcp:127.0.0.1:40002-:22"))
         #expect(joined.contains("-qmp unix:/t/qmp.sock,server=on,wait=off"))
         #expect(joined.contains("-chardev socket,id=qga0,path=/t/qga.sock,server=on,wait=off"))
         #expect(joined.contains("-device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"))
         #expect(joined.contains("-serial file:/t/console.log"))
+        // The credentials volume is a virtio disk with serial labcreds, as KubeVirt attaches a Secret; the disk under
+        // test stays the boot disk.
+        var withCredentials = invocation
+        withCredentials.credentialsPath = "/t/credentials.iso"
+        let credentialed = withCredentials.arguments.joined(separator: " ")
+        #expect(credentialed.contains("-drive file=/t/credentials.iso,if=none,id=labcreds,format=raw,readonly=on -device virtio-blk-pci,drive=labcreds,serial=labcreds"))
+        #expect(credentialed.contains("bootindex=0") && !credentialed.contains("drive=labcreds,serial=labcreds,bootindex"))
         var kvm = invocation
         kvm.accelerator = .kvm
         #expect(kvm.arguments.joined(separator: " ").contains("-accel kvm -cpu host"))

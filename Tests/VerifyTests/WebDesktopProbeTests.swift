@@ -59,10 +59,10 @@ private struct DesktopStack {
         }
     }
 
-    /// The probe, retried while the servers start.
+    /// The probe, retried while the servers start (a minute: Python and X start slowly on a loaded 2-core machine).
     func probe(_ access: AgentAccess.Desktop, credentials: TestCredentials?) async throws -> String {
         var lastError: Error = ProbeFailure("not tried")
-        for _ in 0..<40 {
+        for _ in 0..<200 {
             do {
                 return try await ProbeAttempts.webDesktop(hostPort: webPort, page: "vnc.html", websocketPath: "websockify", access: access, credentials: credentials)
             } catch let error as FinalFailure {
