@@ -46,11 +46,20 @@ enum ProbeAttempts {
             throw ProbeFailure("GET /\(pagePath) answered 200 but the page is not ttyd's (\(page.body.count) bytes)")
         }
         if access != .open {
-            // The WebSocket itself must not hand out a shell without authentication either.
-            let output = try await withTimeout(30, "ttyd's WebSocket did not settle within 30 s") {
-                try await terminalSession(port: hostPort, path: path, headers: [], token: "", expectShell: false)
+            // The WebSocket itself must not hand out a shell without authentication either. ttyd refuses the upgrade
+            // (401) or closes the socket; any way it ends without the shell's answer is a refusal.
+            let refusal: String
+            do {
+                refusal = try await withTimeout(15, "no shell within 15 s") {
+                    try await terminalSession(port: hostPort, path: path, headers: [], token: "", expectShell: false)
+                }
+            } catch let error as FinalFailure {
+                throw error
+            } catch {
+                // Typically ttyd closing the socket under our next write (a policy-violation close).
+                refusal = "closed without a shell"
             }
-            proofs.append("WebSocket without credentials → \(output)")
+            proofs.append("WebSocket without credentials → \(refusal)")
         }
         let authToken = token
         let title = try await withTimeout(30, "ttyd's shell did not answer within 30 s") {
