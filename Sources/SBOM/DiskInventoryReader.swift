@@ -1,0 +1,120 @@
+// Reads a finished disk's software inventory through a read-only libguestfs appliance.
+import Crypto
+import Foundation
+import Guestfs
+
+/// Opens a disk read-only, inspects it and reads its package database, licenses and recipe files.
+public struct DiskInventoryReader: Sendable {
+    /// Where dpkg keeps its database of installed packages.
+    public static let dpkgStatusPath = "/var/lib/dpkg/status"
+
+    /// Appliance memory and CPUs (reading needs little).
+    public var settings: ApplianceSettings
+
+    /// Creates a reader.
+    /// - Parameter settings: Appliance settings.
+    public init(settings: ApplianceSettings = ApplianceSettings()) {
+        self.settings = settings
+    }
+
+    /// What is inside `disk`.
+    /// - Parameters:
+    ///   - disk: A qcow2 or raw disk holding one Linux system; never written.
+    ///   - subject: The image's name and version (the disk's file name when nil).
+    ///   - filePaths: Guest files to hash (the recipe's uploads and written files); missing ones are skipped.
+    ///   - artifacts: Downloads the recipe pinned.
+    ///   - base: The base image's identity.
+    /// - Returns: The inventory, packages sorted.
+    /// - Throws: ``SBOMError/diskUnreadable(disk:reason:)``, ``SBOMError/unsupportedPackageManager(disk:packageManager:)``,
+    ///   ``SBOMError/missingPackageDatabase(disk:path:)``, ``SBOMError/malformedPackageDatabase(path:reason:)``.
+    public func read(
+        disk: String, subject: SoftwareInventory.Subject? = nil, filePaths: [String] = [],
+        artifacts: [SoftwareInventory.Artifact] = [], base: SoftwareInventory.Base? = nil
+    ) throws -> SoftwareInventory {
+        let appliance: Appliance
+        let system: Guestfs.OperatingSystem
+        do {
+            appliance = try Appliance(settings: settings)
+            try appliance.add(Drive(path: disk, format: Self.format(of: disk), readOnly: true))
+            try appliance.launch()
+            system = try appliance.inspectOperatingSystem(diskName: disk)
+            try appliance.mountAll(system, readOnly: true)
+        } catch {
+            throw SBOMError.diskUnreadable(disk: disk, reason: "\(error)")
+        }
+        defer { try? appliance.shutdown() }
+        guard (try? appliance.isFile(Self.dpkgStatusPath)) == true else {
+            if system.packageManagement != "apt" && system.packageManagement != "dpkg" {
+                throw SBOMError.unsupportedPackageManager(disk: disk, packageManager: system.packageManagement)
+            }
+            throw SBOMError.missingPackageDatabase(disk: disk, path: Self.dpkgStatusPath)
+        }
+        var packages: [InstalledPackage]
+        do {
+            let status = String(decoding: try appliance.readFile(Self.dpkgStatusPath), as: UTF8.self)
+            packages = try DpkgStatus.installedPackages(in: status)
+        } catch let error as SBOMError {
+            throw error
+        } catch {
+            throw SBOMError.diskUnreadable(disk: disk, reason: "\(error)")
+        }
+        // One glob instead of a lookup per package; documentation directories may be symlinks (read_file follows them).
+        let copyrights = Set((try? appliance.glob("/usr/share/doc/*/copyright")) ?? [])
+        var licenses: [String: String?] = [:]
+        for index in packages.indices {
+            let path = "/usr/share/doc/\(packages[index].name)/copyright"
+            guard copyrights.contains(path) else { continue }
+            if licenses[path] == nil {
+                let text = (try? appliance.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
+                licenses[path] = text.flatMap(DebianCopyright.licenseExpression(in:))
+            }
+            packages[index].license = licenses[path] ?? nil
+        }
+        var files: [SoftwareInventory.GuestFile] = []
+        for path in Set(filePaths).sorted() where (try? appliance.isFile(path)) == true {
+            files.append(try Self.hash(path, in: appliance, disk: disk))
+        }
+        return SoftwareInventory(
+            subject: subject ?? SoftwareInventory.Subject(name: URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent),
+            operatingSystem: SoftwareInventory.OperatingSystem(
+                distro: system.distro, majorVersion: system.majorVersion, productName: system.productName
+            ),
+            packages: packages, files: files, artifacts: artifacts, base: base
+        )
+    }
+
+    /// qcow2 by its magic bytes, else raw: the format is given to libguestfs, never probed by it.
+    static func format(of disk: String) throws -> Drive.Format {
+        guard let handle = FileHandle(forReadingAtPath: disk) else {
+            throw SBOMError.diskUnreadable(disk: disk, reason: "the file cannot be opened")
+        }
+        defer { try? handle.close() }
+        let magic = (try? handle.read(upToCount: 4)) ?? Data()
+        return magic == Data([0x51, 0x46, 0x49, 0xFB]) ? .qcow2 : .raw
+    }
+
+    /// sha256 and sha1 of a guest file, streamed through a private temporary copy.
+    private static func hash(_ path: String, in appliance: Appliance, disk: String) throws -> SoftwareInventory.GuestFile {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-sbom-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        do {
+            try appliance.download(path, to: temporary)
+        } catch {
+            throw SBOMError.diskUnreadable(disk: disk, reason: "\(error)")
+        }
+        guard let handle = FileHandle(forReadingAtPath: temporary) else {
+            throw SBOMError.diskUnreadable(disk: disk, reason: "the copy of \(path) cannot be read")
+        }
+        defer { try? handle.close() }
+        var sha256 = SHA256()
+        var sha1 = Insecure.SHA1()
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            sha256.update(data: chunk)
+            sha1.update(data: chunk)
+        }
+        return SoftwareInventory.GuestFile(
+            path: path, sha256: sha256.finalize().map { String(format: "%02x", $0) }.joined(),
+            sha1: sha1.finalize().map { String(format: "%02x", $0) }.joined()
+        )
+    }
+}
