@@ -98,7 +98,7 @@ extension SPDXDocument {
             downloadLocation: "NOASSERTION", filesAnalyzed: false, homepage: nil,
             summary: "Disk image running \(inventory.operatingSystem.productName)", sourceInfo: nil,
             licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyrightText: "NOASSERTION",
-            checksums: nil, externalRefs: nil, primaryPackagePurpose: "OPERATING-SYSTEM"
+            checksums: nil, externalRefs: nil, primaryPackagePurpose: "OPERATING_SYSTEM"
         ))
         if let base = inventory.base {
             let id = ids.make("Base-\(base.name)")
@@ -107,7 +107,7 @@ extension SPDXDocument {
                 filesAnalyzed: false, homepage: nil, summary: "Base image the recipe customized", sourceInfo: nil,
                 licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyrightText: "NOASSERTION",
                 checksums: base.sha256.map { [Checksum(algorithm: "SHA256", checksumValue: $0)] }, externalRefs: nil,
-                primaryPackagePurpose: "OPERATING-SYSTEM"
+                primaryPackagePurpose: "OPERATING_SYSTEM"
             ))
             relationships.append(Relationship(spdxElementId: imageID, relationshipType: "DESCENDANT_OF", relatedSpdxElement: id))
         }

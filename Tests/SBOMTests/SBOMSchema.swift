@@ -1,5 +1,6 @@
 // Checks SBOM documents against the official schemas in Fixtures/ with python3-jsonschema.
 import Foundation
+import Testing
 import TestSupport
 
 enum SBOMSchema {
@@ -13,5 +14,13 @@ enum SBOMSchema {
         try document.write(to: URL(fileURLWithPath: path))
         let result = try Command.run(["python3", fixtures + "/validate.py", fixtures + "/" + schema, path])
         return result.status == 0 ? "" : "exit \(result.status): \(result.stderr)"
+    }
+}
+
+extension SBOMSchema {
+    /// Records an issue carrying the validator's complaints when `document` does not validate against `schema`.
+    static func expectValid(_ document: Data, schema: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let errors = try errors(of: document, schema: schema)
+        #expect(errors.isEmpty, "\(schema): \(errors)", sourceLocation: sourceLocation)
     }
 }
