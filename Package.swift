@@ -103,7 +103,7 @@ let package = Package(
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

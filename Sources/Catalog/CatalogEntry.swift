@@ -32,6 +32,25 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     public var verification: Verification
     /// What is inside: the SBOM read from the finished disk (nil for images built without one).
     public var sbom: SBOM?
+    /// The cosign signature of the pushed manifest (nil: unsigned).
+    public var signature: Signature?
+
+    /// Who signed the pushed manifest.
+    public struct Signature: Sendable, Hashable, Codable {
+        /// `sha256:…` of the signing public key (SubjectPublicKeyInfo DER).
+        public var keyFingerprint: String
+        /// `registry/repository:sha256-<hex>.sig`.
+        public var reference: String
+
+        /// Creates a signature record.
+        /// - Parameters:
+        ///   - keyFingerprint: The key's fingerprint.
+        ///   - reference: Where the signature is.
+        public init(keyFingerprint: String, reference: String) {
+            self.keyFingerprint = keyFingerprint
+            self.reference = reference
+        }
+    }
 
     /// A browser feature (one agent).
     public struct Feature: Sendable, Hashable, Codable {
@@ -153,7 +172,10 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     ///   - build: Provenance.
     ///   - verification: Verification result.
     ///   - sbom: The SBOM record, when the build wrote one.
-    public init(image: ImageDescription, build: Build = Build(), verification: Verification = Verification(), sbom: SBOM? = nil) {
+    ///   - signature: The signature record, when the build signed the image.
+    public init(
+        image: ImageDescription, build: Build = Build(), verification: Verification = Verification(), sbom: SBOM? = nil, signature: Signature? = nil
+    ) {
         name = image.name
         version = image.version
         displayName = image.displayName ?? image.name
@@ -173,6 +195,7 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         self.build = build
         self.verification = verification
         self.sbom = sbom
+        self.signature = signature
     }
 
     /// The image description the entry was made from (lab user and credentials take their defaults).

@@ -88,7 +88,8 @@ public struct BuildRunner: Sendable {
                                 packages: record.packages, digest: $0, path: "\(recipe.name)/\(recipe.version)/sbom.spdx.json",
                                 referrer: record.referrer)
                         }
-                    }
+                    },
+                    signature: summary.signature.map { CatalogEntry.Signature(keyFingerprint: $0.keyFingerprint, reference: $0.reference) }
                 ))
             } catch {
                 logger.warning("catalog: \(recipe.name) \(recipe.version) left out: \(error)")

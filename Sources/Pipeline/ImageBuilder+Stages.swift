@@ -7,6 +7,7 @@ import LabforgeRecipe
 import OCI
 import Registry
 import Reporting
+import Signing
 import Verify
 
 extension ImageBuilder {
@@ -145,6 +146,13 @@ extension ImageBuilder {
             }
             state.sbom?.referrer = "\(push.registry)/\(repository)@\(attached.manifest.digest)"
             detail += "; SBOM referrer \(attached.manifest.digest)" + (attached.fallbackTag.map { " (tag \($0))" } ?? "")
+        }
+        if let key = options.signingKey {
+            _ = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
+                try await CosignSignature.sign(result.digest, in: name, client: client, key: key)
+            }
+            state.signature = .init(reference: "\(push.registry)/\(repository):\(CosignSignature.tag(for: result.digest))", keyFingerprint: key.fingerprint)
+            detail += "; signed (\(key.fingerprint.prefix(19))…)"
         }
         return ((), .ran, detail)
     }

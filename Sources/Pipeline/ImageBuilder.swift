@@ -31,6 +31,7 @@ struct ImageBuilder: Sendable {
         var manifests: String?
         var verification = BuildSummary.Verification(status: "not-run", summary: "not run")
         var sbom: BuildSummary.SBOMRecord?
+        var signature: BuildSummary.SignatureRecord?
         var baseIdentity: String
         /// The finalize record the customize stage produced, appended after it.
         var finalize: StageRecord?
@@ -101,7 +102,7 @@ struct ImageBuilder: Sendable {
             layout: state.packaged?.layout, manifestDigest: state.packaged?.digest, pushed: state.pushed, reference: state.reference,
             manifests: state.manifests, verification: state.verification, stages: state.stages, log: log.path,
             finished: Date().formatted(.iso8601), seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: nil,
-            sbom: state.sbom
+            sbom: state.sbom, signature: state.signature
         )
         do { try output.write(summary) } catch { log.line("cannot write \(output.summary): \(error)") }
         log.line("built in \(String(format: "%.1f", summary.seconds)) s")
@@ -141,6 +142,7 @@ struct ImageBuilder: Sendable {
               FileManager.default.fileExists(atPath: output.manifests)
         else { return false }
         if options.verify, previous.verification.status != "passed" { return false }
+        if let key = options.signingKey, options.push != nil, previous.signature?.keyFingerprint != key.fingerprint { return false }
         if let push = options.push {
             guard let pushed = previous.pushed, pushed.repository == "\(push.registry)/\(push.repository(for: recipe.name))",
                   pushed.reference.hasSuffix("@" + (previous.manifestDigest ?? "-"))

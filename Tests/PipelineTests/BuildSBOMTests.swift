@@ -3,12 +3,13 @@
 import Foundation
 import LabforgeRecipe
 import Pipeline
+import Signing
 import Testing
 import TestSupport
 
 @Suite("labforge build: SBOM stage", .serialized)
 struct BuildSBOMTests {
-    @Test("sbom.spdx.json beside the disk, attached to the pushed image (oras reads it); a no-op rebuild does not re-read it; another output reuses the cached one")
+    @Test("sbom.spdx.json beside the disk, attached to the pushed image (oras reads it), signed (cosign verifies); a no-op rebuild does not re-read it; another output reuses the cached one")
     func sbomStage() async throws {
         let directory = try TemporaryDirectory()
         let base = directory.appending("base.qcow2")
@@ -20,9 +21,13 @@ struct BuildSBOMTests {
         let output = directory.appending("images")
         let registry = try LocalRegistry()
         defer { registry.stop() }
-        let options = BuildOptions(
+        var options = BuildOptions(
             output: output, cacheRoot: cache, push: try PushTarget(parsing: "\(registry.address)/labs"), verify: false,
             sourceDateEpoch: 1_764_115_200, toolVersion: "test")
+        let key = directory.appending("k.pem")
+        try Command.check(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key])
+        try Command.check(["openssl", "ec", "-in", key, "-pubout", "-out", directory.appending("k.pub")])
+        options.signingKey = try SigningKey.load(path: key)
 
         let first = try await BuildRunner(options: options).run([recipe])
         let image = try #require(first.images.first)
@@ -48,6 +53,16 @@ struct BuildSBOMTests {
         let oras = try PeerTools.path("oras")
         let discovered = try Command.check([oras, "discover", "--plain-http", "--format", "json", "\(registry.address)/labs/sbom-lab@\(digest)"])
         #expect(discovered.stdout.contains("application/spdx+json") && discovered.stdout.contains(String(referrer.split(separator: "@").last!)))
+        // Signed: the real cosign accepts the pushed digest with the public key openssl derived; the catalog says who signed.
+        let signature = try #require(image.signature)
+        #expect(catalog.contains(signature.keyFingerprint))
+        #expect(try String(contentsOfFile: output + "/index.html", encoding: .utf8).contains("signed by key <code>\(signature.keyFingerprint)</code>"))
+        let home = directory.appending("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let verified = try Command.run(
+            [try PeerTools.path("cosign"), "verify", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true", "--allow-insecure-registry",
+             "\(registry.address)/labs/sbom-lab@\(digest)"], environment: ["HOME": home, "DOCKER_CONFIG": home + "/.docker"])
+        #expect(verified.status == 0, "\(verified.stderr)")
         let pulled = directory.appending("pulled")
         try Command.check([oras, "pull", "--plain-http", "-o", pulled, referrer])
         #expect(try Data(contentsOf: URL(fileURLWithPath: pulled + "/sbom.spdx.json")) == spdx)
