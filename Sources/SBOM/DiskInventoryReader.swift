@@ -21,7 +21,8 @@ public struct DiskInventoryReader: Sendable {
     /// - Parameters:
     ///   - disk: A qcow2 or raw disk holding one Linux system; never written.
     ///   - subject: The image's name and version (the disk's file name when nil).
-    ///   - filePaths: Guest files to hash (the recipe's uploads and written files); missing ones are skipped.
+    ///   - filePaths: Guest files to hash (the recipe's uploads and written files); missing, symlinked and
+    ///     not world-readable ones are skipped.
     ///   - artifacts: Downloads the recipe pinned.
     ///   - base: The base image's identity.
     /// - Returns: The inventory, packages sorted.
@@ -65,7 +66,9 @@ public struct DiskInventoryReader: Sendable {
             }
         }
         var files: [SoftwareInventory.GuestFile] = []
-        for path in Set(filePaths).sorted() where (try? appliance.isFile(path)) == true {
+        // Regular, world-readable files only (lstat: a symlink is not followed): a private file's hash is not published.
+        for path in Set(filePaths).sorted() {
+            guard let status = try? appliance.status(path), status.mode & 0o170000 == 0o100000, status.permissions & 0o004 != 0 else { continue }
             files.append(try Self.hash(path, in: appliance, disk: disk))
         }
         return SoftwareInventory(
