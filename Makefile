@@ -29,6 +29,8 @@ deps:
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || python3 -m pip install -q 'jsonschema>=4.18'
 	@python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 	@python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install -q cryptography
+	@# oras and cosign (supply-chain tests) are not in Debian 12: Debian 13's pinned .debs, unpacked into .tools/.
+	@bash scripts/peer-tools.sh
 
 ## build: debug build of the CLI and the tests
 build:

@@ -65,9 +65,13 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["Kube", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
         .target(name: "Verify", dependencies: ["Archive", "COpenSSL", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        // Software bills of materials read from a finished disk: SPDX 2.3 / CycloneDX 1.6 JSON, package diffs.
+        .target(name: "SBOM", dependencies: ["Guestfs", "LabforgeRecipe", crypto]),
+        // cosign-compatible signatures of pushed manifests (ECDSA P-256, simple signing, `sha256-<hex>.sig`).
+        .target(name: "Signing", dependencies: ["OCI", "Registry", crypto]),
         // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
         .target(name: "Pipeline", dependencies: [
-            "Reporting", "Guestfs", "DiskImage", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", crypto, log,
+            "Reporting", "Guestfs", "DiskImage", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
         ]),
         // Shipped lab images, one file each.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
@@ -76,7 +80,7 @@ let package = Package(
             name: "labforge",
             dependencies: [
                 "Reporting", "Hypervisor", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
-                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "Recipes", argumentParser, log,
+                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "Recipes", "SBOM", "Signing", argumentParser, log,
             ]
         ),
 
@@ -96,7 +100,10 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
+        // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,27 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     public var build: Build
     /// Whether it booted and its agents answered.
     public var verification: Verification
+    /// What is inside: the SBOM read from the finished disk (nil for images built without one).
+    public var sbom: SBOM?
+    /// The cosign signature of the pushed manifest (nil: unsigned).
+    public var signature: Signature?
+
+    /// Who signed the pushed manifest.
+    public struct Signature: Sendable, Hashable, Codable {
+        /// `sha256:…` of the signing public key (SubjectPublicKeyInfo DER).
+        public var keyFingerprint: String
+        /// `registry/repository:sha256-<hex>.sig`.
+        public var reference: String
+
+        /// Creates a signature record.
+        /// - Parameters:
+        ///   - keyFingerprint: The key's fingerprint.
+        ///   - reference: Where the signature is.
+        public init(keyFingerprint: String, reference: String) {
+            self.keyFingerprint = keyFingerprint
+            self.reference = reference
+        }
+    }
 
     /// A browser feature (one agent).
     public struct Feature: Sendable, Hashable, Codable {
@@ -116,12 +137,45 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         }
     }
 
+    /// The software bill of materials of the image.
+    public struct SBOM: Sendable, Hashable, Codable {
+        /// Installed packages the guest's package database lists.
+        public var packages: Int
+        /// Digest of the SBOM file's bytes.
+        public var digest: Digest
+        /// Its media type, e.g. `application/spdx+json`.
+        public var mediaType: String
+        /// The file beside the disk in the build output, relative to the catalog (`<name>/<version>/sbom.spdx.json`).
+        public var path: String?
+        /// `registry/repository@sha256:…` of the referrer manifest attached to the pushed image.
+        public var referrer: String?
+
+        /// Creates an SBOM record.
+        /// - Parameters:
+        ///   - packages: Installed package count.
+        ///   - digest: Digest of the file.
+        ///   - mediaType: Its media type.
+        ///   - path: Relative path of the file.
+        ///   - referrer: The referrer manifest in the registry.
+        public init(packages: Int, digest: Digest, mediaType: String = "application/spdx+json", path: String? = nil, referrer: String? = nil) {
+            self.packages = packages
+            self.digest = digest
+            self.mediaType = mediaType
+            self.path = path
+            self.referrer = referrer
+        }
+    }
+
     /// Makes an entry from an image description.
     /// - Parameters:
     ///   - image: The image.
     ///   - build: Provenance.
     ///   - verification: Verification result.
-    public init(image: ImageDescription, build: Build = Build(), verification: Verification = Verification()) {
+    ///   - sbom: The SBOM record, when the build wrote one.
+    ///   - signature: The signature record, when the build signed the image.
+    public init(
+        image: ImageDescription, build: Build = Build(), verification: Verification = Verification(), sbom: SBOM? = nil, signature: Signature? = nil
+    ) {
         name = image.name
         version = image.version
         displayName = image.displayName ?? image.name
@@ -140,6 +194,8 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         preference = image.preference
         self.build = build
         self.verification = verification
+        self.sbom = sbom
+        self.signature = signature
     }
 
     /// The image description the entry was made from (lab user and credentials take their defaults).

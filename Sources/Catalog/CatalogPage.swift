@@ -84,6 +84,11 @@ public enum CatalogPage {
         if let time = entry.build.time { facts.append(("Built", escape(time))) }
         if let fingerprint = entry.build.recipeFingerprint { facts.append(("Recipe", "<code>\(escape(fingerprint))</code>")) }
         if let base = entry.build.baseImage { facts.append(("Base", "<code>\(escape(base))</code>")) }
+        if let sbom = entry.sbom {
+            let link = sbom.path.map { " <a class=\"sbom\" href=\"\(escape($0))\">SBOM</a>" } ?? ""
+            facts.append(("Packages", "\(sbom.packages)\(link) <code>\(escape(sbom.digest.description))</code>"))
+        }
+        facts.append(("Signature", entry.signature.map { "signed by key <code>\(escape($0.keyFingerprint))</code>" } ?? "unsigned"))
         let id = "dv-\(index)"
         return """
             <article class="image" data-search="\(escape(searchText))" data-os="\(escape(entry.os?.id ?? ""))" data-arch="\(escape(entry.architecture))" data-features="\(escape(features.joined(separator: " ")))">

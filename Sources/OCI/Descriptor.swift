@@ -12,6 +12,8 @@ public struct Descriptor: Sendable, Hashable, Codable {
     public var annotations: [String: String]?
     /// Platform, in index entries.
     public var platform: Platform?
+    /// The artifact type of the manifest it points at (entries of a referrers index, image spec 1.1).
+    public var artifactType: String?
 
     /// Creates a descriptor.
     /// - Parameters:
@@ -20,12 +22,16 @@ public struct Descriptor: Sendable, Hashable, Codable {
     ///   - size: The blob's size.
     ///   - annotations: Optional annotations.
     ///   - platform: Optional platform (index entries).
-    public init(mediaType: String, digest: Digest, size: Int64, annotations: [String: String]? = nil, platform: Platform? = nil) {
+    ///   - artifactType: The artifact type of the manifest it points at (referrers index entries).
+    public init(
+        mediaType: String, digest: Digest, size: Int64, annotations: [String: String]? = nil, platform: Platform? = nil, artifactType: String? = nil
+    ) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
         self.annotations = annotations
         self.platform = platform
+        self.artifactType = artifactType
     }
 }
 

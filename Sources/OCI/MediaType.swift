@@ -18,6 +18,8 @@ public enum MediaType {
     public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
     /// Docker manifest list (read only).
     public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    /// The empty descriptor's media type (image spec 1.1): the config of an artifact that needs none.
+    public static let empty = "application/vnd.oci.empty.v1+json"
 }
 
 /// Annotation keys from the OCI image spec's pre-defined list.

@@ -1,6 +1,7 @@
 // How `labforge build` runs: where outputs and caches go, what to publish, how many images at once.
 import Foundation
 import OCI
+import Signing
 
 /// Where images are pushed: `REGISTRY/PREFIX`; image `<name>` goes to `REGISTRY/PREFIX/<name>`.
 public struct PushTarget: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -67,6 +68,8 @@ public struct BuildOptions: Sendable {
     public var authFile: String?
     /// labforge's version, part of every fingerprint.
     public var toolVersion: String
+    /// Signs every pushed manifest in cosign's format when set (`--sign-key` / `LABFORGE_SIGN_KEY`).
+    public var signingKey: SigningKey? = nil
 
     /// Creates options.
     /// - Parameters:

@@ -4,6 +4,7 @@ import Catalog
 import Foundation
 import LabforgeRecipe
 import Logging
+import OCI
 import Reporting
 
 /// Runs `labforge build`: every recipe through ``ImageBuilder``, at most `jobs` at once, failures isolated.
@@ -80,7 +81,15 @@ public struct BuildRunner: Sendable {
                 catalog.upsert(CatalogEntry(
                     image: description,
                     build: .init(time: summary.finished, recipeFingerprint: summary.fingerprint, baseImage: summary.baseImage, labforgeVersion: options.toolVersion),
-                    verification: .init(status: status, time: status == .notRun ? nil : summary.finished, summary: summary.verification.summary)
+                    verification: .init(status: status, time: status == .notRun ? nil : summary.finished, summary: summary.verification.summary),
+                    sbom: summary.sbom.flatMap { record in
+                        (try? Digest(parsing: record.digest)).map {
+                            CatalogEntry.SBOM(
+                                packages: record.packages, digest: $0, path: "\(recipe.name)/\(recipe.version)/sbom.spdx.json",
+                                referrer: record.referrer)
+                        }
+                    },
+                    signature: summary.signature.map { CatalogEntry.Signature(keyFingerprint: $0.keyFingerprint, reference: $0.reference) }
                 ))
             } catch {
                 logger.warning("catalog: \(recipe.name) \(recipe.version) left out: \(error)")

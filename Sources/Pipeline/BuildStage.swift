@@ -8,6 +8,8 @@ public enum BuildStage: String, Sendable, Codable, CaseIterable {
     case customize
     /// Rewrite the disk as a dense zstd-compressed qcow2 and `qemu-img check` it.
     case finalize
+    /// Read the finished disk's package database into an SPDX SBOM (cached with the disk).
+    case sbom
     /// Boot it and probe its agents.
     case verify
     /// Pack it as a containerDisk OCI layout.

@@ -79,6 +79,30 @@ public struct BuildSummary: Sendable, Codable, Equatable {
     public var seconds: Double
     /// Why it failed.
     public var error: Failure?
+    /// The SBOM written beside the disk, when the build got that far.
+    public var sbom: SBOMRecord? = nil
+    /// The cosign signature pushed beside the image, when signed.
+    public var signature: SignatureRecord? = nil
+
+    /// A cosign signature of the pushed manifest.
+    public struct SignatureRecord: Sendable, Codable, Equatable {
+        /// `registry/repository:sha256-<hex>.sig`.
+        public var reference: String
+        /// `sha256:…` of the signing public key (SubjectPublicKeyInfo DER).
+        public var keyFingerprint: String
+    }
+
+    /// The SBOM of the image: where, its digest and how many packages it lists.
+    public struct SBOMRecord: Sendable, Codable, Equatable {
+        /// `sbom.spdx.json` in the output directory.
+        public var path: String
+        /// `sha256:…` of the file.
+        public var digest: String
+        /// Installed packages.
+        public var packages: Int
+        /// `registry/repository@sha256:…` of the SBOM's referrer manifest, when it was attached to the pushed image.
+        public var referrer: String? = nil
+    }
 }
 
 /// Everything one `labforge build` run did (the `--json` document).

@@ -7,6 +7,7 @@ import LabforgeRecipe
 import OCI
 import Registry
 import Reporting
+import Signing
 import Verify
 
 extension ImageBuilder {
@@ -134,7 +135,26 @@ extension ImageBuilder {
         }
         state.pushed = .init(reference: result.reference, repository: "\(push.registry)/\(repository)", tags: result.tags)
         state.reference = "\(push.registry)/\(repository):\(recipe.version)@\(result.digest)"
-        return ((), .ran, "\(result.reference) tags \(result.tags.joined(separator: ",")), \(ByteCount.format(result.bytesSent)) sent")
+        var detail = "\(result.reference) tags \(result.tags.joined(separator: ",")), \(ByteCount.format(result.bytesSent)) sent"
+        if let sbom = state.sbom {
+            let (subject, _, _) = try layout.manifest(tag: nil)
+            let content = try Data(contentsOf: URL(fileURLWithPath: sbom.path))
+            let annotations = options.sourceDateEpoch.map { [AnnotationKey.created: ReproducibleTime.rfc3339($0)] }
+            let attached = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
+                try await ReferrerPusher(client: client).attach(
+                    content, fileName: "sbom.spdx.json", artifactType: "application/spdx+json", to: subject, in: name, annotations: annotations)
+            }
+            state.sbom?.referrer = "\(push.registry)/\(repository)@\(attached.manifest.digest)"
+            detail += "; SBOM referrer \(attached.manifest.digest)" + (attached.fallbackTag.map { " (tag \($0))" } ?? "")
+        }
+        if let key = options.signingKey {
+            _ = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
+                try await CosignSignature.sign(result.digest, in: name, client: client, key: key)
+            }
+            state.signature = .init(reference: "\(push.registry)/\(repository):\(CosignSignature.tag(for: result.digest))", keyFingerprint: key.fingerprint)
+            detail += "; signed (\(key.fingerprint.prefix(19))…)"
+        }
+        return ((), .ran, detail)
     }
 
     /// Write the Kubernetes manifests for the pinned reference.

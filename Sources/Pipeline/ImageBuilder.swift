@@ -30,6 +30,8 @@ struct ImageBuilder: Sendable {
         var reference: String?
         var manifests: String?
         var verification = BuildSummary.Verification(status: "not-run", summary: "not run")
+        var sbom: BuildSummary.SBOMRecord?
+        var signature: BuildSummary.SignatureRecord?
         var baseIdentity: String
         /// The finalize record the customize stage produced, appended after it.
         var finalize: StageRecord?
@@ -84,6 +86,7 @@ struct ImageBuilder: Sendable {
         do {
             let base = try await stage(.base, state, log) { try await resolveBase(state: state, log: log) }
             try await stage(.customize, state, log) { try await customize(base: base, fingerprint: fingerprint, state: state, log: log) }
+            try await stage(.sbom, state, log) { try readSBOM(fingerprint: fingerprint, output: output, state: state, log: log) }
             try await stage(.verify, state, log) { try await verify(fingerprint: fingerprint, output: output, state: state, log: log) }
             try await stage(.package, state, log) { try await package(fingerprint: fingerprint, output: output, state: state) }
             try await stage(.push, state, log) { try await push(output: output, state: state) }
@@ -98,7 +101,8 @@ struct ImageBuilder: Sendable {
             directory: output.directory, disk: state.disk, diskBytes: state.disk.map(FileWrite.allocatedBytes),
             layout: state.packaged?.layout, manifestDigest: state.packaged?.digest, pushed: state.pushed, reference: state.reference,
             manifests: state.manifests, verification: state.verification, stages: state.stages, log: log.path,
-            finished: Date().formatted(.iso8601), seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: nil
+            finished: Date().formatted(.iso8601), seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: nil,
+            sbom: state.sbom, signature: state.signature
         )
         do { try output.write(summary) } catch { log.line("cannot write \(output.summary): \(error)") }
         log.line("built in \(String(format: "%.1f", summary.seconds)) s")
@@ -133,10 +137,12 @@ struct ImageBuilder: Sendable {
     private func isUpToDate(_ previous: BuildSummary, fingerprint: ImageFingerprint, output: ImageOutput) -> Bool {
         guard previous.status != .failed, previous.fingerprint == fingerprint.hex,
               FileManager.default.fileExists(atPath: output.disk),
+              FileManager.default.fileExists(atPath: output.sbom), previous.sbom != nil,
               FileManager.default.fileExists(atPath: output.layout + "/index.json"),
               FileManager.default.fileExists(atPath: output.manifests)
         else { return false }
         if options.verify, previous.verification.status != "passed" { return false }
+        if let key = options.signingKey, options.push != nil, previous.signature?.keyFingerprint != key.fingerprint { return false }
         if let push = options.push {
             guard let pushed = previous.pushed, pushed.repository == "\(push.registry)/\(push.repository(for: recipe.name))",
                   pushed.reference.hasSuffix("@" + (previous.manifestDigest ?? "-"))

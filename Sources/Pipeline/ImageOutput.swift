@@ -21,6 +21,8 @@ public struct ImageOutput: Sendable, Equatable {
 
     /// The final disk.
     public var disk: String { directory + "/disk.qcow2" }
+    /// The SPDX 2.3 SBOM read from the final disk.
+    public var sbom: String { directory + "/sbom.spdx.json" }
     /// The containerDisk OCI layout.
     public var layout: String { directory + "/oci" }
     /// The Kubernetes manifests.

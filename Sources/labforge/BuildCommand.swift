@@ -7,6 +7,7 @@ import OCI
 import Pipeline
 import Recipes
 import Reporting
+import Signing
 import Verify
 
 struct BuildCommand: AsyncParsableCommand {
@@ -53,6 +54,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Seconds a verification boot may take.")
     var verifyTimeout: Double = 600
 
+    @Option(help: "Sign each pushed manifest in cosign's format with this EC P-256 PEM key (else $LABFORGE_SIGN_KEY, if set).")
+    var signKey: String?
+
     @OptionGroup var cacheOptions: CacheOptions
 
     @OptionGroup var accelerator: AcceleratorOptions
@@ -73,11 +77,12 @@ struct BuildCommand: AsyncParsableCommand {
         accelerator.apply()
         let selected = recipes.isEmpty ? Recipes.all : recipes.compactMap(Recipes.named)
         let cacheRoot = cacheOptions.cache.root
-        let options = BuildOptions(
+        var options = BuildOptions(
             output: output, cacheRoot: cacheRoot, push: try push.map(PushTarget.init(parsing:)),
             referencePrefix: try PushTarget(parsing: referencePrefix), jobs: jobs, verify: !noVerify, force: force,
             layerCompression: layerCompression, verifyTimeout: verifyTimeout, authFile: authfile, toolVersion: LabforgeVersion.current
         )
+        options.signingKey = try SigningKey.load(path: signKey)
         let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected)
         if cacheOptions.json {
             try printJSON(report)

@@ -11,7 +11,7 @@ struct Labforge: AsyncParsableCommand {
         subcommands: [
             BuildCommand.self, ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, VerifyCommand.self,
             PackageCommand.self, PushCommand.self, ManifestsCommand.self, ClassCommand.self, CatalogCommand.self, CacheCommand.self,
-            AcceleratorCommand.self,
+            AcceleratorCommand.self, SBOMCommand.self, DiffCommand.self,
         ]
     )
 

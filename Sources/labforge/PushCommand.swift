@@ -6,6 +6,7 @@ import Logging
 import OCI
 import Registry
 import Reporting
+import Signing
 
 struct PushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,6 +57,9 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Attempts per request before giving up on transient failures.")
     var retries: Int = 6
 
+    @Option(help: "Sign the pushed manifest in cosign's format with this EC P-256 PEM key (else $LABFORGE_SIGN_KEY, if set).")
+    var signKey: String?
+
     @Flag(help: "Print the result as one JSON document on standard output (progress as JSON lines on standard error).")
     var json = false
 
@@ -100,10 +104,16 @@ struct PushCommand: AsyncParsableCommand {
         let reporter = StreamProgressReporter(style: .automatic(json: json))
         let pushJobs = jobs
         let finalReference = reference
+        let signingKey = try SigningKey.load(path: signKey)
         let work = Task {
             try await RegistryClient.withConnection(to: finalReference.registry, credential: credential, options: options) { client in
-                try await LayoutPusher(destination: client, progress: reporter, parallelUploads: pushJobs)
+                let result = try await LayoutPusher(destination: client, progress: reporter, parallelUploads: pushJobs)
                     .push(layout: image, sourceTag: sourceTag, to: finalReference.repository, tags: tags, mountFrom: mounts)
+                if let signingKey {
+                    _ = try await CosignSignature.sign(result.digest, in: finalReference.repository, client: client, key: signingKey)
+                    FileHandle.standardError.write(Data("signed \(result.digest) with \(signingKey)\n".utf8))
+                }
+                return result
             }
         }
         // Ctrl-C cancels the push: in-flight requests stop, an open upload session is abandoned, nothing is tagged.

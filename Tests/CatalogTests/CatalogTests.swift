@@ -76,6 +76,34 @@ struct CatalogJSONTests {
         #expect(try CatalogFixtures.validate(broken).0 == 1)
     }
 
+    @Test("an entry with an SBOM and a signature validates against the schema; cards show the package count, a link and who signed")
+    func sbomRecord() throws {
+        var catalog = ImageCatalog()
+        let sbom = CatalogEntry.SBOM(packages: 412, digest: CatalogFixtures.digest("5b"), path: "debian-desktop/1.0/sbom.spdx.json")
+        let signature = CatalogEntry.Signature(
+            keyFingerprint: "sha256:" + String(repeating: "7e", count: 32), reference: "registry.example.org/labs/debian-desktop:sha256-cd.sig")
+        catalog.upsert(CatalogEntry(image: CatalogFixtures.images[0], sbom: sbom, signature: signature))
+        catalog.upsert(CatalogEntry(image: CatalogFixtures.images[1]))
+        let scratch = try TemporaryDirectory(prefix: "labforge-catalog-sbom")
+        let path = scratch.appending("catalog.json")
+        try catalog.save(to: path)
+        let (status, report) = try CatalogFixtures.validate(path)
+        #expect(status == 0, "\(report)")
+        #expect(try ImageCatalog.load(from: path).images.first?.sbom == sbom)
+        let page = scratch.appending("index.html")
+        try CatalogPage.write(catalog, to: page)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("<dt>Packages</dt><dd>412 <a class=\"sbom\" href=\"debian-desktop/1.0/sbom.spdx.json\">SBOM</a>"))
+        #expect(html.components(separatedBy: "<dt>Packages</dt>").count == 2, "only the entry with an SBOM shows a count")
+        #expect(html.contains("<dt>Signature</dt><dd>signed by key <code>\(signature.keyFingerprint)</code></dd>"))
+        #expect(html.contains("<dt>Signature</dt><dd>unsigned</dd>"))
+        // A digest that is not one is refused by the schema.
+        let broken = scratch.appending("broken.json")
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: sbom.digest.description, with: "sha256:nothex")
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        #expect(try CatalogFixtures.validate(broken).0 == 1)
+    }
+
     @Test("labforge catalog add | remove | render keep catalog.json and index.html in step")
     func command() throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-catalog-cli")

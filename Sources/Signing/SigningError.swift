@@ -1,0 +1,19 @@
+// What can go wrong loading a signing key or signing an image.
+
+/// Errors of the Signing module; each names the key source or the image and what to do. Never contains key material.
+public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The key file could not be read.
+    case keyUnreadable(source: String, reason: String)
+    /// The PEM text holds no EC P-256 private key labforge understands.
+    case unsupportedKey(source: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .keyUnreadable(let source, let reason):
+            return "cannot read the signing key from \(source): \(reason)"
+        case .unsupportedKey(let source, let reason):
+            return "the signing key from \(source) is not an EC P-256 private key in PEM (\(reason)); make one with "
+                + "`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem` or `openssl ecparam -name prime256v1 -genkey -noout -out k.pem`"
+        }
+    }
+}
