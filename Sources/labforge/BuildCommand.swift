@@ -44,6 +44,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Rebuild every stage (downloaded and bootstrapped bases stay cached).")
     var force = false
 
+    @Flag(help: "Ask the Debian mirror now whether its archives changed (otherwise at most every 6 hours); a change rebuilds bootstrapped bases.")
+    var refresh = false
+
     @Option(help: "containerDisk layer compression: none (the qcow2 is zstd-compressed inside), gzip or zstd.")
     var layerCompression: LayerCompression = .none
 
@@ -73,11 +76,12 @@ struct BuildCommand: AsyncParsableCommand {
         accelerator.apply()
         let selected = recipes.isEmpty ? Recipes.all : recipes.compactMap(Recipes.named)
         let cacheRoot = cacheOptions.cache.root
-        let options = BuildOptions(
+        var options = BuildOptions(
             output: output, cacheRoot: cacheRoot, push: try push.map(PushTarget.init(parsing:)),
             referencePrefix: try PushTarget(parsing: referencePrefix), jobs: jobs, verify: !noVerify, force: force,
             layerCompression: layerCompression, verifyTimeout: verifyTimeout, authFile: authfile, toolVersion: LabforgeVersion.current
         )
+        options.refreshArchives = refresh
         let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected)
         if cacheOptions.json {
             try printJSON(report)
