@@ -42,8 +42,8 @@ struct ImageBuilder: Sendable {
         let started = Date()
         // The fingerprint names a bootstrapped base by the archives' InRelease digests: learn them first
         // (from the record when checked recently; an unreachable mirror with no record fails in the base stage).
-        if case .debianBootstrap(let spec) = recipe.base { _ = try? await store.checkArchive(for: spec) }
-        let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion)
+        if case .debianBootstrap(let spec) = builtBase { _ = try? await store.checkArchive(for: spec) }
+        let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
         let state = State(baseIdentity: fingerprint.baseIdentity)
         // Validated before its name and version become a directory: nothing is written for an invalid recipe.
         let output: ImageOutput
