@@ -1,4 +1,4 @@
-// Builds a bootable Debian qcow2 from the Debian mirror alone: mmdebstrap and mke2fs on the host, then a short libguestfs run.
+// Builds a bootable Debian qcow2 from the Debian mirror alone: mmdebstrap, sfdisk, mke2fs and extlinux on the host (libguestfs where the host cannot).
 import DiskImage
 import Foundation
 import Guestfs
@@ -87,7 +87,7 @@ public struct DebianBootstrapper: Sendable {
     public func build(_ spec: DebianBootstrap, output: String, progress: any ProgressReporter = SilentProgress()) async throws {
         let subject = "debian-\(spec.suite)"
         let scratch = try makeScratchDirectory()
-        defer { removeScratch(scratch) }
+        defer { removeTree(scratch) }
         let staging = scratch + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         try writeStagingFiles(to: staging)
@@ -169,12 +169,8 @@ public struct DebianBootstrapper: Sendable {
         ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { Int($0) }
     }
 
-    /// Removes the scratch directory unless something is still mounted inside it: a root tree with a
-    /// bind-mounted /dev or /proc left by a killed mmdebstrap must never be deleted recursively.
-    private func removeScratch(_ scratch: String) {
-        removeTree(scratch)
-    }
-
+    /// Removes a directory unless something is still mounted inside it: a root tree with a bind-mounted
+    /// /dev or /proc left by a killed mmdebstrap, or our loop mount, must never be deleted recursively.
     private func removeTree(_ path: String) {
         let mounts = Self.mountPoints(under: path)
         guard mounts.isEmpty else {
