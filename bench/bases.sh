@@ -32,8 +32,9 @@ ms() { awk "BEGIN { printf \"%.1f\", $1 * 1000 }"; }
 
 echo "bases: labforge $("$BIN" --version) ($BIN), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), work dir $W"
 
-# 1. Cold bootstrap: labforge vs the prototype's mmdebstrap + guestfish, doing what labforge does (same
-#    packages, apt options, keyring, hooks, disk layout, bootloader, trim; see Sources/Bases/DebianBootstrap*.swift).
+# 1. Cold bootstrap: labforge (filesystem made on the host when root), the same binary with --assembly appliance
+#    (the earlier path: before/after), and the prototype's mmdebstrap + guestfish doing what that earlier path does
+#    (same packages, apt options, keyring, hooks, disk layout, bootloader, trim; see Sources/Bases/DebianBootstrap*.swift).
 # BENCH_BASES_PEER_FIRST=1 runs the peer first (the first run may warm the mirror's or a proxy's cache).
 # BENCH_KEEP_LOGS=<dir> keeps labforge's progress output (timestamped) and mmdebstrap's output.
 cold_labforge() {
@@ -42,8 +43,23 @@ cold_labforge() {
     "$BIN" base bootstrap --suite trixie --cache-dir "$W/cache" >"$W/labforge-bootstrap.out" 2>"$W/labforge-bootstrap.err" \
         || { cat "$W/labforge-bootstrap.err" >&2; exit 1; }
     cold=$(elapsed "$t")
+    # The bootstrapper logs its own phase timings (host assembly): mmdebstrap, sfdisk + mke2fs, EXTLINUX, qcow2.
+    cold_phases=$(grep -o 'bootstrap timings: .*' "$W/labforge-bootstrap.err" | sed 's/^bootstrap timings: /(/; s/$/)/')
+    [ -n "$cold_phases" ] || cold_phases=$(phases_from_progress "$W/labforge-bootstrap.err")
+}
+# The earlier path, for the before/after ratio: the same binary with the filesystem made in the appliance.
+cold_labforge_appliance() {
+    local t
+    t=$(now)
+    "$BIN" base bootstrap --suite trixie --assembly appliance --cache-dir "$W/cache-appliance" >"$W/labforge-appliance.out" 2>"$W/labforge-appliance.err" \
+        || { cat "$W/labforge-appliance.err" >&2; exit 1; }
+    cold_appliance=$(elapsed "$t")
+    cold_appliance_phases=$(phases_from_progress "$W/labforge-appliance.err")
+    rm -rf "$W/cache-appliance"
+}
+phases_from_progress() {
     # Its phases, from the timestamps of its progress lines (whole seconds).
-    cold_phases=$(python3 - "$W/labforge-bootstrap.err" <<'EOP'
+    python3 - "$1" <<'EOP'
 import datetime, re, sys
 stamps = {}
 for line in open(sys.argv[1], errors="replace"):
@@ -56,7 +72,6 @@ for line in open(sys.argv[1], errors="replace"):
 if "mmdebstrap" in stamps and "disk" in stamps:
     print(f"(mmdebstrap ~{stamps['disk'] - stamps['mmdebstrap']:.0f} s, libguestfs disk ~{stamps['last'] - stamps['disk']:.0f} s)")
 EOP
-)
 }
 cold_peer() {
     local t t2
@@ -113,7 +128,10 @@ EOG
 }
 if [ "${BENCH_BASES_SKIP_COLD:-0}" != 1 ]; then
     if [ "${BENCH_BASES_PEER_FIRST:-0}" = 1 ]; then cold_peer; cold_labforge; order="peer ran first"; else cold_labforge; cold_peer; order="labforge ran first"; fi
+    cold_labforge_appliance
     printf 'bootstrap cold (labforge)                 %8.1f s   %s\n' "$cold" "$cold_phases"
+    printf 'bootstrap cold (labforge, --assembly appliance) %8.1f s   %s   host/appliance = %s\n' \
+        "$cold_appliance" "$cold_appliance_phases" "$(ratio "$cold" "$cold_appliance")"
     printf 'bootstrap cold (mmdebstrap + guestfish)   %8.1f s   (mmdebstrap %.1f s, guestfish %.1f s)   labforge/peer = %s (%s)\n' \
         "$peer" "$rootfs" "$disk" "$(ratio "$cold" "$peer")" "$order"
     lf_img=$("$BIN" base bootstrap --suite trixie --cache-dir "$W/cache")

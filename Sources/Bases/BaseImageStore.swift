@@ -18,7 +18,9 @@ public struct BaseImageStore: Sendable {
     public var downloader: Downloader
     /// Builds Debian bases.
     public var bootstrapper: DebianBootstrapper
-    private let logger: Logger
+    /// How often a bootstrap asks the mirror whether the archives changed.
+    public var archivePolicy: ArchiveCheckPolicy
+    let logger: Logger
 
     /// Creates a store.
     /// - Parameters:
@@ -26,15 +28,18 @@ public struct BaseImageStore: Sendable {
     ///   - toolVersion: labforge's version.
     ///   - downloader: Download settings.
     ///   - bootstrapper: Bootstrap settings (mirror, scratch directory, log).
+    ///   - archivePolicy: How often the Debian archives' `InRelease` files are checked.
     ///   - logger: Logger.
     public init(
         cache: CacheDirectory = .default, toolVersion: String, downloader: Downloader = Downloader(),
-        bootstrapper: DebianBootstrapper = DebianBootstrapper(), logger: Logger = Logger(label: "labforge.bases")
+        bootstrapper: DebianBootstrapper = DebianBootstrapper(), archivePolicy: ArchiveCheckPolicy = ArchiveCheckPolicy(),
+        logger: Logger = Logger(label: "labforge.bases")
     ) {
         self.cache = cache
         self.toolVersion = toolVersion
         self.downloader = downloader
         self.bootstrapper = bootstrapper
+        self.archivePolicy = archivePolicy
         self.logger = logger
     }
 
@@ -55,15 +60,27 @@ public struct BaseImageStore: Sendable {
         }
     }
 
-    /// The cache key of a bootstrap: suite, packages (sorted), size, mirrors, labforge version and the
-    /// bootstrap's own files and package list (so a changed layout never reuses an old disk).
+    /// The cache key of a bootstrap with the last known state of its archives (no network; see
+    /// ``checkArchive(for:now:)``).
     /// - Parameter spec: The bootstrap.
     /// - Returns: `debian-<suite>-<16 hex>`.
     public func cacheKey(for spec: DebianBootstrap) -> String {
+        cacheKey(for: spec, archive: lastKnownArchiveState(for: spec))
+    }
+
+    /// The cache key of a bootstrap: suite, packages (sorted), size, mirrors, labforge version, the
+    /// bootstrap's own files and package list (so a changed layout never reuses an old disk), and the
+    /// sha256 of each archive's `InRelease` file (so Debian's updates and security fixes rebuild it).
+    /// - Parameters:
+    ///   - spec: The bootstrap.
+    ///   - archive: The archives' state; `nil` when never checked.
+    /// - Returns: `debian-<suite>-<16 hex>`.
+    public func cacheKey(for spec: DebianBootstrap, archive: ArchiveState?) -> String {
         let inputs = [
             "suite=\(spec.suite)", "packages=\(Set(spec.extraPackages).sorted().joined(separator: ","))",
             "size=\(spec.diskSizeGiB)", "mirror=\(bootstrapper.mirror)", "security=\(bootstrapper.securityMirror)",
             "labforge=\(toolVersion)", "layout=\(DebianBootstrapFiles.revision)",
+            "archive=\(archive?.keyInput ?? "unknown")",
         ].joined(separator: "\n")
         let hex = SHA256.hash(data: Data(inputs.utf8)).map { String(format: "%02x", $0) }.joined()
         return "debian-\(spec.suite)-\(hex.prefix(16))"
@@ -88,7 +105,7 @@ public struct BaseImageStore: Sendable {
     }
 
     private func resolve(_ spec: DebianBootstrap, progress: any ProgressReporter) async throws -> ResolvedBase {
-        let key = cacheKey(for: spec)
+        let key = cacheKey(for: spec, archive: try await checkArchive(for: spec))
         let identity = "debian-bootstrap:\(key)"
         return try await cached(key: key, identity: identity) { final in
             try await bootstrapper.build(spec, output: final, progress: progress)

@@ -28,6 +28,8 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
     case notInChecksumFile(file: String, checksumURL: String)
     /// A checksum string is not hexadecimal of the right length.
     case malformedChecksum(value: String)
+    /// The Debian mirror could not be asked for an archive's `InRelease` file, and no earlier answer is recorded.
+    case archiveUnreachable(url: String, reason: String)
     /// A base disk (downloaded or local) that cannot be used: it reads another host file, or is not its declared format.
     case unusableDisk(DiskImageError)
 
@@ -56,6 +58,8 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
             return "unknown base \(name); known bases: \(known.joined(separator: ", ")) (or give an https URL with --sha256/--sha512)."
         case let .notInChecksumFile(file, checksumURL):
             return "\(checksumURL) does not list \(file); the upstream image was probably replaced — update the pin."
+        case let .archiveUnreachable(url, reason):
+            return "cannot fetch \(url) to learn the state of the Debian archive: \(reason). Check the mirror (--mirror) and the network; once one check succeeded, later builds fall back to its answer."
         case let .unusableDisk(error):
             return error.description
         case let .malformedChecksum(value):

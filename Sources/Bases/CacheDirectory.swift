@@ -5,7 +5,7 @@ import Foundation
 /// The cache root and the paths of entries under it.
 ///
 /// Layout: `bases/images/<key>.qcow2` (finished, read-only), `bases/downloads/<key>.download`
-/// (partial, resumable), `bases/locks/<key>.lock`.
+/// (partial, resumable), `bases/locks/<key>.lock`, `bases/archives/<suite>-<hash>.json` (InRelease digests).
 public struct CacheDirectory: Sendable, Equatable {
     /// The cache root.
     public var root: String
@@ -27,6 +27,8 @@ public struct CacheDirectory: Sendable, Equatable {
     var images: String { root + "/bases/images" }
     var downloads: String { root + "/bases/downloads" }
     var locks: String { root + "/bases/locks" }
+    /// The last known state of the Debian archives bootstraps install from.
+    var archives: String { root + "/bases/archives" }
 
     /// The finished image for `key`.
     func image(_ key: String) -> String { "\(images)/\(key).qcow2" }
@@ -44,7 +46,7 @@ public struct CacheDirectory: Sendable, Equatable {
         } catch {
             throw BasesError.cacheUnusable(path: root, reason: "\(error)")
         }
-        for directory in [root + "/bases", images, downloads, locks] {
+        for directory in [root + "/bases", images, downloads, locks, archives] {
             do {
                 try FileAccess.makePrivateDirectory(directory)
             } catch {

@@ -84,6 +84,27 @@ public struct Downloader: Sendable {
         throw BasesError.downloadFailed(url: url, attempts: attempts, reason: lastError.map { "\($0)" } ?? "unknown")
     }
 
+    /// Fetches a small file into memory in one attempt (no retries: callers that can live without it,
+    /// such as the archive check, fall back at once instead of waiting through backoffs).
+    /// - Parameters:
+    ///   - url: http(s) URL.
+    ///   - maximumBytes: Refuse bodies larger than this.
+    ///   - timeout: Give up after this long.
+    /// - Returns: The body.
+    /// - Throws: ``BasesError/httpStatus(url:status:attempt:)``, ``BasesError/downloadFailed(url:attempts:reason:)``.
+    public func fetch(url: String, maximumBytes: Int = 4 << 20, timeout: TimeAmount = .seconds(10)) async throws -> Data {
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: url), timeout: timeout)
+            guard response.status.code == 200 else { throw BasesError.httpStatus(url: url, status: response.status.code, attempt: 1) }
+            let body = try await response.body.collect(upTo: maximumBytes)
+            return Data(body.readableBytesView)
+        } catch let error as BasesError {
+            throw error
+        } catch {
+            throw BasesError.downloadFailed(url: url, attempts: 1, reason: "\(error)")
+        }
+    }
+
     /// One attempt: asks for the missing bytes, appends them, and returns the digest of the whole file.
     private func transfer(url: String, checksum: Checksum, to path: String, subject: String, attempt: Int, progress: any ProgressReporter) async throws -> String {
         let fileManager = FileManager.default

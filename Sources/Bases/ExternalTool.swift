@@ -12,6 +12,11 @@ struct ExternalTool: Sendable {
     static let qemuImg = ExternalTool(name: "qemu-img", package: "qemu-utils")
     static let xz = ExternalTool(name: "xz", package: "xz-utils")
     static let gzip = ExternalTool(name: "gzip", package: "gzip")
+    static let sfdisk = ExternalTool(name: "sfdisk", package: "fdisk")
+    static let mke2fs = ExternalTool(name: "mke2fs", package: "e2fsprogs")
+    static let extlinux = ExternalTool(name: "extlinux", package: "extlinux")
+    static let mount = ExternalTool(name: "mount", package: "mount")
+    static let umount = ExternalTool(name: "umount", package: "mount")
 
     /// The absolute path of the program.
     func executable() throws -> URL {
@@ -28,20 +33,26 @@ struct ExternalTool: Sendable {
     /// - Parameters:
     ///   - arguments: Arguments.
     ///   - environment: Extra environment variables.
+    ///   - standardInput: A file read as standard input (`nil`: /dev/null).
     ///   - standardOutput: Where standard output goes (`nil`: captured with standard error for errors).
     ///   - output: Receives each chunk of combined output (build log).
     /// - Returns: The captured output.
     /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)``, ``BasesError/toolMissing(tool:package:)``.
     @discardableResult
     func run(
-        _ arguments: [String], environment: [String: String] = [:], standardOutput: FileHandle? = nil,
+        _ arguments: [String], environment: [String: String] = [:], standardInput: String? = nil, standardOutput: FileHandle? = nil,
         output: (@Sendable (String) -> Void)? = nil
     ) async throws -> String {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
+        if let standardInput {
+            guard let input = FileHandle(forReadingAtPath: standardInput) else { throw BasesError.localFileMissing(path: standardInput) }
+            process.standardInput = input
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         let pipe = Pipe()
         process.standardOutput = standardOutput ?? pipe
         process.standardError = pipe

@@ -25,6 +25,8 @@ public struct Customizer: Sendable {
     public var stepCache: StepCache?
     /// Write the output as a zstd-compressed qcow2 (the finalized form a containerDisk ships).
     public var compressedOutput = false
+    /// Install steps already done on the host, in the base (``HostPackagePlan``): skipped here, and the log says so.
+    public var hostInstalledSteps: Set<Int> = []
 
     /// Creates an engine.
     /// - Parameters:
@@ -125,8 +127,10 @@ public struct Customizer: Sendable {
             try appliance.launch()
             let system = try appliance.inspectOperatingSystem(diskName: basePath)
             let manager = try PackageManager(inspected: system.packageManagement, distro: system.distro)
+            // Batches are formed among the steps that run here: a host-installed step leads no batch.
             build = GuestBuild(
-                appliance: appliance, system: system, manager: manager, artifacts: artifacts, plan: plan,
+                appliance: appliance, system: system, manager: manager, artifacts: artifacts,
+                plan: plan.filter { !hostInstalledSteps.contains($0.number) },
                 shell: GuestShell(appliance: appliance, log: log)
             )
         } catch let error as GuestfsError {
@@ -215,6 +219,11 @@ public struct Customizer: Sendable {
                 subject: recipe.name, stage: "customize", detail: header, completed: Int64(planned.number - 1),
                 total: Int64(plan.count), unit: .steps
             ))
+            if hostInstalledSteps.contains(planned.number) {
+                log("\n==> \(header) (\(planned.origin)): ran on the host, in the base (mmdebstrap --include)\n")
+                timings.append(.init(number: planned.number, title: title + " (on the host)", origin: planned.origin.description, seconds: 0))
+                continue
+            }
             log("\n==> \(header) (\(planned.origin))\n")
             let stepStarted = Date()
             do {

@@ -54,6 +54,8 @@ public struct BuildOptions: Sendable {
     public var verify: Bool
     /// Rebuild everything, ignoring caches of finished stages (bases and downloads stay cached).
     public var force: Bool
+    /// Ask the Debian mirror now whether the archives of bootstrapped bases changed, instead of at most every 6 hours.
+    public var refreshArchives = false
     /// Compression of the containerDisk layer (the qcow2 is already zstd-compressed inside).
     public var layerCompression: LayerCompression
     /// Appliance memory in MiB.

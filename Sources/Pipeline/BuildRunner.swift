@@ -24,7 +24,10 @@ public struct BuildRunner: Sendable {
         self.options = options
         self.reporter = reporter
         self.logger = logger
-        self.store = BaseImageStore(cache: CacheDirectory(root: options.cacheRoot), toolVersion: options.toolVersion, logger: logger)
+        self.store = BaseImageStore(
+            cache: CacheDirectory(root: options.cacheRoot), toolVersion: options.toolVersion,
+            archivePolicy: ArchiveCheckPolicy(refresh: options.refreshArchives), logger: logger
+        )
     }
 
     /// Builds `recipes` and updates `<output>/catalog.json` and `<output>/index.html`.

@@ -11,9 +11,30 @@ import Signing
 import Verify
 
 extension ImageBuilder {
+    /// The recipe's leading install steps that the bootstrap installs on the host (``HostPackagePlan``): only
+    /// when the base is a labforge bootstrap whose filesystem the host makes (root), and unless
+    /// `LABFORGE_HOST_PACKAGES=0`.
+    var hostPackages: HostPackagePlan? {
+        guard case .debianBootstrap = recipe.base, DiskAssembly.automatic == .host,
+              ProcessInfo.processInfo.environment["LABFORGE_HOST_PACKAGES"] != "0"
+        else { return nil }
+        let plan = HostPackagePlan(plan: recipe.plan)
+        return plan.isEmpty ? nil : plan
+    }
+
+    /// The base as built: the recipe's, or its bootstrap with the host packages added (a base keyed by that package set).
+    var builtBase: BaseImage {
+        guard case .debianBootstrap(var spec) = recipe.base, let host = hostPackages else { return recipe.base }
+        spec.extraPackages += host.packages.filter { !spec.extraPackages.contains($0) }
+        return .debianBootstrap(spec)
+    }
+
     /// Download or bootstrap the base (cached by the base store).
     func resolveBase(state: State, log: BuildLog) async throws -> (ResolvedBase, StageRecord.Outcome, String) {
-        let base = try await store.resolve(recipe.base, progress: reporter)
+        if let host = hostPackages {
+            log.line("steps \(host.steps.map(String.init).joined(separator: ", ")) install on the host, in the bootstrapped base: \(host.packages.joined(separator: " "))")
+        }
+        let base = try await store.resolve(builtBase, progress: reporter)
         log.line("base: \(base.path) (\(base.identity))")
         return (base, base.wasCached ? .cached : .ran, "\(base.identity)")
     }
@@ -40,6 +61,7 @@ extension ImageBuilder {
         )
         customizer.stepCache = StepCache(directory: cache.snapshots)
         customizer.compressedOutput = true
+        customizer.hostInstalledSteps = Set(hostPackages?.steps ?? [])
         let result = try await customizer.customize(recipe: recipe, base: base.path, baseIdentity: fingerprint.baseIdentity, output: disk)
         state.disk = disk
         let finalize = result.finalizeSeconds ?? 0

@@ -42,7 +42,10 @@ struct ImageBuilder: Sendable {
     /// - Returns: Its summary; `status` says built, unchanged or failed.
     func build() async -> BuildSummary {
         let started = Date()
-        let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion)
+        // The fingerprint names a bootstrapped base by the archives' InRelease digests: learn them first
+        // (from the record when checked recently; an unreachable mirror with no record fails in the base stage).
+        if case .debianBootstrap(let spec) = builtBase { _ = try? await store.checkArchive(for: spec) }
+        let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
         let state = State(baseIdentity: fingerprint.baseIdentity)
         // Validated before its name and version become a directory: nothing is written for an invalid recipe.
         let output: ImageOutput

@@ -19,8 +19,9 @@ public struct ImageFingerprint: Sendable, Hashable, Codable, CustomStringConvert
     ///   - recipe: The recipe.
     ///   - store: The base store (its cache keys name bootstrapped bases).
     ///   - toolVersion: labforge's version.
-    public init(recipe: Recipe, store: BaseImageStore, toolVersion: String) {
-        switch recipe.base {
+    ///   - base: The base as built when it differs from the recipe's (a bootstrap with the recipe's packages).
+    public init(recipe: Recipe, store: BaseImageStore, toolVersion: String, base: BaseImage? = nil) {
+        switch base ?? recipe.base {
         case .upstream(let image): baseIdentity = image.checksum.tagged
         case .debianBootstrap(let spec): baseIdentity = "debian-bootstrap:" + store.cacheKey(for: spec)
         case .localFile(let path, _): baseIdentity = Customizer.fileIdentity(path)

@@ -85,12 +85,13 @@ struct BaseCommand: AsyncParsableCommand {
     /// `labforge base bootstrap --suite trixie --output base.qcow2`
     struct Bootstrap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build a bootable Debian qcow2 from the Debian mirror alone (mmdebstrap + libguestfs).",
+            abstract: "Build a bootable Debian qcow2 from the Debian mirror alone (mmdebstrap + mke2fs on the host, EXTLINUX by libguestfs).",
             discussion: """
                 MBR + one ext4 partition labelled rootfs + EXTLINUX (boots with SeaBIOS and KubeVirt's default BIOS),
                 serial console, DHCP on the first NIC (systemd-networkd), cloud-init (NoCloud, ConfigDrive),
-                qemu-guest-agent, openssh-server. Cached by (suite, packages, size, labforge version); set
-                SOURCE_DATE_EPOCH for reproducible file times. Without --output, prints the cached path.
+                qemu-guest-agent, openssh-server. Cached by (suite, packages, size, labforge version, and the
+                sha256 of the suite's, -updates' and -security's InRelease files, checked at most every --check-hours);
+                set SOURCE_DATE_EPOCH for reproducible file times and filesystem UUID. Without --output, prints the cached path.
                 """
         )
 
@@ -112,19 +113,31 @@ struct BaseCommand: AsyncParsableCommand {
         @Option(name: .customLong("security-mirror"), help: "Debian security mirror.")
         var securityMirror = "http://deb.debian.org/debian-security"
 
+        @Flag(help: "Ask the mirror now whether the archives changed (their InRelease digests key the base).")
+        var refresh = false
+
+        @Option(name: .customLong("check-hours"), help: "Ask the mirror at most this often (hours) without --refresh.")
+        var checkHours = 6
+
+        @Option(help: "Where the filesystem is made: host (mke2fs -d, needs root) or appliance (libguestfs); default: host when root.")
+        var assembly: String?
+
         @OptionGroup var options: CacheOptions
 
         @OptionGroup var accelerator: AcceleratorOptions
 
         func validate() throws {
             guard (1...2048).contains(sizeGiB) else { throw ValidationError("--size must be between 1 and 2048 GiB") }
+            guard checkHours >= 0 else { throw ValidationError("--check-hours must not be negative") }
+            if let assembly, DiskAssembly(rawValue: assembly) == nil { throw ValidationError("--assembly must be host or appliance") }
         }
 
         func run() async throws {
             accelerator.apply()
             let store = BaseImageStore(
                 cache: options.cache, toolVersion: LabforgeVersion.current,
-                bootstrapper: DebianBootstrapper(mirror: mirror, securityMirror: securityMirror)
+                bootstrapper: DebianBootstrapper(mirror: mirror, securityMirror: securityMirror, assembly: assembly.flatMap(DiskAssembly.init(rawValue:))),
+                archivePolicy: ArchiveCheckPolicy(maximumAge: .seconds(checkHours * 3600), refresh: refresh)
             )
             let spec = DebianBootstrap(suite: suite, extraPackages: packages, diskSizeGiB: sizeGiB)
             let resolved = try await store.resolve(.debianBootstrap(spec), progress: options.progress)
@@ -134,7 +147,10 @@ struct BaseCommand: AsyncParsableCommand {
                 try await resolved.copy(to: path)
             }
             if options.json {
-                try printJSON(BootstrapResult(suite: suite, path: path, cachedPath: resolved.path, identity: resolved.identity, wasCached: resolved.wasCached))
+                try printJSON(BootstrapResult(
+                    suite: suite, path: path, cachedPath: resolved.path, identity: resolved.identity, wasCached: resolved.wasCached,
+                    archiveDate: store.lastKnownArchiveState(for: spec)?.newestDate
+                ))
             } else {
                 print(path)
             }
@@ -156,4 +172,6 @@ struct BootstrapResult: Encodable {
     var cachedPath: String
     var identity: String
     var wasCached: Bool
+    /// The newest `Date:` of the suite's, updates' and security archives' InRelease files.
+    var archiveDate: String?
 }

@@ -45,6 +45,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Rebuild every stage (downloaded and bootstrapped bases stay cached).")
     var force = false
 
+    @Flag(help: "Ask the Debian mirror now whether its archives changed (otherwise at most every 6 hours); a change rebuilds bootstrapped bases.")
+    var refresh = false
+
     @Option(help: "containerDisk layer compression: none (the qcow2 is zstd-compressed inside), gzip or zstd.")
     var layerCompression: LayerCompression = .none
 
@@ -83,6 +86,7 @@ struct BuildCommand: AsyncParsableCommand {
             layerCompression: layerCompression, verifyTimeout: verifyTimeout, authFile: authfile, toolVersion: LabforgeVersion.current
         )
         options.signingKey = try SigningKey.load(path: signKey)
+        options.refreshArchives = refresh
         let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected)
         if cacheOptions.json {
             try printJSON(report)

@@ -1,5 +1,6 @@
 // The bootstrapped default base, inspected with libguestfs: Debian 13, kernel, EXTLINUX, first-boot config.
 import Bases
+import DiskImage
 import Foundation
 import Guestfs
 import LabforgeRecipe
@@ -14,7 +15,7 @@ struct DebianBootstrapTests {
         #expect(base.format == .qcow2)
         #expect(base.identity.hasPrefix("debian-bootstrap:debian-trixie-"))
         let attributes = try FileManager.default.attributesOfItem(atPath: base.path)
-        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o444, "cached bases are read-only")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == Int(FileAccess.readOnlyDiskFileMode), "cached bases are read-only (0440)")
 
         let appliance = try Appliance()
         try appliance.add(Drive(path: base.path, format: .qcow2, readOnly: true))

@@ -6,7 +6,8 @@ import TestSupport
 ///
 /// Paths: `/<file>` serves with Range support; `/cut/<file>` sends the headers and half the body of
 /// the first full request and then drops the connection (a real cut, not a mock); `/slow/<file>`
-/// trickles the body so two clients overlap. Every request is logged as one JSON line.
+/// trickles the body so two clients overlap; any other path with folders is served from the same
+/// folders (`/debian/dists/trixie/InRelease`). Every request is logged as one JSON line.
 final class LocalFileServer: @unchecked Sendable {
     let directory: TemporaryDirectory
     let port: Int
@@ -91,12 +92,13 @@ final class LocalFileServer: @unchecked Sendable {
 
         def do_GET(self):
             parts = self.path.lstrip("/").split("/")
-            mode = parts[0] if len(parts) > 1 else None
+            mode = parts[0] if len(parts) > 1 and parts[0] in ("cut", "slow") else None
             name = parts[-1]
             with lock:
                 with open(log_path, "a") as log:
                     log.write(json.dumps({"method": "GET", "path": self.path, "range": self.headers.get("Range")}) + "\n")
-            path = os.path.join(root, name)
+            # Other paths with folders are served from the same folders below root (a mirror's dists/).
+            path = os.path.join(root, name if mode else os.path.normpath("/".join(p for p in parts if p not in ("", "..", "."))))
             if not os.path.isfile(path):
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
