@@ -55,10 +55,14 @@ public enum SharedDesktopDisk {
         let lock = try await FileLock.acquire("\(directory)/debian-desktop.lock")
         defer { lock.release() }
 
-        if FileManager.default.fileExists(atPath: disk) {
+        // The disk counts only with its result and log beside it: a run stopped between the disk's rename and
+        // those writes leaves a disk whose build log the tests could not read; build it again then.
+        if FileManager.default.fileExists(atPath: disk), FileManager.default.fileExists(atPath: resultPath),
+           FileManager.default.fileExists(atPath: logPath) {
             let result = (try? Data(contentsOf: URL(fileURLWithPath: resultPath))).flatMap { try? JSONDecoder().decode(CustomizationResult.self, from: $0) }
             return Built(path: disk, result: result, log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
         }
+        try? FileManager.default.removeItem(atPath: disk)
         let log = LogCollector()
         let customizer = Customizer(log: { log.append($0) })
         let result = try await customizer.customize(recipe: recipe, base: base, output: disk)
