@@ -14,7 +14,7 @@ struct DebianBootstrapTests {
         #expect(base.format == .qcow2)
         #expect(base.identity.hasPrefix("debian-bootstrap:debian-trixie-"))
         let attributes = try FileManager.default.attributesOfItem(atPath: base.path)
-        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o444, "cached bases are read-only")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o440, "cached bases are read-only, and not for other users")
 
         let appliance = try Appliance()
         try appliance.add(Drive(path: base.path, format: .qcow2, readOnly: true))

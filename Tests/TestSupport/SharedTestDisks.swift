@@ -1,4 +1,5 @@
 // Where the integration tests find the bootstrapped Debian 13 base, and the customized disk they share.
+import Bases
 import Crypto
 import Customize
 import Foundation
@@ -32,12 +33,9 @@ public enum SharedDesktopDisk {
 
     private static let memo = Memo()
 
-    /// The customized disk, built on first use.
+    /// The customized disk, built on first use. Concurrent callers of one process share one build.
     public static func get() async throws -> Built {
-        if let built = await memo.value { return built }
-        let built = try await build()
-        await memo.set(built)
-        return built
+        try await memo.value { try await build() }
     }
 
     private static func build() async throws -> Built {
@@ -52,16 +50,19 @@ public enum SharedDesktopDisk {
         let resultPath = disk + ".result.json"
         let logPath = disk + ".log"
 
-        let lock = open("\(directory)/debian-desktop.lock", O_CREAT | O_RDWR, 0o644)
-        guard lock >= 0 else { throw POSIXError(.EACCES) }
-        defer { close(lock) }
-        flock(lock, LOCK_EX)
-        defer { flock(lock, LOCK_UN) }
+        // Across processes; waits without blocking a thread (a blocking flock here once took both threads of the
+        // cooperative pool while the holder waited to resume: a deadlock).
+        let lock = try await FileLock.acquire("\(directory)/debian-desktop.lock")
+        defer { lock.release() }
 
-        if FileManager.default.fileExists(atPath: disk) {
+        // The disk counts only with its result and log beside it: a run stopped between the disk's rename and
+        // those writes leaves a disk whose build log the tests could not read; build it again then.
+        if FileManager.default.fileExists(atPath: disk), FileManager.default.fileExists(atPath: resultPath),
+           FileManager.default.fileExists(atPath: logPath) {
             let result = (try? Data(contentsOf: URL(fileURLWithPath: resultPath))).flatMap { try? JSONDecoder().decode(CustomizationResult.self, from: $0) }
             return Built(path: disk, result: result, log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
         }
+        try? FileManager.default.removeItem(atPath: disk)
         let log = LogCollector()
         let customizer = Customizer(log: { log.append($0) })
         let result = try await customizer.customize(recipe: recipe, base: base, output: disk)
@@ -71,9 +72,16 @@ public enum SharedDesktopDisk {
     }
 }
 
+/// One build per process: the first caller starts it, later callers await the same task.
 private actor Memo {
-    var value: SharedDesktopDisk.Built?
-    func set(_ built: SharedDesktopDisk.Built) { value = built }
+    private var task: Task<SharedDesktopDisk.Built, Error>?
+
+    func value(_ make: @escaping @Sendable () async throws -> SharedDesktopDisk.Built) async throws -> SharedDesktopDisk.Built {
+        if let task { return try await task.value }
+        let task = Task { try await make() }
+        self.task = task
+        return try await task.value
+    }
 }
 
 /// Collects a build log in memory.
