@@ -1,5 +1,6 @@
 // A libguestfs handle: configure drives, launch the appliance (KVM, else TCG), shut it down.
 import CGuestfs
+import struct Foundation.UUID
 import Hypervisor
 import Logging
 
@@ -70,6 +71,8 @@ public final class Appliance: @unchecked Sendable {
     private let settings: ApplianceSettings
     private let logger: Logger
     private let choice: AcceleratorChoice
+    /// On the appliance kernel's command line, so the launch watchdog finds this handle's qemu and no other process.
+    private let launchMarker = "labforge.launch=\(UUID().uuidString)"
     private let output: ApplianceOutput
     private var events: EventContext
     /// The accelerator the running appliance was launched with.
@@ -92,14 +95,14 @@ public final class Appliance: @unchecked Sendable {
         self.choice = choice
         self.output = ApplianceOutput(sink: applianceOutput)
         self.events = EventContext(output: output)
-        self.handle = try Self.makeHandle(settings: settings, events: events)
+        self.handle = try Self.makeHandle(settings: settings, events: events, marker: launchMarker)
     }
 
     deinit {
         guestfs_close(handle)
     }
 
-    private static func makeHandle(settings: ApplianceSettings, events: EventContext) throws -> OpaquePointer {
+    private static func makeHandle(settings: ApplianceSettings, events: EventContext, marker: String) throws -> OpaquePointer {
         guard let handle = guestfs_create() else { throw GuestfsError.handleCreation }
         // Errors are read with guestfs_last_error and thrown; libguestfs must not print them itself.
         guestfs_set_error_handler(handle, nil, nil)
@@ -107,6 +110,8 @@ public final class Appliance: @unchecked Sendable {
         if let memory = settings.memoryMiB { guestfs_set_memsize(handle, memory) }
         if let cpus = settings.cpus { guestfs_set_smp(handle, cpus) }
         if settings.network { guestfs_set_network(handle, 1) }
+        // An unknown kernel parameter is passed on to user space and ignored there; qemu's command line carries it.
+        if guestfs_set_append(handle, marker) == -1 { throw GuestfsError.last(handle, function: "set_append") }
         if let hypervisor = settings.hypervisor, guestfs_set_hv(handle, hypervisor) == -1 {
             throw GuestfsError.last(handle, function: "set_hv(\(hypervisor))")
         }
@@ -184,7 +189,7 @@ public final class Appliance: @unchecked Sendable {
         guestfs_close(handle)
         output.clear()
         events = EventContext(output: output)
-        handle = try Self.makeHandle(settings: settings, events: events)
+        handle = try Self.makeHandle(settings: settings, events: events, marker: launchMarker)
         for drive in drives { try Self.add(drive, to: handle) }
         try forceTCG()
         let tcgTimeout = Accelerator.tcg.applianceLaunchTimeout
@@ -206,9 +211,9 @@ public final class Appliance: @unchecked Sendable {
 
     /// One `guestfs_launch` under a watchdog that kills the appliance's qemu after `seconds`.
     private func launchBounded(seconds: Double) throws -> LaunchResult {
-        // The socket directory is unique to this handle and on qemu's command line: it names our qemu.
-        let marker = try string(guestfs_get_sockdir(handle), "get_sockdir")
-        let watchdog = LaunchWatchdog(marker: marker, seconds: seconds)
+        // Not the socket directory: before the launch libguestfs reports only its parent (`/tmp`), which every
+        // other child of a test process or a parallel build may have on its command line too.
+        let watchdog = LaunchWatchdog(marker: launchMarker, seconds: seconds)
         let rc = guestfs_launch(handle)
         let fired = watchdog.cancel()
         if rc == 0 { return .up }

@@ -6,8 +6,8 @@ import Foundation
 import Synchronization
 
 /// `guestfs_launch` waits up to 20 minutes for the appliance, and holds the handle's lock meanwhile, so no
-/// libguestfs call can stop it. The watchdog finds this handle's qemu among our children by its socket
-/// directory (unique per handle, on qemu's command line) and kills it after the deadline; the launch then
+/// libguestfs call can stop it. The watchdog finds this handle's qemu among our children by a marker unique to
+/// the handle (a kernel parameter, so on qemu's command line) and kills it after the deadline; the launch then
 /// returns an error at once.
 final class LaunchWatchdog {
     private let timer: DispatchSourceTimer
@@ -20,7 +20,7 @@ final class LaunchWatchdog {
 
     /// Starts the countdown.
     /// - Parameters:
-    ///   - marker: Text only this launch's qemu has on its command line (the handle's socket directory).
+    ///   - marker: Text only this launch's qemu has on its command line (a UUID kernel parameter).
     ///   - seconds: The deadline.
     init(marker: String, seconds: Double) {
         timer = DispatchSource.makeTimerSource(queue: .global())

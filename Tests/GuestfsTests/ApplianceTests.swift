@@ -73,6 +73,20 @@ struct ApplianceTests {
             """.write(toFile: wrapper, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
         let choice = AcceleratorChoice(decision: .init(accelerator: .kvm, reason: "test: as if the probe had passed", request: .auto), remembers: false)
+        // A bystander: another child of this process with the same temp directory on its command line (as test
+        // servers and parallel builds have). The watchdog must kill only the hung appliance.
+        FileManager.default.createFile(atPath: dir.appending("bystander"), contents: nil)
+        let bystander = Process()
+        bystander.executableURL = URL(fileURLWithPath: "/usr/bin/tail")
+        bystander.arguments = ["-f", dir.appending("bystander")]
+        try bystander.run()
+        let bystanderPID = bystander.processIdentifier
+        // Alive by /proc, not by Foundation's bookkeeping; killed without waiting for Foundation to reap it.
+        func bystanderAlive() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(bystanderPID)/stat", encoding: .utf8) else { return false }
+            return !stat.contains(") Z ")
+        }
+        defer { kill(bystanderPID, SIGKILL) }
         let log = LogLines()
         let appliance = try Appliance(
             settings: ApplianceSettings(kvmLaunchTimeout: 10, hypervisor: wrapper), applianceOutput: { log.append($0) }, choice: choice)
@@ -87,6 +101,7 @@ struct ApplianceTests {
         try appliance.mountAll(system, readOnly: true)
         #expect(String(decoding: try appliance.readFile("/etc/motd"), as: UTF8.self) == "after the retry\n")
         try appliance.shutdown()
+        #expect(bystanderAlive(), "the watchdog killed a process that was not the appliance")
         let left = try Command.run(["pgrep", "-f", wrapper])
         #expect(left.stdout.isEmpty, "the hung qemu was left running: \(left.stdout)")
     }
