@@ -46,6 +46,11 @@ public struct ArchiveState: Codable, Sendable, Equatable {
         return parsed.max { $0.0 < $1.0 }?.1
     }
 
+    /// The newest `Date:` among the archives as RFC 3339 (`2025-11-08T10:23:14Z`): the catalog's archive date.
+    public var newestDateRFC3339: String? {
+        releases.compactMap { $0.date.flatMap(Self.parseDate) }.max().map { $0.formatted(.iso8601) }
+    }
+
     /// Builds a release record from an `InRelease` file's bytes.
     /// - Parameters:
     ///   - url: Where it came from.

@@ -49,12 +49,16 @@ public struct BaseImageStore: Sendable {
     ///   - progress: Receives download bytes and bootstrap steps.
     /// - Returns: The disk path (never modify it), its format and identity.
     /// - Throws: ``BasesError``.
-    public func resolve(_ base: BaseImage, progress: any ProgressReporter = SilentProgress()) async throws -> ResolvedBase {
+    ///   - pinnedFiles: For a bootstrap with ``DebianBootstrap/pinnedPackages``: each pinned `.deb`'s sha256 →
+    ///     the verified file on this host (the recipe's artifact cache).
+    public func resolve(
+        _ base: BaseImage, pinnedFiles: [String: String] = [:], progress: any ProgressReporter = SilentProgress()
+    ) async throws -> ResolvedBase {
         switch base {
         case let .upstream(image):
             return try await resolve(image, progress: progress)
         case let .debianBootstrap(spec):
-            return try await resolve(spec, progress: progress)
+            return try await resolve(spec, pinnedFiles: pinnedFiles, progress: progress)
         case let .localFile(path, format):
             return try await resolveLocal(path: path, format: format, progress: progress)
         }
@@ -76,14 +80,24 @@ public struct BaseImageStore: Sendable {
     ///   - archive: The archives' state; `nil` when never checked.
     /// - Returns: `debian-<suite>-<16 hex>`.
     public func cacheKey(for spec: DebianBootstrap, archive: ArchiveState?) -> String {
-        let inputs = [
+        let lines = [
             "suite=\(spec.suite)", "packages=\(Set(spec.extraPackages).sorted().joined(separator: ","))",
             "size=\(spec.diskSizeGiB)", "mirror=\(bootstrapper.mirror)", "security=\(bootstrapper.securityMirror)",
             "labforge=\(toolVersion)", "layout=\(DebianBootstrapFiles.revision)",
             "archive=\(archive?.keyInput ?? "unknown")",
-        ].joined(separator: "\n")
+        ] + (spec.pinnedPackages.isEmpty ? [] : ["pinned=" + spec.pinnedPackages.map(Self.keyInput).joined(separator: ",")])
+        let inputs = lines.joined(separator: "\n")
         let hex = SHA256.hash(data: Data(inputs.utf8)).map { String(format: "%02x", $0) }.joined()
         return "debian-\(spec.suite)-\(hex.prefix(16))"
+    }
+
+    /// One pinned package in a bootstrap key: name, how it is chosen, and the file's sha256.
+    private static func keyInput(_ request: PackageRequest) -> String {
+        switch request.source {
+        case .repositories: return request.name
+        case .artifact(let artifact): return "\(request.name)=file:\(artifact.sha256)"
+        case .repositoriesElse(let artifact): return "\(request.name)=else:\(artifact.sha256)"
+        }
     }
 
     /// The cache key of an upstream image: its checksum.
@@ -104,11 +118,11 @@ public struct BaseImageStore: Sendable {
         }
     }
 
-    private func resolve(_ spec: DebianBootstrap, progress: any ProgressReporter) async throws -> ResolvedBase {
+    private func resolve(_ spec: DebianBootstrap, pinnedFiles: [String: String], progress: any ProgressReporter) async throws -> ResolvedBase {
         let key = cacheKey(for: spec, archive: try await checkArchive(for: spec))
         let identity = "debian-bootstrap:\(key)"
         return try await cached(key: key, identity: identity) { final in
-            try await bootstrapper.build(spec, output: final, progress: progress)
+            try await bootstrapper.build(spec, pinnedFiles: pinnedFiles, output: final, progress: progress)
         }
     }
 

@@ -32,6 +32,8 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
     case archiveUnreachable(url: String, reason: String)
     /// A base disk (downloaded or local) that cannot be used: it reads another host file, or is not its declared format.
     case unusableDisk(DiskImageError)
+    /// A bootstrap installs a pinned `.deb` that the caller did not fetch.
+    case pinnedPackageMissing(package: String, file: String)
 
     /// The message shown to the user: what failed, where, and what to do.
     public var description: String {
@@ -62,6 +64,8 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
             return "cannot fetch \(url) to learn the state of the Debian archive: \(reason). Check the mirror (--mirror) and the network; once one check succeeded, later builds fall back to its answer."
         case let .unusableDisk(error):
             return error.description
+        case let .pinnedPackageMissing(package, file):
+            return "the bootstrap installs \(package) from the pinned \(file), but that file was not fetched before the bootstrap (a labforge bug: fetch the recipe's artifacts first)."
         case let .malformedChecksum(value):
             return "\(value) is not a valid sha256 (64 hex digits) or sha512 (128 hex digits) checksum."
         }

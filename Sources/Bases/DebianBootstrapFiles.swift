@@ -1,4 +1,5 @@
 // The configuration files a bootstrapped Debian base carries, and the mmdebstrap hook that installs them.
+import LabforgeRecipe
 
 /// Files written into the root tree by the customize hook and onto the disk by the assembler.
 ///
@@ -72,6 +73,48 @@ enum DebianBootstrapFiles {
     static var revision: String {
         ([basePackages.joined(separator: ","), rootLabel, dhcpNetwork, cloudConfig, sshHostKeys, extlinuxConfig,
           essentialScript, customizeScript(staging: "")]).joined(separator: "\u{0}")
+    }
+
+    /// The hook that installs pinned packages in the tree (`$1`) with the guest's apt, from `staging/debs`:
+    /// an `.artifact` always from its file, a `.repositoriesElse` from the archive when apt has a candidate
+    /// for it, else from its file — the choice the appliance makes (``PackageSource``).
+    /// - Parameters:
+    ///   - requests: The pinned packages, in plan order.
+    ///   - staging: Host directory holding `debs/`.
+    static func pinnedPackagesScript(_ requests: [PackageRequest], staging: String) -> String {
+        var choices: [String] = []
+        for request in requests {
+            guard let artifact = request.source.artifact else { continue }
+            let name = shellQuoted(request.name), file = "\"$debs\"/" + shellQuoted(artifact.fileName)
+            switch request.source {
+            case .repositories:
+                continue
+            case .artifact:
+                choices.append("echo \"labforge: \(request.name) from the pinned \(artifact.fileName)\"; set -- \"$@\" \(file)")
+            case .repositoriesElse:
+                choices.append("""
+                if chroot "$root" apt-cache policy \(name) 2>/dev/null | grep -q '^ *Candidate: [^(]'; then
+                    echo "labforge: \(request.name) from the guest's repositories"; set -- "$@" \(name)
+                else
+                    echo "labforge: \(request.name) not in the guest's repositories; using the pinned \(artifact.fileName)"; set -- "$@" \(file)
+                fi
+                """)
+            }
+        }
+        return """
+        #!/bin/sh
+        # Written by labforge: installs the recipe's pinned packages in the bootstrapped tree, with its own apt.
+        set -eu
+        root="$1"
+        debs=/var/cache/labforge-pinned
+        mkdir -p "$root$debs"
+        cp \(shellQuoted(staging + "/debs"))/*.deb "$root$debs/"
+        set --
+        \(choices.joined(separator: "\n"))
+        chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+        rm -rf "$root$debs"
+
+        """
     }
 
     /// The customize hook: a shell script mmdebstrap runs on the host with the root tree as `$1`.

@@ -80,17 +80,21 @@ public struct DebianBootstrapper: Sendable {
 
     /// Builds the disk and renames it into place at `output` (nothing is left there on failure).
     /// - Parameters:
-    ///   - spec: Suite, extra packages, disk size.
+    ///   - spec: Suite, extra packages, disk size, pinned packages.
+    ///   - pinnedFiles: sha256 → verified host file of each pinned `.deb` in `spec.pinnedPackages`.
     ///   - output: Path of the qcow2 to write.
     ///   - progress: Receives `bootstrap` steps and `disk` bytes.
     /// - Throws: ``BasesError`` naming the failed tool or step.
-    public func build(_ spec: DebianBootstrap, output: String, progress: any ProgressReporter = SilentProgress()) async throws {
+    public func build(
+        _ spec: DebianBootstrap, pinnedFiles: [String: String] = [:], output: String, progress: any ProgressReporter = SilentProgress()
+    ) async throws {
         let subject = "debian-\(spec.suite)"
         let scratch = try makeScratchDirectory()
         defer { removeTree(scratch) }
         let staging = scratch + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         try writeStagingFiles(to: staging)
+        try stagePinnedPackages(spec.pinnedPackages, files: pinnedFiles, staging: staging)
 
         let outputURL = URL(fileURLWithPath: output)
         let temporary = outputURL.deletingLastPathComponent().appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial").path
@@ -218,6 +222,23 @@ public struct DebianBootstrapper: Sendable {
         }
     }
 
+    /// Copies the pinned `.deb`s into `staging/debs` and writes `staging/pinned.sh`, the hook that installs them.
+    private func stagePinnedPackages(_ requests: [PackageRequest], files: [String: String], staging: String) throws {
+        guard !requests.isEmpty else { return }
+        let debs = staging + "/debs"
+        try FileManager.default.createDirectory(atPath: debs, withIntermediateDirectories: true)
+        for request in requests {
+            guard let artifact = request.source.artifact else { continue }
+            guard let file = files[artifact.sha256] else {
+                throw BasesError.pinnedPackageMissing(package: request.name, file: artifact.fileName)
+            }
+            let target = debs + "/" + artifact.fileName
+            if !FileManager.default.fileExists(atPath: target) { try FileManager.default.copyItem(atPath: file, toPath: target) }
+        }
+        try DebianBootstrapFiles.pinnedPackagesScript(requests, staging: staging)
+            .write(toFile: staging + "/pinned.sh", atomically: true, encoding: .utf8)
+    }
+
     /// The mmdebstrap command line (without the program name).
     func mmdebstrapArguments(_ spec: DebianBootstrap, staging: String, output: String, format: String = "tar") -> [String] {
         let packages = DebianBootstrapFiles.basePackages + spec.extraPackages.filter { !DebianBootstrapFiles.basePackages.contains($0) }
@@ -227,6 +248,10 @@ public struct DebianBootstrapper: Sendable {
             "--aptopt=Acquire::Retries \"3\"",
             "--include=" + packages.joined(separator: ","),
             "--essential-hook=sh '\(staging)/essential.sh' \"$1\"",
+        ]
+        // The pinned packages go in before labforge's own configuration, as in the appliance.
+        if !spec.pinnedPackages.isEmpty { arguments.append("--customize-hook=sh '\(staging)/pinned.sh' \"$1\"") }
+        arguments += [
             "--customize-hook=sh '\(staging)/customize.sh' \"$1\"",
         ]
         // The host's keyring file holds the keys of every current release, trixie included.

@@ -100,13 +100,19 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         public var baseImage: String?
         /// labforge version that built it.
         public var labforgeVersion: String?
+        /// For a bootstrapped base: when the Debian archives it was installed from were last published (RFC 3339).
+        public var archiveDate: String?
 
         /// Creates build provenance.
-        public init(time: String? = nil, recipeFingerprint: String? = nil, baseImage: String? = nil, labforgeVersion: String? = nil) {
+        public init(
+            time: String? = nil, recipeFingerprint: String? = nil, baseImage: String? = nil, labforgeVersion: String? = nil,
+            archiveDate: String? = nil
+        ) {
             self.time = time
             self.recipeFingerprint = recipeFingerprint
             self.baseImage = baseImage
             self.labforgeVersion = labforgeVersion
+            self.archiveDate = archiveDate
         }
     }
 

@@ -84,6 +84,7 @@ public enum CatalogPage {
         if let time = entry.build.time { facts.append(("Built", escape(time))) }
         if let fingerprint = entry.build.recipeFingerprint { facts.append(("Recipe", "<code>\(escape(fingerprint))</code>")) }
         if let base = entry.build.baseImage { facts.append(("Base", "<code>\(escape(base))</code>")) }
+        if let archive = entry.build.archiveDate { facts.append(("Debian archive", escape(archive))) }
         if let sbom = entry.sbom {
             let link = sbom.path.map { " <a class=\"sbom\" href=\"\(escape($0))\">SBOM</a>" } ?? ""
             facts.append(("Packages", "\(sbom.packages)\(link) <code>\(escape(sbom.digest.description))</code>"))

@@ -88,7 +88,7 @@ extension GuestBuild {
     func mountScratch() throws {
         for directory in manager.scratchDirectories {
             try appliance.makeDirectories(directory)
-            try shell.run("mount -t tmpfs -o size=1536m,mode=0755 tmpfs \(shellQuote(directory))")
+            try shell.run("mount -t tmpfs -o size=1536m,mode=0755 tmpfs \(shellQuoted(directory))")
             scratchMounts.append(directory)
         }
     }
@@ -96,7 +96,7 @@ extension GuestBuild {
     /// Unmounts the scratch tmpfs (before sysprep, and at the end).
     func unmountScratch() throws {
         while let directory = scratchMounts.popLast() {
-            try shell.run("umount \(shellQuote(directory))")
+            try shell.run("umount \(shellQuoted(directory))")
         }
     }
 }

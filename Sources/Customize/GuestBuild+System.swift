@@ -11,9 +11,9 @@ extension GuestBuild {
         if !account.comment.isEmpty { useradd += ["--comment", account.comment] }
         if !account.groups.isEmpty { useradd += ["--groups", account.groups.joined(separator: ",")] }
         useradd.append(account.name)
-        var script = useradd.map(shellQuote).joined(separator: " ")
+        var script = useradd.map(shellQuoted).joined(separator: " ")
         if let hash = account.passwordHash {
-            script += "\nusermod --password \(shellQuote(hash)) \(shellQuote(account.name))"
+            script += "\nusermod --password \(shellQuoted(hash)) \(shellQuoted(account.name))"
         }
         return script
     }
@@ -33,7 +33,7 @@ extension GuestBuild {
             )
         }
         if !account.authorizedKeys.isEmpty {
-            let home = try shell.run("getent passwd \(shellQuote(account.name)) | cut -d: -f6")
+            let home = try shell.run("getent passwd \(shellQuoted(account.name)) | cut -d: -f6")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             let owner = FileOwner(account.name)
             try appliance.makeDirectories(home + "/.ssh")
@@ -53,7 +53,7 @@ extension GuestBuild {
             if grep -q '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts; then
               sed -i 's/^127\\.0\\.1\\.1[[:space:]].*/127.0.1.1\\t\(name)/' /etc/hosts
             else
-              printf '127.0.1.1\\t%s\\n' \(shellQuote(name)) >> /etc/hosts
+              printf '127.0.1.1\\t%s\\n' \(shellQuoted(name)) >> /etc/hosts
             fi
             """, label: "set 127.0.1.1 to \(name) in /etc/hosts")
     }
@@ -74,7 +74,7 @@ extension GuestBuild {
             try shell.run("""
                 grep -q '^\(locale) ' /etc/locale.gen || echo '\(locale) \(charset)' >> /etc/locale.gen
                 locale-gen
-                update-locale LANG=\(shellQuote(locale))
+                update-locale LANG=\(shellQuoted(locale))
                 """, label: "generate locale \(locale)")
         } else {
             try writeFile(path: "/etc/locale.conf", contents: Data("LANG=\(locale)\n".utf8), mode: 0o644, owner: .root)

@@ -118,7 +118,7 @@ final class GuestBuild {
             try appliance.setOwner(uid: 0, gid: 0, of: path)
             return
         }
-        try shell.run("chown \(recursive ? "-R " : "")\(shellQuote("\(owner.user):\(owner.group)")) \(shellQuote(path))")
+        try shell.run("chown \(recursive ? "-R " : "")\(shellQuoted("\(owner.user):\(owner.group)")) \(shellQuoted(path))")
     }
 
     private func upload(source: String, destination: String, owner: FileOwner?) throws {

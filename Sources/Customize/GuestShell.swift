@@ -3,11 +3,6 @@ import Foundation
 import Guestfs
 import LabforgeRecipe
 
-/// Quotes a string for `/bin/sh`.
-func shellQuote(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
-
 /// Runs scripts in the guest (chrooted at its root) through one appliance.
 struct GuestShell {
     let appliance: Appliance

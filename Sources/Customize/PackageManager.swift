@@ -1,4 +1,5 @@
 // The guest's package manager, chosen by libguestfs inspection: the commands for apt, dnf, zypper and apk.
+import LabforgeRecipe
 
 /// A package manager labforge drives inside the guest.
 enum PackageManager: String, Sendable {
@@ -32,7 +33,7 @@ enum PackageManager: String, Sendable {
 
     /// Installs repository packages and local package files, without recommended packages.
     func install(names: [String], files: [String]) -> String {
-        let all = (names + files).map(shellQuote).joined(separator: " ")
+        let all = (names + files).map(shellQuoted).joined(separator: " ")
         switch self {
         case .apt:
             // unsafe-io: no fsync per file; the whole disk is synced once at the end.
@@ -45,7 +46,7 @@ enum PackageManager: String, Sendable {
 
     /// Exits 0 when the repositories offer `name`.
     func offers(_ name: String) -> String {
-        let quoted = shellQuote(name)
+        let quoted = shellQuoted(name)
         switch self {
         case .apt: return "apt-cache show --no-all-versions \(quoted) >/dev/null 2>&1"
         case .dnf: return "dnf -q info \(quoted) >/dev/null 2>&1"
@@ -56,7 +57,7 @@ enum PackageManager: String, Sendable {
 
     /// Removes packages (and, with apt, what only they needed).
     func remove(_ names: [String]) -> String {
-        let all = names.map(shellQuote).joined(separator: " ")
+        let all = names.map(shellQuoted).joined(separator: " ")
         switch self {
         case .apt: return "apt-get -q -y purge \(all) && apt-get -q -y --purge autoremove"
         case .dnf: return "dnf -y remove \(all)"
@@ -89,12 +90,12 @@ enum PackageManager: String, Sendable {
     /// (the engine then installs the package).
     func extract(package: String, path: String) -> String? {
         let work = "/tmp/labforge-extract"
-        let copy = "rm -rf \(shellQuote(path)) && mkdir -p \"$(dirname \(shellQuote(path)))\" && cp -a \(work)/root\(shellQuote(path)) \(shellQuote(path)); status=$?; rm -rf \(work); exit $status"
+        let copy = "rm -rf \(shellQuoted(path)) && mkdir -p \"$(dirname \(shellQuoted(path)))\" && cp -a \(work)/root\(shellQuoted(path)) \(shellQuoted(path)); status=$?; rm -rf \(work); exit $status"
         switch self {
         case .apt:
-            return "rm -rf \(work) && mkdir -p \(work)/root && cd \(work) && apt-get -q download \(shellQuote(package)) && dpkg-deb -x \(work)/*.deb \(work)/root && \(copy)"
+            return "rm -rf \(work) && mkdir -p \(work)/root && cd \(work) && apt-get -q download \(shellQuoted(package)) && dpkg-deb -x \(work)/*.deb \(work)/root && \(copy)"
         case .dnf:
-            return "rm -rf \(work) && mkdir -p \(work)/root && cd \(work) && dnf -q download \(shellQuote(package)) && cd root && rpm2cpio ../*.rpm | cpio -idm && \(copy)"
+            return "rm -rf \(work) && mkdir -p \(work)/root && cd \(work) && dnf -q download \(shellQuoted(package)) && cd root && rpm2cpio ../*.rpm | cpio -idm && \(copy)"
         case .zypper, .apk:
             return nil
         }

@@ -57,16 +57,42 @@ public struct DebianBootstrap: Sendable, Hashable, Codable {
     public var extraPackages: [String]
     /// Virtual size of the disk in GiB.
     public var diskSizeGiB: Int
+    /// Packages that come as pinned `.deb` files (always the file, or the repositories' package when the
+    /// archive offers it, else the file), installed after `extraPackages` in the same bootstrap.
+    public var pinnedPackages: [PackageRequest]
 
     /// Creates a bootstrap description.
     /// - Parameters:
     ///   - suite: Debian suite.
     ///   - extraPackages: Extra packages to include.
     ///   - diskSizeGiB: Virtual disk size in GiB.
-    public init(suite: String = "trixie", extraPackages: [String] = [], diskSizeGiB: Int = 4) {
+    ///   - pinnedPackages: Packages from pinned `.deb` files (sources `.artifact` or `.repositoriesElse`).
+    public init(suite: String = "trixie", extraPackages: [String] = [], diskSizeGiB: Int = 4, pinnedPackages: [PackageRequest] = []) {
         self.suite = suite
         self.extraPackages = extraPackages
         self.diskSizeGiB = diskSizeGiB
+        self.pinnedPackages = pinnedPackages
+    }
+
+    private enum CodingKeys: String, CodingKey { case suite, extraPackages, diskSizeGiB, pinnedPackages }
+
+    /// Decodes a description; `pinnedPackages` may be absent (none).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        suite = try container.decode(String.self, forKey: .suite)
+        extraPackages = try container.decode([String].self, forKey: .extraPackages)
+        diskSizeGiB = try container.decode(Int.self, forKey: .diskSizeGiB)
+        pinnedPackages = try container.decodeIfPresent([PackageRequest].self, forKey: .pinnedPackages) ?? []
+    }
+
+    /// Encodes a description; no `pinnedPackages` key when there are none, so that recipes without them keep
+    /// the fingerprints they had.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(suite, forKey: .suite)
+        try container.encode(extraPackages, forKey: .extraPackages)
+        try container.encode(diskSizeGiB, forKey: .diskSizeGiB)
+        if !pinnedPackages.isEmpty { try container.encode(pinnedPackages, forKey: .pinnedPackages) }
     }
 }
 

@@ -124,8 +124,9 @@ extension DesktopAuth {
     }
 }
 
-/// Quotes a word for `/bin/sh` (single quotes; a quote inside becomes `'\''`).
-func shellQuoted(_ word: String) -> String {
+/// Quotes a word for `/bin/sh`: as it is when it holds only characters the shell takes literally, else in
+/// single quotes (a quote inside becomes `'\''`). The one shell-quoting helper of labforge.
+public func shellQuoted(_ word: String) -> String {
     if !word.isEmpty, word.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0)) }) { return word }
     return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
 }

@@ -70,6 +70,16 @@ public enum PackageSource: Sendable, Hashable, Codable {
     case artifact(PinnedArtifact)
 }
 
+extension PackageSource {
+    /// The pinned file of an `.artifact` or `.repositoriesElse` source.
+    public var artifact: PinnedArtifact? {
+        switch self {
+        case .repositories: return nil
+        case .artifact(let artifact), .repositoriesElse(let artifact): return artifact
+        }
+    }
+}
+
 /// One package and where it comes from.
 public struct PackageRequest: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Package name in the guest's package manager.

@@ -83,6 +83,9 @@ public struct BuildSummary: Sendable, Codable, Equatable {
     public var sbom: SBOMRecord? = nil
     /// The cosign signature pushed beside the image, when signed.
     public var signature: SignatureRecord? = nil
+    /// For a bootstrapped base: the newest publication date of the Debian archives it was installed from
+    /// (RFC 3339), so a reader sees how fresh the image's packages are.
+    public var archiveDate: String? = nil
 
     /// A cosign signature of the pushed manifest.
     public struct SignatureRecord: Sendable, Codable, Equatable {

@@ -26,6 +26,7 @@ extension ImageBuilder {
     var builtBase: BaseImage {
         guard case .debianBootstrap(var spec) = recipe.base, let host = hostPackages else { return recipe.base }
         spec.extraPackages += host.packages.filter { !spec.extraPackages.contains($0) }
+        spec.pinnedPackages += host.pinned.filter { !spec.pinnedPackages.contains($0) }
         return .debianBootstrap(spec)
     }
 
@@ -34,7 +35,15 @@ extension ImageBuilder {
         if let host = hostPackages {
             log.line("steps \(host.steps.map(String.init).joined(separator: ", ")) install on the host, in the bootstrapped base: \(host.packages.joined(separator: " "))")
         }
-        let base = try await store.resolve(builtBase, progress: reporter)
+        // Pinned .debs the bootstrap installs come from the recipe's artifact cache, verified like the appliance's.
+        var pinnedFiles: [String: String] = [:]
+        if case .debianBootstrap(let spec) = builtBase {
+            let artifacts = ArtifactCache(directory: options.cacheRoot + "/artifacts")
+            for artifact in spec.pinnedPackages.compactMap(\.source.artifact) where pinnedFiles[artifact.sha256] == nil {
+                pinnedFiles[artifact.sha256] = try await artifacts.fetch(artifact)
+            }
+        }
+        let base = try await store.resolve(builtBase, pinnedFiles: pinnedFiles, progress: reporter)
         log.line("base: \(base.path) (\(base.identity))")
         return (base, base.wasCached ? .cached : .ran, "\(base.identity)")
     }

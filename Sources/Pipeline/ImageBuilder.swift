@@ -42,19 +42,25 @@ struct ImageBuilder: Sendable {
     /// - Returns: Its summary; `status` says built, unchanged or failed.
     func build() async -> BuildSummary {
         let started = Date()
-        // The fingerprint names a bootstrapped base by the archives' InRelease digests: learn them first
-        // (from the record when checked recently; an unreachable mirror with no record fails in the base stage).
-        if case .debianBootstrap(let spec) = builtBase { _ = try? await store.checkArchive(for: spec) }
-        let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
-        let state = State(baseIdentity: fingerprint.baseIdentity)
-        // Validated before its name and version become a directory: nothing is written for an invalid recipe.
+        // Validated before its name and version become a directory or the archive check touches the cache:
+        // nothing is written for an invalid recipe.
         let output: ImageOutput
         do {
             try recipe.validate()
             output = try ImageOutput(root: options.output, name: recipe.name, version: recipe.version)
         } catch {
-            return refusedSummary(fingerprint: fingerprint, state: state, started: started, message: "\(error)")
+            let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
+            return refusedSummary(fingerprint: fingerprint, state: State(baseIdentity: fingerprint.baseIdentity), started: started, message: "\(error)")
         }
+        // The fingerprint names a bootstrapped base by the archives' InRelease digests: learn them first
+        // (from the record when checked recently; an unreachable mirror with no record fails in the base stage).
+        var archiveDate: String?
+        if case .debianBootstrap(let spec) = builtBase {
+            _ = try? await store.checkArchive(for: spec)
+            archiveDate = store.lastKnownArchiveState(for: spec)?.newestDateRFC3339
+        }
+        let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
+        let state = State(baseIdentity: fingerprint.baseIdentity)
         do {
             try FileManager.default.createDirectory(atPath: output.directory, withIntermediateDirectories: true)
         } catch {
@@ -105,7 +111,7 @@ struct ImageBuilder: Sendable {
             layout: state.packaged?.layout, manifestDigest: state.packaged?.digest, pushed: state.pushed, reference: state.reference,
             manifests: state.manifests, verification: state.verification, stages: state.stages, log: log.path,
             finished: Date().formatted(.iso8601), seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: nil,
-            sbom: state.sbom, signature: state.signature
+            sbom: state.sbom, signature: state.signature, archiveDate: archiveDate
         )
         do { try output.write(summary) } catch { log.line("cannot write \(output.summary): \(error)") }
         log.line("built in \(String(format: "%.1f", summary.seconds)) s")

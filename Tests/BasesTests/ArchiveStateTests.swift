@@ -76,6 +76,7 @@ struct ArchiveStateTests {
         #expect(release.date == "Sat, 08 Nov 2025 10:23:14 UTC")
         let newer = ArchiveState.release(url: "v", contents: Data(Self.inRelease(suite: "trixie-security", date: "Sat, 28 Nov 2026 09:00:00 UTC").utf8))
         #expect(ArchiveState(releases: [release, newer], checkedAt: Date()).newestDate == "Sat, 28 Nov 2026 09:00:00 UTC")
+        #expect(ArchiveState(releases: [release, newer], checkedAt: Date()).newestDateRFC3339 == "2026-11-28T09:00:00Z")
     }
 
     @Test("the mirror is asked once per interval; a published update or --refresh changes the key; an unreachable mirror falls back")

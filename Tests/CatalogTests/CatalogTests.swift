@@ -59,7 +59,8 @@ struct CatalogJSONTests {
         var catalog = ImageCatalog()
         for image in CatalogFixtures.images {
             catalog.upsert(CatalogEntry(
-                image: image, build: .init(time: "2026-11-25T12:00:00Z", recipeFingerprint: "sha256:" + String(repeating: "0", count: 64), baseImage: "debian-13@sha256:" + String(repeating: "1", count: 64), labforgeVersion: "0.1.0")
+                image: image, build: .init(time: "2026-11-25T12:00:00Z", recipeFingerprint: "sha256:" + String(repeating: "0", count: 64), baseImage: "debian-13@sha256:" + String(repeating: "1", count: 64), labforgeVersion: "0.1.0",
+                                   archiveDate: "2026-11-22T09:41:07Z")
             ))
         }
         let scratch = try TemporaryDirectory(prefix: "labforge-catalog")
@@ -67,6 +68,9 @@ struct CatalogJSONTests {
         try catalog.save(to: path)
         let (status, report) = try CatalogFixtures.validate(path)
         #expect(status == 0, "\(report)")
+        let page = scratch.appending("index.html")
+        try CatalogPage.write(catalog, to: page)
+        #expect(try String(contentsOfFile: page, encoding: .utf8).contains("<dt>Debian archive</dt><dd>2026-11-22T09:41:07Z</dd>"))
         #expect(try ImageCatalog.load(from: path) == catalog)
         // Same catalog, same bytes.
         #expect(try catalog.encoded() == (try Data(contentsOf: URL(fileURLWithPath: path))))

@@ -7,17 +7,19 @@ import Testing
 
 @Suite("host package plan")
 struct HostPackagePlanTests {
-    @Test("debian-desktop: the first batch's repository packages move to the host; ttyd (else a pinned .deb) stays")
+    @Test("debian-desktop: the whole first batch moves to the host, ttyd (repositories, else its pinned .deb) included")
     func desktop() {
         let plan = Recipes.debianDesktop.plan
         let host = HostPackagePlan(plan: plan)
         let titles = host.steps.map { number in plan.first { $0.number == number }!.step.title }
         #expect(titles == [
             "install cloud-init qemu-guest-agent",
+            "install ttyd (else ttyd_1.7.7-8_amd64.deb)",
             "install tigervnc-standalone-server websockify tigervnc-tools matchbox-window-manager xterm",
         ])
         #expect(host.packages.contains("tigervnc-standalone-server") && host.packages.contains("cloud-init"))
-        #expect(!host.packages.contains("ttyd"))
+        #expect(!host.packages.contains("ttyd"), "a pinned choice is not a plain repository package")
+        #expect(host.pinned.map(\.name) == ["ttyd"])
     }
 
     @Test("nothing moves when a step that is not disk growth comes before the first install, or a script splits the batch")
@@ -39,9 +41,16 @@ struct HostPackagePlanTests {
         #expect(host.steps == [1, 3])
         #expect(host.packages == ["curl", "vim"])
 
+        // A pinned .deb moves with its batch; a pinned executable (copied into place) keeps the batch in the appliance.
+        let deb = PinnedArtifact(url: "https://example.org/tool.deb", sha256: String(repeating: "0", count: 64))
         let artifactOnly = Recipe(name: "artifact", sysprep: nil) {
-            Install([PackageRequest("tool", source: .artifact(PinnedArtifact(url: "https://example.org/tool.deb", sha256: String(repeating: "0", count: 64))))])
+            Install([PackageRequest("tool", source: .artifact(deb))])
         }
-        #expect(HostPackagePlan(plan: artifactOnly.plan).isEmpty)
+        #expect(HostPackagePlan(plan: artifactOnly.plan).pinned == [PackageRequest("tool", source: .artifact(deb))])
+        let executable = PinnedArtifact(url: "https://example.org/tool", sha256: String(repeating: "1", count: 64), kind: .executable)
+        let executableOnly = Recipe(name: "executable", sysprep: nil) {
+            Install([PackageRequest("tool", source: .artifact(executable))])
+        }
+        #expect(HostPackagePlan(plan: executableOnly.plan).isEmpty)
     }
 }

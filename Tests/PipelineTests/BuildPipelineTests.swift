@@ -106,7 +106,8 @@ struct BuildPipelineTests {
         #expect(catalog.contains(sbom.digest))
         #expect(FileManager.default.fileExists(atPath: output + "/index.html"))
         let log = try String(contentsOfFile: image.log, encoding: .utf8)
-        #expect(log.contains("== customize") && log.contains("step cache: snapshot after step"))
+        // Built as root from a labforge bootstrap: the first package batch went into the base, on the host.
+        #expect(log.contains("install on the host, in the bootstrapped base") && log.contains("ran on the host"), "\(log.suffix(3000))")
 
         // 2. Warm: nothing to do — no stage runs, the catalog is not rewritten.
         let second = try Command.labforge(arguments, environment: environment)
@@ -117,9 +118,11 @@ struct BuildPipelineTests {
         #expect(again.catalogUpdated == false)
         print("no-op rebuild of debian-terminal: \(again.seconds) s")
 
-        // 3. One failing recipe does not stop another; an edited recipe resumes from the step cache.
+        // 3. One failing recipe does not stop another. The edited recipe shares the terminal's base (same
+        // package set) and runs a script in the appliance, after which the step cache snapshots.
         var edited = Recipes.debianTerminal
         edited.name = "debian-terminal-edited"
+        edited.body.append(.step(.run(script: "echo run > /etc/labforge-run")))
         edited.body.append(.step(.writeFile(path: "/etc/labforge-edited", contents: "edited\n", mode: 0o644, owner: .root)))
         let broken = Recipe(name: "broken-lab", sysprep: nil) {
             WriteFile("/etc/broken-lab", contents: "x\n")
@@ -134,12 +137,22 @@ struct BuildPipelineTests {
         #expect(failed.error?.message.contains("exit 3") == true)
         #expect(failed.error?.message.contains("status 3") == true)
         #expect(!FileManager.default.fileExists(atPath: output + "/broken-lab/1.0.0/disk.qcow2"))
-        let resumed = try #require(mixed.images.last)
-        #expect(resumed.status == .built, "\(resumed.error?.message ?? "")")
-        let customize = try #require(resumed.stages.first { $0.stage == .customize })
-        #expect(customize.detail.contains("resumed from the step-cache snapshot after step"), "\(customize.detail)")
+        let editedSummary = try #require(mixed.images.last)
+        #expect(editedSummary.status == .built, "\(editedSummary.error?.message ?? "")")
+        #expect(editedSummary.stages.first { $0.stage == .base }?.outcome == .cached, "the edited recipe reuses the terminal's base")
+        let editedLog = try String(contentsOfFile: editedSummary.log, encoding: .utf8)
+        #expect(editedLog.contains("step cache: snapshot after step"), "\(editedLog.suffix(3000))")
         let catalogAfter = try String(contentsOfFile: output + "/catalog.json", encoding: .utf8)
         #expect(catalogAfter.contains("debian-terminal-edited") && catalogAfter.contains("\"debian-terminal\""))
         #expect(!catalogAfter.contains("broken-lab"))
+
+        // 4. Edited once more after the script: the build resumes from the snapshot after it.
+        var editedTwice = edited
+        editedTwice.body.append(.step(.writeFile(path: "/etc/labforge-edited-again", contents: "again\n", mode: 0o644, owner: .root)))
+        let resumedRun = try await BuildRunner(options: options).run([editedTwice])
+        let resumed = try #require(resumedRun.images.first)
+        #expect(resumed.status == .built, "\(resumed.error?.message ?? "")")
+        let customize = try #require(resumed.stages.first { $0.stage == .customize })
+        #expect(customize.detail.contains("resumed from the step-cache snapshot after step"), "\(customize.detail)")
     }
 }

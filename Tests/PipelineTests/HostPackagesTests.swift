@@ -42,6 +42,7 @@ struct HostPackagesTests {
         #expect(host.packages.contains("tigervnc-standalone-server"))
         guard case .debianBootstrap(let spec) = builder.builtBase else { Issue.record("not a bootstrap"); return }
         #expect(Set(spec.extraPackages) == Set(host.packages))
+        #expect(spec.pinnedPackages.map(\.name) == ["ttyd"])
         let store = BaseImageStore(cache: CacheDirectory(root: work.appending("cache")), toolVersion: "test")
         let plain = ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test")
         let built = ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test", base: builder.builtBase)
