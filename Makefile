@@ -10,7 +10,7 @@ DEB_PACKAGES := \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
 	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux
 
-.PHONY: all deps build release test demo images bench clean
+.PHONY: all deps build release check test demo images bench clean
 
 all: build
 
@@ -39,6 +39,10 @@ build:
 ## release: optimized CLI at .build/release/labforge
 release:
 	$(SWIFT) build -c release --product labforge
+
+## check: the fast tier — unit tests and integration tests with real tools, no VM (tests marked .bootsVM are skipped)
+check: deps build
+	LABFORGE_TEST_TIER=check $(SWIFT) test --skip-build
 
 ## test: every test tier (unit, integration with real libguestfs/libarchive/registry, end to end)
 test: deps build

@@ -19,7 +19,7 @@ struct BasesCommandTests {
         #expect(rows.allSatisfy { $0.cachedPath == nil })
     }
 
-    @Test("`labforge base fetch` refuses a URL without a checksum and an unknown name")
+    @Test("`labforge base fetch` refuses a URL without a checksum and an unknown name", .bootsVM)
     func fetchArguments() throws {
         let noChecksum = try Command.labforge(["base", "fetch", "http://127.0.0.1:9/x.qcow2"])
         #expect(noChecksum.status != 0)

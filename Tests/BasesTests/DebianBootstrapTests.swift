@@ -9,7 +9,7 @@ import TestSupport
 
 @Suite("Debian bootstrap", .serialized)
 struct DebianBootstrapTests {
-    @Test("the shared base is Debian 13 with a kernel, EXTLINUX, MBR boot code and first-boot config", .timeLimit(.minutes(30)))
+    @Test("the shared base is Debian 13 with a kernel, EXTLINUX, MBR boot code and first-boot config", .timeLimit(.minutes(30)), .bootsVM)
     func sharedBaseIsBootableDebian13() async throws {
         let base = try await SharedDebianBase.resolved()
         #expect(base.format == .qcow2)
@@ -58,7 +58,7 @@ struct DebianBootstrapTests {
         try appliance.shutdown()
     }
 
-    @Test("labforge base bootstrap --output copies the cached base into a writable qcow2", .timeLimit(.minutes(30)))
+    @Test("labforge base bootstrap --output copies the cached base into a writable qcow2", .timeLimit(.minutes(30)), .bootsVM)
     func cliBootstrapUsesTheCache() async throws {
         let base = try await SharedDebianBase.resolved()
         let scratch = try TemporaryDirectory(prefix: "labforge-bootstrap-cli")
@@ -74,7 +74,7 @@ struct DebianBootstrapTests {
         try Command.check(["qemu-img", "compare", "-q", base.path, output])
     }
 
-    @Test("a cached base is found in well under 50 ms", .timeLimit(.minutes(30)))
+    @Test("a cached base is found in well under 50 ms", .timeLimit(.minutes(30)), .bootsVM)
     func cachedLookupIsFast() async throws {
         let base = try await SharedDebianBase.resolved()
         let store = SharedDebianBase.store

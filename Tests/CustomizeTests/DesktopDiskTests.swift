@@ -25,7 +25,7 @@ struct DesktopDiskTests {
         String(decoding: try appliance.readFile(path), as: UTF8.self)
     }
 
-    @Test("the output is a standalone qcow2 and the base is untouched")
+    @Test("the output is a standalone qcow2 and the base is untouched", .bootsVM)
     func outputDisk() async throws {
         let before = try FileManager.default.attributesOfItem(atPath: try await TestBase.path())
         let built = try await SharedDesktopDisk.get()
@@ -41,7 +41,7 @@ struct DesktopDiskTests {
         }
     }
 
-    @Test("every step is in the build log with its number")
+    @Test("every step is in the build log with its number", .bootsVM)
     func buildLog() async throws {
         let built = try await SharedDesktopDisk.get()
         let total = Recipes.debianDesktop.plan.count
@@ -50,7 +50,7 @@ struct DesktopDiskTests {
         #expect(built.log.contains("using the pinned ttyd_1.7.7-8_amd64.deb"))
     }
 
-    @Test("user, files with modes and owners, cloud-init configuration")
+    @Test("user, files with modes and owners, cloud-init configuration", .bootsVM)
     func filesAndUser() async throws {
         let guest = try await openShared()
         defer { try? guest.shutdown() }
@@ -72,7 +72,7 @@ struct DesktopDiskTests {
         #expect(try !guest.exists(BootCredentials.imageDirectory + "/" + BootCredentials.terminalKey))
     }
 
-    @Test("ttyd, the VNC server, websockify and noVNC are installed, without nodejs")
+    @Test("ttyd, the VNC server, websockify and noVNC are installed, without nodejs", .bootsVM)
     func packages() async throws {
         let guest = try await openShared()
         defer { try? guest.shutdown() }
@@ -87,7 +87,7 @@ struct DesktopDiskTests {
         #expect(status.contains("Package: libwebsockets-evlib-uv\nStatus: install ok installed"))
     }
 
-    @Test("agent units are enabled by symlinks; Debian's own ttyd.service is not")
+    @Test("agent units are enabled by symlinks; Debian's own ttyd.service is not", .bootsVM)
     func units() async throws {
         let guest = try await openShared()
         defer { try? guest.shutdown() }
@@ -101,7 +101,7 @@ struct DesktopDiskTests {
         #expect(try guest.exists("/usr/bin/tigervncpasswd"))
     }
 
-    @Test("sysprepped: empty machine-id, no host keys, no cloud-init state, no caches, lists, logs, temp files, seed")
+    @Test("sysprepped: empty machine-id, no host keys, no cloud-init state, no caches, lists, logs, temp files, seed", .bootsVM)
     func sysprepped() async throws {
         let guest = try await openShared()
         defer { try? guest.shutdown() }

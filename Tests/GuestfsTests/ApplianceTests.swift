@@ -7,7 +7,7 @@ import TestSupport
 
 @Suite("libguestfs appliance", .serialized)
 struct ApplianceTests {
-    @Test("launch (KVM, else TCG), inspect, mount read-only, read a file, shut down")
+    @Test("launch (KVM, else TCG), inspect, mount read-only, read a file, shut down", .bootsVM)
     func inspectsADiskTheTestMade() throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("debian.qcow2")
@@ -34,7 +34,7 @@ struct ApplianceTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: disk)) == before)
     }
 
-    @Test("a library error carries libguestfs' own message and the call")
+    @Test("a library error carries libguestfs' own message and the call", .bootsVM)
     func errorsCarryTheLibraryMessage() throws {
         let appliance = try Appliance()
         do {
@@ -46,7 +46,7 @@ struct ApplianceTests {
         }
     }
 
-    @Test("a disk without an operating system is refused by name")
+    @Test("a disk without an operating system is refused by name", .bootsVM)
     func emptyDiskHasNoOperatingSystem() throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("empty.qcow2")
@@ -57,7 +57,7 @@ struct ApplianceTests {
         #expect(throws: GuestfsError.noOperatingSystem(disk: disk)) { try appliance.inspectOperatingSystem(diskName: disk) }
     }
 
-    @Test("a KVM launch that hangs is stopped by the watchdog and retried once under TCG")
+    @Test("a KVM launch that hangs is stopped by the watchdog and retried once under TCG", .bootsVM)
     func hungKVMLaunchIsRetriedUnderTCG() throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("debian.qcow2")
@@ -106,7 +106,7 @@ struct ApplianceTests {
         #expect(left.stdout.isEmpty, "the hung qemu was left running: \(left.stdout)")
     }
 
-    @Test("KVM failures are recognised from qemu's output, other failures are not")
+    @Test("KVM failures are recognised from qemu's output, other failures are not", .bootsVM)
     func kvmFailureIsRecognised() {
         #expect(Accelerator.isKVMFailure("guestfs_launch failed\nqemu-system-x86_64: error: failed to set MSR 0x10a to 0x0"))
         #expect(!Accelerator.isKVMFailure("could not open disk: Permission denied\nsupermin: ext2fs error"))

@@ -32,7 +32,7 @@ struct AcceleratorCommandTests {
         #expect(decision.seconds < 1)
     }
 
-    @Test("a qemu on PATH that hangs under KVM: TCG within the 5 s limit; `build --accel` is refused when misspelled")
+    @Test("a qemu on PATH that hangs under KVM: TCG within the 5 s limit; `build --accel` is refused when misspelled", .bootsVM)
     func hangingQemuOnPath() throws {
         let dir = try TemporaryDirectory()
         _ = try KVMProbeTests.hangingQemu(in: dir)

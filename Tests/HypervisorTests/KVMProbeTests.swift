@@ -34,7 +34,7 @@ struct KVMProbeTests {
         #expect(outcome.reason.contains("does not exist"))
     }
 
-    @Test("a guest that hangs under KVM means TCG within the probe's time limit, and qemu is gone", .enabled(if: kvmDeviceAnswers))
+    @Test("a guest that hangs under KVM means TCG within the probe's time limit, and qemu is gone", .enabled(if: kvmDeviceAnswers), .bootsVM)
     func hangingGuest() throws {
         let dir = try TemporaryDirectory()
         let qemu = try Self.hangingQemu(in: dir)
@@ -48,7 +48,7 @@ struct KVMProbeTests {
         #expect(left.stdout.isEmpty, "the hung qemu was left running: \(left.stdout)")
     }
 
-    @Test("qemu that aborts under KVM means TCG with its first error line", .enabled(if: kvmDeviceAnswers))
+    @Test("qemu that aborts under KVM means TCG with its first error line", .enabled(if: kvmDeviceAnswers), .bootsVM)
     func abortingQemu() throws {
         let dir = try TemporaryDirectory()
         let qemu = dir.appending("qemu-system-x86_64")
@@ -67,7 +67,7 @@ struct KVMProbeTests {
         #expect(outcome.seconds < (outcome.accelerator == .kvm ? 2 : 10))
     }
 
-    @Test("--accel tcg and kvm decide without probing; auto probes once and keeps the verdict")
+    @Test("--accel tcg and kvm decide without probing; auto probes once and keeps the verdict", .bootsVM)
     func choiceFollowsTheRequest() throws {
         let dir = try TemporaryDirectory()
         let qemu = try Self.hangingQemu(in: dir)
@@ -109,7 +109,7 @@ struct KVMProbeTests {
         }
     }
 
-    @Test("KVM failures are recognised from qemu's output, other failures are not")
+    @Test("KVM failures are recognised from qemu's output, other failures are not", .bootsVM)
     func kvmFailureText() {
         #expect(Accelerator.isKVMFailure("qemu-system-x86_64: error: failed to set MSR 0x10a to 0x0\nqemu: kvm.c:2979: kvm_buf_set_msrs: Assertion failed"))
         #expect(Accelerator.isKVMFailure("Could not access KVM kernel module: No such file or directory"))

@@ -63,7 +63,7 @@ struct BuildPipelineTests {
         return cache
     }
 
-    @Test(.timeLimit(.minutes(60)))
+    @Test(.timeLimit(.minutes(60)), .bootsVM)
     func buildPushNoOpFailureIsolationAndStepCache() async throws {
         let directory = try TemporaryDirectory()
         let cache = try await Self.cache(in: directory)

@@ -9,7 +9,7 @@ import TestSupport
 
 @Suite("labforge build: SBOM stage", .serialized)
 struct BuildSBOMTests {
-    @Test("sbom.spdx.json beside the disk, attached to the pushed image (oras reads it), signed (cosign verifies); a no-op rebuild does not re-read it; another output reuses the cached one")
+    @Test("sbom.spdx.json beside the disk, attached to the pushed image (oras reads it), signed (cosign verifies); a no-op rebuild does not re-read it; another output reuses the cached one", .bootsVM)
     func sbomStage() async throws {
         let directory = try TemporaryDirectory()
         let base = directory.appending("base.qcow2")

@@ -13,7 +13,7 @@ struct OutputHardeningTests {
         ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int ?? -1) & 0o7777
     }
 
-    @Test("a recipe version with '../' or a newline fails the image before any directory or file is written")
+    @Test("a recipe version with '../' or a newline fails the image before any directory or file is written", .bootsVM)
     func unsafeVersion() async throws {
         let work = try TemporaryDirectory()
         let output = work.appending("out/images")

@@ -19,7 +19,7 @@ struct DiskSBOMTests {
         return disk
     }
 
-    @Test("SPDX 2.3 and CycloneDX 1.6 from a disk: every installed package, licenses, purls, files, base; schema-valid and deterministic")
+    @Test("SPDX 2.3 and CycloneDX 1.6 from a disk: every installed package, licenses, purls, files, base; schema-valid and deterministic", .bootsVM)
     func sbomFromDisk() throws {
         let directory = try TemporaryDirectory()
         let disk = try Self.makeDisk(in: directory)
@@ -74,7 +74,7 @@ struct DiskSBOMTests {
         #expect(try SBOMFile.packages(in: cyclonedx, path: "cdx").count == installed.count)
     }
 
-    @Test("`labforge sbom` writes the same bytes twice with SOURCE_DATE_EPOCH; `labforge diff` names the changes between two disks")
+    @Test("`labforge sbom` writes the same bytes twice with SOURCE_DATE_EPOCH; `labforge diff` names the changes between two disks", .bootsVM)
     func commandLine() throws {
         let directory = try TemporaryDirectory()
         let old = try Self.makeDisk(in: directory, name: "old.qcow2")
@@ -109,7 +109,7 @@ struct DiskSBOMTests {
         #expect(missing.status != 0 && missing.stderr.contains("nope.qcow2"))
     }
 
-    @Test("a disk without a dpkg database is refused with the path it looked for")
+    @Test("a disk without a dpkg database is refused with the path it looked for", .bootsVM)
     func diskWithoutDatabase() throws {
         let directory = try TemporaryDirectory()
         let disk = directory.appending("bare.qcow2")

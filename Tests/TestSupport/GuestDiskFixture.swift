@@ -10,6 +10,7 @@ public enum GuestDiskFixture {
     ///   - version: Debian major version written into os-release.
     ///   - extraFiles: Guest path → contents, added to the tree.
     public static func makeDebianLikeDisk(at path: String, version: Int = 13, extraFiles: [String: String] = [:]) throws {
+        try TestTier.requireVMTier("a libguestfs-made guest disk")
         let tree = try TemporaryDirectory(prefix: "labforge-tree")
         defer { tree.remove() }
         let codename = version == 12 ? "bookworm" : "trixie"

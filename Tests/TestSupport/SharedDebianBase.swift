@@ -38,7 +38,8 @@ public enum SharedDebianBase {
     /// - Returns: The read-only qcow2 (copy it or use an overlay before writing).
     /// - Throws: ``BasesError`` when the bootstrap fails.
     public static func resolved() async throws -> ResolvedBase {
-        try await SharedDebianBaseMemo.shared.resolve()
+        try TestTier.requireVMTier("the shared bootstrapped base")
+        return try await SharedDebianBaseMemo.shared.resolve()
     }
 
     /// The path of the shared base, bootstrapping it on first use.

@@ -35,7 +35,8 @@ public enum SharedDesktopDisk {
 
     /// The customized disk, built on first use. Concurrent callers of one process share one build.
     public static func get() async throws -> Built {
-        try await memo.value { try await build() }
+        try TestTier.requireVMTier("the shared desktop disk")
+        return try await memo.value { try await build() }
     }
 
     private static func build() async throws -> Built {

@@ -14,7 +14,7 @@ struct LifecycleTests {
         return disk
     }
 
-    @Test("boot picks a working accelerator, forwards ports, never writes the disk, and stop leaves no qemu")
+    @Test("boot picks a working accelerator, forwards ports, never writes the disk, and stop leaves no qemu", .bootsVM)
     func bootAndStop() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-vm")
         let disk = try emptyDisk(in: scratch)
@@ -40,7 +40,7 @@ struct LifecycleTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: disk)) == before)
     }
 
-    @Test("Ctrl-C stops qemu and removes the scratch directory; a killed labforge takes qemu with it")
+    @Test("Ctrl-C stops qemu and removes the scratch directory; a killed labforge takes qemu with it", .bootsVM)
     func interruptAndCrash() throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-cli")
         let disk = try emptyDisk(in: scratch)

@@ -2,6 +2,7 @@
 import Foundation
 import Hypervisor
 import Testing
+import TestSupport
 @testable import Verify
 
 @Suite("Probe plans and protocol framing")
@@ -48,7 +49,7 @@ struct PlanTests {
         #expect(ProbePlan(targets: [.guestAgent]).forwardedGuestPorts.isEmpty)
     }
 
-    @Test("the qemu command line boots the overlay with seed, forwards, QMP and the guest agent port")
+    @Test("the qemu command line boots the overlay with seed, forwards, QMP and the guest agent port", .bootsVM)
     func qemuArguments() {
         let invocation = QemuInvocation(
             overlayPath: "/t/a,b/overlay.qcow2", seedPath: "/t/seed.iso", consolePath: "/t/console.log", qmpSocketPath: "/t/qmp.sock",
@@ -81,7 +82,7 @@ struct PlanTests {
         #expect(kvm.arguments.joined(separator: " ").contains("-accel kvm -cpu host"))
     }
 
-    @Test("qemu's KVM abort on nested hosts is recognised; a disk error is not")
+    @Test("qemu's KVM abort on nested hosts is recognised; a disk error is not", .bootsVM)
     func kvmFailure() {
         #expect(Accelerator.isKVMFailure("qemu-system-x86_64: error: failed to set MSR 0x10a to 0x0\nqemu: kvm.c:2979: kvm_buf_set_msrs: Assertion failed"))
         #expect(Accelerator.isKVMFailure("Could not access KVM kernel module: No such file or directory"))
