@@ -41,6 +41,9 @@ public struct DebianBootstrapper: Sendable {
     public var workDirectory: String?
     /// Where the filesystem is made; ``DiskAssembly/automatic`` by default.
     public var assembly: DiskAssembly
+    /// Whether the host's `extlinux` may install the boot loader through a loop mount (when this process can
+    /// mount); `false` — or `LABFORGE_EXTLINUX=appliance` — uses the short appliance run instead.
+    public var bootLoaderOnHost = ProcessInfo.processInfo.environment["LABFORGE_EXTLINUX"] != "appliance"
     /// Receives mmdebstrap's and the appliance's output (the build log).
     public var log: (@Sendable (String) -> Void)?
     private let logger: Logger
@@ -272,35 +275,45 @@ public struct DebianBootstrapper: Sendable {
 
     private func assembleDisk(_ disk: String, rootTar: String, staging: String, subject: String, progress: any ProgressReporter) async throws {
         let tarSize = (try? FileManager.default.attributesOfItem(atPath: rootTar)[.size] as? NSNumber)?.int64Value
+        try await withAppliance(disk: disk, format: .qcow2, memoryMiB: 1024, cpus: 2) { appliance, step in
+            step = "partition"
+            try appliance.createPartitionTable(on: "/dev/sda", type: .mbr)
+            try appliance.addPrimaryPartition(on: "/dev/sda", startSector: 2048, endSector: -1)
+            try appliance.setBootable(on: "/dev/sda", partition: 1, true)
+            step = "mkfs ext4"
+            try appliance.makeFilesystem("ext4", on: "/dev/sda1", label: DebianBootstrapFiles.rootLabel)
+            try appliance.mount("/dev/sda1", at: "/")
+            step = "unpack root tree"
+            appliance.onProgress { done, total in
+                progress.report(ProgressEvent(subject: subject, stage: "disk", detail: "unpack", completed: Int64(done), total: tarSize ?? Int64(total)))
+            }
+            try appliance.unpackTar(rootTar, into: "/", xattrs: true, acls: true)
+            appliance.onProgress(nil)
+            step = "install EXTLINUX"
+            try appliance.makeDirectories("/boot/extlinux")
+            try appliance.upload(staging + "/extlinux.conf", to: "/boot/extlinux/extlinux.conf")
+            try appliance.installExtlinux(in: "/boot/extlinux")
+            // 440 bytes of MBR boot code; the partition table after it is left alone.
+            try appliance.upload(Self.mbrBootCode, to: "/dev/sda")
+            step = "trim"
+            try appliance.trim("/")
+        }
+    }
+
+    /// Runs `body` in one appliance with `disk` attached read-write, off the cooperative pool; `body` names
+    /// the step it is at, so that a libguestfs error says where the assembly failed.
+    private func withAppliance(
+        disk: String, format: Drive.Format, memoryMiB: Int32, cpus: Int32, _ body: @escaping @Sendable (Appliance, inout String) throws -> Void
+    ) async throws {
         let log = self.log
         try await Blocking.run {
-            let appliance = try Appliance(settings: ApplianceSettings(memoryMiB: 1024, cpus: 2), applianceOutput: log)
+            let appliance = try Appliance(settings: ApplianceSettings(memoryMiB: memoryMiB, cpus: cpus), applianceOutput: log)
             var step = "add drive"
             do {
-                try appliance.add(Drive(path: disk, format: .qcow2, readOnly: false))
+                try appliance.add(Drive(path: disk, format: format, readOnly: false))
                 step = "launch appliance"
                 try appliance.launch()
-                step = "partition"
-                try appliance.createPartitionTable(on: "/dev/sda", type: .mbr)
-                try appliance.addPrimaryPartition(on: "/dev/sda", startSector: 2048, endSector: -1)
-                try appliance.setBootable(on: "/dev/sda", partition: 1, true)
-                step = "mkfs ext4"
-                try appliance.makeFilesystem("ext4", on: "/dev/sda1", label: DebianBootstrapFiles.rootLabel)
-                try appliance.mount("/dev/sda1", at: "/")
-                step = "unpack root tree"
-                appliance.onProgress { done, total in
-                    progress.report(ProgressEvent(subject: subject, stage: "disk", detail: "unpack", completed: Int64(done), total: tarSize ?? Int64(total)))
-                }
-                try appliance.unpackTar(rootTar, into: "/", xattrs: true, acls: true)
-                appliance.onProgress(nil)
-                step = "install EXTLINUX"
-                try appliance.makeDirectories("/boot/extlinux")
-                try appliance.upload(staging + "/extlinux.conf", to: "/boot/extlinux/extlinux.conf")
-                try appliance.installExtlinux(in: "/boot/extlinux")
-                // 440 bytes of MBR boot code; the partition table after it is left alone.
-                try appliance.upload(Self.mbrBootCode, to: "/dev/sda")
-                step = "trim"
-                try appliance.trim("/")
+                try body(appliance, &step)
                 try appliance.unmountAll()
                 step = "shutdown"
                 try appliance.shutdown()
@@ -316,7 +329,7 @@ public struct DebianBootstrapper: Sendable {
     /// - Returns: Whether it was installed; `false` sends the caller to the appliance.
     /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` only when the mount cannot be undone.
     private func installBootLoaderOnHost(raw: String, scratch: String, offset: Int64) async throws -> Bool {
-        guard ProcessInfo.processInfo.environment["LABFORGE_EXTLINUX"] != "appliance", geteuid() == 0,
+        guard bootLoaderOnHost, geteuid() == 0,
               (try? ExternalTool.extlinux.executable()) != nil, (try? ExternalTool.mount.executable()) != nil
         else { return false }
         let mountPoint = scratch + "/mnt"
@@ -346,23 +359,10 @@ public struct DebianBootstrapper: Sendable {
     /// Installs EXTLINUX into the host-made filesystem: the one step that needs it mounted. One short
     /// appliance run (no loop devices needed on the host); the MBR boot code is already on the disk.
     private func installBootLoader(raw: String) async throws {
-        let log = self.log
-        try await Blocking.run {
-            let appliance = try Appliance(settings: ApplianceSettings(memoryMiB: 512, cpus: 1), applianceOutput: log)
-            var step = "add drive"
-            do {
-                try appliance.add(Drive(path: raw, format: .raw, readOnly: false))
-                step = "launch appliance"
-                try appliance.launch()
-                step = "install EXTLINUX"
-                try appliance.mount("/dev/sda1", at: "/")
-                try appliance.installExtlinux(in: "/boot/extlinux")
-                try appliance.unmountAll()
-                step = "shutdown"
-                try appliance.shutdown()
-            } catch let error as GuestfsError {
-                throw BasesError.diskAssembly(step: step, reason: error.description)
-            }
+        try await withAppliance(disk: raw, format: .raw, memoryMiB: 512, cpus: 1) { appliance, step in
+            step = "install EXTLINUX"
+            try appliance.mount("/dev/sda1", at: "/")
+            try appliance.installExtlinux(in: "/boot/extlinux")
         }
     }
 
