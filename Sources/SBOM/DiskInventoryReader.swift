@@ -44,6 +44,28 @@ public struct DiskInventoryReader: Sendable {
             throw SBOMError.diskUnreadable(disk: disk, reason: "\(error)")
         }
         defer { try? appliance.shutdown() }
+        return try Self.inventory(
+            in: appliance, system: system, disk: disk,
+            subject: subject ?? SoftwareInventory.Subject(name: URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent),
+            filePaths: filePaths, artifacts: artifacts, base: base)
+    }
+
+    /// What is inside the guest an already open appliance has mounted (the customizer's, before it closes: no second
+    /// appliance launch). Reads only.
+    /// - Parameters:
+    ///   - appliance: A launched appliance with the guest's filesystems mounted.
+    ///   - system: The inspected guest.
+    ///   - disk: The disk's name in errors.
+    ///   - subject: The image's name and version.
+    ///   - filePaths: Guest files to hash (see ``read(disk:subject:filePaths:artifacts:base:)``).
+    ///   - artifacts: Downloads the recipe pinned.
+    ///   - base: The base image's identity.
+    /// - Returns: The inventory, packages sorted.
+    /// - Throws: The errors of ``read(disk:subject:filePaths:artifacts:base:)`` after the launch.
+    public static func inventory(
+        in appliance: Appliance, system: Guestfs.OperatingSystem, disk: String, subject: SoftwareInventory.Subject,
+        filePaths: [String] = [], artifacts: [SoftwareInventory.Artifact] = [], base: SoftwareInventory.Base? = nil
+    ) throws -> SoftwareInventory {
         guard (try? appliance.isFile(Self.dpkgStatusPath)) == true else {
             if system.packageManagement != "apt" && system.packageManagement != "dpkg" {
                 throw SBOMError.unsupportedPackageManager(disk: disk, packageManager: system.packageManagement)
@@ -72,7 +94,7 @@ public struct DiskInventoryReader: Sendable {
             files.append(try Self.hash(path, in: appliance, disk: disk))
         }
         return SoftwareInventory(
-            subject: subject ?? SoftwareInventory.Subject(name: URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent),
+            subject: subject,
             operatingSystem: SoftwareInventory.OperatingSystem(
                 distro: system.distro, majorVersion: system.majorVersion, productName: system.productName
             ),
