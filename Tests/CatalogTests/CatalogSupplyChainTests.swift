@@ -23,9 +23,11 @@ struct CatalogSupplyChainTests {
             toFile: directory.appending("debian-desktop/2.0/terminal.txt"), atomically: true, encoding: .utf8)
         var old = CatalogFixtures.images[0]
         old.version = "1.0"
+        old.tag = "1.0"
         var new = CatalogFixtures.images[0]
         new.version = "2.0"
         new.digest = CatalogFixtures.digest("ab")
+        new.tag = "2.0"
         let key = "sha256:" + String(repeating: "7e", count: 32)
         var entry = CatalogEntry(
             image: new, build: .init(time: "2026-11-29T12:00:00Z"),
