@@ -51,13 +51,18 @@ extension ImageBuilder {
     /// only logged: the SBOM stage then reads the finished disk and reports the error where it belongs.
     func readSBOM(in appliance: Appliance, system: Guestfs.OperatingSystem, disk: String, fingerprint: ImageFingerprint, state: State, log: BuildLog) {
         let started = Date()
+        var phases: [String] = []
         do {
             let inputs = RecipeSupplyInputs(recipe: recipe)
             let inventory = try DiskInventoryReader.inventory(
                 in: appliance, system: system, disk: disk, subject: .init(name: recipe.name, version: recipe.version),
-                filePaths: inputs.filePaths, artifacts: inputs.artifacts, base: sbomBase(inputs, fingerprint: fingerprint))
+                filePaths: inputs.filePaths, artifacts: inputs.artifacts, base: sbomBase(inputs, fingerprint: fingerprint)
+            ) { name, seconds in phases.append("\(name) \(String(format: "%.2f", seconds)) s") }
+            let renderStarted = Date()
             try FileWrite.atomically(try renderSBOM(inventory).data, to: cache.sbom(fingerprint))
+            phases.append("SPDX \(String(format: "%.2f", Date().timeIntervalSince(renderStarted))) s")
             state.sbomReadSeconds = Date().timeIntervalSince(started)
+            log.line("sbom: read in the customize appliance: \(phases.joined(separator: ", "))")
         } catch {
             log.line("sbom: not read in the customize appliance (\(error)); the sbom stage reads the finished disk")
         }
