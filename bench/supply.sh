@@ -35,6 +35,7 @@ echo "supply: labforge $($BIN --version), $(nproc) cores, load $(cut -d' ' -f1-3
 "$BIN" build "$RECIPE" --output "$WORK/images" --cache-dir "$WORK/cache" --push "127.0.0.1:$PORT/labs" \
     --sign-key "$WORK/k.pem" "${verify[@]}" --json >"$WORK/build.json" 2>"$WORK/build.log" || { tail -20 "$WORK/build.log"; exit 1; }
 
+grep -h "sbom: read in the customize appliance:" "$WORK"/images/"$RECIPE"/*/build.log | cut -d" " -f2- || true
 DISK=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["images"][0]["disk"])' "$WORK/build.json")
 t0=$(date +%s.%N)
 "$BIN" sbom "$DISK" --recipe "$RECIPE" --output "$WORK/second-appliance.spdx.json" 2>/dev/null
