@@ -34,6 +34,24 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     public var sbom: SBOM?
     /// The cosign signature of the pushed manifest (nil: unsigned).
     public var signature: Signature?
+    /// Package changes since the previous version of this image in the catalog (nil: no earlier version with an SBOM).
+    public var changes: PackageChanges? = nil
+    /// What the students will see, as the verification took it (nil: not verified, or no picture).
+    public var pictures: Pictures? = nil
+
+    /// Pictures beside the disk, relative to the catalog (`<name>/<version>/desktop.png`).
+    public struct Pictures: Sendable, Hashable, Codable {
+        /// A PNG of the desktop.
+        public var desktop: String?
+        /// The terminal's first screen as text.
+        public var terminal: String?
+
+        /// Creates a record.
+        public init(desktop: String? = nil, terminal: String? = nil) {
+            self.desktop = desktop
+            self.terminal = terminal
+        }
+    }
 
     /// Who signed the pushed manifest.
     public struct Signature: Sendable, Hashable, Codable {
@@ -41,14 +59,22 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         public var keyFingerprint: String
         /// `registry/repository:sha256-<hex>.sig`.
         public var reference: String
+        /// `registry/repository:sha256-<hex>.att`: the signed SBOM and provenance attestations.
+        public var attestations: String?
+        /// Their predicate types.
+        public var predicateTypes: [String]?
 
         /// Creates a signature record.
         /// - Parameters:
         ///   - keyFingerprint: The key's fingerprint.
         ///   - reference: Where the signature is.
-        public init(keyFingerprint: String, reference: String) {
+        ///   - attestations: Where the attestations are.
+        ///   - predicateTypes: What they attest.
+        public init(keyFingerprint: String, reference: String, attestations: String? = nil, predicateTypes: [String]? = nil) {
             self.keyFingerprint = keyFingerprint
             self.reference = reference
+            self.attestations = attestations
+            self.predicateTypes = predicateTypes
         }
     }
 

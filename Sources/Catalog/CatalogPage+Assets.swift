@@ -2,6 +2,10 @@
 
 extension CatalogPage {
     static let stylesheet = """
+        .pictures{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.pictures figure{margin:0;max-width:100%}
+        .pictures img{max-width:480px;width:100%;border:1px solid var(--line)}.pictures figcaption{color:var(--muted);font-size:13px}
+        .terminal pre{margin:0;padding:8px;background:#111;color:#ddd;font:12px/1.3 monospace;max-width:480px;overflow:auto}
+        details.changes ul{margin:4px 0;padding-left:18px;font:13px/1.4 monospace}.unsigned{color:var(--muted)}
         :root{--fg:#1d232b;--muted:#5b6573;--line:#d7dce3;--bg:#f6f7f9;--card:#fff;--accent:#2456c9;--ok:#1d7a3a;--bad:#b3261e}
         *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
         header{padding:20px 24px 12px;background:var(--card);border-bottom:1px solid var(--line)}

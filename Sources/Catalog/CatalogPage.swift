@@ -8,10 +8,12 @@ public enum CatalogPage {
     /// - Parameters:
     ///   - catalog: The catalog.
     ///   - title: Page title.
+    ///   - root: The catalog's directory: entries' pictures are read from there and embedded (the page stays one
+    ///     self-contained file); nil leaves them out.
     /// - Returns: The HTML text.
     /// - Throws: ``KubeError`` when an entry cannot produce its DataVolume.
-    public static func render(_ catalog: ImageCatalog, title: String = "Lab images") throws -> String {
-        let cards = try catalog.images.enumerated().map { try card($0.element, index: $0.offset) }.joined(separator: "\n")
+    public static func render(_ catalog: ImageCatalog, title: String = "Lab images", root: String? = nil) throws -> String {
+        let cards = try catalog.images.enumerated().map { try card($0.element, index: $0.offset, root: root) }.joined(separator: "\n")
         let systems = Set(catalog.images.compactMap { $0.os?.id }).sorted()
         let architectures = Set(catalog.images.map(\.architecture)).sorted()
         let options: ([String]) -> String = { $0.map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined() }
@@ -56,10 +58,11 @@ public enum CatalogPage {
     ///   - path: `index.html`.
     /// - Throws: ``CatalogError/writeFailed(path:reason:)``, ``KubeError``.
     public static func write(_ catalog: ImageCatalog, to path: String) throws {
-        try CatalogFiles.write(Data(try render(catalog).utf8), to: path)
+        let root = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try CatalogFiles.write(Data(try render(catalog, root: root).utf8), to: path)
     }
 
-    static func card(_ entry: CatalogEntry, index: Int) throws -> String {
+    static func card(_ entry: CatalogEntry, index: Int, root: String? = nil) throws -> String {
         let yaml = try entry.dataVolumeYAML()
         let features = entry.features.map(\.kind.rawValue)
         let searchText = [
@@ -89,7 +92,15 @@ public enum CatalogPage {
             let link = sbom.path.map { " <a class=\"sbom\" href=\"\(escape($0))\">SBOM</a>" } ?? ""
             facts.append(("Packages", "\(sbom.packages)\(link) <code>\(escape(sbom.digest.description))</code>"))
         }
-        facts.append(("Signature", entry.signature.map { "signed by key <code>\(escape($0.keyFingerprint))</code>" } ?? "unsigned"))
+        if let referrer = entry.sbom?.referrer { facts.append(("SBOM referrer", "<code class=\"sbom-referrer\">\(escape(referrer))</code>")) }
+        facts.append(("Signature", entry.signature.map { signature in
+            var text = "<span class=\"signed\">signed by key <code>\(escape(signature.keyFingerprint))</code></span>"
+            if let types = signature.predicateTypes, !types.isEmpty {
+                text += "; attested: " + types.map { "<code>\(escape(Self.predicateName($0)))</code>" }.joined(separator: ", ")
+            }
+            return text
+        } ?? "<span class=\"unsigned\">unsigned</span>"))
+        if let changes = entry.changes { facts.append(("Changes", changesHTML(changes))) }
         let id = "dv-\(index)"
         return """
             <article class="image" data-search="\(escape(searchText))" data-os="\(escape(entry.os?.id ?? ""))" data-arch="\(escape(entry.architecture))" data-features="\(escape(features.joined(separator: " ")))">
@@ -97,12 +108,57 @@ public enum CatalogPage {
             <p class="badges">\(badges.joined(separator: " ")) <span class="badge verify-\(status.rawValue)">verification: \(status.rawValue)</span></p>
             \(entry.description.map { "<p class=\"description\">\(escape($0))</p>" } ?? "")
             <dl>\(facts.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>" }.joined())</dl>
+            \(picturesHTML(entry, root: root))
             <div class="yaml">
             <button type="button" class="copy" data-target="\(id)">Copy DataVolume YAML</button>
             <details><summary>DataVolume</summary><pre id="\(id)">\(escape(yaml))</pre></details>
             </div>
             </article>
             """
+    }
+
+    /// `spdx` / `slsa-provenance-v1` for the predicate types labforge attests; other URIs as they are.
+    static func predicateName(_ type: String) -> String {
+        switch type {
+        case "https://spdx.dev/Document": return "spdx"
+        case "https://slsa.dev/provenance/v1": return "slsa-provenance-v1"
+        default: return type
+        }
+    }
+
+    /// `since 1.0: 2 added, 5 upgraded` and the list, folded.
+    static func changesHTML(_ changes: PackageChanges) -> String {
+        let summary = "since \(escape(changes.since)): \(escape(changes.summary))"
+        guard !changes.isEmpty else { return "<span class=\"changes\">\(summary)</span>" }
+        var items: [String] = []
+        items += changes.added.map { "<li class=\"added\">+ \(escape($0.name)) \(escape($0.version))</li>" }
+        items += changes.removed.map { "<li class=\"removed\">− \(escape($0.name)) \(escape($0.version))</li>" }
+        items += changes.upgraded.map { "<li class=\"upgraded\">↑ \(escape($0.name)) \(escape($0.from)) → \(escape($0.to))</li>" }
+        items += changes.downgraded.map { "<li class=\"downgraded\">↓ \(escape($0.name)) \(escape($0.from)) → \(escape($0.to))</li>" }
+        return "<details class=\"changes\"><summary>\(summary)</summary><ul>\(items.joined())</ul></details>"
+    }
+
+    /// Largest picture embedded in the page (a desktop PNG is ~0.1–1 MiB).
+    static let pictureLimit = 8 << 20
+
+    /// The desktop PNG as a data URI and the terminal's first screen, read from `root` (paths that leave it are ignored).
+    static func picturesHTML(_ entry: CatalogEntry, root: String?) -> String {
+        guard let root, let pictures = entry.pictures else { return "" }
+        func read(_ relative: String?) -> Data? {
+            guard let relative, !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else { return nil }
+            let path = root + "/" + relative
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size <= pictureLimit else { return nil }
+            return FileManager.default.contents(atPath: path)
+        }
+        var figures: [String] = []
+        if let png = read(pictures.desktop), png.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+            figures.append("<figure class=\"desktop\"><img alt=\"Desktop of \(escape(entry.displayName))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"><figcaption>Desktop</figcaption></figure>")
+        }
+        if let text = read(pictures.terminal) {
+            let screen = String(decoding: text.prefix(16 << 10), as: UTF8.self)
+            figures.append("<figure class=\"terminal\"><pre>\(escape(screen))</pre><figcaption>Terminal</figcaption></figure>")
+        }
+        return figures.isEmpty ? "" : "<div class=\"pictures\">\(figures.joined())</div>"
     }
 
     /// Escapes text for HTML element content and double-quoted attributes.

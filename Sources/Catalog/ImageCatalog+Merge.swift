@@ -39,3 +39,18 @@ extension ImageCatalog {
         return merged
     }
 }
+
+extension ImageCatalog {
+    /// The entry a new version of the same image is compared with: the latest other version built before it that has an
+    /// SBOM file (by build time; by version order when times are missing).
+    /// - Parameter entry: An entry of this catalog.
+    /// - Returns: The earlier entry, or nil.
+    public func previousVersion(of entry: CatalogEntry) -> CatalogEntry? {
+        let others = images.filter { $0.name == entry.name && $0.version != entry.version && $0.sbom?.path != nil }
+        if let time = entry.build.time {
+            let earlier = others.filter { ($0.build.time ?? "") < time }
+            if let latest = earlier.max(by: { ($0.build.time ?? "", $0.version) < ($1.build.time ?? "", $1.version) }) { return latest }
+        }
+        return others.filter { $0.version < entry.version }.max { $0.version < $1.version }
+    }
+}

@@ -27,6 +27,10 @@ public struct Customizer: Sendable {
     public var compressedOutput = false
     /// Install steps already done on the host, in the base (``HostPackagePlan``): skipped here, and the log says so.
     public var hostInstalledSteps: Set<Int> = []
+    /// Runs once every step is done, with the guest's filesystems still mounted in the open appliance, before they are
+    /// trimmed and the appliance closes: the pipeline reads the SBOM here instead of launching a second appliance.
+    /// It must only read.
+    public var beforeClose: (@Sendable (Appliance, OperatingSystem) -> Void)? = nil
 
     /// Creates an engine.
     /// - Parameters:
@@ -152,6 +156,7 @@ public struct Customizer: Sendable {
                 log("step cache: no snapshot after step \(number): \(error)\n")
             }
         }
+        beforeClose?(appliance, build.system)
         do {
             try build.finish()
             try appliance.shutdown()

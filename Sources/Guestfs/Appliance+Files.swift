@@ -140,6 +140,16 @@ extension Appliance {
         try string(guestfs_readlink(handle, path), "readlink \(path)")
     }
 
+    /// A file's checksum computed inside the appliance (no copy to the host).
+    /// - Parameters:
+    ///   - type: `sha256`, `sha1`, `md5`, … (libguestfs' `checksum` types).
+    ///   - path: Absolute guest path of a regular file.
+    /// - Returns: Lower-case hex.
+    /// - Throws: ``GuestfsError/call(function:message:errno:)``.
+    public func checksum(_ type: String, of path: String) throws -> String {
+        try string(guestfs_checksum(handle, type, path), "checksum \(type) \(path)")
+    }
+
     /// `lstat` of a guest path.
     /// - Parameter path: Absolute guest path.
     /// - Returns: Mode, owner, group, size.

@@ -75,13 +75,14 @@ public struct BuildRunner: Sendable {
         defer { lock.release() }
         let existing = FileManager.default.contents(atPath: path)
         var catalog = try ImageCatalog.load(from: path)
+        var built: [CatalogEntry] = []
         for (recipe, summary) in zip(recipes, summaries) where summary.status != .failed {
             guard let layout = summary.layout else { continue }
             let builder = ImageBuilder(recipe: recipe, options: options, store: store, cache: ImageCache(root: options.cacheRoot), reporter: reporter, logger: logger)
             do {
                 let description = try builder.imageDescription(layout: layout)
                 let status = CatalogEntry.Verification.Status(rawValue: summary.verification.status) ?? .notRun
-                catalog.upsert(CatalogEntry(
+                var entry = CatalogEntry(
                     image: description,
                     build: .init(time: summary.finished, recipeFingerprint: summary.fingerprint, baseImage: summary.baseImage, labforgeVersion: options.toolVersion,
                                   archiveDate: summary.archiveDate),
@@ -93,11 +94,26 @@ public struct BuildRunner: Sendable {
                                 referrer: record.referrer)
                         }
                     },
-                    signature: summary.signature.map { CatalogEntry.Signature(keyFingerprint: $0.keyFingerprint, reference: $0.reference) }
-                ))
+                    signature: summary.signature.map {
+                        CatalogEntry.Signature(keyFingerprint: $0.keyFingerprint, reference: $0.reference, attestations: $0.attestations, predicateTypes: $0.predicateTypes)
+                    }
+                )
+                // Pictures relative to the catalog, like the SBOM.
+                let relative = { (path: String?) in path.map { "\(recipe.name)/\(recipe.version)/" + URL(fileURLWithPath: $0).lastPathComponent } }
+                if let pictures = summary.verification.pictures {
+                    entry.pictures = CatalogEntry.Pictures(desktop: relative(pictures.desktop), terminal: relative(pictures.terminal))
+                }
+                catalog.upsert(entry)
+                built.append(entry)
             } catch {
                 logger.warning("catalog: \(recipe.name) \(recipe.version) left out: \(error)")
             }
+        }
+        // Changes once every built entry is in: two versions built in one run compare with each other.
+        let root = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        for var entry in built {
+            entry.changes = CatalogChanges.changes(of: entry, in: catalog, root: root)
+            catalog.upsert(entry)
         }
         let encoded = try catalog.encoded()
         guard encoded != existing || !FileManager.default.fileExists(atPath: page) else { return false }

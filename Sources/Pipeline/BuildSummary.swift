@@ -31,6 +31,16 @@ public struct BuildSummary: Sendable, Codable, Equatable {
         public var summary: String
         /// Path of the JSON report.
         public var report: String?
+        /// Pictures the verification took, in the output directory.
+        public var pictures: Pictures? = nil
+    }
+
+    /// What the students will see: files beside the disk.
+    public struct Pictures: Sendable, Codable, Equatable {
+        /// `desktop.png`: the desktop through websockify.
+        public var desktop: String?
+        /// `terminal.txt`: the terminal's first screen.
+        public var terminal: String?
     }
 
     /// The failure that stopped the image.
@@ -93,6 +103,12 @@ public struct BuildSummary: Sendable, Codable, Equatable {
         public var reference: String
         /// `sha256:…` of the signing public key (SubjectPublicKeyInfo DER).
         public var keyFingerprint: String
+        /// `registry/repository:sha256-<hex>.att`: the signed SBOM and SLSA provenance attestations.
+        public var attestations: String? = nil
+        /// The attested predicate types (`https://spdx.dev/Document`, `https://slsa.dev/provenance/v1`).
+        public var predicateTypes: [String]? = nil
+        /// Seconds signing and attesting took (keys, statements, uploads), for the cost benchmark.
+        public var seconds: Double? = nil
     }
 
     /// The SBOM of the image: where, its digest and how many packages it lists.
@@ -105,6 +121,10 @@ public struct BuildSummary: Sendable, Codable, Equatable {
         public var packages: Int
         /// `registry/repository@sha256:…` of the SBOM's referrer manifest, when it was attached to the pushed image.
         public var referrer: String? = nil
+        /// Seconds reading the package database took in this run (nil: taken from the cache).
+        public var seconds: Double? = nil
+        /// Seconds attaching the referrer took.
+        public var referrerSeconds: Double? = nil
     }
 }
 

@@ -71,6 +71,9 @@ extension ImageBuilder {
         customizer.stepCache = StepCache(directory: cache.snapshots)
         customizer.compressedOutput = true
         customizer.hostInstalledSteps = Set(hostPackages?.steps ?? [])
+        customizer.beforeClose = { appliance, system in
+            readSBOM(in: appliance, system: system, disk: disk, fingerprint: fingerprint, state: state, log: log)
+        }
         let result = try await customizer.customize(recipe: recipe, base: base.path, baseIdentity: fingerprint.baseIdentity, output: disk)
         state.disk = disk
         let finalize = result.finalizeSeconds ?? 0
@@ -89,20 +92,44 @@ extension ImageBuilder {
         if !options.force, let data = FileManager.default.contents(atPath: cached),
            let report = try? JSONDecoder().decode(VerificationReport.self, from: data), report.passed {
             try FileWrite.atomically(data, to: output.verification)
-            state.verification = .init(status: "passed", summary: Self.oneLine(report), report: output.verification)
+            var pictures = BuildSummary.Pictures()
+            for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] {
+                let path = output.directory + "/" + name
+                guard let picture = FileManager.default.contents(atPath: cache.picture(fingerprint, name)) else {
+                    try? FileManager.default.removeItem(atPath: path)
+                    continue
+                }
+                try FileWrite.atomically(picture, to: path)
+                if name == VerifyOptions.desktopPicture { pictures.desktop = path } else { pictures.terminal = path }
+            }
+            state.verification = .init(
+                status: "passed", summary: Self.oneLine(report), report: output.verification,
+                pictures: pictures.desktop == nil && pictures.terminal == nil ? nil : pictures)
             return ((), .cached, "passed earlier: " + Self.oneLine(report))
         }
         let plan = ProbePlan(recipe: recipe)
         log.line("probes: \(plan.targets.map(\.name).joined(separator: ", ")) as \(plan.userName); serial console in \(output.console)")
         try? FileManager.default.removeItem(atPath: output.console)
-        let verifyOptions = VerifyOptions(
+        var verifyOptions = VerifyOptions(
             deadline: options.verifyTimeout, cpus: options.cpus, memoryMiB: max(2048, recipe.minimumMemoryMiB), consoleLog: output.console)
+        verifyOptions.pictures = output.directory
         let report = try await Verifier(logger: logger, progress: RelabeledProgress(subject: recipe.name, inner: reporter)).verify(disk: disk, plan: plan, options: verifyOptions)
         try report.write(to: output.verification)
         log.write(report.table + "\n")
-        state.verification = .init(status: report.passed ? "passed" : "failed", summary: Self.oneLine(report), report: output.verification)
+        state.verification = .init(
+            status: report.passed ? "passed" : "failed", summary: Self.oneLine(report), report: output.verification,
+            pictures: report.pictures.map { BuildSummary.Pictures(desktop: $0.desktop, terminal: $0.terminal) })
         guard report.passed else {
             throw PipelineError.verificationFailed(image: recipe.name, failed: report.failedProbes, log: output.console)
+        }
+        // The pictures first: a cached verification is only taken with the pictures it had.
+        for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] {
+            let taken = output.directory + "/" + name
+            if let picture = FileManager.default.contents(atPath: taken) {
+                try FileWrite.atomically(picture, to: cache.picture(fingerprint, name))
+            } else {
+                try? FileManager.default.removeItem(atPath: cache.picture(fingerprint, name))
+            }
         }
         try FileWrite.atomically(try report.json(), to: cached)
         return ((), .ran, Self.oneLine(report))
@@ -171,21 +198,42 @@ extension ImageBuilder {
             let (subject, _, _) = try layout.manifest(tag: nil)
             let content = try Data(contentsOf: URL(fileURLWithPath: sbom.path))
             let annotations = options.sourceDateEpoch.map { [AnnotationKey.created: ReproducibleTime.rfc3339($0)] }
+            let attachStarted = Date()
             let attached = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
                 try await ReferrerPusher(client: client).attach(
                     content, fileName: "sbom.spdx.json", artifactType: "application/spdx+json", to: subject, in: name, annotations: annotations)
             }
             state.sbom?.referrer = "\(push.registry)/\(repository)@\(attached.manifest.digest)"
+            state.sbom?.referrerSeconds = Date().timeIntervalSince(attachStarted)
             detail += "; SBOM referrer \(attached.manifest.digest)" + (attached.fallbackTag.map { " (tag \($0))" } ?? "")
         }
         if let key = options.signingKey {
+            let signStarted = Date()
+            let predicates = try attestedPredicates(state: state)
             _ = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
-                try await CosignSignature.sign(result.digest, in: name, client: client, key: key)
+                _ = try await CosignSignature.sign(result.digest, in: name, client: client, key: key)
+                return try await CosignAttestation.attach(predicates, to: result.digest, in: name, client: client, key: key)
             }
-            state.signature = .init(reference: "\(push.registry)/\(repository):\(CosignSignature.tag(for: result.digest))", keyFingerprint: key.fingerprint)
-            detail += "; signed (\(key.fingerprint.prefix(19))…)"
+            state.signature = .init(
+                reference: "\(push.registry)/\(repository):\(CosignSignature.tag(for: result.digest))", keyFingerprint: key.fingerprint,
+                attestations: "\(push.registry)/\(repository):\(CosignAttestation.tag(for: result.digest))", predicateTypes: predicates.map(\.type),
+                seconds: Date().timeIntervalSince(signStarted))
+            detail += "; signed and attested (\(key.fingerprint.prefix(19))…)"
         }
         return ((), .ran, detail)
+    }
+
+    /// What a signed push attests: the SBOM (when read) and the SLSA provenance of this build.
+    func attestedPredicates(state: State) throws -> [CosignAttestation.Predicate] {
+        var predicates: [CosignAttestation.Predicate] = []
+        if let sbom = state.sbom {
+            predicates.append(.init(type: InTotoStatement.PredicateType.spdx, json: try Data(contentsOf: URL(fileURLWithPath: sbom.path))))
+        }
+        let provenance = SLSAProvenance(
+            recipe: .init(name: recipe.name, version: recipe.version, fingerprint: recipe.fingerprint), baseIdentity: state.baseIdentity,
+            labforgeVersion: options.toolVersion, startedOn: state.started.formatted(.iso8601), finishedOn: Date().formatted(.iso8601))
+        predicates.append(.init(type: InTotoStatement.PredicateType.slsaProvenanceV1, json: try provenance.encoded()))
+        return predicates
     }
 
     /// Write the Kubernetes manifests for the pinned reference.

@@ -33,6 +33,10 @@ struct ImageBuilder: Sendable {
         var sbom: BuildSummary.SBOMRecord?
         var signature: BuildSummary.SignatureRecord?
         var baseIdentity: String
+        /// Seconds the SBOM took to read in the customize appliance, when it was read there.
+        var sbomReadSeconds: Double?
+        /// When the build started (the provenance's `startedOn`).
+        var started = Date()
         /// The finalize record the customize stage produced, appended after it.
         var finalize: StageRecord?
         init(baseIdentity: String) { self.baseIdentity = baseIdentity }
@@ -151,7 +155,9 @@ struct ImageBuilder: Sendable {
               FileManager.default.fileExists(atPath: output.manifests)
         else { return false }
         if options.verify, previous.verification.status != "passed" { return false }
-        if let key = options.signingKey, options.push != nil, previous.signature?.keyFingerprint != key.fingerprint { return false }
+        if let key = options.signingKey, options.push != nil, previous.signature?.keyFingerprint != key.fingerprint || previous.signature?.attestations == nil {
+            return false
+        }
         if let push = options.push {
             guard let pushed = previous.pushed, pushed.repository == "\(push.registry)/\(push.repository(for: recipe.name))",
                   pushed.reference.hasSuffix("@" + (previous.manifestDigest ?? "-"))

@@ -5,7 +5,8 @@ import DiskImage
 import Foundation
 
 /// `<cache>/images/<fingerprint>.qcow2` (final disk), `<fingerprint>.verification.json` (a passed
-/// verification), `<fingerprint>.spdx.json` (its SBOM), `<fingerprint>.lock`; and `<cache>/snapshots/` for the step cache.
+/// verification), `<fingerprint>.spdx.json` (its SBOM), `<fingerprint>.desktop.png` / `.terminal.txt` (pictures the verification took),
+/// `<fingerprint>.lock`; and `<cache>/snapshots/` for the step cache.
 public struct ImageCache: Sendable {
     /// The cache root.
     public var root: String
@@ -24,6 +25,8 @@ public struct ImageCache: Sendable {
     func disk(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).qcow2" }
     func verification(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).verification.json" }
     func sbom(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).spdx.json" }
+    /// A picture verification took (`desktop.png`, `terminal.txt`), kept with the passed verification.
+    func picture(_ fingerprint: ImageFingerprint, _ name: String) -> String { "\(images)/\(fingerprint.hex).\(name)" }
     func lock(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).lock" }
 
     /// Creates the directories, owner only (0700; an existing root is left as it is, see ``FileAccess``).

@@ -1,5 +1,4 @@
 // Reads a finished disk's software inventory through a read-only libguestfs appliance.
-import Crypto
 import Foundation
 import Guestfs
 
@@ -44,6 +43,35 @@ public struct DiskInventoryReader: Sendable {
             throw SBOMError.diskUnreadable(disk: disk, reason: "\(error)")
         }
         defer { try? appliance.shutdown() }
+        return try Self.inventory(
+            in: appliance, system: system, disk: disk,
+            subject: subject ?? SoftwareInventory.Subject(name: URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent),
+            filePaths: filePaths, artifacts: artifacts, base: base)
+    }
+
+    /// What is inside the guest an already open appliance has mounted (the customizer's, before it closes: no second
+    /// appliance launch). Reads only.
+    /// - Parameters:
+    ///   - appliance: A launched appliance with the guest's filesystems mounted.
+    ///   - system: The inspected guest.
+    ///   - disk: The disk's name in errors.
+    ///   - subject: The image's name and version.
+    ///   - filePaths: Guest files to hash (see ``read(disk:subject:filePaths:artifacts:base:)``).
+    ///   - artifacts: Downloads the recipe pinned.
+    ///   - base: The base image's identity.
+    /// - Returns: The inventory, packages sorted.
+    /// - Throws: The errors of ``read(disk:subject:filePaths:artifacts:base:)`` after the launch.
+    ///   - phases: Told each phase's name and seconds (`package database`, `licenses`, `files`), for the build log.
+    public static func inventory(
+        in appliance: Appliance, system: Guestfs.OperatingSystem, disk: String, subject: SoftwareInventory.Subject,
+        filePaths: [String] = [], artifacts: [SoftwareInventory.Artifact] = [], base: SoftwareInventory.Base? = nil,
+        phases: (String, Double) -> Void = { _, _ in }
+    ) throws -> SoftwareInventory {
+        var phaseStarted = Date()
+        func phase(_ name: String) {
+            phases(name, Date().timeIntervalSince(phaseStarted))
+            phaseStarted = Date()
+        }
         guard (try? appliance.isFile(Self.dpkgStatusPath)) == true else {
             if system.packageManagement != "apt" && system.packageManagement != "dpkg" {
                 throw SBOMError.unsupportedPackageManager(disk: disk, packageManager: system.packageManagement)
@@ -59,20 +87,23 @@ public struct DiskInventoryReader: Sendable {
         } catch {
             throw SBOMError.diskUnreadable(disk: disk, reason: "\(error)")
         }
+        phase("package database")
         let copyrights = Self.copyrightFiles(in: appliance)
         for index in packages.indices {
             if let text = copyrights(packages[index].name) {
                 packages[index].license = DebianCopyright.licenseExpression(in: text)
             }
         }
+        phase("licenses")
         var files: [SoftwareInventory.GuestFile] = []
         // Regular, world-readable files only (lstat: a symlink is not followed): a private file's hash is not published.
         for path in Set(filePaths).sorted() {
             guard let status = try? appliance.status(path), status.mode & 0o170000 == 0o100000, status.permissions & 0o004 != 0 else { continue }
             files.append(try Self.hash(path, in: appliance, disk: disk))
         }
+        phase("\(files.count) files")
         return SoftwareInventory(
-            subject: subject ?? SoftwareInventory.Subject(name: URL(fileURLWithPath: disk).deletingPathExtension().lastPathComponent),
+            subject: subject,
             operatingSystem: SoftwareInventory.OperatingSystem(
                 distro: system.distro, majorVersion: system.majorVersion, productName: system.productName
             ),
@@ -124,28 +155,13 @@ public struct DiskInventoryReader: Sendable {
         return magic == Data([0x51, 0x46, 0x49, 0xFB]) ? .qcow2 : .raw
     }
 
-    /// sha256 and sha1 of a guest file, streamed through a private temporary copy.
+    /// sha256 and sha1 of a guest file, computed in the appliance (two calls; no copy of the file to the host).
     private static func hash(_ path: String, in appliance: Appliance, disk: String) throws -> SoftwareInventory.GuestFile {
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-sbom-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
         do {
-            try appliance.download(path, to: temporary)
+            return SoftwareInventory.GuestFile(
+                path: path, sha256: try appliance.checksum("sha256", of: path), sha1: try appliance.checksum("sha1", of: path))
         } catch {
             throw SBOMError.diskUnreadable(disk: disk, reason: "\(error)")
         }
-        guard let handle = FileHandle(forReadingAtPath: temporary) else {
-            throw SBOMError.diskUnreadable(disk: disk, reason: "the copy of \(path) cannot be read")
-        }
-        defer { try? handle.close() }
-        var sha256 = SHA256()
-        var sha1 = Insecure.SHA1()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            sha256.update(data: chunk)
-            sha1.update(data: chunk)
-        }
-        return SoftwareInventory.GuestFile(
-            path: path, sha256: sha256.finalize().map { String(format: "%02x", $0) }.joined(),
-            sha1: sha1.finalize().map { String(format: "%02x", $0) }.joined()
-        )
     }
 }

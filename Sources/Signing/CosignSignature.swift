@@ -59,12 +59,17 @@ public enum CosignSignature {
             mediaType: payloadMediaType, digest: .sha256(of: payload), size: Int64(payload.count),
             annotations: [signatureAnnotation: signature])
         // cosign's own config: an image config whose one diff_id is the payload.
-        let config = try CanonicalJSON.encode(SignatureConfig(diffID: layer.digest.description))
+        let config = try Self.config(diffIDs: [layer.digest.description])
         let configDescriptor = Descriptor(mediaType: MediaType.imageConfig, digest: .sha256(of: config), size: Int64(config.count))
         try await client.uploadSmallBlob(config, as: configDescriptor, to: repository)
         try await client.uploadSmallBlob(payload, as: layer, to: repository)
         let manifest = try CanonicalJSON.encode(ImageManifest(config: configDescriptor, layers: [layer]))
         return try await client.putManifest(manifest, mediaType: MediaType.imageManifest, reference: tag(for: digest), in: repository)
+    }
+
+    /// cosign's image config for a signature or attestation manifest: one diff_id per layer (the layer's digest).
+    static func config(diffIDs: [String]) throws -> Data {
+        try CanonicalJSON.encode(SignatureConfig(rootfs: .init(diff_ids: diffIDs)))
     }
 
     private struct SignatureConfig: Encodable {
@@ -73,6 +78,5 @@ public enum CosignSignature {
         var os = ""
         var config: [String: String] = [:]
         var rootfs: RootFS
-        init(diffID: String) { rootfs = RootFS(diff_ids: [diffID]) }
     }
 }

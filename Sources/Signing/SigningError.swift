@@ -6,6 +6,8 @@ public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
     case keyUnreadable(source: String, reason: String)
     /// The PEM text holds no EC P-256 private key labforge understands.
     case unsupportedKey(source: String, reason: String)
+    /// A predicate to attest is not a JSON object.
+    case invalidPredicate(predicateType: String, reason: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedKey(let source, let reason):
             return "the signing key from \(source) is not an EC P-256 private key in PEM (\(reason)); make one with "
                 + "`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem` or `openssl ecparam -name prime256v1 -genkey -noout -out k.pem`"
+        case .invalidPredicate(let type, let reason):
+            return "cannot attest the \(type) predicate: \(reason); an attestation's predicate must be a JSON object"
         }
     }
 }

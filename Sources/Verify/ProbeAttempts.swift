@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Archive
 import Foundation
 import NIOCore
 import NIOWebSocket
@@ -10,7 +11,10 @@ import NIOWebSocket
 enum ProbeAttempts {
     /// ttyd: the page at its base path answers only with the right authentication (401 without and with wrong
     /// credentials), then a shell over the `tty` WebSocket computes 6×7.
-    static func webTerminal(hostPort: Int, path: String, access: AgentAccess.Terminal, credentials: TestCredentials?) async throws -> String {
+    /// With `screen`, the shell's first screen is written there as text (``TerminalScreen``).
+    static func webTerminal(
+        hostPort: Int, path: String, access: AgentAccess.Terminal, credentials: TestCredentials?, screen: String? = nil
+    ) async throws -> String {
         // ttyd serves its page at its base path, the WebSocket at `<base path>ws`.
         let pagePath = path.hasSuffix("ws") ? String(path.dropLast(2)) : ""
         func get(_ headers: [(String, String)]) async throws -> WebClient.Response {
@@ -51,7 +55,7 @@ enum ProbeAttempts {
             let refusal: String
             do {
                 refusal = try await withTimeout(15, "no shell within 15 s") {
-                    try await terminalSession(port: hostPort, path: path, headers: [], token: "", expectShell: false)
+                    try await terminalSession(port: hostPort, path: path, headers: [], token: "", expectShell: false).0
                 }
             } catch let error as FinalFailure {
                 throw error
@@ -62,19 +66,26 @@ enum ProbeAttempts {
             proofs.append("WebSocket without credentials → \(refusal)")
         }
         let authToken = token
-        let title = try await withTimeout(30, "ttyd's shell did not answer within 30 s") {
+        let (title, output) = try await withTimeout(30, "ttyd's shell did not answer within 30 s") {
             try await terminalSession(port: hostPort, path: path, headers: headers, token: authToken, expectShell: true)
+        }
+        if let screen {
+            var render = TerminalScreen()
+            render.feed(output)
+            try? Data(render.text.utf8).write(to: URL(fileURLWithPath: screen), options: .atomic)
         }
         let auth = proofs.isEmpty ? "" : proofs.joined(separator: ", ") + ", right → 200; "
         return "\(auth)page \(page.body.count) B; /\(path) shell printed \(TtydProtocol.probeAnswer)\(title.isEmpty ? "" : " (\(title))")"
     }
 
     /// One `tty` WebSocket session. With `expectShell` it returns the window title once the shell answered; without,
-    /// it returns how ttyd refused (an error if a shell answered).
-    private static func terminalSession(port: Int, path: String, headers: [(String, String)], token: String, expectShell: Bool) async throws -> String {
+    /// it returns how ttyd refused (an error if a shell answered). The output bytes come second.
+    private static func terminalSession(
+        port: Int, path: String, headers: [(String, String)], token: String, expectShell: Bool
+    ) async throws -> (String, [UInt8]) {
         switch try await WebClient.webSocket(port: port, path: path, subprotocol: "tty", headers: headers) {
         case .refused(let status):
-            if !expectShell { return "upgrade refused\(status > 0 ? " (HTTP \(status))" : "")" }
+            if !expectShell { return ("upgrade refused\(status > 0 ? " (HTTP \(status))" : "")", []) }
             throw ProbeFailure("WebSocket upgrade at /\(path) refused\(status > 0 ? " (HTTP \(status))" : "")")
         case .upgraded(let channel, let subprotocol):
             guard subprotocol == nil || subprotocol == "tty" else { throw ProbeFailure("ttyd chose subprotocol \(subprotocol!)") }
@@ -92,16 +103,16 @@ enum ProbeAttempts {
                         default: break
                         }
                         if String(decoding: output, as: UTF8.self).contains(TtydProtocol.probeAnswer) {
-                            if expectShell { return title }
+                            if expectShell { return (title, output) }
                             throw FinalFailure("ttyd ran a shell for a WebSocket without credentials")
                         }
                     case .connectionClose:
-                        if !expectShell { return "closed" }
+                        if !expectShell { return ("closed", output) }
                         throw ProbeFailure("ttyd closed the WebSocket; output so far: \(String(decoding: output.suffix(200), as: UTF8.self).debugDescription)")
                     default: break
                     }
                 }
-                if !expectShell { return "ended" }
+                if !expectShell { return ("ended", output) }
                 throw ProbeFailure("ttyd's WebSocket ended without the command's answer")
             }
         }
@@ -110,8 +121,10 @@ enum ProbeAttempts {
     /// noVNC + websockify: `vnc.html`, then the RFB handshake through the `binary` WebSocket: the security types the
     /// VNC server offers, a wrong password refused and the right one accepted (or None, for an open desktop), and
     /// the ServerInit that follows.
+    /// With `picture`, the accepted session then takes a PNG of the screen there (a failure to take it is reported in
+    /// the detail, not as a failed probe).
     static func webDesktop(
-        hostPort: Int, page: String, websocketPath: String, access: AgentAccess.Desktop, credentials: TestCredentials?
+        hostPort: Int, page: String, websocketPath: String, access: AgentAccess.Desktop, credentials: TestCredentials?, picture: String? = nil
     ) async throws -> String {
         let response = try await withTimeout(30, "GET /\(page) took longer than 30 s") { try await WebClient.get(port: hostPort, path: page) }
         guard response.status == 200 else { throw ProbeFailure("GET /\(page) answered HTTP \(response.status)") }
@@ -123,7 +136,7 @@ enum ProbeAttempts {
             password = nil
         }
         let accepted = try await withTimeout(60, "the RFB handshake did not finish within 60 s") {
-            try await rfbSession(port: hostPort, path: websocketPath, password: password)
+            try await rfbSession(port: hostPort, path: websocketPath, password: password, picture: picture)
         }
         var detail = "\(page) \(response.body.count) B; /\(websocketPath): \(accepted)"
         if let password {
@@ -142,7 +155,7 @@ enum ProbeAttempts {
     }
 
     /// One RFB handshake through websockify. With a password the server must offer VncAuth and not None.
-    private static func rfbSession(port: Int, path: String, password: String?, expectRefusal: Bool = false) async throws -> String {
+    private static func rfbSession(port: Int, path: String, password: String?, expectRefusal: Bool = false, picture: String? = nil) async throws -> String {
         switch try await WebClient.webSocket(port: port, path: path, subprotocol: "binary") {
         case .refused(let status):
             throw ProbeFailure("WebSocket upgrade at /\(path) refused\(status > 0 ? " (HTTP \(status))" : "")")
@@ -187,7 +200,19 @@ enum ProbeAttempts {
                 let height = RFBHandshake.uint16(serverInit, at: 2)
                 let nameLength = Int(RFBHandshake.uint32(serverInit, at: 20))
                 let name = String(decoding: try await reader.read(min(nameLength, 256)), as: UTF8.self)
-                return "\(banner.text), security types [\(offered)], \(RFBHandshake.name(chosen)) accepted, ServerInit \(width)x\(height) \"\(name)\""
+                if nameLength > 256 { _ = try await reader.read(nameLength - 256) }
+                var detail = "\(banner.text), security types [\(offered)], \(RFBHandshake.name(chosen)) accepted, ServerInit \(width)x\(height) \"\(name)\""
+                if let picture {
+                    do {
+                        let canvas = try await desktopPicture(width: width, height: height, reader: &reader, outbound: outbound)
+                        try PNGEncoder.encode(rgb: canvas.rgb, width: canvas.width, height: canvas.height)
+                            .write(to: URL(fileURLWithPath: picture), options: .atomic)
+                        detail += "; picture \(width)x\(height)\(canvas.isUniform ? " (one colour)" : "")"
+                    } catch {
+                        detail += "; no picture: \(error)"
+                    }
+                }
+                return detail
             }
         }
     }

@@ -85,14 +85,17 @@ struct ProbeRun: Sendable {
         case .webTerminal(let port, let path):
             let hostPort = machine.hostPorts[port]!
             let (access, credentials) = (plan.access.terminal, self.credentials)
+            let screen = options.pictures.map { $0 + "/" + VerifyOptions.terminalScreen }
             return await poll(target.name, limit: limit, auth: plan.access.terminalName) {
-                try await ProbeAttempts.webTerminal(hostPort: hostPort, path: path, access: access, credentials: credentials)
+                try await ProbeAttempts.webTerminal(hostPort: hostPort, path: path, access: access, credentials: credentials, screen: screen)
             }
         case .webDesktop(let port, let page, let websocketPath):
             let hostPort = machine.hostPorts[port]!
             let (access, credentials) = (plan.access.desktop, self.credentials)
+            let picture = options.pictures.map { $0 + "/" + VerifyOptions.desktopPicture }
             return await poll(target.name, limit: limit, auth: plan.access.desktopName) {
-                try await ProbeAttempts.webDesktop(hostPort: hostPort, page: page, websocketPath: websocketPath, access: access, credentials: credentials)
+                try await ProbeAttempts.webDesktop(
+                    hostPort: hostPort, page: page, websocketPath: websocketPath, access: access, credentials: credentials, picture: picture)
             }
         case .guestAgent:
             let socket = machine.invocation.guestAgentSocketPath

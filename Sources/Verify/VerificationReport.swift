@@ -54,6 +54,22 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var consoleTail: String
     /// When the run finished (ISO 8601).
     public var finishedAt: String
+    /// What the students will see, taken during the run (nil: no pictures asked for, or none could be taken).
+    public var pictures: Pictures? = nil
+
+    /// Pictures of the agents, as files beside the report.
+    public struct Pictures: Sendable, Codable, Equatable {
+        /// A PNG of the desktop (one RFB framebuffer update through websockify).
+        public var desktop: String?
+        /// The terminal's first screen as text.
+        public var terminal: String?
+
+        /// Creates a record.
+        public init(desktop: String? = nil, terminal: String? = nil) {
+            self.desktop = desktop
+            self.terminal = terminal
+        }
+    }
 
     /// Names of the probes that failed.
     public var failedProbes: [String] { results.filter { !$0.passed }.map(\.probe) }

@@ -7,6 +7,10 @@ import Reporting
 
 /// Limits and machine size of a verification run.
 public struct VerifyOptions: Sendable, Equatable {
+    /// The desktop picture's file name in ``pictures``.
+    public static let desktopPicture = "desktop.png"
+    /// The terminal screen's file name in ``pictures``.
+    public static let terminalScreen = "terminal.txt"
     /// Seconds for the whole run from qemu's start; every probe gives up by then (default 300, generous for TCG).
     public var deadline: Double
     /// Seconds each probe may take from qemu's start, within ``deadline``.
@@ -19,6 +23,8 @@ public struct VerifyOptions: Sendable, Equatable {
     public var accelerator: Accelerator?
     /// File the serial console is appended to (the build log); nil keeps it only for failure messages.
     public var consoleLog: String?
+    /// Directory the pictures go to (``VerificationReport/Pictures``: `desktop.png`, `terminal.txt`); nil: none taken.
+    public var pictures: String? = nil
 
     /// Creates options.
     /// - Parameters:
@@ -91,6 +97,10 @@ public struct Verifier: Sendable {
                 guestPorts: plan.forwardedGuestPorts, in: directory,
                 cpus: options.cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, logger: logger)
         }
+        // Pictures of an earlier run must not pass for this one's.
+        if let directory = options.pictures {
+            for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+        }
         let bootStarted = Date()
         let results = await ProbeRun(
             machine: machine, seed: seed, credentials: credentials, plan: plan, options: options, bootStarted: bootStarted, subject: disk, progress: progress,
@@ -106,10 +116,19 @@ public struct Verifier: Sendable {
             consoleLog = destination
         }
         let passed = results.allSatisfy(\.passed)
-        return VerificationReport(
+        var report = VerificationReport(
             disk: disk, accelerator: machine.invocation.accelerator.rawValue, results: results, passed: passed,
             seconds: Date().timeIntervalSince(started), stoppedBy: stoppedBy, consoleLog: consoleLog,
             consoleTail: passed ? "" : consoleTail, finishedAt: ISO8601DateFormatter().string(from: Date()))
+        if let directory = options.pictures {
+            let existing = { (name: String) -> String? in
+                let path = directory + "/" + name
+                return FileManager.default.fileExists(atPath: path) ? path : nil
+            }
+            let taken = VerificationReport.Pictures(desktop: existing(VerifyOptions.desktopPicture), terminal: existing(VerifyOptions.terminalScreen))
+            if taken.desktop != nil || taken.terminal != nil { report.pictures = taken }
+        }
+        return report
     }
 
     private func appendConsole(_ text: String, disk: String, to path: String) {

@@ -64,6 +64,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Also write the JSON report to this file.")
     var report: String?
 
+    @Option(help: "Write what the students will see into this directory: desktop.png (the VNC screen) and terminal.txt (the shell's first screen).")
+    var pictures: String?
+
     @Flag(help: "Print the report as JSON on stdout.")
     var json = false
 
@@ -111,9 +114,13 @@ struct VerifyCommand: AsyncParsableCommand {
         access = try self.access(base: access)
         if targets.isEmpty { targets = ProbePlan.basic }
         let plan = ProbePlan(userName: userName ?? "student", targets: targets, access: access)
-        let options = VerifyOptions(
+        var options = VerifyOptions(
             deadline: timeout, probeTimeout: probeTimeout, cpus: cpus, memoryMiB: memory,
             consoleLog: consoleLog)
+        if let pictures {
+            try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
+            options.pictures = URL(fileURLWithPath: pictures).standardizedFileURL.path
+        }
         var logger = Logger(label: "labforge.verify")
         logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
         let reporter = StreamProgressReporter(style: .automatic(json: json))

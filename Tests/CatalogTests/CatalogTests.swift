@@ -99,8 +99,8 @@ struct CatalogJSONTests {
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.contains("<dt>Packages</dt><dd>412 <a class=\"sbom\" href=\"debian-desktop/1.0/sbom.spdx.json\">SBOM</a>"))
         #expect(html.components(separatedBy: "<dt>Packages</dt>").count == 2, "only the entry with an SBOM shows a count")
-        #expect(html.contains("<dt>Signature</dt><dd>signed by key <code>\(signature.keyFingerprint)</code></dd>"))
-        #expect(html.contains("<dt>Signature</dt><dd>unsigned</dd>"))
+        #expect(html.contains("<dt>Signature</dt><dd><span class=\"signed\">signed by key <code>\(signature.keyFingerprint)</code></span></dd>"))
+        #expect(html.contains("<dt>Signature</dt><dd><span class=\"unsigned\">unsigned</span></dd>"))
         // A digest that is not one is refused by the schema.
         let broken = scratch.appending("broken.json")
         try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: sbom.digest.description, with: "sha256:nothex")

@@ -33,7 +33,11 @@ struct BuildSBOMTests {
         let image = try #require(first.images.first)
         #expect(image.status == .built, "\(image.error?.message ?? "")")
         #expect(image.stages.map(\.stage).prefix(4) == [.base, .customize, .finalize, .sbom])
-        #expect(image.stages.first { $0.stage == .sbom }?.outcome == .ran)
+        let sbomStage = try #require(image.stages.first { $0.stage == .sbom })
+        #expect(sbomStage.outcome == .ran)
+        // Read in the customizer's appliance before it closed: no second appliance launch.
+        #expect(sbomStage.detail.hasSuffix("(read in the customize appliance)"), "\(sbomStage.detail)")
+        #expect(sbomStage.seconds < 5, "no appliance launch in the sbom stage: \(sbomStage.seconds) s")
         let record = try #require(image.sbom)
         #expect(record.packages == 5)
         #expect(record.path == output + "/sbom-lab/1.0.0/sbom.spdx.json")
@@ -63,6 +67,16 @@ struct BuildSBOMTests {
             [try PeerTools.path("cosign"), "verify", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true", "--allow-insecure-registry",
              "\(registry.address)/labs/sbom-lab@\(digest)"], environment: ["HOME": home, "DOCKER_CONFIG": home + "/.docker"])
         #expect(verified.status == 0, "\(verified.stderr)")
+        // Attested: the SBOM (spdxjson) and the SLSA provenance (slsaprovenance1), signed with the same key.
+        #expect(signature.predicateTypes == ["https://spdx.dev/Document", "https://slsa.dev/provenance/v1"])
+        #expect(catalog.contains(try #require(signature.attestations)))
+        for type in ["spdxjson", "slsaprovenance1"] {
+            let attested = try Command.run(
+                [try PeerTools.path("cosign"), "verify-attestation", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true",
+                 "--allow-insecure-registry", "--type", type, "\(registry.address)/labs/sbom-lab@\(digest)"],
+                environment: ["HOME": home, "DOCKER_CONFIG": home + "/.docker"])
+            #expect(attested.status == 0, "\(type): \(attested.stderr)")
+        }
         let pulled = directory.appending("pulled")
         try Command.check([oras, "pull", "--plain-http", "-o", pulled, referrer])
         #expect(try Data(contentsOf: URL(fileURLWithPath: pulled + "/sbom.spdx.json")) == spdx)
@@ -80,5 +94,26 @@ struct BuildSBOMTests {
         #expect(reused.stages.first { $0.stage == .sbom }?.outcome == .cached)
         #expect(reused.sbom?.digest == record.digest)
         #expect(try Data(contentsOf: URL(fileURLWithPath: elsewhere.output + "/sbom-lab/1.0.0/sbom.spdx.json")) == spdx)
+
+        // The next version changes packages (its dpkg database says ttyd was upgraded, novnc removed, htop added): the
+        // catalog entry lists the changes since 1.0.0, and the page shows them.
+        let status = DpkgStatusFixture.status
+            .replacingOccurrences(of: "Version: 1.7.7-8+b1", with: "Version: 1.7.8-1")
+            .replacingOccurrences(of: "Package: novnc", with: "Package: htop")
+            .replacingOccurrences(of: "Version: 1:1.6.0-1", with: "Version: 3.4.1-4")
+        let next = Recipe(name: "sbom-lab", version: "1.1.0", base: .localFile(path: base, format: .qcow2), sysprep: nil) {
+            WriteFile("/etc/motd", contents: "Welcome to the lab.\n")
+            WriteFile("/var/lib/dpkg/status", contents: status)
+        }
+        let bumped = try await BuildRunner(options: options).run([next])
+        #expect(bumped.images.first?.status == .built, "\(bumped.images.first?.error?.message ?? "")")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/catalog.json"))) as? [String: Any])
+        let newest = try #require((entries["images"] as? [[String: Any]])?.first { $0["version"] as? String == "1.1.0" })
+        let changes = try #require(newest["changes"] as? [String: Any])
+        #expect(changes["since"] as? String == "1.0.0")
+        #expect((changes["added"] as? [[String: String]]) == [["name": "htop", "version": "3.4.1-4"]])
+        #expect((changes["removed"] as? [[String: String]]) == [["name": "novnc", "version": "1:1.6.0-1"]])
+        #expect((changes["upgraded"] as? [[String: String]]) == [["name": "ttyd", "from": "1.7.7-8+b1", "to": "1.7.8-1"]])
+        #expect(try String(contentsOfFile: output + "/index.html", encoding: .utf8).contains("since 1.0.0: 1 added, 1 removed, 1 upgraded"))
     }
 }

@@ -27,7 +27,8 @@ struct EndToEndVerifyTests {
         let report = scratch.appending("verify.json")
         let console = scratch.appending("build.log")
         let run = try LabforgeRun(
-            ["verify", disk] + probes + ["--json", "--report", report, "--console-log", console, "--timeout", "420"], in: scratch.path)
+            ["verify", disk] + probes + ["--json", "--report", report, "--console-log", console, "--timeout", "420", "--pictures", scratch.path],
+            in: scratch.path)
         run.waitForExit()
         #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr.suffix(3000))")
         let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -48,6 +49,25 @@ struct EndToEndVerifyTests {
             #expect(detail.contains("security types [VncAuth], VncAuth accepted"), "\(detail)")
             #expect(detail.contains("wrong password → SecurityResult failed"))
             #expect(desktop?["auth"] as? String == "VNC password (boot)")
+            // The pictures: the desktop through websockify as a PNG of the ServerInit size (Python's zlib decodes it),
+            // and the terminal's first screen with the probe's answer.
+            #expect(detail.contains("; picture "), "\(detail)")
+            let pictures = json?["pictures"] as? [String: String]
+            let png = try #require(pictures?["desktop"])
+            let size = try Command.run(["python3", "-c", """
+                import sys, struct, zlib
+                d = open(sys.argv[1], 'rb').read(); assert d[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
+                w, h = struct.unpack('>II', d[16:24]); pos = 8; idat = b''
+                while pos < len(d):
+                    n, k = struct.unpack('>I4s', d[pos:pos+8]); idat += d[pos+8:pos+8+n] if k == b'IDAT' else b''; pos += 12 + n
+                print('%dx%d %d' % (w, h, len(zlib.decompress(idat))))
+                """, png])
+            #expect(size.status == 0, "\(size.stderr)")
+            let dimensions = size.stdout.split(separator: " ").first.map(String.init) ?? "?"
+            #expect(detail.contains("ServerInit \(dimensions) "), "\(size.stdout) vs \(detail)")
+            let screen = (try? String(contentsOfFile: pictures?["terminal"] ?? "-", encoding: .utf8)) ?? ""
+            #expect(screen.contains("LABFORGE_PROBE_42"), "\(screen)")
+            print("verify e2e pictures: \(png) (\(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), terminal screen:\n\(screen)")
         }
         #expect(FileManager.default.fileExists(atPath: report))
         // The serial console went into the build log.

@@ -23,7 +23,7 @@ private struct DesktopStack {
     let processes: [Process]
 
     /// Starts the stack; `password` nil means `-SecurityTypes None`.
-    init(password: String?) throws {
+    init(password: String?, extraArguments: [String] = []) throws {
         scratch = try TemporaryDirectory(prefix: "labforge-verify-ws")
         try Data("<html><title>noVNC</title></html>".utf8).write(to: URL(fileURLWithPath: scratch.appending("vnc.html")))
         let ports = try LoopbackPorts.free(2)
@@ -39,7 +39,7 @@ private struct DesktopStack {
         let display = (50..<100).shuffled().first { !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock") } ?? 99
         let vnc = Process()
         vnc.executableURL = URL(fileURLWithPath: tool("Xtigervnc")!)
-        vnc.arguments = [":\(display)", "-geometry", "320x200", "-depth", "24", "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab"] + security
+        vnc.arguments = [":\(display)", "-geometry", "320x200", "-depth", "24", "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab"] + security + extraArguments
         vnc.standardOutput = FileHandle.nullDevice
         vnc.standardError = FileHandle.nullDevice
         let proxy = Process()
@@ -60,11 +60,12 @@ private struct DesktopStack {
     }
 
     /// The probe, retried while the servers start (a minute: Python and X start slowly on a loaded 2-core machine).
-    func probe(_ access: AgentAccess.Desktop, credentials: TestCredentials?) async throws -> String {
+    func probe(_ access: AgentAccess.Desktop, credentials: TestCredentials?, picture: String? = nil) async throws -> String {
         var lastError: Error = ProbeFailure("not tried")
         for _ in 0..<200 {
             do {
-                return try await ProbeAttempts.webDesktop(hostPort: webPort, page: "vnc.html", websocketPath: "websockify", access: access, credentials: credentials)
+                return try await ProbeAttempts.webDesktop(
+                    hostPort: webPort, page: "vnc.html", websocketPath: "websockify", access: access, credentials: credentials, picture: picture)
             } catch let error as FinalFailure {
                 throw error
             } catch {
@@ -112,6 +113,49 @@ struct WebDesktopProbeTests {
         }
         let detail = try await stack.probe(.open, credentials: nil)
         #expect(detail.contains("security types [None], None accepted, ServerInit 320x200"), "\(detail)")
+    }
+
+    @Test("the probe takes a PNG of the screen through websockify: X's classic stipple root, black and white, 320x200")
+    func desktopPicture() async throws {
+        let credentials = TestCredentials.generate(user: "student")
+        let stack = try DesktopStack(password: credentials.desktopPassword, extraArguments: ["-retro"])
+        defer { stack.stop() }
+        let picture = stack.scratch.appending("desktop.png")
+        let detail = try await stack.probe(.vncPassword(fixed: nil), credentials: credentials, picture: picture)
+        #expect(detail.contains("; picture 320x200"), "\(detail)")
+        #expect(!detail.contains("one colour"), "\(detail)")
+        // Decoded by Python's zlib (independent of the encoder): only black and white pixels, both present.
+        let script = """
+            import sys, struct, zlib
+            d = open(sys.argv[1], 'rb').read(); pos = 8; idat = b''
+            while pos < len(d):
+                n, k = struct.unpack('>I4s', d[pos:pos+8])
+                if k == b'IHDR': w, h = struct.unpack('>II', d[pos+8:pos+16])
+                if k == b'IDAT': idat += d[pos+8:pos+8+n]
+                pos += 12 + n
+            raw = zlib.decompress(idat); s = w * 3; colours = set()
+            for r in range(h):
+                line = bytearray(raw[r*(s+1)+1:(r+1)*(s+1)])
+                if raw[r*(s+1)] == 1:
+                    for i in range(3, s): line[i] = (line[i] + line[i-3]) & 0xff
+                colours |= {bytes(line[i:i+3]) for i in range(0, s, 3)}
+            print(w, h, ' '.join(sorted(c.hex() for c in colours)))
+            """
+        let decoded = try Command.run(["python3", "-c", script, picture])
+        #expect(decoded.stdout == "320 200 000000 ffffff\n", "\(decoded.stdout) \(decoded.stderr)")
+    }
+
+    @Test("a terminal's output renders as its screen: prompts, erased lines, cursor moves, colours dropped")
+    func terminalScreen() {
+        var screen = TerminalScreen(columns: 20, rows: 4)
+        screen.feed(Array("\u{1B}]0;lab@lab: ~\u{07}\u{1B}[1;32mlab@lab\u{1B}[0m:~$ ls\r\nnotes.txt\r\nxxxxx\r\u{1B}[Kdone\r\n\u{1B}[2;5HXY".utf8))
+        #expect(screen.text == "lab@lab:~$ ls\nnoteXYtxt\ndone\n", "XY overwrites the s and the dot")
+        var scrolled = TerminalScreen(columns: 10, rows: 2)
+        scrolled.feed(Array("one\r\ntwo\r\nthree\r\n\u{1B}[2J\u{1B}[Hfour".utf8))
+        #expect(scrolled.text == "four\n")
+        var wrapped = TerminalScreen(columns: 4, rows: 3)
+        wrapped.feed(Array("abcdefg\u{08}\u{08}Z".utf8))
+        #expect(wrapped.text == "abcd\neZg\n")
     }
 
     @Test("VNC authentication's DES answer matches the RFB reference (bit-reversed key)")
