@@ -10,7 +10,7 @@ DEB_PACKAGES := \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
 	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux
 
-.PHONY: all deps build release test demo images bench clean
+.PHONY: all deps build release install test demo images bench clean
 
 all: build
 
@@ -32,13 +32,29 @@ deps:
 	@# oras and cosign (supply-chain tests) are not in Debian 12: Debian 13's pinned .debs, unpacked into .tools/.
 	@bash scripts/peer-tools.sh
 
-## build: debug build of the CLI and the tests
+## build: debug build of the CLI and the tests, and the LabforgeRecipe library recipe files outside this tree link against
 build:
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product LabforgeRecipe
 
-## release: optimized CLI at .build/release/labforge
+## release: optimized CLI at .build/release/labforge (and the LabforgeRecipe library it compiles recipes against)
 release:
 	$(SWIFT) build -c release --product labforge
+	$(SWIFT) build -c release --product LabforgeRecipe
+
+## install: labforge in PREFIX/bin; the LabforgeRecipe module and library recipe files compile against in
+## PREFIX/lib/labforge; the shipped recipes (the examples) in PREFIX/share/labforge/recipes. DESTDIR is honoured.
+INSTALL_SWIFT_FLAGS ?= --static-swift-stdlib
+install:
+	$(SWIFT) build -c release $(INSTALL_SWIFT_FLAGS) --product labforge
+	$(SWIFT) build -c release $(INSTALL_SWIFT_FLAGS) --product LabforgeRecipe
+	@set -e; bin=$$($(SWIFT) build -c release --show-bin-path); dest="$(DESTDIR)$(PREFIX)"; \
+	install -D -m 0755 "$$bin/labforge" "$$dest/bin/labforge"; \
+	install -d -m 0755 "$$dest/lib/labforge" "$$dest/share/labforge/recipes"; \
+	for module in LabforgeRecipe Naming; do install -m 0644 "$$bin/Modules/$$module.swiftmodule" "$$dest/lib/labforge/"; done; \
+	install -m 0644 "$$bin/libLabforgeRecipe.a" "$$dest/lib/labforge/"; \
+	install -m 0644 recipes/*.swift "$$dest/share/labforge/recipes/"; \
+	echo "installed $$dest/bin/labforge, $$dest/lib/labforge (LabforgeRecipe), $$dest/share/labforge/recipes"
 
 ## test: every test tier (unit, integration with real libguestfs/libarchive/registry, end to end)
 test: deps build
