@@ -52,7 +52,7 @@ public struct RecipeDeclaration: Sendable, Hashable, Codable {
             }
             for symbol in graph.symbols where ["swift.var", "swift.type.property"].contains(symbol.kind.identifier) {
                 guard let fragments = symbol.declarationFragments, let location = symbol.location,
-                      let kind = recipeType(fragments.map { ($0.kind, $0.spelling, $0.preciseIdentifier) }) else { continue }
+                      let kind = recipeType(fragments.map { (kind: $0.kind, spelling: $0.spelling, precise: $0.preciseIdentifier) }) else { continue }
                 let file = absolutePath(uri: location.uri)
                 let declaration = RecipeDeclaration(
                     path: symbol.pathComponents, isArray: kind == .array, file: source.relative(file), line: location.position.line + 1

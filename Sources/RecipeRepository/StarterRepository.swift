@@ -57,12 +57,16 @@ public struct StarterRepository: Sendable {
     /// Writes the repository into `directory` (a new or empty folder), all at once: the files go to a sibling
     /// temporary folder first, renamed into place when complete.
     /// - Parameter directory: The repository folder.
-    /// - Throws: ``RecipeRepositoryError/cacheUnusable(path:reason:)`` when it cannot be written; refuses a non-empty folder.
+    /// - Throws: ``RecipeRepositoryError/initTargetNotEmpty(path:)`` for an existing file or non-empty folder,
+    ///   ``RecipeRepositoryError/cannotWrite(path:reason:)`` when it cannot be written (nothing is left behind).
     public func write(to directory: String) throws {
         let target = URL(fileURLWithPath: directory).standardizedFileURL.path
         let manager = FileManager.default
-        if let existing = try? manager.contentsOfDirectory(atPath: target) {
-            guard existing.isEmpty else { throw RecipeRepositoryError.initTargetNotEmpty(path: directory) }
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: target, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue, (try? manager.contentsOfDirectory(atPath: target))?.isEmpty == true else {
+                throw RecipeRepositoryError.initTargetNotEmpty(path: directory)
+            }
         }
         let parent = URL(fileURLWithPath: target).deletingLastPathComponent().path
         let partial = parent + "/." + URL(fileURLWithPath: target).lastPathComponent + ".partial-\(UUID().uuidString.prefix(8))"
@@ -119,7 +123,7 @@ public struct StarterRepository: Sendable {
         """
         # \(name) — lab images
 
-        Lab VM images for KubeVirt, built with [labforge](https://github.com/labforge/labforge) from the Swift
+        Lab VM images for KubeVirt, built with labforge from the Swift
         recipes in `recipes/` (every `Recipe` value there is an image; files they upload sit beside them).
 
             labforge list                 # the recipes, compiled against the installed labforge
