@@ -44,11 +44,12 @@ release:
 
 ## install: labforge in PREFIX/bin; the LabforgeRecipe module and library recipe files compile against in
 ## PREFIX/lib/labforge; the shipped recipes (the examples) in PREFIX/share/labforge/recipes. DESTDIR is honoured.
+INSTALL_CONFIGURATION ?= release
 INSTALL_SWIFT_FLAGS ?= --static-swift-stdlib
 install:
-	$(SWIFT) build -c release $(INSTALL_SWIFT_FLAGS) --product labforge
-	$(SWIFT) build -c release $(INSTALL_SWIFT_FLAGS) --product LabforgeRecipe
-	@set -e; bin=$$($(SWIFT) build -c release --show-bin-path); dest="$(DESTDIR)$(PREFIX)"; \
+	$(SWIFT) build -c $(INSTALL_CONFIGURATION) $(INSTALL_SWIFT_FLAGS) --product labforge
+	$(SWIFT) build -c $(INSTALL_CONFIGURATION) $(INSTALL_SWIFT_FLAGS) --product LabforgeRecipe
+	@set -e; bin=$$($(SWIFT) build -c $(INSTALL_CONFIGURATION) --show-bin-path); dest="$(DESTDIR)$(PREFIX)"; \
 	install -D -m 0755 "$$bin/labforge" "$$dest/bin/labforge"; \
 	install -d -m 0755 "$$dest/lib/labforge" "$$dest/share/labforge/recipes"; \
 	for module in LabforgeRecipe Naming; do install -m 0644 "$$bin/Modules/$$module.swiftmodule" "$$dest/lib/labforge/"; done; \

@@ -68,7 +68,9 @@ struct StarterRepositoryTests {
         #expect(report["failed"] as? Int == 0)
         let disk = output + "/chem-lab/1.0.0/disk.qcow2"
         // One read-only appliance: the uploaded file's contents, and the added package's binary.
-        let inside = try Command.check(["guestfish", "--ro", "-a", disk, "-i", "cat", "/etc/chem/periodic-table.txt", ":", "exists", "/usr/bin/tree"])
+        let inside = try Command.check(
+            ["guestfish", "--ro", "-a", disk, "-i", "cat", "/etc/chem/periodic-table.txt", ":", "exists", "/usr/bin/tree"],
+            environment: ["LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
         #expect(inside.stdout == "H He Li Be B C N O F Ne\ntrue\n", "\(inside.stdout)")
         let catalog = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/catalog.json"))) as? [String: Any])
         let entry = try #require((catalog["images"] as? [[String: Any]])?.first)
@@ -77,5 +79,11 @@ struct StarterRepositoryTests {
         #expect(source["repository"] as? String == "https://example.org/chem/lab-recipes.git")
         #expect(source["commit"] as? String == commit)
         #expect(source["modified"] as? Bool == false)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let schema = try Command.run([
+            "python3", root.appendingPathComponent("Tests/KubeTests/Fixtures/validate.py").path,
+            "--schema", root.appendingPathComponent("schemas/catalog.schema.json").path, output + "/catalog.json",
+        ])
+        #expect(schema.status == 0, "\(schema.stdout)\(schema.stderr)")
     }
 }
