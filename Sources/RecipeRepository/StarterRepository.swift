@@ -135,10 +135,19 @@ public struct StarterRepository: Sendable {
         """
     }
 
-    /// A Swift identifier from a recipe name (`my-lab` → `myLab`).
+    /// A Swift identifier from a recipe name (`my-lab` → `myLab`; a keyword such as `class` in backticks).
     static func identifier(_ name: String) -> String {
         let parts = name.split(separator: "-").map(String.init)
         let joined = (parts.first ?? "lab") + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-        return joined.first?.isLetter == true ? joined : "lab" + joined
+        let identifier = joined.first?.isLetter == true ? joined : "lab" + joined
+        return keywords.contains(identifier) ? "`\(identifier)`" : identifier
     }
+
+    /// Swift keywords a lower-case DNS label can spell.
+    private static let keywords: Set<String> = [
+        "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init", "inout", "internal", "let",
+        "open", "operator", "private", "precedencegroup", "protocol", "public", "rethrows", "static", "struct", "subscript", "typealias",
+        "var", "break", "case", "catch", "continue", "default", "defer", "do", "else", "fallthrough", "for", "guard", "if", "in", "repeat",
+        "return", "throw", "switch", "where", "while", "as", "any", "false", "is", "nil", "self", "super", "throws", "true", "try",
+    ]
 }
