@@ -8,9 +8,9 @@ DEB_PACKAGES := \
 	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev libssl-dev \
 	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring extlinux syslinux-common xorriso \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
-	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux
+	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux git
 
-.PHONY: all deps build release check test demo images bench clean
+.PHONY: all deps build release install check test demo images bench clean
 
 all: build
 
@@ -32,13 +32,30 @@ deps:
 	@# oras and cosign (supply-chain tests) are not in Debian 12: Debian 13's pinned .debs, unpacked into .tools/.
 	@bash scripts/peer-tools.sh
 
-## build: debug build of the CLI and the tests
+## build: debug build of the CLI and the tests, and the LabforgeRecipe library recipe files outside this tree link against
 build:
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product LabforgeRecipe
 
-## release: optimized CLI at .build/release/labforge
+## release: optimized CLI at .build/release/labforge (and the LabforgeRecipe library it compiles recipes against)
 release:
 	$(SWIFT) build -c release --product labforge
+	$(SWIFT) build -c release --product LabforgeRecipe
+
+## install: labforge in PREFIX/bin; the LabforgeRecipe module and library recipe files compile against in
+## PREFIX/lib/labforge; the shipped recipes (the examples) in PREFIX/share/labforge/recipes. DESTDIR is honoured.
+INSTALL_CONFIGURATION ?= release
+INSTALL_SWIFT_FLAGS ?= --static-swift-stdlib
+install:
+	$(SWIFT) build -c $(INSTALL_CONFIGURATION) $(INSTALL_SWIFT_FLAGS) --product labforge
+	$(SWIFT) build -c $(INSTALL_CONFIGURATION) $(INSTALL_SWIFT_FLAGS) --product LabforgeRecipe
+	@set -e; bin=$$($(SWIFT) build -c $(INSTALL_CONFIGURATION) --show-bin-path); dest="$(DESTDIR)$(PREFIX)"; \
+	install -D -m 0755 "$$bin/labforge" "$$dest/bin/labforge"; \
+	install -d -m 0755 "$$dest/lib/labforge" "$$dest/share/labforge/recipes"; \
+	for module in LabforgeRecipe Naming; do install -m 0644 "$$bin/Modules/$$module.swiftmodule" "$$dest/lib/labforge/"; done; \
+	install -m 0644 "$$bin/libLabforgeRecipe.a" "$$dest/lib/labforge/"; \
+	install -m 0644 recipes/*.swift "$$dest/share/labforge/recipes/"; \
+	echo "installed $$dest/bin/labforge, $$dest/lib/labforge (LabforgeRecipe), $$dest/share/labforge/recipes"
 
 ## check: the fast tier — unit tests and integration tests with real tools, no VM (tests marked .bootsVM are skipped)
 check: deps build

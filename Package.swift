@@ -26,7 +26,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "labforge", targets: ["labforge"]),
-        .library(name: "LabforgeRecipe", targets: ["LabforgeRecipe"]),
+        // Static, so `make install` ships libLabforgeRecipe.a for recipe files compiled outside this tree (docs/recipes-repository.md).
+        .library(name: "LabforgeRecipe", type: .static, targets: ["LabforgeRecipe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -73,14 +74,16 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "Reporting", "Guestfs", "DiskImage", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
         ]),
-        // Shipped lab images, one file each.
+        // A lab team's recipes folder: found, compiled against LabforgeRecipe (cached by content), run, validated; `labforge init`.
+        .target(name: "RecipeRepository", dependencies: ["LabforgeRecipe", "Bases", "DiskImage", crypto]),
+        // The shipped recipes as a Swift module for the tests; the CLI loads the same files through RecipeRepository.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
         // The CLI: parse, call, print.
         .executableTarget(
             name: "labforge",
             dependencies: [
                 "Reporting", "Hypervisor", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
-                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "Recipes", "SBOM", "Signing", argumentParser, log,
+                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", argumentParser, log,
             ]
         ),
 
@@ -104,6 +107,7 @@ let package = Package(
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
+        .testTarget(name: "RecipeRepositoryTests", dependencies: ["RecipeRepository", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

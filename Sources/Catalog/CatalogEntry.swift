@@ -128,17 +128,49 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         public var labforgeVersion: String?
         /// For a bootstrapped base: when the Debian archives it was installed from were last published (RFC 3339).
         public var archiveDate: String?
+        /// The recipe file it was built from (and its repository and commit when in git).
+        public var recipeSource: RecipeSource?
 
         /// Creates build provenance.
         public init(
             time: String? = nil, recipeFingerprint: String? = nil, baseImage: String? = nil, labforgeVersion: String? = nil,
-            archiveDate: String? = nil
+            archiveDate: String? = nil, recipeSource: RecipeSource? = nil
         ) {
             self.time = time
             self.recipeFingerprint = recipeFingerprint
             self.baseImage = baseImage
             self.labforgeVersion = labforgeVersion
             self.archiveDate = archiveDate
+            self.recipeSource = recipeSource
+        }
+    }
+
+    /// Where a recipe came from: a file in a repository at a commit.
+    public struct RecipeSource: Sendable, Hashable, Codable {
+        /// The recipe file, relative to the repository root (or to its recipes folder outside git).
+        public var path: String
+        /// 1-based line of the recipe's declaration.
+        public var line: Int?
+        /// The repository's remote URL, when in git with a remote.
+        public var repository: String?
+        /// The commit checked out when it was built.
+        public var commit: String?
+        /// True when the file had uncommitted changes (the commit alone does not reproduce it).
+        public var modified: Bool?
+
+        /// Creates a source record.
+        /// - Parameters:
+        ///   - path: File path relative to the repository.
+        ///   - line: Declaration line.
+        ///   - repository: Remote URL.
+        ///   - commit: Commit id.
+        ///   - modified: Uncommitted changes.
+        public init(path: String, line: Int? = nil, repository: String? = nil, commit: String? = nil, modified: Bool? = nil) {
+            self.path = path
+            self.line = line
+            self.repository = repository
+            self.commit = commit
+            self.modified = modified
         }
     }
 

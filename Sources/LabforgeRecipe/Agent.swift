@@ -50,7 +50,7 @@ public enum Probe: Sendable, Hashable, Codable {
 }
 
 /// An agent in a recipe.
-public enum Agent: Sendable, Hashable {
+public enum Agent: Sendable, Hashable, Codable {
     /// cloud-init, so KubeVirt's NoCloud/ConfigDrive data configures the VM.
     case cloudInit(CloudInit)
     /// A browser terminal (ttyd).

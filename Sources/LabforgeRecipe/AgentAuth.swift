@@ -2,7 +2,7 @@
 // unless a recipe says so explicitly.
 
 /// How the web terminal (ttyd) decides who gets a shell.
-public enum TerminalAuth: Sendable, Hashable {
+public enum TerminalAuth: Sendable, Hashable, Codable {
     /// HTTP basic auth with the `user:password` the VM is given at boot (key ``BootCredentials/terminalKey`` of the
     /// credentials disk, or of the Secret mounted in a pod). Without it ttyd does not start, and says why in the journal.
     case bootCredential
@@ -27,7 +27,7 @@ public enum TerminalAuth: Sendable, Hashable {
 }
 
 /// How the web desktop's VNC server decides who sees the screen (websockify relays whatever RFB asks for).
-public enum DesktopAuth: Sendable, Hashable {
+public enum DesktopAuth: Sendable, Hashable, Codable {
     /// VNC authentication (RFB security type 2) with the password the VM is given at boot (key
     /// ``BootCredentials/desktopKey``). VNC authentication uses the first 8 characters only: the route's TLS and
     /// the portal's own login are what protect it in transit. Without it the VNC server does not start.

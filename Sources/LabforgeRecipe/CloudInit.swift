@@ -1,7 +1,7 @@
 // The cloud-init agent: KubeVirt hands users, keys and hostnames to the VM through NoCloud or ConfigDrive.
 
 /// Installs cloud-init (and the QEMU guest agent) and limits it to the datasources KubeVirt provides.
-public struct CloudInit: RecipeComponent, Hashable {
+public struct CloudInit: RecipeComponent, Hashable, Codable {
     /// Datasources cloud-init looks at, in order.
     public var datasources: [String]
     /// Whether cloud-init writes the network configuration (off: the base's own DHCP config stays in charge).

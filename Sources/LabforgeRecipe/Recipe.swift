@@ -1,7 +1,7 @@
 // A lab image described once: identity, metadata, base image, and an ordered body of steps and agents.
 
 /// A lab VM image recipe. Pure value: building it touches nothing; ``validate()`` checks it.
-public struct Recipe: Sendable, Hashable {
+public struct Recipe: Sendable, Hashable, Codable {
     /// DNS-1123 label (`debian-desktop`): image, file and Kubernetes object names derive from it.
     public var name: String
     /// The recipe's own version (`1.0.0`), part of the image tag.

@@ -7,7 +7,7 @@ public protocol RecipeComponent: Sendable {
 }
 
 /// One entry of a recipe body.
-public enum RecipeItem: Sendable, Hashable {
+public enum RecipeItem: Sendable, Hashable, Codable {
     /// A plain step.
     case step(Step)
     /// An agent (which expands into steps and declares ports and probes).

@@ -1,9 +1,9 @@
 // The WebDesktop agent: a VNC server on loopback, a desktop session, and noVNC served by websockify.
 
 /// A browser desktop: Xtigervnc bound to 127.0.0.1, a window manager session, websockify + noVNC.
-public struct WebDesktop: RecipeComponent, Hashable {
+public struct WebDesktop: RecipeComponent, Hashable, Codable {
     /// The desktop session.
-    public enum Session: String, Sendable, Hashable {
+    public enum Session: String, Sendable, Hashable, Codable {
         /// matchbox-window-manager with one xterm: a few MiB.
         case minimal
         /// Xfce with its terminal: a full desktop, a few hundred MiB.
@@ -11,7 +11,7 @@ public struct WebDesktop: RecipeComponent, Hashable {
     }
 
     /// Where the noVNC web client comes from.
-    public enum NoVNCSource: String, Sendable, Hashable {
+    public enum NoVNCSource: String, Sendable, Hashable, Codable {
         /// Only `/usr/share/novnc` taken out of the `novnc` package: the package itself pulls in nodejs.
         case webFilesOnly
         /// The whole `novnc` package with its dependencies.

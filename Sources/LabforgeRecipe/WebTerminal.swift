@@ -1,9 +1,9 @@
 // The WebTerminal agent: ttyd serving a login shell to the browser, as a hardened systemd service.
 
 /// A browser terminal (ttyd) running a shell as a lab user.
-public struct WebTerminal: RecipeComponent, Hashable {
+public struct WebTerminal: RecipeComponent, Hashable, Codable {
     /// An HTTP basic-auth credential stored in the image (``TerminalAuth/fixed(_:)``).
-    public struct Credential: Sendable, Hashable {
+    public struct Credential: Sendable, Hashable, Codable {
         /// User name.
         public var username: String
         /// Password.

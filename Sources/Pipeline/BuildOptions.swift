@@ -1,4 +1,5 @@
 // How `labforge build` runs: where outputs and caches go, what to publish, how many images at once.
+import Catalog
 import Foundation
 import OCI
 import Signing
@@ -72,6 +73,8 @@ public struct BuildOptions: Sendable {
     public var toolVersion: String
     /// Signs every pushed manifest in cosign's format when set (`--sign-key` / `LABFORGE_SIGN_KEY`).
     public var signingKey: SigningKey? = nil
+    /// Where each recipe (by name) came from, recorded in the catalog.
+    public var recipeSources: [String: CatalogEntry.RecipeSource] = [:]
 
     /// Creates options.
     /// - Parameters:

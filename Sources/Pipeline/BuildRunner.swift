@@ -84,8 +84,9 @@ public struct BuildRunner: Sendable {
                 let status = CatalogEntry.Verification.Status(rawValue: summary.verification.status) ?? .notRun
                 var entry = CatalogEntry(
                     image: description,
-                    build: .init(time: summary.finished, recipeFingerprint: summary.fingerprint, baseImage: summary.baseImage, labforgeVersion: options.toolVersion,
-                                  archiveDate: summary.archiveDate),
+                    build: .init(
+                        time: summary.finished, recipeFingerprint: summary.fingerprint, baseImage: summary.baseImage, labforgeVersion: options.toolVersion,
+                        archiveDate: summary.archiveDate, recipeSource: options.recipeSources[recipe.name]),
                     verification: .init(status: status, time: status == .notRun ? nil : summary.finished, summary: summary.verification.summary),
                     sbom: summary.sbom.flatMap { record in
                         (try? Digest(parsing: record.digest)).map {

@@ -1,11 +1,11 @@
-// `labforge build [RECIPE...]`: every stage of every recipe, incremental and parallel, with a catalog at the end.
+// `labforge build [SOURCE] [RECIPE...]`: every stage of every recipe, incremental and parallel, with a catalog at the end.
 import ArgumentParser
 import Bases
 import Foundation
 import Logging
 import OCI
 import Pipeline
-import Recipes
+import RecipeRepository
 import Reporting
 import Signing
 import Verify
@@ -15,7 +15,10 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Build lab images end to end: base → customize → finalize → verify → package → push → manifests → catalog.",
         discussion: """
-            Without names, every shipped recipe is built. Each image goes to <output>/<name>/<version>/ (disk.qcow2, \
+            SOURCE is a recipes folder (every .swift file below it), one .swift file, or a repository root holding \
+            labforge.swift; without one, ./labforge.swift, ./recipes/ or the shipped recipes. The files are compiled \
+            against the installed LabforgeRecipe module once per content (cached). Without names, every recipe of the \
+            source is built. Each image goes to <output>/<name>/<version>/ (disk.qcow2, \
             oci/, manifests/, build.log, console.log, verification.json, summary.json); the catalog and its page are \
             <output>/catalog.json and <output>/index.html. Every stage is skipped when its inputs (recipe steps and \
             metadata, uploaded files, base image, labforge version) did not change: a second run of an unchanged \
@@ -24,8 +27,10 @@ struct BuildCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Recipes to build (default: all; see `labforge list`).")
+    @Argument(help: "A recipe source (folder or .swift file) and/or recipe names (default: every recipe; see `labforge list`).")
     var recipes: [String] = []
+
+    @OptionGroup var source: RecipeSourceOptions
 
     @Option(help: "Output root.")
     var output: String = "images"
@@ -65,10 +70,6 @@ struct BuildCommand: AsyncParsableCommand {
     @OptionGroup var accelerator: AcceleratorOptions
 
     func validate() throws {
-        let known = Recipes.all.map(\.name)
-        for name in recipes where Recipes.named(name) == nil {
-            throw ValidationError(PipelineError.unknownRecipe(name: name, known: known).description)
-        }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let push { do { _ = try PushTarget(parsing: push) } catch { throw ValidationError("\(error)") } }
         do { _ = try PushTarget(parsing: referencePrefix) } catch { throw ValidationError("--reference-prefix: \(error)") }
@@ -78,8 +79,9 @@ struct BuildCommand: AsyncParsableCommand {
     func run() async throws {
         Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
         accelerator.apply()
-        let selected = recipes.isEmpty ? Recipes.all : recipes.compactMap(Recipes.named)
         let cacheRoot = cacheOptions.cache.root
+        let arguments = RecipeSourceOptions.split(recipes)
+        let selected = try await source.load(paths: arguments.paths, cacheRoot: cacheRoot).select(arguments.names)
         var options = BuildOptions(
             output: output, cacheRoot: cacheRoot, push: try push.map(PushTarget.init(parsing:)),
             referencePrefix: try PushTarget(parsing: referencePrefix), jobs: jobs, verify: !noVerify, force: force,
@@ -87,7 +89,8 @@ struct BuildCommand: AsyncParsableCommand {
         )
         options.signingKey = try SigningKey.load(path: signKey)
         options.refreshArchives = refresh
-        let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected)
+        options.recipeSources = Dictionary(selected.map { ($0.recipe.name, $0.origin.catalogSource) }, uniquingKeysWith: { first, _ in first })
+        let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected.map(\.recipe))
         if cacheOptions.json {
             try printJSON(report)
         } else {

@@ -2,7 +2,7 @@
 import ArgumentParser
 import Customize
 import Foundation
-import Recipes
+import RecipeRepository
 import Reporting
 
 struct CustomizeCommand: AsyncParsableCommand {
@@ -39,15 +39,11 @@ struct CustomizeCommand: AsyncParsableCommand {
 
     @OptionGroup var accelerator: AcceleratorOptions
 
-    func validate() throws {
-        guard Recipes.named(recipe) != nil else {
-            throw ValidationError("no recipe named \(recipe); known: \(Recipes.all.map(\.name).joined(separator: ", "))")
-        }
-    }
+    @OptionGroup var source: RecipeSourceOptions
 
     func run() async throws {
         accelerator.apply()
-        let recipe = Recipes.named(self.recipe)!
+        guard let recipe = try await source.load().select([self.recipe]).first?.recipe else { return }
         let logPath = log ?? output + ".log"
         guard let sink = BuildLog(path: logPath) else { throw ValidationError("cannot write the build log \(logPath)") }
         defer { sink.close() }

@@ -9,7 +9,7 @@ struct Labforge: AsyncParsableCommand {
         abstract: "Build lab VM images for KubeVirt: Swift recipes → qcow2 → containerDisk → registry, manifests, catalog.",
         version: LabforgeVersion.current,
         subcommands: [
-            BuildCommand.self, ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, VerifyCommand.self,
+            InitCommand.self, BuildCommand.self, ListCommand.self, ShowCommand.self, BasesCommand.self, BaseCommand.self, CustomizeCommand.self, VerifyCommand.self,
             PackageCommand.self, PushCommand.self, ManifestsCommand.self, ClassCommand.self, CatalogCommand.self, CacheCommand.self,
             AcceleratorCommand.self, SBOMCommand.self, DiffCommand.self,
         ]

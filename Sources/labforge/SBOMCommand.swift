@@ -1,12 +1,13 @@
 // `labforge sbom DISK`: the software bill of materials of any disk, read through a read-only appliance.
 import ArgumentParser
 import Foundation
-import Recipes
+import LabforgeRecipe
+import RecipeRepository
 import SBOM
 
 extension SBOMFormat: ExpressibleByArgument {}
 
-struct SBOMCommand: ParsableCommand {
+struct SBOMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
         abstract: "Write the SBOM (SPDX 2.3 or CycloneDX 1.6 JSON) of a disk from its package database.",
@@ -29,15 +30,15 @@ struct SBOMCommand: ParsableCommand {
     @Option(help: "The recipe the disk was built from (adds its files, pinned downloads, base, name and version).")
     var recipe: String?
 
+    @OptionGroup var source: RecipeSourceOptions
+
     func validate() throws {
         guard FileManager.default.fileExists(atPath: disk) else { throw ValidationError("no disk at \(disk)") }
-        if let recipe, Recipes.named(recipe) == nil {
-            throw ValidationError("no recipe named \(recipe); known: \(Recipes.all.map(\.name).joined(separator: ", "))")
-        }
     }
 
-    func run() throws {
-        let recipe = self.recipe.flatMap(Recipes.named)
+    func run() async throws {
+        var recipe: Recipe?
+        if let name = self.recipe { recipe = try await source.load().select([name]).first?.recipe }
         let inputs = recipe.map(RecipeSupplyInputs.init(recipe:))
         let inventory = try DiskInventoryReader().read(
             disk: disk, subject: recipe.map { SoftwareInventory.Subject(name: $0.name, version: $0.version) },

@@ -1,32 +1,38 @@
-// `labforge show <recipe>`: the resolved plan: metadata, every step in order, agents, ports, probes.
+// `labforge show [SOURCE] <recipe>`: the resolved plan: metadata, every step in order, agents, ports, probes.
 import ArgumentParser
+import Bases
 import Customize
 import Foundation
 import LabforgeRecipe
-import Recipes
+import RecipeRepository
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show a recipe's resolved plan: steps in order, agents, ports and probes.",
-        discussion: "The recipe is validated first; an invalid recipe prints its error and exits non-zero."
+        discussion: "The recipes are compiled and validated first; an invalid recipe prints its file, line and error and exits non-zero."
     )
 
-    @Argument(help: "Recipe name (see `labforge list`).")
-    var recipe: String
+    @Argument(help: "A recipes folder or .swift file (optional), then the recipe name (see `labforge list`).")
+    var arguments: [String]
+
+    @OptionGroup var source: RecipeSourceOptions
+
+    @Option(name: .customLong("cache-dir"), help: "Cache directory (default: $XDG_CACHE_HOME/labforge or ~/.cache/labforge).")
+    var cacheDirectory: String?
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
     func validate() throws {
-        guard Recipes.named(recipe) != nil else {
-            throw ValidationError("no recipe named \(recipe); known: \(Recipes.all.map(\.name).joined(separator: ", "))")
-        }
+        guard RecipeSourceOptions.split(arguments).names.count == 1 else { throw ValidationError("name one recipe (see `labforge list`)") }
     }
 
-    func run() throws {
-        let recipe = Recipes.named(self.recipe)!
-        try recipe.validate()
+    func run() async throws {
+        let split = RecipeSourceOptions.split(arguments)
+        let loaded = try await source.load(paths: split.paths, cacheRoot: cacheDirectory.map(absolute) ?? CacheDirectory.default.root)
+        guard let entry = try loaded.select(split.names).first else { return }
+        let recipe = entry.recipe
         if json {
             struct Plan: Encodable {
                 var recipe: RecipeSummary
@@ -36,7 +42,7 @@ struct ShowCommand: ParsableCommand {
                 var probes: [Probe]
             }
             let plan = Plan(
-                recipe: RecipeSummary(recipe), fingerprint: recipe.fingerprint,
+                recipe: RecipeSummary(recipe, origin: entry.origin), fingerprint: recipe.fingerprint,
                 steps: recipe.plan.map { ["number": String($0.number), "origin": $0.origin.description, "title": $0.step.title] },
                 ports: recipe.ports, probes: recipe.probes
             )
@@ -45,6 +51,9 @@ struct ShowCommand: ParsableCommand {
         }
         print("\(recipe.name) \(recipe.version) — \(recipe.displayName)")
         if !recipe.description.isEmpty { print(recipe.description) }
+        let origin = entry.origin
+        let commit = origin.commit.map { " @ \($0.prefix(12))\(origin.modified == true ? " (modified)" : "")" } ?? ""
+        print("source: \(origin.location)\(origin.repository.map { " — \($0)" } ?? "")\(commit)")
         print("base: \(recipe.base)")
         print("minimum: \(recipe.minimumCPUs) vCPU, \(recipe.minimumMemoryMiB) MiB; instancetype \(recipe.instancetype ?? "-"), preference \(recipe.preference ?? "-")")
         print("fingerprint: \(recipe.fingerprint)")

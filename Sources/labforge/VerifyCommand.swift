@@ -2,7 +2,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Recipes
+import RecipeRepository
 import Reporting
 import Verify
 
@@ -28,6 +28,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Option(help: "Take the probes from this recipe's agents (plus ssh, cloud-init, guest-agent).")
     var recipe: String?
+
+    @OptionGroup var source: RecipeSourceOptions
 
     @Option(name: .customLong("probe"), help: ArgumentHelp("A probe to run (repeatable); without --recipe or --probe: ssh, cloud-init, guest-agent.", valueName: "probe"))
     var probes: [String] = []
@@ -75,9 +77,6 @@ struct VerifyCommand: AsyncParsableCommand {
         guard cpus > 0, memory >= 256 else { throw ValidationError("--cpus must be ≥ 1 and --memory ≥ 256 MiB") }
         for probe in probes { _ = try ProbeTarget.parse(probe) }
         _ = try access(base: AgentAccess())
-        if let recipe, Recipes.named(recipe) == nil {
-            throw ValidationError("unknown recipe '\(recipe)' (known: \(Recipes.all.map(\.name).joined(separator: ", "))); use --probe instead")
-        }
     }
 
     /// `--terminal-auth` and `--desktop-auth` applied over `base` (the recipe's or the default).
@@ -105,7 +104,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var targets = try probes.map(ProbeTarget.parse)
         var userName = user
         var access = AgentAccess()
-        if let recipe = recipe.flatMap(Recipes.named) {
+        if let name = recipe, let recipe = try await source.load().select([name]).first?.recipe {
             let fromRecipe = ProbePlan(recipe: recipe)
             targets = fromRecipe.targets + targets.filter { !fromRecipe.targets.contains($0) }
             userName = user ?? fromRecipe.userName

@@ -60,7 +60,8 @@ struct CatalogJSONTests {
         for image in CatalogFixtures.images {
             catalog.upsert(CatalogEntry(
                 image: image, build: .init(time: "2026-11-25T12:00:00Z", recipeFingerprint: "sha256:" + String(repeating: "0", count: 64), baseImage: "debian-13@sha256:" + String(repeating: "1", count: 64), labforgeVersion: "0.1.0",
-                                   archiveDate: "2026-11-22T09:41:07Z")
+                                   archiveDate: "2026-11-22T09:41:07Z",
+                    recipeSource: .init(path: "recipes/\(image.name).swift", line: 3, repository: "https://example.org/labs.git", commit: String(repeating: "a", count: 40), modified: false))
             ))
         }
         let scratch = try TemporaryDirectory(prefix: "labforge-catalog")
@@ -78,6 +79,11 @@ struct CatalogJSONTests {
         let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"kind\" : \"terminal\"", with: "\"kind\" : \"shell\"")
         try text.write(toFile: broken, atomically: true, encoding: .utf8)
         #expect(try CatalogFixtures.validate(broken).0 == 1)
+        // A recipe source's commit must be a full object id.
+        let shortCommit = scratch.appending("short-commit.json")
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: String(repeating: "a", count: 40), with: "aaaa")
+            .write(toFile: shortCommit, atomically: true, encoding: .utf8)
+        #expect(try CatalogFixtures.validate(shortCommit).0 == 1)
     }
 
     @Test("an entry with an SBOM and a signature validates against the schema; cards show the package count, a link and who signed")

@@ -82,6 +82,10 @@ struct DeployFilesTests {
         let container = try #require((pod["containers"] as? [[String: Any]])?.first)
         let arguments = try #require(container["args"] as? [String])
         #expect(arguments.first == "build")
+        // The recipes folder the init container clones into, mounted read-only.
+        #expect(arguments.dropFirst().first == "/recipes")
+        let initContainer = try #require((pod["initContainers"] as? [[String: Any]])?.first)
+        #expect((initContainer["command"] as? [String])?.last?.contains("git clone --depth 1") == true)
         for flag in ["--push", "--json", "--cache-dir", "--output"] { #expect(arguments.contains(flag)) }
         let limits = try #require((container["resources"] as? [String: Any])?["limits"] as? [String: Any])
         #expect(limits["devices.kubevirt.io/kvm"] as? String == "1")
@@ -109,10 +113,11 @@ struct DeployFilesTests {
         let workspaces = (spec["workspaces"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(workspaces.contains("cache"))
         #expect(workspaces.contains("dockerconfig"))
+        #expect(workspaces.contains("source"))
         let step = try #require((spec["steps"] as? [[String: Any]])?.first)
         #expect(step["args"] as? [String] == ["$(params.recipes[*])"])
         let script = try #require(step["script"] as? String)
-        #expect(script.contains("labforge build \"$@\" --push \"$REGISTRY_PREFIX\""))
+        #expect(script.contains("labforge build \"${source[@]}\" \"$@\" --push \"$REGISTRY_PREFIX\""))
         #expect(script.contains("$CACHE_PATH/labforge"))
         // The script itself is valid bash.
         let scratch = try TemporaryDirectory(prefix: "labforge-tekton")
@@ -136,12 +141,13 @@ struct DeployFilesTests {
             (jobs[job]?["steps"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }.joined(separator: "\n")
         }
         func uses(_ job: String) -> [String] { (jobs[job]?["steps"] as? [[String: Any]] ?? []).compactMap { $0["uses"] as? String } }
-        #expect(runs("plan").contains("labforge list --json"))
+        #expect(runs("plan").contains("labforge list \"$SOURCE\" --json"))
+        #expect(runs("plan").contains("make install PREFIX="))
         let matrix = (jobs["build"]?["strategy"] as? [String: Any])?["matrix"] as? [String: Any]
         #expect(matrix?["recipe"] as? String == "${{ fromJSON(needs.plan.outputs.recipes) }}")
         #expect(jobs["build"]?["runs-on"] as? String == "ubuntu-latest")
         #expect(runs("build").contains("99-kvm4all.rules"))
-        #expect(runs("build").contains("build \"$RECIPE\" --output images --json"))
+        #expect(runs("build").contains("build \"$SOURCE\" \"$RECIPE\" --output images --json"))
         #expect(uses("build").contains("docker/login-action@v3"))
         #expect(runs("catalog").contains("labforge catalog merge"))
         #expect(uses("pages").contains("actions/deploy-pages@v4"))
@@ -157,25 +163,59 @@ struct DeployFilesTests {
         }
     }
 
+    @Test("labforge init's workflow validates against the same schema, has our matrix shape, and its run: blocks are bash")
+    func starterWorkflow() throws {
+        let scratch = try TemporaryDirectory(prefix: "labforge-starter")
+        let repository = scratch.appending("lab-recipes")
+        let made = try Command.labforge(["init", repository, "--labforge-image", "ghcr.io/acme/labforge:0.1.0"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let workflowPath = repository + "/.github/workflows/images.yml"
+        let (status, report) = try DeployFixtures.validateWorkflow([workflowPath])
+        #expect(status == 0, "\(report)")
+        let broken = try DeployFixtures.mutated(workflowPath, replacing: "timeout-minutes: 150", with: "timeout-minute: 150", in: scratch)
+        #expect(try DeployFixtures.validateWorkflow([broken]).0 == 1)
+
+        let workflow = try #require(try DeployFixtures.documents(workflowPath).first)
+        let jobs = try #require(workflow["jobs"] as? [String: [String: Any]])
+        #expect(Set(jobs.keys) == ["plan", "build", "catalog", "pages"])
+        let matrix = (jobs["build"]?["strategy"] as? [String: Any])?["matrix"] as? [String: Any]
+        #expect(matrix?["recipe"] as? String == "${{ fromJSON(needs.plan.outputs.recipes) }}")
+        for job in ["plan", "build", "catalog"] {
+            #expect((jobs[job]?["container"] as? [String: Any])?["image"] as? String == "ghcr.io/acme/labforge:0.1.0", "\(job)")
+        }
+        #expect(((jobs["build"]?["container"] as? [String: Any])?["options"] as? String)?.contains("--device /dev/kvm") == true)
+        #expect((workflow["permissions"] as? [String: String]) == ["contents": "read"])
+        #expect((jobs["build"]?["permissions"] as? [String: String])?["packages"] == "write")
+        for job in jobs.keys {
+            let runs = (jobs[job]?["steps"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }.joined(separator: "\n")
+            let path = scratch.appending("\(job).sh")
+            try runs.write(toFile: path, atomically: true, encoding: .utf8)
+            let syntax = try Command.run(["bash", "-n", path])
+            #expect(syntax.status == 0, "\(job): \(syntax.stderr)")
+            if job == "build" { #expect(runs.contains(#"labforge build recipes "$RECIPE" --output images --json"#)) }
+            if job == "plan" { #expect(runs.contains("labforge list recipes")) }
+        }
+    }
+
     @Test("the labforge build command lines of the Job, the Task and the workflow parse with the real CLI")
     func buildCommandLines() throws {
         let job = try #require(try DeployFixtures.documents(DeployFixtures.job).last)
         let pod = try #require(((job["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])
         let jobArguments = try #require((pod["containers"] as? [[String: Any]])?.first?["args"] as? [String])
         let task = try String(contentsOfFile: DeployFixtures.task, encoding: .utf8)
-        #expect(task.contains(#"labforge build "$@" --push "$REGISTRY_PREFIX" --jobs "$JOBS" --json"#))
+        #expect(task.contains(#"labforge build "${source[@]}" "$@" --push "$REGISTRY_PREFIX" --jobs "$JOBS" --json"#))
         #expect(task.contains(#"--output "$CACHE_PATH/images" --cache-dir "$CACHE_PATH/labforge""#))
         let workflow = try String(contentsOfFile: DeployFixtures.workflow, encoding: .utf8)
-        #expect(workflow.contains(#"build "$RECIPE" --output images --json --cache-dir "$HOME/.cache/labforge" "${destination[@]}""#))
+        #expect(workflow.contains(#"build "$SOURCE" "$RECIPE" --output images --json --cache-dir "$HOME/.cache/labforge" "${destination[@]}""#))
         #expect(workflow.contains(#"destination=(--push "$prefix" --authfile "$HOME/.docker/config.json")"#))
         #expect(workflow.contains(#"labforge catalog merge "${inputs[@]}" --catalog site/catalog.json --ignore-existing --json"#))
         let commandLines = [
             jobArguments + ["debian-terminal"],
-            ["build", "debian-terminal", "--push", "registry.example.org/labs", "--jobs", "1", "--json", "--output", "/cache/images",
-             "--cache-dir", "/cache/labforge"],
-            ["build", "debian-terminal", "--output", "images", "--json", "--cache-dir", "/home/runner/.cache/labforge", "--push",
+            ["build", "/workspace/source", "debian-terminal", "--push", "registry.example.org/labs", "--jobs", "1", "--json", "--output",
+             "/cache/images", "--cache-dir", "/cache/labforge"],
+            ["build", "recipes", "debian-terminal", "--output", "images", "--json", "--cache-dir", "/home/runner/.cache/labforge", "--push",
              "ghcr.io/owner/labs", "--authfile", "/home/runner/.docker/config.json"],
-            ["build", "debian-terminal", "--output", "images", "--json", "--cache-dir", "/home/runner/.cache/labforge",
+            ["build", "recipes", "debian-terminal", "--output", "images", "--json", "--cache-dir", "/home/runner/.cache/labforge",
              "--reference-prefix", "ghcr.io/owner/labs"],
         ]
         for arguments in commandLines {
@@ -200,14 +240,16 @@ struct DeployFilesTests {
         let debPackages = Set(words(after: "DEB_PACKAGES :=", in: makefile, until: "\n\n"))
         #expect(debPackages.contains("libguestfs-tools"))
         // The runtime stage's install: the last apt-get install, up to the `&&` that ends it.
-        let runtime = String(containerfile[containerfile.range(of: "FROM ${DEBIAN_IMAGE}")!.upperBound...])
+        // The runtime stage is the Swift image again (recipes compile at run time): the text after the last FROM.
+        let runtime = String(containerfile[containerfile.range(of: "\nFROM ${SWIFT_IMAGE}\n", options: .backwards)!.upperBound...])
         let installed = words(after: "--no-install-recommends", in: runtime, until: "&&")
         let runtimeLibraries: Set = ["libarchive13", "zlib1g", "libzstd1", "ca-certificates"]
         #expect(installed.count > 10)
         for package in installed { #expect(debPackages.contains(package) || runtimeLibraries.contains(package), "\(package)") }
         for needed in ["libguestfs-tools", "linux-image-amd64", "qemu-utils", "qemu-system-x86", "mmdebstrap"] { #expect(installed.contains(needed)) }
         #expect(containerfile.contains("FROM ${SWIFT_IMAGE} AS build"))
-        #expect(containerfile.contains("COPY --from=build /out/labforge /usr/local/bin/labforge"))
+        #expect(containerfile.contains("RUN make install PREFIX=/usr/local DESTDIR=/out"))
+        #expect(containerfile.contains("COPY --from=build /out/usr/local /usr/local"))
         #expect(containerfile.contains("swift:6."))
         // This machine is Debian 12 like the runtime stage: every package name must resolve.
         let policy = try Command.run(["apt-cache", "show", "--no-all-versions"] + installed)

@@ -1,4 +1,5 @@
 // The recipe DSL: plans, declarations and validation errors, without touching a disk.
+import Foundation
 import LabforgeRecipe
 import Recipes
 import Testing
@@ -93,12 +94,13 @@ struct RecipeTests {
         #expect(recipe.probes.contains(.guestAgentPing))
     }
 
-    @Test("shipped recipes are valid and uniquely named")
+    @Test("shipped recipes are valid and uniquely named, and survive JSON (what a compiled recipes program writes)")
     func shippedRecipes() throws {
-        try Recipes.validateAll()
-        #expect(Recipes.all.map(\.name) == ["debian-terminal", "debian-desktop", "python-lab"])
-        #expect(Recipes.named("debian-desktop")?.agents.map(\.kind) == ["CloudInit", "WebTerminal", "WebDesktop"])
-        #expect(Recipes.named("nope") == nil)
+        for recipe in shipped { try recipe.validate() }
+        #expect(shipped.map(\.name) == ["debian-terminal", "debian-desktop", "python-lab"])
+        #expect(Recipes.debianDesktop.agents.map(\.kind) == ["CloudInit", "WebTerminal", "WebDesktop"])
+        let decoded = try JSONDecoder().decode([Recipe].self, from: JSONEncoder().encode(shipped))
+        #expect(decoded == shipped)
     }
 }
 
@@ -180,7 +182,7 @@ struct RecipeValidationTests {
 
     @Test("shipped recipes use boot credentials; fixed credentials and open agents are explicit and checked")
     func agentAuth() throws {
-        for recipe in Recipes.all {
+        for recipe in shipped {
             for agent in recipe.agents {
                 if case .webTerminal(let terminal) = agent { #expect(terminal.auth == .bootCredential, "\(recipe.name)") }
                 if case .webDesktop(let desktop) = agent { #expect(desktop.auth == .bootPassword, "\(recipe.name)") }
@@ -209,3 +211,6 @@ struct RecipeValidationTests {
         #expect(!open.plan.contains { $0.step == .unit(name: BootCredentials.unitName, action: .enable) })
     }
 }
+
+/// The shipped recipes (labforge itself finds them without a list: `labforge list recipes/`).
+let shipped = [Recipes.debianTerminal, Recipes.debianDesktop, Recipes.pythonLab]

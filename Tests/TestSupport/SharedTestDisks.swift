@@ -101,3 +101,20 @@ public final class LogCollector: @unchecked Sendable {
         return buffer
     }
 }
+
+extension TestBase {
+    /// A labforge cache of its own in `directory` (step cache, finished disks and compiled recipes start empty)
+    /// whose `bases/` and `artifacts/` are the test run's, so `labforge build` reuses the bootstrapped base.
+    /// - Parameter directory: A temporary directory.
+    /// - Returns: The cache root to pass as `--cache-dir`.
+    public static func buildCache(in directory: TemporaryDirectory) async throws -> String {
+        _ = try await path()
+        let cache = directory.appending("cache")
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: cache + "/bases", withDestinationPath: cacheDirectory + "/bases")
+        let artifacts = cacheDirectory + "/artifacts"
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: cache + "/artifacts", withDestinationPath: artifacts)
+        return cache
+    }
+}

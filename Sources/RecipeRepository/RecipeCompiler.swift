@@ -1,0 +1,127 @@
+// Compiles recipe files against the shipped LabforgeRecipe module into a small program, once per content hash.
+import Bases
+import Crypto
+import DiskImage
+import Foundation
+
+/// A compiled recipes program in the cache: run it to get the recipes.
+public struct CompiledRecipes: Sendable {
+    /// The executable (its first argument is where it writes the recipes as JSON).
+    public var program: String
+    /// The declarations it evaluates, in order.
+    public var declarations: [RecipeDeclaration]
+    /// The cache key: sha256 of the files' names and contents and of the toolchain.
+    public var key: String
+    /// Whether this call compiled it (false: it came from the cache).
+    public var compiled: Bool
+}
+
+/// Turns a ``RecipeSource`` into a ``CompiledRecipes`` under `<cache>/recipes/<key>/`.
+///
+/// Two compiler runs on a miss: the recipe files become a static library whose symbol graph lists every
+/// `Recipe` value (discovery), then a generated `main.swift` that reads them links against it. A hit costs a
+/// hash of the files.
+public struct RecipeCompiler: Sendable {
+    /// The compiler and the shipped module and library.
+    public var toolchain: RecipeToolchain
+    /// `<cache root>/recipes`.
+    public var cacheDirectory: String
+
+    /// Creates a compiler.
+    /// - Parameters:
+    ///   - toolchain: The compiler and runtime to use.
+    ///   - cacheRoot: labforge's cache root (`--cache-dir`); programs go to its `recipes/` folder.
+    public init(toolchain: RecipeToolchain, cacheRoot: String) {
+        self.toolchain = toolchain
+        self.cacheDirectory = cacheRoot + "/recipes"
+    }
+
+    /// The cache key of `source`: every file's path (relative to the root) and bytes, and the toolchain's identity.
+    /// - Parameter source: The recipe files.
+    /// - Returns: Lower-case hex sha256.
+    public func key(for source: RecipeSource) throws -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data("labforge recipes 1\ntoolchain \(toolchain.identity)\n".utf8))
+        for file in source.files {
+            let contents = try Data(contentsOf: URL(fileURLWithPath: file))
+            hasher.update(data: Data("file \(source.relative(file)) \(contents.count)\n".utf8))
+            hasher.update(data: contents)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Returns the compiled program for `source`, compiling it when the cache does not hold it.
+    /// - Parameter source: The recipe files.
+    /// - Returns: The program and its declarations.
+    /// - Throws: ``RecipeRepositoryError/compileFailed(diagnostics:)`` with the compiler's `file:line:col` diagnostics, and others.
+    public func compile(_ source: RecipeSource) async throws -> CompiledRecipes {
+        let key = try key(for: source)
+        let entry = cacheDirectory + "/" + key
+        if let cached = cached(entry, key: key) { return cached }
+        do {
+            try FileAccess.makePrivateDirectory(cacheDirectory, tightenExisting: false)
+        } catch {
+            throw RecipeRepositoryError.cacheUnusable(path: cacheDirectory, reason: "\(error)")
+        }
+        let lock = try await FileLock.acquire(entry + ".lock")
+        defer { lock.release() }
+        if let cached = cached(entry, key: key) { return cached }
+
+        let work = entry + ".partial-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work + "/symbols", withIntermediateDirectories: true)
+        let module = RecipeProgram.moduleName
+        let moduleCache = ["-module-cache-path", cacheDirectory + "/module-cache"]
+        // 1. The recipe files as a library, with the symbol graph that says which values are recipes.
+        try run([
+            toolchain.compiler, "-parse-as-library", "-module-name", module, "-enable-testing",
+            "-emit-module", "-emit-module-path", "\(work)/\(module).swiftmodule",
+            "-emit-symbol-graph", "-emit-symbol-graph-dir", "\(work)/symbols", "-symbol-graph-minimum-access-level", "private",
+            "-emit-library", "-static", "-o", "\(work)/lib\(module).a", "-I", toolchain.moduleDirectory,
+        ] + moduleCache + source.files.map(Self.displayPath))
+        let declarations = try RecipeDeclaration.read(symbolGraphs: work + "/symbols", source: source)
+        guard !declarations.isEmpty else {
+            throw RecipeRepositoryError.noRecipesDeclared(path: Self.displayPath(source.files.count == 1 ? source.files[0] : source.root))
+        }
+        // 2. The generated main, linked with the library and the shipped LabforgeRecipe.
+        try Data(RecipeProgram.main(for: declarations).utf8).write(to: URL(fileURLWithPath: work + "/main.swift"))
+        try run([
+            toolchain.compiler, "-module-name", "LabforgeRecipesMain", "\(work)/main.swift", "-I", work, "-I", toolchain.moduleDirectory,
+            "-L", work, "-L", toolchain.libraryDirectory, "-l\(module)", "-lLabforgeRecipe", "-o", "\(work)/program",
+        ] + moduleCache)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(declarations).write(to: URL(fileURLWithPath: work + "/declarations.json"))
+        for intermediate in ["symbols", "\(module).swiftmodule", "lib\(module).a", "\(module).swiftdoc", "\(module).swiftsourceinfo"] {
+            try? FileManager.default.removeItem(atPath: work + "/" + intermediate)
+        }
+        guard Foundation.rename(work, entry) == 0 else {
+            throw RecipeRepositoryError.cacheUnusable(path: entry, reason: String(cString: strerror(errno)))
+        }
+        return CompiledRecipes(program: entry + "/program", declarations: declarations, key: key, compiled: true)
+    }
+
+    private func cached(_ entry: String, key: String) -> CompiledRecipes? {
+        guard FileManager.default.isExecutableFile(atPath: entry + "/program"),
+              let data = FileManager.default.contents(atPath: entry + "/declarations.json"),
+              let declarations = try? JSONDecoder().decode([RecipeDeclaration].self, from: data) else { return nil }
+        return CompiledRecipes(program: entry + "/program", declarations: declarations, key: key, compiled: false)
+    }
+
+    private func run(_ arguments: [String]) throws {
+        let output: ToolOutput
+        do { output = try ExternalTool.run(arguments) } catch {
+            throw RecipeRepositoryError.compilerMissing("\(arguments[0]) cannot be started")
+        }
+        guard output.status == 0 else {
+            let text = output.stderr + String(decoding: output.stdout, as: UTF8.self)
+            throw RecipeRepositoryError.compileFailed(diagnostics: text)
+        }
+    }
+
+    /// A file as diagnostics should name it: relative to the working directory when below it.
+    static func displayPath(_ path: String) -> String {
+        let directory = FileManager.default.currentDirectoryPath
+        return path.hasPrefix(directory + "/") ? String(path.dropFirst(directory.count + 1)) : path
+    }
+}

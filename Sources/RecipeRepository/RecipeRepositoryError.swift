@@ -1,0 +1,80 @@
+// What can go wrong between a folder of recipe files and the recipes as values: finding, compiling, running, checking.
+import LabforgeRecipe
+
+/// A recipes folder that cannot be loaded. Each case names the file, recipe or tool at fault.
+public enum RecipeRepositoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The path given as a recipe source is neither a directory nor a `.swift` file.
+    case sourceMissing(path: String)
+    /// The folder holds no `.swift` file.
+    case noRecipeFiles(path: String)
+    /// The files compiled but declare no `Recipe` (or `[Recipe]`) value.
+    case noRecipesDeclared(path: String)
+    /// A recipe value is `private`/`fileprivate`, so the generated program cannot read it.
+    case privateDeclaration(location: String, name: String)
+    /// `swiftc` is not installed (or not where `LABFORGE_SWIFTC` says).
+    case compilerMissing(String)
+    /// The `LabforgeRecipe` module or library labforge ships is not found.
+    case runtimeMissing(searched: [String])
+    /// The recipe files do not compile; `diagnostics` is the compiler's own output (`file:line:col: error: …`).
+    case compileFailed(diagnostics: String)
+    /// The compiled recipe program failed (a recipe trapped while being evaluated).
+    case programFailed(status: Int32, output: String)
+    /// The program's output is not what labforge expects (a labforge bug or a stale cache).
+    case unreadableOutput(reason: String)
+    /// A recipe compiled but is invalid; `location` is its declaration's `file:line`.
+    case invalidRecipe(location: String, recipe: String, error: RecipeError)
+    /// Two declarations give one recipe name.
+    case duplicateRecipe(name: String, locations: [String])
+    /// A name asked for on the command line that no recipe has.
+    case unknownRecipe(name: String, known: [String], source: String)
+    /// The cache entry could not be written.
+    case cacheUnusable(path: String, reason: String)
+    /// `labforge init` into a folder that already holds files.
+    case initTargetNotEmpty(path: String)
+    /// A file of the starter repository could not be written.
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .sourceMissing(let path):
+            return "recipe source \(path): no such directory or .swift file"
+        case .noRecipeFiles(let path):
+            return "\(path) holds no .swift recipe file; write one (labforge init DIR makes a starter) or point at the right folder"
+        case .noRecipesDeclared(let path):
+            return "\(path): no recipe found; declare one as `let name = Recipe(name: …) { … }` (a Recipe or [Recipe] value, not private)"
+        case .privateDeclaration(let location, let name):
+            return "\(location): recipe \(name) is private; recipes must be internal (the default) or public to be found"
+        case .compilerMissing(let detail):
+            return "recipes are compiled with swiftc, the Swift toolchain labforge was built with: \(detail); install it or set LABFORGE_SWIFTC"
+        case .runtimeMissing(let searched):
+            return "the LabforgeRecipe module and library are not installed (looked in \(searched.joined(separator: ", "))); "
+                + "run `make install PREFIX=…` or set LABFORGE_RECIPE_RUNTIME to a folder holding LabforgeRecipe.swiftmodule and libLabforgeRecipe.a"
+        case .compileFailed(let diagnostics):
+            return "recipes do not compile:\n" + diagnostics.trimmingSuffixNewlines
+        case .programFailed(let status, let output):
+            return "evaluating the recipes failed (exit status \(status)):\n" + output.trimmingSuffixNewlines
+        case .unreadableOutput(let reason):
+            return "the compiled recipe program printed something labforge cannot read: \(reason)"
+        case .invalidRecipe(let location, let recipe, let error):
+            return "\(location): recipe \(recipe) is invalid: \(error)"
+        case .duplicateRecipe(let name, let locations):
+            return "two recipes are named \(name) (\(locations.joined(separator: " and "))); names must be unique"
+        case .unknownRecipe(let name, let known, let source):
+            return "no recipe named \(name) in \(source); known: \(known.joined(separator: ", "))"
+        case .cacheUnusable(let path, let reason):
+            return "recipe cache \(path): \(reason)"
+        case .initTargetNotEmpty(let path):
+            return "\(path) is not empty; labforge init writes a new repository into a new or empty folder"
+        case .cannotWrite(let path, let reason):
+            return "cannot write \(path): \(reason); nothing was written"
+        }
+    }
+}
+
+extension String {
+    var trimmingSuffixNewlines: String {
+        var text = Substring(self)
+        while text.last?.isNewline == true { text = text.dropLast() }
+        return String(text)
+    }
+}
