@@ -64,7 +64,7 @@ let package = Package(
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
-        .target(name: "Verify", dependencies: ["Archive", "COpenSSL", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // Software bills of materials read from a finished disk: SPDX 2.3 / CycloneDX 1.6 JSON, package diffs.
         .target(name: "SBOM", dependencies: ["Guestfs", "LabforgeRecipe", crypto]),
         // cosign-compatible signatures of pushed manifests (ECDSA P-256, simple signing, `sha256-<hex>.sig`).
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI", "DiskImage", "TestSupport"]),
         // Fixtures/ holds Python fixture servers, found by path at run time.
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
+        .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "NamingTests", dependencies: ["Naming"]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "TestSupport"]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
