@@ -22,6 +22,10 @@ public struct DebianRootTree: Sendable, Equatable {
     public var customizeHooks: [String]
     /// apt sources, one `deb URI SUITE COMPONENT` line each.
     public var sources: [String]
+    /// mmdebstrap stages to skip (`--skip=`), e.g. `cleanup/run` to keep what the hooks put in /run.
+    public var skip: [String]
+    /// dpkg options (`--dpkgopt=`), e.g. `path-exclude=/usr/share/man/*`.
+    public var dpkgOptions: [String]
 
     /// Creates a description.
     /// - Parameters:
@@ -31,10 +35,14 @@ public struct DebianRootTree: Sendable, Equatable {
     ///   - essentialHooks: Commands run after the Essential set is installed.
     ///   - customizeHooks: Commands run after every package is installed.
     ///   - sources: apt source lines.
+    ///   - skip: mmdebstrap stages to skip.
+    ///   - dpkgOptions: dpkg options.
     public init(
         suite: String, variant: String = "minbase", packages: [String], essentialHooks: [String] = [], customizeHooks: [String] = [],
-        sources: [String]
+        sources: [String], skip: [String] = [], dpkgOptions: [String] = []
     ) {
+        self.skip = skip
+        self.dpkgOptions = dpkgOptions
         self.suite = suite
         self.variant = variant
         var seen = Set<String>()
@@ -73,6 +81,8 @@ public struct DebianRootTree: Sendable, Equatable {
         if !packages.isEmpty { arguments.append("--include=" + packages.joined(separator: ",")) }
         arguments += essentialHooks.map { "--essential-hook=\($0)" }
         arguments += customizeHooks.map { "--customize-hook=\($0)" }
+        arguments += skip.map { "--skip=\($0)" }
+        arguments += dpkgOptions.map { "--dpkgopt=\($0)" }
         // The host's keyring file holds the keys of every current release, trixie included.
         let keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
         if FileManager.default.fileExists(atPath: keyring) { arguments.append("--keyring=\(keyring)") }

@@ -114,13 +114,13 @@ public struct ContainerTreeScript: Sendable {
             }
             hooks.append(("step-\(planned.number)", Self.prelude + Self.marker(planned.number, total, planned.step.title) + body))
         }
-        hooks.append(("supervisor", Self.prelude + Self.marker(total + 1, total, "write the supervisor and the credentials directory") + """
+        hooks.append(("supervisor", Self.prelude + Self.marker(nil, total, "write the supervisor and the credentials directory") + """
             install -D -m 0755 \(shellQuote("\(staging)/lab-init")) "$root"\(LabSupervisor.path)
             install -d -m 0755 -o root -g root "$root/run/labforge"
             install -d -m 0700 "$root"\(BootCredentials.runtimeDirectory)
             \(Self.inTree("chown \(shellQuote("\(plan.labUser):\(plan.labUser)")) \(BootCredentials.runtimeDirectory)"))
             """))
-        hooks.append(("harden", Self.prelude + Self.marker(total + 1, total, "strip setuid/setgid bits, clean caches") + Self.hardenScript))
+        hooks.append(("harden", Self.prelude + Self.marker(nil, total, "strip setuid/setgid bits, clean caches") + Self.hardenScript))
         self.hooks = hooks
     }
 
@@ -154,9 +154,18 @@ public struct ContainerTreeScript: Sendable {
 
         """
 
-    static func marker(_ number: Int, _ total: Int, _ title: String) -> String {
-        "echo \(shellQuote("\(stepMarker) [\(number)/\(total)] \(SecretRedaction.script(title))"))\n"
+    /// The line a hook prints first (`nil`: a container stage after the recipe's steps).
+    static func marker(_ number: Int?, _ total: Int, _ title: String) -> String {
+        let position = number.map { "[\($0)/\(total)]" } ?? "[container]"
+        return "echo \(shellQuote("\(stepMarker) \(position) \(SecretRedaction.script(title))"))\n"
     }
+
+    /// dpkg leaves these out of the tree, as Debian's own slim container images do: manual pages and info files (no
+    /// `man-db` in a minbase tree to read them), translations, and documentation except the copyright files.
+    public static let dpkgExcludes = [
+        "path-exclude=/usr/share/man/*", "path-exclude=/usr/share/info/*", "path-exclude=/usr/share/locale/*",
+        "path-include=/usr/share/locale/locale.alias", "path-exclude=/usr/share/doc/*", "path-include=/usr/share/doc/*/copyright",
+    ]
 
     /// A command run in the tree as root with the guest prelude's environment.
     static func inTree(_ script: String) -> String {
@@ -222,6 +231,7 @@ public struct ContainerTreeScript: Sendable {
         rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*_* \\
           "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old "$root"/var/cache/ldconfig/aux-cache
         find "$root/var/log" -type f \\( -name '*.log' -o -name 'history.log' -o -name 'eipp.log.xz' \\) -delete
+        find "$root/run" -mindepth 1 -maxdepth 1 ! -name labforge -exec rm -rf --one-file-system {} +
 
         """
 }

@@ -25,6 +25,8 @@ public struct PodLabManifests: Sendable {
     public var uid: Int
     /// Namespace of the proxy pods (ingress-nginx by default).
     public var ingressNamespace: String
+    /// The recipe's fingerprint, as an annotation of the Deployment.
+    public var recipeFingerprint: String?
 
     /// Creates the manifests.
     /// - Parameters:
@@ -33,7 +35,12 @@ public struct PodLabManifests: Sendable {
     ///   - image: `registry/repository:tag@sha256:…`.
     ///   - uid: The image user's uid (the group is the same number, as useradd makes it).
     ///   - ingressNamespace: The proxy's namespace.
-    public init(recipe: Recipe, plan: ContainerPlan, image: String, uid: Int, ingressNamespace: String = ClassSettings().ingressNamespace) {
+    ///   - recipeFingerprint: The recipe's fingerprint, if known.
+    public init(
+        recipe: Recipe, plan: ContainerPlan, image: String, uid: Int, ingressNamespace: String = ClassSettings().ingressNamespace,
+        recipeFingerprint: String? = nil
+    ) {
+        self.recipeFingerprint = recipeFingerprint
         self.recipe = recipe
         self.plan = plan
         self.image = image
@@ -66,7 +73,7 @@ public struct PodLabManifests: Sendable {
             readinessProbe: probe, livenessProbe: TCPProbe(tcpSocket: .init(port: probePort), initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6),
             resources: Resources(requests: ["cpu": "\(recipe.minimumCPUs)", "memory": memory], limits: ["memory": memory]))
         return Deployment(
-            metadata: ObjectMeta(name: name, labels: labels, annotations: ["labforge.dev/recipe-fingerprint": recipe.fingerprint]),
+            metadata: ObjectMeta(name: name, labels: labels, annotations: recipeFingerprint.map { ["labforge.dev/recipe-fingerprint": $0] } ?? [:]),
             spec: .init(
                 replicas: 1, selector: LabelSelector(matchLabels: ["app.kubernetes.io/instance": name]), strategy: .init(type: "Recreate"),
                 template: .init(

@@ -165,7 +165,8 @@ public struct ContainerImageBuilder: Sendable {
             summary.pushed = pushed.pushed
             stage = .manifests
             let reference = pushed.reference
-            summary.manifests = try await timed(.manifests, &summary, log) { try writeManifests(plan: plan, directory: directory, uid: tree.uid, reference: reference) }
+            let manifests = try await timed(.manifests, &summary, log) { try writeManifests(plan: plan, directory: directory, uid: tree.uid, reference: reference) }
+            summary.manifests = manifests
             summary.status = .built
         } catch {
             log.line("FAILED in \(stage.rawValue): \(error)")
@@ -184,7 +185,7 @@ public struct ContainerImageBuilder: Sendable {
         var hasher = SHA256()
         let script = ContainerTreeScript(plan: plan, artifacts: [:], staging: "/staging")
         let files = ContainerTreeScript.stagedFiles(plan: plan).sorted { $0.key < $1.key }
-        let parts = ["labforge-container-1", recipe.fingerprint, toolVersion, archive, store.bootstrapper.mirror, store.bootstrapper.securityMirror, plan.suite]
+        let parts = ["labforge-container-1"] + ContainerTreeScript.dpkgExcludes + [recipe.fingerprint, toolVersion, archive, store.bootstrapper.mirror, store.bootstrapper.securityMirror, plan.suite]
             + script.includedPackages + script.hooks.map(\.script) + files.map { "\($0.key)\u{0}\($0.value)" }
         for part in parts { hasher.update(data: Data((part + "\u{0}").utf8)) }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
@@ -241,7 +242,9 @@ public struct ContainerImageBuilder: Sendable {
         log.line("root tree on the host: mmdebstrap \(plan.suite), --include \(script.includedPackages.joined(separator: ",")) (steps \(script.batchedSteps.map(String.init).joined(separator: ", "))), then \(hooks.count) hooks")
         let tree = DebianRootTree(
             suite: plan.suite, packages: script.includedPackages, customizeHooks: hooks,
-            sources: DebianRootTree.sources(for: plan.suite, mirror: store.bootstrapper.mirror, securityMirror: store.bootstrapper.securityMirror))
+            sources: DebianRootTree.sources(for: plan.suite, mirror: store.bootstrapper.mirror, securityMirror: store.bootstrapper.securityMirror),
+            // /run/labforge/credentials must stay (the hardening hook empties the rest of /run itself).
+            skip: ["cleanup/run"], dpkgOptions: ContainerTreeScript.dpkgExcludes)
         let root = scratch + "/root"
         let sink: @Sendable (String) -> Void = { text in log.write(text) }
         do {
@@ -323,7 +326,7 @@ public struct ContainerImageBuilder: Sendable {
 
     private func writeManifests(plan: ContainerPlan, directory: String, uid: Int, reference: String) throws -> String {
         let output = directory + "/manifests"
-        try PodLabManifests(recipe: recipe, plan: plan, image: reference, uid: uid).write(to: output)
+        try PodLabManifests(recipe: recipe, plan: plan, image: reference, uid: uid, recipeFingerprint: recipe.fingerprint).write(to: output)
         return output
     }
 

@@ -34,12 +34,18 @@ struct ContainerLaunch: Sendable {
 /// a private devpts, shm), no capabilities left after the switch to the image's user, no-new-privileges set. The
 /// entrypoint (tini) is PID 1 of its namespace. Agent ports are reached through ``NamespacePortForward``s.
 final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
-    let hostPorts: [Int: Int]
     private let process: Process
-    private let forwards: [NamespacePortForward]
+    /// Set once, right after the start, before the container is handed out.
+    private var forwards: [NamespacePortForward] = []
     private let logPath: String
     private let state = Mutex<(running: Bool, status: Int32)>((true, 0))
     private let exited = DispatchSemaphore(value: 0)
+
+    var hostPorts: [Int: Int] {
+        var ports: [Int: Int] = [:]
+        for forward in forwards { ports[forward.port] = forward.hostPort }
+        return ports
+    }
 
     var isRunning: Bool { state.withLock { $0.running } }
     var guestAgentSocketPath: String? { nil }
@@ -72,13 +78,9 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
           chroot --userspec="$uid:$gid" --groups="$gid" "$root" /usr/bin/env -i "$@"
         """
 
-    private init(process: Process, forwards: [NamespacePortForward], logPath: String) {
+    private init(process: Process, logPath: String) {
         self.process = process
-        self.forwards = forwards
         self.logPath = logPath
-        var ports: [Int: Int] = [:]
-        for forward in forwards { ports[forward.port] = forward.hostPort }
-        hostPorts = ports
     }
 
     /// Starts the container.
@@ -101,36 +103,51 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw VerifyError.containerStart("cannot run setpriv/unshare: \(error)") }
+        let container = NamespacedContainer(process: process, logPath: launch.logPath)
+        let started = DispatchSemaphore(value: 0)
+        let failure = LaunchFailure()
+        // PR_SET_PDEATHSIG (setpriv) fires when the *thread* that spawned the child ends: spawn from a thread that
+        // lives as long as the container does, as VirtualMachine does for qemu.
+        let thread = Thread {
+            process.terminationHandler = { ended in
+                container.state.withLock { $0 = (false, ended.terminationStatus) }
+                RunningMachines.unregister(ended.processIdentifier)
+                container.exited.signal()
+            }
+            do {
+                try process.run()
+                RunningMachines.register(process.processIdentifier)
+            } catch {
+                failure.set("cannot run setpriv/unshare: \(error)")
+                started.signal()
+                return
+            }
+            started.signal()
+            container.exited.wait()
+            container.exited.signal()
+        }
+        thread.name = "labforge-container"
+        thread.start()
+        started.wait()
         try? log.close()
-        RunningMachines.register(process.processIdentifier)
+        if let message = failure.value { throw VerifyError.containerStart(message) }
         // unshare enters the new network namespace itself before forking: its own ns/net is the container's.
         let namespace = "/proc/\(process.processIdentifier)/ns/net"
         let hostNamespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? ""
         var waited = 0
-        while process.isRunning, (try? FileManager.default.destinationOfSymbolicLink(atPath: namespace)) ?? hostNamespace == hostNamespace, waited < 250 {
+        while container.isRunning, (try? FileManager.default.destinationOfSymbolicLink(atPath: namespace)) ?? hostNamespace == hostNamespace, waited < 250 {
             usleep(20_000)
             waited += 1
         }
-        guard process.isRunning else {
+        guard container.isRunning else {
             let output = (try? String(contentsOfFile: launch.logPath, encoding: .utf8)) ?? ""
-            throw VerifyError.containerStart("unshare exited with status \(process.terminationStatus): \(output.suffix(800))")
+            throw VerifyError.containerStart("unshare exited with status \(container.state.withLock { $0.status }): \(output.suffix(800))")
         }
-        var forwards: [NamespacePortForward] = []
         do {
-            for port in launch.ports { forwards.append(try NamespacePortForward(namespacePath: namespace, port: port)) }
+            for port in launch.ports { container.forwards.append(try NamespacePortForward(namespacePath: namespace, port: port)) }
         } catch {
             kill(process.processIdentifier, SIGKILL)
             throw error
-        }
-        let container = NamespacedContainer(process: process, forwards: forwards, logPath: launch.logPath)
-        process.terminationHandler = { [container] ended in
-            container.state.withLock { $0 = (false, ended.terminationStatus) }
-            container.exited.signal()
-        }
-        if !process.isRunning {
-            container.state.withLock { $0 = (false, process.terminationStatus) }
-            container.exited.signal()
         }
         return container
     }
@@ -147,7 +164,6 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
     /// - Returns: How it ended (`SIGTERM, exit status 0 after 0.4 s`, or `SIGKILL after 10 s`).
     func stop(grace: Double = 10) -> String {
         for forward in forwards { forward.stop() }
-        defer { RunningMachines.unregister(process.processIdentifier) }
         guard isRunning else { return "had exited (status \(state.withLock { $0.status }))" }
         let started = Date()
         if let pid = initPID { kill(pid, SIGTERM) }
@@ -159,4 +175,12 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
         _ = exited.wait(timeout: .now() + 5)
         return String(format: "SIGKILL after %.0f s (did not stop on SIGTERM)", grace)
     }
+}
+
+/// The spawn error, handed from the spawning thread to the caller.
+private final class LaunchFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var message: String?
+    func set(_ text: String) { lock.withLock { message = text } }
+    var value: String? { lock.withLock { message } }
 }
