@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
