@@ -29,10 +29,15 @@ t3=$(now)
 PACKAGES=$(grep -o -- '--include [^ ]*' "$WORK/images/$RECIPE"/*/container/build.log | head -1 | cut -d' ' -f2)
 DEB=$(ls "$CACHE"/artifacts/*/ttyd_*.deb 2>/dev/null | head -1 || true)
 p0=$(now)
+# The pinned .deb goes in through a hook: dpkg runs chrooted and cannot see a host path.
+HOOKS=()
+if [ -n "$DEB" ]; then
+    HOOKS=(--customize-hook="cp '$DEB' \"\$1/tmp/ttyd.deb\"" --customize-hook='chroot "$1" apt-get install -y --no-install-recommends /tmp/ttyd.deb')
+fi
 mmdebstrap --variant=minbase --mode=root --format=tar --aptopt='APT::Install-Recommends "false"' \
-    --include="$PACKAGES${DEB:+,$DEB}" trixie "$WORK/peer.tar" \
+    --include="$PACKAGES" "${HOOKS[@]}" trixie "$WORK/peer.tar" \
     "deb http://deb.debian.org/debian trixie main" "deb http://deb.debian.org/debian trixie-updates main" \
-    "deb http://deb.debian.org/debian-security trixie-security main" > "$WORK/peer.log" 2>&1
+    "deb http://deb.debian.org/debian-security trixie-security main" > "$WORK/peer.log" 2>&1 || { tail -20 "$WORK/peer.log"; exit 1; }
 p1=$(now)
 
 python3 - "$WORK" "$t0" "$t1" "$t2" "$t3" "$p0" "$p1" <<'PY'
