@@ -8,9 +8,9 @@ DEB_PACKAGES := \
 	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev libssl-dev \
 	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring extlinux syslinux-common xorriso \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
-	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux git
+	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux git tini iproute2
 
-.PHONY: all deps build release install check test demo images bench clean
+.PHONY: all deps build release install check test demo demo-container images bench clean
 
 all: build
 
@@ -68,6 +68,10 @@ test: deps build
 ## demo: the main job end to end on the built-in default (debug build, shared with the tests)
 demo: deps build
 	bash scripts/demo.sh
+
+## demo-container: the pod lab of debian-desktop end to end: container image, verify --image, push to a local registry
+demo-container: deps build
+	bash scripts/demo-container.sh
 
 ## images: build every shipped recipe with the release binary (BUILD_ARGS='--push REGISTRY/PREFIX --jobs 2' …)
 images: deps release

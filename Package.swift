@@ -65,7 +65,7 @@ let package = Package(
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
-        .target(name: "Verify", dependencies: ["Archive", "COpenSSL", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // Software bills of materials read from a finished disk: SPDX 2.3 / CycloneDX 1.6 JSON, package diffs.
         .target(name: "SBOM", dependencies: ["Guestfs", "LabforgeRecipe", crypto]),
         // cosign-compatible signatures of pushed manifests (ECDSA P-256, simple signing, `sha256-<hex>.sig`).
@@ -96,14 +96,14 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI", "DiskImage", "TestSupport"]),
         // Fixtures/ holds Python fixture servers, found by path at run time.
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes"]),
+        .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "NamingTests", dependencies: ["Naming"]),
         .testTarget(name: "DocsTests", dependencies: ["labforge", argumentParser]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "TestSupport"]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),

@@ -59,6 +59,15 @@ public final class PaxStreamWriter {
         case .directory:
             archive_entry_set_filetype(header, LABFORGE_AE_IFDIR)
             archive_entry_set_size(header, 0)
+        case .symlink(let target):
+            archive_entry_set_filetype(header, LABFORGE_AE_IFLNK)
+            archive_entry_set_symlink(header, target)
+            archive_entry_set_size(header, 0)
+        case .hardlink(let target):
+            // A hard link is a regular file header naming the earlier entry, with no data of its own.
+            archive_entry_set_filetype(header, LABFORGE_AE_IFREG)
+            archive_entry_set_hardlink(header, target)
+            archive_entry_set_size(header, 0)
         }
         archive_entry_set_perm(header, mode_t(entry.mode))
         archive_entry_set_uid(header, entry.uid)

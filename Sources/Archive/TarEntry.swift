@@ -2,10 +2,14 @@
 
 /// One entry of a tar stream with explicit owner, mode and time.
 public struct TarEntry: Sendable, Equatable {
-    /// Regular file or directory.
+    /// Regular file, directory or link.
     public enum Kind: Sendable, Equatable {
         case file(size: Int64)
         case directory
+        /// A symbolic link to `target` (stored as written, not resolved).
+        case symlink(target: String)
+        /// A hard link to an earlier entry's path in the same archive.
+        case hardlink(target: String)
     }
 
     /// Path inside the archive, e.g. `disk/disk.img`.

@@ -73,12 +73,7 @@ public struct DebianBootstrapper: Sendable {
     /// - Parameter suite: Debian suite or codename.
     /// - Returns: One-line sources as mmdebstrap takes them.
     public func sources(for suite: String) -> [String] {
-        if ["sid", "unstable", "experimental"].contains(suite) { return ["deb \(mirror) \(suite) main"] }
-        return [
-            "deb \(mirror) \(suite) main",
-            "deb \(mirror) \(suite)-updates main",
-            "deb \(securityMirror) \(suite)-security main",
-        ]
+        DebianRootTree.sources(for: suite, mirror: mirror, securityMirror: securityMirror)
     }
 
     /// Builds the disk and renames it into place at `output` (nothing is left there on failure).
@@ -188,7 +183,7 @@ public struct DebianBootstrapper: Sendable {
     }
 
     /// Mount points at or below `path`, from /proc/self/mounts (octal escapes as the kernel writes them).
-    static func mountPoints(under path: String) -> [String] {
+    public static func mountPoints(under path: String) -> [String] {
         guard let table = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return [] }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         return table.split(separator: "\n").compactMap { line -> String? in
@@ -242,35 +237,24 @@ public struct DebianBootstrapper: Sendable {
             .write(toFile: staging + "/pinned.sh", atomically: true, encoding: .utf8)
     }
 
+    /// The root tree stage of the disk: the base packages and the bootstrap's hooks (``DebianRootTree``).
+    func rootTree(_ spec: DebianBootstrap, staging: String) -> DebianRootTree {
+        // The pinned packages go in before labforge's own configuration, as in the appliance.
+        let pinnedHooks = spec.pinnedPackages.isEmpty ? [] : ["sh '\(staging)/pinned.sh' \"$1\""]
+        return DebianRootTree(
+            suite: spec.suite, packages: DebianBootstrapFiles.basePackages + spec.extraPackages,
+            essentialHooks: ["sh '\(staging)/essential.sh' \"$1\""], customizeHooks: pinnedHooks + ["sh '\(staging)/customize.sh' \"$1\""],
+            sources: sources(for: spec.suite)
+        )
+    }
+
     /// The mmdebstrap command line (without the program name).
     func mmdebstrapArguments(_ spec: DebianBootstrap, staging: String, output: String, format: String = "tar") -> [String] {
-        let packages = DebianBootstrapFiles.basePackages + spec.extraPackages.filter { !DebianBootstrapFiles.basePackages.contains($0) }
-        var arguments = [
-            "--variant=minbase", "--mode=root", "--format=\(format)",
-            "--aptopt=APT::Install-Recommends \"false\"",
-            "--aptopt=Acquire::Retries \"3\"",
-            "--include=" + packages.joined(separator: ","),
-            "--essential-hook=sh '\(staging)/essential.sh' \"$1\"",
-        ]
-        // The pinned packages go in before labforge's own configuration, as in the appliance.
-        if !spec.pinnedPackages.isEmpty { arguments.append("--customize-hook=sh '\(staging)/pinned.sh' \"$1\"") }
-        arguments += [
-            "--customize-hook=sh '\(staging)/customize.sh' \"$1\"",
-        ]
-        // The host's keyring file holds the keys of every current release, trixie included.
-        let keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
-        if FileManager.default.fileExists(atPath: keyring) { arguments.append("--keyring=\(keyring)") }
-        arguments += [spec.suite, output]
-        arguments += sources(for: spec.suite)
-        return arguments
+        rootTree(spec, staging: staging).arguments(output: output, format: format)
     }
 
     private func runMmdebstrap(_ spec: DebianBootstrap, staging: String, into output: String, format: String) async throws {
-        var environment: [String: String] = [:]
-        // Reproducible as far as Debian allows: clamp mtimes when the caller pins an epoch.
-        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] { environment["SOURCE_DATE_EPOCH"] = epoch }
-        logger.info("bootstrapping Debian \(spec.suite) with mmdebstrap from \(mirror)")
-        try await ExternalTool.mmdebstrap.run(mmdebstrapArguments(spec, staging: staging, output: output, format: format), environment: environment, output: log)
+        try await rootTree(spec, staging: staging).make(into: output, format: format, logger: logger, log: log)
     }
 
     private func assembleDisk(_ disk: String, rootTar: String, staging: String, subject: String, progress: any ProgressReporter) async throws {

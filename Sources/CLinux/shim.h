@@ -14,3 +14,10 @@ static inline int labforge_exchange_paths(const char *a, const char *b) {
 static inline int labforge_kvm_api_version(int fd) {
     return ioctl(fd, 0xAE00, 0);
 }
+
+#include <sched.h>
+
+/* Moves the calling thread into the network namespace open at fd (a /proc/PID/ns/net file). 0 or -1 with errno. */
+static inline int labforge_enter_network_namespace(int fd) {
+    return setns(fd, CLONE_NEWNET);
+}

@@ -2,6 +2,14 @@
 import Kube
 import OCI
 
+/// What an entry's image is run as.
+public enum ImageKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A KubeVirt VM from a containerDisk.
+    case vm
+    /// A pod lab from a container image.
+    case container
+}
+
 /// One image as the lab portal sees it (`images[]` in `catalog.json`, see `schemas/catalog.schema.json`).
 public struct CatalogEntry: Sendable, Hashable, Codable {
     /// Image name (DNS-1123 label).
@@ -52,6 +60,8 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
             self.terminal = terminal
         }
     }
+    /// `vm` (a KubeVirt containerDisk) or `container` (a pod lab's image); entries written before pod labs have none (a VM).
+    public var kind: ImageKind?
 
     /// Who signed the pushed manifest.
     public struct Signature: Sendable, Hashable, Codable {
@@ -260,6 +270,7 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         self.verification = verification
         self.sbom = sbom
         self.signature = signature
+        self.kind = .vm
     }
 
     /// The image description the entry was made from (lab user and credentials take their defaults).

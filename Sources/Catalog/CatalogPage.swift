@@ -13,7 +13,19 @@ public enum CatalogPage {
     /// - Returns: The HTML text.
     /// - Throws: ``KubeError`` when an entry cannot produce its DataVolume.
     public static func render(_ catalog: ImageCatalog, title: String = "Lab images", root: String? = nil) throws -> String {
-        let cards = try catalog.images.enumerated().map { try card($0.element, index: $0.offset, root: root) }.joined(separator: "\n")
+        // The kinds of one recipe version (VM and pod lab) side by side in one row.
+        var groups: [[(CatalogEntry, Int)]] = []
+        for (index, entry) in catalog.images.enumerated() {
+            if let last = groups.last?.last?.0, last.name == entry.name, last.version == entry.version {
+                groups[groups.count - 1].append((entry, index))
+            } else {
+                groups.append([(entry, index)])
+            }
+        }
+        let cards = try groups.map { group -> String in
+            let rendered = try group.map { try card($0.0, index: $0.1, root: root) }.joined(separator: "\n")
+            return group.count > 1 ? "<div class=\"kinds\">\n\(rendered)\n</div>" : rendered
+        }.joined(separator: "\n")
         let systems = Set(catalog.images.compactMap { $0.os?.id }).sorted()
         let architectures = Set(catalog.images.map(\.architecture)).sorted()
         let options: ([String]) -> String = { $0.map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined() }
@@ -63,7 +75,8 @@ public enum CatalogPage {
     }
 
     static func card(_ entry: CatalogEntry, index: Int, root: String? = nil) throws -> String {
-        let yaml = try entry.dataVolumeYAML()
+        let kind = entry.kind ?? .vm
+        let yaml = kind == .container ? containerYAML(entry) : try entry.dataVolumeYAML()
         let features = entry.features.map(\.kind.rawValue)
         let searchText = [
             entry.name, entry.version, entry.displayName, entry.description ?? "", entry.os?.displayText ?? "", entry.architecture,
@@ -73,12 +86,15 @@ public enum CatalogPage {
             let auth = feature.auth.map { $0 == "none" ? ", no auth" : ", auth: \($0)" } ?? ""
             return "<span class=\"badge feature\">\(feature.kind.rawValue) :\(feature.port)\(escape(auth))</span>"
         }
+        badges.insert(kind == .container ? "<span class=\"badge kind\">pod (container image)</span>" : "<span class=\"badge kind\">VM (KubeVirt)</span>", at: 0)
         if let os = entry.os { badges.append("<span class=\"badge\">\(escape(os.displayText))</span>") }
         badges.append("<span class=\"badge\">\(escape(entry.architecture))</span>")
         let status = entry.verification.status
         var facts: [(String, String)] = [
             ("Image", "<code>\(escape(entry.registry.pinned))</code>"),
-            ("Disk", "\(escape(formatBytes(entry.sizes.virtual))) virtual" + (entry.sizes.compressed.map { ", \(escape(formatBytes($0))) to pull" } ?? "")),
+            kind == .container
+                ? ("Size", "\(escape(formatBytes(entry.sizes.virtual))) unpacked" + (entry.sizes.compressed.map { ", \(escape(formatBytes($0))) to pull" } ?? ""))
+                : ("Disk", "\(escape(formatBytes(entry.sizes.virtual))) virtual" + (entry.sizes.compressed.map { ", \(escape(formatBytes($0))) to pull" } ?? "")),
         ]
         if let tagged = entry.registry.tagged { facts.append(("Tag", "<code>\(escape(tagged))</code>")) }
         if entry.instancetype != nil || entry.preference != nil {
@@ -103,15 +119,15 @@ public enum CatalogPage {
         if let changes = entry.changes { facts.append(("Changes", changesHTML(changes))) }
         let id = "dv-\(index)"
         return """
-            <article class="image" data-search="\(escape(searchText))" data-os="\(escape(entry.os?.id ?? ""))" data-arch="\(escape(entry.architecture))" data-features="\(escape(features.joined(separator: " ")))">
+            <article class="image" data-kind="\(kind.rawValue)" data-search="\(escape(searchText))" data-os="\(escape(entry.os?.id ?? ""))" data-arch="\(escape(entry.architecture))" data-features="\(escape(features.joined(separator: " ")))">
             <h2>\(escape(entry.displayName)) <span class="version">\(escape(entry.name)) \(escape(entry.version))</span></h2>
             <p class="badges">\(badges.joined(separator: " ")) <span class="badge verify-\(status.rawValue)">verification: \(status.rawValue)</span></p>
             \(entry.description.map { "<p class=\"description\">\(escape($0))</p>" } ?? "")
             <dl>\(facts.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>" }.joined())</dl>
             \(picturesHTML(entry, root: root))
             <div class="yaml">
-            <button type="button" class="copy" data-target="\(id)">Copy DataVolume YAML</button>
-            <details><summary>DataVolume</summary><pre id="\(id)">\(escape(yaml))</pre></details>
+            <button type="button" class="copy" data-target="\(id)">Copy \(kind == .container ? "container" : "DataVolume") YAML</button>
+            <details><summary>\(kind == .container ? "Container (pod spec)" : "DataVolume")</summary><pre id="\(id)">\(escape(yaml))</pre></details>
             </div>
             </article>
             """
@@ -159,6 +175,29 @@ public enum CatalogPage {
             figures.append("<figure class=\"terminal\"><pre>\(escape(screen))</pre><figcaption>Terminal</figcaption></figure>")
         }
         return figures.isEmpty ? "" : "<div class=\"pictures\">\(figures.joined())</div>"
+    }
+
+    /// The container of a pod lab's pod spec, pinned by digest and hardened as `labforge build --target container` writes it.
+    static func containerYAML(_ entry: CatalogEntry) -> String {
+        let ports = entry.features.map { "  - name: \($0.kind.rawValue)\n    containerPort: \($0.port)\n" }.joined()
+        return """
+            containers:
+            - name: lab
+              image: \(entry.registry.pinned)
+              ports:
+            \(ports.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+              securityContext:
+                allowPrivilegeEscalation: false
+                runAsNonRoot: true
+                capabilities: {drop: [ALL]}
+                seccompProfile: {type: RuntimeDefault}
+              volumeMounts:
+              - {name: credentials, mountPath: /run/labforge/credentials, readOnly: true}
+            volumes:
+            - name: credentials
+              secret: {secretName: \(entry.name)-credentials, defaultMode: 0440}
+
+            """
     }
 
     /// Escapes text for HTML element content and double-quoted attributes.

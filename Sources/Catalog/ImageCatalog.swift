@@ -56,9 +56,10 @@ public struct ImageCatalog: Sendable, Hashable, Codable {
     /// Adds an entry, replacing the one with the same name and version; keeps every other entry.
     /// - Parameter entry: The entry.
     public mutating func upsert(_ entry: CatalogEntry) {
-        images.removeAll { $0.name == entry.name && $0.version == entry.version }
+        images.removeAll { $0.name == entry.name && $0.version == entry.version && ($0.kind ?? .vm) == (entry.kind ?? .vm) }
         images.append(entry)
-        images.sort { ($0.name, $0.version) < ($1.name, $1.version) }
+        // The VM first, then the pod lab of the same recipe version (the page shows them side by side).
+        images.sort { ($0.name, $0.version, $0.kind == .container ? 1 : 0) < ($1.name, $1.version, $1.kind == .container ? 1 : 0) }
     }
 
     /// Removes an image's entries.

@@ -30,6 +30,8 @@ public struct Recipe: Sendable, Hashable, Codable {
     public var sysprep: Sysprep?
     /// Whether a push also moves the `latest` tag to this version (for the image a lab links by default).
     public var latest: Bool
+    /// What `labforge build` makes of it without `--target`: a VM image (the default), a pod lab's container image, or both.
+    public var targets: [BuildTarget]
 
     /// Creates a recipe.
     /// - Parameters:
@@ -46,12 +48,13 @@ public struct Recipe: Sendable, Hashable, Codable {
     ///   - base: The base image; Debian 13 bootstrapped from the Debian mirror by default.
     ///   - sysprep: Generalization at the end (all operations by default, `nil` for none).
     ///   - latest: Whether pushes also tag it `latest`.
+    ///   - targets: What it is built as by default (`[.vm]`; `[.vm, .container]` for both kinds).
     ///   - body: Steps and agents.
     public init(
         name: String, version: String = "1.0.0", displayName: String = "", description: String = "", tags: [String] = [],
         instancetype: String? = "u1.small", preference: String? = "debian", minimumCPUs: Int = 1, minimumMemoryMiB: Int = 1024,
         diskSizeGiB: Int? = nil, base: BaseImage = .defaultDebian, sysprep: Sysprep? = .standard,
-        latest: Bool = false, @RecipeBuilder body: () -> [RecipeItem]
+        latest: Bool = false, targets: [BuildTarget] = [.vm], @RecipeBuilder body: () -> [RecipeItem]
     ) {
         self.name = name
         self.version = version
@@ -66,6 +69,7 @@ public struct Recipe: Sendable, Hashable, Codable {
         self.base = base
         self.sysprep = sysprep
         self.latest = latest
+        self.targets = targets.isEmpty ? [.vm] : targets
         self.body = body()
     }
 

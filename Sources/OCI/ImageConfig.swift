@@ -2,18 +2,45 @@
 
 /// The config blob: platform, environment, layer diff_ids, history.
 public struct ImageConfig: Sendable, Hashable, Codable {
-    /// Execution parameters; a containerDisk only uses `Env` (CDI reads the instancetype variables).
+    /// Execution parameters; a containerDisk only uses `Env` (CDI reads the instancetype variables), a pod lab image all of them.
     public struct Execution: Sendable, Hashable, Codable {
+        /// `name`, `uid`, `uid:gid`: who the entrypoint runs as.
+        public var User: String?
+        /// `port/tcp` → `{}`.
+        public var ExposedPorts: [String: EmptyObject]?
         /// `KEY=value` strings.
         public var Env: [String]?
+        /// The program and its arguments.
+        public var Entrypoint: [String]?
+        /// Default arguments to the entrypoint.
+        public var Cmd: [String]?
+        /// The working directory of the entrypoint.
+        public var WorkingDir: String?
         /// Labels.
         public var Labels: [String: String]?
+        /// The signal that stops the container.
+        public var StopSignal: String?
 
         /// Creates execution parameters.
-        public init(Env: [String]? = nil, Labels: [String: String]? = nil) {
+        public init(
+            User: String? = nil, ExposedPorts: [String: EmptyObject]? = nil, Env: [String]? = nil, Entrypoint: [String]? = nil,
+            Cmd: [String]? = nil, WorkingDir: String? = nil, Labels: [String: String]? = nil, StopSignal: String? = nil
+        ) {
+            self.User = User
+            self.ExposedPorts = ExposedPorts
             self.Env = Env
+            self.Entrypoint = Entrypoint
+            self.Cmd = Cmd
+            self.WorkingDir = WorkingDir
             self.Labels = Labels
+            self.StopSignal = StopSignal
         }
+    }
+
+    /// The JSON `{}` the spec uses as set members (`ExposedPorts`).
+    public struct EmptyObject: Sendable, Hashable, Codable {
+        /// Creates the empty object.
+        public init() {}
     }
 
     /// The uncompressed layers, by digest of the uncompressed tar.

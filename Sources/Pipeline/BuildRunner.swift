@@ -35,8 +35,10 @@ public struct BuildRunner: Sendable {
     /// - Returns: One summary per recipe, the catalog paths, the failure count.
     /// - Throws: ``PipelineError/outputUnusable(path:reason:)`` when the output root cannot be created;
     ///   image failures are in the report, never thrown.
-    public func run(_ recipes: [Recipe]) async throws -> BuildReport {
+    public func run(_ recipes: [Recipe], targets: [BuildTarget]? = nil) async throws -> BuildReport {
         let started = Date()
+        let containerRecipes = recipes.filter { (targets ?? $0.targets).contains(.container) }
+        let recipes = recipes.filter { (targets ?? $0.targets).contains(.vm) }
         do {
             try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         } catch {
@@ -60,17 +62,28 @@ public struct BuildRunner: Sendable {
             }
         }
         let images = summaries.compactMap { $0 }
+        // Container images after the VMs, one at a time: each is an mmdebstrap run that wants both cores.
+        var containers: [ContainerBuildSummary] = []
+        for recipe in containerRecipes {
+            containers.append(await ContainerImageBuilder(recipe: recipe, options: options, store: store, reporter: reporter, logger: logger).build())
+        }
         let catalogPath = options.output + "/catalog.json"
         let pagePath = options.output + "/index.html"
-        let updated = try await updateCatalog(recipes: recipes, summaries: images, catalog: catalogPath, page: pagePath)
-        return BuildReport(
+        let updated = try await updateCatalog(
+            recipes: recipes, summaries: images, containers: zip(containerRecipes, containers).map { ($0, $1) }, catalog: catalogPath, page: pagePath)
+        var report = BuildReport(
             images: images, catalog: catalogPath, page: pagePath, catalogUpdated: updated,
-            failed: images.filter { $0.status == .failed }.count, seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+            failed: images.filter { $0.status == .failed }.count + containers.filter { $0.status == .failed }.count,
+            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000
         )
+        report.containers = containers
+        return report
     }
 
     /// Upserts every successful image; rewrites the files only when the catalog changed.
-    private func updateCatalog(recipes: [Recipe], summaries: [BuildSummary], catalog path: String, page: String) async throws -> Bool {
+    private func updateCatalog(
+        recipes: [Recipe], summaries: [BuildSummary], containers: [(Recipe, ContainerBuildSummary)], catalog path: String, page: String
+    ) async throws -> Bool {
         let lock = try await FileLock.acquire(options.output + "/.catalog.lock")
         defer { lock.release() }
         let existing = FileManager.default.contents(atPath: path)
@@ -115,6 +128,13 @@ public struct BuildRunner: Sendable {
         for var entry in built {
             entry.changes = CatalogChanges.changes(of: entry, in: catalog, root: root)
             catalog.upsert(entry)
+        }
+        for (recipe, summary) in containers where summary.status != .failed {
+            do {
+                catalog.upsert(try ContainerImageBuilder.catalogEntry(recipe: recipe, summary: summary, toolVersion: options.toolVersion))
+            } catch {
+                logger.warning("catalog: \(recipe.name) \(recipe.version) (container) left out: \(error)")
+            }
         }
         let encoded = try catalog.encoded()
         guard encoded != existing || !FileManager.default.fileExists(atPath: page) else { return false }

@@ -142,6 +142,8 @@ public struct BuildReport: Sendable, Codable, Equatable {
     public var failed: Int
     /// Wall-clock seconds of the run.
     public var seconds: Double
+    /// One summary per container image (pod lab) built, in the order asked.
+    public var containers: [ContainerBuildSummary] = []
 
     /// A plain-text table: image, status, per-stage seconds, reference or error.
     public var table: String {
@@ -155,6 +157,15 @@ public struct BuildReport: Sendable, Codable, Equatable {
             rows.append([
                 "\(image.name) \(image.version)", image.status.rawValue, String(format: "%.1fs", image.seconds), stages,
                 String(result.prefix(160)),
+            ])
+        }
+        for image in containers {
+            let stages = image.status == .unchanged ? "nothing to do" : image.stages.map { record -> String in
+                "\(record.stage.rawValue)\(record.outcome == .failed ? "!" : "") \(String(format: "%.0f", record.seconds))s"
+            }.joined(separator: ", ")
+            rows.append([
+                "\(image.name) \(image.version) (container)", image.status.rawValue, String(format: "%.1fs", image.seconds), stages,
+                String((image.error ?? image.reference ?? image.layout ?? "").prefix(160)),
             ])
         }
         let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }

@@ -18,9 +18,17 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
     case cacheUnusable(path: String, reason: String)
     /// An image name or version that cannot be a directory under the output root.
     case unsafeOutputName(name: String, version: String)
+    /// A step of a container build failed in the root tree (`step` as the build log names it).
+    case containerStep(step: String, status: Int32, outputTail: String)
+    /// The lab user of a container image is missing or has a system uid.
+    case containerUser(user: String, reason: String)
 
     public var description: String {
         switch self {
+        case .containerStep(let step, let status, let tail):
+            return "container root tree: \(step) failed (mmdebstrap exited \(status)); last output:\n\(tail)"
+        case .containerUser(let user, let reason):
+            return "container image user \(user): \(reason)"
         case .unknownRecipe(let name, let known):
             return "no recipe named '\(name)'; known: \(known.joined(separator: ", ")) (see `labforge list`)"
         case .stageFailed(let image, let stage, let message):

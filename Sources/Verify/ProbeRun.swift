@@ -5,8 +5,9 @@ import Reporting
 
 /// The probes of one boot. Web and guest-agent probes run side by side; cloud-init waits for SSH.
 struct ProbeRun: Sendable {
-    let machine: VirtualMachine
-    let seed: NoCloudSeed
+    let machine: any ProbedSystem
+    /// The NoCloud seed (its SSH key), for the SSH chain of a VM.
+    let seed: NoCloudSeed?
     /// What the VM was given on its credentials disk, if it needed one.
     let credentials: TestCredentials?
     let plan: ProbePlan
@@ -54,8 +55,8 @@ struct ProbeRun: Sendable {
         var last = "not tried"
         while true {
             guard machine.isRunning else {
-                let reason = machine.stderrText.split(separator: "\n").last.map(String.init) ?? "exited with status \(machine.exitStatus)"
-                return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: "qemu stopped (\(reason)); last: \(last)", auth: auth)
+                return ProbeResult(
+                    probe: name, passed: false, seconds: elapsed, attempts: attempts, detail: "stopped (\(machine.stopDescription)); last: \(last)", auth: auth)
             }
             attempts += 1
             let remaining = limit - elapsed
@@ -98,7 +99,9 @@ struct ProbeRun: Sendable {
                     hostPort: hostPort, page: page, websocketPath: websocketPath, access: access, credentials: credentials, picture: picture)
             }
         case .guestAgent:
-            let socket = machine.invocation.guestAgentSocketPath
+            guard let socket = machine.guestAgentSocketPath else {
+                return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "no guest agent channel")
+            }
             return await poll(target.name, limit: limit) { try await ProbeAttempts.guestAgent(socketPath: socket) }
         case .ssh, .cloudInit:
             return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "internal: run by the SSH chain")
@@ -107,8 +110,9 @@ struct ProbeRun: Sendable {
 
     /// SSH login (banner + command), then cloud-init's status over the same key.
     private func sshChain(includeSSH: Bool) async -> [ProbeResult] {
-        let hostPort = machine.hostPorts[22]!
-        let seed = self.seed
+        guard let hostPort = machine.hostPorts[22], let seed = self.seed else {
+            return [ProbeResult(probe: includeSSH ? "ssh" : "cloud-init", passed: false, seconds: 0, attempts: 0, detail: "no SSH port or seed")]
+        }
         let user = plan.userName
         let login = await poll("ssh", limit: options.probeTimeout) {
             let banner = try await ProbeAttempts.sshBanner(hostPort: hostPort)

@@ -18,6 +18,10 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
     case qemuFailed(accelerator: String, message: String, consoleTail: String)
     /// One or more probes did not succeed before their timeout.
     case probesFailed(failed: [String], report: VerificationReport)
+    /// An OCI layout that cannot be read or run as a container (not a layout, no such tag, no entrypoint, root user).
+    case unusableImage(path: String, message: String)
+    /// The container could not be started in fresh namespaces.
+    case containerStart(String)
 
     public var description: String {
         switch self {
@@ -36,6 +40,10 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
         case .qemuFailed(let accelerator, let message, let consoleTail):
             let tail = consoleTail.isEmpty ? "" : "\nlast serial console lines:\n\(consoleTail)"
             return "qemu (\(accelerator)) failed: \(message)\(tail)"
+        case .unusableImage(let path, let message):
+            return "cannot run the image at \(path): \(message)"
+        case .containerStart(let message):
+            return "the container did not start: \(message) (verification runs it with unshare and chroot, as root)"
         case .probesFailed(let failed, let report):
             let lines = report.results.filter { !$0.passed }.map { "  \($0.probe): \($0.detail)" }.joined(separator: "\n")
             let tail = report.consoleTail.isEmpty ? "" : "\nlast serial console lines:\n\(report.consoleTail)"

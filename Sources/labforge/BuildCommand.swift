@@ -2,6 +2,7 @@
 import ArgumentParser
 import Bases
 import Foundation
+import LabforgeRecipe
 import Logging
 import OCI
 import Pipeline
@@ -43,6 +44,11 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(help: "Images built at once (default: one per 2 cores and 4 GiB of memory).")
     var jobs: Int?
+
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "What to build (repeatable): vm (containerDisk), container (pod lab image); default: what each recipe's `targets:` says.",
+        valueName: "vm|container"))
+    var targets: [BuildTarget] = []
 
     @Flag(help: "Do not boot and probe the images.")
     var noVerify = false
@@ -90,7 +96,7 @@ struct BuildCommand: AsyncParsableCommand {
         options.signingKey = try SigningKey.load(path: signKey)
         options.refreshArchives = refresh
         options.recipeSources = Dictionary(selected.map { ($0.recipe.name, $0.origin.catalogSource) }, uniquingKeysWith: { first, _ in first })
-        let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected.map(\.recipe))
+        let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected.map(\.recipe), targets: targets.isEmpty ? nil : targets)
         if cacheOptions.json {
             try printJSON(report)
         } else {
@@ -98,8 +104,13 @@ struct BuildCommand: AsyncParsableCommand {
             for image in report.images where image.status == .failed {
                 print("\(image.name): see \(image.log)")
             }
+            for image in report.containers where image.status == .failed {
+                print("\(image.name) (container): \(image.log.isEmpty ? image.error ?? "" : "see \(image.log)")")
+            }
             print("catalog: \(report.catalog), page \(report.page)\(report.catalogUpdated ? "" : " (unchanged)"); \(String(format: "%.1f", report.seconds)) s")
         }
         if report.failed > 0 { throw ExitCode(1) }
     }
 }
+
+extension BuildTarget: ExpressibleByArgument {}

@@ -24,7 +24,18 @@ struct VerifyCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "The disk image to boot (qcow2 or raw).")
-    var disk: String
+    var disk: String?
+
+    @Option(help: ArgumentHelp(
+        "Verify a pod lab's container image instead: an OCI layout, unpacked and run as its user in fresh namespaces (unshare + chroot).",
+        valueName: "layout"))
+    var image: String?
+
+    @Option(help: "With --image: the tag in the layout (default: its only image).")
+    var tag: String?
+
+    @Option(help: ArgumentHelp("With --image: how the test credentials reach the container.", valueName: "secret|environment"))
+    var credentials: ContainerCredentialSource = .secret
 
     @Option(help: "Take the probes from this recipe's agents (plus ssh, cloud-init, guest-agent).")
     var recipe: String?
@@ -73,6 +84,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        guard (disk == nil) != (image == nil) else { throw ValidationError("give a disk, or --image LAYOUT for a container image (one of them)") }
         guard timeout > 0, (probeTimeout ?? 1) > 0 else { throw ValidationError("timeouts must be positive") }
         guard cpus > 0, memory >= 256 else { throw ValidationError("--cpus must be ≥ 1 and --memory ≥ 256 MiB") }
         for probe in probes { _ = try ProbeTarget.parse(probe) }
@@ -110,9 +122,24 @@ struct VerifyCommand: AsyncParsableCommand {
             userName = user ?? fromRecipe.userName
             access = fromRecipe.access
         }
+        if let image, targets.isEmpty {
+            let declared = try ImageVerifier.declaredProbes(layout: image, tag: tag)
+            targets = declared.targets
+            userName = user ?? declared.user
+        }
         access = try self.access(base: access)
         if targets.isEmpty { targets = ProbePlan.basic }
         let plan = ProbePlan(userName: userName ?? "student", targets: targets, access: access)
+        if let image {
+            var logger = Logger(label: "labforge.verify")
+            logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
+            let reporter = StreamProgressReporter(style: .automatic(json: json))
+            let result = try await ImageVerifier(logger: logger, progress: reporter).verify(
+                layout: image, tag: tag, plan: plan,
+                options: ImageVerifyOptions(probeTimeout: probeTimeout ?? min(timeout, 180), credentials: credentials, consoleLog: consoleLog))
+            try finish(result)
+            return
+        }
         var options = VerifyOptions(
             deadline: timeout, probeTimeout: probeTimeout, cpus: cpus, memoryMiB: memory,
             consoleLog: consoleLog)
@@ -123,7 +150,11 @@ struct VerifyCommand: AsyncParsableCommand {
         var logger = Logger(label: "labforge.verify")
         logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
         let reporter = StreamProgressReporter(style: .automatic(json: json))
-        let result = try await Verifier(logger: logger, progress: reporter).verify(disk: disk, plan: plan, options: options)
+        let result = try await Verifier(logger: logger, progress: reporter).verify(disk: disk ?? "", plan: plan, options: options)
+        try finish(result)
+    }
+
+    private func finish(_ result: VerificationReport) throws {
         if let report { try result.write(to: report) }
         if json {
             print(String(decoding: try result.json(), as: UTF8.self))
@@ -136,3 +167,5 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension ContainerCredentialSource: ExpressibleByArgument {}

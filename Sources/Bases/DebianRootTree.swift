@@ -1,0 +1,107 @@
+// The host root tree: mmdebstrap on the host into a directory or tarball, the stage both the VM bootstrap and the container image start from.
+import Foundation
+import Logging
+
+/// One mmdebstrap run on the host: a Debian suite with a package set and hooks, written as a directory
+/// (the VM bootstrap's ext4 and the container image's layer are made from it) or a tarball (the appliance path).
+///
+/// Needs root (`--mode=root`): the tree holds files only root may create. mmdebstrap mounts `/dev`, `/proc`
+/// and `/sys` into the tree for the hooks and unmounts them before it returns; it removes apt's package lists
+/// and downloaded `.deb`s at the end (no package caches in the output).
+public struct DebianRootTree: Sendable, Equatable {
+    /// Debian suite or codename (`trixie`).
+    public var suite: String
+    /// mmdebstrap variant: `minbase` (Essential + apt) for both targets.
+    public var variant: String
+    /// Packages and `.deb` paths passed to `--include`, in order, each once.
+    public var packages: [String]
+    /// Shell commands for `--essential-hook`: run on the host with the tree as `$1`, before the included packages.
+    public var essentialHooks: [String]
+    /// Shell commands for `--customize-hook`: run on the host with the tree as `$1`, after them, with /dev,
+    /// /proc and /sys mounted in the tree and apt's lists present (`chroot "$1" apt-get …` works).
+    public var customizeHooks: [String]
+    /// apt sources, one `deb URI SUITE COMPONENT` line each.
+    public var sources: [String]
+    /// mmdebstrap stages to skip (`--skip=`), e.g. `cleanup/run` to keep what the hooks put in /run.
+    public var skip: [String]
+    /// dpkg options (`--dpkgopt=`), e.g. `path-exclude=/usr/share/man/*`.
+    public var dpkgOptions: [String]
+
+    /// Creates a description.
+    /// - Parameters:
+    ///   - suite: Debian suite.
+    ///   - variant: mmdebstrap variant.
+    ///   - packages: Packages (or absolute `.deb` paths) to include.
+    ///   - essentialHooks: Commands run after the Essential set is installed.
+    ///   - customizeHooks: Commands run after every package is installed.
+    ///   - sources: apt source lines.
+    ///   - skip: mmdebstrap stages to skip.
+    ///   - dpkgOptions: dpkg options.
+    public init(
+        suite: String, variant: String = "minbase", packages: [String], essentialHooks: [String] = [], customizeHooks: [String] = [],
+        sources: [String], skip: [String] = [], dpkgOptions: [String] = []
+    ) {
+        self.skip = skip
+        self.dpkgOptions = dpkgOptions
+        self.suite = suite
+        self.variant = variant
+        var seen = Set<String>()
+        self.packages = packages.filter { seen.insert($0).inserted }
+        self.essentialHooks = essentialHooks
+        self.customizeHooks = customizeHooks
+        self.sources = sources
+    }
+
+    /// The apt sources for a suite: the suite, its updates and its security archive (none for sid).
+    /// - Parameters:
+    ///   - suite: Debian suite or codename.
+    ///   - mirror: Debian archive URL.
+    ///   - securityMirror: Debian security archive URL.
+    /// - Returns: One-line sources as mmdebstrap takes them.
+    public static func sources(for suite: String, mirror: String, securityMirror: String) -> [String] {
+        if ["sid", "unstable", "experimental"].contains(suite) { return ["deb \(mirror) \(suite) main"] }
+        return [
+            "deb \(mirror) \(suite) main",
+            "deb \(mirror) \(suite)-updates main",
+            "deb \(securityMirror) \(suite)-security main",
+        ]
+    }
+
+    /// The mmdebstrap command line (without the program name).
+    /// - Parameters:
+    ///   - output: A directory (`format` `directory`) or a tarball path.
+    ///   - format: mmdebstrap's `--format`.
+    /// - Returns: Arguments.
+    public func arguments(output: String, format: String) -> [String] {
+        var arguments = [
+            "--variant=\(variant)", "--mode=root", "--format=\(format)",
+            "--aptopt=APT::Install-Recommends \"false\"",
+            "--aptopt=Acquire::Retries \"3\"",
+        ]
+        if !packages.isEmpty { arguments.append("--include=" + packages.joined(separator: ",")) }
+        arguments += essentialHooks.map { "--essential-hook=\($0)" }
+        arguments += customizeHooks.map { "--customize-hook=\($0)" }
+        arguments += skip.map { "--skip=\($0)" }
+        arguments += dpkgOptions.map { "--dpkgopt=\($0)" }
+        // The host's keyring file holds the keys of every current release, trixie included.
+        let keyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
+        if FileManager.default.fileExists(atPath: keyring) { arguments.append("--keyring=\(keyring)") }
+        arguments += [suite, output]
+        arguments += sources
+        return arguments
+    }
+
+    /// Runs mmdebstrap. `SOURCE_DATE_EPOCH`, when set, is passed on (mmdebstrap clamps times to it).
+    /// - Parameters:
+    ///   - output: Where the tree (or tarball) goes; a directory must not exist or be empty.
+    ///   - format: `directory` or `tar`.
+    ///   - logger: Receives one line naming the suite.
+    ///   - log: Receives mmdebstrap's output (the build log).
+    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` or ``BasesError/toolMissing(tool:package:)``.
+    public func make(into output: String, format: String = "directory", logger: Logger, log: (@Sendable (String) -> Void)?) async throws {
+        var environment: [String: String] = [:]
+        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] { environment["SOURCE_DATE_EPOCH"] = epoch }
+        logger.info("mmdebstrap: Debian \(suite) (\(variant), \(packages.count) extra packages) from \(sources.first ?? "?")")
+        try await ExternalTool.mmdebstrap.run(arguments(output: output, format: format), environment: environment, output: log)
+    }
+}

@@ -1,0 +1,186 @@
+// Runs an unpacked container image's entrypoint as its user in fresh namespaces: unshare + chroot, no container engine.
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a container is started: what a runtime reads from the image config, and the credentials to hand it.
+struct ContainerLaunch: Sendable {
+    /// The unpacked root filesystem.
+    var rootfs: String
+    /// Numeric user id (the image's `User`).
+    var uid: Int
+    /// Numeric group id.
+    var gid: Int
+    /// `KEY=value` environment (the image's `Env`, plus any given at start).
+    var environment: [String]
+    /// The entrypoint and its arguments.
+    var command: [String]
+    /// Working directory.
+    var workingDirectory: String
+    /// A directory of credential files bind-mounted read-only where the Secret goes, if any.
+    var credentialsDirectory: String?
+    /// Where in the container the credentials directory is mounted.
+    var credentialsMountPoint: String
+    /// Agent ports to forward to host loopback ports.
+    var ports: [Int]
+    /// The container's standard output and error.
+    var logPath: String
+}
+
+/// One container started under `unshare` (mount, UTS, IPC, network and PID namespaces) with `chroot` into the
+/// unpacked image: its own loopback-only network, its own /proc, a minimal /dev (null, zero, random, urandom, tty,
+/// a private devpts, shm), no capabilities left after the switch to the image's user, no-new-privileges set. The
+/// entrypoint (tini) is PID 1 of its namespace. Agent ports are reached through ``NamespacePortForward``s.
+final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
+    private let process: Process
+    /// Set once, right after the start, before the container is handed out.
+    private var forwards: [NamespacePortForward] = []
+    private let logPath: String
+    private let state = Mutex<(running: Bool, status: Int32)>((true, 0))
+    private let exited = DispatchSemaphore(value: 0)
+
+    var hostPorts: [Int: Int] {
+        var ports: [Int: Int] = [:]
+        for forward in forwards { ports[forward.port] = forward.hostPort }
+        return ports
+    }
+
+    var isRunning: Bool { state.withLock { $0.running } }
+    var guestAgentSocketPath: String? { nil }
+    var stopDescription: String {
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let last = log.split(separator: "\n").last.map(String.init) ?? ""
+        return "the container exited with status \(state.withLock { $0.status })" + (last.isEmpty ? "" : ": \(last)")
+    }
+
+    /// The mount and start script run by `unshare` as PID 1 of the new namespaces, before it becomes the entrypoint.
+    static let setupScript = """
+        set -eu
+        root="$1"; uid="$2"; gid="$3"; workdir="$4"; credentials="$5"; mountpoint="$6"; shift 6
+        ip link set lo up
+        mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
+        mount -t tmpfs -o nosuid,mode=0755,size=64k dev "$root/dev"
+        for node in null zero full random urandom tty; do : > "$root/dev/$node"; mount --bind "/dev/$node" "$root/dev/$node"; done
+        mkdir -p "$root/dev/pts" "$root/dev/shm"
+        mount -t devpts -o newinstance,nosuid,noexec,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
+        ln -s pts/ptmx "$root/dev/ptmx"
+        mount -t tmpfs -o nosuid,nodev,mode=1777 shm "$root/dev/shm"
+        ln -s /proc/self/fd "$root/dev/fd"
+        if [ -n "$credentials" ]; then
+          mkdir -p "$root$mountpoint"
+          mount --bind "$credentials" "$root$mountpoint"
+          mount -o remount,bind,ro,nosuid,nodev,noexec "$root$mountpoint"
+        fi
+        hostname lab 2>/dev/null || true
+        exec setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,+setuid,+setgid,+sys_chroot \\
+          chroot --userspec="$uid:$gid" --groups="$gid" "$root" /usr/bin/env -i "$@"
+        """
+
+    private init(process: Process, logPath: String) {
+        self.process = process
+        self.logPath = logPath
+    }
+
+    /// Starts the container.
+    /// - Parameter launch: What to run.
+    /// - Returns: The running container.
+    /// - Throws: ``VerifyError/containerStart(_:)``.
+    static func start(_ launch: ContainerLaunch) throws -> NamespacedContainer {
+        guard geteuid() == 0 else { throw VerifyError.containerStart("needs root (unshare, mount and chroot)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        // The environment the runtime gives: the image's Env only (env -i inside), the command through sh's "$@".
+        let inner = launch.environment + ["/bin/sh", "-c", "cd \"$0\" 2>/dev/null || cd /; exec \"$@\"", launch.workingDirectory] + launch.command
+        process.arguments = [
+            "--pdeathsig", "KILL", "unshare", "--mount", "--uts", "--ipc", "--net", "--pid", "--fork", "--kill-child",
+            "--propagation", "private", "/bin/sh", "-c", setupScript, "labforge-container", launch.rootfs, String(launch.uid), String(launch.gid),
+            launch.workingDirectory, launch.credentialsDirectory ?? "", launch.credentialsMountPoint,
+        ] + inner
+        FileManager.default.createFile(atPath: launch.logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: launch.logPath) else { throw VerifyError.containerStart("cannot write \(launch.logPath)") }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        let container = NamespacedContainer(process: process, logPath: launch.logPath)
+        let started = DispatchSemaphore(value: 0)
+        let failure = LaunchFailure()
+        // PR_SET_PDEATHSIG (setpriv) fires when the *thread* that spawned the child ends: spawn from a thread that
+        // lives as long as the container does, as VirtualMachine does for qemu.
+        let thread = Thread {
+            process.terminationHandler = { ended in
+                container.state.withLock { $0 = (false, ended.terminationStatus) }
+                RunningMachines.unregister(ended.processIdentifier)
+                container.exited.signal()
+            }
+            do {
+                try process.run()
+                RunningMachines.register(process.processIdentifier)
+            } catch {
+                failure.set("cannot run setpriv/unshare: \(error)")
+                started.signal()
+                return
+            }
+            started.signal()
+            container.exited.wait()
+            container.exited.signal()
+        }
+        thread.name = "labforge-container"
+        thread.start()
+        started.wait()
+        try? log.close()
+        if let message = failure.value { throw VerifyError.containerStart(message) }
+        // unshare enters the new network namespace itself before forking: its own ns/net is the container's.
+        let namespace = "/proc/\(process.processIdentifier)/ns/net"
+        let hostNamespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? ""
+        var waited = 0
+        while container.isRunning, (try? FileManager.default.destinationOfSymbolicLink(atPath: namespace)) ?? hostNamespace == hostNamespace, waited < 250 {
+            usleep(20_000)
+            waited += 1
+        }
+        guard container.isRunning else {
+            let output = (try? String(contentsOfFile: launch.logPath, encoding: .utf8)) ?? ""
+            throw VerifyError.containerStart("unshare exited with status \(container.state.withLock { $0.status }): \(output.suffix(800))")
+        }
+        do {
+            for port in launch.ports { container.forwards.append(try NamespacePortForward(namespacePath: namespace, port: port)) }
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+        return container
+    }
+
+    /// The entrypoint's host PID (PID 1 of the container), once started.
+    private var initPID: Int32? {
+        let pid = process.processIdentifier
+        guard let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return nil }
+        return children.split(separator: " ").first.flatMap { Int32($0) }
+    }
+
+    /// Stops the container as a runtime does: SIGTERM to its init, SIGKILL after `grace` seconds.
+    /// - Parameter grace: Seconds to wait for a clean exit.
+    /// - Returns: How it ended (`SIGTERM, exit status 0 after 0.4 s`, or `SIGKILL after 10 s`).
+    func stop(grace: Double = 10) -> String {
+        for forward in forwards { forward.stop() }
+        guard isRunning else { return "had exited (status \(state.withLock { $0.status }))" }
+        let started = Date()
+        if let pid = initPID { kill(pid, SIGTERM) }
+        if exited.wait(timeout: .now() + grace) == .success {
+            exited.signal()
+            return String(format: "SIGTERM: exited with status %d after %.1f s", state.withLock { $0.status }, Date().timeIntervalSince(started))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        _ = exited.wait(timeout: .now() + 5)
+        return String(format: "SIGKILL after %.0f s (did not stop on SIGTERM)", grace)
+    }
+}
+
+/// The spawn error, handed from the spawning thread to the caller.
+private final class LaunchFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var message: String?
+    func set(_ text: String) { lock.withLock { message = text } }
+    var value: String? { lock.withLock { message } }
+}
