@@ -87,13 +87,20 @@ public struct DebianBootstrapper: Sendable {
     public func build(_ spec: DebianBootstrap, output: String, progress: any ProgressReporter = SilentProgress()) async throws {
         let subject = "debian-\(spec.suite)"
         let scratch = try makeScratchDirectory()
-        defer { removeTree(scratch) }
+        // Registered so that an interrupt that cannot wait for this unwinding still removes it (gigabytes).
+        Interruption.register(scratch)
+        defer {
+            removeTree(scratch)
+            Interruption.unregister(scratch)
+        }
         let staging = scratch + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         try writeStagingFiles(to: staging)
 
         let outputURL = URL(fileURLWithPath: output)
         let temporary = outputURL.deletingLastPathComponent().appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial").path
+        Interruption.register(temporary)
+        defer { Interruption.unregister(temporary) }
         do {
             switch assembly {
             case .host:
@@ -248,7 +255,7 @@ public struct DebianBootstrapper: Sendable {
     private func assembleDisk(_ disk: String, rootTar: String, staging: String, subject: String, progress: any ProgressReporter) async throws {
         let tarSize = (try? FileManager.default.attributesOfItem(atPath: rootTar)[.size] as? NSNumber)?.int64Value
         let log = self.log
-        try await Blocking.run {
+        try await DedicatedThread.run(name: "labforge.bootstrap") {
             let appliance = try Appliance(settings: ApplianceSettings(memoryMiB: 1024, cpus: 2), applianceOutput: log)
             var step = "add drive"
             do {
@@ -322,7 +329,7 @@ public struct DebianBootstrapper: Sendable {
     /// appliance run (no loop devices needed on the host); the MBR boot code is already on the disk.
     private func installBootLoader(raw: String) async throws {
         let log = self.log
-        try await Blocking.run {
+        try await DedicatedThread.run(name: "labforge.bootstrap") {
             let appliance = try Appliance(settings: ApplianceSettings(memoryMiB: 512, cpus: 1), applianceOutput: log)
             var step = "add drive"
             do {
@@ -348,18 +355,5 @@ public struct DebianBootstrapper: Sendable {
             return candidate
         }
         return "/usr/lib/EXTLINUX/mbr.bin"
-    }
-}
-
-/// Runs blocking work (libguestfs calls take minutes under TCG) on its own thread, not the
-/// cooperative pool, which has only as many threads as cores.
-enum Blocking {
-    /// Runs `body` on a dispatch thread and awaits its result.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try body() })
-            }
-        }
     }
 }

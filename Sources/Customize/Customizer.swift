@@ -90,7 +90,12 @@ public struct Customizer: Sendable {
         let scratch = outputDirectory + "/.\(outputURL.lastPathComponent).labforge-\(UUID().uuidString.prefix(8))"
         // The overlay holds the whole guest while it is built: owner only.
         try FileAccess.makePrivateDirectory(scratch)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // An interrupt kills the appliance (the call in flight fails and this unwinds); registered in case it cannot.
+        Interruption.register(scratch)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch)
+            Interruption.unregister(scratch)
+        }
         log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(recipe.fingerprint))\nbase: \(basePath) (\(baseIdentity))\n")
 
         // The step cache: resume from the snapshot after the latest unchanged expensive step.

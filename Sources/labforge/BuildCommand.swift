@@ -76,7 +76,6 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
         accelerator.apply()
         let selected = recipes.isEmpty ? Recipes.all : recipes.compactMap(Recipes.named)
         let cacheRoot = cacheOptions.cache.root
