@@ -46,7 +46,7 @@ let package = Package(
             "Reporting", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // KVM or TCG: the bounded KVM probe and the one accelerator decision of a process.
-        .target(name: "Hypervisor", dependencies: ["CLinux", log]),
+        .target(name: "Hypervisor", dependencies: ["CLinux", "ProcessRunner", log]),
         // The only code touching the libguestfs C API.
         .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", "Reporting", log]),
         // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.

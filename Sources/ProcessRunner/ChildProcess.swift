@@ -257,7 +257,13 @@ public struct ChildProcess: Sendable {
             // An unstructured task does not inherit cancellation: an interrupt must not cut the grace period short.
             await Task { try? await Task.sleep(for: .milliseconds(50)) }.value
         }
-        if ProcessGroups.isAlive(group) { kill(-group, SIGKILL) }
+        guard ProcessGroups.isAlive(group) else { return }
+        kill(-group, SIGKILL)
+        // SIGKILL lands asynchronously: wait (briefly) until the kernel has ended them, so callers see them gone.
+        let killed = ContinuousClock.now + .seconds(1)
+        while ProcessGroups.isAlive(group), ContinuousClock.now < killed {
+            await Task { try? await Task.sleep(for: .milliseconds(10)) }.value
+        }
     }
 }
 

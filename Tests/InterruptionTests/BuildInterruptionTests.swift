@@ -20,9 +20,9 @@ struct BuildInterruptionTests {
         // An empty cache: the default base must be bootstrapped.
         let build = run.start(["build", "debian-terminal", "--no-verify"])
         defer { build.killAll() }
-        #expect(build.waitForDescendant(containing: "mmdebstrap", seconds: 300), "mmdebstrap never started")
-        Thread.sleep(forTimeInterval: 2)  // let apt get going: its children are what used to survive
-        try run.interrupt(build, with: signal)
+        #expect(await build.waitForDescendant(containing: "mmdebstrap", seconds: 300), "mmdebstrap never started")
+        try await Task.sleep(for: .seconds(2))  // let apt get going: its children are what used to survive
+        try await run.interrupt(build, with: signal)
         let cacheFiles = run.files(under: run.cache)
         #expect(cacheFiles.allSatisfy { !$0.contains("partial") && !$0.hasSuffix(".qcow2") }, "\(cacheFiles)")
     }
@@ -36,9 +36,9 @@ struct BuildInterruptionTests {
         let build = run.start(["build", "debian-terminal", "--no-verify"])
         defer { build.killAll() }
         // The libguestfs appliance's qemu carries labforge's launch marker on its command line.
-        #expect(build.waitForDescendant(containing: "labforge.launch=", seconds: 300), "the appliance never started")
-        Thread.sleep(forTimeInterval: 3)
-        try run.interrupt(build, with: signal)
+        #expect(await build.waitForDescendant(containing: "labforge.launch=", seconds: 300), "the appliance never started")
+        try await Task.sleep(for: .seconds(3))
+        try await run.interrupt(build, with: signal)
         #expect(run.files(under: run.cache) == before)
     }
 
@@ -53,23 +53,23 @@ struct BuildInterruptionTests {
         // Verify: qemu-system boots the finished disk from an overlay in the run's temp directory.
         let verifying = run.start(arguments)
         defer { verifying.killAll() }
-        #expect(verifying.waitForDescendant(containing: "labforge-verify-", seconds: 2400), "verification never started")
-        Thread.sleep(forTimeInterval: 2)
-        try run.interrupt(verifying, with: SIGINT)
+        #expect(await verifying.waitForDescendant(containing: "labforge-verify-", seconds: 2400), "verification never started")
+        try await Task.sleep(for: .seconds(2))
+        try await run.interrupt(verifying, with: SIGINT)
         let afterVerify = run.files(under: run.cache)
 
         // Push: the finished disk is cached, so the next run verifies again and then uploads to the registry.
         let pushing = run.start(arguments)
         defer { pushing.killAll() }
         let uploads = registry.storagePath + "/docker/registry/v2/repositories"
-        #expect(pushing.wait(seconds: 1200) { FileManager.default.fileExists(atPath: uploads) }, "the push never started")
-        try run.interrupt(pushing, with: SIGTERM)
+        #expect(await pushing.wait(seconds: 1200) { FileManager.default.fileExists(atPath: uploads) }, "the push never started")
+        try await run.interrupt(pushing, with: SIGTERM)
         #expect(Set(run.files(under: run.cache)).isSuperset(of: afterVerify))
 
         // The next run completes: verified and pushed.
         let final = run.start(arguments)
         defer { final.killAll() }
-        let result = try #require(final.waitForExit(seconds: 2400), "the last run did not finish")
+        let result = try #require(await final.waitForExit(seconds: 2400), "the last run did not finish")
         #expect(result.status == 0, "\(result.stderr.suffix(3000))")
         let inspected = try Command.run(["skopeo", "inspect", "--tls-verify=false", "docker://\(registry.address)/labs/debian-terminal:1.0.0"])
         #expect(inspected.status == 0, "\(inspected.stderr)")
@@ -108,17 +108,17 @@ struct InterruptedRun {
     }
 
     /// Sends `signal` and checks the exit: in time, with 128 + signal, nothing left running, no scratch left.
-    func interrupt(_ build: BackgroundLabforge, with signal: Int32) throws {
+    func interrupt(_ build: BackgroundLabforge, with signal: Int32) async throws {
         let sent = Date()
         build.send(signal)
-        let result = try #require(build.waitForExit(seconds: BuildInterruptionTests.exitLimit), "labforge did not exit within 30 s")
+        let result = try #require(await build.waitForExit(seconds: BuildInterruptionTests.exitLimit), "labforge did not exit within 30 s")
         print("interrupted with signal \(signal): exited \(result.status) after \(String(format: "%.1f", Date().timeIntervalSince(sent))) s")
         #expect(result.status == 128 + signal, "\(result.stderr.suffix(3000))")
         // SIGKILLed children may take a moment to be reaped by init after labforge is gone.
         var survivors = build.survivors + BackgroundLabforge.processes(containing: directory.path)
         let deadline = Date().addingTimeInterval(3)
         while !survivors.isEmpty, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
+            try await Task.sleep(for: .milliseconds(200))
             survivors = build.survivors + BackgroundLabforge.processes(containing: directory.path)
         }
         #expect(survivors.isEmpty, "still running: \(survivors)")

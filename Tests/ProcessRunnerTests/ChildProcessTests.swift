@@ -5,7 +5,7 @@ import ProcessRunner
 import Synchronization
 import Testing
 
-@Suite("ChildProcess")
+@Suite("ChildProcess", .serialized)
 struct ChildProcessTests {
     @Test("captures both streams and the exit status")
     func capturesOutput() async throws {
@@ -47,24 +47,24 @@ struct ChildProcessTests {
 
     @Test("a time limit ends the whole group, a grandchild that ignores SIGTERM included")
     func timeoutEndsGroup() async throws {
-        let marker = "labforge-runner-test-\(UUID().uuidString.prefix(8))"
+        let marker = uniqueSleep()
         let started = ContinuousClock.now
         // The grandchild ignores SIGTERM, so only the SIGKILL after the grace period ends it.
         let result = try await ChildProcess(
-            ["sh", "-c", "(trap '' TERM; exec -a \(marker) sleep 60) & sleep 60"], timeout: .milliseconds(300),
+            ["sh", "-c", "(trap '' TERM; sleep \(marker)) & sleep 60"], timeout: .milliseconds(300),
             gracePeriod: .milliseconds(500)
         ).run()
         #expect(result.timedOut)
         #expect(ContinuousClock.now - started < .seconds(5))
         #expect(processes(named: marker).isEmpty)
-        #expect(ProcessGroups.current.isEmpty)
+        #expect(ProcessGroups.current.isEmpty)  // the suite is serialized: no other child is running
     }
 
     @Test("cancelling the task ends the child's group within the grace period")
     func cancellationEndsGroup() async throws {
-        let marker = "labforge-runner-cancel-\(UUID().uuidString.prefix(8))"
+        let marker = uniqueSleep()
         let task = Task {
-            try await ChildProcess(["sh", "-c", "trap '' TERM; (exec -a \(marker) sleep 60) & wait"], gracePeriod: .milliseconds(500)).run()
+            try await ChildProcess(["sh", "-c", "trap '' TERM; sleep \(marker) & wait"], gracePeriod: .milliseconds(500)).run()
         }
         try await waitUntil { !processes(named: marker).isEmpty }
         let cancelled = ContinuousClock.now
@@ -103,12 +103,15 @@ struct ChildProcessTests {
     }
 }
 
-/// PIDs whose command line starts with `name` (read from /proc, the way `pgrep -f` does).
+/// A `sleep` duration no other process has on its command line (about 1000 s).
+func uniqueSleep() -> String { "1000.\(Int.random(in: 100_000_000...999_999_999))" }
+
+/// PIDs whose command line contains `name` (read from /proc, the way `pgrep -f` does).
 func processes(named name: String) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { entry -> Int32? in
         guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
-        return String(decoding: data, as: UTF8.self).hasPrefix(name) ? pid : nil
+        return String(decoding: data, as: UTF8.self).contains(name) ? pid : nil
     }
 }
 

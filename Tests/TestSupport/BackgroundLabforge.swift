@@ -17,7 +17,6 @@ public final class BackgroundLabforge: Sendable {
     }
 
     private let state = Mutex(State())
-    private let finished = DispatchSemaphore(value: 0)
 
     /// Starts `labforge arguments…`.
     /// - Parameters:
@@ -31,7 +30,6 @@ public final class BackgroundLabforge: Sendable {
             let result: Result<ChildProcessResult, any Error>
             do { result = .success(try await started.run()) } catch { result = .failure(error) }
             self.state.withLock { $0.result = result }
-            self.finished.signal()
         }
     }
 
@@ -46,23 +44,23 @@ public final class BackgroundLabforge: Sendable {
     ///   - text: Part of the command line (`mmdebstrap`, `labforge.launch=`, …).
     ///   - seconds: How long to wait.
     /// - Returns: Whether it appeared.
-    public func waitForDescendant(containing text: String, seconds: Double) -> Bool {
+    public func waitForDescendant(containing text: String, seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, !hasExited {
             if sample().contains(where: { $0.contains(text) }) { return true }
-            Thread.sleep(forTimeInterval: 0.2)
+            try? await Task.sleep(for: .milliseconds(200))
         }
         return false
     }
 
     /// Waits until `condition` holds, sampling descendants meanwhile.
     /// - Returns: Whether it held before `seconds` passed and while labforge ran.
-    public func wait(seconds: Double, until condition: () -> Bool) -> Bool {
+    public func wait(seconds: Double, until condition: () -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, !hasExited {
             sample()
             if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.2)
+            try? await Task.sleep(for: .milliseconds(200))
         }
         return false
     }
@@ -77,14 +75,12 @@ public final class BackgroundLabforge: Sendable {
     /// Waits for labforge to exit, sampling descendants meanwhile.
     /// - Parameter seconds: The limit.
     /// - Returns: The result, or nil when it did not exit in time.
-    public func waitForExit(seconds: Double) -> ChildProcessResult? {
+    public func waitForExit(seconds: Double) async -> ChildProcessResult? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if finished.wait(timeout: .now() + 0.2) == .success {
-                finished.signal()
-                return try? state.withLock { $0.result }?.get()
-            }
+            if hasExited { return try? state.withLock { $0.result }?.get() }
             sample()
+            try? await Task.sleep(for: .milliseconds(100))
         }
         return nil
     }
