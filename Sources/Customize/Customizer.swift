@@ -65,7 +65,9 @@ public struct Customizer: Sendable {
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
         guard FileManager.default.isReadableFile(atPath: basePath) else { throw CustomizeError.baseNotFound(basePath) }
         // `labforge customize --base` takes any file: refuse one that would pull another host file into the image.
-        do { _ = try QemuImg.checkSelfContainedBase(basePath) } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
+        do {
+            _ = try await DedicatedThread.run(name: "labforge.customize.check") { try QemuImg.checkSelfContainedBase(basePath) }
+        } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
         let outputDirectory = outputURL.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -5,8 +5,9 @@ import Synchronization
 extension ChildProcess {
     /// Runs the program and blocks the calling thread until it ends.
     ///
-    /// The run itself happens on a thread of its own (``BridgeExecutor``), never on the cooperative pool, so a
-    /// caller that is itself on the pool cannot starve it into a deadlock; async code should still call ``run()``.
+    /// Call it only from a thread of its own (`DedicatedThread.run`), never from the cooperative pool: the run's
+    /// own work happens on ``BridgeExecutor``, but swift-subprocess starts an unstructured task per run, which needs
+    /// a free pool thread; callers blocking every pool thread here would deadlock. Async code calls ``run()``.
     /// There is no task to cancel here: an interrupt ends the child through ``ProcessGroups``.
     /// - Returns: Status and output.
     /// - Throws: What ``run()`` throws.

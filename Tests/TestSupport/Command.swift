@@ -1,6 +1,7 @@
-// Runs the tools nobody here wrote (qemu-img, skopeo, umoci, tar) and the labforge binary from tests.
+// Runs the tools nobody here wrote (qemu-img, skopeo, umoci, tar) and the labforge binary from tests. Foundation's Process on
+// purpose: tests call this synchronously from async test functions running in parallel, and a blocking wait there
+// must not depend on the cooperative pool (ProcessRunner's blocking bridge does, through swift-subprocess).
 import Foundation
-import ProcessRunner
 
 /// The result of a finished process.
 public struct CommandResult: Sendable {
@@ -38,11 +39,38 @@ public enum Command {
     public static func run(
         _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: String? = nil
     ) throws -> CommandResult {
-        // The one process runner (its blocking bridge: tests call this from synchronous code too).
-        let result = try ChildProcess(
-            arguments, environment: environment, workingDirectory: directory, input: input.map { .data($0) } ?? .none, captureLimit: 1 << 30
-        ).runBlocking()
-        return CommandResult(status: result.status, stdout: result.stdoutText, stderr: result.stderr, stdoutData: result.stdout)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let inputPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
+        try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(input)
+            try inputPipe.fileHandleForWriting.close()
+        }
+        // Read both pipes concurrently so a chatty process cannot block on a full pipe.
+        let errBox = DataBox()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return CommandResult(
+            status: status, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errBox.data, as: UTF8.self), stdoutData: outData
+        )
     }
 
     /// Runs `arguments` and throws ``CommandFailure`` unless it exits 0.
@@ -73,4 +101,8 @@ public enum Command {
     public static func labforge(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
         try run([labforgeBinary] + arguments, input: input, environment: environment)
     }
+}
+
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
