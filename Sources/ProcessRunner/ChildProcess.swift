@@ -96,7 +96,8 @@ public struct ChildProcess: Sendable {
         }
         var configuration = Configuration(
             executable: .path(FilePath(executable)), arguments: Arguments(Array(arguments.dropFirst())),
-            environment: .custom(mergedEnvironment().map { Array("\($0.key)=\($0.value)".utf8) }),
+            // NUL-terminated: swift-subprocess 1.0.2 hands each entry to strdup, which reads past an unterminated one.
+            environment: .custom(mergedEnvironment().map { Array("\($0.key)=\($0.value)".utf8) + [0] }),
             workingDirectory: workingDirectory.map { FilePath($0) })
         configuration.platformOptions.processGroupID = 0
         configuration.platformOptions.teardownSequence = teardown

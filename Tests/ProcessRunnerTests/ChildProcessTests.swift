@@ -17,6 +17,15 @@ struct ChildProcessTests {
         #expect(result.message == "err")
     }
 
+    @Test("the environment reaches the child exactly, added variables included")
+    func environment() async throws {
+        let result = try await ChildProcess(["sh", "-c", "printf '%s|%s' \"$LABFORGE_RUNNER_TEST\" \"$HOME\""],
+            environment: ["LABFORGE_RUNNER_TEST": "tcg"]).run()
+        #expect(result.stdoutText == "tcg|" + (ProcessInfo.processInfo.environment["HOME"] ?? ""))
+        let listed = try await ChildProcess(["env"], environment: ["LABFORGE_RUNNER_TEST": "tcg"]).run().stdoutText
+        #expect(listed.split(separator: "\n").contains("LABFORGE_RUNNER_TEST=tcg"))
+    }
+
     @Test("a program that is not in PATH is named")
     func missingProgram() async throws {
         await #expect(throws: ChildProcessError.programMissing(program: "labforge-no-such-tool")) {
