@@ -248,6 +248,11 @@ public struct DebianBootstrapper: Sendable {
         var environment: [String: String] = [:]
         // Reproducible as far as Debian allows: clamp mtimes when the caller pins an epoch.
         if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] { environment["SOURCE_DATE_EPOCH"] = epoch }
+        // mmdebstrap's own temp files (its gpg home, the chroot of tar mode) go inside our scratch directory, so a
+        // killed mmdebstrap leaves nothing behind that the scratch's removal does not take with it.
+        let temporary = URL(fileURLWithPath: staging).deletingLastPathComponent().appendingPathComponent("tmp").path
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        environment["TMPDIR"] = temporary
         logger.info("bootstrapping Debian \(spec.suite) with mmdebstrap from \(mirror)")
         try await ExternalTool.mmdebstrap.run(mmdebstrapArguments(spec, staging: staging, output: output, format: format), environment: environment, output: log)
     }
