@@ -36,36 +36,42 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: systemLibraries + [
         // Progress events and their renderers (live bar, plain lines, JSON lines).
         .target(name: "Reporting"),
+        // The one way to run a host program: process groups, timeouts, streamed output, teardown on cancellation.
+        .target(name: "ProcessRunner", dependencies: [
+            "Reporting", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         // KVM or TCG: the bounded KVM probe and the one accelerator decision of a process.
-        .target(name: "Hypervisor", dependencies: ["CLinux", log]),
+        .target(name: "Hypervisor", dependencies: ["CLinux", "ProcessRunner", log]),
         // The only code touching the libguestfs C API.
         .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", "Reporting", log]),
         // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.
         .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
         // Disk image facts and conversions through qemu-img, and who may read disk and cache files.
-        .target(name: "DiskImage"),
+        .target(name: "DiskImage", dependencies: ["ProcessRunner"]),
         // The one rule for each kind of name (image version/tag, DNS label) that becomes a path or YAML.
         .target(name: "Naming"),
         // OCI spec types, digests, image layouts and the containerDisk packer.
         .target(name: "OCI", dependencies: ["Archive", "DiskImage", "Naming", "Reporting", "CLinux", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
-        .target(name: "Registry", dependencies: ["OCI", "Reporting", crypto, httpClient, log] + nio),
+        .target(name: "Registry", dependencies: ["OCI", "ProcessRunner", "Reporting", crypto, httpClient, log] + nio),
         // The recipe DSL: pure values, no I/O.
         .target(name: "LabforgeRecipe", dependencies: ["Naming"]),
         // Base images: pinned downloads, cache, Debian bootstrap.
-        .target(name: "Bases", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        .target(name: "Bases", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, httpClient, log]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", "Naming", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
-        .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // Software bills of materials read from a finished disk: SPDX 2.3 / CycloneDX 1.6 JSON, package diffs.
         .target(name: "SBOM", dependencies: ["Guestfs", "LabforgeRecipe", crypto]),
         // cosign-compatible signatures of pushed manifests (ECDSA P-256, simple signing, `sha256-<hex>.sig`).
@@ -82,14 +88,17 @@ let package = Package(
         .executableTarget(
             name: "labforge",
             dependencies: [
-                "Reporting", "Hypervisor", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
+                "Reporting", "ProcessRunner", "Hypervisor", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
                 "Customize", "Kube", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", argumentParser, log,
             ]
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
-        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Recipes", crypto], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "ProcessRunner", "Recipes", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
+        // SIGINT/SIGTERM sent to a real `labforge build` in each stage.
+        .testTarget(name: "InterruptionTests", dependencies: ["ProcessRunner", "TestSupport"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),

@@ -144,7 +144,7 @@ public struct BaseImageStore: Sendable {
         guard FileManager.default.isReadableFile(atPath: absolute) else { throw BasesError.localFileMissing(path: absolute) }
         // The same refusal as for downloads: a local qcow2 with a backing file would pull that host file into the image.
         try await DiskConversion.checkSelfContained(absolute, format: format)
-        let hex = try await Blocking.run {
+        let hex = try await DedicatedThread.run(name: "labforge.bases") {
             var digest = StreamingDigest(matching: .sha256(""))
             try digest.update(contentsOf: absolute, upTo: Int64.max)
             return digest.finalize()

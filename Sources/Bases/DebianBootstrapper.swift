@@ -88,7 +88,12 @@ public struct DebianBootstrapper: Sendable {
     ) async throws {
         let subject = "debian-\(spec.suite)"
         let scratch = try makeScratchDirectory()
-        defer { removeTree(scratch) }
+        // Registered so that an interrupt that cannot wait for this unwinding still removes it (gigabytes).
+        Interruption.register(scratch)
+        defer {
+            removeTree(scratch)
+            Interruption.unregister(scratch)
+        }
         let staging = scratch + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         try writeStagingFiles(to: staging)
@@ -96,6 +101,8 @@ public struct DebianBootstrapper: Sendable {
 
         let outputURL = URL(fileURLWithPath: output)
         let temporary = outputURL.deletingLastPathComponent().appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial").path
+        Interruption.register(temporary)
+        defer { Interruption.unregister(temporary) }
         do {
             switch assembly {
             case .host:
@@ -254,7 +261,11 @@ public struct DebianBootstrapper: Sendable {
     }
 
     private func runMmdebstrap(_ spec: DebianBootstrap, staging: String, into output: String, format: String) async throws {
-        try await rootTree(spec, staging: staging).make(into: output, format: format, logger: logger, log: log)
+        // mmdebstrap's own temp files (its gpg home, the chroot of tar mode) go inside our scratch directory, so a
+        // killed mmdebstrap leaves nothing behind that the scratch's removal does not take with it.
+        let temporary = URL(fileURLWithPath: staging).deletingLastPathComponent().appendingPathComponent("tmp").path
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        try await rootTree(spec, staging: staging).make(into: output, format: format, temporaryDirectory: temporary, logger: logger, log: log)
     }
 
     private func assembleDisk(_ disk: String, rootTar: String, staging: String, subject: String, progress: any ProgressReporter) async throws {
@@ -290,7 +301,7 @@ public struct DebianBootstrapper: Sendable {
         disk: String, format: Drive.Format, memoryMiB: Int32, cpus: Int32, _ body: @escaping @Sendable (Appliance, inout String) throws -> Void
     ) async throws {
         let log = self.log
-        try await Blocking.run {
+        try await DedicatedThread.run(name: "labforge.bootstrap") {
             let appliance = try Appliance(settings: ApplianceSettings(memoryMiB: memoryMiB, cpus: cpus), applianceOutput: log)
             var step = "add drive"
             do {
@@ -357,18 +368,5 @@ public struct DebianBootstrapper: Sendable {
             return candidate
         }
         return "/usr/lib/EXTLINUX/mbr.bin"
-    }
-}
-
-/// Runs blocking work (libguestfs calls take minutes under TCG) on its own thread, not the
-/// cooperative pool, which has only as many threads as cores.
-enum Blocking {
-    /// Runs `body` on a dispatch thread and awaits its result.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try body() })
-            }
-        }
     }
 }

@@ -98,9 +98,14 @@ public struct DebianRootTree: Sendable, Equatable {
     ///   - logger: Receives one line naming the suite.
     ///   - log: Receives mmdebstrap's output (the build log).
     /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` or ``BasesError/toolMissing(tool:package:)``.
-    public func make(into output: String, format: String = "directory", logger: Logger, log: (@Sendable (String) -> Void)?) async throws {
+    public func make(
+        into output: String, format: String = "directory", temporaryDirectory: String? = nil, logger: Logger, log: (@Sendable (String) -> Void)?
+    ) async throws {
         var environment: [String: String] = [:]
+        // Reproducible as far as Debian allows: clamp mtimes when the caller pins an epoch.
         if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] { environment["SOURCE_DATE_EPOCH"] = epoch }
+        // mmdebstrap's own temp files (its gpg home, the chroot of tar mode) go where the caller cleans up.
+        if let temporaryDirectory { environment["TMPDIR"] = temporaryDirectory }
         logger.info("mmdebstrap: Debian \(suite) (\(variant), \(packages.count) extra packages) from \(sources.first ?? "?")")
         try await ExternalTool.mmdebstrap.run(arguments(output: output, format: format), environment: environment, output: log)
     }

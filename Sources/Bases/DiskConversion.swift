@@ -2,6 +2,7 @@
 import DiskImage
 import Foundation
 import LabforgeRecipe
+import Reporting
 
 /// Turns a verified file into the qcow2 the pipeline reads.
 ///
@@ -28,11 +29,8 @@ enum DiskConversion {
         if compression != .none {
             let path = "\(scratch)/.\(UUID().uuidString).decompressed"
             intermediate = path
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw BasesError.cacheUnusable(path: path, reason: "cannot write") }
-            defer { try? handle.close() }
             let tool: ExternalTool = compression == .xz ? .xz : .gzip
-            try await tool.run(["-dc", input], standardOutput: handle)
+            try await tool.run(["-dc", input], standardOutput: path)
             source = path
         }
         // A disk naming a backing file (or data file, or extent) could read any file on this machine.
@@ -59,7 +57,7 @@ extension DiskConversion {
     /// - Throws: ``BasesError/unusableDisk(_:)`` naming the file and the host file it reads.
     static func checkSelfContained(_ path: String, format: DiskFormat) async throws {
         do {
-            _ = try await Blocking.run { try QemuImg.checkSelfContainedBase(path, declaredFormat: format.rawValue) }
+            _ = try await DedicatedThread.run(name: "labforge.bases") { try QemuImg.checkSelfContainedBase(path, declaredFormat: format.rawValue) }
         } catch let error as DiskImageError {
             throw BasesError.unusableDisk(error)
         }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Reporting
+import Synchronization
 
 /// Downloads one file and verifies it against a pinned checksum.
 public struct Downloader: Sendable {
@@ -17,15 +18,17 @@ public struct Downloader: Sendable {
     public var readTimeout: TimeAmount
     private let explicitClient: HTTPClient?
     private let logger: Logger
-    // The shared client starts event-loop threads: touch it only when something is downloaded.
-    private var client: HTTPClient { explicitClient ?? .shared }
+    // Created on first use (it starts event-loop threads). AsyncHTTPClient's per-request deadline ends at the
+    // response head; the client's read timeout is what bounds silence while the body streams.
+    private var client: HTTPClient { explicitClient ?? DownloadClients.client(idleTimeout: readTimeout) }
 
     /// Creates a downloader.
     /// - Parameters:
     ///   - attempts: Tries in all (≥ 1).
     ///   - initialBackoff: First wait between tries; doubles each time.
-    ///   - readTimeout: Abandon an attempt after this much silence.
-    ///   - client: HTTP client (`nil`: the shared one, created on first download).
+    ///   - readTimeout: Abandon an attempt after this much silence, before the response head or within the body.
+    ///   - client: HTTP client (`nil`: one configured with `readTimeout` as its idle read timeout, created on first
+    ///     download); a client given here brings its own read timeout.
     ///   - logger: Retries are logged here.
     public init(
         attempts: Int = 5, initialBackoff: Duration = .seconds(1), readTimeout: TimeAmount = .seconds(60),
@@ -182,4 +185,21 @@ public struct Downloader: Sendable {
 struct TransientFailure: Error, CustomStringConvertible {
     var reason: String
     var description: String { reason }
+}
+
+/// One HTTP client per idle timeout, for the life of the process (as `HTTPClient.shared` is).
+enum DownloadClients {
+    private static let clients = Mutex<[Int64: HTTPClient]>([:])
+
+    /// The client whose read timeout is `idleTimeout`.
+    static func client(idleTimeout: TimeAmount) -> HTTPClient {
+        clients.withLock { clients in
+            if let client = clients[idleTimeout.nanoseconds] { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(30), read: idleTimeout)
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[idleTimeout.nanoseconds] = client
+            return client
+        }
+    }
 }

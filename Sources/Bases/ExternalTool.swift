@@ -1,5 +1,6 @@
 // Runs the external programs bases need (mmdebstrap, qemu-img, xz, gzip) and turns failures into errors.
 import Foundation
+import ProcessRunner
 
 /// One external program, found in PATH, with the Debian package that provides it.
 struct ExternalTool: Sendable {
@@ -20,91 +21,46 @@ struct ExternalTool: Sendable {
 
     /// The absolute path of the program.
     func executable() throws -> URL {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
-        for directory in directories {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
-        }
-        throw BasesError.toolMissing(tool: name, package: package)
+        guard let path = ProgramPath.find(name) else { throw BasesError.toolMissing(tool: name, package: package) }
+        return URL(fileURLWithPath: path)
     }
 
-    /// Runs the program to completion off the cooperative thread pool.
+    /// Runs the program to completion (``ChildProcess``: its own process group, ended on cancellation).
     /// - Parameters:
     ///   - arguments: Arguments.
     ///   - environment: Extra environment variables.
     ///   - standardInput: A file read as standard input (`nil`: /dev/null).
-    ///   - standardOutput: Where standard output goes (`nil`: captured with standard error for errors).
-    ///   - output: Receives each chunk of combined output (build log).
-    /// - Returns: The captured output.
-    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)``, ``BasesError/toolMissing(tool:package:)``.
+    ///   - standardOutput: A file standard output is written to (`nil`: captured with standard error for errors).
+    ///   - output: Receives the output line by line, each with its newline (build log).
+    /// - Returns: The captured output (standard output, then standard error).
+    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)``, ``BasesError/toolMissing(tool:package:)``,
+    ///   ``BasesError/localFileMissing(path:)`` for a missing input file.
     @discardableResult
     func run(
-        _ arguments: [String], environment: [String: String] = [:], standardInput: String? = nil, standardOutput: FileHandle? = nil,
+        _ arguments: [String], environment: [String: String] = [:], standardInput: String? = nil, standardOutput: String? = nil,
         output: (@Sendable (String) -> Void)? = nil
     ) async throws -> String {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if let standardInput {
-            guard let input = FileHandle(forReadingAtPath: standardInput) else { throw BasesError.localFileMissing(path: standardInput) }
-            process.standardInput = input
-        } else {
-            process.standardInput = FileHandle.nullDevice
+        let executable = try executable().path
+        if let standardInput, !FileManager.default.isReadableFile(atPath: standardInput) {
+            throw BasesError.localFileMissing(path: standardInput)
         }
-        let pipe = Pipe()
-        process.standardOutput = standardOutput ?? pipe
-        process.standardError = pipe
-        let captured = CapturedOutput(sink: output)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { captured.append(data) }
+        let input: ChildProcess.Input = if let standardInput { .file(standardInput) } else { .none }
+        let destination: ChildProcess.Output = if let standardOutput { .file(standardOutput) } else { .capture }
+        var lineSink: (@Sendable (String) -> Void)?
+        if let output { lineSink = { line in output(line + "\n") } }
+        let process = ChildProcess(
+            [executable] + arguments, environment: environment, input: input, output: destination, captureLimit: 256 << 10, log: lineSink)
+        let result: ChildProcessResult
+        do {
+            result = try await process.run()
+        } catch let error as ChildProcessError {
+            if case .programMissing = error { throw BasesError.toolMissing(tool: name, package: package) }
+            throw BasesError.toolFailed(tool: name, arguments: arguments, status: -1, output: "\(error)")
         }
-        let status: Int32 = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
-                do { try process.run() } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: error)
-                }
-            }
-        } onCancel: {
-            if process.isRunning { process.terminate() }
-        }
-        pipe.fileHandleForReading.readabilityHandler = nil
-        captured.append(pipe.fileHandleForReading.readDataToEndOfFile())
-        let text = captured.text
-        guard status == 0 else {
-            throw BasesError.toolFailed(tool: name, arguments: arguments, status: status, output: text)
+        let text = result.stdoutText + result.stderr
+        guard result.status == 0 else {
+            throw BasesError.toolFailed(tool: name, arguments: arguments, status: result.status, output: text)
         }
         return text
-    }
-}
-
-/// Collects a child's output from the pipe's reader thread.
-private final class CapturedOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private let sink: (@Sendable (String) -> Void)?
-
-    init(sink: (@Sendable (String) -> Void)?) {
-        self.sink = sink
-    }
-
-    func append(_ chunk: Data) {
-        guard !chunk.isEmpty else { return }
-        lock.lock()
-        data.append(chunk)
-        // Keep the tail only: mmdebstrap can be chatty and only the end explains a failure.
-        if data.count > 1 << 20 { data = data.suffix(256 << 10) }
-        lock.unlock()
-        sink?(String(decoding: chunk, as: UTF8.self))
-    }
-
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,18 +1,24 @@
 // Downloads pinned artifacts (the ttyd .deb) once, checks their sha256 and keeps them in a cache directory.
-import AsyncHTTPClient
+import Bases
 import Crypto
 import DiskImage
 import Foundation
 import LabforgeRecipe
+import Logging
+import Reporting
 
 /// A directory of verified downloads, one folder per sha256.
 public struct ArtifactCache: Sendable {
     /// The cache directory.
     public let directory: String
+    private let downloader: Downloader
 
     /// Creates a cache.
-    /// - Parameter directory: Where files go; `$XDG_CACHE_HOME/labforge/artifacts` or `~/.cache/labforge/artifacts` by default.
-    public init(directory: String? = nil) {
+    /// - Parameters:
+    ///   - directory: Where files go; `$XDG_CACHE_HOME/labforge/artifacts` or `~/.cache/labforge/artifacts` by default.
+    ///   - downloader: Fetches missing files (retries, resume, idle timeout).
+    public init(directory: String? = nil, downloader: Downloader = Downloader(logger: Logger(label: "labforge.artifacts"))) {
+        self.downloader = downloader
         if let directory {
             self.directory = directory
         } else {
@@ -41,29 +47,27 @@ public struct ArtifactCache: Sendable {
             throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot create \(folder): \(error)")
         }
         let partial = "\(path).partial-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: partial) }
-        var hasher = SHA256()
-        do {
-            FileManager.default.createFile(atPath: partial, contents: nil)
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
-            defer { try? handle.close() }
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: artifact.url), timeout: .seconds(600))
-            guard response.status == .ok else {
-                throw CustomizeError.downloadFailed(url: artifact.url, reason: "HTTP \(response.status.code)")
-            }
-            for try await chunk in response.body {
-                let data = Data(chunk.readableBytesView)
-                hasher.update(data: data)
-                try handle.write(contentsOf: data)
-            }
-        } catch let error as CustomizeError {
-            throw error
-        } catch {
-            throw CustomizeError.downloadFailed(url: artifact.url, reason: "\(error)")
+        Interruption.register(partial)
+        defer {
+            try? FileManager.default.removeItem(atPath: partial)
+            Interruption.unregister(partial)
         }
-        let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        guard actual == artifact.sha256 else {
-            throw CustomizeError.checksumMismatch(url: artifact.url, expected: artifact.sha256, actual: actual)
+        // The one downloader: retries with Range resume, an idle timeout, the checksum checked as bytes arrive.
+        do {
+            try await downloader.download(
+                url: artifact.url, checksum: .sha256(artifact.sha256), to: partial, subject: artifact.fileName, progress: SilentProgress())
+        } catch let error as BasesError {
+            switch error {
+            case let .httpStatus(url, status, _):
+                throw CustomizeError.downloadFailed(url: url, reason: "HTTP \(status)")
+            case let .checksumMismatch(url, expected, got):
+                throw CustomizeError.checksumMismatch(
+                    url: url, expected: expected.replacingOccurrences(of: "sha256:", with: ""), actual: got.replacingOccurrences(of: "sha256:", with: ""))
+            case let .downloadFailed(url, _, reason):
+                throw CustomizeError.downloadFailed(url: url, reason: reason)
+            default:
+                throw CustomizeError.downloadFailed(url: artifact.url, reason: error.description)
+            }
         }
         do {
             _ = try? FileManager.default.removeItem(atPath: path)

@@ -69,7 +69,9 @@ public struct Customizer: Sendable {
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
         guard FileManager.default.isReadableFile(atPath: basePath) else { throw CustomizeError.baseNotFound(basePath) }
         // `labforge customize --base` takes any file: refuse one that would pull another host file into the image.
-        do { _ = try QemuImg.checkSelfContainedBase(basePath) } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
+        do {
+            _ = try await DedicatedThread.run(name: "labforge.customize.check") { try QemuImg.checkSelfContainedBase(basePath) }
+        } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
         let outputDirectory = outputURL.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -94,7 +96,12 @@ public struct Customizer: Sendable {
         let scratch = outputDirectory + "/.\(outputURL.lastPathComponent).labforge-\(UUID().uuidString.prefix(8))"
         // The overlay holds the whole guest while it is built: owner only.
         try FileAccess.makePrivateDirectory(scratch)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // An interrupt kills the appliance (the call in flight fails and this unwinds); registered in case it cannot.
+        Interruption.register(scratch)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch)
+            Interruption.unregister(scratch)
+        }
         log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(recipe.fingerprint))\nbase: \(basePath) (\(baseIdentity))\n")
 
         // The step cache: resume from the snapshot after the latest unchanged expensive step.

@@ -96,10 +96,12 @@ public final class Appliance: @unchecked Sendable {
         self.output = ApplianceOutput(sink: applianceOutput)
         self.events = EventContext(output: output)
         self.handle = try Self.makeHandle(settings: settings, events: events, marker: launchMarker)
+        RunningAppliances.register(launchMarker)
     }
 
     deinit {
         guestfs_close(handle)
+        RunningAppliances.unregister(launchMarker)
     }
 
     private static func makeHandle(settings: ApplianceSettings, events: EventContext, marker: String) throws -> OpaquePointer {

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import CLinux
 import Foundation
+import ProcessRunner
 
 /// Tells a working KVM from a missing, refused, aborting or hanging one.
 ///
@@ -140,9 +141,7 @@ public struct KVMProbe: Sendable {
     }
 
     static func executable(_ name: String) -> String? {
-        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        ProgramPath.find(name)
     }
 
     private static func contains(_ path: String, _ text: String) -> Bool {

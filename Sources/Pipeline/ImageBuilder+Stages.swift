@@ -183,7 +183,11 @@ extension ImageBuilder {
         }
         var tags = [recipe.version, options.datedTag(version: recipe.version)]
         if recipe.latest { tags.append("latest") }
-        let credential = try CredentialStore(authFile: options.authFile).credential(registry: push.registry, repository: repository)
+        // A credential helper is a child process waited for synchronously: off the cooperative pool.
+        let authFile = options.authFile
+        let credential = try await DedicatedThread.run(name: "labforge.credentials") {
+            try CredentialStore(authFile: authFile).credential(registry: push.registry, repository: repository)
+        }
         let layout = try ImageLayout(path: output.layout)
         let name = try RepositoryName(repository)
         let tagValues = try tags.map { try Tag($0) }

@@ -1,5 +1,6 @@
 // Runs `docker-credential-NAME get` per docker's credential-helper protocol (server URL on stdin, JSON on stdout).
 import Foundation
+import ProcessRunner
 
 /// A docker credential helper program.
 struct CredentialHelper {
@@ -19,38 +20,28 @@ struct CredentialHelper {
             var Username: String?
             var Secret: String?
         }
-        guard let executable = Self.find(program) else {
+        guard ProgramPath.find(program) != nil else {
             throw RegistryError.credentialHelper(helper: program, reason: "not found in PATH (named in \(configuredIn))")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["get"]
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
+        // Synchronous like the credential lookup that calls it; the bridge never blocks the cooperative pool's work.
+        // A helper waiting for a desktop prompt that never comes is ended after 30 s.
+        let result: ChildProcessResult
         do {
-            try process.run()
+            result = try ChildProcess([program, "get"], input: .data(Data(serverURL.utf8)), timeout: .seconds(30)).runBlocking()
         } catch {
-            throw RegistryError.credentialHelper(helper: program, reason: "cannot start: \(error.localizedDescription)")
+            throw RegistryError.credentialHelper(helper: program, reason: "cannot start: \(error)")
         }
-        input.fileHandleForWriting.write(Data(serverURL.utf8))
-        try? input.fileHandleForWriting.close()
-        let errorBox = ErrorBytes()
-        let reader = Thread { errorBox.data = errors.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errorBox.done { usleep(1000) }
+        let data = result.stdout
         let source = "credential helper \(program) (named in \(configuredIn))"
-        guard process.terminationStatus == 0 else {
-            let said = String(decoding: data + errorBox.data, as: UTF8.self)
+        if result.timedOut {
+            throw RegistryError.credentialHelper(helper: program, reason: "no answer within 30 s")
+        }
+        guard result.status == 0 else {
+            let said = result.stdoutText + result.stderr
             if said.lowercased().contains("credentials not found") { return nil }
             // The helper's own words, first line only: helpers do not print secrets on failure.
             let firstLine = said.split(whereSeparator: \.isNewline).first.map(String.init) ?? "no message"
-            throw RegistryError.credentialHelper(helper: program, reason: "exit \(process.terminationStatus): \(firstLine.prefix(200))")
+            throw RegistryError.credentialHelper(helper: program, reason: "exit \(result.status): \(firstLine.prefix(200))")
         }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: data), let secret = answer.Secret, !secret.isEmpty else {
             throw RegistryError.credentialHelper(helper: program, reason: "answer is not {\"Username\":…,\"Secret\":…}")
@@ -60,25 +51,4 @@ struct CredentialHelper {
         }
         return ResolvedCredential(credential: .basic(username: answer.Username ?? "", password: secret), source: source)
     }
-
-    /// Looks a program up in `PATH`.
-    static func find(_ program: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-}
-
-private final class ErrorBytes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage = Data()
-    private var finished = false
-    var data: Data {
-        get { lock.withLock { storage } }
-        set { lock.withLock { storage = newValue; finished = true } }
-    }
-    var done: Bool { lock.withLock { finished } }
 }

@@ -1,16 +1,41 @@
-// Removes registered temporary paths when the process is interrupted (Ctrl-C, SIGTERM).
+// Ctrl-C and SIGTERM: cancel the command's task tree, end every child, remove scratch, exit 130/143.
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
 import Synchronization
 
-/// Temp paths that must not outlive an interrupted run. Work registers a path while it writes it and
-/// unregisters it once renamed into place; on SIGINT/SIGTERM the CLI removes what is registered and exits.
+/// How an interrupted run ends, and the scratch paths it must not leave behind.
+///
+/// The CLI runs each command through ``run(stopChildren:killChildren:_:)``. The first SIGINT or SIGTERM cancels
+/// the command's task (every child task with it) and calls `stopChildren` (SIGTERM to every child process group,
+/// the libguestfs appliances and verification VMs); the command unwinds, its `defer`s remove what they made, and
+/// the process exits with 128 + the signal (130, 143). Should it not have unwound within ``gracePeriod`` — or on
+/// a second signal — `killChildren` sends SIGKILL to what is left, the registered scratch paths are removed and
+/// the process exits at once.
+///
+/// Work registers a temp path while it writes it (``register(_:)``) and unregisters it once renamed into place
+/// or removed: whatever is still registered when the process exits after a signal is removed then.
 public enum Interruption {
+    private struct State {
+        var signal: Int32?
+        var cancel: (@Sendable () -> Void)?
+        var stopChildren: (@Sendable () -> Void)?
+        var killChildren: (@Sendable () -> Void)?
+        var cancellable = true
+    }
+
     private static let paths = Mutex<Set<String>>([])
+    private static let state = Mutex(State())
     /// Keeps the signal sources alive for the life of the process.
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    private static let sources = Mutex<[any DispatchSourceSignal]>([])
+    private static let queue = DispatchQueue(label: "labforge.interruption")
+
+    /// Seconds from the first signal until children are killed and the process exits regardless: 20 by default
+    /// (Kubernetes gives a deleted Job's pod 30 s), or `LABFORGE_INTERRUPT_GRACE`.
+    public static var gracePeriod: Double {
+        ProcessInfo.processInfo.environment["LABFORGE_INTERRUPT_GRACE"].flatMap(Double.init).map { max(0, $0) } ?? 20
+    }
 
     /// Registers a temp path to remove if the process is interrupted.
     /// - Parameter path: A file or directory being written.
@@ -24,22 +49,98 @@ public enum Interruption {
         _ = paths.withLock { $0.remove(path) }
     }
 
-    /// Installs SIGINT/SIGTERM handlers that remove registered paths, run `onInterrupt`, and exit
-    /// with 130 (SIGINT) or 143 (SIGTERM). Call once, from the CLI.
-    /// - Parameter onInterrupt: Extra cleanup (stop child processes), run before exiting.
-    public static func installHandlers(onInterrupt: @escaping @Sendable () -> Void = {}) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                let pending = paths.withLock { $0 }
-                for path in pending { try? FileManager.default.removeItem(atPath: path) }
-                onInterrupt()
-                FileHandle.standardError.write(Data("\ninterrupted; removed \(pending.count) unfinished output(s)\n".utf8))
-                exit(128 + signalNumber)
+    /// The paths registered now.
+    public static var registeredPaths: Set<String> { paths.withLock { $0 } }
+
+    /// The signal that interrupted this process, if one did.
+    public static var receivedSignal: Int32? { state.withLock { $0.signal } }
+
+    /// Runs `body` as a task that SIGINT and SIGTERM cancel, and exits the process with 128 + the signal
+    /// once it has unwound (or once ``gracePeriod`` has passed).
+    /// - Parameters:
+    ///   - cancellable: False for synchronous work that cannot see a cancellation: the first signal then ends
+    ///     the process at once, as a second one would.
+    ///   - stopChildren: Asks every child to stop (SIGTERM to process groups, killing throwaway VMs).
+    ///   - killChildren: Kills what is left (SIGKILL).
+    ///   - body: The command.
+    /// - Returns: What `body` returns when no signal came.
+    /// - Throws: What `body` throws when no signal came.
+    public static func run<T: Sendable>(
+        cancellable: Bool = true, stopChildren: @escaping @Sendable () -> Void, killChildren: @escaping @Sendable () -> Void,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let task = Task { try await body() }
+        state.withLock {
+            $0.cancel = { task.cancel() }
+            $0.stopChildren = stopChildren
+            $0.killChildren = killChildren
+            $0.cancellable = cancellable
+        }
+        installHandlers()
+        let result = await task.result
+        if let signal = receivedSignal {
+            removeRegisteredPaths()
+            FileHandle.standardError.write(Data("labforge: interrupted by \(signalName(signal)); stopped cleanly\n".utf8))
+            exit(128 + signal)
+        }
+        return try result.get()
+    }
+
+    /// Installs the SIGINT/SIGTERM sources (once per process).
+    private static func installHandlers() {
+        sources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+                source.setEventHandler { received(signalNumber) }
+                source.resume()
+                sources.append(source)
             }
-            source.resume()
-            sources.append(source)
+        }
+    }
+
+    /// First signal: cancel and stop children, arm the deadline. Second: finish at once.
+    private static func received(_ signalNumber: Int32) {
+        let (first, cancel, stop) = state.withLock { state in
+            let first = state.signal == nil && state.cancellable
+            state.signal = signalNumber
+            return (first, state.cancel, state.stopChildren)
+        }
+        guard first else {
+            if !state.withLock({ $0.cancellable }) {
+                finishNow(signalNumber)
+                return
+            }
+            FileHandle.standardError.write(Data("labforge: second \(signalName(signalNumber)): killing what is left\n".utf8))
+            finishNow(signalNumber)
+            return
+        }
+        FileHandle.standardError.write(
+            Data("labforge: \(signalName(signalNumber)) received; stopping (again to kill at once)\n".utf8))
+        cancel?()
+        stop?()
+        queue.asyncAfter(deadline: .now() + gracePeriod) {
+            FileHandle.standardError.write(Data("labforge: still running \(Int(gracePeriod)) s after the signal; killing what is left\n".utf8))
+            finishNow(signalNumber)
+        }
+    }
+
+    private static func finishNow(_ signalNumber: Int32) {
+        state.withLock { $0.killChildren }?()
+        removeRegisteredPaths()
+        exit(128 + signalNumber)
+    }
+
+    private static func removeRegisteredPaths() {
+        for path in paths.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    private static func signalName(_ signalNumber: Int32) -> String {
+        switch signalNumber {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        default: "signal \(signalNumber)"
         }
     }
 }

@@ -36,7 +36,7 @@ public struct NoCloudSeed: Sendable {
         // The password goes through stdin so it never shows in `ps`.
         let hashed = try await HostCommand.run(
             ["openssl", "passwd", "-6", "-stdin"], input: Data((password + "\n").utf8), timeout: 30, package: "openssl")
-        let hash = hashed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hash = hashed.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
         guard hashed.status == 0, hash.hasPrefix("$6$") else {
             throw VerifyError.toolFailed(command: "openssl passwd -6 -stdin", status: hashed.status, message: hashed.stderr)
         }

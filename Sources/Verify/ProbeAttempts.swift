@@ -6,6 +6,8 @@ import Archive
 import Foundation
 import NIOCore
 import NIOWebSocket
+import ProcessRunner
+import Reporting
 
 /// Single attempts of the probes. Each returns a short success detail or throws ``ProbeFailure`` saying what it saw.
 enum ProbeAttempts {
@@ -223,7 +225,7 @@ enum ProbeAttempts {
     }
 
     /// Runs `command` as the lab user with the generated key.
-    static func ssh(hostPort: Int, seed: NoCloudSeed, command: String, timeout: Double) async throws -> HostCommandOutput {
+    static func ssh(hostPort: Int, seed: NoCloudSeed, command: String, timeout: Double) async throws -> ChildProcessResult {
         try await HostCommand.run(
             [
                 "ssh", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
@@ -251,9 +253,7 @@ enum ProbeAttempts {
 
     /// Runs blocking socket work off the cooperative pool.
     private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
+        try await DedicatedThread.run(name: "labforge.verify.probe", work)
     }
 
     /// Connects to 127.0.0.1:port and reads one line (slirp accepts at once and closes when the guest refuses).

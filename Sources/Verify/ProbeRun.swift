@@ -117,7 +117,7 @@ struct ProbeRun: Sendable {
         let login = await poll("ssh", limit: options.probeTimeout) {
             let banner = try await ProbeAttempts.sshBanner(hostPort: hostPort)
             let output = try await ProbeAttempts.ssh(hostPort: hostPort, seed: seed, command: "id -un", timeout: 40)
-            let name = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
             guard output.status == 0, name == user else {
                 let why = output.timedOut ? "timed out" : output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
                 throw ProbeFailure("banner \(banner), but `ssh \(user)@… id -un` failed (exit \(output.status)): \(why)")
@@ -135,7 +135,7 @@ struct ProbeRun: Sendable {
             let output = try await ProbeAttempts.ssh(
                 hostPort: hostPort, seed: seed, command: "cloud-init status --wait --long", timeout: max(5, limit - elapsed))
             if output.status == 255 { throw ProbeFailure("ssh failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
-            switch CloudInitStatus.judge(exitStatus: output.status, output: output.stdout) {
+            switch CloudInitStatus.judge(exitStatus: output.status, output: output.stdoutText) {
             case .passed(let detail): return detail
             case .failed(let detail): throw FinalFailure(detail)
             }

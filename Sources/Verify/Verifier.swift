@@ -71,7 +71,7 @@ public struct Verifier: Sendable {
     public func verify(disk: String, plan: ProbePlan, options: VerifyOptions = VerifyOptions()) async throws -> VerificationReport {
         let started = Date()
         let info: DiskImageInfo
-        do { info = try QemuImg.info(disk) } catch { throw VerifyError.unreadableDisk(path: disk, message: "\(error)") }
+        do { info = try await DedicatedThread.run(name: "labforge.verify.info") { try QemuImg.info(disk) } } catch { throw VerifyError.unreadableDisk(path: disk, message: "\(error)") }
         let absoluteDisk = URL(fileURLWithPath: disk).standardizedFileURL.path
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-verify-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -106,9 +106,10 @@ public struct Verifier: Sendable {
             machine: machine, seed: seed, credentials: credentials, plan: plan, options: options, bootStarted: bootStarted, subject: disk, progress: progress,
             logger: logger
         ).run()
-        let stoppedBy = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: machine.stop()) }
-        }
+        // Stopping waits (ACPI power-off, QMP): on its own thread too, and it must happen even when cancelled.
+        let grace: Double = Task.isCancelled ? 0 : 20
+        let stoppedBy = (try? await DedicatedThread.run(name: "labforge.verify.stop") { machine.stop(grace: grace) }) ?? "kill"
+        try Task.checkCancellation()
         let consoleTail = machine.consoleTail(lines: 25)
         var consoleLog: String?
         if let destination = options.consoleLog {

@@ -83,7 +83,6 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
         accelerator.apply()
         let cacheRoot = cacheOptions.cache.root
         let arguments = RecipeSourceOptions.split(recipes)

@@ -1,5 +1,10 @@
 // The labforge command line: parse, call the library, print.
 import ArgumentParser
+import Foundation
+import Guestfs
+import ProcessRunner
+import Reporting
+import Verify
 import Logging
 
 @main
@@ -20,16 +25,36 @@ struct Labforge: AsyncParsableCommand {
     static func main() async {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         do {
-            var command = try parseAsRoot()
-            if var command = command as? AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
+            // Not Sendable, but only the interruptible task below touches it once parsing is done.
+            nonisolated(unsafe) let parsed = try parseAsRoot()
+            // Every command runs as one task: SIGINT/SIGTERM cancel it, end every child and exit 130/143.
+            try await Interruption.run(cancellable: parsed is AsyncParsableCommand, stopChildren: stopChildren, killChildren: killChildren) {
+                if var command = parsed as? AsyncParsableCommand {
+                    try await command.run()
+                } else {
+                    var command = parsed
+                    try command.run()
+                }
             }
         } catch {
             exit(withError: error)
         }
     }
+}
+
+/// After the first signal: SIGTERM to every child process group; libguestfs appliances and verification VMs are
+/// throwaway (their disks are scratch overlays), so they are killed at once, which also ends the call waiting on them.
+@Sendable private func stopChildren() {
+    ProcessGroups.terminateAll()
+    RunningAppliances.killAll()
+    RunningMachines.killAll()
+}
+
+/// When the grace period has run out, or on a second signal.
+@Sendable private func killChildren() {
+    ProcessGroups.killAll()
+    RunningAppliances.killAll()
+    RunningMachines.killAll()
 }
 
 /// The version stamped into images, caches and fingerprints.

@@ -50,7 +50,6 @@ struct PackageCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        Interruption.installHandlers()
         var parsedAnnotations: [String: String] = [:]
         for annotation in annotations {
             guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {

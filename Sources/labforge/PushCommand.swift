@@ -97,7 +97,12 @@ struct PushCommand: AsyncParsableCommand {
             guard !password.isEmpty else { throw ValidationError("--password-stdin: standard input was empty") }
             credential = ResolvedCredential(credential: .basic(username: username, password: password), source: "--username \(username)")
         } else {
-            credential = try CredentialStore(authFile: authfile).credential(registry: reference.registry, repository: reference.repository.value)
+            // A credential helper is a child process waited for synchronously: off the cooperative pool.
+            let authfile = self.authfile
+            let (registry, repository) = (reference.registry, reference.repository.value)
+            credential = try await DedicatedThread.run(name: "labforge.credentials") {
+                try CredentialStore(authFile: authfile).credential(registry: registry, repository: repository)
+            }
         }
         let options = RegistryClient.Options(
             insecure: insecure, chunkSize: Int64(chunkSizeMiB) << 20, retry: RetryPolicy(maxAttempts: retries))

@@ -111,7 +111,6 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Interruption.installHandlers(onInterrupt: { RunningMachines.killAll() })
         accelerator.apply()
         var targets = try probes.map(ProbeTarget.parse)
         var userName = user

@@ -109,6 +109,24 @@ struct DownloadTests {
         }
     }
 
+    @Test("a server that goes silent mid-body is abandoned after the idle timeout and resumed with Range")
+    func resumeAfterStall() async throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        // The response head arrives at once: only an idle timeout on the body notices the silence that follows.
+        let store = BaseImageStore(
+            cache: CacheDirectory(root: setup.cache.path), toolVersion: "test",
+            downloader: Downloader(attempts: 3, initialBackoff: .milliseconds(50), readTimeout: .seconds(2)))
+        let image = try setup.image("disk.qcow2", mode: "stall")
+        let started = ContinuousClock.now
+        let resolved = try await store.resolve(.upstream(image))
+        #expect(ContinuousClock.now - started < .seconds(30), "waited for the stalled server instead of timing out")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: resolved.path)) == setup.imageBytes)
+        let requests = setup.server.requests()
+        #expect(requests.count >= 2)
+        #expect(requests.dropFirst().allSatisfy { $0.range != nil }, "the retry started over instead of resuming")
+    }
+
     @Test("an xz-compressed image is verified, decompressed and cached as qcow2")
     func xzCompressed() async throws {
         let setup = try Setup()

@@ -6,7 +6,8 @@ import TestSupport
 ///
 /// Paths: `/<file>` serves with Range support; `/cut/<file>` sends the headers and half the body of
 /// the first full request and then drops the connection (a real cut, not a mock); `/slow/<file>`
-/// trickles the body so two clients overlap; any other path with folders is served from the same
+/// trickles the body so two clients overlap; `/stall/<file>` sends half the body of the first full request and
+/// then goes silent for 60 s with the connection open (a server that hangs mid-body); any other path with folders is served from the same
 /// folders (`/debian/dists/trixie/InRelease`). Every request is logged as one JSON line.
 final class LocalFileServer: @unchecked Sendable {
     let directory: TemporaryDirectory
@@ -83,6 +84,7 @@ final class LocalFileServer: @unchecked Sendable {
     root, log_path = sys.argv[1], sys.argv[2]
     lock = threading.Lock()
     cut_done = set()
+    stall_done = set()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -92,7 +94,7 @@ final class LocalFileServer: @unchecked Sendable {
 
         def do_GET(self):
             parts = self.path.lstrip("/").split("/")
-            mode = parts[0] if len(parts) > 1 and parts[0] in ("cut", "slow") else None
+            mode = parts[0] if len(parts) > 1 and parts[0] in ("cut", "slow", "stall") else None
             name = parts[-1]
             with lock:
                 with open(log_path, "a") as log:
@@ -129,6 +131,13 @@ final class LocalFileServer: @unchecked Sendable {
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)
+                return
+            if mode == "stall" and start == 0 and name not in stall_done:
+                stall_done.add(name)
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                time.sleep(60)
+                self.close_connection = True
                 return
             if mode == "slow":
                 step = max(1, len(body) // 20)

@@ -130,7 +130,7 @@ struct RecipeFolderTests {
         #expect(refused.status != 0 && refused.stderr.contains("Script.swift:2:"), "\(refused.stderr)")
     }
 
-    @Test("an invalid recipe names its file, line and recipe; build writes nothing")
+    @Test("an invalid recipe names its file, line and recipe; build writes nothing", .bootsVM)
     func validationError() throws {
         let folder = try RecipeFolder()
         try folder.write("Good.swift", "import LabforgeRecipe\nlet good = Recipe(name: \"good-lab\") { Install(\"git\") }\n")

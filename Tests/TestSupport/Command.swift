@@ -1,4 +1,6 @@
-// Runs the tools nobody here wrote (qemu-img, skopeo, umoci, tar) and the labforge binary from tests.
+// Runs the tools nobody here wrote (qemu-img, skopeo, umoci, tar) and the labforge binary from tests. Foundation's Process on
+// purpose: tests call this synchronously from async test functions running in parallel, and a blocking wait there
+// must not depend on the cooperative pool (ProcessRunner's blocking bridge does, through swift-subprocess).
 import Foundation
 
 /// The result of a finished process.
