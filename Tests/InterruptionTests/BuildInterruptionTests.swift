@@ -14,7 +14,7 @@ struct BuildInterruptionTests {
     static let exitLimit = 30.0
 
     @Test("during bootstrap: mmdebstrap and its apt are ended, the bootstrap scratch and partial base removed",
-        .timeLimit(.minutes(10)), arguments: [SIGINT, SIGTERM], .bootsVM)
+        .timeLimit(.minutes(10)), .bootsVM, arguments: [SIGINT, SIGTERM])
     func duringBootstrap(signal: Int32) async throws {
         let run = try InterruptedRun()
         // An empty cache: the default base must be bootstrapped.
@@ -28,7 +28,7 @@ struct BuildInterruptionTests {
     }
 
     @Test("during customize: the appliance is ended, the customizer's scratch removed, the cache untouched",
-        .timeLimit(.minutes(15)), arguments: [SIGINT, SIGTERM], .bootsVM)
+        .timeLimit(.minutes(15)), .bootsVM, arguments: [SIGINT, SIGTERM])
     func duringCustomize(signal: Int32) async throws {
         let run = try InterruptedRun()
         try await run.shareTestBase()
