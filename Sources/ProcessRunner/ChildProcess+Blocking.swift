@@ -1,61 +1,91 @@
-// The bridge for synchronous callers (qemu-img facts inside libguestfs sessions and packing).
+// The bridge for synchronous callers (qemu-img facts inside libguestfs sessions and packing, git, credential helpers).
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ChildProcess {
     /// Runs the program and blocks the calling thread until it ends.
     ///
-    /// Call it only from a thread of its own (`DedicatedThread.run`), never from the cooperative pool: the run's
-    /// own work happens on ``BridgeExecutor``, but swift-subprocess starts an unstructured task per run, which needs
-    /// a free pool thread; callers blocking every pool thread here would deadlock. Async code calls ``run()``.
-    /// There is no task to cancel here: an interrupt ends the child through ``ProcessGroups``.
-    /// - Returns: Status and output.
-    /// - Throws: What ``run()`` throws.
+    /// Safe from any thread, the cooperative pool included: nothing here needs a pool thread (swift-subprocess
+    /// starts an unstructured task per run, so the async ``run()`` bridged from a blocked pool thread could
+    /// deadlock once every pool thread waits). The child runs in a process group of its own (Foundation's
+    /// spawn), registered in ``ProcessGroups`` so that an interrupt ends it; output goes to private temporary
+    /// files, read once it ends (``log`` gets the output then, not streamed). The time limit ends the group with
+    /// SIGTERM, then SIGKILL after ``gracePeriod``.
+    /// - Returns: Status (128 + signal when killed) and output.
+    /// - Throws: ``ChildProcessError`` when the program is missing or cannot start.
     public func runBlocking() throws -> ChildProcessResult {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<ChildProcessResult, any Error>?>(nil)
-        let process = self
-        Task.detached(executorPreference: BridgeExecutor.shared) {
-            let result: Result<ChildProcessResult, any Error>
-            do { result = .success(try await process.run()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            done.signal()
+        guard let executable = ProgramPath.find(program, searchPath: environment["PATH"]) else {
+            throw ChildProcessError.programMissing(program: program)
         }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
-    }
-}
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-run-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
 
-/// One thread that runs the async side of ``ChildProcess/runBlocking()``. Its jobs never block (the waiting
-/// happens in swift-subprocess's epoll thread), so one thread serves every bridged run.
-final class BridgeExecutor: TaskExecutor, @unchecked Sendable {
-    static let shared = BridgeExecutor()
-
-    private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []
-
-    private init() {
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "labforge.process-bridge"
-        thread.start()
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let batch = jobs
-            jobs.removeAll()
-            condition.unlock()
-            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = mergedEnvironment()
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        switch input {
+        case .none: process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        case .data(let data):
+            let path = scratch + "/stdin"
+            try data.write(to: URL(fileURLWithPath: path))
+            process.standardInput = FileHandle(forReadingAtPath: path)
+        case .file(let path): process.standardInput = FileHandle(forReadingAtPath: path)
         }
+        let stdoutPath: String?
+        switch output {
+        case .capture: stdoutPath = scratch + "/stdout"
+        case .file(let path): stdoutPath = path
+        case .discard: stdoutPath = nil
+        }
+        let stderrPath = scratch + "/stderr"
+        for path in [stdoutPath, stderrPath].compactMap({ $0 }) { FileManager.default.createFile(atPath: path, contents: nil) }
+        process.standardOutput = stdoutPath.flatMap { FileHandle(forWritingAtPath: $0) } ?? FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+
+        do { try process.run() } catch {
+            throw ChildProcessError.startFailed(program: program, reason: "\(error)")
+        }
+        let pid = process.processIdentifier
+        ProcessGroups.register(pid)
+        defer { ProcessGroups.unregister(pid) }
+        onStart?(pid)
+        let timedOut = Mutex(false)
+        if let timeout {
+            let grace = gracePeriod
+            DispatchQueue.global().asyncAfter(deadline: .now() + Self.seconds(timeout)) {
+                guard process.isRunning else { return }
+                timedOut.withLock { $0 = true }
+                kill(-pid, SIGTERM)
+                DispatchQueue.global().asyncAfter(deadline: .now() + Self.seconds(grace)) { if process.isRunning { kill(-pid, SIGKILL) } }
+            }
+        }
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        func tail(_ path: String?) -> Data {
+            guard let path, let handle = FileHandle(forReadingAtPath: path) else { return Data() }
+            defer { try? handle.close() }
+            let size = (try? handle.seekToEnd()) ?? 0
+            if size > UInt64(captureLimit) { try? handle.seek(toOffset: size - UInt64(captureLimit)) } else { try? handle.seek(toOffset: 0) }
+            return (try? handle.readToEnd()) ?? Data()
+        }
+        let captured: Bool
+        if case .capture = output { captured = true } else { captured = false }
+        let stdout = captured ? tail(stdoutPath) : Data()
+        let stderr = String(decoding: tail(stderrPath), as: UTF8.self)
+        if let log {
+            if captured, !stdout.isEmpty { log(String(decoding: stdout, as: UTF8.self)) }
+            if !stderr.isEmpty { log(stderr) }
+        }
+        return ChildProcessResult(status: status, stdout: stdout, stderr: stderr, timedOut: timedOut.withLock { $0 })
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -124,7 +124,7 @@ public struct ChildProcess: Sendable {
         [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: gracePeriod)]
     }
 
-    private func mergedEnvironment() -> [String: String] {
+    func mergedEnvironment() -> [String: String] {
         ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
 

@@ -3,6 +3,7 @@ import Bases
 import Crypto
 import DiskImage
 import Foundation
+import Reporting
 
 /// A compiled recipes program in the cache: run it to get the recipes.
 public struct CompiledRecipes: Sendable {
@@ -73,7 +74,7 @@ public struct RecipeCompiler: Sendable {
         let module = RecipeProgram.moduleName
         let moduleCache = ["-module-cache-path", cacheDirectory + "/module-cache"]
         // 1. The recipe files as a library, with the symbol graph that says which values are recipes.
-        try run([
+        try await run([
             toolchain.compiler, "-parse-as-library", "-module-name", module, "-enable-testing",
             "-emit-module", "-emit-module-path", "\(work)/\(module).swiftmodule",
             "-emit-symbol-graph", "-emit-symbol-graph-dir", "\(work)/symbols", "-symbol-graph-minimum-access-level", "private",
@@ -85,7 +86,7 @@ public struct RecipeCompiler: Sendable {
         }
         // 2. The generated main, linked with the library and the shipped LabforgeRecipe.
         try Data(RecipeProgram.main(for: declarations).utf8).write(to: URL(fileURLWithPath: work + "/main.swift"))
-        try run([
+        try await run([
             toolchain.compiler, "-module-name", "LabforgeRecipesMain", "\(work)/main.swift", "-I", work, "-I", toolchain.moduleDirectory,
             "-L", work, "-L", toolchain.libraryDirectory, "-l\(module)", "-lLabforgeRecipe", "-o", "\(work)/program",
         ] + moduleCache)
@@ -108,9 +109,11 @@ public struct RecipeCompiler: Sendable {
         return CompiledRecipes(program: entry + "/program", declarations: declarations, key: key, compiled: false)
     }
 
-    private func run(_ arguments: [String]) throws {
+    /// Runs the compiler on a dedicated thread: a process wait must not hold a cooperative thread (with every one
+    /// of them waiting, the runner's own tasks could never run).
+    private func run(_ arguments: [String]) async throws {
         let output: ToolOutput
-        do { output = try ExternalTool.run(arguments) } catch {
+        do { output = try await DedicatedThread.run(name: "labforge.swiftc") { try ExternalTool.run(arguments) } } catch {
             throw RecipeRepositoryError.compilerMissing("\(arguments[0]) cannot be started")
         }
         guard output.status == 0 else {

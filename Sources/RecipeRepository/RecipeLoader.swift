@@ -1,6 +1,7 @@
 // From a recipes folder to checked recipes: compile (cached), run, decode, resolve uploads, validate, record origins.
 import DiskImage
 import Foundation
+import Reporting
 import LabforgeRecipe
 
 /// A recipe and where it came from.
@@ -57,8 +58,9 @@ public struct RecipeLoader: Sendable {
     /// - Throws: ``RecipeRepositoryError``: the compiler's diagnostics, or the file, line and recipe of an invalid one.
     public func load(_ source: RecipeSource) async throws -> LoadedRecipes {
         let compiled = try await compiler.compile(source)
-        let evaluated = try evaluate(compiled)
-        let git = GitCheckout(directory: source.root)
+        let evaluated = try await evaluate(compiled)
+        let root = source.root
+        let git = try await DedicatedThread.run(name: "labforge.git") { GitCheckout(directory: root) }
         var loaded: [LoadedRecipe] = []
         for declaration in compiled.declarations {
             let name = declaration.path.joined(separator: ".")
@@ -87,11 +89,11 @@ public struct RecipeLoader: Sendable {
     }
 
     /// Runs the program; its recipes by declaration.
-    private func evaluate(_ compiled: CompiledRecipes) throws -> [String: [Recipe]] {
+    private func evaluate(_ compiled: CompiledRecipes) async throws -> [String: [Recipe]] {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-recipes-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let result: ToolOutput
-        do { result = try ExternalTool.run([compiled.program, output]) } catch {
+        do { result = try await DedicatedThread.run(name: "labforge.recipes") { try ExternalTool.run([compiled.program, output]) } } catch {
             throw RecipeRepositoryError.programFailed(status: 127, output: "\(compiled.program) cannot be started")
         }
         guard result.status == 0 else {
