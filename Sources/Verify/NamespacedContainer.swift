@@ -68,10 +68,14 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
         ln -s pts/ptmx "$root/dev/ptmx"
         mount -t tmpfs -o nosuid,nodev,mode=1777 shm "$root/dev/shm"
         ln -s /proc/self/fd "$root/dev/fd"
+        mkdir -p "$root$mountpoint"
         if [ -n "$credentials" ]; then
-          mkdir -p "$root$mountpoint"
           mount --bind "$credentials" "$root$mountpoint"
           mount -o remount,bind,ro,nosuid,nodev,noexec "$root$mountpoint"
+        else
+          # No Secret: a fresh, empty directory the image's user may write (credentials from the environment),
+          # as a new container's writable layer would be; nothing from an earlier start in the same tree is seen.
+          mount -t tmpfs -o nosuid,nodev,noexec,mode=0700,uid="$uid",gid="$gid",size=64k credentials "$root$mountpoint"
         fi
         hostname lab 2>/dev/null || true
         exec setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,+setuid,+setgid,+sys_chroot \\

@@ -78,7 +78,7 @@ struct BuildPipelineTests {
         #expect(first.status == 0, "labforge build failed:\n\(first.stderr.suffix(4000))")
         let report = try JSONDecoder().decode(BuildReport.self, from: first.stdoutData)
         let shape = try #require(JSONSerialization.jsonObject(with: first.stdoutData) as? [String: Any])
-        #expect(Set(shape.keys) == ["images", "catalog", "page", "catalogUpdated", "failed", "seconds"])
+        #expect(Set(shape.keys) == ["images", "containers", "catalog", "page", "catalogUpdated", "failed", "seconds"])
         let image = try #require(report.images.first)
         #expect(report.failed == 0)
         #expect(image.status == .built)
