@@ -14,29 +14,35 @@ public struct Downloader: Sendable {
     public var attempts: Int
     /// Wait before the second attempt; doubled for each further one.
     public var initialBackoff: Duration
-    /// Longest silence from the server before an attempt is abandoned (and resumed).
+    /// Longest wait for the response head before an attempt is abandoned (and resumed).
     public var readTimeout: TimeAmount
+    /// Longest silence within the body before an attempt is abandoned (and resumed). Generous by default: the
+    /// read timeout is measured by the connection, which also goes quiet while a busy process is slow to take
+    /// what it already received (2 cores, every cooperative thread waiting on a child).
+    public var bodyIdleTimeout: TimeAmount
     private let explicitClient: HTTPClient?
     private let logger: Logger
     // Created on first use (it starts event-loop threads). AsyncHTTPClient's per-request deadline ends at the
     // response head; the client's read timeout is what bounds silence while the body streams.
-    private var client: HTTPClient { explicitClient ?? DownloadClients.client(idleTimeout: readTimeout) }
+    private var client: HTTPClient { explicitClient ?? DownloadClients.client(idleTimeout: bodyIdleTimeout) }
 
     /// Creates a downloader.
     /// - Parameters:
     ///   - attempts: Tries in all (≥ 1).
     ///   - initialBackoff: First wait between tries; doubles each time.
-    ///   - readTimeout: Abandon an attempt after this much silence, before the response head or within the body.
-    ///   - client: HTTP client (`nil`: one configured with `readTimeout` as its idle read timeout, created on first
-    ///     download); a client given here brings its own read timeout.
+    ///   - readTimeout: Abandon an attempt when no response head came within this time.
+    ///   - bodyIdleTimeout: Abandon an attempt after this much silence within the body (30 minutes by default).
+    ///   - client: HTTP client (`nil`: one configured with `bodyIdleTimeout` as its idle read timeout, created on
+    ///     first download); a client given here brings its own read timeout.
     ///   - logger: Retries are logged here.
     public init(
         attempts: Int = 5, initialBackoff: Duration = .seconds(1), readTimeout: TimeAmount = .seconds(60),
-        client: HTTPClient? = nil, logger: Logger = Logger(label: "labforge.bases")
+        bodyIdleTimeout: TimeAmount = .minutes(30), client: HTTPClient? = nil, logger: Logger = Logger(label: "labforge.bases")
     ) {
         self.attempts = max(1, attempts)
         self.initialBackoff = initialBackoff
         self.readTimeout = readTimeout
+        self.bodyIdleTimeout = bodyIdleTimeout
         self.explicitClient = client
         self.logger = logger
     }

@@ -117,7 +117,7 @@ struct DownloadTests {
         let store = BaseImageStore(
             cache: CacheDirectory(root: setup.cache.path), toolVersion: "test",
             // 5 s of silence and 6 attempts: on a starved 2-core machine a resumed request may be slow to start too.
-            downloader: Downloader(attempts: 6, initialBackoff: .milliseconds(50), readTimeout: .seconds(5)))
+            downloader: Downloader(attempts: 6, initialBackoff: .milliseconds(50), readTimeout: .seconds(5), bodyIdleTimeout: .seconds(5)))
         let image = try setup.image("disk.qcow2", mode: "stall")
         let started = ContinuousClock.now
         let resolved = try await store.resolve(.upstream(image))
