@@ -94,7 +94,7 @@ let package = Package(
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
-        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "ProcessRunner", "Recipes", crypto], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Guestfs", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
         // SIGINT/SIGTERM sent to a real `labforge build` in each stage.

@@ -43,7 +43,7 @@ func compress(_ input: Data, _ make: (ByteSink) throws -> ByteSink) throws -> Da
 @Suite("compressors")
 struct CompressorTests {
     @Test("parallel gzip: gzip -d restores the input; output is the same for 1 and 4 threads; header has no time")
-    func parallelGzip() throws {
+    func parallelGzip() async throws {
         let input = mixedInput()
         let one = try compress(input) { ParallelGzipCompressor(downstream: $0, threads: 1) }
         let four = try compress(input) { ParallelGzipCompressor(downstream: $0, threads: 4) }
@@ -51,36 +51,36 @@ struct CompressorTests {
         #expect(Array(one.prefix(10)) == [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF])
         let dir = try TemporaryDirectory()
         try one.write(to: dir.url.appendingPathComponent("x.gz"))
-        try Command.check(["gzip", "-t", dir.appending("x.gz")])
-        let restored = try Command.check(["gzip", "-dc", dir.appending("x.gz")]).stdoutData
+        try await Command.check(["gzip", "-t", dir.appending("x.gz")])
+        let restored = try await Command.check(["gzip", "-dc", dir.appending("x.gz")]).stdoutData
         #expect(restored == input)
         // Within 2% of single-stream gzip -6 on the same bytes.
         try input.write(to: dir.url.appendingPathComponent("x"))
-        let reference = try Command.check(["gzip", "-6", "-n", "-c", dir.appending("x")]).stdoutData
+        let reference = try await Command.check(["gzip", "-6", "-n", "-c", dir.appending("x")]).stdoutData
         #expect(Double(one.count) <= Double(reference.count) * 1.02)
     }
 
     @Test("parallel gzip of nothing is a valid empty gzip")
-    func emptyGzip() throws {
+    func emptyGzip() async throws {
         let output = try compress(Data()) { ParallelGzipCompressor(downstream: $0) }
         let dir = try TemporaryDirectory()
         try output.write(to: dir.url.appendingPathComponent("e.gz"))
-        #expect(try Command.check(["gzip", "-dc", dir.appending("e.gz")]).stdoutData.isEmpty)
+        #expect(try await Command.check(["gzip", "-dc", dir.appending("e.gz")]).stdoutData.isEmpty)
     }
 
     @Test("zstd: zstd -d restores the input; 1 and 2 workers give the same bytes")
-    func zstd() throws {
+    func zstd() async throws {
         let input = mixedInput()
         let one = try compress(input) { try ZstdCompressor(downstream: $0, threads: 1) }
         let two = try compress(input) { try ZstdCompressor(downstream: $0, threads: 2) }
         #expect(one == two)
         let dir = try TemporaryDirectory()
         try one.write(to: dir.url.appendingPathComponent("x.zst"))
-        #expect(try Command.check(["zstd", "-dc", dir.appending("x.zst")]).stdoutData == input)
+        #expect(try await Command.check(["zstd", "-dc", dir.appending("x.zst")]).stdoutData == input)
     }
 
     @Test("pax writer: GNU tar lists owner, mode, time; a short entry is refused")
-    func paxWriter() throws {
+    func paxWriter() async throws {
         let sink = CollectingSink()
         let writer = try PaxStreamWriter(sink: sink)
         try writer.begin(TarEntry(path: "disk/", kind: .directory, mode: 0o555, uid: 107, gid: 107, userName: "qemu", groupName: "qemu", modificationTime: 86400))
@@ -89,7 +89,7 @@ struct CompressorTests {
         try writer.finish()
         let dir = try TemporaryDirectory()
         try sink.data.write(to: dir.url.appendingPathComponent("a.tar"))
-        let listing = try Command.check(["tar", "--numeric-owner", "-tvf", dir.appending("a.tar")], environment: ["TZ": "UTC"]).stdout
+        let listing = try await Command.check(["tar", "--numeric-owner", "-tvf", dir.appending("a.tar")], environment: ["TZ": "UTC"]).stdout
         #expect(listing.contains("dr-xr-xr-x 107/107"))
         #expect(listing.contains("-r--r--r-- 107/107"))
         #expect(listing.contains(" 5 1970-01-02 00:00 disk/disk.img"))

@@ -30,7 +30,7 @@ struct PNGEncoderTests {
         """
 
     @Test("an RGB picture decodes back to its pixels; a size that does not match the bytes is refused")
-    func roundTrip() throws {
+    func roundTrip() async throws {
         let (width, height) = (7, 5)
         var rgb: [UInt8] = []
         for y in 0..<height { for x in 0..<width { rgb += [UInt8(x * 30), UInt8(y * 50), UInt8((x * y * 13) & 0xFF)] } }
@@ -39,7 +39,7 @@ struct PNGEncoderTests {
         try PNGEncoder.encode(rgb: rgb, width: width, height: height).write(to: URL(fileURLWithPath: path))
         let script = work.appending("decode.py")
         try Self.decoder.write(toFile: script, atomically: true, encoding: .utf8)
-        let decoded = try Command.run(["python3", script, path])
+        let decoded = try await Command.run(["python3", script, path])
         #expect(decoded.status == 0, "\(decoded.stderr)")
         #expect(decoded.stdout == "7x5 " + rgb.map { String(format: "%02x", $0) }.joined())
         #expect(throws: ArchiveError.self) { try PNGEncoder.encode(rgb: rgb, width: 8, height: 5) }

@@ -7,10 +7,10 @@ import TestSupport
 @Suite("labforge bases CLI")
 struct BasesCommandTests {
     @Test("`labforge bases --json` lists the Debian bootstrap first, then every pinned upstream base")
-    func listing() throws {
+    func listing() async throws {
         let cache = try TemporaryDirectory(prefix: "labforge-cache")
         defer { cache.remove() }
-        let result = try Command.labforge(["bases", "--json", "--cache-dir", cache.path])
+        let result = try await Command.labforge(["bases", "--json", "--cache-dir", cache.path])
         #expect(result.status == 0, "\(result.stderr)")
         struct Row: Decodable { var name: String; var checksum: String?; var cachedPath: String? }
         let rows = try JSONDecoder().decode([Row].self, from: result.stdoutData)
@@ -20,13 +20,13 @@ struct BasesCommandTests {
     }
 
     @Test("`labforge base fetch` refuses a URL without a checksum and an unknown name", .bootsVM)
-    func fetchArguments() throws {
-        let noChecksum = try Command.labforge(["base", "fetch", "http://127.0.0.1:9/x.qcow2"])
+    func fetchArguments() async throws {
+        let noChecksum = try await Command.labforge(["base", "fetch", "http://127.0.0.1:9/x.qcow2"])
         #expect(noChecksum.status != 0)
         #expect(noChecksum.stderr.contains("--sha256"))
         let cache = try TemporaryDirectory(prefix: "labforge-cache")
         defer { cache.remove() }
-        let unknown = try Command.labforge(["base", "fetch", "no-such-base", "--cache-dir", cache.path])
+        let unknown = try await Command.labforge(["base", "fetch", "no-such-base", "--cache-dir", cache.path])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("debian-13-genericcloud"))
     }

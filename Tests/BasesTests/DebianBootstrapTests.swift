@@ -19,7 +19,7 @@ struct DebianBootstrapTests {
 
         let appliance = try Appliance()
         try appliance.add(Drive(path: base.path, format: .qcow2, readOnly: true))
-        try appliance.launch()
+        try await appliance.launchOffPool()
         let system = try appliance.inspectOperatingSystem(diskName: base.path)
         #expect(system.distro == "debian")
         #expect(system.majorVersion == 13)
@@ -65,19 +65,19 @@ struct DebianBootstrapTests {
         defer { scratch.remove() }
         let output = scratch.appending("base.qcow2")
         let started = ContinuousClock.now
-        let result = try Command.labforge(["base", "bootstrap", "--output", output, "--cache-dir", SharedDebianBase.cache.root, "--json"])
+        let result = try await Command.labforge(["base", "bootstrap", "--output", output, "--cache-dir", SharedDebianBase.cache.root, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(ContinuousClock.now - started < .seconds(60), "a cached base must not be rebuilt")
         #expect(result.stdout.contains("\"wasCached\" : true"))
         #expect(result.stdout.contains(base.path))
         #expect(FileManager.default.isWritableFile(atPath: output))
-        try Command.check(["qemu-img", "compare", "-q", base.path, output])
+        try await Command.check(["qemu-img", "compare", "-q", base.path, output])
     }
 
     @Test("a cached base is found in well under 50 ms", .timeLimit(.minutes(30)), .bootsVM)
     func cachedLookupIsFast() async throws {
         let base = try await SharedDebianBase.resolved()
-        let store = SharedDebianBase.store
+        let store = await SharedDebianBase.store
         var durations: [Duration] = []
         for _ in 0..<20 {
             let started = ContinuousClock.now

@@ -15,13 +15,13 @@ struct DownloadTests {
         let store: BaseImageStore
         let imageBytes: Data
 
-        init(name: String = "disk.qcow2") throws {
+        init(name: String = "disk.qcow2") async throws {
             server = try LocalFileServer()
             cache = try TemporaryDirectory(prefix: "labforge-cache")
             let disk = server.file(name)
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
             // Some data so the file is not just headers: a cut midway then leaves real bytes behind.
-            try Command.check(["qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", disk])
+            try await Command.check(["qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", disk])
             imageBytes = try Data(contentsOf: URL(fileURLWithPath: disk))
             store = BaseImageStore(
                 cache: CacheDirectory(root: cache.path), toolVersion: "test",
@@ -50,7 +50,7 @@ struct DownloadTests {
 
     @Test("a good checksum downloads once, then comes from the cache")
     func goodChecksum() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
         let image = try setup.image("disk.qcow2")
         let first = try await setup.store.resolve(.upstream(image))
@@ -58,7 +58,7 @@ struct DownloadTests {
         #expect(first.format == .qcow2)
         #expect(first.identity == image.checksum.tagged)
         #expect(try Data(contentsOf: URL(fileURLWithPath: first.path)) == setup.imageBytes)
-        let info = try Command.check(["qemu-img", "info", "--output=json", first.path]).stdout
+        let info = try await Command.check(["qemu-img", "info", "--output=json", first.path]).stdout
         #expect(info.contains("\"format\": \"qcow2\""))
         // Usually one request; a slow, loaded machine may time out and retry (resuming with Range).
         let afterFirst = setup.server.requests().count
@@ -72,7 +72,7 @@ struct DownloadTests {
 
     @Test("a bad checksum says expected vs got and caches nothing")
     func badChecksum() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
         let wrong = String(repeating: "ab", count: 32)
         let image = try setup.image("disk.qcow2", checksum: .sha256(wrong))
@@ -92,7 +92,7 @@ struct DownloadTests {
 
     @Test("a connection cut midway is resumed with a Range request")
     func resumeAfterCut() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
         let image = try setup.image("disk.qcow2", mode: "cut")
         let resolved = try await setup.store.resolve(.upstream(image))
@@ -111,7 +111,7 @@ struct DownloadTests {
 
     @Test("a server that goes silent mid-body is abandoned after the idle timeout and resumed with Range")
     func resumeAfterStall() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
         // The response head arrives at once: only an idle timeout on the body notices the silence that follows.
         let store = BaseImageStore(
@@ -130,9 +130,9 @@ struct DownloadTests {
 
     @Test("an xz-compressed image is verified, decompressed and cached as qcow2")
     func xzCompressed() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
-        try Command.check(["xz", "-k", "-T1", setup.server.file("disk.qcow2")])
+        try await Command.check(["xz", "-k", "-T1", setup.server.file("disk.qcow2")])
         let image = try setup.image("disk.qcow2.xz", compression: .xz)
         let resolved = try await setup.store.resolve(.upstream(image))
         #expect(try Data(contentsOf: URL(fileURLWithPath: resolved.path)) == setup.imageBytes)
@@ -141,19 +141,19 @@ struct DownloadTests {
 
     @Test("a raw image is converted to qcow2")
     func rawConverted() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
-        try Command.check(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", setup.server.file("disk.qcow2"), setup.server.file("disk.raw")])
+        try await Command.check(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", setup.server.file("disk.qcow2"), setup.server.file("disk.raw")])
         let image = try setup.image("disk.raw", format: .raw)
         let resolved = try await setup.store.resolve(.upstream(image))
-        let info = try Command.check(["qemu-img", "info", "--output=json", resolved.path]).stdout
+        let info = try await Command.check(["qemu-img", "info", "--output=json", resolved.path]).stdout
         #expect(info.contains("\"format\": \"qcow2\""))
-        try Command.check(["qemu-img", "compare", "-q", setup.server.file("disk.qcow2"), resolved.path])
+        try await Command.check(["qemu-img", "compare", "-q", setup.server.file("disk.qcow2"), resolved.path])
     }
 
     @Test("two builds asking for the same base at once download it once")
     func concurrentBuildsShareOneDownload() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
         let image = try setup.image("disk.qcow2", mode: "slow")
         let store = setup.store
@@ -172,12 +172,12 @@ struct DownloadTests {
 
     @Test("a second process waits for the first download (CLI, two processes)")
     func concurrentProcesses() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
         let image = try setup.image("disk.qcow2", mode: "slow")
         let arguments = ["base", "fetch", image.url, "--sha256", image.checksum.hex, "--cache-dir", setup.cache.path]
-        async let first = Task.detached { try Command.labforge(arguments) }.value
-        async let second = Task.detached { try Command.labforge(arguments) }.value
+        async let first = Task.detached { try await Command.labforge(arguments) }.value
+        async let second = Task.detached { try await Command.labforge(arguments) }.value
         let outputs = try await [first, second]
         for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
         #expect(Set(outputs.map { $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }).count == 1)
@@ -186,7 +186,7 @@ struct DownloadTests {
 
     @Test("a missing file is an HTTP error naming the URL")
     func notFound() async throws {
-        let setup = try Setup()
+        let setup = try await Setup()
         defer { setup.stop() }
         let image = UpstreamImage(name: "missing", url: setup.server.url("missing.qcow2"), checksum: .sha256(String(repeating: "0", count: 64)))
         await #expect(throws: BasesError.self) { try await setup.store.resolve(.upstream(image)) }

@@ -33,7 +33,7 @@ struct HostDiskLayoutTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: tree + "/etc/shadow")
         try FileManager.default.createSymbolicLink(atPath: tree + "/vmlinuz", withDestinationPath: "boot/vmlinuz-test")
         // Fixed file times, as mmdebstrap leaves them under SOURCE_DATE_EPOCH.
-        try Command.check(["find", tree, "-exec", "touch", "-h", "-d", "@1700000000", "{}", "+"])
+        try await Command.check(["find", tree, "-exec", "touch", "-h", "-d", "@1700000000", "{}", "+"])
         let bootCode = work.appending("mbr.bin")
         try Data(repeating: 0xEB, count: 440).write(to: URL(fileURLWithPath: bootCode))
 
@@ -44,15 +44,15 @@ struct HostDiskLayoutTests {
         for name in ["a.raw", "b.raw"] {
             let disk = work.appending(name)
             try await layout.write(rootTree: tree, to: disk, bootCode: bootCode, log: nil)
-            let table = try Command.check(["sfdisk", "--dump", disk]).stdout.replacingOccurrences(of: disk, with: "disk")
-            metadata.append(table + (try Command.check(["dumpe2fs", "\(disk)?offset=\(layout.partitionOffset)"]).stdout))
+            let table = try await Command.check(["sfdisk", "--dump", disk]).stdout.replacingOccurrences(of: disk, with: "disk")
+            metadata.append(table + (try await Command.check(["dumpe2fs", "\(disk)?offset=\(layout.partitionOffset)"]).stdout))
         }
         #expect(metadata[0] == metadata[1], "same tree, same epoch: the same table and filesystem metadata")
         #expect(metadata[0].contains("Filesystem created:       Tue Nov 14 22:13:20 2023"))
 
         let disk = work.appending("a.raw")
         #expect((try FileManager.default.attributesOfItem(atPath: disk)[.size] as? NSNumber)?.int64Value == 1 << 30)
-        let table = try Command.check(["sfdisk", "--dump", disk]).stdout
+        let table = try await Command.check(["sfdisk", "--dump", disk]).stdout
         #expect(table.contains("label: dos"))
         #expect(table.contains("label-id: 0x\(String(format: "%08x", layout.diskIdentifier))"))
         #expect(table.contains("start=        2048, size=     2095104, type=83, bootable"))
@@ -61,14 +61,14 @@ struct HostDiskLayoutTests {
         #expect(head[510] == 0x55 && head[511] == 0xAA)
 
         let filesystem = "\(disk)?offset=\(layout.partitionOffset)"
-        try Command.check(["e2fsck", "-fn", filesystem])
-        let superblock = try Command.check(["dumpe2fs", "-h", filesystem]).stdout
+        try await Command.check(["e2fsck", "-fn", filesystem])
+        let superblock = try await Command.check(["dumpe2fs", "-h", filesystem]).stdout
         #expect(superblock.contains("Filesystem volume name:   rootfs"))
         #expect(superblock.contains("Filesystem UUID:          \(layout.uuid)"))
-        #expect(try Command.check(["debugfs", "-R", "cat /etc/hello", filesystem]).stdout == "hello from the host\n")
-        let shadow = try Command.check(["debugfs", "-R", "stat /etc/shadow", filesystem]).stdout
+        #expect(try await Command.check(["debugfs", "-R", "cat /etc/hello", filesystem]).stdout == "hello from the host\n")
+        let shadow = try await Command.check(["debugfs", "-R", "stat /etc/shadow", filesystem]).stdout
         #expect(shadow.contains("Mode:  0640"))
-        #expect(try Command.check(["debugfs", "-R", "stat /vmlinuz", filesystem]).stdout.contains("Fast link dest: \"boot/vmlinuz-test\""))
+        #expect(try await Command.check(["debugfs", "-R", "stat /vmlinuz", filesystem]).stdout.contains("Fast link dest: \"boot/vmlinuz-test\""))
     }
 
     @Test("mount points below a scratch directory are found, so a tree with a bind-mounted /dev is never removed")

@@ -30,7 +30,7 @@ struct LocalBaseTests {
     func localBackingFile() async throws {
         let setup = try Setup()
         let top = setup.work.appending("top.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", setup.secret, "-F", "raw", top])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", setup.secret, "-F", "raw", top])
         let error = try await #require(throws: BasesError.self) { try await setup.store.resolve(.localFile(path: top, format: .qcow2)) }
         guard case .unusableDisk(.baseReadsHostFile(let path, let file)) = error else {
             Issue.record("expected baseReadsHostFile, got \(error)")
@@ -47,7 +47,7 @@ struct LocalBaseTests {
         let server = try LocalFileServer()
         defer { server.stop() }
         let served = server.file("top.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", setup.secret, "-F", "raw", served])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", setup.secret, "-F", "raw", served])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: served))
         let image = UpstreamImage(name: "top", url: server.url("top.qcow2"), checksum: .sha256(DownloadTests.sha256(bytes)))
         let error = try await #require(throws: BasesError.self) { try await setup.store.resolve(.upstream(image)) }
@@ -62,16 +62,16 @@ struct LocalBaseTests {
     func otherHostFileReads() async throws {
         let setup = try Setup()
         let withDataFile = setup.work.appending("data.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=\(setup.work.appending("data.raw"))", withDataFile, "1M"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=\(setup.work.appending("data.raw"))", withDataFile, "1M"])
         await #expect(throws: BasesError.self) { try await setup.store.resolve(.localFile(path: withDataFile, format: .qcow2)) }
 
         let flat = setup.work.appending("flat.vmdk")
-        try Command.check(["qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", flat, "1M"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", flat, "1M"])
         await #expect(throws: BasesError.self) { try await setup.store.resolve(.localFile(path: flat, format: .vmdk)) }
 
         // Declared raw but really a qcow2: the customizer would probe it as qcow2, so the declaration is held to.
         let plain = setup.work.appending("plain.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", plain, "1M"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", plain, "1M"])
         let error = try await #require(throws: BasesError.self) { try await setup.store.resolve(.localFile(path: plain, format: .raw)) }
         guard case .unusableDisk(.formatMismatch(_, "raw", "qcow2")) = error else {
             Issue.record("expected formatMismatch, got \(error)")
@@ -106,7 +106,7 @@ struct LocalBaseTests {
         let server = try LocalFileServer()
         defer { server.stop() }
         let served = server.file("disk.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", served, "1M"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", served, "1M"])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: served))
         let image = UpstreamImage(name: "disk", url: server.url("disk.qcow2"), checksum: .sha256(DownloadTests.sha256(bytes)))
         let resolved = try await setup.store.resolve(.upstream(image))

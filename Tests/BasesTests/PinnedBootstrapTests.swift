@@ -9,7 +9,7 @@ import TestSupport
 @Suite("Debian bootstrap with pinned packages", .serialized)
 struct PinnedBootstrapTests {
     /// Builds a tiny architecture-independent `.deb` holding `/usr/share/<name>/marker`.
-    static func package(_ name: String, in directory: TemporaryDirectory) throws -> (path: String, sha256: String) {
+    static func package(_ name: String, in directory: TemporaryDirectory) async throws -> (path: String, sha256: String) {
         let root = directory.appending("\(name)-root")
         try FileManager.default.createDirectory(atPath: root + "/DEBIAN", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/usr/share/\(name)", withIntermediateDirectories: true)
@@ -23,8 +23,8 @@ struct PinnedBootstrapTests {
         """.write(toFile: root + "/DEBIAN/control", atomically: true, encoding: .utf8)
         try "\(name)\n".write(toFile: root + "/usr/share/\(name)/marker", atomically: true, encoding: .utf8)
         let deb = directory.appending("\(name)_1.0_all.deb")
-        try Command.check(["dpkg-deb", "--root-owner-group", "--build", root, deb])
-        let sha = try Command.check(["sha256sum", deb]).stdout.split(separator: " ").first.map(String.init) ?? ""
+        try await Command.check(["dpkg-deb", "--root-owner-group", "--build", root, deb])
+        let sha = try await Command.check(["sha256sum", deb]).stdout.split(separator: " ").first.map(String.init) ?? ""
         return (deb, sha)
     }
 
@@ -36,8 +36,8 @@ struct PinnedBootstrapTests {
         guard DiskAssembly.automatic == .host else { return }  // mmdebstrap --mode=root: root only
         let work = try TemporaryDirectory(prefix: "labforge-pinned")
         defer { work.remove() }
-        let always = try Self.package("labforge-pinned-probe", in: work)
-        let absent = try Self.package("labforge-absent-probe", in: work)
+        let always = try await Self.package("labforge-pinned-probe", in: work)
+        let absent = try await Self.package("labforge-absent-probe", in: work)
         func artifact(_ deb: (path: String, sha256: String)) -> PinnedArtifact {
             PinnedArtifact(url: "https://example.invalid/" + URL(fileURLWithPath: deb.path).lastPathComponent, sha256: deb.sha256)
         }
@@ -66,7 +66,7 @@ struct PinnedBootstrapTests {
 
         let appliance = try Appliance()
         try appliance.add(Drive(path: output, format: .qcow2, readOnly: true))
-        try appliance.launch()
+        try await appliance.launchOffPool()
         let system = try appliance.inspectOperatingSystem(diskName: output)
         try appliance.mountAll(system, readOnly: true)
         #expect(try appliance.exists("/usr/share/labforge-pinned-probe/marker"))
@@ -81,12 +81,4 @@ struct PinnedBootstrapTests {
         try appliance.unmountAll()
         try appliance.shutdown()
     }
-}
-
-/// Collects a tool's output lines across threads.
-final class LogCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = ""
-    func append(_ text: String) { lock.withLock { buffer += text } }
-    var text: String { lock.withLock { buffer } }
 }

@@ -7,8 +7,8 @@ import TestSupport
 
 @Suite("Catalog page in Chromium")
 struct CatalogPageTests {
-    func chromium(_ arguments: [String], profile: TemporaryDirectory) throws -> CommandResult {
-        try Command.run(
+    func chromium(_ arguments: [String], profile: TemporaryDirectory) async throws -> CommandResult {
+        try await Command.run(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--hide-scrollbars"] + arguments
         )
     }
@@ -32,7 +32,7 @@ struct CatalogPageTests {
         """
 
     @Test("the page lists every image with a copy button, filters by URL hash, and is screenshotted")
-    func page() throws {
+    func page() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "install Debian's chromium (`make deps`)")
         var catalog = ImageCatalog()
         for image in CatalogFixtures.images { catalog.upsert(CatalogEntry(image: image)) }
@@ -45,7 +45,7 @@ struct CatalogPageTests {
         #expect(html.contains("Xfce &amp; a terminal &lt;in the browser&gt;"))
 
         let profile = try TemporaryDirectory(prefix: "labforge-chromium")
-        let dom = try chromium(["--dump-dom", "file://\(page)"], profile: profile)
+        let dom = try await chromium(["--dump-dom", "file://\(page)"], profile: profile)
         #expect(dom.status == 0, "\(dom.stderr)")
         for entry in catalog.images {
             #expect(dom.stdout.contains(">\(entry.displayName) <span class=\"version\">\(entry.name) \(entry.version)</span>"))
@@ -55,7 +55,7 @@ struct CatalogPageTests {
         #expect(dom.stdout.contains("<span id=\"shown\">3</span>"))
 
         // The script ran: a search from the URL hides the other images.
-        let filtered = try chromium(["--dump-dom", "file://\(page)#q=ubuntu"], profile: profile)
+        let filtered = try await chromium(["--dump-dom", "file://\(page)#q=ubuntu"], profile: profile)
         #expect(filtered.stdout.contains("<span id=\"shown\">1</span>"), "\(filtered.stdout.suffix(600))")
         let articles = filtered.stdout.components(separatedBy: "<article").dropFirst().map { $0.prefix { $0 != ">" } }
         #expect(articles.count == 3)
@@ -68,7 +68,7 @@ struct CatalogPageTests {
             let probe = CatalogFixtures.outputDirectory + "/copy-\(name).html"
             try html.replacingOccurrences(of: "</body>", with: "<script>\(stub)\(Self.clickFirstCopyButton)</script>\n</body>")
                 .write(toFile: probe, atomically: true, encoding: .utf8)
-            let clicked = try chromium(["--virtual-time-budget=3000", "--dump-dom", "file://\(probe)"], profile: profile)
+            let clicked = try await chromium(["--virtual-time-budget=3000", "--dump-dom", "file://\(probe)"], profile: profile)
             // Chromium serializes text with &, < and > escaped, quotes as they are.
             let expected = try catalog.images[0].dataVolumeYAML().replacingOccurrences(of: "&", with: "&amp;")
                 .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
@@ -78,7 +78,7 @@ struct CatalogPageTests {
 
         let screenshot = CatalogFixtures.outputDirectory + "/index.png"
         try? FileManager.default.removeItem(atPath: screenshot)
-        let shot = try chromium(["--screenshot=\(screenshot)", "--window-size=1280,900", "file://\(page)"], profile: profile)
+        let shot = try await chromium(["--screenshot=\(screenshot)", "--window-size=1280,900", "file://\(page)"], profile: profile)
         #expect(shot.status == 0, "\(shot.stderr)")
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))

@@ -49,12 +49,12 @@ struct CatalogSupplyChainTests {
     }
 
     @Test("the entry's changes, attestations and pictures validate against the schema and load back; the previous version is found")
-    func json() throws {
+    func json() async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-catalog-supply")
         let catalog = try Self.catalog(in: directory)
         let path = directory.appending("catalog.json")
         try catalog.save(to: path)
-        let (status, report) = try CatalogFixtures.validate(path)
+        let (status, report) = try await CatalogFixtures.validate(path)
         #expect(status == 0, "\(report)")
         #expect(try ImageCatalog.load(from: path) == catalog)
         let new = try #require(catalog.images.first { $0.version == "2.0" })
@@ -65,11 +65,11 @@ struct CatalogSupplyChainTests {
         let broken = directory.appending("broken.json")
         try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"from\" : \"1.7.4-1\"", with: "\"from\" : \"\"")
             .write(toFile: broken, atomically: true, encoding: .utf8)
-        #expect(try CatalogFixtures.validate(broken).0 == 1)
+        await #expect(try CatalogFixtures.validate(broken).0 == 1)
     }
 
     @Test("Chromium shows the package count, referrer, signer, attestations, changes, the decoded desktop PNG and the terminal screen")
-    func page() throws {
+    func page() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "install Debian's chromium (`make deps`)")
         let directory = try TemporaryDirectory(prefix: "labforge-catalog-supply")
         let catalog = try Self.catalog(in: directory)
@@ -85,7 +85,7 @@ struct CatalogSupplyChainTests {
         try String(contentsOfFile: page, encoding: .utf8).replacingOccurrences(of: "</body>", with: measure + "\n</body>")
             .write(toFile: probe, atomically: true, encoding: .utf8)
         let profile = try TemporaryDirectory(prefix: "labforge-chromium")
-        let dom = try Command.run(
+        let dom = try await Command.run(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--virtual-time-budget=3000",
              "--dump-dom", "file://\(probe)"])
         #expect(dom.status == 0, "\(dom.stderr)")
@@ -100,7 +100,7 @@ struct CatalogSupplyChainTests {
         #expect(html.contains("lab@lab:~$ echo &lt;hello&gt;"))
         let shot = CatalogFixtures.outputDirectory + "/supply-chain.png"
         try FileManager.default.createDirectory(atPath: CatalogFixtures.outputDirectory, withIntermediateDirectories: true)
-        let screenshot = try Command.run(
+        let screenshot = try await Command.run(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--hide-scrollbars",
              "--screenshot=\(shot)", "--window-size=1280,1400", "file://\(page)"])
         #expect(screenshot.status == 0, "\(screenshot.stderr)")

@@ -31,8 +31,8 @@ enum CatalogFixtures {
         image("fedora-ctf", version: "41", agents: [ExposedAgent(kind: .terminal, port: 7000)], os: "fedora-41", summary: "Capture the flag", byte: "12"),
     ]
 
-    static func validate(_ json: String) throws -> (Int32, String) {
-        let result = try Command.run(["python3", validator, "--schema", schema, json])
+    static func validate(_ json: String) async throws -> (Int32, String) {
+        let result = try await Command.run(["python3", validator, "--schema", schema, json])
         return (result.status, result.stdout + result.stderr)
     }
 }
@@ -55,7 +55,7 @@ struct CatalogJSONTests {
     }
 
     @Test("catalog.json validates against schemas/catalog.schema.json; a broken one does not")
-    func schema() throws {
+    func schema() async throws {
         var catalog = ImageCatalog()
         for image in CatalogFixtures.images {
             catalog.upsert(CatalogEntry(
@@ -67,7 +67,7 @@ struct CatalogJSONTests {
         let scratch = try TemporaryDirectory(prefix: "labforge-catalog")
         let path = scratch.appending("catalog.json")
         try catalog.save(to: path)
-        let (status, report) = try CatalogFixtures.validate(path)
+        let (status, report) = try await CatalogFixtures.validate(path)
         #expect(status == 0, "\(report)")
         let page = scratch.appending("index.html")
         try CatalogPage.write(catalog, to: page)
@@ -78,16 +78,16 @@ struct CatalogJSONTests {
         let broken = scratch.appending("broken.json")
         let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"kind\" : \"terminal\"", with: "\"kind\" : \"shell\"")
         try text.write(toFile: broken, atomically: true, encoding: .utf8)
-        #expect(try CatalogFixtures.validate(broken).0 == 1)
+        await #expect(try CatalogFixtures.validate(broken).0 == 1)
         // A recipe source's commit must be a full object id.
         let shortCommit = scratch.appending("short-commit.json")
         try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: String(repeating: "a", count: 40), with: "aaaa")
             .write(toFile: shortCommit, atomically: true, encoding: .utf8)
-        #expect(try CatalogFixtures.validate(shortCommit).0 == 1)
+        await #expect(try CatalogFixtures.validate(shortCommit).0 == 1)
     }
 
     @Test("an entry with an SBOM and a signature validates against the schema; cards show the package count, a link and who signed")
-    func sbomRecord() throws {
+    func sbomRecord() async throws {
         var catalog = ImageCatalog()
         let sbom = CatalogEntry.SBOM(packages: 412, digest: CatalogFixtures.digest("5b"), path: "debian-desktop/1.0/sbom.spdx.json")
         let signature = CatalogEntry.Signature(
@@ -97,7 +97,7 @@ struct CatalogJSONTests {
         let scratch = try TemporaryDirectory(prefix: "labforge-catalog-sbom")
         let path = scratch.appending("catalog.json")
         try catalog.save(to: path)
-        let (status, report) = try CatalogFixtures.validate(path)
+        let (status, report) = try await CatalogFixtures.validate(path)
         #expect(status == 0, "\(report)")
         #expect(try ImageCatalog.load(from: path).images.first?.sbom == sbom)
         let page = scratch.appending("index.html")
@@ -111,22 +111,22 @@ struct CatalogJSONTests {
         let broken = scratch.appending("broken.json")
         try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: sbom.digest.description, with: "sha256:nothex")
             .write(toFile: broken, atomically: true, encoding: .utf8)
-        #expect(try CatalogFixtures.validate(broken).0 == 1)
+        await #expect(try CatalogFixtures.validate(broken).0 == 1)
     }
 
     @Test("labforge catalog add | remove | render keep catalog.json and index.html in step")
-    func command() throws {
+    func command() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-catalog-cli")
         let catalog = scratch.appending("images/catalog.json")
         for (reference, name) in [("registry.example.org/labs/alpine-tiny:3.20", "alpine-tiny"), ("registry.example.org/labs/debian-lab:1.0", "debian-lab")] {
-            let result = try Command.labforge([
+            let result = try await Command.labforge([
                 "catalog", "add", "\(reference)@\(CatalogFixtures.digest("ab"))", "--virtual-size", "\(2 << 30)", "--os", "debian-13",
                 "--agent", "terminal", "--agent", "desktop", "--verification", "passed", "--catalog", catalog, "--json",
             ])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains(name))
         }
-        let again = try Command.labforge([
+        let again = try await Command.labforge([
             "catalog", "add", "registry.example.org/labs/debian-lab:1.0@\(CatalogFixtures.digest("cd"))", "--virtual-size", "1",
             "--catalog", catalog,
         ])
@@ -134,19 +134,19 @@ struct CatalogJSONTests {
         var loaded = try ImageCatalog.load(from: catalog)
         #expect(loaded.images.count == 2)
         #expect(loaded.images[1].registry.digest == CatalogFixtures.digest("cd"))
-        #expect(try CatalogFixtures.validate(catalog).0 == 0)
+        await #expect(try CatalogFixtures.validate(catalog).0 == 0)
         let html = scratch.appending("images/index.html")
         #expect(try String(contentsOfFile: html, encoding: .utf8).contains("debian-lab"))
-        let removed = try Command.labforge(["catalog", "remove", "alpine-tiny", "--catalog", catalog])
+        let removed = try await Command.labforge(["catalog", "remove", "alpine-tiny", "--catalog", catalog])
         #expect(removed.status == 0, "\(removed.stderr)")
         loaded = try ImageCatalog.load(from: catalog)
         #expect(loaded.images.map(\.name) == ["debian-lab"])
         #expect(try !String(contentsOfFile: html, encoding: .utf8).contains("alpine-tiny"))
-        let missing = try Command.labforge(["catalog", "remove", "alpine-tiny", "--catalog", catalog])
+        let missing = try await Command.labforge(["catalog", "remove", "alpine-tiny", "--catalog", catalog])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("no image 'alpine-tiny'"))
         try FileManager.default.removeItem(atPath: html)
-        #expect(try Command.labforge(["catalog", "render", "--catalog", catalog]).status == 0)
+        #expect(try await Command.labforge(["catalog", "render", "--catalog", catalog]).status == 0)
         #expect(FileManager.default.fileExists(atPath: html))
     }
 }

@@ -15,7 +15,7 @@ struct DesktopDiskTests {
         let built = try await SharedDesktopDisk.get()
         let appliance = try Appliance()
         try appliance.add(Drive(path: built.path, format: .qcow2, readOnly: true))
-        try appliance.launch()
+        try await appliance.launchOffPool()
         let system = try appliance.inspectOperatingSystem(diskName: built.path)
         try appliance.mountAll(system, readOnly: true)
         return appliance
@@ -29,10 +29,10 @@ struct DesktopDiskTests {
     func outputDisk() async throws {
         let before = try FileManager.default.attributesOfItem(atPath: try await TestBase.path())
         let built = try await SharedDesktopDisk.get()
-        let info = try Command.check(["qemu-img", "info", "--output=json", built.path]).stdout
+        let info = try await Command.check(["qemu-img", "info", "--output=json", built.path]).stdout
         #expect(info.contains("\"format\": \"qcow2\""))
         #expect(!info.contains("backing-filename"))
-        try Command.check(["qemu-img", "check", "-q", built.path])
+        try await Command.check(["qemu-img", "check", "-q", built.path])
         let after = try FileManager.default.attributesOfItem(atPath: try await TestBase.path())
         #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
         if let result = built.result {

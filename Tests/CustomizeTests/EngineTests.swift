@@ -122,7 +122,7 @@ struct ArtifactCacheTests {
         try Data("pretend package\n".utf8).write(to: served.url.appendingPathComponent("tool_1.0_amd64.deb"))
         let server = try FileServer(directory: served.path)
         defer { server.stop() }
-        let sha = try Command.check(["sha256sum", served.appending("tool_1.0_amd64.deb")]).stdout.prefix(64)
+        let sha = try await Command.check(["sha256sum", served.appending("tool_1.0_amd64.deb")]).stdout.prefix(64)
         let cache = ArtifactCache(directory: cacheDir.path)
         let artifact = PinnedArtifact(url: "http://127.0.0.1:\(server.port)/tool_1.0_amd64.deb", sha256: String(sha))
         let path = try await cache.fetch(artifact)

@@ -50,17 +50,17 @@ struct LogRedactionTests {
         let secret = dir.appending("host-file.raw")
         try Data(repeating: 7, count: 65536).write(to: URL(fileURLWithPath: secret))
         let base = dir.appending("backed.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", base])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", base])
         await #expect(throws: CustomizeError.diskImage(.baseReadsHostFile(path: base, file: secret))) {
             try await Customizer().customize(recipe: Recipe(name: "ok") {}, base: base, output: dir.appending("out.qcow2"))
         }
     }
 
     @Test("step snapshots are 0640 in a 0700 directory")
-    func snapshotModes() throws {
+    func snapshotModes() async throws {
         let dir = try TemporaryDirectory()
         let overlay = dir.appending("overlay.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", overlay, "1M"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", overlay, "1M"])
         let cache = StepCache(directory: dir.appending("cache/snapshots"))
         let stored = try cache.store(overlay: overlay, key: "k")
         let mode: (String) -> Int = { ((try? FileManager.default.attributesOfItem(atPath: $0)[.posixPermissions]) as? Int ?? -1) & 0o7777 }

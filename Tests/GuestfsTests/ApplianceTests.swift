@@ -8,15 +8,15 @@ import TestSupport
 @Suite("libguestfs appliance", .serialized)
 struct ApplianceTests {
     @Test("launch (KVM, else TCG), inspect, mount read-only, read a file, shut down", .bootsVM)
-    func inspectsADiskTheTestMade() throws {
+    func inspectsADiskTheTestMade() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("debian.qcow2")
-        try GuestDiskFixture.makeDebianLikeDisk(at: disk, version: 13, extraFiles: ["/etc/motd": "hello from the fixture\n"])
+        try await GuestDiskFixture.makeDebianLikeDisk(at: disk, version: 13, extraFiles: ["/etc/motd": "hello from the fixture\n"])
         let before = try Data(contentsOf: URL(fileURLWithPath: disk))
 
         let appliance = try Appliance()
         try appliance.add(Drive(path: disk, format: .qcow2, readOnly: true))
-        try appliance.launch()
+        try await appliance.launchOffPool()
         let system = try appliance.inspectOperatingSystem(diskName: disk)
         #expect(system.type == "linux")
         #expect(system.distro == "debian")
@@ -47,21 +47,21 @@ struct ApplianceTests {
     }
 
     @Test("a disk without an operating system is refused by name", .bootsVM)
-    func emptyDiskHasNoOperatingSystem() throws {
+    func emptyDiskHasNoOperatingSystem() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("empty.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
         let appliance = try Appliance()
         try appliance.add(Drive(path: disk, format: .qcow2, readOnly: true))
-        try appliance.launch()
+        try await appliance.launchOffPool()
         #expect(throws: GuestfsError.noOperatingSystem(disk: disk)) { try appliance.inspectOperatingSystem(diskName: disk) }
     }
 
     @Test("a KVM launch that hangs is stopped by the watchdog and retried once under TCG", .bootsVM)
-    func hungKVMLaunchIsRetriedUnderTCG() throws {
+    func hungKVMLaunchIsRetriedUnderTCG() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("debian.qcow2")
-        try GuestDiskFixture.makeDebianLikeDisk(at: disk, version: 13, extraFiles: ["/etc/motd": "after the retry\n"])
+        try await GuestDiskFixture.makeDebianLikeDisk(at: disk, version: 13, extraFiles: ["/etc/motd": "after the retry\n"])
         // Stands in for a KVM that hangs after the BIOS (a fault no machine shows on demand): qemu started with KVM
         // never answers; started under TCG (libguestfs' force_tcg gives `accel=tcg`) it is the real qemu.
         let wrapper = dir.appending("qemu-hangs-under-kvm")
@@ -92,7 +92,7 @@ struct ApplianceTests {
             settings: ApplianceSettings(kvmLaunchTimeout: 10, hypervisor: wrapper), applianceOutput: { log.append($0) }, choice: choice)
         try appliance.add(Drive(path: disk, format: .qcow2, readOnly: true))
         let started = Date()
-        try appliance.launch()
+        try await appliance.launchOffPool()
         print("hung KVM launch retried under TCG: up after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         #expect(appliance.accelerator == .tcg)
         #expect(try choice.decide(logger: .init(label: "test")).accelerator == .tcg)
@@ -102,7 +102,7 @@ struct ApplianceTests {
         #expect(String(decoding: try appliance.readFile("/etc/motd"), as: UTF8.self) == "after the retry\n")
         try appliance.shutdown()
         #expect(bystanderAlive(), "the watchdog killed a process that was not the appliance")
-        let left = try Command.run(["pgrep", "-f", wrapper])
+        let left = try await Command.run(["pgrep", "-f", wrapper])
         #expect(left.stdout.isEmpty, "the hung qemu was left running: \(left.stdout)")
     }
 

@@ -16,15 +16,15 @@ private let isRoot = getuid() == 0
 @Suite("labforge accelerator")
 struct AcceleratorCommandTests {
     /// Runs labforge in a private mount namespace where `/dev/kvm` is `/dev/null`, as the brief's workaround does.
-    func runWithFakeKVMDevice(_ arguments: [String], path: String? = nil) throws -> CommandResult {
+    func runWithFakeKVMDevice(_ arguments: [String], path: String? = nil) async throws -> CommandResult {
         let pathPrefix = path.map { "PATH=\($0):$PATH " } ?? ""
         let script = "mount --bind /dev/null /dev/kvm && \(pathPrefix)exec \"$0\" \"$@\""
-        return try Command.run(["unshare", "-m", "sh", "-c", script, Command.labforgeBinary] + arguments)
+        return try await Command.run(["unshare", "-m", "sh", "-c", script, Command.labforgeBinary] + arguments)
     }
 
     @Test("a /dev/kvm that is not a KVM device: TCG, said in one line, in under a second", .enabled(if: isRoot && FileManager.default.fileExists(atPath: "/dev/kvm")))
-    func fakeDevice() throws {
-        let result = try runWithFakeKVMDevice(["accelerator", "--fresh", "--json"])
+    func fakeDevice() async throws {
+        let result = try await runWithFakeKVMDevice(["accelerator", "--fresh", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let decision = try JSONDecoder().decode(Decision.self, from: result.stdoutData)
         #expect(decision.accelerator == "tcg")
@@ -33,11 +33,11 @@ struct AcceleratorCommandTests {
     }
 
     @Test("a qemu on PATH that hangs under KVM: TCG within the 5 s limit; `build --accel` is refused when misspelled", .bootsVM)
-    func hangingQemuOnPath() throws {
+    func hangingQemuOnPath() async throws {
         let dir = try TemporaryDirectory()
         _ = try KVMProbeTests.hangingQemu(in: dir)
         let started = Date()
-        let result = try Command.labforge(["accelerator", "--fresh"], environment: ["PATH": dir.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")])
+        let result = try await Command.labforge(["accelerator", "--fresh"], environment: ["PATH": dir.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")])
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.status == 0, "\(result.stderr)")
         // Where /dev/kvm is usable the fake qemu is what hangs; elsewhere the device itself already says no.
@@ -46,17 +46,17 @@ struct AcceleratorCommandTests {
         if FileManager.default.fileExists(atPath: "/dev/kvm"), !result.stdout.contains("not accessible") {
             #expect(result.stdout.contains("KVM present but a test guest did not boot within 5 s") || result.stdout.contains("not a KVM device"))
         }
-        let refused = try Command.labforge(["build", "--accel", "fast", "--no-verify", "debian-terminal"])
+        let refused = try await Command.labforge(["build", "--accel", "fast", "--no-verify", "debian-terminal"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("fast"))
     }
 
     @Test("LABFORGE_ACCEL=tcg decides without probing")
-    func environmentRequest() throws {
-        let result = try Command.labforge(["accelerator"], environment: ["LABFORGE_ACCEL": "tcg"])
+    func environmentRequest() async throws {
+        let result = try await Command.labforge(["accelerator"], environment: ["LABFORGE_ACCEL": "tcg"])
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("tcg: asked for"))
-        let bad = try Command.labforge(["accelerator"], environment: ["LABFORGE_ACCEL": "fast"])
+        let bad = try await Command.labforge(["accelerator"], environment: ["LABFORGE_ACCEL": "fast"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("LABFORGE_ACCEL=fast"))
     }

@@ -35,7 +35,7 @@ struct KVMProbeTests {
     }
 
     @Test("a guest that hangs under KVM means TCG within the probe's time limit, and qemu is gone", .enabled(if: kvmDeviceAnswers), .bootsVM)
-    func hangingGuest() throws {
+    func hangingGuest() async throws {
         let dir = try TemporaryDirectory()
         let qemu = try Self.hangingQemu(in: dir)
         let started = Date()
@@ -44,7 +44,7 @@ struct KVMProbeTests {
         #expect(outcome.accelerator == .tcg)
         #expect(outcome.reason == "KVM present but a test guest did not boot within 3 s")
         #expect(elapsed >= 3 && elapsed < 4.5, "took \(elapsed) s")
-        let left = try Command.run(["pgrep", "-f", qemu])
+        let left = try await Command.run(["pgrep", "-f", qemu])
         #expect(left.stdout.isEmpty, "the hung qemu was left running: \(left.stdout)")
     }
 

@@ -71,7 +71,7 @@ struct BuildInterruptionTests {
         defer { final.killAll() }
         let result = try #require(await final.waitForExit(seconds: 2400), "the last run did not finish")
         #expect(result.status == 0, "\(result.stderr.suffix(3000))")
-        let inspected = try Command.run(["skopeo", "inspect", "--tls-verify=false", "docker://\(registry.address)/labs/debian-terminal:1.0.0"])
+        let inspected = try await Command.run(["skopeo", "inspect", "--tls-verify=false", "docker://\(registry.address)/labs/debian-terminal:1.0.0"])
         #expect(inspected.status == 0, "\(inspected.stderr)")
     }
 }

@@ -13,30 +13,32 @@ enum ClassCommandFixtures {
     ]
 
     /// Writes the fixture roster and returns its path.
-    static func roster(in scratch: TemporaryDirectory, text: String = ClassFixtures.rosterText) throws -> String {
+    static func roster(in scratch: TemporaryDirectory, text: String = ClassFixtures.rosterText) async throws -> String {
         let path = scratch.appending("roster.txt")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     /// `kubectl` with kustomize built in, when this machine has it (the swift machine image ships one).
-    static let kubectl: String? = {
-        guard let result = try? Command.run(["kubectl", "version", "--client"]), result.status == 0 else { return nil }
-        return "kubectl"
-    }()
+    static var kubectl: String? {
+        get async {
+            guard let result = try? await Command.run(["kubectl", "version", "--client"]), result.status == 0 else { return nil }
+            return "kubectl"
+        }
+    }
 }
 
 @Suite("labforge class")
 struct ClassCommandTests {
     @Test("a roster of three: schemas accept every file; credentials 0600 and nowhere else (not on stdout); re-run keeps them, --rotate changes them")
-    func rosterEndToEnd() throws {
+    func rosterEndToEnd() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-class-cli")
-        let roster = try ClassCommandFixtures.roster(in: scratch)
+        let roster = try await ClassCommandFixtures.roster(in: scratch)
         let output = scratch.appending("class")
         let arguments = ["class"] + ClassCommandFixtures.image + ClassCommandFixtures.protectedRoutes + [
             "--namespace", "cs101", "--roster", roster, "--output", output,
         ]
-        let first = try Command.labforge(arguments)
+        let first = try await Command.labforge(arguments)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("credentials: \(output)/credentials.tsv (mode 0600; new for 3, kept for 0)"), "\(first.stdout)")
         let credentialsPath = output + "/" + CredentialsFile.fileName
@@ -49,17 +51,17 @@ struct ClassCommandTests {
         let files = try ClassFixtures.files(in: output)
         for id in ["alice", "bob", "carol"] {
             // A YAML reader nobody here wrote gets exactly the credentials back from the Secret.
-            let secret = try #require(try DeployFixtures.documents("\(output)/students/\(id)/secret.yaml").first)
+            let secret = try await #require(try DeployFixtures.documents("\(output)/students/\(id)/secret.yaml").first)
             #expect(secret["stringData"] as? [String: String] == credentials[id]?.secretData.entries)
             #expect(try ClassFixtures.mode("\(output)/students/\(id)/secret.yaml") == 0o600)
         }
         let yaml = files.keys.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(output)/\($0)" }
         // Per student: secret, virtualmachine, access, networkpolicy, service, ingress, kustomization; one top-level kustomization.
         #expect(yaml.count == 3 * 7 + 1)
-        let (status, report) = try KubeFixtures.validate(yaml)
+        let (status, report) = try await KubeFixtures.validate(yaml)
         #expect(status == 0, "\(report)")
 
-        let second = try Command.labforge(arguments + ["--json"])
+        let second = try await Command.labforge(arguments + ["--json"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try CredentialsFile.read(credentialsPath) == credentials)
         #expect(try ClassFixtures.leaks(in: output, credentials: credentials, extra: ["(stdout)": second.stdout]).isEmpty)
@@ -78,12 +80,12 @@ struct ClassCommandTests {
         #expect(parsed.seats[0].urls["terminal"] == "https://labs.example.org/alice/terminal/")
 
         // A new student gets new credentials; the others keep theirs.
-        let grown = try Command.labforge(arguments + ["--student", "dave=user:dave@school.example"])
+        let grown = try await Command.labforge(arguments + ["--student", "dave=user:dave@school.example"])
         #expect(grown.status == 0, "\(grown.stderr)")
         let afterGrowth = try CredentialsFile.read(credentialsPath)
         #expect(afterGrowth.filter { $0.key != "dave" } == credentials && afterGrowth["dave"] != nil)
 
-        let rotated = try Command.labforge(arguments + ["--rotate"])
+        let rotated = try await Command.labforge(arguments + ["--rotate"])
         #expect(rotated.status == 0, "\(rotated.stderr)")
         #expect(rotated.stderr.contains("students/dave is not in the roster any more"), "\(rotated.stderr)")
         let after = try CredentialsFile.read(credentialsPath)
@@ -94,59 +96,59 @@ struct ClassCommandTests {
     }
 
     @Test("refusals: roster errors name file and line; routes without TLS or auth need --public-routes; HTTPRoute needs --gateway")
-    func refusals() throws {
+    func refusals() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-class-refusals")
-        let badRoster = try ClassCommandFixtures.roster(in: scratch, text: "alice alice@x\n# comment\nbob\n")
+        let badRoster = try await ClassCommandFixtures.roster(in: scratch, text: "alice alice@x\n# comment\nbob\n")
         let output = scratch.appending("out")
         let base = ["class"] + ClassCommandFixtures.image + ["--namespace", "cs101", "--output", output]
-        let noIdentity = try Command.labforge(base + ["--roster", badRoster])
+        let noIdentity = try await Command.labforge(base + ["--roster", badRoster])
         #expect(noIdentity.status != 0)
         #expect(noIdentity.stderr.contains("\(badRoster):3: student 'bob' has no identity"), "\(noIdentity.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
 
-        let roster = try ClassCommandFixtures.roster(in: scratch)
-        let open = try Command.labforge(base + ["--roster", roster, "--host", "labs.example.org"])
+        let roster = try await ClassCommandFixtures.roster(in: scratch)
+        let open = try await Command.labforge(base + ["--roster", roster, "--host", "labs.example.org"])
         #expect(open.status != 0)
         #expect(open.stderr.contains("without TLS (--tls-secret NAME) and without authentication"), "\(open.stderr)")
         #expect(open.stderr.contains("--public-routes"))
-        let tlsOnly = try Command.labforge(base + ["--roster", roster, "--host", "labs.example.org", "--tls-secret", "labs-tls"])
+        let tlsOnly = try await Command.labforge(base + ["--roster", roster, "--host", "labs.example.org", "--tls-secret", "labs-tls"])
         #expect(tlsOnly.status != 0 && tlsOnly.stderr.contains("without authentication"), "\(tlsOnly.stderr)")
 
-        let accepted = try Command.labforge(base + ["--roster", roster, "--host", "labs.example.org", "--public-routes"])
+        let accepted = try await Command.labforge(base + ["--roster", roster, "--host", "labs.example.org", "--public-routes"])
         #expect(accepted.status == 0, "\(accepted.stderr)")
         #expect(accepted.stderr.contains("warning: --public-routes: the routes are served without TLS"), "\(accepted.stderr)")
         let ingress = try String(contentsOfFile: "\(output)/students/alice/ingress.yaml", encoding: .utf8)
         #expect(!ingress.contains("tls:") && !ingress.contains("auth-url"))
         // Switching the route kind replaces the earlier run's ingress.yaml instead of leaving it beside.
-        let switched = try Command.labforge(
+        let switched = try await Command.labforge(
             base + ["--roster", roster, "--host", "labs.example.org", "--public-routes", "--routing", "httproute", "--gateway", "gateways/labs"])
         #expect(switched.status == 0, "\(switched.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(output)/students/alice/httproute.yaml"))
         #expect(!FileManager.default.fileExists(atPath: "\(output)/students/alice/ingress.yaml"))
 
-        let noHost = try Command.labforge(base + ["--roster", roster, "--output", scratch.appending("plain")])
+        let noHost = try await Command.labforge(base + ["--roster", roster, "--output", scratch.appending("plain")])
         #expect(noHost.status == 0, "\(noHost.stderr)")  // no --host: no routes, nothing to protect
         #expect(!FileManager.default.fileExists(atPath: scratch.appending("plain/students/alice/ingress.yaml")))
 
-        let gateway = try Command.labforge(
+        let gateway = try await Command.labforge(
             base + ["--roster", roster, "--host", "labs.example.org", "--routing", "httproute", "--auth-header", "X-Forwarded-User"])
         #expect(gateway.status != 0 && gateway.stderr.contains("--gateway"), "\(gateway.stderr)")
-        let withGateway = try Command.labforge(
+        let withGateway = try await Command.labforge(
             base + ["--roster", roster, "--host", "labs.example.org", "--routing", "httproute", "--auth-header", "X-Forwarded-User",
                     "--gateway", "gateways/labs", "--output", scratch.appending("gw")])
         #expect(withGateway.status == 0, "\(withGateway.stderr)")
 
-        let both = try Command.labforge(base + ["--roster", roster, "--pool", "3"])
+        let both = try await Command.labforge(base + ["--roster", roster, "--pool", "3"])
         #expect(both.status != 0 && both.stderr.contains("--pool makes an anonymous workshop"), "\(both.stderr)")
-        let secret = try Command.labforge(base + ["--roster", roster, "--credentials-secret", "shared"])
+        let secret = try await Command.labforge(base + ["--roster", roster, "--credentials-secret", "shared"])
         #expect(secret.status != 0 && secret.stderr.contains("one Secret per VM"), "\(secret.stderr)")
     }
 
     @Test("--pool 4 --variant persistent: pool, golden image, per-VM Secrets; schemas accept; nothing leaks")
-    func poolEndToEnd() throws {
+    func poolEndToEnd() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-class-pool")
         let output = scratch.appending("pool")
-        let result = try Command.labforge(
+        let result = try await Command.labforge(
             ["class"] + ClassCommandFixtures.image + [
                 "--host", "labs.example.org", "--tls-secret", "labs-tls", "--auth-header", "X-Forwarded-User", "--namespace", "workshop",
                 "--pool", "4", "--variant", "persistent", "--output", output,
@@ -157,25 +159,25 @@ struct ClassCommandTests {
         let credentials = try CredentialsFile.read("\(output)/\(CredentialsFile.fileName)")
         #expect(credentials.keys.sorted() == (0..<4).map { "debian-desktop-pool-\($0)" })
         #expect(try ClassFixtures.leaks(in: output, credentials: credentials, extra: ["(stdout)": result.stdout]).isEmpty)
-        let (status, report) = try KubeFixtures.validate(files.keys.filter { $0.hasSuffix(".yaml") }.map { "\(output)/\($0)" })
+        let (status, report) = try await KubeFixtures.validate(files.keys.filter { $0.hasSuffix(".yaml") }.map { "\(output)/\($0)" })
         #expect(status == 0, "\(report)")
         #expect(report.contains("virtualmachinepool_v1alpha1.json"))
     }
 
     @Test(
         "kubectl kustomize builds the whole class, and every rendered object validates",
-        .enabled(if: ClassCommandFixtures.kubectl != nil, "needs kubectl with kustomize (on the swift machine image)"))
-    func kustomizeBuilds() throws {
+        .enabled("needs kubectl with kustomize (on the swift machine image)") { await ClassCommandFixtures.kubectl != nil })
+    func kustomizeBuilds() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-class-kustomize")
-        let roster = try ClassCommandFixtures.roster(in: scratch)
+        let roster = try await ClassCommandFixtures.roster(in: scratch)
         let output = scratch.appending("class")
-        let result = try Command.labforge(
+        let result = try await Command.labforge(
             ["class"] + ClassCommandFixtures.image + ClassCommandFixtures.protectedRoutes + [
                 "--namespace", "cs101", "--roster", roster, "--variant", "persistent", "--namespace-per-student",
                 "--quota", "requests.cpu=2,requests.memory=6Gi", "--output", output,
             ])
         #expect(result.status == 0, "\(result.stderr)")
-        let built = try Command.run(["kubectl", "kustomize", output])
+        let built = try await Command.run(["kubectl", "kustomize", output])
         #expect(built.status == 0, "\(built.stderr)")
         let rendered = scratch.appending("rendered.yaml")
         try built.stdoutData.write(to: URL(fileURLWithPath: rendered))
@@ -184,7 +186,7 @@ struct ClassCommandTests {
         // + golden DataVolume, DataSource, DataImportCron, clone Role.
         #expect(kinds.count == 3 * 11 + 4, "\(kinds)")
         #expect(kinds.first == "Namespace")
-        let (status, report) = try KubeFixtures.validate([rendered])
+        let (status, report) = try await KubeFixtures.validate([rendered])
         #expect(status == 0, "\(report)")
     }
 }

@@ -8,24 +8,24 @@ import TestSupport
 struct ClassManifestsTests {
     let settings = ManifestSettings(namespace: "cs101", host: "labs.example.org", ingressClassName: "nginx")
 
-    func writeAndValidate(_ manifests: ClassManifests) throws -> (TemporaryDirectory, ClassWriter.Result) {
+    func writeAndValidate(_ manifests: ClassManifests) async throws -> (TemporaryDirectory, ClassWriter.Result) {
         let directory = try TemporaryDirectory(prefix: "labforge-class")
         let result = try ClassWriter.write(manifests, to: directory.appending("out"))
         let yaml = result.paths.filter { $0.hasSuffix(".yaml") }
-        let (status, report) = try KubeFixtures.validate(yaml)
+        let (status, report) = try await KubeFixtures.validate(yaml)
         #expect(status == 0, "\(report)")
         #expect(!report.contains("no schema for"), "\(report)")
         return (directory, result)
     }
 
     @Test("three students: strict schemas accept every document; one policy each; exact Roles; bindings to the roster; no leak")
-    func threeStudents() throws {
+    func threeStudents() async throws {
         let roster = try ClassFixtures.roster()
         let credentials = ClassFixtures.credentials(for: roster.students.map(\.id))
         let manifests = try ClassManifests(
             image: ClassFixtures.image(), settings: settings, classSettings: ClassSettings(routes: ClassFixtures.protectedRoutes),
             roster: roster, credentials: credentials)
-        let (directory, result) = try writeAndValidate(manifests)
+        let (directory, result) = try await writeAndValidate(manifests)
         let out = directory.appending("out")
 
         #expect(manifests.golden == nil)  // ephemeral VMs boot the containerDisk: no golden image
@@ -78,7 +78,7 @@ struct ClassManifestsTests {
     }
 
     @Test("persistent VMs, a namespace per student: clone of the golden DataSource, clone permission, quota; schemas accept")
-    func persistentNamespacePerStudent() throws {
+    func persistentNamespacePerStudent() async throws {
         let roster = try ClassFixtures.roster()
         var persistent = settings
         persistent.variant = .persistent
@@ -88,7 +88,7 @@ struct ClassManifestsTests {
         let manifests = try ClassManifests(
             image: ClassFixtures.image(), settings: persistent, classSettings: classSettings, roster: roster,
             credentials: ClassFixtures.credentials(for: roster.students.map(\.id)))
-        _ = try writeAndValidate(manifests)
+        _ = try await writeAndValidate(manifests)
         let golden = try #require(manifests.golden)
         #expect(golden.dataSource.metadata.namespace == "cs101")
         #expect(golden.cloneRole?.rules == [PolicyRule(apiGroups: ["cdi.kubevirt.io"], resources: ["datavolumes/source"], resourceNames: nil, verbs: ["create"])])
@@ -148,7 +148,7 @@ struct ClassManifestsTests {
     }
 
     @Test("routes need TLS and authentication unless public; HTTPRoute takes a proxy header, never --tls-secret")
-    func routeProtection() throws {
+    func routeProtection() async throws {
         let roster = try Roster(students: [Student(id: "alice", subject: AccessSubject(kind: .user, name: "alice"))])
         let credentials = ClassFixtures.credentials(for: ["alice"])
         func build(_ routes: RouteProtection, routing: RoutingKind = .ingress) throws -> ClassManifests {
@@ -172,11 +172,11 @@ struct ClassManifestsTests {
         #expect(gateway.students[0].ingresses.isEmpty)
         #expect(throws: KubeError.self) { try build(RouteProtection(tlsSecret: "labs-tls", authentication: .proxyHeader("X")), routing: .httproute) }
         #expect(throws: ClassError.self) { try build(RouteProtection(), routing: .httproute) }
-        _ = try writeAndValidate(gateway)
+        _ = try await writeAndValidate(gateway)
     }
 
     @Test("pool of 3: per-VM Secrets by index, per-VM Services and routes, one policy; schemas accept; no leak")
-    func pool() throws {
+    func pool() async throws {
         let names = ClassManifests.poolVirtualMachineNames(image: ClassFixtures.image(), size: 3)
         #expect(names == ["debian-desktop-pool-0", "debian-desktop-pool-1", "debian-desktop-pool-2"])
         let credentials = ClassFixtures.credentials(for: names)
@@ -195,7 +195,7 @@ struct ClassManifestsTests {
                 responseHeader: "X-Auth-Request-User"))
         let manifests = try ClassManifests(
             image: ClassFixtures.image(), settings: persistent, classSettings: ClassSettings(routes: routes), poolSize: 3, credentials: credentials)
-        let (directory, _) = try writeAndValidate(manifests)
+        let (directory, _) = try await writeAndValidate(manifests)
         let pool = try #require(manifests.pool)
         #expect(pool.pool.apiVersion == "pool.kubevirt.io/v1beta1")
         #expect(pool.pool.spec.replicas == 3)

@@ -17,8 +17,8 @@ enum DeployFixtures {
     static let workflow = root.appendingPathComponent(".github/workflows/images.yml").path
 
     /// Validates Kubernetes/Tekton YAML; returns (exit status, report).
-    static func validate(_ files: [String]) throws -> (Int32, String) {
-        let result = try Command.run(
+    static func validate(_ files: [String]) async throws -> (Int32, String) {
+        let result = try await Command.run(
             ["python3", directory.appendingPathComponent("validate_deploy.py").path, "--kubernetes", kubernetesSchemas, "--schemas", directory.path]
                 + files
         )
@@ -26,17 +26,17 @@ enum DeployFixtures {
     }
 
     /// Validates GitHub workflows against SchemaStore's schema; returns (exit status, report).
-    static func validateWorkflow(_ files: [String]) throws -> (Int32, String) {
-        let result = try Command.run(
+    static func validateWorkflow(_ files: [String]) async throws -> (Int32, String) {
+        let result = try await Command.run(
             ["python3", directory.appendingPathComponent("validate_deploy.py").path, "--workflow-schema", workflowSchema] + files
         )
         return (result.status, result.stdout + result.stderr)
     }
 
     /// Every YAML document of a file as JSON objects (PyYAML: the workflow's `on` key becomes "true").
-    static func documents(_ path: String) throws -> [[String: Any]] {
+    static func documents(_ path: String) async throws -> [[String: Any]] {
         let script = "import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None], sys.stdout)"
-        let result = try Command.check(["python3", "-c", script, path])
+        let result = try await Command.check(["python3", "-c", script, path])
         return try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [[String: Any]])
     }
 
@@ -53,8 +53,8 @@ enum DeployFixtures {
 @Suite("Deploy files and the images workflow")
 struct DeployFilesTests {
     @Test("the Job (with its PVC and Secret) and the Tekton Task validate; typos and wrong types are rejected")
-    func schemas() throws {
-        let (status, report) = try DeployFixtures.validate([DeployFixtures.job, DeployFixtures.task])
+    func schemas() async throws {
+        let (status, report) = try await DeployFixtures.validate([DeployFixtures.job, DeployFixtures.task])
         #expect(status == 0, "\(report)")
         #expect(report.components(separatedBy: "\"errors\": []").count - 1 == 4, "\(report)")
         let scratch = try TemporaryDirectory(prefix: "labforge-deploy")
@@ -67,13 +67,13 @@ struct DeployFilesTests {
             (DeployFixtures.task, "apiVersion: tekton.dev/v1", "apiVersion: tekton.dev/v2"),
         ] {
             let broken = try DeployFixtures.mutated(file, replacing: old, with: new, in: scratch)
-            #expect(try DeployFixtures.validate([broken]).0 == 1, "\(new) was accepted")
+            await #expect(try DeployFixtures.validate([broken]).0 == 1, "\(new) was accepted")
         }
     }
 
     @Test("the Job asks for KVM, mounts the cache and the registry config.json, and runs labforge build --push --json")
-    func jobContent() throws {
-        let documents = try DeployFixtures.documents(DeployFixtures.job)
+    func jobContent() async throws {
+        let documents = try await DeployFixtures.documents(DeployFixtures.job)
         #expect(documents.compactMap { $0["kind"] as? String } == ["PersistentVolumeClaim", "Secret", "Job"])
         let secret = documents[1]
         #expect(secret["type"] as? String == "kubernetes.io/dockerconfigjson")
@@ -104,8 +104,8 @@ struct DeployFilesTests {
     }
 
     @Test("the Tekton Task takes recipes (array) and a registry prefix, keeps the cache in a workspace")
-    func taskContent() throws {
-        let task = try #require(try DeployFixtures.documents(DeployFixtures.task).first)
+    func taskContent() async throws {
+        let task = try await #require(try DeployFixtures.documents(DeployFixtures.task).first)
         let spec = try #require(task["spec"] as? [String: Any])
         let params = (spec["params"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) { $0[$1["name"] as! String] = $1["type"] as? String }
         #expect(params["recipes"] == "array")
@@ -122,25 +122,25 @@ struct DeployFilesTests {
         // The script itself is valid bash.
         let scratch = try TemporaryDirectory(prefix: "labforge-tekton")
         try script.write(toFile: scratch.appending("step.sh"), atomically: true, encoding: .utf8)
-        let syntax = try Command.run(["bash", "-n", scratch.appending("step.sh")])
+        let syntax = try await Command.run(["bash", "-n", scratch.appending("step.sh")])
         #expect(syntax.status == 0, "\(syntax.stderr)")
     }
 
     @Test("the images workflow validates against SchemaStore's github-workflow schema and wires the jobs together")
-    func workflow() throws {
-        let (status, report) = try DeployFixtures.validateWorkflow([DeployFixtures.workflow])
+    func workflow() async throws {
+        let (status, report) = try await DeployFixtures.validateWorkflow([DeployFixtures.workflow])
         #expect(status == 0, "\(report)")
         let scratch = try TemporaryDirectory(prefix: "labforge-workflow")
         let broken = try DeployFixtures.mutated(DeployFixtures.workflow, replacing: "timeout-minutes: 150", with: "timeout-minute: 150", in: scratch)
-        #expect(try DeployFixtures.validateWorkflow([broken]).0 == 1)
+        await #expect(try DeployFixtures.validateWorkflow([broken]).0 == 1)
 
-        let workflow = try #require(try DeployFixtures.documents(DeployFixtures.workflow).first)
+        let workflow = try await #require(try DeployFixtures.documents(DeployFixtures.workflow).first)
         let jobs = try #require(workflow["jobs"] as? [String: [String: Any]])
         #expect(Set(jobs.keys) == ["plan", "build", "catalog", "pages"])
         func runs(_ job: String) -> String {
             (jobs[job]?["steps"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }.joined(separator: "\n")
         }
-        func uses(_ job: String) -> [String] { (jobs[job]?["steps"] as? [[String: Any]] ?? []).compactMap { $0["uses"] as? String } }
+        func uses(_ job: String) async -> [String] { (jobs[job]?["steps"] as? [[String: Any]] ?? []).compactMap { $0["uses"] as? String } }
         #expect(runs("plan").contains("labforge list \"$SOURCE\" --json"))
         #expect(runs("plan").contains("make install PREFIX="))
         let matrix = (jobs["build"]?["strategy"] as? [String: Any])?["matrix"] as? [String: Any]
@@ -148,9 +148,9 @@ struct DeployFilesTests {
         #expect(jobs["build"]?["runs-on"] as? String == "ubuntu-latest")
         #expect(runs("build").contains("99-kvm4all.rules"))
         #expect(runs("build").contains("build \"$SOURCE\" \"$RECIPE\" --output images --json"))
-        #expect(uses("build").contains("docker/login-action@v3"))
+        await #expect(uses("build").contains("docker/login-action@v3"))
         #expect(runs("catalog").contains("labforge catalog merge"))
-        #expect(uses("pages").contains("actions/deploy-pages@v4"))
+        await #expect(uses("pages").contains("actions/deploy-pages@v4"))
         // Pushing needs packages: write in the build job only; the workflow default stays read-only.
         #expect((workflow["permissions"] as? [String: String]) == ["contents": "read"])
         #expect((jobs["build"]?["permissions"] as? [String: String])?["packages"] == "write")
@@ -158,24 +158,24 @@ struct DeployFilesTests {
         for job in jobs.keys {
             let path = scratch.appending("\(job).sh")
             try runs(job).write(toFile: path, atomically: true, encoding: .utf8)
-            let syntax = try Command.run(["bash", "-n", path])
+            let syntax = try await Command.run(["bash", "-n", path])
             #expect(syntax.status == 0, "\(job): \(syntax.stderr)")
         }
     }
 
     @Test("labforge init's workflow validates against the same schema, has our matrix shape, and its run: blocks are bash")
-    func starterWorkflow() throws {
+    func starterWorkflow() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-starter")
         let repository = scratch.appending("lab-recipes")
-        let made = try Command.labforge(["init", repository, "--labforge-image", "ghcr.io/acme/labforge:0.1.0"])
+        let made = try await Command.labforge(["init", repository, "--labforge-image", "ghcr.io/acme/labforge:0.1.0"])
         #expect(made.status == 0, "\(made.stderr)")
         let workflowPath = repository + "/.github/workflows/images.yml"
-        let (status, report) = try DeployFixtures.validateWorkflow([workflowPath])
+        let (status, report) = try await DeployFixtures.validateWorkflow([workflowPath])
         #expect(status == 0, "\(report)")
         let broken = try DeployFixtures.mutated(workflowPath, replacing: "timeout-minutes: 150", with: "timeout-minute: 150", in: scratch)
-        #expect(try DeployFixtures.validateWorkflow([broken]).0 == 1)
+        await #expect(try DeployFixtures.validateWorkflow([broken]).0 == 1)
 
-        let workflow = try #require(try DeployFixtures.documents(workflowPath).first)
+        let workflow = try await #require(try DeployFixtures.documents(workflowPath).first)
         let jobs = try #require(workflow["jobs"] as? [String: [String: Any]])
         #expect(Set(jobs.keys) == ["plan", "build", "catalog", "pages"])
         let matrix = (jobs["build"]?["strategy"] as? [String: Any])?["matrix"] as? [String: Any]
@@ -190,7 +190,7 @@ struct DeployFilesTests {
             let runs = (jobs[job]?["steps"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }.joined(separator: "\n")
             let path = scratch.appending("\(job).sh")
             try runs.write(toFile: path, atomically: true, encoding: .utf8)
-            let syntax = try Command.run(["bash", "-n", path])
+            let syntax = try await Command.run(["bash", "-n", path])
             #expect(syntax.status == 0, "\(job): \(syntax.stderr)")
             if job == "build" { #expect(runs.contains(#"labforge build recipes "$RECIPE" --output images --json"#)) }
             if job == "plan" { #expect(runs.contains("labforge list recipes")) }
@@ -198,8 +198,8 @@ struct DeployFilesTests {
     }
 
     @Test("the labforge build command lines of the Job, the Task and the workflow parse with the real CLI")
-    func buildCommandLines() throws {
-        let job = try #require(try DeployFixtures.documents(DeployFixtures.job).last)
+    func buildCommandLines() async throws {
+        let job = try await #require(try DeployFixtures.documents(DeployFixtures.job).last)
         let pod = try #require(((job["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])
         let jobArguments = try #require((pod["containers"] as? [[String: Any]])?.first?["args"] as? [String])
         let task = try String(contentsOfFile: DeployFixtures.task, encoding: .utf8)
@@ -221,14 +221,14 @@ struct DeployFilesTests {
         for arguments in commandLines {
             // A zero --verify-timeout is refused after every other option has been parsed and checked, so
             // nothing is built: reaching that refusal proves the rest of the command line is accepted.
-            let result = try Command.labforge(arguments + ["--verify-timeout", "0"])
+            let result = try await Command.labforge(arguments + ["--verify-timeout", "0"])
             #expect(result.status != 0)
             #expect(result.stderr.contains("--verify-timeout must be positive"), "\(arguments): \(result.stderr)")
         }
     }
 
     @Test("the Containerfile installs runtime packages from the Makefile's DEB_PACKAGES (plus their runtime libraries) that Debian 12 has")
-    func containerfilePackages() throws {
+    func containerfilePackages() async throws {
         let containerfile = try String(contentsOfFile: DeployFixtures.containerfile, encoding: .utf8)
         let makefile = try String(contentsOfFile: DeployFixtures.root.appendingPathComponent("Makefile").path, encoding: .utf8)
         func words(after marker: String, in text: String, until end: String) -> [String] {
@@ -252,7 +252,7 @@ struct DeployFilesTests {
         #expect(containerfile.contains("COPY --from=build /out/usr/local /usr/local"))
         #expect(containerfile.contains("swift:6."))
         // This machine is Debian 12 like the runtime stage: every package name must resolve.
-        let policy = try Command.run(["apt-cache", "show", "--no-all-versions"] + installed)
+        let policy = try await Command.run(["apt-cache", "show", "--no-all-versions"] + installed)
         #expect(policy.status == 0, "\(policy.stderr)")
     }
 }

@@ -32,17 +32,17 @@ enum KubeFixtures {
     }
 
     /// Runs validate.py on YAML files; returns (exit status, report).
-    static func validate(_ files: [String]) throws -> (Int32, String) {
+    static func validate(_ files: [String]) async throws -> (Int32, String) {
         var arguments = ["python3", directory.appendingPathComponent("validate.py").path]
         for root in schemaRoots { arguments += ["--schemas", root] }
         arguments += ["--kubernetes", kubernetesSchemas]
-        let result = try Command.run(arguments + files)
+        let result = try await Command.run(arguments + files)
         return (result.status, result.stdout + result.stderr)
     }
 
     /// Writes a minimal OCI layout like `labforge package` does: one layer, labforge's disk annotations,
     /// CDI's instancetype variables in the config. Made here because the packer lives on another branch.
-    static func makeLayout(at path: String, virtualSize: Int64?, tag: String = "1.0") throws -> Digest {
+    static func makeLayout(at path: String, virtualSize: Int64?, tag: String = "1.0") async throws -> Digest {
         let blobs = URL(fileURLWithPath: path).appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         func put(_ data: Data) throws -> Digest {
@@ -54,8 +54,8 @@ enum KubeFixtures {
         let tree = try TemporaryDirectory(prefix: "labforge-layer")
         try FileManager.default.createDirectory(atPath: tree.appending("disk"), withIntermediateDirectories: true)
         try Data(repeating: 0, count: 4096).write(to: URL(fileURLWithPath: tree.appending("disk/disk.img")))
-        let tar = try Command.check(["tar", "--format=posix", "--owner=107", "--group=107", "--mtime=@0", "-C", tree.path, "-cf", "-", "disk"]).stdoutData
-        let layer = try Command.check(["gzip", "-n", "-c"], input: tar).stdoutData
+        let tar = try await Command.check(["tar", "--format=posix", "--owner=107", "--group=107", "--mtime=@0", "-C", tree.path, "-cf", "-", "disk"]).stdoutData
+        let layer = try await Command.check(["gzip", "-n", "-c"], input: tar).stdoutData
         let layerDigest = try put(layer)
         let config = ImageConfig(
             created: "2026-11-25T12:00:00Z", architecture: "amd64",

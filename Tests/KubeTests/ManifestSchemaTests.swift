@@ -6,17 +6,17 @@ import TestSupport
 
 @Suite("Manifests validate against the strict schemas")
 struct ManifestSchemaTests {
-    func writeAndValidate(_ set: ManifestSet, in directory: TemporaryDirectory) throws -> (paths: [String], status: Int32, report: String) {
+    func writeAndValidate(_ set: ManifestSet, in directory: TemporaryDirectory) async throws -> (paths: [String], status: Int32, report: String) {
         let paths = try ManifestWriter.write(try set.files(), to: directory.path)
-        let (status, report) = try KubeFixtures.validate(paths)
+        let (status, report) = try await KubeFixtures.validate(paths)
         return (paths, status, report)
     }
 
     @Test("desktop image with instancetype, Secret, namespace, host: every document is accepted")
-    func richImage() throws {
+    func richImage() async throws {
         let settings = ManifestSettings(namespace: "labs", host: "labs.example.org", ingressClassName: "nginx", gatewayNamespace: "gateways")
         let directory = try TemporaryDirectory(prefix: "labforge-manifests")
-        let result = try writeAndValidate(try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings), in: directory)
+        let result = try await writeAndValidate(try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings), in: directory)
         #expect(result.status == 0, "\(result.report)")
         #expect(result.paths.count == 10)
         // 12 documents: access.yaml holds Role + RoleBinding, ingress.yaml one Ingress per agent.
@@ -24,9 +24,9 @@ struct ManifestSchemaTests {
     }
 
     @Test("bare image: no agents, no instancetype, explicit resources; every document is accepted")
-    func bareImage() throws {
+    func bareImage() async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-manifests")
-        let result = try writeAndValidate(try ManifestSet(image: KubeFixtures.bareImage(), settings: ManifestSettings(runStrategy: .always)), in: directory)
+        let result = try await writeAndValidate(try ManifestSet(image: KubeFixtures.bareImage(), settings: ManifestSettings(runStrategy: .always)), in: directory)
         #expect(result.status == 0, "\(result.report)")
         let vm = try String(contentsOfFile: result.paths.first { $0.hasSuffix("virtualmachine-ephemeral.yaml") }!, encoding: .utf8)
         #expect(vm.contains("cores: 2"))
@@ -35,13 +35,13 @@ struct ManifestSchemaTests {
     }
 
     @Test("per-user session with a rewritten prefix and a terminal built with a base path: accepted")
-    func sessionWithBasePath() throws {
+    func sessionWithBasePath() async throws {
         var image = KubeFixtures.desktopImage()
         image.agents = [ExposedAgent(kind: .terminal, port: 7681, basePath: "/lab/terminal/")]
         let settings = ManifestSettings(instance: "alice", pathPrefix: "lab", routing: .httproute, variant: .persistent)
         let set = try ManifestSet(image: image, settings: settings)
         let directory = try TemporaryDirectory(prefix: "labforge-manifests")
-        let result = try writeAndValidate(set, in: directory)
+        let result = try await writeAndValidate(set, in: directory)
         #expect(result.status == 0, "\(result.report)")
         // The base path equals the public prefix: no rewrite needed.
         #expect(set.ingresses[0].spec.rules[0].http.paths[0].pathType == "Prefix")
@@ -53,7 +53,7 @@ struct ManifestSchemaTests {
     }
 
     @Test("the validator is strict: an unknown field or a wrong type is rejected")
-    func validatorRejectsBrokenManifests() throws {
+    func validatorRejectsBrokenManifests() async throws {
         let set = try ManifestSet(image: KubeFixtures.desktopImage())
         let directory = try TemporaryDirectory(prefix: "labforge-broken")
         let good = try set.dataVolumeYAML()
@@ -68,13 +68,13 @@ struct ManifestSchemaTests {
             paths.append(path)
         }
         for path in paths {
-            let (status, report) = try KubeFixtures.validate([path])
+            let (status, report) = try await KubeFixtures.validate([path])
             #expect(status == 1, "\(path) was accepted: \(report)")
         }
     }
 
     @Test("the upstream core schemas are strict: a misspelt NetworkPolicy field and unknown Service/Role/Secret fields are rejected")
-    func coreSchemasRejectUnknownFields() throws {
+    func coreSchemasRejectUnknownFields() async throws {
         let roster = try Roster(students: [Student(id: "alice", subject: AccessSubject(kind: .user, name: "alice"))])
         let manifests = try ClassManifests(
             image: ClassFixtures.image(), settings: ManifestSettings(namespace: "cs101", host: "labs.example.org"),
@@ -84,7 +84,7 @@ struct ManifestSchemaTests {
         let policy = try ManifestSet.yaml([seat.networkPolicy])
         let good = directory.appending("networkpolicy.yaml")
         try policy.write(toFile: good, atomically: true, encoding: .utf8)
-        #expect(try KubeFixtures.validate([good]).0 == 0)
+        await #expect(try KubeFixtures.validate([good]).0 == 0)
         let cases = [
             ("policy.yaml", policy.replacingOccurrences(of: "  podSelector:", with: "  podSelectr:"), "podSelectr"),
             ("service.yaml", try ManifestSet.yaml([try #require(seat.service)]).replacingOccurrences(of: "  selector:", with: "  selectors:"), "selectors"),
@@ -95,7 +95,7 @@ struct ManifestSchemaTests {
             #expect(text.contains(field))
             let path = directory.appending(name)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            let (status, report) = try KubeFixtures.validate([path])
+            let (status, report) = try await KubeFixtures.validate([path])
             #expect(status == 1, "\(name) with '\(field)' was accepted: \(report)")
             #expect(report.contains("Additional properties are not allowed ('\(field)' was unexpected)"), "\(report)")
         }

@@ -8,16 +8,16 @@ import TestSupport
 @Suite("labforge manifests")
 struct ManifestsCommandTests {
     @Test("from a layout: digest, virtual size and instancetype come from the layout; schemas accept the YAML")
-    func fromLayout() throws {
+    func fromLayout() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-manifests-cli")
         let layout = scratch.appending("layout")
-        let digest = try KubeFixtures.makeLayout(at: layout, virtualSize: 3 << 30)
+        let digest = try await KubeFixtures.makeLayout(at: layout, virtualSize: 3 << 30)
         let facts = try LayoutFacts(layoutPath: layout)
         #expect(facts.digest == digest)
         #expect(facts.diskVirtualSize == 3 << 30)
         #expect(facts.instancetype == "u1.small")
         let output = scratch.appending("out")
-        let result = try Command.labforge([
+        let result = try await Command.labforge([
             "manifests", layout, "--reference", "127.0.0.1:5000/labs/debian-lab:1.0", "--agent", "terminal", "--agent", "desktop:6080",
             "--credentials-secret", "lab-credentials", "--namespace", "labs", "--output", output, "--json",
         ])
@@ -37,7 +37,7 @@ struct ManifestsCommandTests {
         #expect(dataVolume.contains("default-instancetype: u1.small"))
         let cron = try String(contentsOfFile: "\(output)/dataimportcron.yaml", encoding: .utf8)
         #expect(cron.contains("url: docker://127.0.0.1:5000/labs/debian-lab:1.0"))
-        let (status, report) = try KubeFixtures.validate(parsed.files)
+        let (status, report) = try await KubeFixtures.validate(parsed.files)
         #expect(status == 0, "\(report)")
         // No temporary files are left beside the output.
         let names = try FileManager.default.contentsOfDirectory(atPath: output).sorted()
@@ -46,21 +46,21 @@ struct ManifestsCommandTests {
     }
 
     @Test("from a pinned reference with options (no network); refused without digest or size")
-    func fromReference() throws {
+    func fromReference() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-manifests-ref")
         let reference = "registry.example.org/labs/ubuntu-terminal:24.04@\(KubeFixtures.digest)"
-        let ok = try Command.labforge(["manifests", reference, "--virtual-size", "\(8 << 30)", "--run-strategy", "Always", "--output", scratch.path])
+        let ok = try await Command.labforge(["manifests", reference, "--virtual-size", "\(8 << 30)", "--run-strategy", "Always", "--output", scratch.path])
         #expect(ok.status == 0, "\(ok.stderr)")
         let vm = try String(contentsOfFile: scratch.appending("virtualmachine-ephemeral.yaml"), encoding: .utf8)
         #expect(vm.contains("name: ubuntu-terminal-ephemeral"))
         #expect(vm.contains("runStrategy: Always"))
-        let noDigest = try Command.labforge(["manifests", "registry.example.org/labs/x:1", "--virtual-size", "1", "--output", scratch.path])
+        let noDigest = try await Command.labforge(["manifests", "registry.example.org/labs/x:1", "--virtual-size", "1", "--output", scratch.path])
         #expect(noDigest.status != 0)
         #expect(noDigest.stderr.contains("has no digest"))
-        let noSize = try Command.labforge(["manifests", reference, "--output", scratch.path])
+        let noSize = try await Command.labforge(["manifests", reference, "--output", scratch.path])
         #expect(noSize.status != 0)
         #expect(noSize.stderr.contains("virtual size is unknown"))
-        let tooLong = try Command.labforge([
+        let tooLong = try await Command.labforge([
             "manifests", reference, "--virtual-size", "1", "--name", String(repeating: "x", count: 60), "--output", scratch.path,
         ])
         #expect(tooLong.status != 0)
@@ -68,11 +68,11 @@ struct ManifestsCommandTests {
     }
 
     @Test("a layout without labforge's virtual-size annotation needs --virtual-size")
-    func layoutWithoutSize() throws {
+    func layoutWithoutSize() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-manifests-nosize")
         let layout = scratch.appending("layout")
-        _ = try KubeFixtures.makeLayout(at: layout, virtualSize: nil)
-        let result = try Command.labforge(["manifests", layout, "--reference", "127.0.0.1:5000/labs/a:1.0", "--output", scratch.appending("o")])
+        _ = try await KubeFixtures.makeLayout(at: layout, virtualSize: nil)
+        let result = try await Command.labforge(["manifests", layout, "--reference", "127.0.0.1:5000/labs/a:1.0", "--output", scratch.appending("o")])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--virtual-size"), "\(result.stderr)")
     }
@@ -81,13 +81,13 @@ struct ManifestsCommandTests {
 @Suite("labforge catalog add from a layout")
 struct CatalogFromLayoutTests {
     @Test("the entry takes digest, sizes, build time and instancetype from the layout and validates against the schema")
-    func addLayout() throws {
+    func addLayout() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-catalog-layout")
         let layout = scratch.appending("layout")
-        let digest = try KubeFixtures.makeLayout(at: layout, virtualSize: 3 << 30)
+        let digest = try await KubeFixtures.makeLayout(at: layout, virtualSize: 3 << 30)
         let facts = try LayoutFacts(layoutPath: layout)
         let catalog = scratch.appending("images/catalog.json")
-        let result = try Command.labforge([
+        let result = try await Command.labforge([
             "catalog", "add", "\(layout):1.0", "--reference", "127.0.0.1:5000/labs/debian-lab:1.0", "--agent", "desktop",
             "--recipe-fingerprint", "sha256:" + String(repeating: "5", count: 64), "--verification", "failed",
             "--verification-summary", "noVNC did not answer", "--catalog", catalog,
@@ -119,7 +119,7 @@ struct CatalogFromLayoutTests {
         #expect(entry.build.time == "2026-11-25T12:00:00Z")
         let schema = KubeFixtures.directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("schemas/catalog.schema.json").path
-        let validation = try Command.run(["python3", KubeFixtures.directory.appendingPathComponent("validate.py").path, "--schema", schema, catalog])
+        let validation = try await Command.run(["python3", KubeFixtures.directory.appendingPathComponent("validate.py").path, "--schema", schema, catalog])
         #expect(validation.status == 0, "\(validation.stdout)")
         let page = try String(contentsOfFile: scratch.appending("images/index.html"), encoding: .utf8)
         #expect(page.contains("verification: failed"))

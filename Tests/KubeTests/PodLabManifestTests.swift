@@ -16,22 +16,22 @@ struct PodLabManifestTests {
     }
 
     @Test("every document is accepted by the strict schemas (apps/v1 Deployment, Service, NetworkPolicy, Role)")
-    func strictSchemas() throws {
+    func strictSchemas() async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-podlab")
         let paths = try ManifestWriter.write(try manifests().files(), to: directory.path).filter { !$0.hasSuffix("kustomization.yaml") }
-        let (status, report) = try KubeFixtures.validate(paths)
+        let (status, report) = try await KubeFixtures.validate(paths)
         #expect(status == 0, "\(report)")
         #expect(report.components(separatedBy: "\"errors\": []").count - 1 == 4)
     }
 
     @Test("the validator rejects a misspelt securityContext field in the Deployment")
-    func strictnessProven() throws {
+    func strictnessProven() async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-podlab-broken")
         let yaml = try manifests().files().first { $0.name == "deployment.yaml" }!.contents
             .replacingOccurrences(of: "allowPrivilegeEscalation: false", with: "allowPrivilegeEscalations: false")
         let path = directory.appending("deployment.yaml")
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        let (status, report) = try KubeFixtures.validate([path])
+        let (status, report) = try await KubeFixtures.validate([path])
         #expect(status != 0)
         #expect(report.contains("allowPrivilegeEscalations"))
     }

@@ -12,9 +12,9 @@ struct PushedImageTests {
         let storage: TemporaryDirectory
         let address: String
 
-        init() throws {
+        init() async throws {
             storage = try TemporaryDirectory(prefix: "labforge-registry")
-            let port = try Command.check(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+            let port = try await Command.check(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             address = "127.0.0.1:\(port)"
             let config = storage.appending("config.yml")
@@ -32,8 +32,8 @@ struct PushedImageTests {
             try process.run()
             for _ in 0..<100 {
                 let probe = "import urllib.request; urllib.request.urlopen('http://\(address)/v2/', timeout=1)"
-                if try Command.run(["python3", "-c", probe]).status == 0 { return }
-                Thread.sleep(forTimeInterval: 0.1)
+                if try await Command.run(["python3", "-c", probe]).status == 0 { return }
+                try await Task.sleep(for: .milliseconds(100))
             }
             stop()
             throw RegistryDidNotStart(address: address)
@@ -55,29 +55,29 @@ struct PushedImageTests {
     }
 
     @Test("labforge manifests on a pushed layout pins the digest the registry serves")
-    func pushedLayout() throws {
+    func pushedLayout() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-pushed")
         let layout = scratch.appending("layout")
-        let digest = try KubeFixtures.makeLayout(at: layout, virtualSize: 5 << 30)
-        let registry = try LocalRegistry()
+        let digest = try await KubeFixtures.makeLayout(at: layout, virtualSize: 5 << 30)
+        let registry = try await LocalRegistry()
         defer { registry.stop() }
         let reference = "\(registry.address)/labs/debian-lab:1.0"
-        try Command.check(["skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):1.0", "docker://\(reference)"])
-        let served = try Command.check(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"])
+        try await Command.check(["skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):1.0", "docker://\(reference)"])
+        let served = try await Command.check(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(reference)"])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(served == digest.description)
 
         let output = scratch.appending("manifests")
-        let result = try Command.labforge(["manifests", layout, "--reference", reference, "--agent", "terminal", "--output", output])
+        let result = try await Command.labforge(["manifests", layout, "--reference", reference, "--agent", "terminal", "--output", output])
         #expect(result.status == 0, "\(result.stderr)")
         let dataVolume = try String(contentsOfFile: output + "/datavolume.yaml", encoding: .utf8)
         let url = try #require(dataVolume.split(separator: "\n").first { $0.contains("url: docker://") })
         let pinned = String(url.split(separator: " ").last!)
         #expect(pinned == "docker://\(registry.address)/labs/debian-lab@\(served)")
         // The registry serves exactly what the DataVolume asks CDI to import.
-        let byDigest = try Command.check(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", pinned])
+        let byDigest = try await Command.check(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", pinned])
         #expect(byDigest.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == served)
-        let (status, report) = try KubeFixtures.validate(try FileManager.default.contentsOfDirectory(atPath: output).map { "\(output)/\($0)" })
+        let (status, report) = try await KubeFixtures.validate(try FileManager.default.contentsOfDirectory(atPath: output).map { "\(output)/\($0)" })
         #expect(status == 0, "\(report)")
     }
 }

@@ -27,12 +27,12 @@ struct VersionHardeningTests {
     }
 
     @Test("labforge manifests --image-version '../x' and --name '../x' write nothing and say why")
-    func commandLine() throws {
+    func commandLine() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-manifests-hardening")
         let layout = scratch.appending("layout")
-        _ = try KubeFixtures.makeLayout(at: layout, virtualSize: 1 << 30)
+        _ = try await KubeFixtures.makeLayout(at: layout, virtualSize: 1 << 30)
         for (option, value) in [("--image-version", "../../escaped"), ("--name", "../escaped"), ("--image-version", "1.0\nkind: Secret")] {
-            let result = try Command.labforge(
+            let result = try await Command.labforge(
                 ["manifests", layout, "--reference", "127.0.0.1:5000/labs/debian-lab:1.0", option, value, "--output", scratch.appending("out")])
             #expect(result.status != 0, "\(option) \(value)")
             #expect(result.stderr.contains(option == "--name" ? "image name" : "image version"), "\(result.stderr)")

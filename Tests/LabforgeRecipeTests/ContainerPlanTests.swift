@@ -45,9 +45,9 @@ struct ContainerPlanTests {
     }
 
     @Test("the supervisor script is valid POSIX shell")
-    func supervisorSyntax() throws {
+    func supervisorSyntax() async throws {
         let script = LabSupervisor.script(services: try ContainerPlan(recipe: Recipes.debianDesktop).services)
-        let result = try Command.run(["sh", "-n"], input: Data(script.utf8))
+        let result = try await Command.run(["sh", "-n"], input: Data(script.utf8))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(script.contains("exec /usr/libexec/labforge/lab-terminal"))
         #expect(script.contains("export RUNTIME_DIRECTORY=\"$runtime/lab-vnc\""))
@@ -98,13 +98,13 @@ struct LabSupervisorTests {
         #expect(process.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(Date().timeIntervalSince(started) < 5)
         // Nothing of the supervisor is left behind: no `sleep 300` of this test's services.
-        let leftovers = try Command.run(["pgrep", "-f", "echo steady \\$GREETING"])
+        let leftovers = try await Command.run(["pgrep", "-f", "echo steady \\$GREETING"])
         #expect(leftovers.stdout.isEmpty)
         try? handle.close()
     }
 
     @Test("a credential in the environment is written where the Secret goes, and removed from the agents' environment")
-    func credentialFromEnvironment() throws {
+    func credentialFromEnvironment() async throws {
         // In a private mount namespace with a tmpfs on /run, as a pod without a mounted Secret has it.
         let show = SystemdUnit(
             name: "show.service", unit: [],
@@ -113,7 +113,7 @@ struct LabSupervisorTests {
         let directory = try TemporaryDirectory(prefix: "labforge-supervisor-env")
         let script = directory.appending("lab-init")
         try LabSupervisor.script(services: [SupervisedService(unit: show)]).write(toFile: script, atomically: true, encoding: .utf8)
-        let result = try Command.run(
+        let result = try await Command.run(
             ["unshare", "--mount", "--pid", "--fork", "--propagation", "private", "/bin/sh", "-c",
              "mount -t tmpfs tmpfs /run && mkdir -p /run/labforge/credentials && exec tini -g -- /bin/sh \"$0\"", script],
             environment: ["LAB_TERMINAL_CREDENTIAL": "student:s3cret", "LAB_RUNTIME_DIRECTORY": directory.appending("run")])

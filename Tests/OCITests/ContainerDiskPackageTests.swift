@@ -26,12 +26,12 @@ func treeContents(_ root: String) throws -> [String: Data] {
 @Suite("labforge package", .serialized)
 struct ContainerDiskPackageTests {
     @Test("each compression: skopeo reads our digest, umoci unpacks one 107:107 file equal to the input", arguments: LayerCompression.allCases)
-    func packagesAReadableContainerDisk(compression: LayerCompression) throws {
+    func packagesAReadableContainerDisk(compression: LayerCompression) async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("lab.qcow2")
-        try DiskFixtures.makeQcow2(at: disk)
+        try await DiskFixtures.makeQcow2(at: disk)
         let layout = dir.appending("layout")
-        let result = try Command.labforge([
+        let result = try await Command.labforge([
             "package", disk, "--output", layout, "--name", "labs/debian-desktop", "--tag", "1.0", "--compression", compression.rawValue,
             "--annotation", "org.opencontainers.image.source=https://example.org/labs", "--instancetype", "u1.medium",
             "--preference", "fedora", "--json",
@@ -40,9 +40,9 @@ struct ContainerDiskPackageTests {
         let summary = try JSONDecoder().decode(PackagedContainerDisk.self, from: result.stdoutData)
 
         // skopeo (containers/image) reads the layout and computes the same manifest digest.
-        let inspect = try Command.check(["skopeo", "inspect", "--raw", "oci:\(layout):1.0"]).stdoutData
+        let inspect = try await Command.check(["skopeo", "inspect", "--raw", "oci:\(layout):1.0"]).stdoutData
         #expect(Digest.sha256(of: inspect) == summary.manifestDigest)
-        let config = try Command.check(["skopeo", "inspect", "--config", "oci:\(layout):1.0"]).stdout
+        let config = try await Command.check(["skopeo", "inspect", "--config", "oci:\(layout):1.0"]).stdout
         #expect(config.contains("INSTANCETYPE_KUBEVIRT_IO_DEFAULT_INSTANCETYPE=u1.medium"))
         #expect(config.contains("INSTANCETYPE_KUBEVIRT_IO_DEFAULT_PREFERENCE=fedora"))
         #expect(config.contains(summary.diffID.description))
@@ -61,10 +61,10 @@ struct ContainerDiskPackageTests {
         case .zstd: ["zstd", "-dc", blob]
         case .none: ["cat", blob]
         }
-        let tarBytes = try Command.check(decompress).stdoutData
+        let tarBytes = try await Command.check(decompress).stdoutData
         #expect(Digest.sha256(of: tarBytes) == summary.diffID)
         try tarBytes.write(to: dir.url.appendingPathComponent("layer.tar"))
-        let listing = try Command.check(["tar", "--numeric-owner", "-tvf", dir.appending("layer.tar")]).stdout
+        let listing = try await Command.check(["tar", "--numeric-owner", "-tvf", dir.appending("layer.tar")]).stdout
             .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
         #expect(listing.count == 2)
         #expect(listing.map { String($0[0]) } == ["dr-xr-xr-x", "-r--r--r--"])
@@ -77,10 +77,10 @@ struct ContainerDiskPackageTests {
         if compression == .zstd {
             rootfs = dir.appending("rootfs")
             try FileManager.default.createDirectory(atPath: rootfs, withIntermediateDirectories: true)
-            try Command.check(["tar", "--same-owner", "-xpf", dir.appending("layer.tar"), "-C", rootfs])
+            try await Command.check(["tar", "--same-owner", "-xpf", dir.appending("layer.tar"), "-C", rootfs])
         } else {
             let bundle = dir.appending("bundle")
-            try Command.check(["umoci", "unpack", "--image", "\(layout):1.0", bundle])
+            try await Command.check(["umoci", "unpack", "--image", "\(layout):1.0", bundle])
             rootfs = bundle + "/rootfs"
         }
         let unpacked = rootfs + "/disk/disk.img"
@@ -89,42 +89,42 @@ struct ContainerDiskPackageTests {
         #expect(attributes[.groupOwnerAccountID] as? Int == 107)
         #expect(attributes[.posixPermissions] as? Int == 0o444)
         #expect(try FileManager.default.contentsOfDirectory(atPath: rootfs + "/disk") == ["disk.img"])
-        try Command.check(["cmp", disk, unpacked])
-        let info = try Command.check(["qemu-img", "info", "--output=json", unpacked]).stdout
+        try await Command.check(["cmp", disk, unpacked])
+        let info = try await Command.check(["qemu-img", "info", "--output=json", unpacked]).stdout
         #expect(info.contains(#""format": "qcow2""#))
         #expect(!info.contains("backing-filename"))
     }
 
     @Test("same disk, options and SOURCE_DATE_EPOCH give byte-identical layouts; created follows the epoch")
-    func reproducible() throws {
+    func reproducible() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("lab.qcow2")
-        try DiskFixtures.makeQcow2(at: disk)
+        try await DiskFixtures.makeQcow2(at: disk)
         for run in ["a", "b"] {
-            try Command.check(["env", "SOURCE_DATE_EPOCH=1764072000", Command.labforgeBinary, "package", disk, "-o", dir.appending(run), "--name", "labs/r", "--tag", "1"])
+            try await Command.check(["env", "SOURCE_DATE_EPOCH=1764072000", Command.labforgeBinary, "package", disk, "-o", dir.appending(run), "--name", "labs/r", "--tag", "1"])
         }
         let first = try treeContents(dir.appending("a"))
         #expect(first.count == 5)  // oci-layout, index.json, manifest, config, layer
         #expect(first == (try treeContents(dir.appending("b"))))
-        let config = try Command.check(["skopeo", "inspect", "--config", "oci:\(dir.appending("a")):1"]).stdout
+        let config = try await Command.check(["skopeo", "inspect", "--config", "oci:\(dir.appending("a")):1"]).stdout
         #expect(config.contains("2025-11-25T12:00:00Z"))
     }
 
     @Test("a sparse raw disk over 8 GiB gets a pax size record and the tar size it needs")
-    func largeSparseRawDiskUsesPax() throws {
+    func largeSparseRawDiskUsesPax() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("big.raw")
         let size: Int64 = 9 << 30
-        try Command.check(["truncate", "-s", String(size), disk])
-        try Command.check(["qemu-io", "-f", "raw", "-c", "write -q -P 0x42 8G 1M", disk])
+        try await Command.check(["truncate", "-s", String(size), disk])
+        try await Command.check(["qemu-io", "-f", "raw", "-c", "write -q -P 0x42 8G 1M", disk])
         let layout = dir.appending("layout")
-        let result = try Command.labforge(["package", disk, "-o", layout, "--name", "labs/big", "--tag", "1", "--compression", "zstd", "--json"])
+        let result = try await Command.labforge(["package", disk, "-o", layout, "--name", "labs/big", "--tag", "1", "--compression", "zstd", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONDecoder().decode(PackagedContainerDisk.self, from: result.stdoutData)
         #expect(summary.diskSize == size)
         #expect(summary.virtualSize == size)
         // ustar headers hold at most 8 GiB - 1; the disk entry must be preceded by a pax header with size=.
-        let head = try Command.check(["sh", "-c", "zstd -dc '\(try layerBlob(layout).path)' | head -c 4096"]).stdoutData
+        let head = try await Command.check(["sh", "-c", "zstd -dc '\(try layerBlob(layout).path)' | head -c 4096"]).stdoutData
         let text = String(decoding: head, as: UTF8.self)
         #expect(text.contains("size=\(size)"))
         #expect(head[512 + 156] == UInt8(ascii: "x"))  // typeflag of the second header: pax extended header

@@ -8,7 +8,7 @@ import TestSupport
 struct ContainerDiskRefusalTests {
     struct Case: Sendable, CustomStringConvertible {
         var description: String
-        var makeDisk: @Sendable (TemporaryDirectory) throws -> String
+        var makeDisk: @Sendable (TemporaryDirectory) async throws -> String
         var arguments: [String] = []
         var expected: String
     }
@@ -20,43 +20,43 @@ struct ContainerDiskRefusalTests {
             return dir.appending("d")
         }, expected: "not a regular file"),
         Case(description: "vmdk format", makeDisk: { dir in
-            try Command.check(["qemu-img", "create", "-q", "-f", "vmdk", dir.appending("d.vmdk"), "64M"])
+            try await Command.check(["qemu-img", "create", "-q", "-f", "vmdk", dir.appending("d.vmdk"), "64M"])
             return dir.appending("d.vmdk")
         }, expected: "format vmdk is not accepted"),
         Case(description: "backing file", makeDisk: { dir in
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("base.qcow2"), "64M"])
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", dir.appending("base.qcow2"), "-F", "qcow2", dir.appending("top.qcow2")])
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("base.qcow2"), "64M"])
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", dir.appending("base.qcow2"), "-F", "qcow2", dir.appending("top.qcow2")])
             return dir.appending("top.qcow2")
         }, expected: "has backing file"),
         Case(description: "encrypted", makeDisk: { dir in
-            try Command.check([
+            try await Command.check([
                 "qemu-img", "create", "-q", "--object", "secret,id=s0,data=labforge", "-f", "qcow2", "-o", "encrypt.format=luks,encrypt.key-secret=s0",
                 dir.appending("enc.qcow2"), "64M",
             ])
             return dir.appending("enc.qcow2")
         }, expected: "is encrypted"),
         Case(description: "invalid repository", makeDisk: { dir in
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("ok.qcow2"), "64M"])
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("ok.qcow2"), "64M"])
             return dir.appending("ok.qcow2")
         }, arguments: ["--name", "Labs/Debian"], expected: "invalid repository name 'Labs/Debian'"),
         Case(description: "invalid tag", makeDisk: { dir in
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("ok.qcow2"), "64M"])
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("ok.qcow2"), "64M"])
             return dir.appending("ok.qcow2")
         }, arguments: ["--tag=-bad"], expected: "invalid tag '-bad'"),
         Case(description: "bad annotation", makeDisk: { dir in
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("ok.qcow2"), "64M"])
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("ok.qcow2"), "64M"])
             return dir.appending("ok.qcow2")
         }, arguments: ["--annotation", "novalue"], expected: "invalid annotation 'novalue'"),
     ]
 
     @Test("refused with one clear line naming the rule; nothing left on disk", arguments: cases)
-    func refuses(_ refusal: Case) throws {
+    func refuses(_ refusal: Case) async throws {
         let dir = try TemporaryDirectory()
-        let disk = try refusal.makeDisk(dir)
+        let disk = try await refusal.makeDisk(dir)
         let before = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
         var arguments = ["package", disk, "--output", dir.appending("out"), "--name", "labs/x", "--tag", "1"]
         arguments += refusal.arguments  // later options win
-        let result = try Command.labforge(arguments)
+        let result = try await Command.labforge(arguments)
         #expect(result.status != 0)
         #expect(result.stderr.contains(refusal.expected), "stderr: \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1)
@@ -64,23 +64,23 @@ struct ContainerDiskRefusalTests {
     }
 
     @Test("an existing output needs --force; --force replaces a layout but never a non-layout directory")
-    func existingOutput() throws {
+    func existingOutput() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("d.qcow2")
-        try DiskFixtures.makeQcow2(at: disk, virtualSize: "128M", randomMiB: 1)
+        try await DiskFixtures.makeQcow2(at: disk, virtualSize: "128M", randomMiB: 1)
         let out = dir.appending("out")
-        try Command.check([Command.labforgeBinary, "package", disk, "-o", out, "--name", "labs/x", "--tag", "1"])
-        let again = try Command.labforge(["package", disk, "-o", out, "--name", "labs/x", "--tag", "2"])
+        try await Command.check([Command.labforgeBinary, "package", disk, "-o", out, "--name", "labs/x", "--tag", "1"])
+        let again = try await Command.labforge(["package", disk, "-o", out, "--name", "labs/x", "--tag", "2"])
         #expect(again.status != 0)
         #expect(again.stderr.contains("already exists; pass --force"))
         #expect(try ImageLayout(path: out).tags == ["1"])
-        try Command.check([Command.labforgeBinary, "package", disk, "-o", out, "--name", "labs/x", "--tag", "2", "--force"])
+        try await Command.check([Command.labforgeBinary, "package", disk, "-o", out, "--name", "labs/x", "--tag", "2", "--force"])
         #expect(try ImageLayout(path: out).tags == ["2"])
 
         let precious = dir.appending("precious")
         try FileManager.default.createDirectory(atPath: precious, withIntermediateDirectories: true)
         try Data("keep".utf8).write(to: URL(fileURLWithPath: precious + "/notes.txt"))
-        let refused = try Command.labforge(["package", disk, "-o", precious, "--name", "labs/x", "--tag", "1", "--force"])
+        let refused = try await Command.labforge(["package", disk, "-o", precious, "--name", "labs/x", "--tag", "1", "--force"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("is not an OCI image layout"))
         #expect(FileManager.default.fileExists(atPath: precious + "/notes.txt"))
@@ -89,11 +89,11 @@ struct ContainerDiskRefusalTests {
     }
 
     @Test("Ctrl-C during packaging leaves the previous output or nothing")
-    func interruptLeavesNothing() throws {
+    func interruptLeavesNothing() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("big.raw")
         // Random data compresses slowly enough to interrupt mid-stream.
-        try Command.check(["dd", "if=/dev/urandom", "of=\(disk)", "bs=1M", "count=1024", "status=none"])
+        try await Command.check(["dd", "if=/dev/urandom", "of=\(disk)", "bs=1M", "count=1024", "status=none"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Command.labforgeBinary)
         process.arguments = ["package", disk, "-o", dir.appending("out"), "--name", "labs/x", "--tag", "1"]

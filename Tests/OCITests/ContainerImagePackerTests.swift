@@ -35,7 +35,7 @@ struct ContainerImagePackerTests {
     }
 
     @Test("skopeo reads the config (User, ports, Entrypoint, Env, WorkingDir, labels); umoci unpacks owners, links and no setuid")
-    func packAndRead() throws {
+    func packAndRead() async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-tree")
         let root = try Self.makeTree(in: directory)
         let layout = directory.appending("oci")
@@ -43,9 +43,9 @@ struct ContainerImagePackerTests {
         #expect(packed.layer.strippedSetuid == ["/usr/bin/su"])
         #expect(packed.layer.skippedSpecialFiles == 1)
 
-        let raw = try Command.check(["skopeo", "inspect", "--raw", "oci:\(layout):1.0"]).stdoutData
+        let raw = try await Command.check(["skopeo", "inspect", "--raw", "oci:\(layout):1.0"]).stdoutData
         #expect(Digest.sha256(of: raw) == packed.manifestDigest)
-        let config = try JSONSerialization.jsonObject(with: try Command.check(["skopeo", "inspect", "--config", "oci:\(layout):1.0"]).stdoutData) as? [String: Any]
+        let config = try JSONSerialization.jsonObject(with: try await Command.check(["skopeo", "inspect", "--config", "oci:\(layout):1.0"]).stdoutData) as? [String: Any]
         let execution = try #require(config?["config"] as? [String: Any])
         #expect(execution["User"] as? String == "1000:1000")
         #expect((execution["ExposedPorts"] as? [String: Any]).map { Set($0.keys) } == ["7681/tcp", "6080/tcp"])
@@ -54,7 +54,7 @@ struct ContainerImagePackerTests {
         #expect((execution["Labels"] as? [String: String])?["dev.labforge.recipe.fingerprint"] == "abc")
 
         let bundle = directory.appending("bundle")
-        try Command.check(["umoci", "unpack", "--image", "\(layout):1.0", bundle])
+        try await Command.check(["umoci", "unpack", "--image", "\(layout):1.0", bundle])
         let unpacked = bundle + "/rootfs"
         var info = stat()
         #expect(lstat(unpacked + "/usr/bin/su", &info) == 0 && info.st_mode & 0o6000 == 0)
@@ -66,7 +66,7 @@ struct ContainerImagePackerTests {
         #expect(!FileManager.default.fileExists(atPath: unpacked + "/dev/not-shipped"))
         #expect(FileManager.default.fileExists(atPath: unpacked + "/dev"))
         // Every time clamped to the given epoch.
-        let listing = try Command.check(["tar", "--full-time", "-tvzf", layout + "/blobs/sha256/" + packed.layer.digest.hex]).stdout
+        let listing = try await Command.check(["tar", "--full-time", "-tvzf", layout + "/blobs/sha256/" + packed.layer.digest.hex]).stdout
         #expect(!listing.contains("2025-") && !listing.contains("2026-"), "\(listing)")
     }
 

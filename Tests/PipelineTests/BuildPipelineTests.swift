@@ -74,7 +74,7 @@ struct BuildPipelineTests {
         let arguments = ["build", "debian-terminal", "--output", output, "--cache-dir", cache, "--push", "\(registry.address)/labs", "--json"]
 
         // 1. Cold: every stage runs; verified, pushed with three tags, manifests and catalog written.
-        let first = try Command.labforge(arguments, environment: environment)
+        let first = try await Command.labforge(arguments, environment: environment)
         #expect(first.status == 0, "labforge build failed:\n\(first.stderr.suffix(4000))")
         let report = try JSONDecoder().decode(BuildReport.self, from: first.stdoutData)
         let shape = try #require(JSONSerialization.jsonObject(with: first.stdoutData) as? [String: Any])
@@ -90,9 +90,9 @@ struct BuildPipelineTests {
         #expect(pushed.repository == "\(registry.address)/labs/debian-terminal")
         let digest = try #require(image.manifestDigest)
         #expect(image.reference == "\(registry.address)/labs/debian-terminal:1.0.0@\(digest)")
-        let inspected = try Command.check(["skopeo", "inspect", "--tls-verify=false", "docker://\(registry.address)/labs/debian-terminal:latest"])
+        let inspected = try await Command.check(["skopeo", "inspect", "--tls-verify=false", "docker://\(registry.address)/labs/debian-terminal:latest"])
         #expect(inspected.stdout.contains(digest))
-        let info = try Command.check(["qemu-img", "info", "--output=json", output + "/debian-terminal/1.0.0/disk.qcow2"])
+        let info = try await Command.check(["qemu-img", "info", "--output=json", output + "/debian-terminal/1.0.0/disk.qcow2"])
         #expect(info.stdout.contains("\"compression-type\": \"zstd\""))
         #expect(!info.stdout.contains("backing-filename"))
         let manifests = try FileManager.default.contentsOfDirectory(atPath: output + "/debian-terminal/1.0.0/manifests")
@@ -110,7 +110,7 @@ struct BuildPipelineTests {
         #expect(log.contains("install on the host, in the bootstrapped base") && log.contains("ran on the host"), "\(log.suffix(3000))")
 
         // 2. Warm: nothing to do — no stage runs, the catalog is not rewritten.
-        let second = try Command.labforge(arguments, environment: environment)
+        let second = try await Command.labforge(arguments, environment: environment)
         #expect(second.status == 0, "second build failed:\n\(second.stderr.suffix(4000))")
         let again = try JSONDecoder().decode(BuildReport.self, from: second.stdoutData)
         #expect(again.images.first?.status == .unchanged)

@@ -13,7 +13,7 @@ struct BuildSBOMTests {
     func sbomStage() async throws {
         let directory = try TemporaryDirectory()
         let base = directory.appending("base.qcow2")
-        try GuestDiskFixture.makeDebianLikeDisk(at: base, extraFiles: DpkgStatusFixture.files)
+        try await GuestDiskFixture.makeDebianLikeDisk(at: base, extraFiles: DpkgStatusFixture.files)
         let recipe = Recipe(name: "sbom-lab", base: .localFile(path: base, format: .qcow2), sysprep: nil) {
             WriteFile("/etc/motd", contents: "Welcome to the lab.\n")
         }
@@ -25,8 +25,8 @@ struct BuildSBOMTests {
             output: output, cacheRoot: cache, push: try PushTarget(parsing: "\(registry.address)/labs"), verify: false,
             sourceDateEpoch: 1_764_115_200, toolVersion: "test")
         let key = directory.appending("k.pem")
-        try Command.check(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key])
-        try Command.check(["openssl", "ec", "-in", key, "-pubout", "-out", directory.appending("k.pub")])
+        try await Command.check(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key])
+        try await Command.check(["openssl", "ec", "-in", key, "-pubout", "-out", directory.appending("k.pub")])
         options.signingKey = try SigningKey.load(path: key)
 
         let first = try await BuildRunner(options: options).run([recipe])
@@ -54,8 +54,8 @@ struct BuildSBOMTests {
         let digest = try #require(image.manifestDigest)
         let referrer = try #require(record.referrer)
         #expect(catalog.contains(referrer))
-        let oras = try PeerTools.path("oras")
-        let discovered = try Command.check([oras, "discover", "--plain-http", "--format", "json", "\(registry.address)/labs/sbom-lab@\(digest)"])
+        let oras = try await PeerTools.path("oras")
+        let discovered = try await Command.check([oras, "discover", "--plain-http", "--format", "json", "\(registry.address)/labs/sbom-lab@\(digest)"])
         #expect(discovered.stdout.contains("application/spdx+json") && discovered.stdout.contains(String(referrer.split(separator: "@").last!)))
         // Signed: the real cosign accepts the pushed digest with the public key openssl derived; the catalog says who signed.
         let signature = try #require(image.signature)
@@ -63,7 +63,7 @@ struct BuildSBOMTests {
         #expect(try String(contentsOfFile: output + "/index.html", encoding: .utf8).contains("signed by key <code>\(signature.keyFingerprint)</code>"))
         let home = directory.appending("home")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let verified = try Command.run(
+        let verified = try await Command.run(
             [try PeerTools.path("cosign"), "verify", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true", "--allow-insecure-registry",
              "\(registry.address)/labs/sbom-lab@\(digest)"], environment: ["HOME": home, "DOCKER_CONFIG": home + "/.docker"])
         #expect(verified.status == 0, "\(verified.stderr)")
@@ -71,14 +71,14 @@ struct BuildSBOMTests {
         #expect(signature.predicateTypes == ["https://spdx.dev/Document", "https://slsa.dev/provenance/v1"])
         #expect(catalog.contains(try #require(signature.attestations)))
         for type in ["spdxjson", "slsaprovenance1"] {
-            let attested = try Command.run(
+            let attested = try await Command.run(
                 [try PeerTools.path("cosign"), "verify-attestation", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true",
                  "--allow-insecure-registry", "--type", type, "\(registry.address)/labs/sbom-lab@\(digest)"],
                 environment: ["HOME": home, "DOCKER_CONFIG": home + "/.docker"])
             #expect(attested.status == 0, "\(type): \(attested.stderr)")
         }
         let pulled = directory.appending("pulled")
-        try Command.check([oras, "pull", "--plain-http", "-o", pulled, referrer])
+        try await Command.check([oras, "pull", "--plain-http", "-o", pulled, referrer])
         #expect(try Data(contentsOf: URL(fileURLWithPath: pulled + "/sbom.spdx.json")) == spdx)
 
         // No-op: the image is unchanged, nothing (the SBOM included) is read again.

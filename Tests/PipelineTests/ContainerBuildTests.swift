@@ -17,7 +17,7 @@ struct ContainerBuildTests {
         let environment = ["SOURCE_DATE_EPOCH": "1764115200", "LABFORGE_ACCEL": "tcg"]
 
         let started = Date()
-        let build = try Command.labforge(
+        let build = try await Command.labforge(
             ["build", "debian-desktop", "--target", "container", "--output", output, "--cache-dir", cache, "--push", "\(registry.address)/labs", "--json"],
             environment: environment)
         let coldSeconds = Date().timeIntervalSince(started)
@@ -36,7 +36,7 @@ struct ContainerBuildTests {
 
         // skopeo reads what the registry holds: a non-root user, the agents' ports, tini as entrypoint.
         let reference = "docker://\(registry.address)/labs/debian-desktop-pod:1.0.0"
-        let inspect = try Command.check(["skopeo", "inspect", "--tls-verify=false", "--config", reference]).stdoutData
+        let inspect = try await Command.check(["skopeo", "inspect", "--tls-verify=false", "--config", reference]).stdoutData
         let config = try #require((try JSONSerialization.jsonObject(with: inspect) as? [String: Any])?["config"] as? [String: Any])
         #expect(config["User"] as? String == "1000:1000")
         #expect(config["Entrypoint"] as? [String] == ["/usr/bin/tini", "-g", "--", "/usr/libexec/labforge/lab-init"])
@@ -49,7 +49,7 @@ struct ContainerBuildTests {
         let manifestDigest = try #require(((index?["manifests"] as? [[String: Any]])?.first?["digest"] as? String)?.dropFirst(7))
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + manifestDigest))) as? [String: Any]
         let layerDigest = try #require(((manifest?["layers"] as? [[String: Any]])?.first?["digest"] as? String)?.dropFirst(7))
-        let listing = try Command.check(["tar", "-tvzf", layout + "/blobs/sha256/" + layerDigest]).stdout
+        let listing = try await Command.check(["tar", "-tvzf", layout + "/blobs/sha256/" + layerDigest]).stdout
         // Regular files only: a setgid directory (/var/mail) is group inheritance, not a privilege.
         let setuidFiles = listing.split(separator: "\n").filter { line in
             line.hasPrefix("-") && line.count > 6 && "sS".contains(Array(line)[3]) || line.hasPrefix("-") && line.count > 6 && "sS".contains(Array(line)[6])
@@ -65,7 +65,7 @@ struct ContainerBuildTests {
 
         // Warm: nothing changed, nothing done.
         let warmStarted = Date()
-        let warm = try Command.labforge(
+        let warm = try await Command.labforge(
             ["build", "debian-desktop", "--target", "container", "--output", output, "--cache-dir", cache, "--push", "\(registry.address)/labs", "--json"],
             environment: environment)
         let warmSeconds = Date().timeIntervalSince(warmStarted)

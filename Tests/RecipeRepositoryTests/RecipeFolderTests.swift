@@ -29,15 +29,15 @@ struct RecipeFolder {
     var recipes: String { directory.appending("repo/recipes") }
 
     /// Runs labforge with this folder's cache.
-    func labforge(_ arguments: [String]) throws -> CommandResult {
-        try Command.labforge(arguments + ["--cache-dir", cache])
+    func labforge(_ arguments: [String]) async throws -> CommandResult {
+        try await Command.labforge(arguments + ["--cache-dir", cache])
     }
 }
 
 @Suite("recipes folders: discovery, compile cache, errors")
 struct RecipeFolderTests {
     @Test("every Recipe and [Recipe] value in every file is found (helpers and other values are not); order is file, then line")
-    func discovery() throws {
+    func discovery() async throws {
         let folder = try RecipeFolder()
         try folder.write("Shared.swift", """
             import LabforgeRecipe
@@ -56,7 +56,7 @@ struct RecipeFolderTests {
             import LabforgeRecipe
             public let first = Recipe(name: "a-lab", version: "2.0.0") { Install("git") }
             """)
-        let result = try folder.labforge(["list", folder.recipes, "--json"])
+        let result = try await folder.labforge(["list", folder.recipes, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let listed = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [[String: Any]])
         #expect(listed.compactMap { $0["name"] as? String } == ["b-lab", "week-1", "week-2", "a-lab"])
@@ -100,12 +100,12 @@ struct RecipeFolderTests {
         #expect(edited.compiled.compiled == true)
         #expect(edited.compiled.key != first?.compiled.key)
         // The CLI says when it compiled, and is quiet on a hit.
-        let listed = try folder.labforge(["list", folder.recipes])
+        let listed = try await folder.labforge(["list", folder.recipes])
         #expect(listed.status == 0 && !listed.stderr.contains("compiled"), "\(listed.stderr)")
     }
 
     @Test("a type error fails with the compiler's diagnostic at the recipe file's line; nothing is listed")
-    func compileError() throws {
+    func compileError() async throws {
         let folder = try RecipeFolder()
         try folder.write("Broken.swift", """
             import LabforgeRecipe
@@ -117,7 +117,7 @@ struct RecipeFolderTests {
                 Install("git")
             }
             """)
-        let result = try folder.labforge(["list", folder.recipes])
+        let result = try await folder.labforge(["list", folder.recipes])
         #expect(result.status != 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("recipes do not compile"), "\(result.stderr)")
@@ -126,12 +126,12 @@ struct RecipeFolderTests {
         // Top-level statements are refused like in any library file.
         let statements = try RecipeFolder()
         try statements.write("Script.swift", "import LabforgeRecipe\nprint(\"hello\")\n")
-        let refused = try statements.labforge(["list", statements.recipes])
+        let refused = try await statements.labforge(["list", statements.recipes])
         #expect(refused.status != 0 && refused.stderr.contains("Script.swift:2:"), "\(refused.stderr)")
     }
 
     @Test("an invalid recipe names its file, line and recipe; build writes nothing", .bootsVM)
-    func validationError() throws {
+    func validationError() async throws {
         let folder = try RecipeFolder()
         try folder.write("Good.swift", "import LabforgeRecipe\nlet good = Recipe(name: \"good-lab\") { Install(\"git\") }\n")
         try folder.write("Bad.swift", """
@@ -142,7 +142,7 @@ struct RecipeFolderTests {
             }
             """)
         let output = folder.directory.appending("images")
-        let result = try folder.labforge(["build", folder.recipes, "--no-verify", "--output", output])
+        let result = try await folder.labforge(["build", folder.recipes, "--no-verify", "--output", output])
         #expect(result.status != 0)
         #expect(result.stderr.contains("Bad.swift:3: recipe bad-lab is invalid"), "\(result.stderr)")
         #expect(result.stderr.contains("guest path \"etc/motd\" is relative"), "\(result.stderr)")
@@ -150,47 +150,47 @@ struct RecipeFolderTests {
     }
 
     @Test("duplicate names name both declarations; a private recipe is refused; an empty folder says what to do")
-    func otherErrors() throws {
+    func otherErrors() async throws {
         let folder = try RecipeFolder()
         try folder.write("One.swift", "import LabforgeRecipe\nlet one = Recipe(name: \"same-lab\") { Install(\"git\") }\n")
         try folder.write("Two.swift", "import LabforgeRecipe\n\nlet two = Recipe(name: \"same-lab\") { Install(\"git\") }\n")
-        let duplicate = try folder.labforge(["list", folder.recipes])
+        let duplicate = try await folder.labforge(["list", folder.recipes])
         #expect(duplicate.status != 0)
         #expect(duplicate.stderr.contains("two recipes are named same-lab") && duplicate.stderr.contains("One.swift:2") && duplicate.stderr.contains("Two.swift:3"), "\(duplicate.stderr)")
 
         let hidden = try RecipeFolder()
         try hidden.write("Hidden.swift", "import LabforgeRecipe\nprivate let secret = Recipe(name: \"secret-lab\") { Install(\"git\") }\n")
-        let refused = try hidden.labforge(["list", hidden.recipes])
+        let refused = try await hidden.labforge(["list", hidden.recipes])
         #expect(refused.status != 0 && refused.stderr.contains("Hidden.swift:2: recipe secret is private"), "\(refused.stderr)")
 
         let empty = try RecipeFolder()
         try FileManager.default.createDirectory(atPath: empty.recipes, withIntermediateDirectories: true)
-        let nothing = try empty.labforge(["list", empty.recipes])
+        let nothing = try await empty.labforge(["list", empty.recipes])
         #expect(nothing.status != 0 && nothing.stderr.contains("holds no .swift recipe file"), "\(nothing.stderr)")
     }
 
     @Test("a repository root: labforge.swift alone, else its recipes/ folder; upload paths are relative to the recipe file")
-    func repositoryRootAndUploads() throws {
+    func repositoryRootAndUploads() async throws {
         let folder = try RecipeFolder()
         try folder.write("Lab.swift", """
             import LabforgeRecipe
             let lab = Recipe(name: "upload-lab") { Upload("files/motd", into: "/etc") }
             """)
-        let fromRoot = try folder.labforge(["show", folder.repository, "upload-lab", "--json"])
+        let fromRoot = try await folder.labforge(["show", folder.repository, "upload-lab", "--json"])
         #expect(fromRoot.status == 0, "\(fromRoot.stderr)")
         #expect(fromRoot.stdout.contains("upload \(folder.recipes)/files/motd to /etc"), "\(fromRoot.stdout)")
         // labforge.swift at the root wins over recipes/, like Package.swift.
         try "import LabforgeRecipe\nlet root = Recipe(name: \"root-lab\") { Upload(\"motd\", into: \"/etc\") }\n"
             .write(toFile: folder.repository + "/labforge.swift", atomically: true, encoding: .utf8)
-        let rootFile = try folder.labforge(["list", folder.repository, "--json"])
+        let rootFile = try await folder.labforge(["list", folder.repository, "--json"])
         #expect(rootFile.status == 0, "\(rootFile.stderr)")
         #expect(rootFile.stdout.contains("\"root-lab\"") && !rootFile.stdout.contains("upload-lab"))
-        let shown = try folder.labforge(["show", "--recipes", folder.repository + "/labforge.swift", "root-lab"])
+        let shown = try await folder.labforge(["show", "--recipes", folder.repository + "/labforge.swift", "root-lab"])
         #expect(shown.stdout.contains("upload \(folder.repository)/motd to /etc"), "\(shown.stdout)")
     }
 
     @Test("an installed layout (PREFIX/bin, PREFIX/lib/labforge) finds its module and library")
-    func installedLayout() throws {
+    func installedLayout() async throws {
         let prefix = try TemporaryDirectory(prefix: "labforge-prefix")
         let built = URL(fileURLWithPath: Command.labforgeBinary).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: prefix.appending("bin"), withIntermediateDirectories: true)
@@ -204,7 +204,7 @@ struct RecipeFolderTests {
         #expect(toolchain.moduleDirectory == prefix.appending("lib/labforge"))
         let folder = try RecipeFolder()
         try folder.write("Lab.swift", "import LabforgeRecipe\nlet lab = Recipe(name: \"installed-lab\") { Install(\"git\") }\n")
-        let result = try Command.run([prefix.appending("bin/labforge"), "list", folder.recipes, "--cache-dir", folder.cache])
+        let result = try await Command.run([prefix.appending("bin/labforge"), "list", folder.recipes, "--cache-dir", folder.cache])
         #expect(result.status == 0 && result.stdout.contains("installed-lab"), "\(result.stderr)")
     }
 }

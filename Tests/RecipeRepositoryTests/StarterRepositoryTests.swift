@@ -7,10 +7,10 @@ import TestSupport
 @Suite("labforge init: a lab team's repository", .serialized)
 struct StarterRepositoryTests {
     @Test("init writes the recipe, the file it uploads, README, .gitignore and the workflow; refuses a non-empty folder")
-    func files() throws {
+    func files() async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-init")
         let repository = directory.appending("Physics 101")
-        let made = try Command.labforge(["init", repository, "--desktop"])
+        let made = try await Command.labforge(["init", repository, "--desktop"])
         #expect(made.status == 0, "\(made.stderr)")
         for file in ["recipes/physics-101.swift", "recipes/files/welcome.md", "README.md", ".gitignore", ".github/workflows/images.yml"] {
             #expect(FileManager.default.fileExists(atPath: repository + "/" + file), "\(file)")
@@ -19,15 +19,15 @@ struct StarterRepositoryTests {
         #expect(recipe.contains("WebDesktop(") && recipe.contains("let physics101 = Recipe("))
         let readme = try String(contentsOfFile: repository + "/README.md", encoding: .utf8)
         #expect(readme.contains("labforge list") && readme.contains("labforge build"))
-        let again = try Command.labforge(["init", repository])
+        let again = try await Command.labforge(["init", repository])
         #expect(again.status != 0 && again.stderr.contains("is not empty"), "\(again.stderr)")
-        #expect(try Command.labforge(["init", directory.appending("x"), "--name", "Not_A_Label"]).status != 0)
+        #expect(try await Command.labforge(["init", directory.appending("x"), "--name", "Not_A_Label"]).status != 0)
         #expect(StarterRepository.recipeName(forFolder: "Physics 101 (2026)") == "physics-101-2026")
         #expect(StarterRepository.recipeName(forFolder: "___") == "lab")
         // A name that spells a Swift keyword still compiles (the declaration is in backticks).
         let keyword = directory.appending("kw")
-        #expect(try Command.labforge(["init", keyword, "--name", "class"]).status == 0)
-        let listed = try Command.labforge(["list", keyword, "--cache-dir", directory.appending("cache")])
+        #expect(try await Command.labforge(["init", keyword, "--name", "class"]).status == 0)
+        let listed = try await Command.labforge(["list", keyword, "--cache-dir", directory.appending("cache")])
         #expect(listed.status == 0 && listed.stdout.hasPrefix("class "), "\(listed.stderr)")
     }
 
@@ -38,7 +38,7 @@ struct StarterRepositoryTests {
         let directory = try TemporaryDirectory(prefix: "labforge-init")
         let cache = try await TestBase.buildCache(in: directory)
         let repository = directory.appending("chem-lab")
-        #expect(try Command.labforge(["init", repository]).status == 0)
+        #expect(try await Command.labforge(["init", repository]).status == 0)
         // The team's edit: one more package and one more uploaded file, next to the recipe.
         let recipePath = repository + "/recipes/chem-lab.swift"
         var recipe = try String(contentsOfFile: recipePath, encoding: .utf8)
@@ -52,14 +52,14 @@ struct StarterRepositoryTests {
         // In git with a remote, as a team's checkout is: the catalog records both.
         for arguments in [["init", "-q", "-b", "main"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "lab"],
                           ["remote", "add", "origin", "https://example.org/chem/lab-recipes.git"]] {
-            try Command.check(["git", "-C", repository] + arguments)
+            try await Command.check(["git", "-C", repository] + arguments)
         }
-        let commit = try Command.check(["git", "-C", repository, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try await Command.check(["git", "-C", repository, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-        let listed = try Command.labforge(["list", repository, "--cache-dir", cache])
+        let listed = try await Command.labforge(["list", repository, "--cache-dir", cache])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.stdout.contains("chem-lab") && listed.stdout.contains("terminal:7681"), "\(listed.stdout)")
-        let shown = try Command.labforge(["show", repository, "chem-lab", "--cache-dir", cache])
+        let shown = try await Command.labforge(["show", repository, "chem-lab", "--cache-dir", cache])
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout.contains("install tree"), "\(shown.stdout)")
         #expect(shown.stdout.contains("upload \(repository)/recipes/files/periodic-table.txt to /etc/chem"), "\(shown.stdout)")
@@ -68,13 +68,13 @@ struct StarterRepositoryTests {
         let output = directory.appending("images")
         // Packages go into the shared test base inside the appliance instead of a new bootstrap with them.
         let environment = ["LABFORGE_HOST_PACKAGES": "0", "LABFORGE_TEST_CACHE": TestBase.cacheDirectory]
-        let built = try Command.labforge(["build", repository, "--no-verify", "--output", output, "--cache-dir", cache, "--json"], environment: environment)
+        let built = try await Command.labforge(["build", repository, "--no-verify", "--output", output, "--cache-dir", cache, "--json"], environment: environment)
         #expect(built.status == 0, "\(built.stderr.suffix(4000))")
         let report = try #require(try JSONSerialization.jsonObject(with: built.stdoutData) as? [String: Any])
         #expect(report["failed"] as? Int == 0)
         let disk = output + "/chem-lab/1.0.0/disk.qcow2"
         // One read-only appliance: the uploaded file's contents, and the added package's binary.
-        let inside = try Command.check(
+        let inside = try await Command.check(
             ["guestfish", "--ro", "-a", disk, "-i", "cat", "/etc/chem/periodic-table.txt", ":", "exists", "/usr/bin/tree"],
             environment: ["LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
         // guestfish's cat adds a newline after the file's own.
@@ -88,7 +88,7 @@ struct StarterRepositoryTests {
         #expect(source["commit"] as? String == commit)
         #expect(source["modified"] as? Bool == false)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let schema = try Command.run([
+        let schema = try await Command.run([
             "python3", root.appendingPathComponent("Tests/KubeTests/Fixtures/validate.py").path,
             "--schema", root.appendingPathComponent("schemas/catalog.schema.json").path, output + "/catalog.json",
         ])

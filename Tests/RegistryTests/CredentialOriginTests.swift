@@ -20,7 +20,7 @@ struct CredentialOriginTests {
         }
         let front = try ScriptServer(script: "origin_split.py", arguments: arguments)
         defer { front.stop() }
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [3 << 20, 1000], tag: "v1")
+        let layout = try await SyntheticLayout.write(at: work.appending("layout"), layerSizes: [3 << 20, 1000], tag: "v1")
         let image = try ImageLayout(path: layout.path)
         // 1 MiB chunks: the 3 MiB layer goes up in PATCHes to the upload Location, then a PUT.
         let result = try await RegistryClient.withConnection(
@@ -28,7 +28,7 @@ struct CredentialOriginTests {
         ) { client in
             try await LayoutPusher(destination: client).push(layout: image, sourceTag: nil, to: RepositoryName("labs/split"), tags: [Tag("1")])
         }
-        let stats = try front.json("/__proxy/stats")
+        let stats = try await front.json("/__proxy/stats")
         return (result.digest, layout.manifest.digest, stats["other"] as? [[String: Any]] ?? [], stats["front_authorized"] as? Int ?? 0)
     }
 
@@ -44,7 +44,7 @@ struct CredentialOriginTests {
     @Test("basic credentials: uploads on another port and a redirected HEAD get no Authorization; the push succeeds")
     func basic() async throws {
         let work = try TemporaryDirectory()
-        let registry = try AuthTests.basicRegistry(in: work)
+        let registry = try await AuthTests.basicRegistry(in: work)
         let credential = ResolvedCredential(credential: .basic(username: AuthTests.user, password: AuthTests.secret), source: "test")
         let storageAccess = "Basic " + AuthTests.base64(AuthTests.user, AuthTests.secret)
         Self.check(try await Self.pushThroughSplit(registry: registry, credential: credential, inject: storageAccess, work: work))
@@ -63,7 +63,7 @@ struct CredentialOriginTests {
         let work = try TemporaryDirectory()
         let key = work.appending("token.key")
         let cert = work.appending("token.crt")
-        try Command.check([
+        try await Command.check([
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
             "-subj", "/CN=labforge-test-token-issuer",
         ])
@@ -71,7 +71,7 @@ struct CredentialOriginTests {
         let realm = "http://labforge-realm.invalid/token"
         let registry = try LocalRegistry(authentication: .token(
             realm: realm, service: "labforge-test-registry", issuer: "labforge-test-issuer", rootCertBundle: cert))
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [1000], tag: "v1")
+        let layout = try await SyntheticLayout.write(at: work.appending("layout"), layerSizes: [1000], tag: "v1")
         let image = try ImageLayout(path: layout.path)
         let credential = ResolvedCredential(credential: .basic(username: AuthTests.user, password: AuthTests.secret), source: "test")
         let error = try await #require(throws: RegistryError.self) {

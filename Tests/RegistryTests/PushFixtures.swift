@@ -13,16 +13,16 @@ enum Push {
     /// Runs `labforge push … --json` and decodes the result (nil when it failed).
     static func run(
         _ arguments: [String], home: String, input: Data? = nil, environment: [String: String] = [:]
-    ) throws -> (CommandResult, PushResult?) {
-        let result = try Command.labforge(
+    ) async throws -> (CommandResult, PushResult?) {
+        let result = try await Command.labforge(
             ["push", "--json"] + arguments, input: input, environment: isolatedEnvironment(home: home, extra: environment))
         guard result.status == 0 else { return (result, nil) }
         return (result, try JSONDecoder().decode(PushResult.self, from: result.stdoutData))
     }
 
     /// The manifest digest skopeo reads from a registry.
-    static func skopeoDigest(_ reference: String) throws -> String {
-        let result = try Command.check(["skopeo", "inspect", "--tls-verify=false", "--raw", "docker://\(reference)"])
+    static func skopeoDigest(_ reference: String) async throws -> String {
+        let result = try await Command.check(["skopeo", "inspect", "--tls-verify=false", "--raw", "docker://\(reference)"])
         return Digest.sha256(of: result.stdoutData).description
     }
 }

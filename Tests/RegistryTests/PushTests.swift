@@ -8,25 +8,25 @@ import TestSupport
 @Suite("push to a real registry")
 struct PushTests {
     @Test("push, then skopeo reads the same manifest digest and copies the image back byte for byte")
-    func pushAndReadBack() throws {
+    func pushAndReadBack() async throws {
         let registry = try LocalRegistry()
         let work = try TemporaryDirectory()
         // A 3 MiB layer with 1 MiB chunks goes through POST/PATCH×3/PUT; the small config through POST+PUT.
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [3 << 20, 40_000], tag: "v1")
-        let (run, pushed) = try Push.run(
+        let layout = try await SyntheticLayout.write(at: work.appending("layout"), layerSizes: [3 << 20, 40_000], tag: "v1")
+        let (run, pushed) = try await Push.run(
             [layout.path, "\(registry.address)/labs/debian:1.0", "--chunk-size", "1"], home: work.path)
         let result = try #require(pushed, "\(run.stderr)")
         #expect(result.reference == "\(registry.address)/labs/debian@\(layout.manifest.digest)")
         #expect(result.digest == layout.manifest.digest)
         #expect(result.blobs.allSatisfy { $0.outcome == .uploaded })
         #expect(result.bytesSent == result.totalBytes)
-        #expect(try Push.skopeoDigest("\(registry.address)/labs/debian:1.0") == layout.manifest.digest.description)
-        let inspect = try Command.check(["skopeo", "inspect", "--tls-verify=false", "docker://\(registry.address)/labs/debian:1.0"])
+        await #expect(try Push.skopeoDigest("\(registry.address)/labs/debian:1.0") == layout.manifest.digest.description)
+        let inspect = try await Command.check(["skopeo", "inspect", "--tls-verify=false", "docker://\(registry.address)/labs/debian:1.0"])
         #expect(inspect.stdout.contains(layout.manifest.digest.description))
 
         // skopeo copies it back into a layout: same manifest, same layer bytes.
         let back = work.appending("back")
-        try Command.check([
+        try await Command.check([
             "skopeo", "copy", "--src-tls-verify=false", "docker://\(registry.address)/labs/debian:1.0", "oci:\(back):copy",
         ])
         let copied = try ImageLayout(path: back)
@@ -38,16 +38,16 @@ struct PushTests {
     }
 
     @Test("a re-push sends no blob bytes; extra tags point at the same digest")
-    func rePushAndTags() throws {
+    func rePushAndTags() async throws {
         let registry = try LocalRegistry()
         let work = try TemporaryDirectory()
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [2 << 20], tag: "v1")
+        let layout = try await SyntheticLayout.write(at: work.appending("layout"), layerSizes: [2 << 20], tag: "v1")
         let target = "\(registry.address)/labs/web"
-        let (first, pushed) = try Push.run([layout.path, "\(target):1.0"], home: work.path)
+        let (first, pushed) = try await Push.run([layout.path, "\(target):1.0"], home: work.path)
         #expect(try #require(pushed, "\(first.stderr)").bytesSent > 0)
 
         let started = Date()
-        let (again, repushed) = try Push.run([layout.path, "\(target):1.0", "--tag", "latest", "--tag", "stable"], home: work.path)
+        let (again, repushed) = try await Push.run([layout.path, "\(target):1.0", "--tag", "latest", "--tag", "stable"], home: work.path)
         let elapsed = Date().timeIntervalSince(started)
         let result = try #require(repushed, "\(again.stderr)")
         #expect(result.bytesSent == 0)
@@ -55,9 +55,9 @@ struct PushTests {
         #expect(result.tags == ["1.0", "latest", "stable"])
         #expect(elapsed < 5, "re-push took \(elapsed) s (process start included)")
         for tag in ["1.0", "latest", "stable"] {
-            #expect(try Push.skopeoDigest("\(target):\(tag)") == layout.manifest.digest.description)
+            await #expect(try Push.skopeoDigest("\(target):\(tag)") == layout.manifest.digest.description)
         }
-        let tags = try Command.check(["skopeo", "list-tags", "--tls-verify=false", "docker://\(target)"])
+        let tags = try await Command.check(["skopeo", "list-tags", "--tls-verify=false", "docker://\(target)"])
         #expect(tags.stdout.contains("\"stable\""))
     }
 
@@ -65,15 +65,15 @@ struct PushTests {
     func crossRepositoryMount() async throws {
         let registry = try LocalRegistry()
         let work = try TemporaryDirectory()
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [1 << 20], tag: "v1")
-        let (first, _) = try Push.run([layout.path, "\(registry.address)/labs/a:1"], home: work.path)
+        let layout = try await SyntheticLayout.write(at: work.appending("layout"), layerSizes: [1 << 20], tag: "v1")
+        let (first, _) = try await Push.run([layout.path, "\(registry.address)/labs/a:1"], home: work.path)
         #expect(first.status == 0, "\(first.stderr)")
-        let (second, mounted) = try Push.run(
+        let (second, mounted) = try await Push.run(
             [layout.path, "\(registry.address)/labs/b:1", "--mount-from", "labs/a"], home: work.path)
         let result = try #require(mounted, "\(second.stderr)")
         #expect(result.bytesSent == 0)
         #expect(result.blobs.allSatisfy { $0.outcome == .mounted && $0.mountedFrom == "labs/a" })
-        #expect(try Push.skopeoDigest("\(registry.address)/labs/b:1") == layout.manifest.digest.description)
+        await #expect(try Push.skopeoDigest("\(registry.address)/labs/b:1") == layout.manifest.digest.description)
 
         // One client, two repositories: the second push mounts from the first without being told.
         let image = try ImageLayout(path: layout.path)
@@ -89,16 +89,16 @@ struct PushTests {
     }
 
     @Test("a corrupt blob fails with the blob, the registry and DIGEST_INVALID in one line")
-    func corruptBlob() throws {
+    func corruptBlob() async throws {
         let registry = try LocalRegistry()
         let work = try TemporaryDirectory()
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [100_000], tag: "v1")
+        let layout = try await SyntheticLayout.write(at: work.appending("layout"), layerSizes: [100_000], tag: "v1")
         let layer = layout.layers[0]
         let path = try ImageLayout(path: layout.path).blobPath(layer.digest)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[0] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: path))
-        let (run, result) = try Push.run([layout.path, "\(registry.address)/labs/bad:1"], home: work.path)
+        let (run, result) = try await Push.run([layout.path, "\(registry.address)/labs/bad:1"], home: work.path)
         #expect(result == nil)
         #expect(run.status != 0)
         let line = try #require(run.stderr.split(separator: "\n").first { $0.contains("DIGEST_INVALID") }, "\(run.stderr)")

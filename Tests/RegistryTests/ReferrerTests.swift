@@ -12,8 +12,8 @@ struct ReferrerTests {
         let registry = try LocalRegistry()
         defer { registry.stop() }
         let work = try TemporaryDirectory()
-        let layout = try SyntheticLayout.write(at: work.appending("layout"), layerSizes: [40_000], tag: "v1")
-        let (run, pushed) = try Push.run([layout.path, "\(registry.address)/labs/debian:1.0"], home: work.path)
+        let layout = try await SyntheticLayout.write(at: work.appending("layout"), layerSizes: [40_000], tag: "v1")
+        let (run, pushed) = try await Push.run([layout.path, "\(registry.address)/labs/debian:1.0"], home: work.path)
         #expect(pushed != nil, "\(run.stderr)")
         let spdx = Data(#"{"spdxVersion":"SPDX-2.3","name":"debian","packages":[]}"#.utf8) + Data("\n".utf8)
         let cyclonedx = Data(#"{"bomFormat":"CycloneDX","specVersion":"1.6"}"#.utf8)
@@ -36,23 +36,23 @@ struct ReferrerTests {
         #expect(first.fallbackTag == "sha256-\(layout.manifest.digest.hex)")
         #expect(again == first)
 
-        let oras = try PeerTools.path("oras")
+        let oras = try await PeerTools.path("oras")
         let subject = "\(registry.address)/labs/debian@\(layout.manifest.digest)"
-        let discovered = try Command.check([oras, "discover", "--plain-http", "--format", "json", subject])
+        let discovered = try await Command.check([oras, "discover", "--plain-http", "--format", "json", subject])
         let json = try #require(try JSONSerialization.jsonObject(with: discovered.stdoutData) as? [String: Any])
         let manifests = json["manifests"] as? [[String: Any]] ?? []
         #expect(manifests.count == 2, "\(discovered.stdout)")
         #expect(Set(manifests.compactMap { $0["artifactType"] as? String }) == ["application/spdx+json", "application/vnd.cyclonedx+json"])
         #expect(manifests.contains { $0["digest"] as? String == first.manifest.digest.description })
         #expect(manifests.contains { $0["digest"] as? String == second.manifest.digest.description })
-        let filtered = try Command.check([oras, "discover", "--plain-http", "--format", "json", "--artifact-type", "application/spdx+json", subject])
+        let filtered = try await Command.check([oras, "discover", "--plain-http", "--format", "json", "--artifact-type", "application/spdx+json", subject])
         #expect(filtered.stdout.contains(first.manifest.digest.description) && !filtered.stdout.contains(second.manifest.digest.description))
 
         let out = work.appending("pulled")
-        try Command.check([oras, "pull", "--plain-http", "-o", out, "\(registry.address)/labs/debian@\(first.manifest.digest)"])
+        try await Command.check([oras, "pull", "--plain-http", "-o", out, "\(registry.address)/labs/debian@\(first.manifest.digest)"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/sbom.spdx.json")) == spdx)
 
         // The image itself is untouched: skopeo still reads the same manifest under its tag.
-        #expect(try Push.skopeoDigest("\(registry.address)/labs/debian:1.0") == layout.manifest.digest.description)
+        await #expect(try Push.skopeoDigest("\(registry.address)/labs/debian:1.0") == layout.manifest.digest.description)
     }
 }

@@ -47,8 +47,8 @@ final class ScriptServer: @unchecked Sendable {
     }
 
     /// GETs a JSON document from the server.
-    func json(_ path: String) throws -> [String: Any] {
-        let result = try Command.check(["curl", "-sf", "http://\(address)\(path)"])
+    func json(_ path: String) async throws -> [String: Any] {
+        let result = try await Command.check(["curl", "-sf", "http://\(address)\(path)"])
         return (try JSONSerialization.jsonObject(with: result.stdoutData)) as? [String: Any] ?? [:]
     }
 

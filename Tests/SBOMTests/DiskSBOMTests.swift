@@ -10,19 +10,19 @@ struct DiskSBOMTests {
     static let motd = "Welcome to the lab.\n"
 
     /// A Debian 13-like disk with the fixture's dpkg database, copyright files and a file "the recipe uploaded".
-    static func makeDisk(in directory: TemporaryDirectory, name: String = "lab.qcow2", extra: [String: String] = [:]) throws -> String {
+    static func makeDisk(in directory: TemporaryDirectory, name: String = "lab.qcow2", extra: [String: String] = [:]) async throws -> String {
         let disk = directory.appending(name)
         var files = DpkgStatusFixture.files
         files["/etc/motd"] = motd
         files.merge(extra) { $1 }
-        try GuestDiskFixture.makeDebianLikeDisk(at: disk, version: 13, extraFiles: files)
+        try await GuestDiskFixture.makeDebianLikeDisk(at: disk, version: 13, extraFiles: files)
         return disk
     }
 
     @Test("SPDX 2.3 and CycloneDX 1.6 from a disk: every installed package, licenses, purls, files, base; schema-valid and deterministic", .bootsVM)
-    func sbomFromDisk() throws {
+    func sbomFromDisk() async throws {
         let directory = try TemporaryDirectory()
-        let disk = try Self.makeDisk(in: directory)
+        let disk = try await Self.makeDisk(in: directory)
         let artifact = SoftwareInventory.Artifact(
             name: "ttyd_1.7.7-8_amd64.deb", url: "https://deb.debian.org/debian/pool/main/t/ttyd/ttyd_1.7.7-8_amd64.deb",
             sha256: String(repeating: "ab", count: 32)
@@ -34,9 +34,9 @@ struct DiskSBOMTests {
 
         // The count dpkg itself reports for the database copied out of the disk by guestfish (not by our reader).
         let admin = try TemporaryDirectory()
-        try Command.check(["guestfish", "--ro", "-a", disk, "-i", "download", "/var/lib/dpkg/status", admin.appending("status")],
+        try await Command.check(["guestfish", "--ro", "-a", disk, "-i", "download", "/var/lib/dpkg/status", admin.appending("status")],
                           environment: ["LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
-        let dpkg = try Command.check(["dpkg-query", "--admindir=\(admin.path)", "-W", "-f=${Status}|${Package}|${Version}\n"])
+        let dpkg = try await Command.check(["dpkg-query", "--admindir=\(admin.path)", "-W", "-f=${Status}|${Package}|${Version}\n"])
         let installed = dpkg.stdout.split(separator: "\n").filter { $0.hasPrefix("install ok installed|") }
         #expect(inventory.packages.count == installed.count)
         for line in installed {
@@ -53,7 +53,7 @@ struct DiskSBOMTests {
 
         let created: Int64 = 1_764_000_000
         let spdx = try SBOMFormat.spdx.render(inventory, created: created, tool: "labforge-test")
-        try SBOMSchema.expectValid(spdx, schema: "spdx-2.3.schema.json")
+        try await SBOMSchema.expectValid(spdx, schema: "spdx-2.3.schema.json")
         #expect(try SBOMFormat.spdx.render(inventory, created: created, tool: "labforge-test") == spdx)
         let document = try JSONSerialization.jsonObject(with: spdx) as! [String: Any]
         let packages = document["packages"] as! [[String: Any]]
@@ -70,50 +70,50 @@ struct DiskSBOMTests {
         #expect(packages.contains { ($0["checksums"] as? [[String: String]])?.first?["checksumValue"] == artifact.sha256 })
 
         let cyclonedx = try SBOMFormat.cyclonedx.render(inventory, created: created, tool: "labforge-test")
-        try SBOMSchema.expectValid(cyclonedx, schema: "bom-1.6.schema.json")
+        try await SBOMSchema.expectValid(cyclonedx, schema: "bom-1.6.schema.json")
         #expect(try SBOMFile.packages(in: cyclonedx, path: "cdx").count == installed.count)
     }
 
     @Test("`labforge sbom` writes the same bytes twice with SOURCE_DATE_EPOCH; `labforge diff` names the changes between two disks", .bootsVM)
-    func commandLine() throws {
+    func commandLine() async throws {
         let directory = try TemporaryDirectory()
-        let old = try Self.makeDisk(in: directory, name: "old.qcow2")
+        let old = try await Self.makeDisk(in: directory, name: "old.qcow2")
         // The new image: ttyd upgraded, novnc removed, a package added.
         let newStatus = DpkgStatusFixture.status
             .replacingOccurrences(of: "Version: 1.7.7-8+b1", with: "Version: 1.7.7-9")
             .replacingOccurrences(of: "Package: novnc\nStatus: install ok installed", with: "Package: novnc\nStatus: deinstall ok config-files")
             + "\nPackage: htop\nStatus: install ok installed\nMaintainer: Daniel Lange <DLange@debian.org>\nArchitecture: amd64\nVersion: 3.4.1-4\nDescription: interactive processes viewer\n"
-        let new = try Self.makeDisk(in: directory, name: "new.qcow2", extra: ["/var/lib/dpkg/status": newStatus])
+        let new = try await Self.makeDisk(in: directory, name: "new.qcow2", extra: ["/var/lib/dpkg/status": newStatus])
         let environment = ["SOURCE_DATE_EPOCH": "1764000000", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"]
 
         let first = directory.appending("old.spdx.json")
-        let run = try Command.labforge(["sbom", old, "--output", first], environment: environment)
+        let run = try await Command.labforge(["sbom", old, "--output", first], environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("5 packages"))
-        let again = try Command.labforge(["sbom", old], environment: environment)
+        let again = try await Command.labforge(["sbom", old], environment: environment)
         #expect(again.status == 0)
         #expect(again.stdoutData == (try Data(contentsOf: URL(fileURLWithPath: first))), "same disk, same SOURCE_DATE_EPOCH: same bytes")
-        try SBOMSchema.expectValid(again.stdoutData, schema: "spdx-2.3.schema.json")
-        let cdx = try Command.labforge(["sbom", old, "--format", "cyclonedx"], environment: environment)
-        try SBOMSchema.expectValid(cdx.stdoutData, schema: "bom-1.6.schema.json")
+        try await SBOMSchema.expectValid(again.stdoutData, schema: "spdx-2.3.schema.json")
+        let cdx = try await Command.labforge(["sbom", old, "--format", "cyclonedx"], environment: environment)
+        try await SBOMSchema.expectValid(cdx.stdoutData, schema: "bom-1.6.schema.json")
 
         // diff: an SBOM file against a disk.
-        let diff = try Command.labforge(["diff", first, new], environment: environment)
+        let diff = try await Command.labforge(["diff", first, new], environment: environment)
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(diff.stdout.contains("+ htop 3.4.1-4 (amd64)"))
         #expect(diff.stdout.contains("- novnc 1:1.6.0-1 (all)"))
         #expect(diff.stdout.contains("↑ ttyd 1.7.7-8+b1 → 1.7.7-9 (amd64)"))
         #expect(diff.stdout.contains("1 added, 1 removed, 1 upgraded, 0 downgraded"))
 
-        let missing = try Command.labforge(["sbom", directory.appending("nope.qcow2")])
+        let missing = try await Command.labforge(["sbom", directory.appending("nope.qcow2")])
         #expect(missing.status != 0 && missing.stderr.contains("nope.qcow2"))
     }
 
     @Test("a disk without a dpkg database is refused with the path it looked for", .bootsVM)
-    func diskWithoutDatabase() throws {
+    func diskWithoutDatabase() async throws {
         let directory = try TemporaryDirectory()
         let disk = directory.appending("bare.qcow2")
-        try GuestDiskFixture.makeDebianLikeDisk(at: disk)
+        try await GuestDiskFixture.makeDebianLikeDisk(at: disk)
         #expect(throws: SBOMError.missingPackageDatabase(disk: disk, path: "/var/lib/dpkg/status")) {
             try DiskInventoryReader().read(disk: disk)
         }

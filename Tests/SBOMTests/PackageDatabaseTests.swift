@@ -7,10 +7,10 @@ import TestSupport
 @Suite("SBOM: package database")
 struct PackageDatabaseTests {
     @Test("installed packages are the stanzas dpkg-query reports as `install ok installed`")
-    func installedPackagesMatchDpkgQuery() throws {
+    func installedPackagesMatchDpkgQuery() async throws {
         let directory = try TemporaryDirectory()
         try DpkgStatusFixture.status.write(toFile: directory.appending("status"), atomically: true, encoding: .utf8)
-        let dpkg = try Command.check(["dpkg-query", "--admindir=\(directory.path)", "-W", "-f=${Status}|${binary:Package}|${Version}\n"])
+        let dpkg = try await Command.check(["dpkg-query", "--admindir=\(directory.path)", "-W", "-f=${Status}|${binary:Package}|${Version}\n"])
         let expected = dpkg.stdout.split(separator: "\n").filter { $0.hasPrefix("install ok installed|") }
         let packages = try DpkgStatus.installedPackages(in: DpkgStatusFixture.status)
         #expect(packages.count == expected.count)
@@ -24,10 +24,10 @@ struct PackageDatabaseTests {
     }
 
     @Test("this machine's own dpkg database: same count and versions as dpkg-query")
-    func hostDatabaseMatchesDpkgQuery() throws {
+    func hostDatabaseMatchesDpkgQuery() async throws {
         let text = try String(contentsOfFile: "/var/lib/dpkg/status", encoding: .utf8)
         let packages = try DpkgStatus.installedPackages(in: text)
-        let dpkg = try Command.check(["dpkg-query", "-W", "-f=${Status}|${Package}|${Architecture}|${Version}\n"])
+        let dpkg = try await Command.check(["dpkg-query", "-W", "-f=${Status}|${Package}|${Architecture}|${Version}\n"])
         let expected = dpkg.stdout.split(separator: "\n").filter { $0.hasPrefix("install ok installed|") }
             .map { $0.split(separator: "|").dropFirst().joined(separator: "|") }.sorted()
         #expect(packages.count == expected.count)
@@ -61,15 +61,15 @@ struct PackageDatabaseTests {
     }
 
     @Test("version order agrees with dpkg --compare-versions")
-    func versionOrderMatchesDpkg() throws {
+    func versionOrderMatchesDpkg() async throws {
         let pairs = [
             ("1.0", "1.0-1"), ("1.0~rc1", "1.0"), ("1:0.1", "2.0"), ("2.36-9", "2.36-9+deb12u4"), ("1.7.7-8", "1.7.7-8+b1"),
             ("1.10", "1.9"), ("1.0a", "1.0"), ("1.0-1~bpo1", "1.0-1"), ("9.1.0016-1", "9.1.1230-2"), ("1.0", "1.0"), ("0:1.0", "1.0"),
         ]
         for (a, b) in pairs {
-            let dpkgSaysOlder = try Command.run(["dpkg", "--compare-versions", a, "lt", b]).status == 0
+            let dpkgSaysOlder = try await Command.run(["dpkg", "--compare-versions", a, "lt", b]).status == 0
             #expect(DebianVersion.isOlder(a, than: b) == dpkgSaysOlder, "\(a) < \(b)")
-            let dpkgSaysNewer = try Command.run(["dpkg", "--compare-versions", b, "lt", a]).status == 0
+            let dpkgSaysNewer = try await Command.run(["dpkg", "--compare-versions", b, "lt", a]).status == 0
             #expect(DebianVersion.isOlder(b, than: a) == dpkgSaysNewer, "\(b) < \(a)")
         }
     }
@@ -98,7 +98,7 @@ struct PackageDatabaseTests {
     }
 
     @Test("documents for this machine's ~900 packages, licenses from its copyright files, validate against the official schemas")
-    func hostPackagesValidate() throws {
+    func hostPackagesValidate() async throws {
         var packages = try DpkgStatus.installedPackages(in: try String(contentsOfFile: "/var/lib/dpkg/status", encoding: .utf8))
         for index in packages.indices {
             let path = "/usr/share/doc/\(packages[index].name)/copyright"
@@ -111,9 +111,9 @@ struct PackageDatabaseTests {
             packages: packages, files: [], artifacts: [], base: nil
         )
         let spdx = try SBOMFormat.spdx.render(inventory, created: 1_700_000_000, tool: "labforge-test")
-        try SBOMSchema.expectValid(spdx, schema: "spdx-2.3.schema.json")
+        try await SBOMSchema.expectValid(spdx, schema: "spdx-2.3.schema.json")
         let cyclonedx = try SBOMFormat.cyclonedx.render(inventory, created: 1_700_000_000, tool: "labforge-test")
-        try SBOMSchema.expectValid(cyclonedx, schema: "bom-1.6.schema.json")
+        try await SBOMSchema.expectValid(cyclonedx, schema: "bom-1.6.schema.json")
         // Read back: the same packages by name, architecture and version.
         let key = { (p: InstalledPackage) in "\(p.name)|\(p.architecture)|\(p.version)" }
         #expect(try SBOMFile.packages(in: spdx, path: "spdx").map(key) == packages.map(key))

@@ -9,8 +9,8 @@ import TestSupport
 
 @Suite("cosign attestations on a real registry", .serialized)
 struct CosignAttestationTests {
-    static func verifyAttestation(_ reference: String, type: String, publicKey: String, home: String) throws -> CommandResult {
-        try Command.run(
+    static func verifyAttestation(_ reference: String, type: String, publicKey: String, home: String) async throws -> CommandResult {
+        try await Command.run(
             [try PeerTools.path("cosign"), "verify-attestation", "--key", publicKey, "--insecure-ignore-tlog=true", "--allow-insecure-registry",
              "--type", type, reference],
             environment: ["HOME": home, "DOCKER_CONFIG": home + "/.docker", "SIGSTORE_NO_CACHE": "1", "TUF_ROOT": home + "/.sigstore"])
@@ -32,11 +32,11 @@ struct CosignAttestationTests {
         let registry = try LocalRegistry()
         defer { registry.stop() }
         let work = try TemporaryDirectory()
-        let key = try CosignVerifyTests.makeKey(in: work, name: "signer", sec1: false)
-        let other = try CosignVerifyTests.makeKey(in: work, name: "other", sec1: true)
+        let key = try await CosignVerifyTests.makeKey(in: work, name: "signer", sec1: false)
+        let other = try await CosignVerifyTests.makeKey(in: work, name: "other", sec1: true)
         let repository = try RepositoryName("labs/attested")
-        let first = try SyntheticLayout.write(at: work.appending("one"), layerSizes: [20_000], tag: "v1")
-        let second = try SyntheticLayout.write(at: work.appending("two"), layerSizes: [21_000], tag: "v2")
+        let first = try await SyntheticLayout.write(at: work.appending("one"), layerSizes: [20_000], tag: "v1")
+        let second = try await SyntheticLayout.write(at: work.appending("two"), layerSizes: [21_000], tag: "v2")
         let firstDigest = try await CosignVerifyTests.push(first, to: registry, repository: repository, tag: "1.0")
         let secondDigest = try await CosignVerifyTests.push(second, to: registry, repository: repository, tag: "2.0")
         let signer = try #require(try SigningKey.load(path: key.privateKey))
@@ -57,7 +57,7 @@ struct CosignAttestationTests {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let image = "\(registry.address)/\(repository)"
 
-        let spdx = try Self.verifyAttestation("\(image)@\(firstDigest)", type: "spdxjson", publicKey: key.publicKey, home: home)
+        let spdx = try await Self.verifyAttestation("\(image)@\(firstDigest)", type: "spdxjson", publicKey: key.publicKey, home: home)
         #expect(spdx.status == 0, "\(spdx.stderr)")
         let sbomStatement = try #require(try Self.statements(spdx.stdout).first { $0["predicateType"] as? String == InTotoStatement.PredicateType.spdx })
         let subject = try #require((sbomStatement["subject"] as? [[String: Any]])?.first)
@@ -67,7 +67,7 @@ struct CosignAttestationTests {
         #expect(NSDictionary(dictionary: sbomStatement["predicate"] as? [String: Any] ?? [:])
             == NSDictionary(dictionary: try JSONSerialization.jsonObject(with: Self.sbom) as! [String: Any]))
 
-        let slsa = try Self.verifyAttestation("\(image)@\(firstDigest)", type: "slsaprovenance1", publicKey: key.publicKey, home: home)
+        let slsa = try await Self.verifyAttestation("\(image)@\(firstDigest)", type: "slsaprovenance1", publicKey: key.publicKey, home: home)
         #expect(slsa.status == 0, "\(slsa.stderr)")
         let slsaStatement = try #require(try Self.statements(slsa.stdout).first { $0["predicateType"] as? String == InTotoStatement.PredicateType.slsaProvenanceV1 })
         let predicate = try #require(slsaStatement["predicate"] as? [String: Any])
@@ -82,9 +82,9 @@ struct CosignAttestationTests {
         #expect(dependencies.contains { $0["uri"] as? String == "debian-13-genericcloud-amd64" && ($0["digest"] as? [String: String])?["sha256"] == String(repeating: "cd", count: 32) })
 
         // A type that was not attested, and another key, fail.
-        let cyclone = try Self.verifyAttestation("\(image)@\(firstDigest)", type: "cyclonedx", publicKey: key.publicKey, home: home)
+        let cyclone = try await Self.verifyAttestation("\(image)@\(firstDigest)", type: "cyclonedx", publicKey: key.publicKey, home: home)
         #expect(cyclone.status != 0, "no CycloneDX attestation was made")
-        let wrongKey = try Self.verifyAttestation("\(image)@\(firstDigest)", type: "spdxjson", publicKey: other.publicKey, home: home)
+        let wrongKey = try await Self.verifyAttestation("\(image)@\(firstDigest)", type: "spdxjson", publicKey: other.publicKey, home: home)
         #expect(wrongKey.status != 0, "another key must not verify")
 
         // Tampering 1: the first image's attestations re-tagged onto the second image (the statement names another digest).
@@ -92,7 +92,7 @@ struct CosignAttestationTests {
             let manifest = try #require(try await client.manifest(attestation.description, in: repository))
             _ = try await client.putManifest(manifest.bytes, mediaType: MediaType.imageManifest, reference: CosignAttestation.tag(for: secondDigest), in: repository)
         }
-        let retagged = try Self.verifyAttestation("\(image)@\(secondDigest)", type: "spdxjson", publicKey: key.publicKey, home: home)
+        let retagged = try await Self.verifyAttestation("\(image)@\(secondDigest)", type: "spdxjson", publicKey: key.publicKey, home: home)
         #expect(retagged.status != 0, "an attestation about another digest must not verify")
 
         // Tampering 2: the SBOM statement's payload altered (a package added) under the original signature.
@@ -113,7 +113,7 @@ struct CosignAttestationTests {
             let manifest = try CanonicalJSON.encode(ImageManifest(config: configDescriptor, layers: [layer]))
             _ = try await client.putManifest(manifest, mediaType: MediaType.imageManifest, reference: CosignAttestation.tag(for: firstDigest), in: repository)
         }
-        let tampered = try Self.verifyAttestation("\(image)@\(firstDigest)", type: "spdxjson", publicKey: key.publicKey, home: home)
+        let tampered = try await Self.verifyAttestation("\(image)@\(firstDigest)", type: "spdxjson", publicKey: key.publicKey, home: home)
         #expect(tampered.status != 0, "an altered statement must not verify")
     }
 

@@ -1,7 +1,9 @@
-// Runs the tools nobody here wrote (qemu-img, skopeo, umoci, tar) and the labforge binary from tests. Foundation's Process on
-// purpose: tests call this synchronously from async test functions running in parallel, and a blocking wait there
-// must not depend on the cooperative pool (ProcessRunner's blocking bridge does, through swift-subprocess).
+// Runs the tools nobody here wrote (qemu-img, skopeo, umoci, tar) and the labforge binary from tests. Each run waits on
+// a thread of its own (Foundation's Process, then DedicatedThread): tests run in parallel on a cooperative pool of two
+// threads on a 2-core machine, and a test blocking one of them for a minutes-long build starved every other test's
+// timers and downloads (a 300 ms time limit fired after 37 s; a download read timed out six times in a row).
 import Foundation
+import Reporting
 
 /// The result of a finished process.
 public struct CommandResult: Sendable {
@@ -26,7 +28,7 @@ public struct CommandFailure: Error, CustomStringConvertible {
     }
 }
 
-/// Runs external commands synchronously.
+/// Runs external commands off the cooperative pool.
 public enum Command {
     /// Runs `arguments` (looked up in PATH) and returns its output whatever the exit status.
     /// - Parameters:
@@ -38,6 +40,15 @@ public enum Command {
     @discardableResult
     public static func run(
         _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: String? = nil
+    ) async throws -> CommandResult {
+        try await DedicatedThread.run(name: "test.command") {
+            try runWaiting(arguments, input: input, environment: environment, directory: directory)
+        }
+    }
+
+    /// Runs the process and blocks the calling thread (never a pool thread: see ``run(_:input:environment:directory:)``).
+    private static func runWaiting(
+        _ arguments: [String], input: Data?, environment: [String: String], directory: String?
     ) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -77,8 +88,8 @@ public enum Command {
     @discardableResult
     public static func check(
         _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: String? = nil
-    ) throws -> CommandResult {
-        let result = try run(arguments, input: input, environment: environment, directory: directory)
+    ) async throws -> CommandResult {
+        let result = try await run(arguments, input: input, environment: environment, directory: directory)
         guard result.status == 0 else { throw CommandFailure(command: arguments, result: result) }
         return result
     }
@@ -98,8 +109,8 @@ public enum Command {
 
     /// Runs the labforge CLI.
     @discardableResult
-    public static func labforge(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
-        try run([labforgeBinary] + arguments, input: input, environment: environment)
+    public static func labforge(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) async throws -> CommandResult {
+        try await run([labforgeBinary] + arguments, input: input, environment: environment)
     }
 }
 

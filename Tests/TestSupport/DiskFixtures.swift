@@ -9,12 +9,12 @@ public enum DiskFixtures {
     ///   - path: Where to create it.
     ///   - virtualSize: Virtual size, e.g. `256M`.
     ///   - randomMiB: MiB of random data at the start.
-    public static func makeQcow2(at path: String, virtualSize: String = "256M", randomMiB: Int = 8) throws {
+    public static func makeQcow2(at path: String, virtualSize: String = "256M", randomMiB: Int = 8) async throws {
         let random = path + ".random"
         defer { try? FileManager.default.removeItem(atPath: random) }
-        try Command.check(["dd", "if=/dev/urandom", "of=\(random)", "bs=1M", "count=\(randomMiB)", "status=none"])
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", path, virtualSize])
-        try Command.check(["qemu-img", "convert", "-n", "-f", "raw", random, "--target-image-opts", "driver=qcow2,file.filename=\(path)"])
-        try Command.check(["qemu-io", "-f", "qcow2", "-c", "write -q -P 0x5a 64M 16M", path])
+        try await Command.check(["dd", "if=/dev/urandom", "of=\(random)", "bs=1M", "count=\(randomMiB)", "status=none"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", path, virtualSize])
+        try await Command.check(["qemu-img", "convert", "-n", "-f", "raw", random, "--target-image-opts", "driver=qcow2,file.filename=\(path)"])
+        try await Command.check(["qemu-io", "-f", "qcow2", "-c", "write -q -P 0x5a 64M 16M", path])
     }
 }

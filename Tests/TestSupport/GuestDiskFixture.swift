@@ -9,7 +9,7 @@ public enum GuestDiskFixture {
     ///   - path: Where to write the disk.
     ///   - version: Debian major version written into os-release.
     ///   - extraFiles: Guest path → contents, added to the tree.
-    public static func makeDebianLikeDisk(at path: String, version: Int = 13, extraFiles: [String: String] = [:]) throws {
+    public static func makeDebianLikeDisk(at path: String, version: Int = 13, extraFiles: [String: String] = [:]) async throws {
         try TestTier.requireVMTier("a libguestfs-made guest disk")
         let tree = try TemporaryDirectory(prefix: "labforge-tree")
         defer { tree.remove() }
@@ -40,7 +40,7 @@ public enum GuestDiskFixture {
         // A real ELF binary: inspection reads the guest's architecture from it.
         try FileManager.default.copyItem(atPath: "/bin/ls", toPath: bin.appendingPathComponent("ls").path)
         try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent("sh").path, withDestinationPath: "ls")
-        try Command.check(
+        try await Command.check(
             ["virt-make-fs", "--format=qcow2", "--type=ext4", "--label=rootfs", "--size=+64M", tree.path, path],
             environment: ["LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"]
         )

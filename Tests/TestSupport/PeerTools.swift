@@ -14,11 +14,11 @@ public enum PeerTools {
     /// - Parameter name: Tool name.
     /// - Returns: Its executable path.
     /// - Throws: ``CommandFailure`` when the install script fails.
-    public static func path(_ name: String) throws -> String {
+    public static func path(_ name: String) async throws -> String {
         let path = bin + "/" + name
         if !FileManager.default.isExecutableFile(atPath: path) {
             let script = URL(fileURLWithPath: bin).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/peer-tools.sh").path
-            try Command.check(["bash", script])
+            try await Command.check(["bash", script])
         }
         return path
     }

@@ -22,16 +22,18 @@ public enum SharedDebianBase {
     /// The labforge version keyed into the cache: the built CLI's own, so `labforge base bootstrap
     /// --cache-dir <test cache>` finds the same entry; a fixed string when the CLI is not built.
     public static var toolVersion: String {
-        if let result = try? Command.run([Command.labforgeBinary, "--version"]), result.status == 0 {
+        get async {
+        if let result = try? await Command.run([Command.labforgeBinary, "--version"]), result.status == 0 {
             let version = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             if !version.isEmpty { return version }
         }
         return "0.1.0"
+        }
     }
 
     /// The store the shared base lives in.
     public static var store: BaseImageStore {
-        BaseImageStore(cache: cache, toolVersion: toolVersion)
+        get async { BaseImageStore(cache: cache, toolVersion: await toolVersion) }
     }
 
     /// Returns the shared base, bootstrapping it on first use.

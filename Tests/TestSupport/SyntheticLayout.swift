@@ -23,10 +23,10 @@ public struct SyntheticLayout: Sendable {
     ///   - tag: The `org.opencontainers.image.ref.name`.
     /// - Returns: The descriptors written.
     /// - Throws: File errors.
-    public static func write(at path: String, layerSizes: [Int], tag: String = "latest") throws -> SyntheticLayout {
+    public static func write(at path: String, layerSizes: [Int], tag: String = "latest") async throws -> SyntheticLayout {
         let blobs = URL(fileURLWithPath: path).appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
-        func store(_ data: Data) throws -> Digest {
+        func store(_ data: Data) async throws -> Digest {
             let digest = Digest.sha256(of: data)
             try data.write(to: blobs.appendingPathComponent(digest.hex))
             return digest
@@ -41,9 +41,9 @@ public struct SyntheticLayout: Sendable {
             let raw = try random.read(upToCount: size) ?? Data()
             let rawFile = blobs.appendingPathComponent("raw.tmp")
             try raw.write(to: rawFile)
-            let data = try Command.check(["gzip", "-1", "-n", "-c", rawFile.path]).stdoutData
+            let data = try await Command.check(["gzip", "-1", "-n", "-c", rawFile.path]).stdoutData
             try FileManager.default.removeItem(at: rawFile)
-            let digest = try store(data)
+            let digest = try await store(data)
             layers.append(Descriptor(mediaType: MediaType.layerTarGzip, digest: digest, size: Int64(data.count)))
             diffIDs.append(Digest.sha256(of: raw))
         }
@@ -53,9 +53,9 @@ public struct SyntheticLayout: Sendable {
             rootfs: .init(diffIDs: diffIDs),
             history: [ImageConfig.History(created: "1970-01-01T00:00:00Z", created_by: "labforge SyntheticLayout")])
         let configData = try CanonicalJSON.encode(configValue)
-        let config = Descriptor(mediaType: MediaType.imageConfig, digest: try store(configData), size: Int64(configData.count))
+        let config = await Descriptor(mediaType: MediaType.imageConfig, digest: try store(configData), size: Int64(configData.count))
         let manifestData = try CanonicalJSON.encode(ImageManifest(config: config, layers: layers))
-        let manifest = Descriptor(
+        let manifest = await Descriptor(
             mediaType: MediaType.imageManifest, digest: try store(manifestData), size: Int64(manifestData.count),
             annotations: [AnnotationKey.refName: tag])
         try CanonicalJSON.encode(ImageIndex(manifests: [manifest]))

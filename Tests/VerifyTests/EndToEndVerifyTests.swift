@@ -23,13 +23,13 @@ struct EndToEndVerifyTests {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
         let disk = try await SharedDisks.desktop()
         let probes = ["--recipe", "debian-desktop"]
-        let checksumBefore = try Command.check(["sha256sum", disk]).stdout
+        let checksumBefore = try await Command.check(["sha256sum", disk]).stdout
         let report = scratch.appending("verify.json")
         let console = scratch.appending("build.log")
         let run = try LabforgeRun(
             ["verify", disk] + probes + ["--json", "--report", report, "--console-log", console, "--timeout", "420", "--pictures", scratch.path],
             in: scratch.path)
-        run.waitForExit()
+        await run.waitForExit()
         #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr.suffix(3000))")
         let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(json?["passed"] as? Bool == true)
@@ -54,7 +54,7 @@ struct EndToEndVerifyTests {
             #expect(detail.contains("; picture "), "\(detail)")
             let pictures = json?["pictures"] as? [String: String]
             let png = try #require(pictures?["desktop"])
-            let size = try Command.run(["python3", "-c", """
+            let size = try await Command.run(["python3", "-c", """
                 import sys, struct, zlib
                 d = open(sys.argv[1], 'rb').read(); assert d[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
                 w, h = struct.unpack('>II', d[16:24]); pos = 8; idat = b''
@@ -76,7 +76,7 @@ struct EndToEndVerifyTests {
         #expect(log.localizedCaseInsensitiveContains("linux"))
         #expect(run.survivors(after: 10).isEmpty)
         // The disk under test was only read.
-        #expect(try Command.check(["sha256sum", disk]).stdout == checksumBefore)
+        #expect(try await Command.check(["sha256sum", disk]).stdout == checksumBefore)
     }
 
     @Test(
@@ -90,8 +90,8 @@ struct EndToEndVerifyTests {
             // A copy-on-write child of the shared disk with ttyd masked (libguestfs' own guestfish, under TCG): the
             // WebTerminal agent's unit (`lab-terminal.service`) and Debian's own `ttyd.service`.
             broken = scratch.appending("no-ttyd.qcow2")
-            try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", desktop, "-F", "qcow2", broken])
-            try Command.check(
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", desktop, "-F", "qcow2", broken])
+            try await Command.check(
                 [
                     "guestfish", "--rw", "-a", broken, "-i", "ln-sf", "/dev/null", "/etc/systemd/system/ttyd.service", ":",
                     "ln-sf", "/dev/null", "/etc/systemd/system/lab-terminal.service",
@@ -101,9 +101,9 @@ struct EndToEndVerifyTests {
         let run = try LabforgeRun(
             ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "240", "--timeout", "300"],
             in: scratch.path)
-        let qemu = try run.waitForQemu(seconds: 60)
+        let qemu = try await run.waitForQemu(seconds: 60)
         #expect(qemu != nil)
-        run.waitForExit()
+        await run.waitForExit()
         #expect(run.status != 0)
         #expect(run.stderr.contains("probe(s) web-terminal did not pass"), "stderr: \(run.stderr.suffix(3000))")
         #expect(run.stdout.contains("web-terminal  FAILED"))

@@ -20,22 +20,22 @@ struct ImageVerifyRefusalTests {
     }
 
     @Test("an image that runs as root is refused, naming its User", arguments: ["0:0", "root", ""])
-    func rootUser(user: String) throws {
+    func rootUser(user: String) async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-verify-image")
         let layout = try Self.layout(user: user, entrypoint: ["/bin/true"], in: directory)
-        let result = try Command.labforge(["verify", "--image", layout])
+        let result = try await Command.labforge(["verify", "--image", layout])
         #expect(result.status != 0)
         #expect(result.stderr.contains("numeric non-root user"), "\(result.stderr)")
     }
 
     @Test("an image without an entrypoint is refused; a path that is no layout is refused")
-    func noEntrypoint() throws {
+    func noEntrypoint() async throws {
         let directory = try TemporaryDirectory(prefix: "labforge-verify-image")
         let layout = try Self.layout(user: "1000:1000", entrypoint: [], in: directory)
-        let result = try Command.labforge(["verify", "--image", layout])
+        let result = try await Command.labforge(["verify", "--image", layout])
         #expect(result.status != 0)
         #expect(result.stderr.contains("no Entrypoint or Cmd"), "\(result.stderr)")
-        let missing = try Command.labforge(["verify", "--image", directory.appending("nothing")])
+        let missing = try await Command.labforge(["verify", "--image", directory.appending("nothing")])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("cannot run the image at"), "\(missing.stderr)")
     }

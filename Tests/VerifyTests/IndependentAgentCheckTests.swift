@@ -12,14 +12,14 @@ struct IndependentAgentCheckTests {
         let scratch = try TemporaryDirectory(prefix: "labforge-independent")
         // 1. The teacher's command writes the student's Secret.
         let output = scratch.appending("class")
-        let made = try Command.labforge([
+        let made = try await Command.labforge([
             "class", "registry.example.org/labs/debian-desktop:1.0@sha256:" + String(repeating: "a", count: 64), "--virtual-size", "\(10 << 30)",
             "--agent", "terminal", "--agent", "desktop:6080", "--namespace", "cs101", "--student", "alice=user:alice@example.org",
             "--output", output,
         ])
         #expect(made.status == 0, "\(made.stderr)")
         let secretYAML = "\(output)/students/alice/secret.yaml"
-        let parsed = try Command.check([
+        let parsed = try await Command.check([
             "python3", "-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))['stringData']))", secretYAML,
         ])
         let values = try #require(try JSONSerialization.jsonObject(with: parsed.stdoutData) as? [String: String])
@@ -30,11 +30,11 @@ struct IndependentAgentCheckTests {
         try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
         for (key, value) in values { try value.write(toFile: "\(files)/\(key)", atomically: true, encoding: .utf8) }
         let iso = scratch.appending("labcreds.iso")
-        try Command.check(["xorriso", "-as", "mkisofs", "-quiet", "-o", iso, "-V", "labcreds", "-J", "-R", files])
+        try await Command.check(["xorriso", "-as", "mkisofs", "-quiet", "-o", iso, "-V", "labcreds", "-J", "-R", files])
         // 3. Plain qemu on a throwaway overlay, agents forwarded to loopback, no network beyond.
         let overlay = scratch.appending("overlay.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", disk, "-F", "qcow2", overlay])
-        let ports = try [Self.freePort(), Self.freePort()]
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", disk, "-F", "qcow2", overlay])
+        let ports = try await [Self.freePort(), Self.freePort()]
         let qemu = Process()
         qemu.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         qemu.arguments = [
@@ -55,7 +55,7 @@ struct IndependentAgentCheckTests {
         // 4. A client nobody here wrote the probe of: Python's urllib, a small RFC 6455 client, DES from `cryptography`.
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/check_agents.py").path
         let started = Date()
-        let check = try Command.run(["python3", script, String(ports[0]), String(ports[1]), terminal[0], terminal[1], vnc, "900"])
+        let check = try await Command.run(["python3", script, String(ports[0]), String(ports[1]), terminal[0], terminal[1], vnc, "900"])
         print("independent agent check after \(Int(Date().timeIntervalSince(started))) s: \(check.stdout)")
         #expect(check.status == 0, "stdout: \(check.stdout)\nstderr: \(check.stderr)\nconsole: \(((try? String(contentsOfFile: scratch.appending("console.log"), encoding: .utf8)) ?? "").suffix(2000))")
         #expect(check.stdout.contains("\"terminalNoCredentials\": 401"))
@@ -63,8 +63,8 @@ struct IndependentAgentCheckTests {
     }
 
     /// A loopback port nobody listens on now.
-    static func freePort() throws -> Int {
-        let result = try Command.check(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
+    static func freePort() async throws -> Int {
+        let result = try await Command.check(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
     }
 }

@@ -25,21 +25,21 @@ final class LabforgeRun: @unchecked Sendable {
 
     /// Samples the children (pgrep -P) until one named qemu-system-x86 appears or `seconds` pass.
     /// - Returns: The qemu PID, if one appeared.
-    func waitForQemu(seconds: Double) throws -> Int32? {
+    func waitForQemu(seconds: Double) async throws -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, process.isRunning {
-            sample()
+            await sample()
             if let pid = children.first(where: { Self.command(of: $0).contains("qemu-system") }) { return pid }
-            Thread.sleep(forTimeInterval: 0.3)
+            try await Task.sleep(for: .milliseconds(300))
         }
         return nil
     }
 
     /// Samples children until labforge exits.
-    func waitForExit() {
+    func waitForExit() async {
         while process.isRunning {
-            sample()
-            Thread.sleep(forTimeInterval: 0.5)
+            await sample()
+            try? await Task.sleep(for: .milliseconds(500))
         }
         process.waitUntilExit()
     }
@@ -48,8 +48,8 @@ final class LabforgeRun: @unchecked Sendable {
     var stdout: String { (try? String(contentsOfFile: stdoutFile, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? "" }
 
-    private func sample() {
-        guard let result = try? Command.run(["pgrep", "-P", String(process.processIdentifier)]) else { return }
+    private func sample() async {
+        guard let result = try? await Command.run(["pgrep", "-P", String(process.processIdentifier)]) else { return }
         for line in result.stdout.split(separator: "\n") { if let pid = Int32(line) { children.insert(pid) } }
     }
 

@@ -8,16 +8,16 @@ import TestSupport
 @Suite("qemu lifecycle", .serialized)
 struct LifecycleTests {
     /// An empty disk: qemu starts and its firmware finds nothing to boot, which is all these tests need.
-    private func emptyDisk(in scratch: TemporaryDirectory) throws -> String {
+    private func emptyDisk(in scratch: TemporaryDirectory) async throws -> String {
         let disk = scratch.appending("empty.qcow2")
-        try Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
         return disk
     }
 
     @Test("boot picks a working accelerator, forwards ports, never writes the disk, and stop leaves no qemu", .bootsVM)
     func bootAndStop() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-vm")
-        let disk = try emptyDisk(in: scratch)
+        let disk = try await emptyDisk(in: scratch)
         let before = try Data(contentsOf: URL(fileURLWithPath: disk))
         let seed = try await NoCloudSeed.create(userName: "student", in: scratch.path)
         let machine = try VirtualMachine.boot(
@@ -41,19 +41,19 @@ struct LifecycleTests {
     }
 
     @Test("Ctrl-C stops qemu and removes the scratch directory; a killed labforge takes qemu with it", .bootsVM)
-    func interruptAndCrash() throws {
+    func interruptAndCrash() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-cli")
-        let disk = try emptyDisk(in: scratch)
+        let disk = try await emptyDisk(in: scratch)
         for signal in [SIGINT, SIGKILL] {
             let run = try LabforgeRun(
                 ["verify", disk, "--probe", "guest-agent", "--accel", "tcg", "--memory", "256", "--cpus", "1", "--timeout", "120"],
                 in: scratch.path)
-            let qemu = try run.waitForQemu(seconds: 60)
+            let qemu = try await run.waitForQemu(seconds: 60)
             #expect(qemu != nil, "labforge started no qemu: \(run.stderr)")
             let workDirectory = (qemu.map(LabforgeRun.command(of:)) ?? "").split(separator: " ")
                 .first { $0.hasSuffix("/qemu.pid") }.map { String($0.dropLast("/qemu.pid".count)) }
             kill(run.process.processIdentifier, signal)
-            run.waitForExit()
+            await run.waitForExit()
             #expect(run.status == 128 + signal, "stderr: \(run.stderr)")
             #expect(run.survivors(after: 10).isEmpty, "qemu outlived labforge after signal \(signal)")
             if signal == SIGINT, let workDirectory {

@@ -8,7 +8,7 @@ import TestSupport
 @Suite("NoCloud seed")
 struct SeedTests {
     @Test("ISO9660Writer writes a cidata volume whose files xorriso extracts byte for byte")
-    func isoReadsBack() throws {
+    func isoReadsBack() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-iso")
         let iso = scratch.appending("seed.iso")
         let userData = Data("#cloud-config\nusers: []\n".utf8)
@@ -16,18 +16,18 @@ struct SeedTests {
         try ISO9660Writer.write(
             [ISO9660File(name: "meta-data", contents: metaData), ISO9660File(name: "user-data", contents: userData)],
             to: iso, volumeID: "cidata")
-        let listing = try Command.check(["xorriso", "-indev", iso, "-find", "/", "-type", "f"]).stdout
+        let listing = try await Command.check(["xorriso", "-indev", iso, "-find", "/", "-type", "f"]).stdout
         #expect(listing.contains("'/user-data'"))
         #expect(listing.contains("'/meta-data'"))
-        let pvd = try Command.check(["xorriso", "-indev", iso, "-pvd_info"])
+        let pvd = try await Command.check(["xorriso", "-indev", iso, "-pvd_info"])
         // The primary descriptor holds ISO9660 d-characters (upper case); the Joliet descriptor keeps `cidata`.
         #expect((pvd.stdout + pvd.stderr).contains("Volume Id    : CIDATA"))
         // cloud-init's NoCloud datasource finds its seed by filesystem label through blkid (it accepts either case).
-        let blkid = try Command.check(["blkid", "-p", "-o", "export", iso]).stdout
+        let blkid = try await Command.check(["blkid", "-p", "-o", "export", iso]).stdout
         #expect(blkid.contains("LABEL=cidata"))
         #expect(blkid.contains("TYPE=iso9660"))
         let out = scratch.appending("out")
-        try Command.check(["xorriso", "-osirrox", "on", "-indev", iso, "-extract", "/", out])
+        try await Command.check(["xorriso", "-osirrox", "on", "-indev", iso, "-extract", "/", out])
         #expect(FileManager.default.contents(atPath: out + "/user-data") == userData)
         #expect(FileManager.default.contents(atPath: out + "/meta-data") == metaData)
         // Written through a temp file: nothing else is left beside it.
@@ -48,7 +48,7 @@ struct SeedTests {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-seed")
         let first = try await NoCloudSeed.create(userName: "student", in: scratch.path)
         let out = scratch.appending("out")
-        try Command.check(["xorriso", "-osirrox", "on", "-indev", first.isoPath, "-extract", "/", out])
+        try await Command.check(["xorriso", "-osirrox", "on", "-indev", first.isoPath, "-extract", "/", out])
         let userData = try String(contentsOfFile: out + "/user-data", encoding: .utf8)
         let metaData = try String(contentsOfFile: out + "/meta-data", encoding: .utf8)
         #expect(userData.hasPrefix("#cloud-config\n"))
@@ -59,13 +59,13 @@ struct SeedTests {
         #expect(!userData.contains(first.password))
         #expect(metaData.contains("instance-id: \(first.instanceID)"))
         // The key pair matches: ssh-keygen derives the same public key from the private one.
-        let derived = try Command.check(["ssh-keygen", "-y", "-f", first.privateKeyPath]).stdout
+        let derived = try await Command.check(["ssh-keygen", "-y", "-f", first.privateKeyPath]).stdout
         #expect(first.publicKey.hasPrefix(derived.trimmingCharacters(in: .whitespacesAndNewlines)))
         // The hash is the password's: openssl recomputes it with the same salt.
         let hashLine = userData.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("password:") }!
         let hash = hashLine.split(separator: "'")[1]
         let salt = hash.split(separator: "$")[1]
-        let again = try Command.check(["openssl", "passwd", "-6", "-salt", String(salt), "-stdin"], input: Data(first.password.utf8)).stdout
+        let again = try await Command.check(["openssl", "passwd", "-6", "-salt", String(salt), "-stdin"], input: Data(first.password.utf8)).stdout
         #expect(again.trimmingCharacters(in: .whitespacesAndNewlines) == String(hash))
         let other = try TemporaryDirectory(prefix: "labforge-verify-seed")
         let second = try await NoCloudSeed.create(userName: "student", in: other.path)

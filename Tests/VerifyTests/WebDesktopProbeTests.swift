@@ -23,7 +23,7 @@ private struct DesktopStack {
     let processes: [Process]
 
     /// Starts the stack; `password` nil means `-SecurityTypes None`.
-    init(password: String?, extraArguments: [String] = []) throws {
+    init(password: String?, extraArguments: [String] = []) async throws {
         scratch = try TemporaryDirectory(prefix: "labforge-verify-ws")
         try Data("<html><title>noVNC</title></html>".utf8).write(to: URL(fileURLWithPath: scratch.appending("vnc.html")))
         let ports = try LoopbackPorts.free(2)
@@ -31,7 +31,7 @@ private struct DesktopStack {
         var security = ["-SecurityTypes", "None"]
         if let password {
             let file = scratch.appending("passwd")
-            let obfuscated = try Command.check(["tigervncpasswd", "-f"], input: Data((password + "\n").utf8))
+            let obfuscated = try await Command.check(["tigervncpasswd", "-f"], input: Data((password + "\n").utf8))
             try obfuscated.stdoutData.write(to: URL(fileURLWithPath: file))
             security = ["-SecurityTypes", "VncAuth", "-PasswordFile", file]
         }
@@ -83,7 +83,7 @@ struct WebDesktopProbeTests {
     @Test("VNC authentication: None not offered, a wrong password refused, the right one reaches ServerInit")
     func vncAuthentication() async throws {
         let credentials = TestCredentials.generate(user: "student")
-        let stack = try DesktopStack(password: credentials.desktopPassword)
+        let stack = try await DesktopStack(password: credentials.desktopPassword)
         defer { stack.stop() }
         let detail = try await stack.probe(.vncPassword(fixed: nil), credentials: credentials)
         #expect(detail.contains("vnc.html 33 B"))
@@ -103,7 +103,7 @@ struct WebDesktopProbeTests {
 
     @Test("a desktop without authentication fails the probe when a password is expected, passes when the recipe says none")
     func openDesktop() async throws {
-        let stack = try DesktopStack(password: nil)
+        let stack = try await DesktopStack(password: nil)
         defer { stack.stop() }
         do {
             _ = try await stack.probe(.vncPassword(fixed: "secret12"), credentials: nil)
@@ -118,7 +118,7 @@ struct WebDesktopProbeTests {
     @Test("the probe takes a PNG of the screen through websockify: X's classic stipple root, black and white, 320x200")
     func desktopPicture() async throws {
         let credentials = TestCredentials.generate(user: "student")
-        let stack = try DesktopStack(password: credentials.desktopPassword, extraArguments: ["-retro"])
+        let stack = try await DesktopStack(password: credentials.desktopPassword, extraArguments: ["-retro"])
         defer { stack.stop() }
         let picture = stack.scratch.appending("desktop.png")
         let detail = try await stack.probe(.vncPassword(fixed: nil), credentials: credentials, picture: picture)
@@ -141,7 +141,7 @@ struct WebDesktopProbeTests {
                 colours |= {bytes(line[i:i+3]) for i in range(0, s, 3)}
             print(w, h, ' '.join(sorted(c.hex() for c in colours)))
             """
-        let decoded = try Command.run(["python3", "-c", script, picture])
+        let decoded = try await Command.run(["python3", "-c", script, picture])
         #expect(decoded.stdout == "320 200 000000 ffffff\n", "\(decoded.stdout) \(decoded.stderr)")
     }
 
