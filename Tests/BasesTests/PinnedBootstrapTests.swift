@@ -59,7 +59,9 @@ struct PinnedBootstrapTests {
         }
         #expect(!FileManager.default.fileExists(atPath: output))
 
-        try await bootstrapper.build(spec, pinnedFiles: [always.sha256: always.path, absent.sha256: absent.path], output: output)
+        try await VMSlots.hold { [bootstrapper] in
+            try await bootstrapper.build(spec, pinnedFiles: [always.sha256: always.path, absent.sha256: absent.path], output: output)
+        }
         let text = log.text
         #expect(text.contains("labforge: labforge-absent-probe not in the guest's repositories; using the pinned labforge-absent-probe_1.0_all.deb"))
         #expect(text.contains("labforge: hello from the guest's repositories"))

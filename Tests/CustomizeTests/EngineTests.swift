@@ -18,7 +18,8 @@ struct EngineTests {
             WriteFile("/etc/never", contents: "y")
         }
         do {
-            _ = try await Customizer().customize(recipe: recipe, base: try await TestBase.path(), output: output)
+            let base = try await TestBase.path()
+            _ = try await VMSlots.hold { try await Customizer().customize(recipe: recipe, base: base, output: output) }
             Issue.record("the build should fail")
         } catch CustomizeError.stepFailed(let number, let total, let title, let failure) {
             #expect(number == 2 && total == 3)

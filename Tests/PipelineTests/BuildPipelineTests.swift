@@ -129,7 +129,7 @@ struct BuildPipelineTests {
             Run("echo about to fail; exit 3")
         }
         let options = BuildOptions(output: output, cacheRoot: cache, jobs: 2, verify: false, toolVersion: "0.1.0")
-        let mixed = try await BuildRunner(options: options).run([broken, edited])
+        let mixed = try await VMSlots.hold { try await BuildRunner(options: options).run([broken, edited]) }
         #expect(mixed.failed == 1)
         let failed = try #require(mixed.images.first)
         #expect(failed.status == .failed)
@@ -149,7 +149,7 @@ struct BuildPipelineTests {
         // 4. Edited once more after the script: the build resumes from the snapshot after it.
         var editedTwice = edited
         editedTwice.body.append(.step(.writeFile(path: "/etc/labforge-edited-again", contents: "again\n", mode: 0o644, owner: .root)))
-        let resumedRun = try await BuildRunner(options: options).run([editedTwice])
+        let resumedRun = try await VMSlots.hold { try await BuildRunner(options: options).run([editedTwice]) }
         let resumed = try #require(resumedRun.images.first)
         #expect(resumed.status == .built, "\(resumed.error?.message ?? "")")
         let customize = try #require(resumed.stages.first { $0.stage == .customize })

@@ -29,7 +29,7 @@ struct BuildSBOMTests {
         try await Command.check(["openssl", "ec", "-in", key, "-pubout", "-out", directory.appending("k.pub")])
         options.signingKey = try SigningKey.load(path: key)
 
-        let first = try await BuildRunner(options: options).run([recipe])
+        let first = try await VMSlots.hold { try await BuildRunner(options: options).run([recipe]) }
         let image = try #require(first.images.first)
         #expect(image.status == .built, "\(image.error?.message ?? "")")
         #expect(image.stages.map(\.stage).prefix(4) == [.base, .customize, .finalize, .sbom])
@@ -82,14 +82,14 @@ struct BuildSBOMTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: pulled + "/sbom.spdx.json")) == spdx)
 
         // No-op: the image is unchanged, nothing (the SBOM included) is read again.
-        let second = try await BuildRunner(options: options).run([recipe])
+        let second = try await VMSlots.hold { try await BuildRunner(options: options).run([recipe]) }
         #expect(second.images.first?.status == .unchanged)
         #expect(second.images.first?.sbom == record)
 
         // Another output directory, same cache: the SBOM comes from the cache, byte for byte.
         var elsewhere = options
         elsewhere.output = directory.appending("other")
-        let third = try await BuildRunner(options: elsewhere).run([recipe])
+        let third = try await VMSlots.hold { try await BuildRunner(options: elsewhere).run([recipe]) }
         let reused = try #require(third.images.first)
         #expect(reused.stages.first { $0.stage == .sbom }?.outcome == .cached)
         #expect(reused.sbom?.digest == record.digest)
@@ -105,7 +105,7 @@ struct BuildSBOMTests {
             WriteFile("/etc/motd", contents: "Welcome to the lab.\n")
             WriteFile("/var/lib/dpkg/status", contents: status)
         }
-        let bumped = try await BuildRunner(options: options).run([next])
+        let bumped = try await VMSlots.hold { try await BuildRunner(options: options).run([next]) }
         #expect(bumped.images.first?.status == .built, "\(bumped.images.first?.error?.message ?? "")")
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/catalog.json"))) as? [String: Any])
         let newest = try #require((entries["images"] as? [[String: Any]])?.first { $0["version"] as? String == "1.1.0" })

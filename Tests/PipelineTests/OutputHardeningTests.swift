@@ -22,7 +22,7 @@ struct OutputHardeningTests {
             Recipe(name: "escape", version: "../../../escaped") { Run("true") },
             Recipe(name: "newline", version: "1.0\nkind: Secret") { Run("true") },
         ]
-        let report = try await BuildRunner(options: options).run(recipes)
+        let report = try await VMSlots.hold { try await BuildRunner(options: options).run(recipes) }
         #expect(report.failed == 2)
         for summary in report.images {
             #expect(summary.status == .failed)

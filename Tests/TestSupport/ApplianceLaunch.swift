@@ -4,9 +4,10 @@ import Guestfs
 import Reporting
 
 extension Appliance {
-    /// Launches the appliance on a thread of its own and resumes the caller when it is up.
+    /// Launches the appliance on a thread of its own, holding a ``VMSlots`` slot while it boots, and resumes the
+    /// caller when it is up.
     /// - Throws: What ``Appliance/launch()`` throws.
     public func launchOffPool() async throws {
-        try await DedicatedThread.run(name: "test.appliance") { try self.launch() }
+        try await VMSlots.hold { try await DedicatedThread.run(name: "test.appliance") { try self.launch() } }
     }
 }

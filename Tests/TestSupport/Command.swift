@@ -41,9 +41,13 @@ public enum Command {
     public static func run(
         _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], directory: String? = nil
     ) async throws -> CommandResult {
-        try await DedicatedThread.run(name: "test.command") {
-            try runWaiting(arguments, input: input, environment: environment, directory: directory)
+        let wait = {
+            try await DedicatedThread.run(name: "test.command") {
+                try runWaiting(arguments, input: input, environment: environment, directory: directory)
+            }
         }
+        // A command that boots a VM or bootstraps waits for a slot (``VMSlots``).
+        return VMSlots.isHeavy(arguments) ? try await VMSlots.hold(wait) : try await wait()
     }
 
     /// Runs the process and blocks the calling thread (never a pool thread: see ``run(_:input:environment:directory:)``).

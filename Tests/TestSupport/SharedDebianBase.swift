@@ -59,7 +59,8 @@ private actor SharedDebianBaseMemo {
 
     func resolve() async throws -> ResolvedBase {
         if let result, FileManager.default.fileExists(atPath: result.path) { return result }
-        let resolved = try await SharedDebianBase.store.resolve(.defaultDebian)
+        let store = await SharedDebianBase.store
+        let resolved = try await VMSlots.hold { try await store.resolve(.defaultDebian) }
         result = resolved
         return resolved
     }

@@ -66,7 +66,7 @@ public enum SharedDesktopDisk {
         try? FileManager.default.removeItem(atPath: disk)
         let log = LogCollector()
         let customizer = Customizer(log: { log.append($0) })
-        let result = try await customizer.customize(recipe: recipe, base: base, output: disk)
+        let result = try await VMSlots.hold { try await customizer.customize(recipe: recipe, base: base, output: disk) }
         try JSONEncoder().encode(result).write(to: URL(fileURLWithPath: resultPath))
         try log.text.write(toFile: logPath, atomically: true, encoding: .utf8)
         return Built(path: disk, result: result, log: log.text)

@@ -26,10 +26,13 @@ struct EndToEndVerifyTests {
         let checksumBefore = try await Command.check(["sha256sum", disk]).stdout
         let report = scratch.appending("verify.json")
         let console = scratch.appending("build.log")
-        let run = try LabforgeRun(
-            ["verify", disk] + probes + ["--json", "--report", report, "--console-log", console, "--timeout", "420", "--pictures", scratch.path],
-            in: scratch.path)
-        await run.waitForExit()
+        let run = try await VMSlots.hold {
+            let run = try LabforgeRun(
+                ["verify", disk] + probes + ["--json", "--report", report, "--console-log", console, "--timeout", "420", "--pictures", scratch.path],
+                in: scratch.path)
+            await run.waitForExit()
+            return run
+        }
         #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr.suffix(3000))")
         let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(json?["passed"] as? Bool == true)
@@ -98,12 +101,15 @@ struct EndToEndVerifyTests {
                 ],
                 environment: ["LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
         }
-        let run = try LabforgeRun(
-            ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "240", "--timeout", "300"],
-            in: scratch.path)
-        let qemu = try await run.waitForQemu(seconds: 60)
+        let (run, qemu) = try await VMSlots.hold {
+            let run = try LabforgeRun(
+                ["verify", broken, "--probe", "web-terminal", "--probe", "ssh", "--probe-timeout", "240", "--timeout", "300"],
+                in: scratch.path)
+            let qemu = try await run.waitForQemu(seconds: 60)
+            await run.waitForExit()
+            return (run, qemu)
+        }
         #expect(qemu != nil)
-        await run.waitForExit()
         #expect(run.status != 0)
         #expect(run.stderr.contains("probe(s) web-terminal did not pass"), "stderr: \(run.stderr.suffix(3000))")
         #expect(run.stdout.contains("web-terminal  FAILED"))
