@@ -1,5 +1,6 @@
 // `labforge sbom DISK`: the software bill of materials of any disk, read through a read-only appliance.
 import ArgumentParser
+import DiskImage
 import Foundation
 import Recipes
 import SBOM
@@ -37,6 +38,8 @@ struct SBOMCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The same content checks as `package` (name vs. header, sector multiple, not blank) before the appliance opens it.
+        _ = try QemuImg.checkContents(disk)
         let recipe = self.recipe.flatMap(Recipes.named)
         let inputs = recipe.map(RecipeSupplyInputs.init(recipe:))
         let inventory = try DiskInventoryReader().read(
