@@ -50,8 +50,7 @@ let package = Package(
         // The engine identity: digests of labforge's customization and packaging sources, generated at build time
         // (Plugins/EngineIdentityPlugin) and part of every cache key.
         .target(name: "EngineIdentity", plugins: ["EngineIdentityPlugin"]),
-        .executableTarget(name: "engine-identity-digest", dependencies: [crypto]),
-        .plugin(name: "EngineIdentityPlugin", capability: .buildTool(), dependencies: ["engine-identity-digest"]),
+        .plugin(name: "EngineIdentityPlugin", capability: .buildTool()),
         // The one rule for each kind of name (image version/tag, DNS label) that becomes a path or YAML.
         .target(name: "Naming"),
         // OCI spec types, digests, image layouts and the containerDisk packer.
@@ -90,7 +89,7 @@ let package = Package(
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
-        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Recipes", crypto], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Recipes", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "TestSupport"]),
@@ -108,7 +107,7 @@ let package = Package(
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Reporting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,7 +36,7 @@ struct ShowCommand: ParsableCommand {
                 var probes: [Probe]
             }
             let plan = Plan(
-                recipe: RecipeSummary(recipe), fingerprint: recipe.fingerprint,
+                recipe: RecipeSummary(recipe), fingerprint: try recipe.fingerprint,
                 steps: recipe.plan.map { ["number": String($0.number), "origin": $0.origin.description, "title": $0.step.title] },
                 ports: recipe.ports, probes: recipe.probes
             )
@@ -47,7 +47,7 @@ struct ShowCommand: ParsableCommand {
         if !recipe.description.isEmpty { print(recipe.description) }
         print("base: \(recipe.base)")
         print("minimum: \(recipe.minimumCPUs) vCPU, \(recipe.minimumMemoryMiB) MiB; instancetype \(recipe.instancetype ?? "-"), preference \(recipe.preference ?? "-")")
-        print("fingerprint: \(recipe.fingerprint)")
+        print("fingerprint: \(try recipe.fingerprint)")
         print("\nsteps:")
         let plan = recipe.plan
         for step in plan {

@@ -43,8 +43,8 @@ struct HostPackagesTests {
         guard case .debianBootstrap(let spec) = builder.builtBase else { Issue.record("not a bootstrap"); return }
         #expect(Set(spec.extraPackages) == Set(host.packages))
         let store = BaseImageStore(cache: CacheDirectory(root: work.appending("cache")), toolVersion: "test")
-        let plain = ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test")
-        let built = ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test", base: builder.builtBase)
+        let plain = try ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test")
+        let built = try ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test", base: builder.builtBase)
         #expect(plain.baseIdentity != built.baseIdentity)
     }
 }
