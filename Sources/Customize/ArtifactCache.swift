@@ -40,11 +40,11 @@ public struct ArtifactCache: Sendable {
         let lock: FileLock
         do {
             try FileAccess.makePrivateDirectory(directory)
-            (lock, _) = try await locks.entry(artifact.sha256, exists: {
+            lock = try await locks.entry(artifact.sha256, exists: {
                 FileManager.default.fileExists(atPath: path) && (try? Self.sha256(ofFile: path)) == artifact.sha256
             }) {
                 try await download(artifact, to: path)
-            }
+            }.lock
         } catch let error as DiskImageError {
             throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot use the artifact cache: \(error)")
         }

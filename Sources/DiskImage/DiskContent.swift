@@ -62,9 +62,10 @@ public enum DiskContent: Sendable, Equatable, CustomStringConvertible {
         if starts([0x28, 0xB5, 0x2F, 0xFD]) { return .compressed("zstd") }
         if starts(ascii("BZh")) { return .compressed("bzip2") }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return .compressed("zip") }
-        // Text: the first 512 bytes (or all of a shorter file) printable ASCII/UTF-8 with no NUL, and not all blank.
+        // Text: the first 512 bytes (or all of a shorter file) printable UTF-8 with no NUL, with spaces or line breaks
+        // and some variety (a test pattern of one repeated byte is raw data, not a message).
         let sample = head.prefix(512)
-        if !sample.isEmpty, !sample.contains(0), sample.contains(where: { $0 > 0x20 }),
+        if !sample.isEmpty, !sample.contains(0), sample.contains(where: { $0 == 0x20 || $0 == 0x0A }), Set(sample).count >= 5,
            sample.allSatisfy({ $0 >= 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 >= 0x80 }),
            let text = String(bytes: sample, encoding: .utf8) {
             let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text

@@ -19,7 +19,9 @@ struct CacheKeyTests {
         for module in modules {
             let directory = "Sources/\(module)"
             guard let walker = FileManager.default.enumerator(atPath: packageRoot + "/" + directory) else { continue }
-            while let relative = walker.nextObject() as? String where relative.hasSuffix(".swift") { files.append(directory + "/" + relative) }
+            while let relative = walker.nextObject() as? String {
+                if relative.hasSuffix(".swift") { files.append(directory + "/" + relative) }
+            }
         }
         var hasher = SHA256()
         for name in files.sorted() {

@@ -49,7 +49,7 @@ struct ContainerDiskRefusalTests {
             return dir.appending("disk.qcow2")
         }, expected: "disk.qcow2: named as a qcow2 image but its content is text starting with \"<!DOCTYPE html>\""),
         Case(description: "a qcow2 named .vmdk", makeDisk: { dir in
-            try DiskFixtures.makeQcow2(at: dir.appending("d.qcow2"), virtualSize: "64M", randomMiB: 1)
+            try DiskFixtures.makeQcow2(at: dir.appending("d.qcow2"), virtualSize: "128M", randomMiB: 1)
             try FileManager.default.moveItem(atPath: dir.appending("d.qcow2"), toPath: dir.appending("d.vmdk"))
             return dir.appending("d.vmdk")
         }, expected: "d.vmdk: named as a vmdk image but its content is a qcow2 image"),
@@ -147,6 +147,7 @@ struct ContainerDiskRefusalTests {
         let disk = dir.appending("big.raw")
         // Random data compresses slowly enough to interrupt mid-stream.
         try Command.check(["dd", "if=/dev/urandom", "of=\(disk)", "bs=1M", "count=1024", "status=none"])
+        try Command.check(["sfdisk", "-q", disk], input: Data("start=2048, type=83\n".utf8))  // a disk, not a blank
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Command.labforgeBinary)
         process.arguments = ["package", disk, "-o", dir.appending("out"), "--name", "labs/x", "--tag", "1"]
