@@ -86,7 +86,7 @@ struct PruneDuringBuildTests {
         // The finished disk is whole and the layout was written from it.
         let disk = try #require(image.disk)
         try Command.check(["qemu-img", "check", "-q", disk])
-        #expect(FileManager.default.fileExists(atPath: output + "/prune-lab/1.0.0/layout/index.json"))
+        #expect(FileManager.default.fileExists(atPath: output + "/prune-lab/1.0.0/oci/index.json"))
         // The shared test cache lost nothing.
         #expect(FileManager.default.fileExists(atPath: TestBase.cacheDirectory + "/bases/images/" + URL(fileURLWithPath: base).lastPathComponent))
 
