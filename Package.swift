@@ -54,6 +54,10 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
         // Disk image facts and conversions through qemu-img, and who may read disk and cache files.
         .target(name: "DiskImage", dependencies: ["ProcessRunner"]),
+        // The engine identity: digests of labforge's customization and packaging sources, generated at build time
+        // (Plugins/EngineIdentityPlugin) and part of every cache key.
+        .target(name: "EngineIdentity", plugins: ["EngineIdentityPlugin"]),
+        .plugin(name: "EngineIdentityPlugin", capability: .buildTool()),
         // The one rule for each kind of name (image version/tag, DNS label) that becomes a path or YAML.
         .target(name: "Naming"),
         // OCI spec types, digests, image layouts and the containerDisk packer.
@@ -65,7 +69,7 @@ let package = Package(
         // Base images: pinned downloads, cache, Debian bootstrap.
         .target(name: "Bases", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, httpClient, log]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", "Naming", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
@@ -78,7 +82,7 @@ let package = Package(
         .target(name: "Signing", dependencies: ["OCI", "Registry", crypto]),
         // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
         .target(name: "Pipeline", dependencies: [
-            "Reporting", "Guestfs", "DiskImage", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
+            "Reporting", "Guestfs", "DiskImage", "EngineIdentity", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
         ]),
         // A lab team's recipes folder: found, compiled against LabforgeRecipe (cached by content), run, validated; `labforge init`.
         .target(name: "RecipeRepository", dependencies: ["LabforgeRecipe", "Bases", "DiskImage", "Reporting", crypto]),
@@ -94,7 +98,7 @@ let package = Package(
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
-        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "Guestfs", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Guestfs", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
         // SIGINT/SIGTERM sent to a real `labforge build` in each stage.
@@ -109,7 +113,7 @@ let package = Package(
         .testTarget(name: "NamingTests", dependencies: ["Naming"]),
         .testTarget(name: "DocsTests", dependencies: ["labforge", argumentParser]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "TestSupport"]),
-        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport"]),
+        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport", crypto]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
@@ -117,7 +121,7 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
         .testTarget(name: "RecipeRepositoryTests", dependencies: ["RecipeRepository", "LabforgeRecipe", "Recipes", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Reporting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -46,21 +46,24 @@ public struct BaseImageStore: Sendable {
     /// Makes `base` available locally.
     /// - Parameters:
     ///   - base: The recipe's base.
-    ///   - progress: Receives download bytes and bootstrap steps.
-    /// - Returns: The disk path (never modify it), its format and identity.
-    /// - Throws: ``BasesError``.
     ///   - pinnedFiles: For a bootstrap with ``DebianBootstrap/pinnedPackages``: each pinned `.deb`'s sha256 →
     ///     the verified file on this host (the recipe's artifact cache).
+    ///   - progress: Receives download bytes and bootstrap steps.
+    ///   - leases: Keeps the cache entry leased (shared, ``CacheLocks``) until the caller releases it, so that
+    ///     `labforge cache prune` leaves it alone while a build uses it; by default it is released on return.
+    /// - Returns: The disk path (never modify it), its format and identity.
+    /// - Throws: ``BasesError``.
     public func resolve(
-        _ base: BaseImage, pinnedFiles: [String: String] = [:], progress: any ProgressReporter = SilentProgress()
+        _ base: BaseImage, pinnedFiles: [String: String] = [:], progress: any ProgressReporter = SilentProgress(),
+        leases: CacheLeases = CacheLeases()
     ) async throws -> ResolvedBase {
         switch base {
         case let .upstream(image):
-            return try await resolve(image, progress: progress)
+            return try await resolve(image, progress: progress, leases: leases)
         case let .debianBootstrap(spec):
-            return try await resolve(spec, pinnedFiles: pinnedFiles, progress: progress)
+            return try await resolve(spec, pinnedFiles: pinnedFiles, progress: progress, leases: leases)
         case let .localFile(path, format):
-            return try await resolveLocal(path: path, format: format, progress: progress)
+            return try await resolveLocal(path: path, format: format, progress: progress, leases: leases)
         }
     }
 
@@ -118,18 +121,20 @@ public struct BaseImageStore: Sendable {
         }
     }
 
-    private func resolve(_ spec: DebianBootstrap, pinnedFiles: [String: String], progress: any ProgressReporter) async throws -> ResolvedBase {
+    private func resolve(
+        _ spec: DebianBootstrap, pinnedFiles: [String: String], progress: any ProgressReporter, leases: CacheLeases
+    ) async throws -> ResolvedBase {
         let key = cacheKey(for: spec, archive: try await checkArchive(for: spec))
         let identity = "debian-bootstrap:\(key)"
-        return try await cached(key: key, identity: identity) { final in
+        return try await cached(key: key, identity: identity, leases: leases) { final in
             try await bootstrapper.build(spec, pinnedFiles: pinnedFiles, output: final, progress: progress)
         }
     }
 
-    private func resolve(_ image: UpstreamImage, progress: any ProgressReporter) async throws -> ResolvedBase {
+    private func resolve(_ image: UpstreamImage, progress: any ProgressReporter, leases: CacheLeases) async throws -> ResolvedBase {
         guard image.checksum.isWellFormed else { throw BasesError.malformedChecksum(value: image.checksum.tagged) }
         let key = cacheKey(for: image)
-        return try await cached(key: key, identity: image.checksum.tagged) { final in
+        return try await cached(key: key, identity: image.checksum.tagged, leases: leases) { final in
             let partial = cache.download(key)
             try await downloader.download(url: image.url, checksum: image.checksum, to: partial, subject: image.name, progress: progress)
             progress.report(ProgressEvent(subject: image.name, stage: "convert", detail: "\(image.compression.rawValue) → qcow2", completed: 0, total: 1, unit: .steps))
@@ -139,7 +144,7 @@ public struct BaseImageStore: Sendable {
         }
     }
 
-    private func resolveLocal(path: String, format: DiskFormat, progress: any ProgressReporter) async throws -> ResolvedBase {
+    private func resolveLocal(path: String, format: DiskFormat, progress: any ProgressReporter, leases: CacheLeases) async throws -> ResolvedBase {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         guard FileManager.default.isReadableFile(atPath: absolute) else { throw BasesError.localFileMissing(path: absolute) }
         // The same refusal as for downloads: a local qcow2 with a backing file would pull that host file into the image.
@@ -153,7 +158,7 @@ public struct BaseImageStore: Sendable {
             return ResolvedBase(path: absolute, format: format, identity: "sha256:\(hex)", wasCached: true)
         }
         // libguestfs is only handed qcow2 or raw: convert a VMDK once, keyed by its content.
-        return try await cached(key: "local-sha256-\(hex)", identity: "sha256:\(hex)") { final in
+        return try await cached(key: "local-sha256-\(hex)", identity: "sha256:\(hex)", leases: leases) { final in
             try await DiskConversion.toQcow2(absolute, compression: .none, format: .vmdk, output: final, scratch: cache.downloads, keepInput: true)
         }
     }
@@ -166,32 +171,29 @@ public struct BaseImageStore: Sendable {
         }
     }
 
-    /// Returns the cache entry for `key`, making it with `make` (which writes the given path) under
-    /// the key's lock when it is missing. The finished file is made read-only, for its owner and group (0440).
-    private func cached(key: String, identity: String, make: (String) async throws -> Void) async throws -> ResolvedBase {
+    /// Returns the cache entry for `key`, making it with `make` (which writes the given path) under the key's
+    /// exclusive lock when it is missing (``CacheLocks/entry(_:exists:onWait:make:)``); the entry stays leased
+    /// (shared) in `leases`. The finished file is made read-only, for its owner and group (0440).
+    private func cached(
+        key: String, identity: String, leases: CacheLeases, make: (String) async throws -> Void
+    ) async throws -> ResolvedBase {
         let final = cache.image(key)
-        // Fast path: finished entries appear only by rename, so existence means complete.
-        if FileManager.default.fileExists(atPath: final) {
-            return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: true)
-        }
         try cache.prepare()
-        let lock = try await FileLock.acquire(cache.lock(key)) { [logger] in
+        let (lock, made) = try await cache.locks.entry(key, exists: { FileManager.default.fileExists(atPath: final) }, onWait: { [logger] in
             logger.info("waiting for another labforge process to finish \(key)")
+        }) {
+            removeStalePartials(of: key)
+            let temporary = "\(cache.images)/.\(key).\(UUID().uuidString).partial"
+            do {
+                try await make(temporary)
+                try FileManager.default.setAttributes([.posixPermissions: Int(FileAccess.readOnlyDiskFileMode)], ofItemAtPath: temporary)
+                try FileManager.default.moveItem(atPath: temporary, toPath: final)
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw error
+            }
         }
-        defer { lock.release() }
-        if FileManager.default.fileExists(atPath: final) {
-            return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: true)
-        }
-        removeStalePartials(of: key)
-        let temporary = "\(cache.images)/.\(key).\(UUID().uuidString).partial"
-        do {
-            try await make(temporary)
-            try FileManager.default.setAttributes([.posixPermissions: Int(FileAccess.readOnlyDiskFileMode)], ofItemAtPath: temporary)
-            try FileManager.default.moveItem(atPath: temporary, toPath: final)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
-        return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: false)
+        leases.keep(lock)
+        return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: !made)
     }
 }

@@ -18,8 +18,6 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
     case localFileMissing(path: String)
     /// The cache directory cannot be created or written.
     case cacheUnusable(path: String, reason: String)
-    /// A lock file could not be opened or locked.
-    case lockFailed(path: String, reason: String)
     /// Building the bootable disk in the libguestfs appliance failed.
     case diskAssembly(step: String, reason: String)
     /// A well-known base name is not in the built-in list.
@@ -52,8 +50,6 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
             return "base image file \(path) does not exist or is not readable."
         case let .cacheUnusable(path, reason):
             return "cache directory \(path) is not usable: \(reason). Pass --cache-dir or fix its permissions."
-        case let .lockFailed(path, reason):
-            return "cannot lock \(path): \(reason)."
         case let .diskAssembly(step, reason):
             return "building the bootable disk failed at step \(step): \(reason)"
         case let .unknownBase(name, known):

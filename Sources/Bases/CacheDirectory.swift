@@ -5,7 +5,8 @@ import Foundation
 /// The cache root and the paths of entries under it.
 ///
 /// Layout: `bases/images/<key>.qcow2` (finished, read-only), `bases/downloads/<key>.download`
-/// (partial, resumable), `bases/locks/<key>.lock`, `bases/archives/<suite>-<hash>.json` (InRelease digests).
+/// (partial, resumable), `bases/archives/<suite>-<hash>.json` (InRelease digests); the lock of `<key>`, which
+/// guards its image and its download, is `locks/<key>.lock` like every cache entry's (``CacheLocks``).
 public struct CacheDirectory: Sendable, Equatable {
     /// The cache root.
     public var root: String
@@ -26,7 +27,8 @@ public struct CacheDirectory: Sendable, Equatable {
 
     var images: String { root + "/bases/images" }
     var downloads: String { root + "/bases/downloads" }
-    var locks: String { root + "/bases/locks" }
+    /// The locks of every cache entry.
+    public var locks: CacheLocks { CacheLocks(root: root) }
     /// The last known state of the Debian archives bootstraps install from.
     var archives: String { root + "/bases/archives" }
 
@@ -34,8 +36,6 @@ public struct CacheDirectory: Sendable, Equatable {
     func image(_ key: String) -> String { "\(images)/\(key).qcow2" }
     /// The partial download for `key`.
     func download(_ key: String) -> String { "\(downloads)/\(key).download" }
-    /// The lock file for `key`.
-    func lock(_ key: String) -> String { "\(locks)/\(key).lock" }
 
     /// Creates the directories, owner only (0700): the root when it is missing (an existing root is left as it is),
     /// `bases/` and everything below it always (tightened when an older labforge left them wider).
@@ -46,7 +46,7 @@ public struct CacheDirectory: Sendable, Equatable {
         } catch {
             throw BasesError.cacheUnusable(path: root, reason: "\(error)")
         }
-        for directory in [root + "/bases", images, downloads, locks, archives] {
+        for directory in [root + "/bases", images, downloads, archives, locks.directory] {
             do {
                 try FileAccess.makePrivateDirectory(directory)
             } catch {

@@ -11,13 +11,19 @@ import Reporting
 public struct ArtifactCache: Sendable {
     /// The cache directory.
     public let directory: String
+    /// The cache's locks: `<sha256>` guards `<directory>/<sha256>/` (``CacheLocks``).
+    public let locks: CacheLocks
     private let downloader: Downloader
 
     /// Creates a cache.
     /// - Parameters:
     ///   - directory: Where files go; `$XDG_CACHE_HOME/labforge/artifacts` or `~/.cache/labforge/artifacts` by default.
+    ///   - locks: The cache's locks; by default those of the cache root `directory` is in.
     ///   - downloader: Fetches missing files (retries, resume, idle timeout).
-    public init(directory: String? = nil, downloader: Downloader = Downloader(logger: Logger(label: "labforge.artifacts"))) {
+    public init(
+        directory: String? = nil, locks: CacheLocks? = nil,
+        downloader: Downloader = Downloader(logger: Logger(label: "labforge.artifacts"))
+    ) {
         self.downloader = downloader
         if let directory {
             self.directory = directory
@@ -28,18 +34,35 @@ public struct ArtifactCache: Sendable {
             let root = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 + "/labforge" : nil } ?? (NSHomeDirectory() + "/.cache/labforge")
             self.directory = root + "/artifacts"
         }
+        self.locks = locks ?? CacheLocks(root: URL(fileURLWithPath: self.directory).deletingLastPathComponent().path)
     }
 
     /// The cached file for `artifact`, downloading and verifying it first when missing.
-    /// - Parameter artifact: A pinned artifact.
+    /// - Parameters:
+    ///   - artifact: A pinned artifact.
+    ///   - leases: Keeps the entry leased (shared) until the caller releases it; by default released on return.
     /// - Returns: Path of the verified file.
     /// - Throws: ``CustomizeError/downloadFailed(url:reason:)``, ``CustomizeError/checksumMismatch(url:expected:actual:)``.
-    public func fetch(_ artifact: PinnedArtifact) async throws -> String {
-        let folder = "\(directory)/\(artifact.sha256)"
-        let path = "\(folder)/\(artifact.fileName)"
-        if FileManager.default.fileExists(atPath: path), (try? Self.sha256(ofFile: path)) == artifact.sha256 {
-            return path
+    public func fetch(_ artifact: PinnedArtifact, leases: CacheLeases = CacheLeases()) async throws -> String {
+        let path = "\(directory)/\(artifact.sha256)/\(artifact.fileName)"
+        let lock: FileLock
+        do {
+            try FileAccess.makePrivateDirectory(directory)
+            lock = try await locks.entry(artifact.sha256, exists: {
+                FileManager.default.fileExists(atPath: path) && (try? Self.sha256(ofFile: path)) == artifact.sha256
+            }) {
+                try await download(artifact, to: path)
+            }.lock
+        } catch let error as DiskImageError {
+            throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot use the artifact cache: \(error)")
         }
+        leases.keep(lock)
+        return path
+    }
+
+    /// Downloads `artifact` to `path` (through a temp file renamed into place), checking its sha256.
+    private func download(_ artifact: PinnedArtifact, to path: String) async throws {
+        let folder = "\(directory)/\(artifact.sha256)"
         do {
             try FileAccess.makePrivateDirectory(directory)
             try FileAccess.makePrivateDirectory(folder)
@@ -75,7 +98,6 @@ public struct ArtifactCache: Sendable {
         } catch {
             throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot store it at \(path): \(error)")
         }
-        return path
     }
 
     /// The hex sha256 of a file, read in 1 MiB chunks.

@@ -44,6 +44,10 @@ public enum CustomizeError: Error, Sendable, Equatable, CustomStringConvertible 
     case diskImage(DiskImageError)
     /// libguestfs failed outside a step (launch, inspection, mounting).
     case appliance(String)
+    /// A file or directory the recipe uploads cannot be read, so no cache key can name its contents.
+    case uploadUnreadable(path: String, reason: String)
+    /// A recipe value could not be encoded into a cache key (there is no fallback: a key must name everything).
+    case cacheKeyUnencodable(subject: String, reason: String)
 
     public var description: String {
         switch self {
@@ -80,6 +84,10 @@ public enum CustomizeError: Error, Sendable, Equatable, CustomStringConvertible 
             return error.description
         case .appliance(let message):
             return message
+        case .uploadUnreadable(let path, let reason):
+            return "\(path): the recipe uploads it but it cannot be read (\(reason)); fix its permissions or the recipe's path"
+        case .cacheKeyUnencodable(let subject, let reason):
+            return "cannot compute the cache key of \(subject): \(reason)"
         }
     }
 }

@@ -1,5 +1,6 @@
 // The customization engine: one appliance per image, the recipe's steps in order, sysprep, a flattened output.
 import DiskImage
+import EngineIdentity
 import Foundation
 import Guestfs
 import LabforgeRecipe
@@ -77,18 +78,34 @@ public struct Customizer: Sendable {
         guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CustomizeError.outputDirectoryMissing(outputURL.path)
         }
-        let artifacts = try await fetchArtifacts(recipe.plan)
+        let baseIdentity = baseIdentity ?? Self.fileIdentity(basePath)
+        // Everything this build reads from the cache (artifacts, the snapshot chain it resumes from) stays leased
+        // until it is done, so `labforge cache prune` cannot take it away meanwhile.
+        let leases = CacheLeases()
+        defer { leases.releaseAll() }
+        let artifacts = try await fetchArtifacts(recipe.plan, leases: leases)
+        // The step cache: resume from the snapshot after the latest unchanged expensive step.
+        let cachePlan = try stepCache.map { _ in try StepCachePlan(plan: recipe.plan, baseIdentity: baseIdentity) }
+        var resume: (step: Int, snapshot: String)?
+        if let stepCache, let cachePlan {
+            do {
+                resume = try await stepCache.latestUsable(cachePlan.keys, leases: leases)
+            } catch let error as DiskImageError {
+                throw CustomizeError.diskImage(error)
+            }
+        }
         // libguestfs calls and qemu-img waits block: keep them off the cooperative pool.
-        return try await DedicatedThread.run(name: "labforge.customize.\(recipe.name)") {
+        return try await DedicatedThread.run(name: "labforge.customize.\(recipe.name)") { [resume] in
             try build(
-                recipe: recipe, basePath: basePath, baseIdentity: baseIdentity ?? Self.fileIdentity(basePath), outputURL: outputURL,
-                artifacts: artifacts, started: started
+                recipe: recipe, basePath: basePath, baseIdentity: baseIdentity, outputURL: outputURL,
+                artifacts: artifacts, cachePlan: cachePlan, resume: resume, started: started
             )
         }
     }
 
     private func build(
-        recipe: Recipe, basePath: String, baseIdentity: String, outputURL: URL, artifacts: [PinnedArtifact: String], started: Date
+        recipe: Recipe, basePath: String, baseIdentity: String, outputURL: URL, artifacts: [PinnedArtifact: String],
+        cachePlan: StepCachePlan?, resume: (step: Int, snapshot: String)?, started: Date
     ) throws -> CustomizationResult {
         let plan = recipe.plan
         let outputDirectory = outputURL.deletingLastPathComponent().path
@@ -102,19 +119,8 @@ public struct Customizer: Sendable {
             try? FileManager.default.removeItem(atPath: scratch)
             Interruption.unregister(scratch)
         }
-        log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(recipe.fingerprint))\nbase: \(basePath) (\(baseIdentity))\n")
-
-        // The step cache: resume from the snapshot after the latest unchanged expensive step.
-        let cachePlan = stepCache.map { _ in StepCachePlan(plan: plan, baseIdentity: baseIdentity) }
-        var resume: (step: Int, snapshot: String)?
-        if let stepCache, let cachePlan {
-            for (step, key) in cachePlan.keys.sorted(by: { $0.key > $1.key }) {
-                if let snapshot = stepCache.usableSnapshot(key) {
-                    resume = (step, snapshot)
-                    break
-                }
-            }
-        }
+        let fingerprint = try recipe.fingerprint
+        log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(fingerprint), engine \(EngineIdentity.summary))\nbase: \(basePath) (\(baseIdentity))\n")
         let overlay = scratch + "/overlay.qcow2"
         let start = resume?.snapshot ?? basePath
         let startInfo = try disk { try QemuImg.info(start) }
@@ -152,11 +158,14 @@ public struct Customizer: Sendable {
 
         var snapshots: [Int] = []
         let timings = try run(plan: plan, recipe: recipe, build: build, resumeAfter: resume?.step ?? 0) { number in
-            guard let stepCache, let key = cachePlan?.keys[number], stepCache.usableSnapshot(key) == nil else { return }
+            guard let stepCache, let key = cachePlan?.keys[number], !stepCache.exists(key) else { return }
             let copyStarted = Date()
             do {
                 try appliance.sync()
-                let path = try stepCache.store(overlay: overlay, key: key)
+                guard let path = try stepCache.store(overlay: overlay, key: key) else {
+                    log("step cache: no snapshot after step \(number): another labforge process holds \(stepCache.locks.path(key))\n")
+                    return
+                }
                 snapshots.append(number)
                 log("step cache: snapshot after step \(number) → \(path) (\(String(format: "%.1f", Date().timeIntervalSince(copyStarted))) s)\n")
             } catch {
@@ -186,7 +195,7 @@ public struct Customizer: Sendable {
             throw CustomizeError.outputDirectoryMissing("\(outputURL.path) (rename failed: \(String(cString: strerror(errno))))")
         }
         let result = CustomizationResult(
-            recipe: recipe.name, version: recipe.version, fingerprint: recipe.fingerprint, base: basePath,
+            recipe: recipe.name, version: recipe.version, fingerprint: fingerprint, base: basePath,
             output: outputURL.path, outputBytes: Self.allocatedBytes(outputURL.path),
             accelerator: appliance.accelerator.rawValue, packageManager: build.manager.rawValue,
             launchSeconds: launchSeconds, steps: timings, totalSeconds: Date().timeIntervalSince(started),
@@ -261,14 +270,14 @@ public struct Customizer: Sendable {
         return timings
     }
 
-    private func fetchArtifacts(_ plan: [PlannedStep]) async throws -> [PinnedArtifact: String] {
+    private func fetchArtifacts(_ plan: [PlannedStep], leases: CacheLeases) async throws -> [PinnedArtifact: String] {
         var paths: [PinnedArtifact: String] = [:]
         for case .install(let requests) in plan.map(\.step) {
             for request in requests {
                 switch request.source {
                 case .repositories: continue
                 case .artifact(let artifact), .repositoriesElse(let artifact):
-                    if paths[artifact] == nil { paths[artifact] = try await cache.fetch(artifact) }
+                    if paths[artifact] == nil { paths[artifact] = try await cache.fetch(artifact, leases: leases) }
                 }
             }
         }

@@ -3,45 +3,94 @@
 // last unchanged snapshot instead of installing every package again — Docker's layer cache, for VM disks.
 import Crypto
 import DiskImage
+import EngineIdentity
 import Foundation
 import LabforgeRecipe
+import Reporting
 
 /// A directory of disk snapshots taken during builds: `<key>.qcow2`, each a qcow2 overlay whose backing
-/// chain ends in the cached base image (so pruning a base invalidates the snapshots on it, which are then
-/// ignored).
+/// chain runs through the snapshot it was resumed from (if any) to the cached base image. Every file of the chain
+/// is an entry of the cache under its own lock (``CacheLocks``): a build resuming from a snapshot leases the whole
+/// chain, and `labforge cache prune` keeps whatever a kept snapshot backs on.
 public struct StepCache: Sendable {
     /// The snapshot directory.
     public let directory: String
+    /// The cache's locks (a snapshot's key is its lock's key).
+    public let locks: CacheLocks
 
     /// Uses `directory` (created on first use).
-    /// - Parameter directory: e.g. `<cache>/snapshots`.
-    public init(directory: String) {
+    /// - Parameters:
+    ///   - directory: e.g. `<cache>/snapshots`.
+    ///   - locks: The cache's locks; by default those of the cache root `directory` is in.
+    public init(directory: String, locks: CacheLocks? = nil) {
         self.directory = directory
+        self.locks = locks ?? CacheLocks(root: URL(fileURLWithPath: directory).deletingLastPathComponent().path)
     }
 
     func path(for key: String) -> String { "\(directory)/\(key).qcow2" }
 
-    /// The snapshot for `key` when it exists and its whole backing chain opens.
-    func usableSnapshot(_ key: String) -> String? {
+    /// Whether a finished snapshot for `key` is there (it may still be unusable; see ``lease(_:into:)``).
+    func exists(_ key: String) -> Bool { FileManager.default.fileExists(atPath: path(for: key)) }
+
+    /// The latest usable snapshot among `keys` (step number → key), its whole chain leased into `leases`.
+    /// - Parameters:
+    ///   - keys: Snapshot points of the plan.
+    ///   - leases: Receives the chain's shared locks.
+    /// - Returns: The step after which the snapshot was taken, and its path; nil when none is usable.
+    func latestUsable(_ keys: [Int: String], leases: CacheLeases) async throws -> (step: Int, snapshot: String)? {
+        for (step, key) in keys.sorted(by: { $0.key > $1.key }) {
+            if let snapshot = try await lease(key, into: leases) { return (step, snapshot) }
+        }
+        return nil
+    }
+
+    /// Leases the snapshot for `key` and every snapshot of its backing chain (shared, in chain order), when all of
+    /// them are there and open, and marks them used now (so age-based pruning keeps the chain together).
+    /// - Parameters:
+    ///   - key: The snapshot's key.
+    ///   - leases: Receives the locks when the snapshot is usable.
+    /// - Returns: Its path, or nil (nothing leased) when it or a file it backs on is missing or broken.
+    func lease(_ key: String, into leases: CacheLeases) async throws -> String? {
         let path = path(for: key)
-        guard FileManager.default.fileExists(atPath: path), (try? QemuImg.openBackingChain(path)) != nil else { return nil }
-        _ = utimes(path, nil)  // recently used: `labforge cache prune` keeps it
-        return path
+        let held = CacheLeases()
+        held.keep(try await locks.use(key))
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var checked: Set<String> = [path]
+        // Lock each snapshot the chain names, then read the chain again: it must not change while we lock it.
+        while true {
+            guard let chain = try? await DedicatedThread.run(name: "labforge.step-cache", { try QemuImg.backingChain(path) }) else { return nil }
+            let snapshots = chain.filter { $0.hasPrefix(directory + "/") }
+            let unchecked = snapshots.filter { !checked.contains($0) }
+            if unchecked.isEmpty {
+                for file in snapshots { _ = utimes(file, nil) }  // recently used: `labforge cache prune` keeps it
+                leases.keep(held)
+                return path
+            }
+            for file in unchecked {
+                held.keep(try await locks.use(CacheLocks.key(ofEntry: URL(fileURLWithPath: file).lastPathComponent)))
+                guard FileManager.default.fileExists(atPath: file) else { return nil }
+                checked.insert(file)
+            }
+        }
     }
 
     /// Copies the running build's overlay (quiesced by the caller: filesystems synced) into the cache,
-    /// checked with `qemu-img check`, under a temp name renamed into place. The directory is 0700, the snapshot
-    /// 0640 (``FileAccess``).
-    func store(overlay: String, key: String) throws -> String {
+    /// checked with `qemu-img check`, under a temp name renamed into place, holding the key exclusive. The
+    /// directory is 0700, the snapshot 0640 (``FileAccess``).
+    /// - Returns: The snapshot's path, or nil when another process holds the key (it is writing or pruning it).
+    func store(overlay: String, key: String) throws -> String? {
         try FileAccess.makePrivateDirectory(directory)
+        guard let lock = try locks.ownIfFree(key) else { return nil }
+        defer { lock.release() }
         let final = path(for: key)
         let partial = final + ".partial-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: partial) }
         try FileManager.default.copyItem(atPath: overlay, toPath: partial)
         try FileAccess.setMode(partial, FileAccess.diskFileMode)
         try QemuImg.check(partial)
-        if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
-        try FileManager.default.moveItem(atPath: partial, toPath: final)
+        guard rename(partial, final) == 0 else {  // atomic, replaces a broken older snapshot
+            throw DiskImageError.commandFailed(command: "rename \(partial) \(final)", status: errno, message: String(cString: strerror(errno)))
+        }
         return final
     }
 }
@@ -57,27 +106,35 @@ struct StepCachePlan {
     /// - Parameters:
     ///   - plan: The resolved plan.
     ///   - baseIdentity: The base image's identity (its checksum or bootstrap key).
-    init(plan: [PlannedStep], baseIdentity: String) {
+    ///   - engine: The customization engine's identity (``EngineIdentity/customization``): a changed engine never
+    ///     resumes from a snapshot an older one made.
+    /// - Throws: ``CustomizeError/cacheKeyUnencodable(subject:reason:)``, ``CustomizeError/uploadUnreadable(path:reason:)``.
+    init(plan: [PlannedStep], baseIdentity: String, engine: String = EngineIdentity.customization) throws {
         let batchedInto = Self.batches(plan)
         self.batchedInto = batchedInto
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func encoded(_ step: Step) -> Data {
-            var data = (try? encoder.encode(step)) ?? Data(step.title.utf8)
-            if case .upload(let source, _, _) = step { data += Data(UploadDigest.of(source).utf8) }
+        func encoded(_ step: Step) throws -> Data {
+            var data: Data
+            do {
+                data = try encoder.encode(step)
+            } catch {
+                throw CustomizeError.cacheKeyUnencodable(subject: "step \(step.title)", reason: "\(error)")
+            }
+            if case .upload(let source, _, _) = step { data += Data(try UploadDigest.of(source).utf8) }
             return data + Data([0x0A])
         }
         // growRoot is applied before the first step wherever it stands: every state includes it.
         var prefix = SHA256()
-        prefix.update(data: Data("labforge step cache 1\nbase \(baseIdentity)\n".utf8))
+        prefix.update(data: Data("labforge step cache 2\nengine \(engine)\nbase \(baseIdentity)\n".utf8))
         for case .growRoot(let size) in plan.map(\.step) { prefix.update(data: Data("grow \(size)\n".utf8)) }
         var keys: [Int: String] = [:]
         for (index, planned) in plan.enumerated() {
-            prefix.update(data: encoded(planned.step))
+            prefix.update(data: try encoded(planned.step))
             guard Self.isSnapshotPoint(index, in: plan, batchedInto: batchedInto) else { continue }
             var state = prefix
             for later in plan[(index + 1)...] where (batchedInto[later.number] ?? .max) <= planned.number {
-                state.update(data: Data("batched ".utf8) + encoded(later.step))
+                state.update(data: Data("batched ".utf8) + (try encoded(later.step)))
             }
             keys[planned.number] = state.finalize().map { String(format: "%02x", $0) }.joined()
         }

@@ -7,28 +7,54 @@ import Foundation
 public enum UploadDigest {
     /// Digests `path` (a file, a directory tree or a symlink).
     /// - Parameter path: Host path as written in the recipe.
-    /// - Returns: Lower-case hex sha256; `missing` when the path does not exist (the build then fails on it).
-    public static func of(_ path: String) -> String {
+    /// - Returns: Lower-case hex sha256.
+    /// - Throws: ``CustomizeError/uploadUnreadable(path:reason:)`` naming the file or directory that is missing or
+    ///   cannot be read: an upload whose contents cannot be named cannot be part of a cache key.
+    public static func of(_ path: String) throws -> String {
         let root = URL(fileURLWithPath: path).standardizedFileURL.path
         var hasher = SHA256()
-        guard FileManager.default.fileExists(atPath: root) else { return "missing" }
+        var info = stat()
+        guard lstat(root, &info) == 0 else { throw CustomizeError.uploadUnreadable(path: root, reason: String(cString: strerror(errno))) }
         var entries = [""]
-        if let walker = FileManager.default.enumerator(atPath: root) {
+        if info.st_mode & S_IFMT == S_IFDIR {
+            guard let walker = FileManager.default.enumerator(atPath: root), access(root, R_OK | X_OK) == 0 else {
+                throw CustomizeError.uploadUnreadable(path: root, reason: "cannot list the directory")
+            }
             while let relative = walker.nextObject() as? String { entries.append(relative) }
         }
         for relative in entries.sorted() {
             let full = relative.isEmpty ? root : root + "/" + relative
-            var info = stat()
-            guard lstat(full, &info) == 0 else { continue }
+            guard lstat(full, &info) == 0 else { throw CustomizeError.uploadUnreadable(path: full, reason: String(cString: strerror(errno))) }
             let kind = info.st_mode & S_IFMT
             hasher.update(data: Data("\(relative)\u{0}\(kind)\u{0}\(info.st_mode & 0o7777)\u{0}".utf8))
-            if kind == S_IFLNK, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: full) {
-                hasher.update(data: Data(target.utf8))
-            } else if kind == S_IFREG, let handle = FileHandle(forReadingAtPath: full) {
-                while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-                try? handle.close()
+            switch kind {
+            case S_IFLNK:
+                do {
+                    hasher.update(data: Data(try FileManager.default.destinationOfSymbolicLink(atPath: full).utf8))
+                } catch {
+                    throw CustomizeError.uploadUnreadable(path: full, reason: "cannot read the link: \(error.localizedDescription)")
+                }
+            case S_IFREG:
+                try digestContents(of: full, into: &hasher)
+            case S_IFDIR:
+                // A subdirectory the walker could not enter would silently drop its files.
+                guard access(full, R_OK | X_OK) == 0 else { throw CustomizeError.uploadUnreadable(path: full, reason: "cannot list the directory") }
+            default:
+                break
             }
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func digestContents(of path: String, into hasher: inout SHA256) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CustomizeError.uploadUnreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { try? handle.close() }
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        } catch {
+            throw CustomizeError.uploadUnreadable(path: path, reason: error.localizedDescription)
+        }
     }
 }

@@ -26,6 +26,16 @@ public enum DiskImageError: Error, CustomStringConvertible, Sendable, Equatable 
     case encrypted(path: String)
     /// `qemu-img check` found errors.
     case corrupt(path: String, message: String)
+    /// A file whose name says one disk format (`.qcow2`, `.vmdk`, …) but whose bytes are something else.
+    case contentMismatch(path: String, named: String, content: String)
+    /// A file that is not a disk image at all (text, an archive, compressed data).
+    case notADiskImage(path: String, content: String)
+    /// A raw image whose size is not a whole number of 512-byte sectors.
+    case rawSizeNotSectorMultiple(path: String, size: Int64)
+    /// A disk with neither a partition table nor a file system.
+    case blank(path: String)
+    /// A cache or output lock file could not be opened or locked.
+    case lockFailed(path: String, reason: String)
     /// A qemu-img command failed.
     case commandFailed(command: String, status: Int32, message: String)
 
@@ -56,6 +66,19 @@ public enum DiskImageError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path): is encrypted; KubeVirt cannot boot an encrypted containerDisk"
         case .corrupt(let path, let message):
             return "\(path): qemu-img check found errors: \(message)"
+        case .contentMismatch(let path, let named, let content):
+            return "\(path): named as a \(named) image but its content is \(content); refusing it "
+                + "(a failed download saved under a disk's name?): fetch it again or give the file its real name"
+        case .notADiskImage(let path, let content):
+            return "\(path): not a disk image: its content is \(content)"
+        case .rawSizeNotSectorMultiple(let path, let size):
+            return "\(path): a raw disk image must be a whole number of 512-byte sectors, but this file has \(size) bytes "
+                + "(\(size % 512) left over); it is truncated or not a disk image"
+        case .blank(let path):
+            return "\(path): has neither a partition table nor a file system (a blank disk); "
+                + "pass --allow-blank if a blank data disk is really meant"
+        case .lockFailed(let path, let reason):
+            return "\(path): cannot lock it (\(reason)); check the cache directory's owner and permissions or choose another with --cache-dir"
         case .commandFailed(let command, let status, let message):
             return "`\(command)` failed with status \(status): \(message)"
         }

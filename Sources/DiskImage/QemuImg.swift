@@ -69,28 +69,32 @@ public enum QemuImg {
     }
 
     /// Checks that a file is a disk KubeVirt boots from a containerDisk: a readable regular file,
-    /// qcow2 or raw, no backing file, not encrypted.
-    /// - Parameter path: The disk image file.
+    /// qcow2 or raw, no backing file, not encrypted, and a disk by its contents (``checkContents(_:allowBlank:)``).
+    /// - Parameters:
+    ///   - path: The disk image file.
+    ///   - allowBlank: Accept a disk with neither a partition table nor a file system (a blank data disk).
     /// - Returns: Its facts.
     /// - Throws: ``DiskImageError`` naming the file and the rule it breaks.
-    public static func checkContainerDiskInput(_ path: String) throws -> DiskImageInfo {
+    public static func checkContainerDiskInput(_ path: String, allowBlank: Bool = false) throws -> DiskImageInfo {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DiskImageError.notFound(path: path) }
         guard !isDirectory.boolValue else { throw DiskImageError.notARegularFile(path: path) }
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         guard attributes?[.type] as? FileAttributeType == .typeRegular else { throw DiskImageError.notARegularFile(path: path) }
         guard FileManager.default.isReadableFile(atPath: path) else { throw DiskImageError.notReadable(path: path) }
-        let info = try info(path)
+        let info = try checkContents(path, allowBlank: true)
         guard info.format == "qcow2" || info.format == "raw" else {
             throw DiskImageError.unsupportedFormat(path: path, format: info.format)
         }
         if let backing = info.backingFile { throw DiskImageError.hasBackingFile(path: path, backing: backing) }
         if let external = info.externalFiles.first { throw DiskImageError.hasBackingFile(path: path, backing: external) }
         guard !info.encrypted else { throw DiskImageError.encrypted(path: path) }
+        if !allowBlank { try checkNotBlank(path, info: info) }
         return info
     }
 
-    /// Checks that a base disk given as a file reads nothing but itself, and is the format it is declared as: no
+    /// Checks that a base disk given as a file is a disk by its contents (``checkContents(_:allowBlank:)``), reads
+    /// nothing but itself, and is the format it is declared as: no
     /// backing file, no external data file or extent. Otherwise customizing it would copy whatever host file it
     /// names (`/etc/shadow`, another user's disk) into the image. Downloaded and local bases get the same check.
     /// - Parameters:
@@ -100,13 +104,82 @@ public enum QemuImg {
     /// - Throws: ``DiskImageError/baseReadsHostFile(path:file:)``, ``DiskImageError/formatMismatch(path:declared:actual:)``,
     ///   ``DiskImageError/unreadableImage(path:message:)``.
     public static func checkSelfContainedBase(_ path: String, declaredFormat: String? = nil) throws -> DiskImageInfo {
-        let info = try info(path)
+        // Blank is left to the appliance's inspection, which finds no operating system on it and says so.
+        let info = try checkContents(path, allowBlank: true)
         if let backing = info.backingFile { throw DiskImageError.baseReadsHostFile(path: path, file: backing) }
         if let external = info.externalFiles.first { throw DiskImageError.baseReadsHostFile(path: path, file: external) }
         if let declaredFormat, declaredFormat != info.format {
             throw DiskImageError.formatMismatch(path: path, declared: declaredFormat, actual: info.format)
         }
         return info
+    }
+
+    /// Checks that a file's bytes are a disk image, before anything trusts qemu-img's reading of it (qemu-img reads any
+    /// file without a header as raw, an HTML error page included):
+    /// - its name's format (`.qcow2`, `.vmdk`, `.vhd`, …) is what its header says;
+    /// - it is not text, an archive or compressed data;
+    /// - read as raw, it is a whole number of 512-byte sectors;
+    /// - its guest disk starts with a partition table or a file system, unless `allowBlank`.
+    /// - Parameters:
+    ///   - path: The disk image file.
+    ///   - allowBlank: Accept a disk with neither a partition table nor a file system.
+    /// - Returns: Its facts from `qemu-img info`.
+    /// - Throws: ``DiskImageError`` naming the file and what is wrong.
+    public static func checkContents(_ path: String, allowBlank: Bool = false) throws -> DiskImageInfo {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw DiskImageError.notReadable(path: path) }
+        defer { try? handle.close() }
+        let head: [UInt8]
+        let tail: [UInt8]
+        let size: UInt64
+        do {
+            head = [UInt8](try handle.read(upToCount: 128 << 10) ?? Data())
+            size = try handle.seekToEnd()
+            try handle.seek(toOffset: size >= 512 ? size - 512 : 0)
+            tail = [UInt8](try handle.readToEnd() ?? Data())
+        } catch {
+            throw DiskImageError.notReadable(path: path)
+        }
+        let content = DiskContent.classify(head: head, tail: tail)
+        if let claimed = DiskContent.claimedFormat(of: path), content != .image(format: claimed) {
+            throw DiskImageError.contentMismatch(path: path, named: claimed, content: content.description)
+        }
+        switch content {
+        case .text, .compressed: throw DiskImageError.notADiskImage(path: path, content: content.description)
+        case .image, .raw: break
+        }
+        let info = try info(path)
+        if info.format == "raw", size % 512 != 0 { throw DiskImageError.rawSizeNotSectorMultiple(path: path, size: Int64(size)) }
+        if !allowBlank { try checkNotBlank(path, info: info) }
+        return info
+    }
+
+    /// Refuses a disk whose guest view starts with neither a partition table nor a file system
+    /// (``DiskContent/guestLayout(_:)``); an encrypted disk cannot be looked into and passes.
+    /// - Parameters:
+    ///   - path: The disk image file.
+    ///   - info: Its facts.
+    /// - Throws: ``DiskImageError/blank(path:)``.
+    public static func checkNotBlank(_ path: String, info: DiskImageInfo) throws {
+        guard !info.encrypted else { return }
+        if DiskContent.guestLayout(try guestStart(path, format: info.format)) == nil { throw DiskImageError.blank(path: path) }
+    }
+
+    /// The guest disk's first 128 KiB: the file's own bytes for raw, else read through qemu-img (`dd`, into a private
+    /// temp directory removed before returning).
+    static func guestStart(_ path: String, format: String) throws -> [UInt8] {
+        if format == "raw" {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw DiskImageError.notReadable(path: path) }
+            defer { try? handle.close() }
+            do { return [UInt8](try handle.read(upToCount: 128 << 10) ?? Data()) } catch { throw DiskImageError.notReadable(path: path) }
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-probe-\(UUID().uuidString)").path
+        try FileAccess.makePrivateDirectory(scratch)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try runChecked(["qemu-img", "dd", "-U", "-f", format, "-O", "raw", "bs=65536", "count=2", "if=\(path)", "of=\(scratch)/start"])
+        guard let data = FileManager.default.contents(atPath: scratch + "/start") else {
+            throw DiskImageError.unreadableImage(path: path, message: "qemu-img dd wrote nothing")
+        }
+        return [UInt8](data)
     }
 
     /// Runs `qemu-img check` (qcow2 only; raw has no metadata to check).
@@ -167,11 +240,18 @@ public enum QemuImg {
     /// Opens a disk and every file of its backing chain (`qemu-img info --backing-chain`), which plain
     /// `info` does not: an overlay whose base was deleted fails here.
     /// - Parameter path: The disk.
+    /// - Returns: The files of the chain, `path` first, then each backing file as the image names it.
     /// - Throws: ``DiskImageError/unreadableImage(path:message:)`` naming what does not open.
-    public static func openBackingChain(_ path: String) throws {
-        let output = try ExternalTool.run(["qemu-img", "info", "-U", "--backing-chain", path])
+    public static func backingChain(_ path: String) throws -> [String] {
+        let output = try ExternalTool.run(["qemu-img", "info", "-U", "--backing-chain", "--output=json", path])
         guard output.status == 0 else {
             throw DiskImageError.unreadableImage(path: path, message: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        struct Layer: Decodable { var filename: String }
+        do {
+            return try JSONDecoder().decode([Layer].self, from: output.stdout).map(\.filename)
+        } catch {
+            throw DiskImageError.unreadableImage(path: path, message: "unexpected qemu-img output: \(error)")
         }
     }
 

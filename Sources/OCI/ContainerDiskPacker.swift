@@ -27,13 +27,16 @@ public struct ContainerDiskOptions: Sendable {
     public var timestamp: Int64
     /// Replace an existing layout at the output path.
     public var force: Bool
+    /// Accept a disk with neither a partition table nor a file system (a blank data disk is meant).
+    public var allowBlank: Bool
 
     /// Creates options.
     public init(
         name: RepositoryName, tag: Tag, compression: LayerCompression = .gzip, annotations: [String: String] = [:],
         instancetype: String? = nil, preference: String? = nil, architecture: String = HostArchitecture.goArch,
-        timestamp: Int64 = ReproducibleTime.fromEnvironment(), force: Bool = false
+        timestamp: Int64 = ReproducibleTime.fromEnvironment(), force: Bool = false, allowBlank: Bool = false
     ) {
+        self.allowBlank = allowBlank
         self.name = name
         self.tag = tag
         self.compression = compression
@@ -102,7 +105,7 @@ public struct ContainerDiskPacker: Sendable {
         let started = Date()
         let info: DiskImageInfo
         do {
-            info = try QemuImg.checkContainerDiskInput(disk)
+            info = try QemuImg.checkContainerDiskInput(disk, allowBlank: options.allowBlank)
         } catch let error as DiskImageError {
             throw ContainerDiskError.input(error)
         }

@@ -1,6 +1,7 @@
 // Builds many images side by side (bounded by --jobs), then updates the catalog and its page once.
 import Bases
 import Catalog
+import DiskImage
 import Foundation
 import LabforgeRecipe
 import Logging

@@ -1,6 +1,8 @@
 // The stages of one image's build, each returning its value, outcome and one line of detail.
 import Bases
 import Customize
+import DiskImage
+import EngineIdentity
 import Foundation
 import Kube
 import LabforgeRecipe
@@ -38,12 +40,12 @@ extension ImageBuilder {
         // Pinned .debs the bootstrap installs come from the recipe's artifact cache, verified like the appliance's.
         var pinnedFiles: [String: String] = [:]
         if case .debianBootstrap(let spec) = builtBase {
-            let artifacts = ArtifactCache(directory: options.cacheRoot + "/artifacts")
+            let artifacts = ArtifactCache(directory: cache.artifacts, locks: cache.locks)
             for artifact in spec.pinnedPackages.compactMap(\.source.artifact) where pinnedFiles[artifact.sha256] == nil {
-                pinnedFiles[artifact.sha256] = try await artifacts.fetch(artifact)
+                pinnedFiles[artifact.sha256] = try await artifacts.fetch(artifact, leases: state.leases)
             }
         }
-        let base = try await store.resolve(builtBase, pinnedFiles: pinnedFiles, progress: reporter)
+        let base = try await store.resolve(builtBase, pinnedFiles: pinnedFiles, progress: reporter, leases: state.leases)
         log.line("base: \(base.path) (\(base.identity))")
         return (base, base.wasCached ? .cached : .ran, "\(base.identity)")
     }
@@ -52,37 +54,39 @@ extension ImageBuilder {
     func customize(base: ResolvedBase, fingerprint: ImageFingerprint, state: State, log: BuildLog) async throws -> ((), StageRecord.Outcome, String) {
         try cache.prepare()
         let disk = cache.disk(fingerprint)
-        // One build per fingerprint at a time, across processes: the second waits and reuses the disk.
-        let lock = try await FileLock.acquire(cache.lock(fingerprint)) {
-            log.line("waiting for another build of fingerprint \(fingerprint.short)")
+        // One build per fingerprint at a time, across processes: the second waits and reuses the disk. The finished
+        // disk stays leased (shared) until this build ends, so `labforge cache prune` leaves it alone.
+        var detail: String?
+        let (lock, _) = try await cache.locks.entry(
+            fingerprint.hex, exists: { !options.force && FileManager.default.fileExists(atPath: disk) },
+            onWait: { log.line("waiting for another build of fingerprint \(fingerprint.short)") }
+        ) {
+            var customizer = Customizer(
+                memoryMiB: options.applianceMemoryMiB, cpus: Int32(options.cpus),
+                cache: ArtifactCache(directory: cache.artifacts, locks: cache.locks), reporter: reporter, logger: logger,
+                log: { log.write($0) }
+            )
+            customizer.stepCache = StepCache(directory: cache.snapshots, locks: cache.locks)
+            customizer.compressedOutput = true
+            customizer.hostInstalledSteps = Set(hostPackages?.steps ?? [])
+            customizer.beforeClose = { appliance, system in
+                readSBOM(in: appliance, system: system, disk: disk, fingerprint: fingerprint, state: state, log: log)
+            }
+            let result = try await customizer.customize(recipe: recipe, base: base.path, baseIdentity: fingerprint.baseIdentity, output: disk)
+            let finalize = result.finalizeSeconds ?? 0
+            state.finalize = StageRecord(
+                stage: .finalize, outcome: .ran, seconds: finalize, detail: "zstd-compressed qcow2, checked: \(ByteCount.format(result.outputBytes))")
+            var ran = "\(result.steps.count) steps (\(result.accelerator))"
+            if let resumed = result.resumedAfterStep { ran += ", resumed from the step-cache snapshot after step \(resumed)" }
+            if let written = result.snapshotsWritten, !written.isEmpty { ran += ", snapshots after steps \(written.map(String.init).joined(separator: ","))" }
+            detail = ran
         }
-        defer { lock.release() }
-        if !options.force, FileManager.default.fileExists(atPath: disk) {
-            ImageCache.touch(disk)
-            state.disk = disk
-            state.finalize = StageRecord(stage: .finalize, outcome: .cached, seconds: 0, detail: disk)
-            return ((), .cached, "\(disk) (\(ByteCount.format(FileWrite.allocatedBytes(disk))))")
-        }
-        var customizer = Customizer(
-            memoryMiB: options.applianceMemoryMiB, cpus: Int32(options.cpus),
-            cache: ArtifactCache(directory: options.cacheRoot + "/artifacts"), reporter: reporter, logger: logger,
-            log: { log.write($0) }
-        )
-        customizer.stepCache = StepCache(directory: cache.snapshots)
-        customizer.compressedOutput = true
-        customizer.hostInstalledSteps = Set(hostPackages?.steps ?? [])
-        customizer.beforeClose = { appliance, system in
-            readSBOM(in: appliance, system: system, disk: disk, fingerprint: fingerprint, state: state, log: log)
-        }
-        let result = try await customizer.customize(recipe: recipe, base: base.path, baseIdentity: fingerprint.baseIdentity, output: disk)
+        state.leases.keep(lock)
         state.disk = disk
-        let finalize = result.finalizeSeconds ?? 0
-        state.finalize = StageRecord(
-            stage: .finalize, outcome: .ran, seconds: finalize, detail: "zstd-compressed qcow2, checked: \(ByteCount.format(result.outputBytes))")
-        var detail = "\(result.steps.count) steps (\(result.accelerator))"
-        if let resumed = result.resumedAfterStep { detail += ", resumed from the step-cache snapshot after step \(resumed)" }
-        if let written = result.snapshotsWritten, !written.isEmpty { detail += ", snapshots after steps \(written.map(String.init).joined(separator: ","))" }
-        return ((), .ran, detail)
+        if let detail { return ((), .ran, detail) }
+        ImageCache.touch(disk)
+        state.finalize = StageRecord(stage: .finalize, outcome: .cached, seconds: 0, detail: disk)
+        return ((), .cached, "\(disk) (\(ByteCount.format(FileWrite.allocatedBytes(disk))))")
     }
 
     /// Boot the disk and probe its agents; a passed verification is cached with the disk.
@@ -146,7 +150,8 @@ extension ImageBuilder {
         let disk = output.disk
         state.disk = disk
         let repository = target.repository(for: recipe.name)
-        let key = "\(fingerprint.hex) \(options.layerCompression.rawValue) \(repository)"
+        // The packaging engine's identity too: a changed packer never reuses a layout an older one wrote.
+        let key = "\(fingerprint.hex) \(options.layerCompression.rawValue) \(repository) \(EngineIdentity.packaging)"
         if !options.force, let layout = try? ImageLayout(path: output.layout), let (descriptor, _, manifest) = try? layout.manifest(tag: nil),
            manifest.annotations?[Self.buildKeyAnnotation] == key {
             state.packaged = (descriptor.digest.description, output.layout)

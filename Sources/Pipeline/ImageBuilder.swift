@@ -2,6 +2,8 @@
 // stage whose inputs did not change, with its own build log and summary.
 import Bases
 import Customize
+import DiskImage
+import EngineIdentity
 import Foundation
 import Guestfs
 import Kube
@@ -39,6 +41,8 @@ struct ImageBuilder: Sendable {
         var started = Date()
         /// The finalize record the customize stage produced, appended after it.
         var finalize: StageRecord?
+        /// The cache entries this build uses (base, finished disk), held shared until it ends.
+        let leases = CacheLeases()
         init(baseIdentity: String) { self.baseIdentity = baseIdentity }
     }
 
@@ -53,8 +57,8 @@ struct ImageBuilder: Sendable {
             try recipe.validate()
             output = try ImageOutput(root: options.output, name: recipe.name, version: recipe.version)
         } catch {
-            let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
-            return refusedSummary(fingerprint: fingerprint, state: State(baseIdentity: fingerprint.baseIdentity), started: started, message: "\(error)")
+            let fingerprint = try? ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
+            return refusedSummary(fingerprint: fingerprint, state: State(baseIdentity: fingerprint?.baseIdentity ?? ""), started: started, message: "\(error)")
         }
         // The fingerprint names a bootstrapped base by the archives' InRelease digests: learn them first
         // (from the record when checked recently; an unreachable mirror with no record fails in the base stage).
@@ -63,8 +67,14 @@ struct ImageBuilder: Sendable {
             _ = try? await store.checkArchive(for: spec)
             archiveDate = store.lastKnownArchiveState(for: spec)?.newestDateRFC3339
         }
-        let fingerprint = ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
+        let fingerprint: ImageFingerprint
+        do {
+            fingerprint = try ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
+        } catch {
+            return refusedSummary(fingerprint: nil, state: State(baseIdentity: ""), started: started, message: "\(error)")
+        }
         let state = State(baseIdentity: fingerprint.baseIdentity)
+        defer { state.leases.releaseAll() }
         do {
             try FileManager.default.createDirectory(atPath: output.directory, withIntermediateDirectories: true)
         } catch {
@@ -95,7 +105,7 @@ struct ImageBuilder: Sendable {
                                  message: PipelineError.outputUnusable(path: output.log, reason: "cannot create the build log").description)
         }
         defer { log.close() }
-        log.line("labforge \(options.toolVersion) build \(recipe.name) \(recipe.version), fingerprint \(fingerprint.hex)")
+        log.line("labforge \(options.toolVersion) (engine \(EngineIdentity.summary)) build \(recipe.name) \(recipe.version), fingerprint \(fingerprint.hex)")
         do {
             let base = try await stage(.base, state, log) { try await resolveBase(state: state, log: log) }
             try await stage(.customize, state, log) { try await customize(base: base, fingerprint: fingerprint, state: state, log: log) }
@@ -169,10 +179,10 @@ struct ImageBuilder: Sendable {
     }
 
     /// The summary of a recipe refused before anything was written (no directory, no log, no summary file).
-    private func refusedSummary(fingerprint: ImageFingerprint, state: State, started: Date, message: String) -> BuildSummary {
+    private func refusedSummary(fingerprint: ImageFingerprint?, state: State, started: Date, message: String) -> BuildSummary {
         reporter.report(ProgressEvent(subject: recipe.name, stage: BuildStage.base.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
         return BuildSummary(
-            name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint.hex, baseImage: state.baseIdentity,
+            name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint?.hex ?? "", baseImage: state.baseIdentity,
             directory: "", disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
             manifests: nil, verification: state.verification, stages: state.stages, log: "", finished: Date().formatted(.iso8601),
             seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: .base, message: message)

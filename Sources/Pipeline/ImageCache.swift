@@ -5,8 +5,9 @@ import DiskImage
 import Foundation
 
 /// `<cache>/images/<fingerprint>.qcow2` (final disk), `<fingerprint>.verification.json` (a passed
-/// verification), `<fingerprint>.spdx.json` (its SBOM), `<fingerprint>.desktop.png` / `.terminal.txt` (pictures the verification took),
-/// `<fingerprint>.lock`; and `<cache>/snapshots/` for the step cache.
+/// verification), `<fingerprint>.spdx.json` (its SBOM), `<fingerprint>.desktop.png` / `.terminal.txt` (pictures the
+/// verification took), all guarded by `<cache>/locks/<fingerprint>.lock` (``CacheLocks``); `<cache>/snapshots/` for
+/// the step cache and `<cache>/artifacts/` for pinned downloads.
 public struct ImageCache: Sendable {
     /// The cache root.
     public var root: String
@@ -21,13 +22,16 @@ public struct ImageCache: Sendable {
     public var images: String { root + "/images" }
     /// Step-cache snapshots.
     public var snapshots: String { root + "/snapshots" }
+    /// Pinned artifacts.
+    public var artifacts: String { root + "/artifacts" }
+    /// The locks of every entry.
+    public var locks: CacheLocks { CacheLocks(root: root) }
 
     func disk(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).qcow2" }
     func verification(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).verification.json" }
     func sbom(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).spdx.json" }
     /// A picture verification took (`desktop.png`, `terminal.txt`), kept with the passed verification.
     func picture(_ fingerprint: ImageFingerprint, _ name: String) -> String { "\(images)/\(fingerprint.hex).\(name)" }
-    func lock(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).lock" }
 
     /// Creates the directories, owner only (0700; an existing root is left as it is, see ``FileAccess``).
     /// - Throws: ``PipelineError/cacheUnusable(path:reason:)``.

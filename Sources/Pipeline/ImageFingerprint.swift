@@ -2,12 +2,14 @@
 import Bases
 import Crypto
 import Customize
+import EngineIdentity
 import Foundation
 import LabforgeRecipe
 
 /// sha256 over the recipe's steps and metadata, the contents of every file it uploads, the base image's
-/// identity and labforge's version. Computed without touching any disk image, so an unchanged rebuild
-/// costs milliseconds.
+/// identity, labforge's version and its customization engine's identity (``EngineIdentity/customization``, derived
+/// from the sources at build time). Computed without touching any disk image, so an unchanged rebuild costs
+/// milliseconds.
 public struct ImageFingerprint: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Lower-case hex sha256.
     public var hex: String
@@ -20,16 +22,21 @@ public struct ImageFingerprint: Sendable, Hashable, Codable, CustomStringConvert
     ///   - store: The base store (its cache keys name bootstrapped bases).
     ///   - toolVersion: labforge's version.
     ///   - base: The base as built when it differs from the recipe's (a bootstrap with the recipe's packages).
-    public init(recipe: Recipe, store: BaseImageStore, toolVersion: String, base: BaseImage? = nil) {
+    ///   - engine: The customization engine's identity.
+    /// - Throws: ``CustomizeError/uploadUnreadable(path:reason:)`` naming an upload that cannot be read,
+    ///   ``CustomizeError/cacheKeyUnencodable(subject:reason:)``.
+    public init(
+        recipe: Recipe, store: BaseImageStore, toolVersion: String, base: BaseImage? = nil, engine: String = EngineIdentity.customization
+    ) throws {
         switch base ?? recipe.base {
         case .upstream(let image): baseIdentity = image.checksum.tagged
         case .debianBootstrap(let spec): baseIdentity = "debian-bootstrap:" + store.cacheKey(for: spec)
         case .localFile(let path, _): baseIdentity = Customizer.fileIdentity(path)
         }
         var hasher = SHA256()
-        hasher.update(data: Data("labforge \(toolVersion)\nrecipe \(recipe.fingerprint)\nbase \(baseIdentity)\n".utf8))
+        hasher.update(data: Data("labforge \(toolVersion)\nengine \(engine)\nrecipe \(try recipe.fingerprint)\nbase \(baseIdentity)\n".utf8))
         for case .upload(let source, _, _) in recipe.plan.map(\.step) {
-            hasher.update(data: Data("upload \(source) \(UploadDigest.of(source))\n".utf8))
+            hasher.update(data: Data("upload \(source) \(try UploadDigest.of(source))\n".utf8))
         }
         hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

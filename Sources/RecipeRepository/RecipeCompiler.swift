@@ -27,6 +27,8 @@ public struct RecipeCompiler: Sendable {
     public var toolchain: RecipeToolchain
     /// `<cache root>/recipes`.
     public var cacheDirectory: String
+    /// The cache's locks (`<cache root>/locks/`).
+    public var locks: CacheLocks
 
     /// Creates a compiler.
     /// - Parameters:
@@ -35,6 +37,7 @@ public struct RecipeCompiler: Sendable {
     public init(toolchain: RecipeToolchain, cacheRoot: String) {
         self.toolchain = toolchain
         self.cacheDirectory = cacheRoot + "/recipes"
+        self.locks = CacheLocks(root: cacheRoot)
     }
 
     /// The cache key of `source`: every file's path (relative to the root) and bytes, and the toolchain's identity.
@@ -64,12 +67,27 @@ public struct RecipeCompiler: Sendable {
         } catch {
             throw RecipeRepositoryError.cacheUnusable(path: cacheDirectory, reason: "\(error)")
         }
-        let lock = try await FileLock.acquire(entry + ".lock")
-        defer { lock.release() }
-        if let cached = cached(entry, key: key) { return cached }
+        // The cache's one lock rule (``CacheLocks``): two processes compiling the same recipes take turns, and the
+        // second finds the first one's program.
+        let (lock, made) = try await locks.entry(key, exists: { cached(entry, key: key) != nil }) {
+            try await build(source, into: entry)
+        }
+        lock.release()
+        guard var compiled = cached(entry, key: key) else {
+            throw RecipeRepositoryError.cacheUnusable(path: entry, reason: "the compiled program is missing after the compile")
+        }
+        compiled.compiled = made
+        return compiled
+    }
 
+    /// Compiles `source` into a temp folder renamed to `entry` when complete.
+    private func build(_ source: RecipeSource, into entry: String) async throws {
         let work = entry + ".partial-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: work) }
+        Interruption.register(work)
+        defer {
+            try? FileManager.default.removeItem(atPath: work)
+            Interruption.unregister(work)
+        }
         try FileManager.default.createDirectory(atPath: work + "/symbols", withIntermediateDirectories: true)
         let module = RecipeProgram.moduleName
         let moduleCache = ["-module-cache-path", cacheDirectory + "/module-cache"]
@@ -99,7 +117,6 @@ public struct RecipeCompiler: Sendable {
         guard Foundation.rename(work, entry) == 0 else {
             throw RecipeRepositoryError.cacheUnusable(path: entry, reason: String(cString: strerror(errno)))
         }
-        return CompiledRecipes(program: entry + "/program", declarations: declarations, key: key, compiled: true)
     }
 
     private func cached(_ entry: String, key: String) -> CompiledRecipes? {

@@ -71,7 +71,10 @@ public struct Verifier: Sendable {
     public func verify(disk: String, plan: ProbePlan, options: VerifyOptions = VerifyOptions()) async throws -> VerificationReport {
         let started = Date()
         let info: DiskImageInfo
-        do { info = try await DedicatedThread.run(name: "labforge.verify.info") { try QemuImg.info(disk) } } catch { throw VerifyError.unreadableDisk(path: disk, message: "\(error)") }
+        // The same content checks as `package` (name vs. header, sector multiple, not blank) before booting anything.
+        do { info = try await DedicatedThread.run(name: "labforge.verify.info") { try QemuImg.checkContents(disk) } } catch {
+            throw VerifyError.unreadableDisk(path: disk, message: "\(error)")
+        }
         let absoluteDisk = URL(fileURLWithPath: disk).standardizedFileURL.path
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-verify-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -31,12 +31,13 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let root = cacheOptions.cache.root
-            let result = CachePruner(root: root).prune(olderThan: olderThan * 86_400, includeBases: bases)
+            let result = try CachePruner(root: root).prune(olderThan: olderThan * 86_400, includeBases: bases)
             if cacheOptions.json {
                 try printJSON(result)
             } else {
                 for path in result.removed { print("removed \(path)") }
                 for path in result.inUse { print("kept \(path) (in use)") }
+                for path in result.backing { print("kept \(path) (a kept snapshot backs on it)") }
                 print("freed \(ByteCount.format(result.freedBytes)) from \(root)")
             }
         }

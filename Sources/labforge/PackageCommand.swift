@@ -46,6 +46,9 @@ struct PackageCommand: ParsableCommand {
     @Flag(help: "Replace an existing layout at --output.")
     var force = false
 
+    @Flag(help: "Accept a disk with neither a partition table nor a file system (a blank data disk is meant).")
+    var allowBlank = false
+
     @Flag(help: "Print the result as JSON on stdout; progress as JSON lines on stderr.")
     var json = false
 
@@ -59,7 +62,7 @@ struct PackageCommand: ParsableCommand {
         }
         let options = ContainerDiskOptions(
             name: try RepositoryName(name), tag: try Tag(tag), compression: compression, annotations: parsedAnnotations,
-            instancetype: instancetype, preference: preference, architecture: arch, force: force
+            instancetype: instancetype, preference: preference, architecture: arch, force: force, allowBlank: allowBlank
         )
         let reporter = StreamProgressReporter(style: .automatic(json: json))
         let result = try ContainerDiskPacker(progress: reporter).package(disk: disk, into: output, options: options)

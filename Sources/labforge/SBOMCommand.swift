@@ -1,5 +1,6 @@
 // `labforge sbom DISK`: the software bill of materials of any disk, read through a read-only appliance.
 import ArgumentParser
+import DiskImage
 import Foundation
 import LabforgeRecipe
 import RecipeRepository
@@ -37,6 +38,8 @@ struct SBOMCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The same content checks as `package` (name vs. header, sector multiple, not blank) before the appliance opens it.
+        _ = try QemuImg.checkContents(disk)
         var recipe: Recipe?
         if let name = self.recipe { recipe = try await source.load().select([name]).first?.recipe }
         let inputs = recipe.map(RecipeSupplyInputs.init(recipe:))

@@ -42,7 +42,7 @@ struct ShowCommand: AsyncParsableCommand {
                 var probes: [Probe]
             }
             let plan = Plan(
-                recipe: RecipeSummary(recipe, origin: entry.origin), fingerprint: recipe.fingerprint,
+                recipe: RecipeSummary(recipe, origin: entry.origin), fingerprint: try recipe.fingerprint,
                 steps: recipe.plan.map { ["number": String($0.number), "origin": $0.origin.description, "title": $0.step.title] },
                 ports: recipe.ports, probes: recipe.probes
             )
@@ -56,7 +56,7 @@ struct ShowCommand: AsyncParsableCommand {
         print("source: \(origin.location)\(origin.repository.map { " — \($0)" } ?? "")\(commit)")
         print("base: \(recipe.base)")
         print("minimum: \(recipe.minimumCPUs) vCPU, \(recipe.minimumMemoryMiB) MiB; instancetype \(recipe.instancetype ?? "-"), preference \(recipe.preference ?? "-")")
-        print("fingerprint: \(recipe.fingerprint)")
+        print("fingerprint: \(try recipe.fingerprint)")
         print("\nsteps:")
         let plan = recipe.plan
         for step in plan {

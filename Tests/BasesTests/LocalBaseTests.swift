@@ -86,7 +86,7 @@ struct LocalBaseTests {
         let work = try TemporaryDirectory(prefix: "labforge-cache-modes")
         let fresh = CacheDirectory(root: work.appending("new/cache"))
         try fresh.prepare()
-        for path in [fresh.root, fresh.root + "/bases", fresh.root + "/bases/images", fresh.root + "/bases/downloads", fresh.root + "/bases/locks"] {
+        for path in [fresh.root, fresh.root + "/bases", fresh.root + "/bases/images", fresh.root + "/bases/downloads", fresh.root + "/locks"] {
             #expect(Self.mode(path) == 0o700, "\(path)")
         }
         let existingRoot = work.appending("shared")

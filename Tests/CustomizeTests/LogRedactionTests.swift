@@ -62,7 +62,7 @@ struct LogRedactionTests {
         let overlay = dir.appending("overlay.qcow2")
         try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", overlay, "1M"])
         let cache = StepCache(directory: dir.appending("cache/snapshots"))
-        let stored = try cache.store(overlay: overlay, key: "k")
+        let stored = try #require(try cache.store(overlay: overlay, key: "k"))
         let mode: (String) -> Int = { ((try? FileManager.default.attributesOfItem(atPath: $0)[.posixPermissions]) as? Int ?? -1) & 0o7777 }
         #expect(mode(stored) == 0o640)
         #expect(mode(cache.directory) == 0o700)

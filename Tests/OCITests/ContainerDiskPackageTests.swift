@@ -118,7 +118,8 @@ struct ContainerDiskPackageTests {
         try await Command.check(["truncate", "-s", String(size), disk])
         try await Command.check(["qemu-io", "-f", "raw", "-c", "write -q -P 0x42 8G 1M", disk])
         let layout = dir.appending("layout")
-        let result = try await Command.labforge(["package", disk, "-o", layout, "--name", "labs/big", "--tag", "1", "--compression", "zstd", "--json"])
+        // A data disk: no partition table, no file system at its start.
+        let result = try await Command.labforge(["package", disk, "-o", layout, "--name", "labs/big", "--tag", "1", "--compression", "zstd", "--json", "--allow-blank"])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONDecoder().decode(PackagedContainerDisk.self, from: result.stdoutData)
         #expect(summary.diskSize == size)

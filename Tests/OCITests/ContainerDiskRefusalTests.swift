@@ -35,6 +35,41 @@ struct ContainerDiskRefusalTests {
             ])
             return dir.appending("enc.qcow2")
         }, expected: "is encrypted"),
+        Case(description: "raw image not a multiple of 512 bytes", makeDisk: { dir in
+            try Data(count: 1000).write(to: URL(fileURLWithPath: dir.appending("disk.raw")))
+            return dir.appending("disk.raw")
+        }, expected: "has 1000 bytes (488 left over)"),
+        Case(description: "an 8-byte text file named .qcow2", makeDisk: { dir in
+            try Data("not disk".utf8).write(to: URL(fileURLWithPath: dir.appending("g.qcow2")))
+            return dir.appending("g.qcow2")
+        }, expected: "g.qcow2: named as a qcow2 image but its content is text starting with \"not disk\""),
+        Case(description: "an HTML error page saved as disk.qcow2", makeDisk: { dir in
+            let page = "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n"
+            try Data(page.utf8).write(to: URL(fileURLWithPath: dir.appending("disk.qcow2")))
+            return dir.appending("disk.qcow2")
+        }, expected: "disk.qcow2: named as a qcow2 image but its content is text starting with \"<!DOCTYPE html>\""),
+        Case(description: "a qcow2 named .vmdk", makeDisk: { dir in
+            try await DiskFixtures.makeQcow2(at: dir.appending("d.qcow2"), virtualSize: "128M", randomMiB: 1)
+            try FileManager.default.moveItem(atPath: dir.appending("d.qcow2"), toPath: dir.appending("d.vmdk"))
+            return dir.appending("d.vmdk")
+        }, expected: "d.vmdk: named as a vmdk image but its content is a qcow2 image"),
+        Case(description: "a raw disk named .vhd", makeDisk: { dir in
+            try await Command.check(["truncate", "-s", "1M", dir.appending("d.vhd")])
+            return dir.appending("d.vhd")
+        }, expected: "d.vhd: named as a vpc image but its content is raw data"),
+        Case(description: "a gzip-compressed disk", makeDisk: { dir in
+            try await Command.check(["truncate", "-s", "1M", dir.appending("d.img")])
+            try await Command.check(["gzip", "-n", dir.appending("d.img")])
+            return dir.appending("d.img.gz")
+        }, expected: "not a disk image: its content is gzip-compressed data"),
+        Case(description: "a blank qcow2 (no partition table, no file system)", makeDisk: { dir in
+            try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("blank.qcow2"), "64M"])
+            return dir.appending("blank.qcow2")
+        }, expected: "blank.qcow2: has neither a partition table nor a file system (a blank disk); pass --allow-blank"),
+        Case(description: "a blank raw disk", makeDisk: { dir in
+            try await Command.check(["truncate", "-s", "64M", dir.appending("blank.raw")])
+            return dir.appending("blank.raw")
+        }, expected: "blank.raw: has neither a partition table nor a file system"),
         Case(description: "invalid repository", makeDisk: { dir in
             try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", dir.appending("ok.qcow2"), "64M"])
             return dir.appending("ok.qcow2")
@@ -53,14 +88,32 @@ struct ContainerDiskRefusalTests {
     func refuses(_ refusal: Case) async throws {
         let dir = try TemporaryDirectory()
         let disk = try await refusal.makeDisk(dir)
+        // Its own TMPDIR, to see that the content probe leaves nothing there either.
+        let temporary = dir.appending("tmp")
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         let before = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
         var arguments = ["package", disk, "--output", dir.appending("out"), "--name", "labs/x", "--tag", "1"]
         arguments += refusal.arguments  // later options win
-        let result = try await Command.labforge(arguments)
+        let result = try await Command.labforge(arguments, environment: ["TMPDIR": temporary])
         #expect(result.status != 0)
         #expect(result.stderr.contains(refusal.expected), "stderr: \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1)
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary).isEmpty)
+    }
+
+    @Test("--allow-blank packages a blank data disk; a disk with a file system needs no flag")
+    func blankDataDiskWhenAsked() throws {
+        let dir = try TemporaryDirectory()
+        let blank = dir.appending("data.qcow2")
+        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", blank, "64M"])
+        let result = try await Command.labforge(["package", blank, "-o", dir.appending("blank"), "--name", "labs/data", "--tag", "1", "--allow-blank"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let formatted = dir.appending("fs.raw")
+        try await Command.check(["truncate", "-s", "16M", formatted])
+        try await Command.check(["mkfs.ext4", "-q", "-F", formatted])
+        let plain = try await Command.labforge(["package", formatted, "-o", dir.appending("fs"), "--name", "labs/data", "--tag", "1"])
+        #expect(plain.status == 0, "\(plain.stderr)")
     }
 
     @Test("an existing output needs --force; --force replaces a layout but never a non-layout directory")
@@ -94,6 +147,7 @@ struct ContainerDiskRefusalTests {
         let disk = dir.appending("big.raw")
         // Random data compresses slowly enough to interrupt mid-stream.
         try await Command.check(["dd", "if=/dev/urandom", "of=\(disk)", "bs=1M", "count=1024", "status=none"])
+        try await Command.check(["sfdisk", "-q", disk], input: Data("start=2048, type=83\n".utf8))  // a disk, not a blank
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Command.labforgeBinary)
         process.arguments = ["package", disk, "-o", dir.appending("out"), "--name", "labs/x", "--tag", "1"]

@@ -27,17 +27,17 @@ struct BuildOptionsTests {
             Upload(file, into: "/srv")
         }
         let store = BaseImageStore(cache: CacheDirectory(root: directory.path), toolVersion: "1")
-        let first = ImageFingerprint(recipe: recipe, store: store, toolVersion: "1")
-        #expect(first == ImageFingerprint(recipe: recipe, store: store, toolVersion: "1"))
-        #expect(first != ImageFingerprint(recipe: recipe, store: store, toolVersion: "2"))
+        let first = try ImageFingerprint(recipe: recipe, store: store, toolVersion: "1")
+        #expect(first == (try ImageFingerprint(recipe: recipe, store: store, toolVersion: "1")))
+        #expect(first != (try ImageFingerprint(recipe: recipe, store: store, toolVersion: "2")))
         // Same recipe source, other file contents: another image (the base identity changes too here,
         // since the file is also the "base"; the upload alone is checked with a separate base below).
         let base = directory.appending("base.raw")
         try Data(count: 1024).write(to: URL(fileURLWithPath: base))
         let uploading = Recipe(name: "upload-lab", base: .localFile(path: base, format: .raw)) { Upload(file, into: "/srv") }
-        let before = ImageFingerprint(recipe: uploading, store: store, toolVersion: "1")
+        let before = try ImageFingerprint(recipe: uploading, store: store, toolVersion: "1")
         try Data("hello, edited\n".utf8).write(to: URL(fileURLWithPath: file))
-        let after = ImageFingerprint(recipe: uploading, store: store, toolVersion: "1")
+        let after = try ImageFingerprint(recipe: uploading, store: store, toolVersion: "1")
         #expect(before.hex != after.hex)
         #expect(before.baseIdentity == after.baseIdentity)
     }

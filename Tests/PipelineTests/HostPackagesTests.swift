@@ -44,8 +44,8 @@ struct HostPackagesTests {
         #expect(Set(spec.extraPackages) == Set(host.packages))
         #expect(spec.pinnedPackages.map(\.name) == ["ttyd"])
         let store = BaseImageStore(cache: CacheDirectory(root: work.appending("cache")), toolVersion: "test")
-        let plain = ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test")
-        let built = ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test", base: builder.builtBase)
+        let plain = try ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test")
+        let built = try ImageFingerprint(recipe: Recipes.debianDesktop, store: store, toolVersion: "test", base: builder.builtBase)
         #expect(plain.baseIdentity != built.baseIdentity)
     }
 }

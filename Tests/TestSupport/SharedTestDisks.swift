@@ -1,6 +1,7 @@
 // Where the integration tests find the bootstrapped Debian 13 base, and the customized disk they share.
 import Bases
 import Crypto
+import DiskImage
 import Customize
 import Foundation
 import Recipes
@@ -44,7 +45,7 @@ public enum SharedDesktopDisk {
         let base = try await TestBase.path()
         let attributes = try FileManager.default.attributesOfItem(atPath: base)
         let baseIdentity = "\(base)|\(attributes[.size] ?? 0)|\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
-        let key = SHA256.hash(data: Data((recipe.fingerprint + "|" + baseIdentity).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let key = SHA256.hash(data: Data((try recipe.fingerprint + "|" + baseIdentity).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
         let directory = TestBase.cacheDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let disk = "\(directory)/debian-desktop-\(key).qcow2"
