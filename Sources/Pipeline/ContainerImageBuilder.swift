@@ -3,6 +3,7 @@ import Bases
 import Catalog
 import Crypto
 import Customize
+import EngineIdentity
 import Foundation
 import Kube
 import LabforgeRecipe
@@ -111,7 +112,13 @@ public struct ContainerImageBuilder: Sendable {
         }
         summary.directory = directory
         let archive = try? await store.checkArchive(for: DebianBootstrap(suite: plan.suite))
-        let fingerprint = Self.fingerprint(recipe: recipe, plan: plan, archive: archive?.keyInput ?? "", store: store, toolVersion: options.toolVersion)
+        let fingerprint: String
+        do {
+            fingerprint = try Self.fingerprint(recipe: recipe, plan: plan, archive: archive?.keyInput ?? "", store: store, toolVersion: options.toolVersion)
+        } catch {
+            summary.error = "\(error)"
+            return summary
+        }
         summary.fingerprint = fingerprint
         let summaryPath = directory + "/summary.json"
         let layout = directory + "/oci"
@@ -180,12 +187,13 @@ public struct ContainerImageBuilder: Sendable {
         return summary
     }
 
-    /// sha256 over what the image is made of: the recipe, the container plan's staged files and hooks, the archives, the mirror, labforge.
-    static func fingerprint(recipe: Recipe, plan: ContainerPlan, archive: String, store: BaseImageStore, toolVersion: String) -> String {
+    /// sha256 over what the image is made of: the recipe, the container plan's staged files and hooks, the archives, the
+    /// mirror, labforge's version and its engine identity (``EngineIdentity``: the recipe DSL's meaning and the packer).
+    static func fingerprint(recipe: Recipe, plan: ContainerPlan, archive: String, store: BaseImageStore, toolVersion: String) throws -> String {
         var hasher = SHA256()
         let script = ContainerTreeScript(plan: plan, artifacts: [:], staging: "/staging")
         let files = ContainerTreeScript.stagedFiles(plan: plan).sorted { $0.key < $1.key }
-        let parts = ["labforge-container-1"] + ContainerTreeScript.dpkgExcludes + [recipe.fingerprint, toolVersion, archive, store.bootstrapper.mirror, store.bootstrapper.securityMirror, plan.suite]
+        let parts = ["labforge-container-1"] + ContainerTreeScript.dpkgExcludes + [try recipe.fingerprint, toolVersion, EngineIdentity.customization, EngineIdentity.packaging, archive, store.bootstrapper.mirror, store.bootstrapper.securityMirror, plan.suite]
             + script.includedPackages + script.hooks.map(\.script) + files.map { "\($0.key)\u{0}\($0.value)" }
         for part in parts { hasher.update(data: Data((part + "\u{0}").utf8)) }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
@@ -276,7 +284,7 @@ public struct ContainerImageBuilder: Sendable {
             AnnotationKey.description: recipe.description,
             AnnotationKey.source: "labforge recipe \(recipe.name)",
             ContainerImageAnnotation.recipe: recipe.name,
-            ContainerImageAnnotation.recipeFingerprint: recipe.fingerprint,
+            ContainerImageAnnotation.recipeFingerprint: try recipe.fingerprint,
             ContainerImageAnnotation.buildFingerprint: fingerprint,
             ContainerImageAnnotation.kind: BuildTarget.container.rawValue,
             ImageVerifier.probesLabel: ImageVerifier.containerTargets(ProbePlan(recipe: recipe)).targets.map(\.argument).joined(separator: ","),

@@ -239,7 +239,7 @@ extension ImageBuilder {
             predicates.append(.init(type: InTotoStatement.PredicateType.spdx, json: try Data(contentsOf: URL(fileURLWithPath: sbom.path))))
         }
         let provenance = SLSAProvenance(
-            recipe: .init(name: recipe.name, version: recipe.version, fingerprint: recipe.fingerprint), baseIdentity: state.baseIdentity,
+            recipe: .init(name: recipe.name, version: recipe.version, fingerprint: try recipe.fingerprint), baseIdentity: state.baseIdentity,
             labforgeVersion: options.toolVersion, startedOn: state.started.formatted(.iso8601), finishedOn: Date().formatted(.iso8601))
         predicates.append(.init(type: InTotoStatement.PredicateType.slsaProvenanceV1, json: try provenance.encoded()))
         return predicates

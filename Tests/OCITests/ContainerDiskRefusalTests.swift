@@ -103,7 +103,7 @@ struct ContainerDiskRefusalTests {
     }
 
     @Test("--allow-blank packages a blank data disk; a disk with a file system needs no flag")
-    func blankDataDiskWhenAsked() throws {
+    func blankDataDiskWhenAsked() async throws {
         let dir = try TemporaryDirectory()
         let blank = dir.appending("data.qcow2")
         try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", blank, "64M"])

@@ -67,7 +67,7 @@ struct CachePrunerTests {
     }
 
     @Test("a kept snapshot keeps every snapshot and base of its backing chain, however old")
-    func keepsTheBackingChainOfKeptSnapshots() throws {
+    func keepsTheBackingChainOfKeptSnapshots() async throws {
         let root = try TemporaryDirectory()
         let snapshots = root.appending("snapshots")
         let bases = root.appending("bases/images")

@@ -39,7 +39,7 @@ struct PruneDuringBuildTests {
         return cache
     }
 
-    @Test(.timeLimit(.minutes(40)))
+    @Test(.timeLimit(.minutes(40)), .bootsVM)
     func pruneEverythingWhileABuildRunsAndTheBuildSucceeds() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -54,7 +54,7 @@ struct PruneDuringBuildTests {
         let options = BuildOptions(output: output, cacheRoot: cache, jobs: 1, verify: false, toolVersion: "0.1.0")
 
         // 1. Build once: a snapshot after the Run step, backed on the (linked) base.
-        let cold = try await BuildRunner(options: options).run([first])
+        let cold = try await VMSlots.hold { try await BuildRunner(options: options).run([first]) }
         #expect(cold.failed == 0, "\(cold.images.first?.error?.message ?? "")")
         let snapshots = try FileManager.default.contentsOfDirectory(atPath: cache + "/snapshots").filter { $0.hasSuffix(".qcow2") }
         #expect(snapshots.count == 1)
@@ -65,7 +65,7 @@ struct PruneDuringBuildTests {
         // 2. Build the edited recipe while prunes of everything run: once it customizes, every prune must keep the
         //    snapshot it resumed from and the base under it.
         let watch = CustomizeWatch()
-        let build = Task { try await BuildRunner(options: options, reporter: watch).run([second]) }
+        let build = Task { try await VMSlots.hold { try await BuildRunner(options: options, reporter: watch).run([second]) } }
         var prunes: [CachePruner.Result] = []
         let deadline = Date().addingTimeInterval(20 * 60)
         while prunes.count < 3, Date() < deadline {
