@@ -44,12 +44,12 @@ let package = Package(
         .target(name: "Reporting"),
         // The one way to run a host program: process groups, timeouts, streamed output, teardown on cancellation.
         .target(name: "ProcessRunner", dependencies: [
-            "Reporting", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // KVM or TCG: the bounded KVM probe and the one accelerator decision of a process.
         .target(name: "Hypervisor", dependencies: ["CLinux", "ProcessRunner", log]),
         // The only code touching the libguestfs C API.
-        .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", "Reporting", log]),
+        .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", log]),
         // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.
         .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
         // Disk image facts and conversions through qemu-img, and who may read disk and cache files.
@@ -63,19 +63,22 @@ let package = Package(
         // OCI spec types, digests, image layouts and the containerDisk packer.
         .target(name: "OCI", dependencies: ["Archive", "DiskImage", "Naming", "Reporting", "CLinux", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
-        .target(name: "Registry", dependencies: ["OCI", "ProcessRunner", "Reporting", crypto, httpClient, log] + nio),
+        .target(name: "Registry", dependencies: ["OCI", "ProcessRunner", "Reporting", httpClient, log] + nio),
         // The recipe DSL: pure values, no I/O.
         .target(name: "LabforgeRecipe", dependencies: ["Naming"]),
         // Base images: pinned downloads, cache, Debian bootstrap.
-        .target(name: "Bases", dependencies: ["Guestfs", "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, httpClient, log]),
+        .target(name: "Bases", dependencies: [
+            "Guestfs", "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, httpClient, log,
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", crypto, httpClient, log]),
+        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", crypto, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", "Naming", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
-        .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Reporting", log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // Software bills of materials read from a finished disk: SPDX 2.3 / CycloneDX 1.6 JSON, package diffs.
         .target(name: "SBOM", dependencies: ["Guestfs", "LabforgeRecipe", crypto]),
         // cosign-compatible signatures of pushed manifests (ECDSA P-256, simple signing, `sha256-<hex>.sig`).
@@ -92,36 +95,36 @@ let package = Package(
         .executableTarget(
             name: "labforge",
             dependencies: [
-                "Reporting", "ProcessRunner", "Hypervisor", "Guestfs", "Archive", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
+                "Reporting", "ProcessRunner", "Hypervisor", "Guestfs", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
                 "Customize", "Kube", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", argumentParser, log,
             ]
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
-        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Guestfs", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Guestfs", "LabforgeRecipe", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
         // SIGINT/SIGTERM sent to a real `labforge build` in each stage.
-        .testTarget(name: "InterruptionTests", dependencies: ["ProcessRunner", "TestSupport"]),
+        .testTarget(name: "InterruptionTests", dependencies: ["TestSupport"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),
-        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "TestSupport"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "TestSupport", log]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "OCITests", dependencies: ["OCI", "DiskImage", "TestSupport"]),
         // Fixtures/ holds Python fixture servers, found by path at run time.
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "OCI", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LabforgeRecipeTests", dependencies: ["LabforgeRecipe", "Recipes", "TestSupport"]),
         .testTarget(name: "NamingTests", dependencies: ["Naming"]),
         .testTarget(name: "DocsTests", dependencies: ["labforge", argumentParser]),
-        .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "TestSupport"]),
-        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "Bases", "TestSupport", crypto]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "Recipes", "TestSupport"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
+        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "Kube", "OCI", "TestSupport"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Archive", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport", log], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
-        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport", crypto], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
         .testTarget(name: "RecipeRepositoryTests", dependencies: ["RecipeRepository", "LabforgeRecipe", "Recipes", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Reporting", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Reporting", "TestSupport", log]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,8 +25,18 @@ extension ChildProcess {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
+        // Foundation's spawn passes on the calling thread's signal mask and labforge's ignored signals: from a
+        // dispatch or pool thread (every signal blocked) after the interrupt handler set SIGINT/SIGTERM to ignored,
+        // a child would never see the SIGTERM that stops it, and only the SIGKILL after the grace period would end
+        // it. coreutils' env resets them (default handling, nothing blocked) and execs the program, so the child
+        // starts as from a shell, as swift-subprocess starts its children. A path with `=` would read as a variable.
+        if !executable.contains("="), let env = ProgramPath.find("env", searchPath: "/usr/bin:/bin") {
+            process.executableURL = URL(fileURLWithPath: env)
+            process.arguments = ["--default-signal=\(Self.resetSignals)", executable] + Array(arguments.dropFirst())
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = Array(arguments.dropFirst())
+        }
         process.environment = mergedEnvironment()
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         switch input {
@@ -84,6 +94,10 @@ extension ChildProcess {
         }
         return ChildProcessResult(status: status, stdout: stdout, stderr: stderr, timedOut: timedOut.withLock { $0 })
     }
+
+    /// The signals a child gets back with their default handling (and unblocked): hangup, interrupt, quit, pipe,
+    /// termination.
+    static let resetSignals = "HUP,INT,QUIT,PIPE,TERM"
 
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

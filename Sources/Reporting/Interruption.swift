@@ -90,6 +90,14 @@ public enum Interruption {
     private static func installHandlers() {
         sources.withLock { sources in
             guard sources.isEmpty else { return }
+            // A parent may have started labforge with these blocked (a mask survives exec: Foundation's spawn from a
+            // dispatch thread passes on one that blocks nearly everything); a blocked signal would stay pending for
+            // ever. The calling thread (the main thread) takes them.
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            sigaddset(&unblock, SIGINT)
+            sigaddset(&unblock, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
             for signalNumber in [SIGINT, SIGTERM] {
                 signal(signalNumber, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)

@@ -9,7 +9,7 @@ import TestSupport
 
 @Suite("Debian bootstrap", .serialized)
 struct DebianBootstrapTests {
-    @Test("the shared base is Debian 13 with a kernel, EXTLINUX, MBR boot code and first-boot config", .timeLimit(.minutes(30)), .bootsVM)
+    @Test("the shared base is Debian 13 with a kernel, EXTLINUX, MBR boot code and first-boot config", .timeLimit(.minutes(60)), .bootsVM)
     func sharedBaseIsBootableDebian13() async throws {
         let base = try await SharedDebianBase.resolved()
         #expect(base.format == .qcow2)
@@ -58,23 +58,23 @@ struct DebianBootstrapTests {
         try appliance.shutdown()
     }
 
-    @Test("labforge base bootstrap --output copies the cached base into a writable qcow2", .timeLimit(.minutes(30)), .bootsVM)
+    @Test("labforge base bootstrap --output copies the cached base into a writable qcow2", .timeLimit(.minutes(60)), .bootsVM)
     func cliBootstrapUsesTheCache() async throws {
         let base = try await SharedDebianBase.resolved()
         let scratch = try TemporaryDirectory(prefix: "labforge-bootstrap-cli")
         defer { scratch.remove() }
         let output = scratch.appending("base.qcow2")
-        let started = ContinuousClock.now
         let result = try await Command.labforge(["base", "bootstrap", "--output", output, "--cache-dir", SharedDebianBase.cache.root, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(ContinuousClock.now - started < .seconds(60), "a cached base must not be rebuilt")
+        // The run itself, not its wait for a VM slot.
+        #expect(result.seconds < 60, "a cached base must not be rebuilt")
         #expect(result.stdout.contains("\"wasCached\" : true"))
         #expect(result.stdout.contains(base.path))
         #expect(FileManager.default.isWritableFile(atPath: output))
         try await Command.check(["qemu-img", "compare", "-q", base.path, output])
     }
 
-    @Test("a cached base is found in well under 50 ms", .timeLimit(.minutes(30)), .bootsVM)
+    @Test("a cached base is found in well under 50 ms", .timeLimit(.minutes(60)), .bootsVM)
     func cachedLookupIsFast() async throws {
         let base = try await SharedDebianBase.resolved()
         let store = await SharedDebianBase.store

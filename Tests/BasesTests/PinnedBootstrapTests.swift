@@ -30,7 +30,7 @@ struct PinnedBootstrapTests {
 
     @Test(
         "a pinned .deb is installed from its file; 'repositories, else this file' takes the archive's package when it has one, else the file; EXTLINUX through the appliance",
-        .timeLimit(.minutes(30)), .bootsVM
+        .timeLimit(.minutes(60)), .bootsVM
     )
     func pinnedPackagesInTheTree() async throws {
         guard DiskAssembly.automatic == .host else { return }  // mmdebstrap --mode=root: root only

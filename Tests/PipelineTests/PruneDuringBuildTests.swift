@@ -39,7 +39,7 @@ struct PruneDuringBuildTests {
         return cache
     }
 
-    @Test(.timeLimit(.minutes(40)), .bootsVM)
+    @Test(.timeLimit(.minutes(60)), .bootsVM)
     func pruneEverythingWhileABuildRunsAndTheBuildSucceeds() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -15,6 +15,8 @@ public struct CommandResult: Sendable {
     public var stderr: String
     /// Standard output as bytes.
     public var stdoutData: Data
+    /// Seconds from the start of the process to its exit: a VM slot's wait (``VMSlots``) is not in it.
+    public var seconds: Double
 }
 
 /// Errors from running a command in a test.
@@ -65,6 +67,7 @@ public enum Command {
         process.standardError = err
         let inputPipe = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
+        let started = Date()
         try process.run()
         if let input {
             inputPipe.fileHandleForWriting.write(input)
@@ -84,7 +87,7 @@ public enum Command {
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return CommandResult(
             status: status, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errBox.data, as: UTF8.self), stdoutData: outData
+            stderr: String(decoding: errBox.data, as: UTF8.self), stdoutData: outData, seconds: Date().timeIntervalSince(started)
         )
     }
 

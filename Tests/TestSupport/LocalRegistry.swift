@@ -59,7 +59,7 @@ public final class LocalRegistry: @unchecked Sendable {
         }
         throw CommandFailure(
             command: ["docker-registry", "serve"],
-            result: CommandResult(status: -1, stdout: "", stderr: lastError, stdoutData: Data()))
+            result: CommandResult(status: -1, stdout: "", stderr: lastError, stdoutData: Data(), seconds: 0))
     }
 
     static func config(port: Int, storage: String, authentication: Authentication) -> String {

@@ -18,7 +18,7 @@ enum SharedDisks {
 struct EndToEndVerifyTests {
     @Test(
         "a built lab image passes every probe: ttyd shell, RFB banner, SSH command, cloud-init, guest-ping",
-        .timeLimit(.minutes(40)), .bootsVM)
+        .timeLimit(.minutes(60)), .bootsVM)
     func verifiesBuiltImage() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
         let disk = try await SharedDisks.desktop()
@@ -84,7 +84,7 @@ struct EndToEndVerifyTests {
 
     @Test(
         "a disk whose ttyd unit is disabled fails verification naming web-terminal, and leaves no qemu behind",
-        .timeLimit(.minutes(40)), .bootsVM)
+        .timeLimit(.minutes(60)), .bootsVM)
     func disabledTerminalFails() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-verify-e2e")
         let broken: String

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite("independent check of the agents' authentication (TCG boot)", .serialized)
 struct IndependentAgentCheckTests {
-    @Test("booted with the class Secret's credentials: ttyd 401/401/shell, RFB offers VncAuth not None", .timeLimit(.minutes(20)), .bootsVM)
+    @Test("booted with the class Secret's credentials: ttyd 401/401/shell, RFB offers VncAuth not None", .timeLimit(.minutes(60)), .bootsVM)
     func classCredentialsProtectTheAgents() async throws {
         let disk = try await SharedDisks.desktop()
         let scratch = try TemporaryDirectory(prefix: "labforge-independent")

@@ -7,10 +7,15 @@ import TestSupport
 
 @Suite("qemu lifecycle", .serialized)
 struct LifecycleTests {
-    /// An empty disk: qemu starts and its firmware finds nothing to boot, which is all these tests need.
+    /// A disk holding only an ext4 file system: qemu starts and its firmware finds nothing to boot, which is all these
+    /// tests need (a file system, because `verify` refuses a blank disk).
     private func emptyDisk(in scratch: TemporaryDirectory) async throws -> String {
+        let raw = scratch.appending("empty.raw")
         let disk = scratch.appending("empty.qcow2")
-        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"])
+        try await Command.check(["truncate", "-s", "64M", raw])
+        try await Command.check(["mkfs.ext4", "-q", "-F", raw])
+        try await Command.check(["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, disk])
+        try FileManager.default.removeItem(atPath: raw)
         return disk
     }
 
