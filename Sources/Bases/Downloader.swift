@@ -16,9 +16,9 @@ public struct Downloader: Sendable {
     public var initialBackoff: Duration
     /// Longest wait for the response head before an attempt is abandoned (and resumed).
     public var readTimeout: TimeAmount
-    /// Longest silence within the body before an attempt is abandoned (and resumed). Generous by default: the
-    /// read timeout is measured by the connection, which also goes quiet while a busy process is slow to take
-    /// what it already received (2 cores, every cooperative thread waiting on a child).
+    /// Longest silence within the body before an attempt is abandoned (and resumed): 2 minutes by default. The
+    /// connection measures it, so it also counts the time a process takes to consume what arrived; labforge keeps
+    /// blocking work off the cooperative pool (``DedicatedThread``), so that time stays short.
     public var bodyIdleTimeout: TimeAmount
     private let explicitClient: HTTPClient?
     private let logger: Logger
@@ -31,13 +31,13 @@ public struct Downloader: Sendable {
     ///   - attempts: Tries in all (≥ 1).
     ///   - initialBackoff: First wait between tries; doubles each time.
     ///   - readTimeout: Abandon an attempt when no response head came within this time.
-    ///   - bodyIdleTimeout: Abandon an attempt after this much silence within the body (30 minutes by default).
+    ///   - bodyIdleTimeout: Abandon an attempt after this much silence within the body (2 minutes by default).
     ///   - client: HTTP client (`nil`: one configured with `bodyIdleTimeout` as its idle read timeout, created on
     ///     first download); a client given here brings its own read timeout.
     ///   - logger: Retries are logged here.
     public init(
         attempts: Int = 5, initialBackoff: Duration = .seconds(1), readTimeout: TimeAmount = .seconds(60),
-        bodyIdleTimeout: TimeAmount = .minutes(30), client: HTTPClient? = nil, logger: Logger = Logger(label: "labforge.bases")
+        bodyIdleTimeout: TimeAmount = .minutes(2), client: HTTPClient? = nil, logger: Logger = Logger(label: "labforge.bases")
     ) {
         self.attempts = max(1, attempts)
         self.initialBackoff = initialBackoff
