@@ -8,6 +8,8 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    // Whole-buffer DEFLATE for the parallel gzip of containerDisk layers.
+    .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
     .systemLibrary(name: "CLinux"),
     // libcrypto's single DES for RFB's VNC authentication in the verification probes.
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -50,8 +52,8 @@ let package = Package(
         .target(name: "Hypervisor", dependencies: ["CLinux", "ProcessRunner", log]),
         // The only code touching the libguestfs C API.
         .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", log]),
-        // The only code touching libarchive, zlib and libzstd: pax streams, compressors, ISO9660.
-        .target(name: "Archive", dependencies: ["CArchive", "CZlib", "CZstd"]),
+        // The only code touching libarchive, zlib, libdeflate and libzstd: pax streams, compressors, ISO9660.
+        .target(name: "Archive", dependencies: ["CArchive", "CDeflate", "CZlib", "CZstd"]),
         // Disk image facts and conversions through qemu-img, and who may read disk and cache files.
         .target(name: "DiskImage", dependencies: ["ProcessRunner"]),
         // The engine identity: digests of labforge's customization and packaging sources, generated at build time

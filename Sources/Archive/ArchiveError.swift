@@ -1,4 +1,4 @@
-// Errors from libarchive, zlib and libzstd, carrying the library's own message.
+// Errors from libarchive, zlib, libdeflate and libzstd, carrying the library's own message.
 
 /// A failure in archive writing or compression.
 public enum ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -6,6 +6,8 @@ public enum ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
     case libarchive(call: String, message: String)
     /// zlib returned an error code.
     case zlib(call: String, code: Int32)
+    /// libdeflate refused the level (1–12) or produced nothing.
+    case deflate(level: Int32)
     /// libzstd returned an error.
     case zstd(call: String, message: String)
     /// Writing the output failed (disk full, closed pipe, …).
@@ -17,6 +19,7 @@ public enum ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
         switch self {
         case .libarchive(let call, let message): return "libarchive \(call): \(message)"
         case .zlib(let call, let code): return "zlib \(call) failed with code \(code)"
+        case .deflate(let level): return "libdeflate could not compress at level \(level) (levels 1–12)"
         case .zstd(let call, let message): return "zstd \(call): \(message)"
         case .output(let message): return "writing the archive failed: \(message)"
         case .sizeMismatch(let path, let declared, let written):
