@@ -109,7 +109,7 @@ public struct ContainerDiskPacker: Sendable {
         } catch let error as DiskImageError {
             throw ContainerDiskError.input(error)
         }
-        try checkOutput(output, force: options.force)
+        try LayoutPlacement.checkOutput(output, force: options.force)
 
         let placement = try LayoutPlacement(output: output)
         do {
@@ -122,22 +122,10 @@ public struct ContainerDiskPacker: Sendable {
         }
     }
 
-    private func checkOutput(_ output: String, force: Bool) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) else { return }
-        guard force else { throw ContainerDiskError.outputExists(path: output) }
-        // Only a layout (or an empty directory) is replaced, so a mistyped path never costs a user's files.
-        let isEmptyDirectory = isDirectory.boolValue && ((try? FileManager.default.contentsOfDirectory(atPath: output))?.isEmpty ?? false)
-        guard isEmptyDirectory || (try? ImageLayout(path: output)) != nil else { throw ContainerDiskError.outputNotALayout(path: output) }
-    }
-
     private func write(
         disk: String, info: DiskImageInfo, placement: LayoutPlacement, options: ContainerDiskOptions, started: Date
     ) throws -> PackagedContainerDisk {
-        let blobs = placement.temporary.appendingPathComponent("blobs/sha256")
-        let layerTemp = blobs.appendingPathComponent(".layer.partial").path
-        let layer = try streamLayer(disk: disk, to: layerTemp, options: options)
-        try move(layerTemp, to: blobs.appendingPathComponent(layer.digest.hex).path)
+        let layer = try streamLayer(disk: disk, to: placement.partialLayer, options: options)
 
         let created = ReproducibleTime.rfc3339(options.timestamp)
         var environment: [String] = []
@@ -149,8 +137,6 @@ public struct ContainerDiskPacker: Sendable {
             rootfs: ImageConfig.RootFS(diffIDs: [layer.diffID]),
             history: [ImageConfig.History(created: created, created_by: "labforge package", comment: "KubeVirt containerDisk: \(Self.diskPath)")]
         )
-        let configDescriptor = try writeBlob(CanonicalJSON.encode(config), mediaType: MediaType.imageConfig, in: blobs)
-
         var annotations = options.annotations
         annotations[AnnotationKey.created] = created
         annotations[AnnotationKey.title] = options.name.value
@@ -158,14 +144,8 @@ public struct ContainerDiskPacker: Sendable {
         annotations[AnnotationKey.diskVirtualSize] = String(info.virtualSize)
         annotations[AnnotationKey.diskFormat] = info.format
         let layerDescriptor = Descriptor(mediaType: options.compression.mediaType, digest: layer.digest, size: layer.size)
-        let manifest = ImageManifest(config: configDescriptor, layers: [layerDescriptor], annotations: annotations)
-        let manifestDescriptor = try writeBlob(CanonicalJSON.encode(manifest), mediaType: MediaType.imageManifest, in: blobs)
-
-        var indexEntry = manifestDescriptor
-        indexEntry.annotations = [AnnotationKey.refName: options.tag.value]
-        indexEntry.platform = Platform(architecture: options.architecture)
-        try writeFile(CanonicalJSON.encode(ImageIndex(manifests: [indexEntry])), to: placement.temporary.appendingPathComponent("index.json"))
-        try writeFile(ImageLayout.layoutFileContents, to: placement.temporary.appendingPathComponent("oci-layout"))
+        let (manifestDescriptor, configDescriptor) = try placement.writeImage(
+            layer: layerDescriptor, config: config, annotations: annotations, tag: options.tag.value, architecture: options.architecture)
 
         return PackagedContainerDisk(
             layout: placement.output.path, manifestDigest: manifestDescriptor.digest, manifestSize: manifestDescriptor.size,
@@ -238,25 +218,5 @@ public struct ContainerDiskPacker: Sendable {
             digest: digest, diffID: diffID, size: compressed.count, uncompressedSize: uncompressed?.count ?? compressed.count,
             diskSize: diskSize
         )
-    }
-
-    private func writeBlob(_ data: Data, mediaType: String, in blobs: URL) throws -> Descriptor {
-        let digest = Digest.sha256(of: data)
-        try writeFile(data, to: blobs.appendingPathComponent(digest.hex))
-        return Descriptor(mediaType: mediaType, digest: digest, size: Int64(data.count))
-    }
-
-    private func writeFile(_ data: Data, to url: URL) throws {
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw ContainerDiskError.writeFailed(path: url.path, message: "\(error)")
-        }
-    }
-
-    private func move(_ source: String, to destination: String) throws {
-        guard rename(source, destination) == 0 else {
-            throw ContainerDiskError.writeFailed(path: destination, message: String(cString: strerror(errno)))
-        }
     }
 }

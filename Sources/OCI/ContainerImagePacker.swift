@@ -87,18 +87,11 @@ public struct ContainerImagePacker: Sendable {
         guard FileManager.default.fileExists(atPath: tree, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ContainerDiskError.readFailed(path: tree, message: "not a directory")
         }
-        if FileManager.default.fileExists(atPath: output) {
-            guard options.force else { throw ContainerDiskError.outputExists(path: output) }
-            guard (try? ImageLayout(path: output)) != nil else { throw ContainerDiskError.outputNotALayout(path: output) }
-        }
+        try LayoutPlacement.checkOutput(output, force: options.force)
         let placement = try LayoutPlacement(output: output)
         do {
-            let blobs = placement.temporary.appendingPathComponent("blobs/sha256")
-            let partial = blobs.appendingPathComponent(".layer.partial").path
-            let layer = try RootTreeLayer(root: tree, compression: options.compression, timestamp: options.timestamp, progress: progress).write(to: partial)
-            guard rename(partial, blobs.appendingPathComponent(layer.digest.hex).path) == 0 else {
-                throw ContainerDiskError.writeFailed(path: partial, message: String(cString: strerror(errno)))
-            }
+            let layer = try RootTreeLayer(root: tree, compression: options.compression, timestamp: options.timestamp, progress: progress)
+                .write(to: placement.partialLayer)
             let created = ReproducibleTime.rfc3339(options.timestamp)
             var annotations = options.annotations
             annotations[AnnotationKey.created] = created
@@ -114,15 +107,9 @@ public struct ContainerImagePacker: Sendable {
                 rootfs: ImageConfig.RootFS(diffIDs: [layer.diffID]),
                 history: [ImageConfig.History(created: created, created_by: "labforge build --target container", comment: "root tree of \(options.name.value)")]
             )
-            let configDescriptor = try writeBlob(CanonicalJSON.encode(config), mediaType: MediaType.imageConfig, in: blobs)
             let layerDescriptor = Descriptor(mediaType: options.compression.mediaType, digest: layer.digest, size: layer.size)
-            let manifest = ImageManifest(config: configDescriptor, layers: [layerDescriptor], annotations: annotations)
-            let manifestDescriptor = try writeBlob(CanonicalJSON.encode(manifest), mediaType: MediaType.imageManifest, in: blobs)
-            var indexEntry = manifestDescriptor
-            indexEntry.annotations = [AnnotationKey.refName: options.tag.value]
-            indexEntry.platform = Platform(architecture: options.architecture)
-            try write(CanonicalJSON.encode(ImageIndex(manifests: [indexEntry])), to: placement.temporary.appendingPathComponent("index.json"))
-            try write(ImageLayout.layoutFileContents, to: placement.temporary.appendingPathComponent("oci-layout"))
+            let (manifestDescriptor, configDescriptor) = try placement.writeImage(
+                layer: layerDescriptor, config: config, annotations: annotations, tag: options.tag.value, architecture: options.architecture)
             try placement.commit()
             return PackagedContainerImage(
                 layout: placement.output.path, manifestDigest: manifestDescriptor.digest, configDigest: configDescriptor.digest, layer: layer,
@@ -131,15 +118,5 @@ public struct ContainerImagePacker: Sendable {
             placement.discard()
             throw error
         }
-    }
-
-    private func writeBlob(_ data: Data, mediaType: String, in blobs: URL) throws -> Descriptor {
-        let digest = Digest.sha256(of: data)
-        try write(data, to: blobs.appendingPathComponent(digest.hex))
-        return Descriptor(mediaType: mediaType, digest: digest, size: Int64(data.count))
-    }
-
-    private func write(_ data: Data, to url: URL) throws {
-        do { try data.write(to: url, options: .atomic) } catch { throw ContainerDiskError.writeFailed(path: url.path, message: "\(error)") }
     }
 }
