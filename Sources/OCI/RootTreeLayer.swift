@@ -62,9 +62,8 @@ public struct RootTreeLayer: Sendable {
     public func write(to path: String) throws -> RootTreeLayerFacts {
         let file = try FileSink(path: path, mode: 0o644)
         let compressed = DigestingSink(downstream: file)
-        let compressor = try compression.compressor(into: compressed)
-        let uncompressed = compressor.map { DigestingSink(downstream: $0) }
-        let tar = try PaxStreamWriter(sink: uncompressed ?? compressed)
+        let (entry, uncompressed) = try compression.stages(into: compressed)
+        let tar = try PaxStreamWriter(sink: entry)
         var state = WalkState()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
         defer { buffer.deallocate() }

@@ -21,11 +21,16 @@ func mixedInput() -> Data {
     return data
 }
 
-func compress(_ input: Data, _ make: (ByteSink) throws -> ByteSink) throws -> Data {
+/// Compresses `input` through the stage `make` builds: in uneven writes like libarchive's header and data calls,
+/// or (`whole`) in one write larger than any internal buffer.
+func compress(_ input: Data, whole: Bool = false, _ make: (ByteSink) throws -> ByteSink) throws -> Data {
     let sink = CollectingSink()
     let compressor = try make(sink)
     try input.withUnsafeBytes { bytes in
-        // Uneven writes, like libarchive's header and data calls.
+        if whole {
+            try compressor.write(bytes)
+            return
+        }
         var offset = 0
         var step = 1000
         while offset < bytes.count {
@@ -68,12 +73,16 @@ struct CompressorTests {
         #expect(try await Command.check(["gzip", "-dc", dir.appending("e.gz")]).stdoutData.isEmpty)
     }
 
-    @Test("zstd: zstd -d restores the input; 1 and 2 workers give the same bytes")
+    @Test("zstd: zstd -d restores the input; 1 and 2 workers, small writes and one large write give the same bytes")
     func zstd() async throws {
         let input = mixedInput()
         let one = try compress(input) { try ZstdCompressor(downstream: $0, threads: 1) }
         let two = try compress(input) { try ZstdCompressor(downstream: $0, threads: 2) }
         #expect(one == two)
+        // One 3 MiB write is handed to libzstd in slices of ZstdCompressor.inputSlice: the frame does not change.
+        #expect(input.count > 8 * ZstdCompressor.inputSlice)
+        let whole = try compress(input, whole: true) { try ZstdCompressor(downstream: $0, threads: 2) }
+        #expect(whole == one)
         let dir = try TemporaryDirectory()
         try one.write(to: dir.url.appendingPathComponent("x.zst"))
         #expect(try await Command.check(["zstd", "-dc", dir.appending("x.zst")]).stdoutData == input)
