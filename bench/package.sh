@@ -88,6 +88,9 @@ paired() {
     awk '{ r[NR] = $1 } END { m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; printf "%.2fx (%d rounds: %.2f-%.2f)", m, NR, r[1], r[NR] }'
 }
 echo
+echo "every run, in order (seconds):"
+for n in labforge-zstd tar+zstd labforge-gzip umoci; do printf "  %-14s %s\n" "$n" "${RUNS[$n]}"; done
+echo
 echo "targets (input $BYTES bytes, $(nproc) cores; the table shows each tool's best of $ROUNDS, a paired ratio the median of $ROUNDS back-to-back pairs):"
 echo "  none: throughput vs sha256sum      $(ratio "${SECS[sha256sum]}" "${SECS[labforge-none]}")x   (target >= 0.70)"
 echo "  gzip: throughput vs pigz -6        $(ratio "${SECS[tar+pigz]}" "${SECS[labforge-gzip]}")x   (target >= 0.80)"

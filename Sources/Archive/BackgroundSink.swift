@@ -7,7 +7,7 @@ import Foundation
 /// a single pass over the disk in one thread does not.
 ///
 /// The bytes reach `downstream` in order and unchanged. The first error `downstream` throws is thrown from the next
-/// ``write(_:)`` or from ``finish()``; later bytes are dropped. Abandoned without ``finish()``, the sink drops what is
+/// ``write(_:)`` that hands over a buffer, or from ``finish()``; later bytes are dropped. Abandoned without ``finish()``, the sink drops what is
 /// queued and its thread ends.
 public final class BackgroundSink: ByteSink {
     private let bufferSize: Int

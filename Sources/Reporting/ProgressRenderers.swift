@@ -83,6 +83,9 @@ public final class StreamProgressReporter: ProgressReporter {
         }
     }
 
+    /// The shortest time over which a byte rate is shown.
+    static let minimumRateWindow = 0.5
+
     static func line(_ event: ProgressEvent, elapsed: Double, bar: Bool) -> String {
         var parts = ["\(event.subject) \(event.stage)"]
         if let detail = event.detail { parts.append(detail) }
@@ -90,8 +93,10 @@ public final class StreamProgressReporter: ProgressReporter {
         case .bytes:
             var amount = ByteCount.format(event.completed)
             if let total = event.total { amount += " / " + ByteCount.format(total) }
-            let rate = Double(event.completed) / elapsed
-            amount += "  " + ByteCount.format(Int64(rate)) + "/s"
+            // A rate over less than half a second says nothing (the first chunk would read as "976.6 GiB/s").
+            if elapsed >= Self.minimumRateWindow {
+                amount += "  " + ByteCount.format(Int64(Double(event.completed) / elapsed)) + "/s"
+            }
             parts.append(amount)
         case .steps:
             parts.append(event.total.map { "step \(event.completed)/\($0)" } ?? "step \(event.completed)")

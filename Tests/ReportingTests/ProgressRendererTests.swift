@@ -28,6 +28,19 @@ struct ProgressRendererTests {
         #expect(lines.last?.contains("done") == true)
     }
 
+    @Test("a byte rate appears only once half a second has passed (no \"976.6 GiB/s\" on the first chunk)")
+    func rateNeedsTime() async throws {
+        let captured = Captured()
+        let reporter = StreamProgressReporter(style: .lines(interval: 0), write: captured.append)
+        reporter.report(ProgressEvent(subject: "lab.qcow2", stage: "package", completed: 1 << 20, total: 8 << 20, unit: .bytes))
+        try await Task.sleep(for: .milliseconds(600))
+        reporter.report(ProgressEvent(subject: "lab.qcow2", stage: "package", completed: 2 << 20, total: 8 << 20, unit: .bytes))
+        let lines = captured.all
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("/s") == false, "\(lines)")
+        #expect(lines.last?.contains("/s") == true, "\(lines)")
+    }
+
     @Test func jsonLinesCarryTheEvent() throws {
         let captured = Captured()
         let reporter = StreamProgressReporter(style: .json(interval: 0), write: captured.append)
