@@ -39,16 +39,7 @@ struct BackgroundSinkTests {
     /// 300 kB of a counting pattern, written in uneven pieces.
     func feed(_ sink: ByteSink, total: Int = 300_000) throws -> Data {
         let input = Data((0..<total).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 8) })
-        try input.withUnsafeBytes { bytes in
-            var offset = 0
-            var step = 1
-            while offset < bytes.count {
-                let end = min(offset + step, bytes.count)
-                try sink.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
-                offset = end
-                step = step * 5 % 9_001 + 1
-            }
-        }
+        try writeUnevenly(input, to: sink, first: 1, factor: 5, modulus: 9_001)
         return input
     }
 

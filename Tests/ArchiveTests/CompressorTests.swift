@@ -21,24 +21,30 @@ func mixedInput() -> Data {
     return data
 }
 
+/// Writes `input` to `sink` in uneven pieces, like libarchive's header and data calls: `first` bytes, then each piece
+/// `previous * factor % modulus + 1` bytes.
+func writeUnevenly(_ input: Data, to sink: ByteSink, first: Int, factor: Int, modulus: Int) throws {
+    try input.withUnsafeBytes { bytes in
+        var offset = 0
+        var step = first
+        while offset < bytes.count {
+            let end = min(offset + step, bytes.count)
+            try sink.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+            offset = end
+            step = step * factor % modulus + 1
+        }
+    }
+}
+
 /// Compresses `input` through the stage `make` builds: in uneven writes like libarchive's header and data calls,
 /// or (`whole`) in one write larger than any internal buffer.
 func compress(_ input: Data, whole: Bool = false, _ make: (ByteSink) throws -> ByteSink) throws -> Data {
     let sink = CollectingSink()
     let compressor = try make(sink)
-    try input.withUnsafeBytes { bytes in
-        if whole {
-            try compressor.write(bytes)
-            return
-        }
-        var offset = 0
-        var step = 1000
-        while offset < bytes.count {
-            let end = min(offset + step, bytes.count)
-            try compressor.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
-            offset = end
-            step = step * 3 % 700_001 + 1
-        }
+    if whole {
+        try input.withUnsafeBytes { try compressor.write($0) }
+    } else {
+        try writeUnevenly(input, to: compressor, first: 1000, factor: 3, modulus: 700_001)
     }
     try compressor.finish()
     #expect(sink.finished)
