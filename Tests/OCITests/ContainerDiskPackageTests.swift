@@ -23,7 +23,7 @@ func treeContents(_ root: String) throws -> [String: Data] {
     return result
 }
 
-@Suite("labforge package", .serialized)
+@Suite("labforge package")
 struct ContainerDiskPackageTests {
     @Test("each compression: skopeo reads our digest, umoci unpacks one 107:107 file equal to the input", arguments: LayerCompression.allCases)
     func packagesAReadableContainerDisk(compression: LayerCompression) async throws {
