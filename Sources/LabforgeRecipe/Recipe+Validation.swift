@@ -14,6 +14,7 @@ extension Recipe {
         if let diskSizeGiB, diskSizeGiB <= 0 {
             throw RecipeError.invalidResources(recipe: name, detail: "disk size must be positive")
         }
+        if targets.contains(.vm), firmware.isEmpty { throw RecipeError.noFirmware(recipe: name) }
         try validateAgents()
         var users: Set<String> = ["root"]
         for item in body {

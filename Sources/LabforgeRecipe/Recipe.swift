@@ -32,6 +32,9 @@ public struct Recipe: Sendable, Hashable, Codable {
     public var latest: Bool
     /// What `labforge build` makes of it without `--target`: a VM image (the default), a pod lab's container image, or both.
     public var targets: [BuildTarget]
+    /// The firmwares the VM image claims to boot under, each verified by a boot (``Firmware/standard`` by default:
+    /// UEFI with Secure Boot, what the `debian` preference asks for, and BIOS).
+    public var firmware: [Firmware]
 
     /// Creates a recipe.
     /// - Parameters:
@@ -49,12 +52,13 @@ public struct Recipe: Sendable, Hashable, Codable {
     ///   - sysprep: Generalization at the end (all operations by default, `nil` for none).
     ///   - latest: Whether pushes also tag it `latest`.
     ///   - targets: What it is built as by default (`[.vm]`; `[.vm, .container]` for both kinds).
+    ///   - firmware: The firmwares the VM image must boot under (``Firmware/standard``: UEFI Secure Boot and BIOS).
     ///   - body: Steps and agents.
     public init(
         name: String, version: String = "1.0.0", displayName: String = "", description: String = "", tags: [String] = [],
         instancetype: String? = "u1.small", preference: String? = "debian", minimumCPUs: Int = 1, minimumMemoryMiB: Int = 1024,
         diskSizeGiB: Int? = nil, base: BaseImage = .defaultDebian, sysprep: Sysprep? = .standard,
-        latest: Bool = false, targets: [BuildTarget] = [.vm], @RecipeBuilder body: () -> [RecipeItem]
+        latest: Bool = false, targets: [BuildTarget] = [.vm], firmware: [Firmware] = Firmware.standard, @RecipeBuilder body: () -> [RecipeItem]
     ) {
         self.name = name
         self.version = version
@@ -70,6 +74,7 @@ public struct Recipe: Sendable, Hashable, Codable {
         self.sysprep = sysprep
         self.latest = latest
         self.targets = targets.isEmpty ? [.vm] : targets
+        self.firmware = firmware
         self.body = body()
     }
 

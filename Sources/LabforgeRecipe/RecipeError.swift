@@ -40,6 +40,8 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidResources(recipe: String, detail: String)
     /// Two recipes with one name in a list.
     case duplicateRecipe(String)
+    /// A VM image that claims no firmware (it could never be started).
+    case noFirmware(recipe: String)
     /// An agent's auth mode cannot work as written (a fixed credential with a newline, a VNC password of the wrong length…).
     case invalidAgentAuth(recipe: String, agent: String, reason: String)
 
@@ -82,6 +84,8 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "recipe \(recipe): first-boot name \"\(name)\" must be letters, digits and '-'"
         case .invalidResources(let recipe, let detail):
             return "recipe \(recipe): \(detail)"
+        case .noFirmware(let recipe):
+            return "recipe \(recipe): firmware is empty; name what the VM boots under, e.g. firmware: [.uefiSecureBoot, .bios] (the default)"
         case .invalidAgentAuth(let recipe, let agent, let reason):
             return "recipe \(recipe): \(agent) auth: \(reason)"
         case .duplicateRecipe(let name):

@@ -1,5 +1,6 @@
-// The outcome of `labforge verify`: one row per probe, with time to success, as a table or JSON.
+// The outcome of `labforge verify`: one row per probe, with time to success, and one boot per firmware, as a table or JSON.
 import Foundation
+import LabforgeRecipe
 
 /// How one probe ended.
 public struct ProbeResult: Sendable, Codable, Equatable {
@@ -56,6 +57,38 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var finishedAt: String
     /// What the students will see, taken during the run (nil: no pictures asked for, or none could be taken).
     public var pictures: Pictures? = nil
+    /// One boot per firmware the image was verified under, the primary one (every probe) first; nil in a report
+    /// of a container image, or one written before firmware was verified.
+    public var firmware: [FirmwareBoot]? = nil
+
+    /// One boot of the disk under one firmware.
+    public struct FirmwareBoot: Sendable, Codable, Equatable {
+        /// The firmware qemu started.
+        public var firmware: Firmware
+        /// Whether the disk booted and every probe of this boot passed.
+        public var passed: Bool
+        /// The probes run in this boot (the primary boot runs the whole plan; the others the first agent).
+        public var probes: [String]
+        /// Whether Secure Boot was on, as the guest read its `SecureBoot` EFI variable (nil: not read, e.g. BIOS).
+        public var secureBoot: Bool?
+        /// Seconds from qemu's start to the end of this boot's probes.
+        public var seconds: Double
+        /// One line on why the boot failed (the firmware, what it printed last); nil when it passed.
+        public var failure: String?
+
+        /// Creates a record.
+        public init(firmware: Firmware, passed: Bool, probes: [String], secureBoot: Bool? = nil, seconds: Double, failure: String? = nil) {
+            self.firmware = firmware
+            self.passed = passed
+            self.probes = probes
+            self.secureBoot = secureBoot
+            self.seconds = seconds
+            self.failure = failure
+        }
+    }
+
+    /// The firmwares the disk booted under with every probe of that boot passing, in report order.
+    public var verifiedFirmware: [Firmware] { (firmware ?? []).filter(\.passed).map(\.firmware) }
 
     /// Pictures of the agents, as files beside the report.
     public struct Pictures: Sendable, Codable, Equatable {
