@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "LabforgeRecipe", dependencies: ["Naming"]),
         // Base images: pinned downloads, cache, Debian bootstrap.
         .target(name: "Bases", dependencies: [
-            "Guestfs", "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, httpClient, log,
+            "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, httpClient, log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Runs a recipe's steps in one libguestfs appliance.

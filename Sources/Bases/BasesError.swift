@@ -18,8 +18,10 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
     case localFileMissing(path: String)
     /// The cache directory cannot be created or written.
     case cacheUnusable(path: String, reason: String)
-    /// Building the bootable disk in the libguestfs appliance failed.
-    case diskAssembly(step: String, reason: String)
+    /// The root tree lacks a file of the boot chain (a package of the boot chain did not install).
+    case bootFilesMissing(path: String, package: String)
+    /// GRUB's BIOS boot or core image is not what GRUB makes.
+    case bootImageUnusable(path: String, reason: String)
     /// A well-known base name is not in the built-in list.
     case unknownBase(name: String, known: [String])
     /// A published checksum file does not list the pinned file.
@@ -50,8 +52,10 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
             return "base image file \(path) does not exist or is not readable."
         case let .cacheUnusable(path, reason):
             return "cache directory \(path) is not usable: \(reason). Pass --cache-dir or fix its permissions."
-        case let .diskAssembly(step, reason):
-            return "building the bootable disk failed at step \(step): \(reason)"
+        case let .bootFilesMissing(path, package):
+            return "the bootstrapped tree has no \(path): the disk could not boot. It comes from the guest's package \(package); check that the suite has it (Debian 12 and later do) and the bootstrap log."
+        case let .bootImageUnusable(path, reason):
+            return "GRUB's BIOS image \(path) cannot be placed: \(reason). The suite's grub-pc-bin may be a GRUB this labforge does not know; report it, or build for UEFI only (firmware: [.uefiSecureBoot])."
         case let .unknownBase(name, known):
             return "unknown base \(name); known bases: \(known.joined(separator: ", ")) (or give an https URL with --sha256/--sha512)."
         case let .notInChecksumFile(file, checksumURL):

@@ -5,9 +5,11 @@ import LabforgeRecipe
 ///
 /// Each one fixes a pitfall measured in the prototype (../shared/prototype/REPORT.md).
 enum DebianBootstrapFiles {
-    /// Packages every bootstrapped base has: kernel, init, network, ssh, cloud-init, guest agent.
+    /// Packages every bootstrapped base has: Debian's signed kernel, the signed boot chain (shim, GRUB for UEFI and
+    /// BIOS, `update-grub` and its kernel hook), init, network, ssh, cloud-init, guest agent.
     static let basePackages = [
-        "linux-image-cloud-amd64", "systemd-sysv", "udev", "systemd-resolved", "dbus", "openssh-server",
+        "linux-image-cloud-amd64", "shim-signed", "grub-efi-amd64-signed", "grub-pc-bin", "grub2-common",
+        "systemd-sysv", "udev", "systemd-resolved", "dbus", "openssh-server",
         "cloud-init", "cloud-guest-utils", "qemu-guest-agent", "iproute2", "sudo", "less", "netbase",
     ]
 
@@ -45,18 +47,68 @@ enum DebianBootstrapFiles {
 
         """
 
-    /// EXTLINUX configuration: serial console for TCG boots and `virtctl console`, root by label.
-    static let extlinuxConfig = """
-        DEFAULT debian
-        PROMPT 0
-        TIMEOUT 0
-        SERIAL 0 115200
-        LABEL debian
-          LINUX /vmlinuz
-          INITRD /initrd.img
-          APPEND root=LABEL=\(rootLabel) ro console=tty0 console=ttyS0,115200n8
+    /// GRUB's settings for `grub-mkconfig` (a drop-in: `/etc/default/grub` stays Debian's): no menu wait, the serial
+    /// console for TCG boots and `virtctl console`, kernel messages visible (no `quiet`), no other OS to look for.
+    static let grubDefaults = """
+        # Written by labforge: lab VMs boot at once, with the serial console (virtctl console) and kernel messages.
+        GRUB_TIMEOUT=0
+        GRUB_CMDLINE_LINUX_DEFAULT=""
+        GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"
+        GRUB_TERMINAL="console serial"
+        GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+        GRUB_DISABLE_OS_PROBER=true
 
         """
+
+    /// The boot hook: runs on the host with the tree as `$1`, after every package is in. It has Debian's own
+    /// `grub-mkconfig` write `/boot/grub/grub.cfg` — the file the kernel packages' hook (`zz-update-grub`) rewrites on
+    /// every kernel install, so an upgraded kernel boots next under UEFI and BIOS alike — and the tree's
+    /// `grub-mkimage` make the BIOS core image, as `grub-install` would. Neither can probe a disk that does not exist
+    /// yet, so while `grub-mkconfig` runs, `grub-probe` is a stand-in that answers what the real one will say of the
+    /// finished disk (ext4 root with `rootUUID` in a GPT partition); the real one is put back before the hook ends.
+    /// - Parameter rootUUID: The root file system's UUID (``HostDiskLayout/uuid``).
+    static func bootLoaderScript(rootUUID: String) -> String {
+        """
+        #!/bin/sh
+        # Written by labforge: Debian's GRUB config and GRUB's BIOS core image, made in the tree before the disk exists.
+        set -eu
+        root="$1"
+        probe="$root/usr/sbin/grub-probe"
+        mv "$probe" "$probe.labforge-real"
+        trap 'mv "$probe.labforge-real" "$probe"' EXIT
+        cat > "$probe" <<'PROBE'
+        #!/bin/sh
+        # labforge's stand-in while the image is built: what grub-probe will answer on the finished disk.
+        target=device
+        for argument in "$@"; do case "$argument" in --target=*) target="${argument#--target=}";; esac; done
+        case "$target" in
+          device) echo "UUID=\(rootUUID)";;
+          fs_uuid) echo "\(rootUUID)";;
+          fs) echo ext2;;
+          fs_label) echo \(rootLabel);;
+          partmap) echo gpt;;
+          abstraction) ;;
+          drive) echo "(hd0,gpt1)";;
+          compatibility_hint) echo "hd0,gpt1";;
+          hints_string) echo "--hint-bios=hd0,gpt1 --hint-efi=hd0,gpt1 --hint-baremetal=ahci0,gpt1";;
+          *) echo "grub-probe (labforge build): no answer for --target=$target" >&2; exit 1;;
+        esac
+        PROBE
+        chmod 0755 "$probe"
+        mkdir -p "$root/boot/grub"
+        chroot "$root" grub-mkconfig -o /boot/grub/grub.cfg
+        mv "$probe.labforge-real" "$probe"
+        trap - EXIT
+        # BIOS: the core image grub-install would make (the root by UUID, its modules beside grub.cfg).
+        modules="$root/boot/grub/i386-pc"
+        mkdir -p "$modules"
+        cp "$root"/usr/lib/grub/i386-pc/*.mod "$root"/usr/lib/grub/i386-pc/*.lst "$root/usr/lib/grub/i386-pc/boot.img" "$modules/"
+        printf 'search.fs_uuid %s root hd0,gpt1\nset prefix=($root)/boot/grub\n' '\(rootUUID)' > "$modules/load.cfg"
+        chroot "$root" grub-mkimage -O i386-pc -o /boot/grub/i386-pc/core.img -c /boot/grub/i386-pc/load.cfg \
+            -p '(hd0,gpt1)/boot/grub' biosdisk part_gpt ext2 search_fs_uuid
+
+        """
+    }
 
     /// The essential hook: writes fstab before the kernel is installed, so the initramfs is generated
     /// against the final fstab. (The initramfs still prints `fsck not present`; the root, mounted
@@ -71,8 +123,8 @@ enum DebianBootstrapFiles {
 
     /// Everything that shapes the bootstrapped disk, hashed into the cache key: a change here rebuilds bases.
     static var revision: String {
-        ([basePackages.joined(separator: ","), rootLabel, dhcpNetwork, cloudConfig, sshHostKeys, extlinuxConfig,
-          essentialScript, customizeScript(staging: "")]).joined(separator: "\u{0}")
+        ([basePackages.joined(separator: ","), rootLabel, dhcpNetwork, cloudConfig, sshHostKeys, grubDefaults,
+          bootLoaderScript(rootUUID: ""), "gpt bios-boot 14 esp 15 root 1", essentialScript, customizeScript(staging: "")]).joined(separator: "\u{0}")
     }
 
     /// The hook that installs pinned packages in the tree (`$1`) with the guest's apt, from `staging/debs`:
@@ -132,6 +184,7 @@ enum DebianBootstrapFiles {
         install -D -m 0644 '\(staging)/10-dhcp.network' "$root/etc/systemd/network/10-dhcp.network"
         install -D -m 0644 '\(staging)/90-labforge.cfg' "$root/etc/cloud/cloud.cfg.d/90-labforge.cfg"
         install -D -m 0644 '\(staging)/10-hostkeys.conf' "$root/etc/systemd/system/ssh.service.d/10-hostkeys.conf"
+        install -D -m 0644 '\(staging)/50-labforge.cfg' "$root/etc/default/grub.d/50-labforge.cfg"
         systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service
         rm -f "$root"/etc/ssh/ssh_host_*
         # Each clone must make its own machine-id on first boot.

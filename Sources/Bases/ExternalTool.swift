@@ -15,9 +15,8 @@ struct ExternalTool: Sendable {
     static let gzip = ExternalTool(name: "gzip", package: "gzip")
     static let sfdisk = ExternalTool(name: "sfdisk", package: "fdisk")
     static let mke2fs = ExternalTool(name: "mke2fs", package: "e2fsprogs")
-    static let extlinux = ExternalTool(name: "extlinux", package: "extlinux")
-    static let mount = ExternalTool(name: "mount", package: "mount")
-    static let umount = ExternalTool(name: "umount", package: "mount")
+    static let mkfsVfat = ExternalTool(name: "mkfs.vfat", package: "dosfstools")
+    static let mcopy = ExternalTool(name: "mcopy", package: "mtools")
 
     /// The absolute path of the program.
     func executable() throws -> URL {

@@ -1,67 +1,100 @@
-// Writes a partitioned raw disk with an ext4 root filesystem from a root tree on the host, without a VM.
+// Writes the bootable raw disk from a root tree on the host, without a VM: GPT, BIOS boot, EFI system partition, ext4 root.
 import Crypto
 import Foundation
 
-/// The bootstrapped disk's layout made on the host: an MBR table written by `sfdisk`, one bootable
-/// partition from sector 2048 to the end, and an ext4 filesystem written into it by `mke2fs -d` straight
-/// from the root tree (`-E offset=`: no intermediate partition image, no copy).
+/// The bootstrapped disk's layout, made on the host. The same disk boots under UEFI with Secure Boot (what
+/// KubeVirt's `debian` preference starts, with fresh NVRAM), plain UEFI and BIOS:
 ///
-/// Under TCG this replaces ≈ 55 s of partition, mkfs and tar unpack in the libguestfs appliance with a
-/// few seconds of native work. Only the boot loader still needs a mounted filesystem (see
-/// ``DebianBootstrapper``).
+/// ```
+/// sector 0      protective MBR, GRUB's boot.img in its 440 bytes of boot code (BIOS)
+/// 1–2047        GPT header and entries
+/// partition 14  2048–4095       BIOS boot: GRUB's i386-pc core.img (BIOS)
+/// partition 15  4096–262143     EFI system partition, FAT32: /EFI/BOOT/BOOTX64.EFI = shim, grubx64.efi, mmx64.efi,
+///                               /EFI/debian/grub.cfg → the root file system's /boot/grub/grub.cfg (UEFI)
+/// partition 1   262144–end      ext4 root, label `rootfs`, /boot/grub/grub.cfg made by Debian's grub-mkconfig
+/// ```
+///
+/// The numbers follow Debian's own cloud images (root first in the table, last on the disk, so cloud-init's growpart
+/// can grow it). `sfdisk` writes the table, `mke2fs -d` the root straight from the tree at its offset, `mkfs.vfat
+/// --offset` and mtools the EFI system partition in place: no loop device, no mount, no appliance.
 struct HostDiskLayout: Sendable, Equatable {
-    /// First sector of the root partition (1 MiB, the usual alignment; EXTLINUX's MBR code needs none).
-    static let partitionStartSector: Int64 = 2048
     static let sectorSize: Int64 = 512
+    /// The BIOS boot partition: where GRUB's core image lives on a GPT disk (1 MiB; the core is ≈ 30 KiB).
+    static let biosBoot = PartitionPlacement(number: 14, startSector: 2048, sectors: 2048, type: "21686148-6449-6E6F-744E-656564454649", name: "bios")
+    /// The EFI system partition (126 MiB, FAT32 with 512-byte clusters; ≈ 5 MiB used).
+    static let efiSystem = PartitionPlacement(number: 15, startSector: 4096, sectors: 258_048, type: "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", name: "esp")
+    /// First sector of the root partition (128 MiB).
+    static let rootStartSector: Int64 = 262_144
+    /// The root partition's type: "Linux root (x86-64)" of the Discoverable Partitions Specification.
+    static let rootType = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
+    /// The root partition's number (fstab and GRUB find it by label and UUID; the number is what `/dev/sda1` tools expect).
+    static let rootPartitionNumber = 1
 
     /// Virtual size of the whole disk in bytes.
     var diskBytes: Int64
     /// Filesystem label (fstab and the kernel command line find the root by it).
     var label: String
-    /// Filesystem UUID, also used as the directory hash seed.
+    /// Root filesystem UUID, also used as the directory hash seed; GRUB finds the root by it.
     var uuid: String
-    /// MBR disk identifier (`label-id`), fixed so the table is reproducible.
-    var diskIdentifier: UInt32
-    /// Seconds since the epoch for every time mke2fs itself stamps (superblock, inode change times);
-    /// `nil` leaves the clock. File modification times come from the tree.
+    /// GPT disk GUID, fixed so the table is reproducible.
+    var diskGUID: String
+    /// Partition GUIDs (root, BIOS boot, EFI system), fixed likewise.
+    var partitionGUIDs: [String]
+    /// Volume ID of the EFI system partition (8 hex digits).
+    var efiVolumeID: String
+    /// Seconds since the epoch for every time mke2fs, mkfs.vfat and mtools stamp themselves; `nil` leaves the
+    /// clock. File modification times come from the tree.
     var epoch: Int?
 
-    /// Byte offset of the partition in the disk.
-    var partitionOffset: Int64 { Self.partitionStartSector * Self.sectorSize }
-    /// Sectors of the partition (to the end of the disk, as `part-add … -1` did).
-    var partitionSectors: Int64 { diskBytes / Self.sectorSize - Self.partitionStartSector }
-    /// Size of the filesystem in 4 KiB blocks (whole blocks of the partition).
+    /// Byte offset of the root partition in the disk.
+    var partitionOffset: Int64 { Self.rootStartSector * Self.sectorSize }
+    /// Sectors of the root partition: to the last usable sector (the backup GPT takes the disk's last 33).
+    var partitionSectors: Int64 { diskBytes / Self.sectorSize - 34 - Self.rootStartSector + 1 }
+    /// Size of the root filesystem in 4 KiB blocks (whole blocks of the partition).
     var filesystemBlocks: Int64 { partitionSectors * Self.sectorSize / 4096 }
+    /// Byte offset of the EFI system partition.
+    var efiSystemOffset: Int64 { Self.efiSystem.startSector * Self.sectorSize }
 
-    /// The layout for a base of `sizeGiB`, with identifiers derived from `seed` and the epoch so the
-    /// same inputs give the same UUID and disk id.
+    /// The layout for a base of `sizeGiB`, with identifiers derived from `seed` and the epoch so the same inputs
+    /// give the same UUIDs.
     /// - Parameters:
     ///   - sizeGiB: Virtual disk size.
     ///   - label: Filesystem label.
     ///   - seed: Stable text naming the base (e.g. its suite).
     ///   - epoch: `SOURCE_DATE_EPOCH`, if set.
     static func make(sizeGiB: Int, label: String, seed: String, epoch: Int?) -> HostDiskLayout {
-        let digest = Array(SHA256.hash(data: Data("labforge rootfs\u{0}\(seed)\u{0}\(epoch.map(String.init) ?? "")".utf8)))
-        var bytes = Array(digest.prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x50  // name-based (version 5 shape)
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let uuid = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-            .map(String.init).joined(separator: "-")
-        let identifier = digest[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return HostDiskLayout(diskBytes: Int64(sizeGiB) << 30, label: label, uuid: uuid, diskIdentifier: identifier == 0 ? 1 : identifier, epoch: epoch)
+        func derived(_ purpose: String) -> [UInt8] {
+            Array(SHA256.hash(data: Data("labforge \(purpose)\u{0}\(seed)\u{0}\(epoch.map(String.init) ?? "")".utf8)))
+        }
+        let digest = derived("rootfs")
+        return HostDiskLayout(
+            diskBytes: Int64(sizeGiB) << 30, label: label, uuid: uuidText(digest), diskGUID: uuidText(derived("gpt disk")),
+            partitionGUIDs: ["root", "bios boot", "esp"].map { uuidText(derived("gpt partition \($0)")) },
+            efiVolumeID: digest[16..<20].map { String(format: "%02x", $0) }.joined(), epoch: epoch)
     }
 
-    /// The `sfdisk` script: a DOS table with one bootable Linux partition filling the disk.
-    var sfdiskScript: String {
-        """
-        label: dos
-        label-id: 0x\(String(format: "%08x", diskIdentifier))
-        unit: sectors
+    /// A name-based (version 5 shape, RFC 4122 variant) UUID from the first 16 bytes of a digest.
+    private static func uuidText(_ digest: [UInt8]) -> String {
+        var bytes = Array(digest.prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        return [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+            .map(String.init).joined(separator: "-")
+    }
 
-        start=\(Self.partitionStartSector), size=\(partitionSectors), type=83, bootable
-
-        """
+    /// The `sfdisk` script for `disk`: a GPT with the root (1), BIOS boot (14) and EFI system (15) partitions.
+    /// - Parameter disk: The path given to sfdisk (partition lines are named after it, which sets their numbers).
+    func sfdiskScript(disk: String) -> String {
+        let partitions = [
+            (Self.rootPartitionNumber, Self.rootStartSector, partitionSectors, Self.rootType, partitionGUIDs[0], "root"),
+            (Self.biosBoot.number, Self.biosBoot.startSector, Self.biosBoot.sectors, Self.biosBoot.type, partitionGUIDs[1], Self.biosBoot.name),
+            (Self.efiSystem.number, Self.efiSystem.startSector, Self.efiSystem.sectors, Self.efiSystem.type, partitionGUIDs[2], Self.efiSystem.name),
+        ]
+        let lines = partitions.map { number, start, size, type, guid, name in
+            "\(disk)\(number) : start=\(start), size=\(size), type=\(type), uuid=\(guid.uppercased()), name=\"\(name)\""
+        }
+        return (["label: gpt", "label-id: \(diskGUID.uppercased())", "unit: sectors", "first-lba: 2048", ""] + lines + [""]).joined(separator: "\n")
     }
 
     /// The `mke2fs` arguments that write the filesystem from `rootTree` into `disk` at the partition's offset.
@@ -76,38 +109,83 @@ struct HostDiskLayout: Sendable, Equatable {
         ]
     }
 
-    /// The environment for `mke2fs`: a fixed clock when an epoch is given.
-    var mke2fsEnvironment: [String: String] {
-        epoch.map { ["E2FSPROGS_FAKE_TIME": String($0)] } ?? [:]
+    /// The `mkfs.vfat` arguments that make the EFI system partition's FAT32 in place (block count in KiB).
+    /// - Parameter disk: Raw disk file.
+    func mkfsVfatArguments(disk: String) -> [String] {
+        [
+            // --invariant: no clock in the volume label's entry (the volume ID is given).
+            "--invariant", "-F", "32", "-s", "1", "-S", "512", "-n", "ESP", "-i", efiVolumeID,
+            "--offset=\(Self.efiSystem.startSector)", disk, "\(Self.efiSystem.sectors / 2)",
+        ]
     }
 
-    /// Writes the raw disk: sparse file, partition table, filesystem from the tree, MBR boot code.
+    /// The environment for the file system tools: a fixed clock when an epoch is given.
+    var toolEnvironment: [String: String] {
+        epoch.map { ["E2FSPROGS_FAKE_TIME": String($0), "SOURCE_DATE_EPOCH": String($0)] } ?? [:]
+    }
+
+    /// Writes the raw disk: sparse file, partition table, root filesystem from the tree, EFI system partition
+    /// with the tree's shim and signed GRUB, and GRUB's BIOS boot code.
     /// - Parameters:
-    ///   - rootTree: Host directory holding the root tree (read as root: it holds 0600 files).
+    ///   - rootTree: Host directory holding the root tree (read as root: it holds 0600 files), with the boot files
+    ///     ``BootFiles`` names (the bootstrap's boot hook made them).
     ///   - disk: Raw disk file to create.
-    ///   - bootCode: Host file whose first 440 bytes become the MBR boot code (`nil`: none).
+    ///   - scratch: A private directory for the tools' input files.
     ///   - log: Receives the tools' output.
-    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` and file errors.
-    func write(rootTree: String, to disk: String, bootCode: String?, log: (@Sendable (String) -> Void)?) async throws {
-        guard FileManager.default.createFile(atPath: disk, contents: nil),
-              let handle = FileHandle(forWritingAtPath: disk)
-        else { throw BasesError.cacheUnusable(path: disk, reason: "cannot create the raw disk") }
+    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)``, ``BasesError/bootFilesMissing(path:package:)``
+    ///   and file errors.
+    func write(rootTree: String, to disk: String, scratch: String, log: (@Sendable (String) -> Void)?) async throws {
+        let boot = BootFiles(rootTree: rootTree)
+        try boot.check()
+        guard FileManager.default.createFile(atPath: disk, contents: nil), let handle = FileHandle(forWritingAtPath: disk) else {
+            throw BasesError.cacheUnusable(path: disk, reason: "cannot create the raw disk")
+        }
         try handle.truncate(atOffset: UInt64(diskBytes))
         try handle.close()
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-sfdisk-\(UUID().uuidString)").path
-        try sfdiskScript.write(toFile: script, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: script) }
+        let script = scratch + "/sfdisk.script"
+        try sfdiskScript(disk: disk).write(toFile: script, atomically: false, encoding: .utf8)
         try await ExternalTool.sfdisk.run(["--quiet", "--no-reread", "--no-tell-kernel", disk], standardInput: script, output: log)
-        try await ExternalTool.mke2fs.run(mke2fsArguments(rootTree: rootTree, disk: disk), environment: mke2fsEnvironment, output: log)
-        if let bootCode { try Self.writeBootCode(from: bootCode, into: disk) }
+        try await ExternalTool.mke2fs.run(mke2fsArguments(rootTree: rootTree, disk: disk), environment: toolEnvironment, output: log)
+        try await writeEFISystemPartition(boot, disk: disk, scratch: scratch, log: log)
+        try GrubPCBoot(bootImage: boot.biosBootImage, coreImage: boot.biosCoreImage)
+            .install(into: disk, coreSector: Self.biosBoot.startSector, coreSectorsAvailable: Self.biosBoot.sectors)
     }
 
-    /// Copies the 440 bytes of MBR boot code before the disk signature and partition table.
-    static func writeBootCode(from bootCode: String, into disk: String) throws {
-        let code = try Data(contentsOf: URL(fileURLWithPath: bootCode)).prefix(440)
-        guard let handle = FileHandle(forWritingAtPath: disk) else { throw BasesError.cacheUnusable(path: disk, reason: "cannot open the raw disk") }
-        defer { try? handle.close() }
-        try handle.seek(toOffset: 0)
-        try handle.write(contentsOf: code)
+    /// FAT32 in the EFI system partition with the removable-media path firmware with fresh NVRAM boots from:
+    /// `/EFI/BOOT/BOOTX64.EFI` (shim), the signed GRUB and MokManager beside it, and GRUB's config stub where the
+    /// signed GRUB's built-in prefix (`/EFI/debian`) looks. The files are staged with one time (the epoch, else the
+    /// shim's) and copied in one `mcopy -s -m`, so that the same tree gives the same partition bytes.
+    private func writeEFISystemPartition(_ boot: BootFiles, disk: String, scratch: String, log: (@Sendable (String) -> Void)?) async throws {
+        try await ExternalTool.mkfsVfat.run(mkfsVfatArguments(disk: disk), environment: toolEnvironment, output: log)
+        let staging = scratch + "/esp"
+        let files = FileManager.default
+        try? files.removeItem(atPath: staging)
+        for directory in ["/EFI/BOOT", "/EFI/debian"] { try files.createDirectory(atPath: staging + directory, withIntermediateDirectories: true) }
+        for (source, destination) in [(boot.shim, "/EFI/BOOT/BOOTX64.EFI"), (boot.signedGrub, "/EFI/BOOT/grubx64.efi"), (boot.mokManager, "/EFI/BOOT/mmx64.efi")] {
+            try files.copyItem(atPath: source, toPath: staging + destination)
+        }
+        try BootFiles.efiGrubStub(rootUUID: uuid).write(toFile: staging + "/EFI/debian/grub.cfg", atomically: false, encoding: .utf8)
+        let shimTime = try files.attributesOfItem(atPath: boot.shim)[.modificationDate] as? Date
+        let stamp = epoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? shimTime ?? Date(timeIntervalSince1970: 0)
+        for path in ["/EFI/BOOT/BOOTX64.EFI", "/EFI/BOOT/grubx64.efi", "/EFI/BOOT/mmx64.efi", "/EFI/debian/grub.cfg", "/EFI/BOOT", "/EFI/debian", "/EFI"] {
+            try files.setAttributes([.modificationDate: stamp], ofItemAtPath: staging + path)
+        }
+        // No user mtools configuration, no geometry check (the partition is not a floppy); -m keeps the staged times.
+        let environment = ["MTOOLS_SKIP_CHECK": "1", "MTOOLSRC": "/dev/null"]
+        try await ExternalTool.mcopy.run(["-s", "-m", "-i", "\(disk)@@\(efiSystemOffset)", staging + "/EFI", "::/"], environment: environment, output: log)
     }
+}
+
+/// Where one fixed partition sits.
+struct PartitionPlacement: Sendable, Equatable {
+    /// Its number in the GPT.
+    var number: Int
+    /// First sector.
+    var startSector: Int64
+    /// Length in sectors.
+    var sectors: Int64
+    /// GPT partition type GUID.
+    var type: String
+    /// GPT partition name.
+    var name: String
 }

@@ -254,6 +254,7 @@ extension ProbeTarget {
         case .ssh: return "ssh"
         case .cloudInit: return "cloud-init"
         case .guestAgent: return "guest-agent"
+        case .secureBoot: return "secure-boot"
         }
     }
 }

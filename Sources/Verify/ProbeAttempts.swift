@@ -251,6 +251,39 @@ enum ProbeAttempts {
         }
     }
 
+    /// The `SecureBoot` EFI variable as the guest's kernel exposes it (4 attribute bytes, then the value).
+    static let secureBootVariable = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+
+    /// Reads the guest's `SecureBoot` EFI variable through the guest agent (`guest-file-open`/`read`/`close`).
+    /// - Parameter socketPath: The guest agent's socket.
+    /// - Returns: Whether Secure Boot is on.
+    /// - Throws: ``FinalFailure`` when the guest has no such variable (it did not boot through UEFI); other errors
+    ///   (agent not up yet) are retried by the caller.
+    static func secureBoot(socketPath: String) async throws -> Bool {
+        try await blocking {
+            let socket = try JSONLineSocket(path: socketPath)
+            let token = Int.random(in: 1...Int(Int32.max))
+            let deadline = Date().addingTimeInterval(8)
+            try socket.send(["execute": "guest-sync", "arguments": ["id": token]])
+            while true {
+                let answer = try socket.receive(until: deadline)
+                if (answer["return"] as? Int) == token { break }
+            }
+            let handle: Any
+            do {
+                handle = try socket.execute("guest-file-open", arguments: ["path": secureBootVariable, "mode": "r"], until: deadline)
+            } catch let failure as SocketFailure where failure.description.contains("No such file") {
+                throw FinalFailure("the guest has no SecureBoot EFI variable (\(secureBootVariable)): it did not boot through UEFI")
+            }
+            defer { _ = try? socket.execute("guest-file-close", arguments: ["handle": handle], until: deadline) }
+            let read = try socket.execute("guest-file-read", arguments: ["handle": handle, "count": 64], until: deadline) as? [String: Any]
+            guard let encoded = read?["buf-b64"] as? String, let bytes = Data(base64Encoded: encoded), bytes.count >= 5 else {
+                throw ProbeFailure("guest-file-read of \(secureBootVariable) returned no value")
+            }
+            return bytes[bytes.startIndex + 4] == 1
+        }
+    }
+
     /// Runs blocking socket work off the cooperative pool.
     private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await DedicatedThread.run(name: "labforge.verify.probe", work)

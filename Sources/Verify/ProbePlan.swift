@@ -12,6 +12,9 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
     case cloudInit
     /// qemu-guest-agent answers `guest-ping` on its virtio-serial port.
     case guestAgent
+    /// The guest reads its `SecureBoot` EFI variable over the guest agent: on under UEFI Secure Boot, off under plain
+    /// UEFI. Added by the verifier to UEFI boots; it has no meaning under BIOS or in a container.
+    case secureBoot
 
     /// The probe's short name in reports and `--probe` options.
     public var name: String {
@@ -21,6 +24,7 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
         case .ssh: return "ssh"
         case .cloudInit: return "cloud-init"
         case .guestAgent: return "guest-agent"
+        case .secureBoot: return "secure-boot"
         }
     }
 
@@ -29,11 +33,12 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
         switch self {
         case .webTerminal(let port, _), .webDesktop(let port, _, _): return port
         case .ssh, .cloudInit: return 22
-        case .guestAgent: return nil
+        case .guestAgent, .secureBoot: return nil
         }
     }
 
-    /// Parses a `--probe` value: `web-terminal[:PORT[/PATH]]`, `web-desktop[:PORT]`, `ssh`, `cloud-init`, `guest-agent`.
+    /// Parses a `--probe` value: `web-terminal[:PORT[/PATH]]`, `web-desktop[:PORT]`, `ssh`, `cloud-init`, `guest-agent`,
+    /// `secure-boot`.
     /// - Parameter text: The option value.
     /// - Returns: The probe, with ttyd's 7681 and websockify's 6080 as default ports.
     /// - Throws: ``VerifyError/invalidProbe(_:)``.
@@ -54,6 +59,7 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
         case "ssh" where parts.count == 1: return .ssh
         case "cloud-init" where parts.count == 1: return .cloudInit
         case "guest-agent" where parts.count == 1: return .guestAgent
+        case "secure-boot" where parts.count == 1: return .secureBoot
         default: throw VerifyError.invalidProbe(text)
         }
     }

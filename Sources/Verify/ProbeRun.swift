@@ -1,5 +1,6 @@
 // Runs a plan's probes concurrently against a booted VM, each retried until success, its timeout or the deadline.
 import Foundation
+import LabforgeRecipe
 import Logging
 import Reporting
 
@@ -16,6 +17,8 @@ struct ProbeRun: Sendable {
     let subject: String
     let progress: any ProgressReporter
     let logger: Logger
+    /// The firmware the VM runs under (nil for a container): what the `secure-boot` probe expects.
+    var firmware: Firmware? = nil
 
     /// Pause between attempts: frugal on a shared 2-core TCG host, fine-grained enough for "time to success".
     static let retryPause = 2.0
@@ -103,6 +106,18 @@ struct ProbeRun: Sendable {
                 return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "no guest agent channel")
             }
             return await poll(target.name, limit: limit) { try await ProbeAttempts.guestAgent(socketPath: socket) }
+        case .secureBoot:
+            guard let socket = machine.guestAgentSocketPath, let firmware, firmware != .bios else {
+                return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "not a UEFI boot with a guest agent channel")
+            }
+            let expected = firmware == .uefiSecureBoot
+            return await poll(target.name, limit: limit) {
+                let on = try await ProbeAttempts.secureBoot(socketPath: socket)
+                guard on == expected else {
+                    throw FinalFailure("the guest's SecureBoot EFI variable says \(on ? "on" : "off") under \(firmware.displayName)")
+                }
+                return "SecureBoot EFI variable = \(on ? 1 : 0), read in the guest over the guest agent"
+            }
         case .ssh, .cloudInit:
             return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "internal: run by the SSH chain")
         }

@@ -1,6 +1,7 @@
 // The qemu-system command line for a verification boot (pure: no I/O, unit-tested).
 import Foundation
 import Hypervisor
+import LabforgeRecipe
 
 /// Everything qemu needs to boot the overlay with its seed, forwards and control sockets.
 public struct QemuInvocation: Sendable, Equatable {
@@ -26,6 +27,12 @@ public struct QemuInvocation: Sendable, Equatable {
     public var memoryMiB: Int
     /// KVM or TCG.
     public var accelerator: Accelerator
+    /// The firmware qemu starts: SeaBIOS, or OVMF (with Secure Boot: SMM and the secure pflash, as KubeVirt does).
+    public var firmware: Firmware
+    /// The OVMF images (nil for BIOS).
+    public var firmwareFiles: FirmwareFiles?
+    /// This boot's own NVRAM, a fresh copy of the template (nil for BIOS).
+    public var variablesPath: String?
 
     /// Creates an invocation.
     /// - Parameters:
@@ -40,9 +47,13 @@ public struct QemuInvocation: Sendable, Equatable {
     ///   - cpus: vCPUs (default 2).
     ///   - memoryMiB: Memory in MiB (default 2048).
     ///   - accelerator: KVM or TCG.
+    ///   - firmware: The firmware to start (BIOS by default).
+    ///   - firmwareFiles: OVMF's code and NVRAM template, for the UEFI firmwares.
+    ///   - variablesPath: The NVRAM file of this boot, for the UEFI firmwares.
     public init(
         overlayPath: String, seedPath: String, credentialsPath: String? = nil, consolePath: String, qmpSocketPath: String, guestAgentSocketPath: String,
-        pidFilePath: String, forwards: [(host: Int, guest: Int)], cpus: Int = 2, memoryMiB: Int = 2048, accelerator: Accelerator
+        pidFilePath: String, forwards: [(host: Int, guest: Int)], cpus: Int = 2, memoryMiB: Int = 2048, accelerator: Accelerator,
+        firmware: Firmware = .bios, firmwareFiles: FirmwareFiles? = nil, variablesPath: String? = nil
     ) {
         self.overlayPath = overlayPath
         self.seedPath = seedPath
@@ -55,6 +66,9 @@ public struct QemuInvocation: Sendable, Equatable {
         self.cpus = cpus
         self.memoryMiB = memoryMiB
         self.accelerator = accelerator
+        self.firmware = firmware
+        self.firmwareFiles = firmwareFiles
+        self.variablesPath = variablesPath
     }
 
     public static func == (a: QemuInvocation, b: QemuInvocation) -> Bool { a.arguments == b.arguments }
@@ -67,9 +81,17 @@ public struct QemuInvocation: Sendable, Equatable {
         var arguments = [
             "qemu-system-x86_64",
             "-name", "labforge-verify",
-            "-machine", "q35",
+            // Secure Boot needs SMM, so that only the firmware can write its variables (KubeVirt sets it likewise).
+            "-machine", firmware == .uefiSecureBoot ? "q35,smm=on" : "q35",
             "-accel", accelerator.rawValue,
         ]
+        if let files = firmwareFiles, let variablesPath, firmware != .bios {
+            if firmware == .uefiSecureBoot { arguments += ["-global", "driver=cfi.pflash01,property=secure,value=on"] }
+            arguments += [
+                "-drive", "if=pflash,format=raw,unit=0,file=\(path(files.code)),readonly=on",
+                "-drive", "if=pflash,format=raw,unit=1,file=\(path(variablesPath))",
+            ]
+        }
         // Under KVM the guest sees the host CPU; under TCG qemu's default model boots everything we build.
         if accelerator == .kvm { arguments += ["-cpu", "host"] }
         arguments += [
@@ -82,7 +104,7 @@ public struct QemuInvocation: Sendable, Equatable {
             "-serial", "file:\(consolePath)",
             "-qmp", "unix:\(path(qmpSocketPath)),server=on,wait=off",
             "-pidfile", pidFilePath,
-            // bootindex: SeaBIOS must boot the disk under test, whatever PCI slot the other volumes get.
+            // bootindex: the firmware must boot the disk under test, whatever PCI slot the other volumes get.
             "-drive", "file=\(path(overlayPath)),if=none,id=root,format=qcow2,cache=unsafe",
             "-device", "virtio-blk-pci,drive=root,bootindex=0",
             "-drive", "file=\(path(seedPath)),if=virtio,format=raw,readonly=on",

@@ -121,8 +121,14 @@ public struct VerificationReport: Sendable, Codable, Equatable {
             }.joined(separator: "  ")
         }
         var lines = [line(header)] + rows.map(line)
+        for boot in firmware ?? [] {
+            let secure = boot.secureBoot.map { $0 ? ", Secure Boot on (read in the guest)" : ", Secure Boot off" } ?? ""
+            let outcome = boot.passed ? "booted, \(boot.probes.joined(separator: ", ")) passed\(secure)" : (boot.failure ?? "failed")
+            lines.append("firmware \(boot.firmware.rawValue): \(outcome) (\(String(format: "%.1f", boot.seconds)) s)")
+        }
         let verdict = passed ? "verified" : "NOT verified (failed: \(failedProbes.joined(separator: ", ")))"
-        lines.append("\(disk): \(verdict) under \(accelerator.uppercased()) in \(String(format: "%.1f", seconds)) s; VM stopped by \(stoppedBy)")
+        let under = firmware.map { " (\($0.map(\.firmware.displayName).joined(separator: ", ")))" } ?? ""
+        lines.append("\(disk): \(verdict) under \(accelerator.uppercased())\(under) in \(String(format: "%.1f", seconds)) s; VM stopped by \(stoppedBy)")
         if let consoleLog { lines.append("serial console: \(consoleLog)") }
         return lines.joined(separator: "\n")
     }

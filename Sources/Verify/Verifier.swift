@@ -2,8 +2,10 @@
 import DiskImage
 import Foundation
 import Hypervisor
+import LabforgeRecipe
 import Logging
 import Reporting
+import Synchronization
 
 /// Limits and machine size of a verification run.
 public struct VerifyOptions: Sendable, Equatable {
@@ -25,6 +27,9 @@ public struct VerifyOptions: Sendable, Equatable {
     public var consoleLog: String?
     /// Directory the pictures go to (``VerificationReport/Pictures``: `desktop.png`, `terminal.txt`); nil: none taken.
     public var pictures: String? = nil
+    /// The firmwares to boot under (``Firmware/standard`` by default). The first of UEFI Secure Boot, UEFI, BIOS
+    /// among them gets every probe; each other one boots beside it (1 vCPU) until its first agent answers.
+    public var firmware: [Firmware] = Firmware.standard
 
     /// Creates options.
     /// - Parameters:
@@ -91,39 +96,52 @@ public struct Verifier: Sendable {
             try generated.writeDisk(to: directory + "/credentials.iso")
             credentials = generated
         }
-        let credentialsDisk = credentials == nil ? nil : directory + "/credentials.iso"
-        let logger = self.logger
-        // Booting waits (KVM probe, kernel output): on its own thread, never on the cooperative pool.
-        let machine = try await DedicatedThread.run(name: "labforge.verify.boot") {
-            try VirtualMachine.boot(
-                disk: absoluteDisk, diskFormat: info.format, seed: seed.isoPath, credentialsDisk: credentialsDisk,
-                guestPorts: plan.forwardedGuestPorts, in: directory,
-                cpus: options.cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, logger: logger)
-        }
         // Pictures of an earlier run must not pass for this one's.
         if let directory = options.pictures {
             for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
         }
-        let bootStarted = Date()
-        let results = await ProbeRun(
-            machine: machine, seed: seed, credentials: credentials, plan: plan, options: options, bootStarted: bootStarted, subject: disk, progress: progress,
-            logger: logger
-        ).run()
-        // Stopping waits (ACPI power-off, QMP): on its own thread too, and it must happen even when cancelled.
-        let grace: Double = Task.isCancelled ? 0 : 20
-        let stoppedBy = (try? await DedicatedThread.run(name: "labforge.verify.stop") { machine.stop(grace: grace) }) ?? "kill"
+        guard let primary = Firmware.primary(of: options.firmware) else {
+            throw VerifyError.invalidProbe("no firmware to boot under (give at least one of \(Firmware.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let boot = FirmwareBootRun(
+            disk: absoluteDisk, diskFormat: info.format, seed: seed, credentials: credentials,
+            credentialsDisk: credentials == nil ? nil : directory + "/credentials.iso", options: options, subject: disk, progress: progress, logger: logger)
+        // The primary boot runs every probe; each other firmware boots beside it with one vCPU up to its first agent.
+        let order = [primary] + options.firmware.filter { $0 != primary }
+        let boots = try await withThrowingTaskGroup(of: (Int, FirmwareBootRun.Outcome).self) { group in
+            for (index, firmware) in order.enumerated() {
+                group.addTask {
+                    let isPrimary = index == 0
+                    let outcome = try await boot.run(
+                        firmware, plan: isPrimary ? FirmwareBootRun.fullPlan(plan, under: firmware) : FirmwareBootRun.firstAgentPlan(plan, under: firmware),
+                        cpus: isPrimary ? options.cpus : 1, in: directory + "/" + firmware.rawValue, isPrimary: isPrimary)
+                    return (index, outcome)
+                }
+            }
+            var outcomes: [(Int, FirmwareBootRun.Outcome)] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes.sorted { $0.0 < $1.0 }.map(\.1)
+        }
         try Task.checkCancellation()
-        let consoleTail = machine.consoleTail(lines: 25)
         var consoleLog: String?
         if let destination = options.consoleLog {
-            appendConsole(machine.consoleText, disk: disk, to: destination)
+            for boot in boots { appendConsole(boot.console, disk: "\(disk) under \(boot.record.firmware.displayName)", to: destination) }
             consoleLog = destination
         }
-        let passed = results.allSatisfy(\.passed)
+        let results = boots.flatMap { boot in
+            boot.results.map { result in
+                var named = result
+                if boot.record.firmware != primary { named.probe = "\(result.probe) (\(boot.record.firmware.rawValue))" }
+                return named
+            }
+        }
+        let passed = boots.allSatisfy(\.record.passed)
+        let failedBoot = boots.first { !$0.record.passed }
         var report = VerificationReport(
-            disk: disk, accelerator: machine.invocation.accelerator.rawValue, results: results, passed: passed,
-            seconds: Date().timeIntervalSince(started), stoppedBy: stoppedBy, consoleLog: consoleLog,
-            consoleTail: passed ? "" : consoleTail, finishedAt: ISO8601DateFormatter().string(from: Date()))
+            disk: disk, accelerator: boots[0].accelerator.rawValue, results: results, passed: passed,
+            seconds: Date().timeIntervalSince(started), stoppedBy: boots.map { "\($0.record.firmware.rawValue): \($0.stoppedBy)" }.joined(separator: ", "),
+            consoleLog: consoleLog, consoleTail: failedBoot?.consoleTail ?? "", finishedAt: ISO8601DateFormatter().string(from: Date()))
+        report.firmware = boots.map(\.record)
         if let directory = options.pictures {
             let existing = { (name: String) -> String? in
                 let path = directory + "/" + name
@@ -138,7 +156,10 @@ public struct Verifier: Sendable {
     private func appendConsole(_ text: String, disk: String, to path: String) {
         let header = "\n===== labforge verify \(disk): serial console (\(ISO8601DateFormatter().string(from: Date()))) =====\n"
         let data = Data((header + text).utf8)
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: nil) {
+            logger.warning("cannot create \(path) for the serial console")
+            return
+        }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             logger.warning("cannot append the serial console to \(path)")
             return

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Foundation
 import Hypervisor
+import LabforgeRecipe
 import Logging
 import Synchronization
 
@@ -47,13 +48,15 @@ public final class VirtualMachine: @unchecked Sendable {
     ///   - cpus: vCPUs.
     ///   - memoryMiB: Memory.
     ///   - accelerator: nil for the process's choice (``AcceleratorChoice``), or a fixed accelerator (no fallback).
+    ///   - firmware: The firmware to start; UEFI boots get a fresh copy of OVMF's NVRAM template each time.
     ///   - logger: Receives the one line saying which accelerator runs.
     /// - Returns: The running machine.
     /// - Throws: ``VerifyError``, or a `HypervisorError` when KVM was required but failed.
     public static func boot(
         disk: String, diskFormat: String, seed: String, credentialsDisk: String? = nil, guestPorts: [Int], in directory: String, cpus: Int,
-        memoryMiB: Int, accelerator: Accelerator?, logger: Logger
+        memoryMiB: Int, accelerator: Accelerator?, firmware: Firmware = .bios, logger: Logger
     ) throws -> VirtualMachine {
+        let firmwareFiles = try FirmwareFiles.of(firmware)
         let chosen = try accelerator ?? AcceleratorChoice.shared.decide(logger: logger).accelerator
         var candidates: [Accelerator] = chosen == .kvm && accelerator == nil ? [.kvm, .tcg] : [chosen]
         var portAttempts = 0
@@ -62,16 +65,25 @@ public final class VirtualMachine: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: overlay)
             try? FileManager.default.removeItem(atPath: directory + "/console.log")
             try createOverlay(overlay, backing: disk, format: diskFormat)
+            // Fresh NVRAM for every boot, as KubeVirt starts a VM without persistent EFI state: no boot entries.
+            let variables = directory + "/nvram.fd"
+            if let firmwareFiles {
+                try? FileManager.default.removeItem(atPath: variables)
+                do { try FileManager.default.copyItem(atPath: firmwareFiles.variablesTemplate, toPath: variables) } catch {
+                    throw VerifyError.toolFailed(command: "copy \(firmwareFiles.variablesTemplate) to \(variables)", status: 1, message: "\(error)")
+                }
+            }
             let ports = try LoopbackPorts.free(guestPorts.count)
             let invocation = QemuInvocation(
                 overlayPath: overlay, seedPath: seed, credentialsPath: credentialsDisk, consolePath: directory + "/console.log",
                 qmpSocketPath: directory + "/qmp.sock", guestAgentSocketPath: directory + "/qga.sock",
                 pidFilePath: directory + "/qemu.pid", forwards: zip(ports, guestPorts).map { (host: $0, guest: $1) },
-                cpus: cpus, memoryMiB: memoryMiB, accelerator: current)
+                cpus: cpus, memoryMiB: memoryMiB, accelerator: current,
+                firmware: firmware, firmwareFiles: firmwareFiles, variablesPath: firmwareFiles == nil ? nil : variables)
             let machine = try launch(invocation, stderrPath: directory + "/qemu.stderr", logger: logger)
             let started = machine.waitUntilStarted(under: current)
             if started == .running {
-                logger.info("booting \(disk) under \(current.displayName)")
+                logger.info("booting \(disk) under \(current.displayName), \(firmware.displayName)")
                 return machine
             }
             let message = machine.stderrText

@@ -85,10 +85,12 @@ struct BaseCommand: AsyncParsableCommand {
     /// `labforge base bootstrap --suite trixie --output base.qcow2`
     struct Bootstrap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build a bootable Debian qcow2 from the Debian mirror alone (mmdebstrap + mke2fs on the host, EXTLINUX by libguestfs).",
+            abstract: "Build a bootable Debian qcow2 from the Debian mirror alone, on the host (mmdebstrap, sfdisk, mke2fs, mkfs.vfat; needs root).",
             discussion: """
-                MBR + one ext4 partition labelled rootfs + EXTLINUX (boots with SeaBIOS and KubeVirt's default BIOS),
-                serial console, DHCP on the first NIC (systemd-networkd), cloud-init (NoCloud, ConfigDrive),
+                GPT with an EFI system partition (shim → Debian's signed GRUB → Debian's signed kernel at the removable-media
+                path: boots under UEFI with Secure Boot and fresh NVRAM, as KubeVirt's debian preference starts it), a BIOS boot
+                partition (GRUB i386-pc: SeaBIOS) and an ext4 root labelled rootfs whose /boot/grub/grub.cfg Debian's kernel
+                hooks keep current; serial console, DHCP on the first NIC (systemd-networkd), cloud-init (NoCloud, ConfigDrive),
                 qemu-guest-agent, openssh-server. Cached by (suite, packages, size, labforge version, and the
                 sha256 of the suite's, -updates' and -security's InRelease files, checked at most every --check-hours);
                 set SOURCE_DATE_EPOCH for reproducible file times and filesystem UUID. Without --output, prints the cached path.
@@ -119,9 +121,6 @@ struct BaseCommand: AsyncParsableCommand {
         @Option(name: .customLong("check-hours"), help: "Ask the mirror at most this often (hours) without --refresh.")
         var checkHours = 6
 
-        @Option(help: "Where the filesystem is made: host (mke2fs -d, needs root) or appliance (libguestfs); default: host when root.")
-        var assembly: String?
-
         @OptionGroup var options: CacheOptions
 
         @OptionGroup var accelerator: AcceleratorOptions
@@ -129,14 +128,13 @@ struct BaseCommand: AsyncParsableCommand {
         func validate() throws {
             guard (1...2048).contains(sizeGiB) else { throw ValidationError("--size must be between 1 and 2048 GiB") }
             guard checkHours >= 0 else { throw ValidationError("--check-hours must not be negative") }
-            if let assembly, DiskAssembly(rawValue: assembly) == nil { throw ValidationError("--assembly must be host or appliance") }
         }
 
         func run() async throws {
             accelerator.apply()
             let store = BaseImageStore(
                 cache: options.cache, toolVersion: LabforgeVersion.current,
-                bootstrapper: DebianBootstrapper(mirror: mirror, securityMirror: securityMirror, assembly: assembly.flatMap(DiskAssembly.init(rawValue:))),
+                bootstrapper: DebianBootstrapper(mirror: mirror, securityMirror: securityMirror),
                 archivePolicy: ArchiveCheckPolicy(maximumAge: .seconds(checkHours * 3600), refresh: refresh)
             )
             let spec = DebianBootstrap(suite: suite, extraPackages: packages, diskSizeGiB: sizeGiB)

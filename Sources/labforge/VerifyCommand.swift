@@ -1,6 +1,7 @@
 // `labforge verify`: boot a built disk under QEMU and prove the web terminal, web desktop, SSH and guest agent answer.
 import ArgumentParser
 import Foundation
+import LabforgeRecipe
 import Logging
 import RecipeRepository
 import Reporting
@@ -16,6 +17,12 @@ struct VerifyCommand: AsyncParsableCommand {
             SSH key, and forwards free 127.0.0.1 ports to the probed guest ports. Probes are retried until they \
             pass or their timeout; the VM is always stopped (ACPI power-off, then QMP quit, then SIGKILL; a crash \
             of labforge kills it through PR_SET_PDEATHSIG). Exit status 0 only when every probe passed.
+
+            Firmware: the disk boots under each --firmware as KubeVirt would start it: uefi-secure-boot (OVMF with \
+            Microsoft's keys enrolled, SMM, a fresh NVRAM copy: no boot entries), uefi (plain OVMF), bios (SeaBIOS). \
+            The first of them gets every probe, plus secure-boot (the guest reads its SecureBoot EFI variable over \
+            the guest agent); each other one boots beside it with one vCPU up to its first agent's answer. A boot the \
+            firmware refuses fails at once with the firmware's line and the console's last lines.
 
             Probes: web-terminal[:PORT[/PATH]] (ttyd page, then a shell over its `tty` WebSocket), \
             web-desktop[:PORT[/PAGE]] (noVNC page, then the RFB banner through websockify), ssh (banner, then a \
@@ -54,6 +61,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Seconds each probe may take from qemu's start (default: --timeout).")
     var probeTimeout: Double?
 
+    @Option(help: ArgumentHelp(
+        "Firmwares to boot under, comma-separated (default: the recipe's claim, else uefi-secure-boot,bios).",
+        valueName: "uefi-secure-boot,uefi,bios"))
+    var firmware: String?
+
     @Option(help: "vCPUs.")
     var cpus: Int = 2
 
@@ -88,6 +100,9 @@ struct VerifyCommand: AsyncParsableCommand {
         guard timeout > 0, (probeTimeout ?? 1) > 0 else { throw ValidationError("timeouts must be positive") }
         guard cpus > 0, memory >= 256 else { throw ValidationError("--cpus must be ≥ 1 and --memory ≥ 256 MiB") }
         for probe in probes { _ = try ProbeTarget.parse(probe) }
+        if let firmware, Firmware.list(firmware) == nil {
+            throw ValidationError("--firmware \(firmware): expected a comma-separated list of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         _ = try access(base: AgentAccess())
     }
 
@@ -115,7 +130,9 @@ struct VerifyCommand: AsyncParsableCommand {
         var targets = try probes.map(ProbeTarget.parse)
         var userName = user
         var access = AgentAccess()
+        var firmwares = firmware.flatMap(Firmware.list) ?? Firmware.standard
         if let name = recipe, let recipe = try await source.load().select([name]).first?.recipe {
+            if firmware == nil { firmwares = recipe.firmware }
             let fromRecipe = ProbePlan(recipe: recipe)
             targets = fromRecipe.targets + targets.filter { !fromRecipe.targets.contains($0) }
             userName = user ?? fromRecipe.userName
@@ -142,6 +159,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var options = VerifyOptions(
             deadline: timeout, probeTimeout: probeTimeout, cpus: cpus, memoryMiB: memory,
             consoleLog: consoleLog)
+        options.firmware = firmwares
         if let pictures {
             try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
             options.pictures = URL(fileURLWithPath: pictures).standardizedFileURL.path

@@ -1,4 +1,4 @@
-// The bootstrapped default base, inspected with libguestfs: Debian 13, kernel, EXTLINUX, first-boot config.
+// The bootstrapped default base, inspected with libguestfs: Debian 13, kernel, the boot chain for UEFI and BIOS, first-boot config.
 import Bases
 import DiskImage
 import Foundation
@@ -9,7 +9,7 @@ import TestSupport
 
 @Suite("Debian bootstrap", .serialized)
 struct DebianBootstrapTests {
-    @Test("the shared base is Debian 13 with a kernel, EXTLINUX, MBR boot code and first-boot config", .timeLimit(.minutes(60)), .bootsVM)
+    @Test("the shared base is Debian 13 with a kernel, shim and signed GRUB on a GPT ESP, GRUB for BIOS, Debian's grub.cfg and first-boot config", .timeLimit(.minutes(60)), .bootsVM)
     func sharedBaseIsBootableDebian13() async throws {
         let base = try await SharedDebianBase.resolved()
         #expect(base.format == .qcow2)
@@ -24,24 +24,46 @@ struct DebianBootstrapTests {
         #expect(system.distro == "debian")
         #expect(system.majorVersion == 13)
         #expect(system.arch == "x86_64")
+        #expect(try appliance.partitions() == ["/dev/sda1", "/dev/sda14", "/dev/sda15"])
         #expect(try appliance.filesystemLabel("/dev/sda1") == "rootfs")
+        let rootUUID = try appliance.filesystemUUID("/dev/sda1")
         try appliance.mountAll(system, readOnly: true)
 
-        for path in ["/vmlinuz", "/initrd.img", "/boot/extlinux/extlinux.conf", "/boot/extlinux/ldlinux.sys", "/boot/extlinux/ldlinux.c32"] {
+        for path in ["/vmlinuz", "/initrd.img", "/boot/grub/grub.cfg", "/boot/grub/i386-pc/core.img", "/boot/grub/i386-pc/normal.mod",
+                     "/etc/kernel/postinst.d/zz-update-grub", "/usr/sbin/update-grub", "/etc/default/grub.d/50-labforge.cfg"] {
             #expect(try appliance.exists(path), "\(path) missing")
         }
         #expect(try appliance.readLink("/vmlinuz").hasPrefix("boot/vmlinuz-"))
-        let extlinux = String(decoding: try appliance.readFile("/boot/extlinux/extlinux.conf"), as: UTF8.self)
-        #expect(extlinux.contains("root=LABEL=rootfs"))
-        #expect(extlinux.contains("console=ttyS0,115200n8"))
+        // Debian's grub-mkconfig wrote the config (its kernel hook rewrites it on every kernel install): the root by
+        // UUID, the serial console, no menu wait.
+        let grub = String(decoding: try appliance.readFile("/boot/grub/grub.cfg"), as: UTF8.self)
+        #expect(grub.contains("### BEGIN /etc/grub.d/10_linux ###"))
+        #expect(grub.contains("root=UUID=\(rootUUID) ro console=tty0 console=ttyS0,115200n8"))
+        #expect(grub.contains("search --no-floppy --fs-uuid --set=root"))
+        #expect(grub.contains("set timeout=0"))
+        // The build-time grub-probe stand-in is gone: the guest's own binary is back.
+        #expect(try appliance.readFile("/usr/sbin/grub-probe").prefix(4) == Data([0x7F, 0x45, 0x4C, 0x46]))
+        #expect(try !appliance.exists("/usr/sbin/grub-probe.labforge-real"))
         let fstab = String(decoding: try appliance.readFile("/etc/fstab"), as: UTF8.self)
         #expect(fstab.contains("LABEL=rootfs"))
+        let shim = try appliance.checksum("sha256", of: "/usr/lib/shim/shimx64.efi.signed")
+        let signedGrub = try appliance.checksum("sha256", of: "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed")
+        let bootImage = try appliance.readFile("/boot/grub/i386-pc/boot.img")
 
-        // The 440 bytes of boot code before the partition table are syslinux's mbr.bin.
-        let mbrCode = try Data(contentsOf: URL(fileURLWithPath: "/usr/lib/EXTLINUX/mbr.bin"))
+        // GRUB's boot sector (BIOS): boot.img's code up to its patched fields, the protective MBR's signature.
         let sector = try appliance.readDevice("/dev/sda", count: 512, offset: 0)
-        #expect(Data(sector.prefix(mbrCode.count)) == mbrCode)
+        #expect(Data(sector.prefix(0x5C)) == bootImage.prefix(0x5C))
         #expect(sector[510] == 0x55 && sector[511] == 0xAA)
+        // The EFI system partition: Debian's shim at the removable-media path, its signed GRUB beside it, the stub.
+        try appliance.unmountAll()
+        try appliance.mountReadOnly("/dev/sda15")
+        #expect(try appliance.checksum("sha256", of: "/EFI/BOOT/BOOTX64.EFI") == shim)
+        #expect(try appliance.checksum("sha256", of: "/EFI/BOOT/grubx64.efi") == signedGrub)
+        #expect(try appliance.exists("/EFI/BOOT/mmx64.efi"))
+        #expect(try !appliance.exists("/EFI/BOOT/fbx64.efi"), "no fallback: it would write NVRAM entries and reset on every fresh-NVRAM start")
+        #expect(String(decoding: try appliance.readFile("/EFI/debian/grub.cfg"), as: UTF8.self).contains("search.fs_uuid \(rootUUID) root"))
+        try appliance.unmountAll()
+        try appliance.mountAll(system, readOnly: true)
 
         let network = String(decoding: try appliance.readFile("/etc/systemd/network/10-dhcp.network"), as: UTF8.self)
         #expect(network.contains("Name=en* eth*") && network.contains("DHCP=yes"))
