@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 # Every Debian package labforge, its tests, its demo and its benchmarks use.
 DEB_PACKAGES := \
 	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libssl-dev \
-	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring extlinux syslinux-common xorriso \
+	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring dosfstools mtools xorriso \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
 	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux fdisk e2fsprogs git tini iproute2
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Base images: cold Debian bootstrap vs the prototype's shell pipeline, cached lookup, verified download vs curl.
 # Run by `make bench` after `swift build -c release`; LABFORGE_BIN (or LABFORGE) picks another binary.
+# The cold bootstraps need root (mmdebstrap --mode=root, for labforge and the peer alike).
 # BENCH_BASES_SKIP_COLD=1 skips the two cold bootstraps (≈ 3–8 min each on 2 cores) and seeds the cache from
 # $LABFORGE_TEST_CACHE (default ~/.cache/labforge-test) when it holds a base, else bootstraps once.
 set -euo pipefail
@@ -9,7 +10,8 @@ case $BIN in "" | /*) ;; *) BIN=$PWD/$BIN ;; esac  # relative to where it was ru
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/.build/release/labforge}
 [ -x "$BIN" ] || { echo "bench/bases.sh: no labforge binary at $BIN (run \`make release\` or set LABFORGE_BIN)" >&2; exit 1; }
-for tool in mmdebstrap guestfish qemu-img curl sha256sum python3; do
+PATH=$PATH:/usr/sbin:/sbin  # sfdisk and mkfs.vfat live there
+for tool in mmdebstrap guestfish sfdisk mkfs.vfat mcopy tar qemu-img curl sha256sum python3; do
     command -v "$tool" >/dev/null || { echo "bench/bases.sh: $tool not found (run \`make deps\`)" >&2; exit 1; }
 done
 W=$(mktemp -d "${TMPDIR:-/tmp}/labforge-bench-bases.XXXXXX")
@@ -21,7 +23,7 @@ cleanup() {
 keep_logs() { [ -z "${BENCH_KEEP_LOGS:-}" ] || { mkdir -p "$BENCH_KEEP_LOGS" && cp "$W"/*.out "$W"/*.err "$BENCH_KEEP_LOGS"/ 2>/dev/null; } || true; }
 trap 'keep_logs; cleanup' EXIT
 export LIBGUESTFS_BACKEND=direct
-# KVM is present but broken on some hosts; guestfish has no TCG fallback: TCG for both unless BENCH_KVM=1.
+# KVM is present but broken on some hosts; guestfish (the peer's disk step) has no TCG fallback: TCG unless BENCH_KVM=1.
 [ "${BENCH_KVM:-0}" = 1 ] || export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 
 now() { date +%s.%N; }
@@ -32,9 +34,9 @@ ms() { awk "BEGIN { printf \"%.1f\", $1 * 1000 }"; }
 
 echo "bases: labforge $("$BIN" --version) ($BIN), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), work dir $W"
 
-# 1. Cold bootstrap: labforge (filesystem made on the host when root), the same binary with --assembly appliance
-#    (the earlier path: before/after), and the prototype's mmdebstrap + guestfish doing what that earlier path does
-#    (same packages, apt options, keyring, hooks, disk layout, bootloader, trim; see Sources/Bases/DebianBootstrap*.swift).
+# 1. Cold bootstrap: labforge (the GPT disk made on the host) and the prototype's mmdebstrap + guestfish script
+#    making the same disk (same packages, apt options, keyring, hooks, GPT layout, boot chain; see
+#    Sources/Bases/DebianBootstrap*.swift, HostDiskLayout.swift, BootFiles.swift).
 # BENCH_BASES_PEER_FIRST=1 runs the peer first (the first run may warm the mirror's or a proxy's cache).
 # BENCH_KEEP_LOGS=<dir> keeps labforge's progress output (timestamped) and mmdebstrap's output.
 cold_labforge() {
@@ -43,43 +45,20 @@ cold_labforge() {
     "$BIN" base bootstrap --suite trixie --cache-dir "$W/cache" >"$W/labforge-bootstrap.out" 2>"$W/labforge-bootstrap.err" \
         || { cat "$W/labforge-bootstrap.err" >&2; exit 1; }
     cold=$(elapsed "$t")
-    # The bootstrapper logs its own phase timings (host assembly): mmdebstrap, sfdisk + mke2fs, EXTLINUX, qcow2.
-    cold_phases=$(grep -o 'bootstrap timings: .*' "$W/labforge-bootstrap.err" | sed 's/^bootstrap timings: /(/; s/$/)/')
-    [ -n "$cold_phases" ] || cold_phases=$(phases_from_progress "$W/labforge-bootstrap.err")
+    # The bootstrapper logs its own phase timings: mmdebstrap, partitions and file systems, qcow2.
+    cold_phases=$(grep -o 'bootstrap timings: .*' "$W/labforge-bootstrap.err" | sed 's/^bootstrap timings: /(/; s/$/)/' || true)
 }
-# The earlier path, for the before/after ratio: the same binary with the filesystem made in the appliance.
-cold_labforge_appliance() {
-    local t
-    t=$(now)
-    "$BIN" base bootstrap --suite trixie --assembly appliance --cache-dir "$W/cache-appliance" >"$W/labforge-appliance.out" 2>"$W/labforge-appliance.err" \
-        || { cat "$W/labforge-appliance.err" >&2; exit 1; }
-    cold_appliance=$(elapsed "$t")
-    cold_appliance_phases=$(phases_from_progress "$W/labforge-appliance.err")
-    rm -rf "$W/cache-appliance"
-}
-phases_from_progress() {
-    # Its phases, from the timestamps of its progress lines (whole seconds).
-    python3 - "$1" <<'EOP'
-import datetime, re, sys
-stamps = {}
-for line in open(sys.argv[1], errors="replace"):
-    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ", line)
-    if not m: continue
-    t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%SZ").timestamp()
-    key = "mmdebstrap" if "mmdebstrap" in line else "disk" if "partition, format" in line else None
-    if key and key not in stamps: stamps[key] = t
-    stamps["last"] = t
-if "mmdebstrap" in stamps and "disk" in stamps:
-    print(f"(mmdebstrap ~{stamps['disk'] - stamps['mmdebstrap']:.0f} s, libguestfs disk ~{stamps['last'] - stamps['disk']:.0f} s)")
-EOP
-}
+# The peer: mmdebstrap into a tarball; on the host the GPT (sfdisk, the same partitions 1, 14, 15) and the EFI
+# system partition (mkfs.vfat + mcopy: shim as BOOTX64.EFI, Debian's signed GRUB, MokManager, the grub.cfg stub);
+# in one guestfish run ext4 + tar-in, then the guest's own grub-install (i386-pc, into the BIOS boot partition)
+# and grub-mkconfig; then qemu-img convert to qcow2.
 cold_peer() {
-    local t t2
+    local t t2 uuid esp
     mkdir -p "$W/staging"
     printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$W/staging/10-dhcp.network"
     printf 'datasource_list: [ NoCloud, ConfigDrive, None ]\nnetwork:\n  config: disabled\nlocale: false\n' > "$W/staging/90-labforge.cfg"
     printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' > "$W/staging/10-hostkeys.conf"
-    printf 'DEFAULT debian\nPROMPT 0\nTIMEOUT 0\nSERIAL 0 115200\nLABEL debian\n  LINUX /vmlinuz\n  INITRD /initrd.img\n  APPEND root=LABEL=rootfs ro console=tty0 console=ttyS0,115200n8\n' > "$W/staging/extlinux.conf"
+    printf 'GRUB_TIMEOUT=0\nGRUB_CMDLINE_LINUX_DEFAULT=""\nGRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"\nGRUB_TERMINAL="console serial"\nGRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\nGRUB_DISABLE_OS_PROBER=true\n' > "$W/staging/50-labforge.cfg"
     cat > "$W/staging/customize.sh" <<EOS
 set -eu
 root="\$1"
@@ -88,6 +67,7 @@ printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\tdebian\\n::1\\tlocalhost ip6-localho
 install -D -m 0644 '$W/staging/10-dhcp.network' "\$root/etc/systemd/network/10-dhcp.network"
 install -D -m 0644 '$W/staging/90-labforge.cfg' "\$root/etc/cloud/cloud.cfg.d/90-labforge.cfg"
 install -D -m 0644 '$W/staging/10-hostkeys.conf' "\$root/etc/systemd/system/ssh.service.d/10-hostkeys.conf"
+install -D -m 0644 '$W/staging/50-labforge.cfg' "\$root/etc/default/grub.d/50-labforge.cfg"
 systemctl --root="\$root" enable systemd-networkd.service systemd-resolved.service
 rm -f "\$root"/etc/ssh/ssh_host_*
 : > "\$root/etc/machine-id"
@@ -96,7 +76,7 @@ EOS
     t=$(now)
     mmdebstrap --variant=minbase --mode=root --format=tar --quiet \
         --aptopt='APT::Install-Recommends "false"' --aptopt='Acquire::Retries "3"' \
-        --include=linux-image-cloud-amd64,systemd-sysv,udev,systemd-resolved,dbus,openssh-server,cloud-init,cloud-guest-utils,qemu-guest-agent,iproute2,sudo,less,netbase \
+        --include=linux-image-cloud-amd64,shim-signed,grub-efi-amd64-signed,grub-pc-bin,grub2-common,systemd-sysv,udev,systemd-resolved,dbus,openssh-server,cloud-init,cloud-guest-utils,qemu-guest-agent,iproute2,sudo,less,netbase \
         --essential-hook='printf "LABEL=rootfs\t/\text4\terrors=remount-ro\t0\t1\n" > "$1/etc/fstab"' \
         --customize-hook="sh '$W/staging/customize.sh' \"\$1\"" \
         --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
@@ -105,34 +85,50 @@ EOS
         >"$W/mmdebstrap.out" 2>&1 || { cat "$W/mmdebstrap.out" >&2; exit 1; }
     rootfs=$(elapsed "$t")
     t2=$(now)
-    qemu-img create -q -f qcow2 "$W/peer.qcow2" 4G
-    guestfish --rw --format=qcow2 -a "$W/peer.qcow2" <<EOG
+    uuid=$(cat /proc/sys/kernel/random/uuid)
+    # The GPT: root 1 last on the disk (to the last usable sector), BIOS boot 14 and the EFI system partition 15 before it.
+    truncate -s 4G "$W/peer.raw"
+    sfdisk --quiet --no-reread --no-tell-kernel "$W/peer.raw" <<EOP
+label: gpt
+unit: sectors
+first-lba: 2048
+
+$W/peer.raw1 : start=262144, size=$((4 * 2097152 - 34 - 262144 + 1)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name="root"
+$W/peer.raw14 : start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, name="bios"
+$W/peer.raw15 : start=4096, size=258048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="esp"
+EOP
+    # The EFI system partition, FAT32 in place: the removable-media path, with the tree's signed boot chain.
+    esp=$W/esp
+    mkdir -p "$esp/tree" "$esp/EFI/BOOT" "$esp/EFI/debian"
+    tar -xf "$W/rootfs.tar" -C "$esp/tree" --wildcards '*usr/lib/shim/shimx64.efi.signed' '*usr/lib/shim/mmx64.efi.signed' \
+        '*usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed'
+    cp "$esp/tree/usr/lib/shim/shimx64.efi.signed" "$esp/EFI/BOOT/BOOTX64.EFI"
+    cp "$esp/tree/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed" "$esp/EFI/BOOT/grubx64.efi"
+    cp "$esp/tree/usr/lib/shim/mmx64.efi.signed" "$esp/EFI/BOOT/mmx64.efi"
+    printf "search.fs_uuid %s root\nset prefix=(\$root)'/boot/grub'\nconfigfile \$prefix/grub.cfg\n" "$uuid" > "$esp/EFI/debian/grub.cfg"
+    mkfs.vfat -F 32 -s 1 -S 512 -n ESP --offset=4096 "$W/peer.raw" 129024 >"$W/mkfs.vfat.out" 2>&1 || { cat "$W/mkfs.vfat.out" >&2; exit 1; }
+    MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null mcopy -s -m -i "$W/peer.raw@@$((4096 * 512))" "$esp/EFI" ::/
+    # The root and GRUB, in the appliance: grub-install finds the BIOS boot partition by its type.
+    guestfish --rw --format=raw -a "$W/peer.raw" <<EOG
 set-smp 2
 set-memsize 1024
 run
-part-init /dev/sda mbr
-part-add /dev/sda p 2048 -1
-part-set-bootable /dev/sda 1 true
 mkfs ext4 /dev/sda1 label:rootfs
+set-uuid /dev/sda1 $uuid
 mount /dev/sda1 /
 tar-in $W/rootfs.tar / xattrs:true acls:true
-mkdir-p /boot/extlinux
-upload $W/staging/extlinux.conf /boot/extlinux/extlinux.conf
-extlinux /boot/extlinux
-upload /usr/lib/EXTLINUX/mbr.bin /dev/sda
-fstrim /
+sh "export PATH=/usr/sbin:/usr/bin:/sbin:/bin; grub-install --target=i386-pc /dev/sda && grub-mkconfig -o /boot/grub/grub.cfg"
 umount-all
 EOG
+    qemu-img convert -q -f raw -O qcow2 "$W/peer.raw" "$W/peer.qcow2"
     disk=$(elapsed "$t2")
     peer=$(elapsed "$t")
+    rm -rf "$W/peer.raw" "$esp"
 }
 if [ "${BENCH_BASES_SKIP_COLD:-0}" != 1 ]; then
     if [ "${BENCH_BASES_PEER_FIRST:-0}" = 1 ]; then cold_peer; cold_labforge; order="peer ran first"; else cold_labforge; cold_peer; order="labforge ran first"; fi
-    cold_labforge_appliance
     printf 'bootstrap cold (labforge)                 %8.1f s   %s\n' "$cold" "$cold_phases"
-    printf 'bootstrap cold (labforge, --assembly appliance) %8.1f s   %s   host/appliance = %s\n' \
-        "$cold_appliance" "$cold_appliance_phases" "$(ratio "$cold" "$cold_appliance")"
-    printf 'bootstrap cold (mmdebstrap + guestfish)   %8.1f s   (mmdebstrap %.1f s, guestfish %.1f s)   labforge/peer = %s (%s)\n' \
+    printf 'bootstrap cold (mmdebstrap + guestfish)   %8.1f s   (mmdebstrap %.1f s, disk %.1f s)   labforge/peer = %s (%s)\n' \
         "$peer" "$rootfs" "$disk" "$(ratio "$cold" "$peer")" "$order"
     lf_img=$("$BIN" base bootstrap --suite trixie --cache-dir "$W/cache")
     alloc() { echo $(( $(stat -c %b "$1") * $(stat -c %B "$1") / 1048576 )); }

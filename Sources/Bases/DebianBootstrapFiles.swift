@@ -13,6 +13,14 @@ enum DebianBootstrapFiles {
         "cloud-init", "cloud-guest-utils", "qemu-guest-agent", "iproute2", "sudo", "less", "netbase",
     ]
 
+    /// Files the boot chain's packages ship that a lab disk never uses, kept out by dpkg (and by later upgrades in
+    /// the guest: mmdebstrap leaves the options in `/etc/dpkg/dpkg.cfg.d/`): the signed network-boot and CD images of
+    /// GRUB (≈ 6.9 MB) and GRUB's translations (≈ 5 MB; the menu is never shown).
+    static let dpkgExcludes = [
+        "path-exclude=/usr/lib/grub/x86_64-efi-signed/grubnet*", "path-exclude=/usr/lib/grub/x86_64-efi-signed/gcd*",
+        "path-exclude=/usr/share/locale/*/LC_MESSAGES/grub.mo",
+    ]
+
     /// Filesystem label of the root filesystem; fstab and the kernel command line find it by this.
     static let rootLabel = "rootfs"
 
@@ -99,10 +107,12 @@ enum DebianBootstrapFiles {
         chroot "$root" grub-mkconfig -o /boot/grub/grub.cfg
         mv "$probe.labforge-real" "$probe"
         trap - EXIT
-        # BIOS: the core image grub-install would make (the root by UUID, its modules beside grub.cfg).
+        # BIOS: the core image grub-install would make (the root by UUID, its modules beside grub.cfg). The modules are
+        # hard links: one copy on the disk, and an upgrade of grub-pc-bin (dpkg renames new files into place) leaves
+        # the ones that match this core alone.
         modules="$root/boot/grub/i386-pc"
         mkdir -p "$modules"
-        cp "$root"/usr/lib/grub/i386-pc/*.mod "$root"/usr/lib/grub/i386-pc/*.lst "$root/usr/lib/grub/i386-pc/boot.img" "$modules/"
+        cp -l "$root"/usr/lib/grub/i386-pc/*.mod "$root"/usr/lib/grub/i386-pc/*.lst "$root/usr/lib/grub/i386-pc/boot.img" "$modules/"
         printf 'search.fs_uuid %s root hd0,gpt1\nset prefix=($root)/boot/grub\n' '\(rootUUID)' > "$modules/load.cfg"
         chroot "$root" grub-mkimage -O i386-pc -o /boot/grub/i386-pc/core.img -c /boot/grub/i386-pc/load.cfg \
             -p '(hd0,gpt1)/boot/grub' biosdisk part_gpt ext2 search_fs_uuid
@@ -123,7 +133,7 @@ enum DebianBootstrapFiles {
 
     /// Everything that shapes the bootstrapped disk, hashed into the cache key: a change here rebuilds bases.
     static var revision: String {
-        ([basePackages.joined(separator: ","), rootLabel, dhcpNetwork, cloudConfig, sshHostKeys, grubDefaults,
+        ([basePackages.joined(separator: ","), dpkgExcludes.joined(separator: ","), rootLabel, dhcpNetwork, cloudConfig, sshHostKeys, grubDefaults,
           bootLoaderScript(rootUUID: ""), "gpt bios-boot 14 esp 15 root 1", essentialScript, customizeScript(staging: "")]).joined(separator: "\u{0}")
     }
 

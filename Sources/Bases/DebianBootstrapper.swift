@@ -199,7 +199,7 @@ public struct DebianBootstrapper: Sendable {
             suite: spec.suite, packages: DebianBootstrapFiles.basePackages + spec.extraPackages,
             essentialHooks: ["sh '\(staging)/essential.sh' \"$1\""],
             customizeHooks: pinnedHooks + ["sh '\(staging)/customize.sh' \"$1\"", "sh '\(staging)/boot.sh' \"$1\""],
-            sources: sources(for: spec.suite)
+            sources: sources(for: spec.suite), dpkgOptions: DebianBootstrapFiles.dpkgExcludes
         )
     }
 

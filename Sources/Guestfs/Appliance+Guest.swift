@@ -4,6 +4,14 @@ import CGuestfs
 /// `GUESTFS_E2FSCK_FORCEALL_BITMASK` (`UINT64_C(1)<<1` does not import into Swift).
 private let e2fsckForceAllBitmask: UInt64 = 1 << 1
 
+/// Partition table types libguestfs reads.
+public enum PartitionTableType: String, Sendable {
+    /// DOS/MBR.
+    case mbr = "msdos"
+    /// GUID partition table (what labforge's bootstrapped disks have).
+    case gpt
+}
+
 extension Appliance {
     /// The filesystem type on a device or partition (`ext4`, `xfs`, `btrfs`, …).
     /// - Parameter device: E.g. `/dev/sda1`.

@@ -2,7 +2,7 @@
 import Foundation
 
 /// Finds host programs the way a shell would, plus the sbin directories a non-root PATH often lacks
-/// (mke2fs, sfdisk and extlinux live there).
+/// (mke2fs, sfdisk and mkfs.vfat live there).
 public enum ProgramPath {
     /// The directories searched when `PATH` is unset.
     static let fallbackSearchPath = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"

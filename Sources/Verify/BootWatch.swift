@@ -33,7 +33,7 @@ public enum BootWatch {
         return nil
     }
 
-    /// One line saying the disk did not boot under `firmware`, with what the console showed last.
+    /// One line saying the disk did not boot under `firmware` (a refusal, or no kernel), with what the console showed last.
     /// - Parameters:
     ///   - firmware: The firmware.
     ///   - console: The serial console.
@@ -43,10 +43,7 @@ public enum BootWatch {
         let lines = console.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { printable(String($0)) }.filter { !$0.isEmpty }
         let last = lines.suffix(3).joined(separator: " | ")
         if let offending { return "did not boot under \(firmware.displayName): \(offending) (console ends: \(last))" }
-        if !kernelStarted(console) {
-            return "did not boot under \(firmware.displayName): no kernel started (console ends: \(last.isEmpty ? "nothing printed" : last))"
-        }
-        return "booted under \(firmware.displayName), but probes failed (console ends: \(last))"
+        return "did not boot under \(firmware.displayName): no kernel started (console ends: \(last.isEmpty ? "nothing printed" : last))"
     }
 
     /// The line without escape sequences and control characters.

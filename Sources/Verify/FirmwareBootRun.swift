@@ -60,7 +60,8 @@ struct FirmwareBootRun: Sendable {
     ///   - cpus: vCPUs.
     ///   - directory: A fresh directory for the overlay, NVRAM, sockets and console.
     ///   - isPrimary: Whether this is the boot with every probe: it writes the pictures and powers the guest off
-    ///     cleanly; the shorter boots are ended at once (their overlay is thrown away).
+    ///     cleanly; the shorter boots run at the lowest CPU priority (they take what the main boot leaves) and are
+    ///     ended at once (their overlay is thrown away).
     /// - Returns: What it found.
     /// - Throws: ``VerifyError`` when qemu cannot start at all.
     func run(_ firmware: Firmware, plan: ProbePlan, cpus: Int, in directory: String, isPrimary: Bool) async throws -> Outcome {
@@ -70,7 +71,8 @@ struct FirmwareBootRun: Sendable {
         let machine = try await DedicatedThread.run(name: "labforge.verify.boot") {
             try VirtualMachine.boot(
                 disk: disk, diskFormat: diskFormat, seed: seed.isoPath, credentialsDisk: credentialsDisk, guestPorts: plan.forwardedGuestPorts,
-                in: directory, cpus: cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, firmware: firmware, logger: logger)
+                in: directory, cpus: cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, firmware: firmware,
+                background: !isPrimary, logger: logger)
         }
         let started = Date()
         // A firmware that refuses the disk prints why and then waits or loops: stop the VM at once, so the failure
@@ -101,17 +103,20 @@ struct FirmwareBootRun: Sendable {
         let console = machine.consoleText
         let offending = refusal.withLock { $0 } ?? BootWatch.failure(in: console)
         let secureBoot = Self.secureBoot(results: results, console: console, firmware: firmware)
-        var passed = offending == nil && results.allSatisfy(\.passed)
+        let kernelStarted = BootWatch.kernelStarted(console)
+        var passed = offending == nil && kernelStarted && results.allSatisfy(\.passed)
         var failure: String?
-        if firmware == .uefiSecureBoot, secureBoot != true {
+        if offending != nil || !kernelStarted {
+            failure = BootWatch.message(firmware: firmware, console: console, offending: offending)
+        } else if firmware == .uefiSecureBoot, secureBoot != true {
             passed = false
             failure = "booted under \(firmware.displayName), but the guest does not report Secure Boot on"
-        }
-        if !passed, failure == nil || offending != nil {
-            failure = BootWatch.message(firmware: firmware, console: console, offending: offending)
+                + (secureBoot == false ? " (its SecureBoot EFI variable is 0)" : " (the SecureBoot EFI variable could not be read)")
+        } else if !passed {
+            failure = "booted under \(firmware.displayName); failed: \(results.filter { !$0.passed }.map(\.probe).joined(separator: ", "))"
         }
         let record = VerificationReport.FirmwareBoot(
-            firmware: firmware, passed: passed, probes: plan.targets.map(\.name), secureBoot: secureBoot,
+            firmware: firmware, passed: passed, kernelStarted: kernelStarted, probes: plan.targets.map(\.name), secureBoot: secureBoot,
             seconds: seconds, failure: failure)
         return Outcome(
             record: record, results: results, console: console, consoleTail: machine.consoleTail(lines: 25),

@@ -33,6 +33,8 @@ public struct QemuInvocation: Sendable, Equatable {
     public var firmwareFiles: FirmwareFiles?
     /// This boot's own NVRAM, a fresh copy of the template (nil for BIOS).
     public var variablesPath: String?
+    /// Whether qemu runs at the lowest CPU priority (a shorter boot beside the main one).
+    public var background: Bool
 
     /// Creates an invocation.
     /// - Parameters:
@@ -50,10 +52,11 @@ public struct QemuInvocation: Sendable, Equatable {
     ///   - firmware: The firmware to start (BIOS by default).
     ///   - firmwareFiles: OVMF's code and NVRAM template, for the UEFI firmwares.
     ///   - variablesPath: The NVRAM file of this boot, for the UEFI firmwares.
+    ///   - background: Run at the lowest CPU priority.
     public init(
         overlayPath: String, seedPath: String, credentialsPath: String? = nil, consolePath: String, qmpSocketPath: String, guestAgentSocketPath: String,
         pidFilePath: String, forwards: [(host: Int, guest: Int)], cpus: Int = 2, memoryMiB: Int = 2048, accelerator: Accelerator,
-        firmware: Firmware = .bios, firmwareFiles: FirmwareFiles? = nil, variablesPath: String? = nil
+        firmware: Firmware = .bios, firmwareFiles: FirmwareFiles? = nil, variablesPath: String? = nil, background: Bool = false
     ) {
         self.overlayPath = overlayPath
         self.seedPath = seedPath
@@ -69,7 +72,11 @@ public struct QemuInvocation: Sendable, Equatable {
         self.firmware = firmware
         self.firmwareFiles = firmwareFiles
         self.variablesPath = variablesPath
+        self.background = background
     }
+
+    /// The command to start: ``arguments``, under `nice -n 19` for a background boot.
+    public var commandLine: [String] { (background ? ["nice", "-n", "19"] : []) + arguments }
 
     public static func == (a: QemuInvocation, b: QemuInvocation) -> Bool { a.arguments == b.arguments }
 

@@ -67,25 +67,37 @@ public struct VerificationReport: Sendable, Codable, Equatable {
         public var firmware: Firmware
         /// Whether the disk booted and every probe of this boot passed.
         public var passed: Bool
+        /// Whether the firmware started the kernel (its banner reached the serial console).
+        public var kernelStarted: Bool
         /// The probes run in this boot (the primary boot runs the whole plan; the others the first agent).
         public var probes: [String]
         /// Whether Secure Boot was on, as the guest read its `SecureBoot` EFI variable (nil: not read, e.g. BIOS).
         public var secureBoot: Bool?
         /// Seconds from qemu's start to the end of this boot's probes.
         public var seconds: Double
-        /// One line on why the boot failed (the firmware, what it printed last); nil when it passed.
+        /// One line on why the boot failed (the firmware, what it printed last; or the probes that failed); nil when it passed.
         public var failure: String?
 
+        /// Whether the boot itself failed — no kernel, or Secure Boot not on where it was asked for — rather than a probe.
+        public var bootFailed: Bool { !passed && (!kernelStarted || (firmware == .uefiSecureBoot && secureBoot != true)) }
+
         /// Creates a record.
-        public init(firmware: Firmware, passed: Bool, probes: [String], secureBoot: Bool? = nil, seconds: Double, failure: String? = nil) {
+        public init(
+            firmware: Firmware, passed: Bool, kernelStarted: Bool, probes: [String], secureBoot: Bool? = nil, seconds: Double, failure: String? = nil
+        ) {
             self.firmware = firmware
             self.passed = passed
+            self.kernelStarted = kernelStarted
             self.probes = probes
             self.secureBoot = secureBoot
             self.seconds = seconds
             self.failure = failure
         }
     }
+
+    /// One line per boot that failed as a boot (the firmware refused the disk, no kernel, Secure Boot off): what
+    /// a failed verification leads with, since no probe could pass behind it.
+    public var bootFailures: [String] { (firmware ?? []).filter(\.bootFailed).compactMap(\.failure) }
 
     /// The firmwares the disk booted under with every probe of that boot passing, in report order.
     public var verifiedFirmware: [Firmware] { (firmware ?? []).filter(\.passed).map(\.firmware) }

@@ -48,7 +48,7 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
             let lines = report.results.filter { !$0.passed }.map { "  \($0.probe): \($0.detail)" }.joined(separator: "\n")
             let tail = report.consoleTail.isEmpty ? "" : "\nlast serial console lines:\n\(report.consoleTail)"
             // A firmware that did not boot the disk comes first, in one line: the probes behind it could not pass.
-            let boots = (report.firmware ?? []).compactMap(\.failure).map { "verification of \(report.disk) failed: \($0)\n" }.joined()
+            let boots = report.bootFailures.map { "verification of \(report.disk) failed: \($0)\n" }.joined()
             return boots + "verification of \(report.disk) failed: probe(s) \(failed.joined(separator: ", ")) did not pass\n\(lines)\(tail)"
         }
     }

@@ -49,12 +49,14 @@ public final class VirtualMachine: @unchecked Sendable {
     ///   - memoryMiB: Memory.
     ///   - accelerator: nil for the process's choice (``AcceleratorChoice``), or a fixed accelerator (no fallback).
     ///   - firmware: The firmware to start; UEFI boots get a fresh copy of OVMF's NVRAM template each time.
+    ///   - background: Run qemu at the lowest CPU priority (`nice -n 19`): a shorter boot beside the main one then
+    ///     takes the CPU the main one leaves, instead of slowing it.
     ///   - logger: Receives the one line saying which accelerator runs.
     /// - Returns: The running machine.
     /// - Throws: ``VerifyError``, or a `HypervisorError` when KVM was required but failed.
     public static func boot(
         disk: String, diskFormat: String, seed: String, credentialsDisk: String? = nil, guestPorts: [Int], in directory: String, cpus: Int,
-        memoryMiB: Int, accelerator: Accelerator?, firmware: Firmware = .bios, logger: Logger
+        memoryMiB: Int, accelerator: Accelerator?, firmware: Firmware = .bios, background: Bool = false, logger: Logger
     ) throws -> VirtualMachine {
         let firmwareFiles = try FirmwareFiles.of(firmware)
         let chosen = try accelerator ?? AcceleratorChoice.shared.decide(logger: logger).accelerator
@@ -79,7 +81,7 @@ public final class VirtualMachine: @unchecked Sendable {
                 qmpSocketPath: directory + "/qmp.sock", guestAgentSocketPath: directory + "/qga.sock",
                 pidFilePath: directory + "/qemu.pid", forwards: zip(ports, guestPorts).map { (host: $0, guest: $1) },
                 cpus: cpus, memoryMiB: memoryMiB, accelerator: current,
-                firmware: firmware, firmwareFiles: firmwareFiles, variablesPath: firmwareFiles == nil ? nil : variables)
+                firmware: firmware, firmwareFiles: firmwareFiles, variablesPath: firmwareFiles == nil ? nil : variables, background: background)
             let machine = try launch(invocation, stderrPath: directory + "/qemu.stderr", logger: logger)
             let started = machine.waitUntilStarted(under: current)
             if started == .running {
@@ -151,16 +153,18 @@ public final class VirtualMachine: @unchecked Sendable {
     /// Starts qemu from a thread that lives as long as qemu does: `PR_SET_PDEATHSIG` (set by `setpriv`) fires when
     /// the *thread* that spawned the child ends, so it must not be a pool thread that may retire early.
     private static func launch(_ invocation: QemuInvocation, stderrPath: String, logger: Logger) throws -> VirtualMachine {
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
+            throw VerifyError.toolFailed(command: "create \(stderrPath)", status: 1, message: "cannot create qemu's standard error file")
+        }
         let process = Process()
         let useSetpriv = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
         if useSetpriv {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--pdeathsig", "KILL", "--"] + invocation.arguments
+            process.arguments = ["--pdeathsig", "KILL", "--"] + invocation.commandLine
         } else {
             logger.warning("setpriv (util-linux) not found: a crash of labforge could leave qemu running")
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = invocation.arguments
+            process.arguments = invocation.commandLine
         }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

@@ -30,6 +30,11 @@ struct FirmwareBootTests {
         #expect(try FirmwareFiles.of(.uefiSecureBoot)?.variablesTemplate == "/usr/share/OVMF/OVMF_VARS_4M.ms.fd")
         #expect(try FirmwareFiles.of(.uefi)?.variablesTemplate == "/usr/share/OVMF/OVMF_VARS_4M.fd")
         #expect(try FirmwareFiles.of(.bios) == nil)
+        // A shorter boot beside the main one runs at the lowest CPU priority.
+        var background = try invocation(.bios)
+        #expect(background.commandLine == background.arguments)
+        background.background = true
+        #expect(background.commandLine.prefix(4) == ["nice", "-n", "19", "qemu-system-x86_64"])
     }
 
     @Test("a missing OVMF image names the file and the ovmf package")
