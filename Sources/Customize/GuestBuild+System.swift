@@ -164,8 +164,10 @@ extension GuestBuild {
         let sectors = try appliance.sectorCount(location.disk)
         switch try appliance.partitionTableType(location.disk) {
         case .gpt:
+            // sgdisk (part_expand_gpt) moves the backup table to the end and aligns the last usable sector down to
+            // 1 MiB; ending the partition on that boundary fits every version (at most 1 MiB stays unused).
             try appliance.moveGPTBackupToEnd(location.disk)
-            try appliance.resizePartition(disk: location.disk, number: location.number, endSector: sectors - 34)
+            try appliance.resizePartition(disk: location.disk, number: location.number, endSector: (sectors - 33) / 2048 * 2048 - 1)
         case .mbr:
             try appliance.resizePartition(disk: location.disk, number: location.number, endSector: sectors - 1)
         case nil:

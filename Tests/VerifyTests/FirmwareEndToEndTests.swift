@@ -1,5 +1,5 @@
-// End to end: the shared base under each firmware as KubeVirt starts it, a disk Secure Boot refuses, and a kernel
-// installed by the guest's own apt booting next under UEFI Secure Boot and BIOS.
+// End to end: the shared base under each firmware as KubeVirt starts it, a disk Secure Boot refuses, and a grown disk
+// with a kernel installed by the guest's own apt booting that kernel next under UEFI Secure Boot and BIOS.
 import Foundation
 import Testing
 import TestSupport
@@ -77,33 +77,35 @@ struct FirmwareEndToEndTests {
     }
 
     @Test(
-        "a kernel installed by the guest's apt (Debian's signed linux-image-rt-amd64) is what boots next, under UEFI Secure Boot and BIOS",
+        "a recipe that grows the disk and installs a kernel with the guest's apt (Debian's signed linux-image-rt-amd64): that kernel boots next, under UEFI Secure Boot and BIOS",
         .timeLimit(.minutes(60)), .bootsVM)
     func kernelUpgrade() async throws {
         let scratch = try TemporaryDirectory(prefix: "labforge-firmware-kernel")
         defer { scratch.remove() }
         let base = try await SharedDebianBase.path()
-        let upgraded = scratch.appending("upgraded.qcow2")
-        try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", upgraded])
-        // The guest's own apt from the Debian mirror, with its maintainer scripts and kernel hooks (initramfs-tools,
-        // zz-update-grub) — nothing of labforge's: the way a lab teacher or a recipe step installs a kernel.
-        let script = scratch.appending("install-kernel.sh")
+        // The guest's own apt from the Debian mirror, in the customize appliance, with its maintainer scripts and
+        // kernel hooks (initramfs-tools, zz-update-grub): the way a lab teacher's recipe installs a kernel. The disk
+        // grows first: the GPT's backup table moves and the root (partition 1, last on the disk) grows.
+        let recipe = scratch.appending("labforge.swift")
         try """
-            set -e
-            export DEBIAN_FRONTEND=noninteractive
-            apt-get update -q
-            apt-get install -y -q --no-install-recommends linux-image-rt-amd64
-            readlink /vmlinuz
-            grep -c 'rt-amd64' /boot/grub/grub.cfg
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        let installed = try await VMSlots.hold {
-            try await Command.check(
-                ["guestfish", "--rw", "--network", "-a", upgraded, "-i", "upload", script, "/tmp/install-kernel.sh", ":", "sh", "sh /tmp/install-kernel.sh"],
-                environment: ["LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"])
+            import LabforgeRecipe
+
+            let upgraded = Recipe(name: "kernel-upgrade", sysprep: nil) {
+                GrowDisk(toGiB: 6)
+                Install(["linux-image-rt-amd64"])
+                Run("readlink /vmlinuz && grep -c rt-amd64 /boot/grub/grub.cfg")
+            }
+            """.write(toFile: recipe, atomically: true, encoding: .utf8)
+        let upgraded = scratch.appending("upgraded.qcow2")
+        let customized = try await VMSlots.hold {
+            try await Command.labforge(["customize", "kernel-upgrade", "--base", base, "--output", upgraded, "--recipes", recipe])
         }
-        #expect(installed.stdout.contains("Generating grub configuration file"), "zz-update-grub ran update-grub: \(installed.stdout.suffix(2000))")
-        let release = try #require(installed.stdout.split(separator: "\n").first { $0.hasPrefix("boot/vmlinuz-") && $0.hasSuffix("-rt-amd64") })
+        #expect(customized.status == 0, "\(customized.stderr.suffix(3000))")
+        let log = try String(contentsOfFile: upgraded + ".log", encoding: .utf8)
+        #expect(log.contains("Generating grub configuration file"), "zz-update-grub ran update-grub")
+        let release = try #require(log.split(separator: "\n").first { $0.hasPrefix("boot/vmlinuz-") && $0.hasSuffix("-rt-amd64") })
             .dropFirst("boot/vmlinuz-".count)
+        #expect(try await Command.check(["qemu-img", "info", upgraded]).stdout.contains("virtual size: 6 GiB"))
 
         let path = scratch.appending("verify.json")
         let console = scratch.appending("console.log")
