@@ -78,7 +78,7 @@ let package = Package(
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", "Naming", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.
-        .target(name: "Catalog", dependencies: ["Kube", "Naming", "OCI"]),
+        .target(name: "Catalog", dependencies: ["Kube", "LabforgeRecipe", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
         .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Reporting", log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // Software bills of materials read from a finished disk: SPDX 2.3 / CycloneDX 1.6 JSON, package diffs.
@@ -120,13 +120,13 @@ let package = Package(
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "Kube", "OCI", "TestSupport"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "Kube", "LabforgeRecipe", "OCI", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Archive", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport", log], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport", crypto], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
         .testTarget(name: "RecipeRepositoryTests", dependencies: ["RecipeRepository", "LabforgeRecipe", "Recipes", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Reporting", "TestSupport", log]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Kube", "Verify", "Reporting", "TestSupport", log]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
-// One image in the portal catalog: identity, features, registry references, sizes, provenance, verification.
+// One image in the portal catalog: identity, features, registry references, sizes, firmware, provenance, verification.
 import Kube
+import LabforgeRecipe
 import OCI
 
 /// What an entry's image is run as.
@@ -32,8 +33,11 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     public var sizes: Sizes
     /// Default instancetype.
     public var instancetype: String?
-    /// Default preference.
+    /// Default preference: the one the image's VMs name (none when its firmware basis lacks UEFI Secure Boot).
     public var preference: String?
+    /// The firmwares the VM image claims, each with whether a verification boot proved it; nil for a container image
+    /// (and for entries written before firmware was recorded).
+    public var firmware: [FirmwareRecord]? = nil
     /// How it was built.
     public var build: Build
     /// Whether it booted and its agents answered.
@@ -85,6 +89,23 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
             self.reference = reference
             self.attestations = attestations
             self.predicateTypes = predicateTypes
+        }
+    }
+
+    /// One firmware the VM image claims.
+    public struct FirmwareRecord: Sendable, Hashable, Codable {
+        /// The firmware.
+        public var firmware: Firmware
+        /// Whether a verification boot under it passed (false: it failed, or the image was not verified).
+        public var verified: Bool
+
+        /// Creates a record.
+        /// - Parameters:
+        ///   - firmware: The firmware.
+        ///   - verified: Whether a verification boot proved it.
+        public init(firmware: Firmware, verified: Bool) {
+            self.firmware = firmware
+            self.verified = verified
         }
     }
 
@@ -265,7 +286,8 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         )
         sizes = Sizes(compressed: image.compressedSize, virtual: image.diskVirtualSize)
         instancetype = image.instancetype
-        preference = image.preference
+        preference = image.namedPreference
+        firmware = image.firmware?.claims.map { FirmwareRecord(firmware: $0.firmware, verified: $0.status == .verified) }
         self.build = build
         self.verification = verification
         self.sbom = sbom
@@ -273,12 +295,16 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         self.kind = .vm
     }
 
-    /// The image description the entry was made from (lab user and credentials take their defaults).
+    /// The image description the entry was made from (lab user and credentials take their defaults; a firmware that
+    /// was not verified counts as claimed, so the basis is the same).
     public var imageDescription: ImageDescription {
         ImageDescription(
             name: name, version: version, displayName: displayName, summary: description, operatingSystem: os,
             architecture: architecture, repository: registry.repository, tag: registry.tag, digest: registry.digest,
             diskVirtualSize: sizes.virtual, compressedSize: sizes.compressed, instancetype: instancetype, preference: preference,
+            firmware: firmware.map { records in
+                FirmwareBasis(claimed: records.map(\.firmware), verified: records.filter(\.verified).map(\.firmware))
+            },
             agents: features.map {
                 ExposedAgent(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage, auth: $0.auth)
             }

@@ -25,7 +25,7 @@ extension CatalogPage {
         .copy{padding:6px 12px;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:6px;font:inherit;cursor:pointer}
         .copy.done{background:var(--ok);border-color:var(--ok)}details{margin-top:8px}summary{cursor:pointer;color:var(--muted)}
         .kinds{grid-column:1/-1;display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
-        .badge.kind{background:#1d232b;color:#fff}
+        .badge.kind{background:#1d232b;color:#fff}.firmware-verified{background:#e2f4e7;color:var(--ok)}.firmware-unverified{color:var(--muted)}
         .empty{color:var(--muted)}footer{padding:8px 24px 24px;color:var(--muted);font-size:12px}
         """
 

@@ -80,7 +80,7 @@ public enum CatalogPage {
         let features = entry.features.map(\.kind.rawValue)
         let searchText = [
             entry.name, entry.version, entry.displayName, entry.description ?? "", entry.os?.displayText ?? "", entry.architecture,
-            entry.registry.pinned, features.joined(separator: " "),
+            entry.registry.pinned, features.joined(separator: " "), (entry.firmware ?? []).map(\.firmware.rawValue).joined(separator: " "),
         ].joined(separator: " ").lowercased()
         var badges: [String] = entry.features.map { feature in
             let auth = feature.auth.map { $0 == "none" ? ", no auth" : ", auth: \($0)" } ?? ""
@@ -89,6 +89,7 @@ public enum CatalogPage {
         badges.insert(kind == .container ? "<span class=\"badge kind\">pod (container image)</span>" : "<span class=\"badge kind\">VM (KubeVirt)</span>", at: 0)
         if let os = entry.os { badges.append("<span class=\"badge\">\(escape(os.displayText))</span>") }
         badges.append("<span class=\"badge\">\(escape(entry.architecture))</span>")
+        badges += (entry.firmware ?? []).map(firmwareBadge)
         let status = entry.verification.status
         var facts: [(String, String)] = [
             ("Image", "<code>\(escape(entry.registry.pinned))</code>"),
@@ -131,6 +132,14 @@ public enum CatalogPage {
             </div>
             </article>
             """
+    }
+
+    /// `UEFI Secure Boot ✓` for a firmware a verification boot proved, `BIOS not verified` for one only claimed.
+    static func firmwareBadge(_ record: CatalogEntry.FirmwareRecord) -> String {
+        let name = escape(record.firmware.displayName)
+        return record.verified
+            ? "<span class=\"badge firmware firmware-verified\" data-firmware=\"\(record.firmware.rawValue)\">\(name) ✓</span>"
+            : "<span class=\"badge firmware firmware-unverified\" data-firmware=\"\(record.firmware.rawValue)\">\(name) not verified</span>"
     }
 
     /// `spdx` / `slsa-provenance-v1` for the predicate types labforge attests; other URIs as they are.

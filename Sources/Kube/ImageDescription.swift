@@ -1,4 +1,5 @@
-// What manifests and the catalog need to know about one built image: identity, disk, agents.
+// What manifests and the catalog need to know about one built image: identity, disk, firmware, agents.
+import LabforgeRecipe
 import Naming
 import OCI
 
@@ -31,8 +32,11 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     public var compressedSize: Int64?
     /// Default instancetype (cluster-wide), e.g. `u1.medium`.
     public var instancetype: String?
-    /// Default preference (cluster-wide), e.g. `debian`.
+    /// Default preference (cluster-wide), e.g. `debian`; the manifests name it only as ``namedPreference`` allows.
     public var preference: String?
+    /// The firmwares the image claims and what verification made of each; nil when unknown (a pinned reference
+    /// without `--firmware`, a layout packed without the `dev.labforge.firmware` label).
+    public var firmware: FirmwareBasis?
     /// The agents the image serves in the browser.
     public var agents: [ExposedAgent]
     /// The lab user cloud-init creates (and the agents run as).
@@ -56,6 +60,7 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     ///   - compressedSize: Bytes in the registry.
     ///   - instancetype: Default instancetype.
     ///   - preference: Default preference.
+    ///   - firmware: Claimed firmwares and their verification, or nil when unknown.
     ///   - agents: Browser agents.
     ///   - labUser: Lab user name.
     ///   - credentialsSecret: Secret with credentials.
@@ -63,7 +68,7 @@ public struct ImageDescription: Sendable, Hashable, Codable {
         name: String, version: String, displayName: String? = nil, summary: String? = nil,
         operatingSystem: OperatingSystem? = nil, architecture: String = "amd64", repository: String, tag: String? = nil,
         digest: Digest, diskVirtualSize: Int64, diskFormat: String? = nil, compressedSize: Int64? = nil,
-        instancetype: String? = nil, preference: String? = nil, agents: [ExposedAgent] = [],
+        instancetype: String? = nil, preference: String? = nil, firmware: FirmwareBasis? = nil, agents: [ExposedAgent] = [],
         labUser: String = "student", credentialsSecret: String? = nil
     ) {
         self.name = name
@@ -80,6 +85,7 @@ public struct ImageDescription: Sendable, Hashable, Codable {
         self.compressedSize = compressedSize
         self.instancetype = instancetype
         self.preference = preference
+        self.firmware = firmware
         self.agents = agents
         self.labUser = labUser
         self.credentialsSecret = credentialsSecret
@@ -91,13 +97,26 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// `registry/repository:tag`, what a DataImportCron polls (the version when no tag was pushed).
     public var taggedReference: String { "\(repository):\(tag ?? version)" }
 
+    /// The preference the VMs name and the golden image's labels carry: ``preference`` unless the firmware basis lacks
+    /// UEFI Secure Boot (see ``FirmwareBasis/admittedPreference(_:)``); ``preference`` as given when the firmware is unknown.
+    public var namedPreference: String? {
+        firmware.map { $0.admittedPreference(preference) } ?? preference
+    }
+
+    /// The firmware the VMs state in `spec.template.spec.domain` because no preference brings it
+    /// (``FirmwareBasis/statedWithoutPreference``); nil when a preference is named or the firmware is unknown.
+    public var statedFirmware: Firmware? {
+        guard let firmware, namedPreference == nil else { return nil }
+        return firmware.statedWithoutPreference
+    }
+
     /// The agent of a kind, when the image has one.
     /// - Parameter kind: Terminal or desktop.
     /// - Returns: The agent.
     public func agent(_ kind: AgentKind) -> ExposedAgent? { agents.first { $0.kind == kind } }
 
     /// Checks the name, version, tag and repository (they become `images/<name>/<version>/`, object names and YAML),
-    /// the agents and the lab user.
+    /// the agents, the lab user and that the image has a firmware to boot under.
     /// - Throws: ``KubeError``, or ``OCIError`` for a repository that is not `registry/repository`.
     public func validate() throws {
         try KubernetesName.checkLabel(name, kind: "image")
@@ -115,6 +134,9 @@ public struct ImageDescription: Sendable, Hashable, Codable {
         let ports = agents.map(\.port)
         guard Set(ports).count == ports.count else { throw KubeError.invalidAgent("two agents share port \(ports)") }
         guard diskVirtualSize > 0 else { throw KubeError.missingVirtualSize(source: pinnedReference) }
+        if let firmware, firmware.firmware.isEmpty {
+            throw KubeError.noBootableFirmware(image: pinnedReference, claims: firmware.summary)
+        }
         let userOK = !labUser.isEmpty && labUser.count <= 32
             && labUser.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" }
             && labUser.first.map { ($0 >= "a" && $0 <= "z") || $0 == "_" } == true

@@ -61,6 +61,8 @@ public struct ImageInputs: Sendable, Hashable, Codable {
     public var instancetype: String?
     /// Default preference.
     public var preference: String?
+    /// Claimed firmwares and their verification (default: the layout's `dev.labforge.firmware` label, not verified).
+    public var firmware: FirmwareBasis?
     /// Agents; nil keeps the default (a terminal on 7681).
     public var agents: [ExposedAgent]?
     /// Lab user.
@@ -123,6 +125,7 @@ extension ImageDescription {
             architecture: inputs.architecture ?? facts?.architecture ?? "amd64", repository: repository, tag: tag, digest: digest,
             diskVirtualSize: virtualSize, diskFormat: facts?.diskFormat, compressedSize: inputs.compressedSize ?? facts?.compressedSize,
             instancetype: inputs.instancetype ?? facts?.instancetype, preference: inputs.preference ?? facts?.preference,
+            firmware: inputs.firmware ?? facts?.firmware.map { FirmwareBasis(claimed: $0) },
             agents: inputs.agents ?? [ExposedAgent(kind: .terminal)], labUser: inputs.labUser ?? "student",
             credentialsSecret: inputs.credentialsSecret
         )

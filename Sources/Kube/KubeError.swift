@@ -17,6 +17,8 @@ public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidSetting(name: String, value: String, reason: String)
     /// Writing the manifests failed.
     case writeFailed(path: String, reason: String)
+    /// The image claims no firmware, or verification booted it under none of those it claims (`claims` says which failed).
+    case noBootableFirmware(image: String, claims: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,9 @@ public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
             return "invalid \(name) '\(value)': \(reason)"
         case .writeFailed(let path, let reason):
             return "\(path): cannot write manifests (\(reason)); check the directory and free space"
+        case .noBootableFirmware(let image, let claims):
+            return "\(image) was verified under none of its firmwares (\(claims.isEmpty ? "none claimed" : claims)); "
+                + "no VirtualMachine may boot it: fix the image, or claim the firmwares it boots under (recipe `firmware:`, `--firmware`)"
         }
     }
 }

@@ -1,8 +1,9 @@
-// What an OCI image layout written by `labforge package` tells the manifests: digest, sizes, env, annotations.
+// What an OCI image layout written by `labforge package` tells the manifests: digest, sizes, env, firmware, annotations.
+import LabforgeRecipe
 import OCI
 
 /// Facts read from an image layout: the manifest digest, the disk's virtual size and format (from
-/// labforge's manifest annotations), the platform and the CDI instancetype variables (from the config).
+/// labforge's manifest annotations), the platform, the CDI instancetype variables and the claimed firmware (from the config).
 public struct LayoutFacts: Sendable, Hashable {
     /// The manifest digest (what `labforge push` pushes, so what the registry will serve).
     public var digest: Digest
@@ -20,6 +21,9 @@ public struct LayoutFacts: Sendable, Hashable {
     public var instancetype: String?
     /// Default preference from the config's environment.
     public var preference: String?
+    /// The firmwares the disk claims to boot under: the config's `dev.labforge.firmware` label (else the manifest
+    /// annotation of that name); nil when the layout has neither.
+    public var firmware: [Firmware]?
     /// `org.opencontainers.image.*` annotations of the manifest.
     public var annotations: [String: String]
 
@@ -27,7 +31,8 @@ public struct LayoutFacts: Sendable, Hashable {
     /// - Parameters:
     ///   - path: The layout directory.
     ///   - tag: The tag to pick, or nil when the layout holds one image.
-    /// - Throws: ``OCIError`` when the layout is missing, damaged or ambiguous.
+    /// - Throws: ``OCIError`` when the layout is missing, damaged or ambiguous; ``KubeError/invalidSetting(name:value:reason:)``
+    ///   when its firmware label names an unknown firmware.
     public init(layoutPath path: String, tag: String? = nil) throws {
         let layout = try ImageLayout(path: path)
         let (descriptor, _, manifest) = try layout.manifest(tag: tag)
@@ -46,6 +51,14 @@ public struct LayoutFacts: Sendable, Hashable {
         }
         instancetype = environment[ContainerDiskEnvironment.defaultInstancetype]
         preference = environment[ContainerDiskEnvironment.defaultPreference]
+        if let label = config.config?.Labels?[AnnotationKey.firmware] ?? annotations[AnnotationKey.firmware] {
+            guard let claimed = Firmware.list(label) else {
+                throw KubeError.invalidSetting(
+                    name: "\(AnnotationKey.firmware) label of \(path)", value: label,
+                    reason: "expected a comma-separated list of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            firmware = claimed
+        }
     }
 
     /// Image version from `org.opencontainers.image.version`.

@@ -27,7 +27,7 @@ struct ManifestBuilder {
     var instancetypeLabels: StringMap {
         var labels = commonLabels
         if let instancetype = image.instancetype { labels["instancetype.kubevirt.io/default-instancetype"] = instancetype }
-        if let preference = image.preference { labels["instancetype.kubevirt.io/default-preference"] = preference }
+        if let preference = image.namedPreference { labels["instancetype.kubevirt.io/default-preference"] = preference }
         return labels
     }
 
@@ -113,6 +113,7 @@ struct ManifestBuilder {
             )
         }
         let usesInstancetype = image.instancetype != nil
+        let stated = image.statedFirmware
         let domain = InstanceSpec.Domain(
             cpu: usesInstancetype ? nil : .init(cores: settings.cores),
             resources: usesInstancetype ? nil : ResourceRequirements(requests: ["memory": settings.memory]),
@@ -120,7 +121,9 @@ struct ManifestBuilder {
                 disks: disks,
                 interfaces: [.init(name: "default", masquerade: EmptyObject(), ports: ports.isEmpty ? nil : ports)],
                 rng: EmptyObject()
-            )
+            ),
+            features: stated.flatMap(InstanceSpec.Features.init(booting:)),
+            firmware: stated.map(InstanceSpec.DomainFirmware.init(booting:))
         )
         var templateLabels = sessionLabels
         templateLabels["labforge.dev/variant"] = variant.rawValue
@@ -133,7 +136,7 @@ struct ManifestBuilder {
             spec: .init(
                 runStrategy: settings.runStrategy.rawValue,
                 instancetype: image.instancetype.map { .init(kind: "VirtualMachineClusterInstancetype", name: $0) },
-                preference: image.preference.map { .init(kind: "VirtualMachineClusterPreference", name: $0) },
+                preference: image.namedPreference.map { .init(kind: "VirtualMachineClusterPreference", name: $0) },
                 dataVolumeTemplates: dataVolumeTemplates,
                 template: .init(
                     metadata: ObjectMeta(labels: templateLabels),

@@ -72,6 +72,10 @@ public struct InstanceSpec: Sendable, Hashable, Codable {
         public var resources: ResourceRequirements?
         /// Disks and interfaces.
         public var devices: Devices
+        /// SMM, when Secure Boot is stated here rather than by a preference (``InstanceSpec/Features``).
+        public var features: Features? = nil
+        /// The bootloader, when no preference brings it (``InstanceSpec/DomainFirmware``).
+        public var firmware: DomainFirmware? = nil
     }
 
     /// `domain.cpu`.

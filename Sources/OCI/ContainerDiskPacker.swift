@@ -21,6 +21,9 @@ public struct ContainerDiskOptions: Sendable {
     public var instancetype: String?
     /// Default preference, written to the config's Env for CDI.
     public var preference: String?
+    /// Names of the firmwares the disk claims to boot under (`uefi-secure-boot`, `bios`), in order: the config's
+    /// ``AnnotationKey/firmware`` label and the manifest annotation of that name; empty for neither.
+    public var firmware: [String]
     /// GOARCH-style architecture of the guest.
     public var architecture: String
     /// Seconds since the epoch for every time field (tar mtimes, `created`).
@@ -33,7 +36,7 @@ public struct ContainerDiskOptions: Sendable {
     /// Creates options.
     public init(
         name: RepositoryName, tag: Tag, compression: LayerCompression = .gzip, annotations: [String: String] = [:],
-        instancetype: String? = nil, preference: String? = nil, architecture: String = HostArchitecture.goArch,
+        instancetype: String? = nil, preference: String? = nil, firmware: [String] = [], architecture: String = HostArchitecture.goArch,
         timestamp: Int64 = ReproducibleTime.fromEnvironment(), force: Bool = false, allowBlank: Bool = false
     ) {
         self.allowBlank = allowBlank
@@ -43,6 +46,7 @@ public struct ContainerDiskOptions: Sendable {
         self.annotations = annotations
         self.instancetype = instancetype
         self.preference = preference
+        self.firmware = firmware
         self.architecture = architecture
         self.timestamp = timestamp
         self.force = force
@@ -131,9 +135,10 @@ public struct ContainerDiskPacker: Sendable {
         var environment: [String] = []
         if let instancetype = options.instancetype { environment.append("\(ContainerDiskEnvironment.defaultInstancetype)=\(instancetype)") }
         if let preference = options.preference { environment.append("\(ContainerDiskEnvironment.defaultPreference)=\(preference)") }
+        let firmware = options.firmware.isEmpty ? nil : options.firmware.joined(separator: ",")
         let config = ImageConfig(
             created: created, architecture: options.architecture,
-            config: ImageConfig.Execution(Env: environment.isEmpty ? nil : environment),
+            config: ImageConfig.Execution(Env: environment.isEmpty ? nil : environment, Labels: firmware.map { [AnnotationKey.firmware: $0] }),
             rootfs: ImageConfig.RootFS(diffIDs: [layer.diffID]),
             history: [ImageConfig.History(created: created, created_by: "labforge package", comment: "KubeVirt containerDisk: \(Self.diskPath)")]
         )
@@ -143,6 +148,7 @@ public struct ContainerDiskPacker: Sendable {
         annotations[AnnotationKey.version] = options.tag.value
         annotations[AnnotationKey.diskVirtualSize] = String(info.virtualSize)
         annotations[AnnotationKey.diskFormat] = info.format
+        if let firmware { annotations[AnnotationKey.firmware] = firmware }
         let layerDescriptor = Descriptor(mediaType: options.compression.mediaType, digest: layer.digest, size: layer.size)
         let (manifestDescriptor, configDescriptor) = try placement.writeImage(
             layer: layerDescriptor, config: config, annotations: annotations, tag: options.tag.value, architecture: options.architecture)

@@ -43,6 +43,9 @@ public enum AnnotationKey {
     public static let diskVirtualSize = "dev.labforge.disk.virtual-size"
     /// labforge: format (`qcow2` or `raw`) of the disk inside a containerDisk.
     public static let diskFormat = "dev.labforge.disk.format"
+    /// labforge: the firmwares the disk inside a containerDisk claims to boot under, comma-separated
+    /// (`uefi-secure-boot,bios`); a config label and a manifest annotation.
+    public static let firmware = "dev.labforge.firmware"
 }
 
 /// Environment variables CDI turns into `instancetype.kubevirt.io/default-*` labels on imported PVCs.

@@ -94,7 +94,7 @@ public struct BuildRunner: Sendable {
             guard let layout = summary.layout else { continue }
             let builder = ImageBuilder(recipe: recipe, options: options, store: store, cache: ImageCache(root: options.cacheRoot), reporter: reporter, logger: logger)
             do {
-                let description = try builder.imageDescription(layout: layout)
+                let description = try builder.imageDescription(layout: layout, firmware: summary.firmware)
                 let status = CatalogEntry.Verification.Status(rawValue: summary.verification.status) ?? .notRun
                 var entry = CatalogEntry(
                     image: description,

@@ -1,5 +1,6 @@
 // What `labforge build` says about one image: written as summary.json beside it and printed with --json.
 import Foundation
+import Kube
 
 /// The result of building one image (the documented shape of `summary.json` and of `--json` output).
 public struct BuildSummary: Sendable, Codable, Equatable {
@@ -96,6 +97,9 @@ public struct BuildSummary: Sendable, Codable, Equatable {
     /// For a bootstrapped base: the newest publication date of the Debian archives it was installed from
     /// (RFC 3339), so a reader sees how fresh the image's packages are.
     public var archiveDate: String? = nil
+    /// Every firmware the recipe claims, in claim order, each `verified`, `failed` or `not-verified` by this build
+    /// (`[{"firmware": "uefi-secure-boot", "status": "verified"}, …]`); nil for a recipe refused before it was built.
+    public var firmware: FirmwareBasis? = nil
 
     /// A cosign signature of the pushed manifest.
     public struct SignatureRecord: Sendable, Codable, Equatable {
@@ -154,9 +158,10 @@ public struct BuildReport: Sendable, Codable, Equatable {
                 return "\(record.stage.rawValue)\(mark) \(String(format: "%.0f", record.seconds))s"
             }.joined(separator: ", ")
             let result = image.error.map { "\($0.stage.rawValue): \($0.message)" } ?? image.reference ?? image.disk ?? ""
+            let firmware = image.error == nil ? image.firmware.map { "; firmware: \($0.summary)" } ?? "" : ""
             rows.append([
                 "\(image.name) \(image.version)", image.status.rawValue, String(format: "%.1fs", image.seconds), stages,
-                String(result.prefix(160)),
+                String(result.prefix(160)) + firmware,
             ])
         }
         for image in containers {

@@ -14,10 +14,9 @@ import Verify
 
 extension ImageBuilder {
     /// The recipe's leading install steps that the bootstrap installs on the host (``HostPackagePlan``): only
-    /// when the base is a labforge bootstrap whose filesystem the host makes (root), and unless
-    /// `LABFORGE_HOST_PACKAGES=0`.
+    /// when the base is a labforge bootstrap, and unless `LABFORGE_HOST_PACKAGES=0`.
     var hostPackages: HostPackagePlan? {
-        guard case .debianBootstrap = recipe.base, DiskAssembly.automatic == .host,
+        guard case .debianBootstrap = recipe.base,
               ProcessInfo.processInfo.environment["LABFORGE_HOST_PACKAGES"] != "0"
         else { return nil }
         let plan = HostPackagePlan(plan: recipe.plan)
@@ -94,7 +93,9 @@ extension ImageBuilder {
         guard options.verify, let disk = state.disk else { return ((), .skipped, "--no-verify") }
         let cached = cache.verification(fingerprint)
         if !options.force, let data = FileManager.default.contents(atPath: cached),
-           let report = try? JSONDecoder().decode(VerificationReport.self, from: data), report.passed {
+           let report = try? JSONDecoder().decode(VerificationReport.self, from: data), report.passed,
+           // Only a verification under exactly the firmwares the recipe claims now (an older report has none).
+           Set(report.verifiedFirmware) == Set(recipe.firmware) {
             try FileWrite.atomically(data, to: output.verification)
             var pictures = BuildSummary.Pictures()
             for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] {
@@ -117,6 +118,8 @@ extension ImageBuilder {
         var verifyOptions = VerifyOptions(
             deadline: options.verifyTimeout, cpus: options.cpus, memoryMiB: max(2048, recipe.minimumMemoryMiB), consoleLog: output.console)
         verifyOptions.pictures = output.directory
+        verifyOptions.firmware = recipe.firmware
+        log.line("firmware: \(recipe.firmware.map(\.displayName).joined(separator: ", ")) (the first with every probe)")
         let report = try await Verifier(logger: logger, progress: RelabeledProgress(subject: recipe.name, inner: reporter)).verify(disk: disk, plan: plan, options: verifyOptions)
         try report.write(to: output.verification)
         log.write(report.table + "\n")
@@ -124,7 +127,8 @@ extension ImageBuilder {
             status: report.passed ? "passed" : "failed", summary: Self.oneLine(report), report: output.verification,
             pictures: report.pictures.map { BuildSummary.Pictures(desktop: $0.desktop, terminal: $0.terminal) })
         guard report.passed else {
-            throw PipelineError.verificationFailed(image: recipe.name, failed: report.failedProbes, log: output.console)
+            // A firmware that did not boot the disk leads (no probe could pass behind it); then the probes that failed.
+            throw PipelineError.verificationFailed(image: recipe.name, failed: report.bootFailures + report.failedProbes, log: output.console)
         }
         // The pictures first: a cached verification is only taken with the pictures it had.
         for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] {
@@ -142,16 +146,31 @@ extension ImageBuilder {
     /// The repository an image goes to (pushed, or named in manifests).
     var target: PushTarget { options.push ?? options.referencePrefix }
 
+    /// The recipe's claimed firmwares with what this build's verification made of each: the report the verify stage
+    /// wrote when it ran (``State/verification`` names it), else every firmware not verified.
+    /// - Throws: ``PipelineError/verificationReportUnreadable(path:reason:)``.
+    func firmwareBasis(state: State) throws -> FirmwareBasis {
+        guard let report = state.verification.report else { return FirmwareBasis(claimed: recipe.firmware) }
+        return try FirmwareBasis(claimed: recipe.firmware, reportAt: report)
+    }
+
     /// Pack the disk as a containerDisk layout (skipped when the layout is of this fingerprint already).
-    /// The cached disk goes into the output directory first (a hard link, else a copy).
+    /// The cached disk goes into the output directory first (a hard link, else a copy). The config records the claimed
+    /// firmware and names the recipe's preference only when the firmware basis holds UEFI Secure Boot.
     func package(fingerprint: ImageFingerprint, output: ImageOutput, state: State) async throws -> ((), StageRecord.Outcome, String) {
+        let firmware = try firmwareBasis(state: state)
+        state.firmware = firmware
         guard let cached = state.disk else { return ((), .skipped, "no disk") }
         if !FileWrite.sameFile(cached, output.disk) { try FileWrite.link(cached, to: output.disk) }
         let disk = output.disk
         state.disk = disk
         let repository = target.repository(for: recipe.name)
-        // The packaging engine's identity too: a changed packer never reuses a layout an older one wrote.
+        let preference = firmware.admittedPreference(recipe.preference)
+        let firmwareLabel = recipe.firmware.map(\.rawValue)
+        // The packaging engine's identity too: a changed packer never reuses a layout an older one wrote; and what the
+        // config says besides the disk (the firmware label, the preference the verified firmware admits).
         let key = "\(fingerprint.hex) \(options.layerCompression.rawValue) \(repository) \(EngineIdentity.packaging)"
+            + " firmware=\(firmwareLabel.joined(separator: ",")) preference=\(preference ?? "-")"
         if !options.force, let layout = try? ImageLayout(path: output.layout), let (descriptor, _, manifest) = try? layout.manifest(tag: nil),
            manifest.annotations?[Self.buildKeyAnnotation] == key {
             state.packaged = (descriptor.digest.description, output.layout)
@@ -163,7 +182,7 @@ extension ImageBuilder {
                 AnnotationKey.title: recipe.displayName, AnnotationKey.description: recipe.description,
                 Self.buildKeyAnnotation: key,
             ],
-            instancetype: recipe.instancetype, preference: recipe.preference,
+            instancetype: recipe.instancetype, preference: preference, firmware: firmwareLabel,
             timestamp: options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true
         )
         let packer = ContainerDiskPacker(progress: RelabeledProgress(subject: recipe.name, inner: reporter))
@@ -248,7 +267,7 @@ extension ImageBuilder {
     /// Write the Kubernetes manifests for the pinned reference.
     func manifests(output: ImageOutput, state: State) throws -> ((), StageRecord.Outcome, String) {
         guard let layout = state.packaged?.layout else { return ((), .skipped, "nothing packaged") }
-        let description = try imageDescription(layout: layout)
+        let description = try imageDescription(layout: layout, firmware: state.firmware)
         let set = try ManifestSet(image: description)
         let paths = try ManifestWriter.write(try set.files(), to: output.manifests)
         state.manifests = output.manifests
@@ -256,7 +275,12 @@ extension ImageBuilder {
     }
 
     /// The image as manifests and the catalog describe it: facts from the layout, the rest from the recipe.
-    func imageDescription(layout: String) throws -> ImageDescription {
+    /// - Parameters:
+    ///   - layout: The containerDisk layout.
+    ///   - firmware: The claimed firmwares and their verification (nil: the layout's label, not verified).
+    /// - Returns: The description.
+    /// - Throws: ``KubeError`` or ``OCIError``.
+    func imageDescription(layout: String, firmware: FirmwareBasis?) throws -> ImageDescription {
         var inputs = ImageInputs()
         inputs.name = recipe.name
         inputs.version = recipe.version
@@ -266,6 +290,7 @@ extension ImageBuilder {
         inputs.reference = "\(target.registry)/\(target.repository(for: recipe.name)):\(recipe.version)"
         inputs.instancetype = recipe.instancetype
         inputs.preference = recipe.preference
+        inputs.firmware = firmware
         inputs.agents = ExposedAgent.agents(of: recipe)
         inputs.labUser = ProbePlan(recipe: recipe).userName
         // Agents that wait for credentials given at boot get them from a Secret disk; without one they stay down.

@@ -32,6 +32,8 @@ struct ImageBuilder: Sendable {
         var reference: String?
         var manifests: String?
         var verification = BuildSummary.Verification(status: "not-run", summary: "not run")
+        /// The claimed firmwares with this build's verification of each, from the package stage on.
+        var firmware: FirmwareBasis?
         var sbom: BuildSummary.SBOMRecord?
         var signature: BuildSummary.SignatureRecord?
         var baseIdentity: String
@@ -125,7 +127,7 @@ struct ImageBuilder: Sendable {
             layout: state.packaged?.layout, manifestDigest: state.packaged?.digest, pushed: state.pushed, reference: state.reference,
             manifests: state.manifests, verification: state.verification, stages: state.stages, log: log.path,
             finished: Date().formatted(.iso8601), seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: nil,
-            sbom: state.sbom, signature: state.signature, archiveDate: archiveDate
+            sbom: state.sbom, signature: state.signature, archiveDate: archiveDate, firmware: state.firmware
         )
         do { try output.write(summary) } catch { log.line("cannot write \(output.summary): \(error)") }
         log.line("built in \(String(format: "%.1f", summary.seconds)) s")
@@ -158,7 +160,8 @@ struct ImageBuilder: Sendable {
 
     /// Whether the previous run left every output this run would make, for the same fingerprint.
     private func isUpToDate(_ previous: BuildSummary, fingerprint: ImageFingerprint, output: ImageOutput) -> Bool {
-        guard previous.status != .failed, previous.fingerprint == fingerprint.hex,
+        // The claim is not in the fingerprint (the disk does not depend on it), but the layout's label and the verification do.
+        guard previous.status != .failed, previous.fingerprint == fingerprint.hex, previous.firmware?.claimed == recipe.firmware,
               FileManager.default.fileExists(atPath: output.disk),
               FileManager.default.fileExists(atPath: output.sbom), previous.sbom != nil,
               FileManager.default.fileExists(atPath: output.layout + "/index.json"),
@@ -193,11 +196,13 @@ struct ImageBuilder: Sendable {
         output: ImageOutput, fingerprint: ImageFingerprint, state: State, started: Date, log: String, stage: BuildStage, message: String
     ) -> BuildSummary {
         reporter.report(ProgressEvent(subject: recipe.name, stage: stage.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
+        // A failed verification still says which firmware failed.
         let summary = BuildSummary(
             name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint.hex, baseImage: state.baseIdentity,
             directory: output.directory, disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
             manifests: nil, verification: state.verification, stages: state.stages, log: log, finished: Date().formatted(.iso8601),
-            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: stage, message: message)
+            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: stage, message: message),
+            firmware: state.firmware ?? (try? firmwareBasis(state: state))
         )
         try? output.write(summary)
         return summary

@@ -22,6 +22,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
     case containerStep(step: String, status: Int32, outputTail: String)
     /// The lab user of a container image is missing or has a system uid.
     case containerUser(user: String, reason: String)
+    /// A verification report (`verification.json`) that cannot be read or says nothing about firmware.
+    case verificationReportUnreadable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
             return "container root tree: \(step) failed (mmdebstrap exited \(status)); last output:\n\(tail)"
         case .containerUser(let user, let reason):
             return "container image user \(user): \(reason)"
+        case .verificationReportUnreadable(let path, let reason):
+            return "verification report \(path) cannot be used: \(reason); rerun `labforge verify --report FILE` or the build"
         case .unknownRecipe(let name, let known):
             return "no recipe named '\(name)'; known: \(known.joined(separator: ", ")) (see `labforge list`)"
         case .stageFailed(let image, let stage, let message):

@@ -2,6 +2,8 @@
 import ArgumentParser
 import Foundation
 import Kube
+import LabforgeRecipe
+import Pipeline
 
 /// Image facts given on the command line (shared by `manifests` and `catalog add`).
 struct ImageOptions: ParsableArguments {
@@ -41,6 +43,12 @@ struct ImageOptions: ParsableArguments {
     @Option(help: "Default cluster preference, e.g. debian (default: the image's INSTANCETYPE_KUBEVIRT_IO_DEFAULT_PREFERENCE).")
     var preference: String?
 
+    @Option(help: "Firmwares the image claims to boot under, e.g. uefi-secure-boot,bios (default: the layout's dev.labforge.firmware label).")
+    var firmware: String?
+
+    @Option(help: "A verification report (labforge verify --report, or the build's verification.json): only the firmwares it booted the image under count; without one every claimed firmware counts, not verified.")
+    var verificationReport: String?
+
     @Option(name: .customLong("agent"), help: "A browser agent: terminal[:PORT[:BASEPATH]] or desktop[:PORT[:BASEPATH]]; repeat for both (default: terminal:7681:/).")
     var agents: [String] = []
 
@@ -74,7 +82,20 @@ struct ImageOptions: ParsableArguments {
         }
         inputs.labUser = labUser
         inputs.credentialsSecret = credentialsSecret
+        inputs.firmware = try firmwareBasis()
         return inputs
+    }
+
+    /// The firmware basis `--firmware` and `--verification-report` give; nil leaves it to the layout's label.
+    func firmwareBasis() throws -> FirmwareBasis? {
+        let claimed = try firmware.map { text in
+            guard let list = Firmware.list(text) else {
+                throw ValidationError("--firmware \(text): expected a comma-separated list of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return list
+        }
+        if let verificationReport { return try FirmwareBasis(claimed: claimed, reportAt: verificationReport) }
+        return claimed.map { FirmwareBasis(claimed: $0) }
     }
 }
 

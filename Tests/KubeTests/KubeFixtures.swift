@@ -41,8 +41,8 @@ enum KubeFixtures {
     }
 
     /// Writes a minimal OCI layout like `labforge package` does: one layer, labforge's disk annotations,
-    /// CDI's instancetype variables in the config. Made here because the packer lives on another branch.
-    static func makeLayout(at path: String, virtualSize: Int64?, tag: String = "1.0") async throws -> Digest {
+    /// CDI's instancetype variables and `labels` in the config. Made here because the packer lives on another branch.
+    static func makeLayout(at path: String, virtualSize: Int64?, tag: String = "1.0", labels: [String: String]? = nil) async throws -> Digest {
         let blobs = URL(fileURLWithPath: path).appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         func put(_ data: Data) throws -> Digest {
@@ -61,7 +61,7 @@ enum KubeFixtures {
             created: "2026-11-25T12:00:00Z", architecture: "amd64",
             config: .init(Env: [
                 "\(ContainerDiskEnvironment.defaultInstancetype)=u1.small", "\(ContainerDiskEnvironment.defaultPreference)=debian",
-            ]),
+            ], Labels: labels),
             rootfs: .init(diffIDs: [Digest.sha256(of: tar)]), history: nil
         )
         let configData = try CanonicalJSON.encode(config)
