@@ -1,6 +1,7 @@
 // `labforge package`: a qcow2/raw disk → a KubeVirt containerDisk OCI image layout.
 import ArgumentParser
 import Foundation
+import LabforgeRecipe
 import OCI
 import Reporting
 
@@ -40,6 +41,11 @@ struct PackageCommand: ParsableCommand {
     @Option(help: "Default preference for VMs from this image.")
     var preference: String?
 
+    @Option(help: ArgumentHelp(
+        "Firmwares the disk boots under, recorded as the dev.labforge.firmware label (labforge manifests reads it).",
+        valueName: "uefi-secure-boot,uefi,bios"))
+    var firmware: String?
+
     @Option(help: "Guest architecture in GOARCH form (default: the host's).")
     var arch: String = HostArchitecture.goArch
 
@@ -52,6 +58,12 @@ struct PackageCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON on stdout; progress as JSON lines on stderr.")
     var json = false
 
+    func validate() throws {
+        if let firmware, Firmware.list(firmware) == nil {
+            throw ValidationError("--firmware \(firmware): expected a comma-separated list of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         var parsedAnnotations: [String: String] = [:]
         for annotation in annotations {
@@ -62,7 +74,8 @@ struct PackageCommand: ParsableCommand {
         }
         let options = ContainerDiskOptions(
             name: try RepositoryName(name), tag: try Tag(tag), compression: compression, annotations: parsedAnnotations,
-            instancetype: instancetype, preference: preference, architecture: arch, force: force, allowBlank: allowBlank
+            instancetype: instancetype, preference: preference, firmware: (firmware.flatMap(Firmware.list) ?? []).map(\.rawValue),
+            architecture: arch, force: force, allowBlank: allowBlank
         )
         let reporter = StreamProgressReporter(style: .automatic(json: json))
         let result = try ContainerDiskPacker(progress: reporter).package(disk: disk, into: output, options: options)
