@@ -5,7 +5,6 @@ import Hypervisor
 import LabforgeRecipe
 import Logging
 import Reporting
-import Synchronization
 
 /// Limits and machine size of a verification run.
 public struct VerifyOptions: Sendable, Equatable {
@@ -100,9 +99,7 @@ public struct Verifier: Sendable {
         if let directory = options.pictures {
             for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
         }
-        guard let primary = Firmware.primary(of: options.firmware) else {
-            throw VerifyError.invalidProbe("no firmware to boot under (give at least one of \(Firmware.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
+        guard let primary = Firmware.primary(of: options.firmware) else { throw VerifyError.noFirmware }
         let boot = FirmwareBootRun(
             disk: absoluteDisk, diskFormat: info.format, seed: seed, credentials: credentials,
             credentialsDisk: credentials == nil ? nil : directory + "/credentials.iso", options: options, subject: disk, progress: progress, logger: logger)

@@ -1,4 +1,5 @@
 // Errors of `labforge verify`, each naming the step, file or probe at fault and what to do.
+import LabforgeRecipe
 
 /// A failure to boot or verify an image.
 public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -6,6 +7,8 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
     case unreadableDisk(path: String, message: String)
     /// A `--probe` value that names no known probe.
     case invalidProbe(String)
+    /// A verification asked to boot under no firmware.
+    case noFirmware
     /// A host program labforge needs is not installed.
     case toolMissing(tool: String, package: String)
     /// A host program exited with an error.
@@ -28,7 +31,9 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unreadableDisk(let path, let message):
             return "cannot verify \(path): \(message) (pass the built qcow2 or raw disk)"
         case .invalidProbe(let text):
-            return "unknown probe '\(text)': use web-terminal[:PORT[/PATH]], web-desktop[:PORT[/PAGE]], ssh, cloud-init or guest-agent"
+            return "unknown probe '\(text)': use web-terminal[:PORT[/PATH]], web-desktop[:PORT[/PAGE]], ssh, cloud-init, guest-agent or secure-boot"
+        case .noFirmware:
+            return "no firmware to boot under: give --firmware one or more of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))"
         case .toolMissing(let tool, let package):
             return "\(tool) is not installed: install the Debian package \(package) (`make deps` does)"
         case .toolFailed(let command, let status, let message):
