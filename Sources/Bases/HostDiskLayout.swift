@@ -92,7 +92,9 @@ struct HostDiskLayout: Sendable, Equatable {
             (Self.efiSystem.number, Self.efiSystem.startSector, Self.efiSystem.sectors, Self.efiSystem.type, partitionGUIDs[2], Self.efiSystem.name),
         ]
         let lines = partitions.map { number, start, size, type, guid, name in
-            "\(disk)\(number) : start=\(start), size=\(size), type=\(type), uuid=\(guid.uppercased()), name=\"\(name)\""
+            // The ESP carries the no-auto attribute (bit 63): systemd-gpt-auto-generator in the guest leaves it unmounted.
+            let attributes = number == Self.efiSystem.number ? ", attrs=\"GUID:63\"" : ""
+            return "\(disk)\(number) : start=\(start), size=\(size), type=\(type), uuid=\(guid.uppercased()), name=\"\(name)\"\(attributes)"
         }
         return (["label: gpt", "label-id: \(diskGUID.uppercased())", "unit: sectors", "first-lba: 2048", ""] + lines + [""]).joined(separator: "\n")
     }

@@ -27,7 +27,7 @@ public struct VerifyOptions: Sendable, Equatable {
     /// Directory the pictures go to (``VerificationReport/Pictures``: `desktop.png`, `terminal.txt`); nil: none taken.
     public var pictures: String? = nil
     /// The firmwares to boot under (``Firmware/standard`` by default). The first of UEFI Secure Boot, UEFI, BIOS
-    /// among them gets every probe; each other one boots beside it (1 vCPU) until its first agent answers.
+    /// among them gets every probe; each other one boots beside it at the lowest CPU priority until its first agent answers.
     public var firmware: [Firmware] = Firmware.standard
 
     /// Creates options.
@@ -53,6 +53,10 @@ public struct VerifyOptions: Sendable, Equatable {
 
 /// Runs `labforge verify`: the disk is never written (qemu writes a throwaway overlay).
 public struct Verifier: Sendable {
+    /// vCPUs of the shorter boots beside the main one (`LABFORGE_VERIFY_BACKGROUND_CPUS`, default 2: at nice 19
+    /// they take what the main boot leaves, and both cores once it waits on its probes).
+    static let backgroundCPUs = ProcessInfo.processInfo.environment["LABFORGE_VERIFY_BACKGROUND_CPUS"].flatMap(Int.init).map { max(1, $0) } ?? 2
+
     private let logger: Logger
     private let progress: any ProgressReporter
 
@@ -103,7 +107,7 @@ public struct Verifier: Sendable {
         let boot = FirmwareBootRun(
             disk: absoluteDisk, diskFormat: info.format, seed: seed, credentials: credentials,
             credentialsDisk: credentials == nil ? nil : directory + "/credentials.iso", options: options, subject: disk, progress: progress, logger: logger)
-        // The primary boot runs every probe; each other firmware boots beside it with one vCPU up to its first agent.
+        // The primary boot runs every probe; each other firmware boots beside it (nice 19) up to its first agent.
         let order = [primary] + options.firmware.filter { $0 != primary }
         let boots = try await withThrowingTaskGroup(of: (Int, FirmwareBootRun.Outcome).self) { group in
             for (index, firmware) in order.enumerated() {
@@ -111,7 +115,7 @@ public struct Verifier: Sendable {
                     let isPrimary = index == 0
                     let outcome = try await boot.run(
                         firmware, plan: isPrimary ? FirmwareBootRun.fullPlan(plan, under: firmware) : FirmwareBootRun.firstAgentPlan(plan, under: firmware),
-                        cpus: isPrimary ? options.cpus : 1, in: directory + "/" + firmware.rawValue, isPrimary: isPrimary)
+                        cpus: isPrimary ? options.cpus : Self.backgroundCPUs, in: directory + "/" + firmware.rawValue, isPrimary: isPrimary)
                     return (index, outcome)
                 }
             }

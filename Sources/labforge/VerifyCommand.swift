@@ -21,7 +21,7 @@ struct VerifyCommand: AsyncParsableCommand {
             Firmware: the disk boots under each --firmware as KubeVirt would start it: uefi-secure-boot (OVMF with \
             Microsoft's keys enrolled, SMM, a fresh NVRAM copy: no boot entries), uefi (plain OVMF), bios (SeaBIOS). \
             The first of them gets every probe, plus secure-boot (the guest reads its SecureBoot EFI variable over \
-            the guest agent); each other one boots beside it with one vCPU up to its first agent's answer. A boot the \
+            the guest agent); each other one boots beside it at the lowest CPU priority up to its first agent's answer. A boot the \
             firmware refuses fails at once with the firmware's line and the console's last lines.
 
             Probes: web-terminal[:PORT[/PATH]] (ttyd page, then a shell over its `tty` WebSocket), \

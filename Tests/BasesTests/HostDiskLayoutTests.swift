@@ -90,6 +90,7 @@ struct HostDiskLayoutTests {
         #expect(table.contains("a.raw1 : start=      262144, size=     \(layout.partitionSectors), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"))
         #expect(table.contains("a.raw14 : start=        2048, size=        2048, type=21686148-6449-6E6F-744E-656564454649"))
         #expect(table.contains("a.raw15 : start=        4096, size=      258048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B"))
+        #expect(table.contains("name=\"esp\", attrs=\"GUID:63\""), "the ESP is marked no-auto: \(table)")
 
         // GRUB's boot sector: its code in the protective MBR, pointing at the core in the BIOS boot partition.
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: disk))
