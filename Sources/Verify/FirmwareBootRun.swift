@@ -129,8 +129,8 @@ struct FirmwareBootRun: Sendable {
         guard firmware != .bios else { return nil }
         if let probe = results.first(where: { $0.probe == ProbeTarget.secureBoot.name }) {
             if probe.passed { return firmware == .uefiSecureBoot }
-            if probe.detail.contains("EFI variable says on") { return true }
-            if probe.detail.contains("EFI variable says off") { return false }
+            if probe.detail.contains("says Secure Boot is on") { return true }
+            if probe.detail.contains("says Secure Boot is off") { return false }
         }
         if console.contains("secureboot: Secure boot enabled") { return true }
         if console.contains("secureboot: Secure boot disabled") { return false }

@@ -234,17 +234,27 @@ enum ProbeAttempts {
             ], timeout: timeout, package: "openssh-client")
     }
 
+    /// A connection to qemu-guest-agent after `guest-sync`: answers left from an earlier connection are skipped.
+    /// - Parameters:
+    ///   - socketPath: The guest agent's socket.
+    ///   - deadline: Give up at this time.
+    /// - Returns: The connected socket.
+    /// - Throws: ``SocketFailure`` while the agent is not up.
+    private static func syncedGuestAgent(_ socketPath: String, until deadline: Date) throws -> JSONLineSocket {
+        let socket = try JSONLineSocket(path: socketPath)
+        let token = Int.random(in: 1...Int(Int32.max))
+        try socket.send(["execute": "guest-sync", "arguments": ["id": token]])
+        while true {
+            let answer = try socket.receive(until: deadline)
+            if (answer["return"] as? Int) == token { return socket }
+        }
+    }
+
     /// qemu-guest-agent: `guest-sync` (to skip stale answers) then `guest-ping` and `guest-info`.
     static func guestAgent(socketPath: String) async throws -> String {
         try await blocking {
-            let socket = try JSONLineSocket(path: socketPath)
-            let token = Int.random(in: 1...Int(Int32.max))
             let deadline = Date().addingTimeInterval(8)
-            try socket.send(["execute": "guest-sync", "arguments": ["id": token]])
-            while true {
-                let answer = try socket.receive(until: deadline)
-                if (answer["return"] as? Int) == token { break }
-            }
+            let socket = try syncedGuestAgent(socketPath, until: deadline)
             _ = try socket.execute("guest-ping", until: deadline)
             let info = try? socket.execute("guest-info", until: deadline) as? [String: Any]
             return "guest-ping answered" + ((info?["version"] as? String).map { " (qemu-ga \($0))" } ?? "")
@@ -253,35 +263,62 @@ enum ProbeAttempts {
 
     /// The `SecureBoot` EFI variable as the guest's kernel exposes it (4 attribute bytes, then the value).
     static let secureBootVariable = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+    /// Present on every UEFI boot, whether or not the kernel uses EFI runtime services.
+    static let efiMarker = "/sys/firmware/efi/fw_platform_size"
+    /// The kernel's lockdown state (`none [integrity] confidentiality`): Debian's kernels lock down from Secure Boot.
+    static let lockdownState = "/sys/kernel/security/lockdown"
 
-    /// Reads the guest's `SecureBoot` EFI variable through the guest agent (`guest-file-open`/`read`/`close`).
+    /// What the guest says of Secure Boot, and where it read it.
+    struct SecureBootReading: Sendable, Equatable {
+        /// Whether Secure Boot is on.
+        var on: Bool
+        /// The evidence, for the probe's detail.
+        var source: String
+    }
+
+    /// Reads the guest's `SecureBoot` EFI variable through the guest agent. A kernel without EFI runtime services
+    /// (Debian's PREEMPT_RT flavour turns them off) has no variables to read; it still knows it booted through UEFI
+    /// (`/sys/firmware/efi`) and locks itself down under Secure Boot, so its lockdown state is read instead.
     /// - Parameter socketPath: The guest agent's socket.
-    /// - Returns: Whether Secure Boot is on.
-    /// - Throws: ``FinalFailure`` when the guest has no such variable (it did not boot through UEFI); other errors
-    ///   (agent not up yet) are retried by the caller.
-    static func secureBoot(socketPath: String) async throws -> Bool {
+    /// - Returns: The reading.
+    /// - Throws: ``FinalFailure`` when the guest did not boot through UEFI; other errors (agent not up yet) are
+    ///   retried by the caller.
+    static func secureBoot(socketPath: String) async throws -> SecureBootReading {
         try await blocking {
-            let socket = try JSONLineSocket(path: socketPath)
-            let token = Int.random(in: 1...Int(Int32.max))
             let deadline = Date().addingTimeInterval(8)
-            try socket.send(["execute": "guest-sync", "arguments": ["id": token]])
-            while true {
-                let answer = try socket.receive(until: deadline)
-                if (answer["return"] as? Int) == token { break }
+            let socket = try syncedGuestAgent(socketPath, until: deadline)
+            if let variable = try readGuestFile(secureBootVariable, socket: socket, until: deadline) {
+                guard variable.count >= 5 else { throw ProbeFailure("\(secureBootVariable) holds \(variable.count) bytes, not an EFI variable") }
+                let value = variable[variable.startIndex + 4]
+                return SecureBootReading(on: value == 1, source: "SecureBoot EFI variable = \(value), read in the guest over the guest agent")
             }
-            let handle: Any
-            do {
-                handle = try socket.execute("guest-file-open", arguments: ["path": secureBootVariable, "mode": "r"], until: deadline)
-            } catch let failure as SocketFailure where failure.description.contains("No such file") {
-                throw FinalFailure("the guest has no SecureBoot EFI variable (\(secureBootVariable)): it did not boot through UEFI")
+            guard try readGuestFile(efiMarker, socket: socket, until: deadline) != nil else {
+                throw FinalFailure("the guest has no /sys/firmware/efi: it did not boot through UEFI")
             }
-            defer { _ = try? socket.execute("guest-file-close", arguments: ["handle": handle], until: deadline) }
-            let read = try socket.execute("guest-file-read", arguments: ["handle": handle, "count": 64], until: deadline) as? [String: Any]
-            guard let encoded = read?["buf-b64"] as? String, let bytes = Data(base64Encoded: encoded), bytes.count >= 5 else {
-                throw ProbeFailure("guest-file-read of \(secureBootVariable) returned no value")
+            guard let lockdown = try readGuestFile(lockdownState, socket: socket, until: deadline) else {
+                throw FinalFailure("the guest booted through UEFI but has neither EFI variables nor a lockdown state to read Secure Boot from")
             }
-            return bytes[bytes.startIndex + 4] == 1
+            let state = String(decoding: lockdown, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return SecureBootReading(
+                on: !state.contains("[none]"),
+                source: "no EFI variables (the kernel runs without EFI runtime services); its lockdown, set from Secure Boot: \(state)")
         }
+    }
+
+    /// A small file of the guest, read through the guest agent; nil when it does not exist.
+    private static func readGuestFile(_ path: String, socket: JSONLineSocket, until deadline: Date) throws -> Data? {
+        let handle: Any
+        do {
+            handle = try socket.execute("guest-file-open", arguments: ["path": path, "mode": "r"], until: deadline)
+        } catch let failure as SocketFailure where failure.description.contains("No such file") {
+            return nil
+        }
+        defer { _ = try? socket.execute("guest-file-close", arguments: ["handle": handle], until: deadline) }
+        let read = try socket.execute("guest-file-read", arguments: ["handle": handle, "count": 4096], until: deadline) as? [String: Any]
+        guard let encoded = read?["buf-b64"] as? String, let bytes = Data(base64Encoded: encoded) else {
+            throw ProbeFailure("guest-file-read of \(path) returned no data")
+        }
+        return bytes
     }
 
     /// Runs blocking socket work off the cooperative pool.

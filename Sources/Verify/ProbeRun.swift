@@ -112,11 +112,11 @@ struct ProbeRun: Sendable {
             }
             let expected = firmware == .uefiSecureBoot
             return await poll(target.name, limit: limit) {
-                let on = try await ProbeAttempts.secureBoot(socketPath: socket)
-                guard on == expected else {
-                    throw FinalFailure("the guest's SecureBoot EFI variable says \(on ? "on" : "off") under \(firmware.displayName)")
+                let reading = try await ProbeAttempts.secureBoot(socketPath: socket)
+                guard reading.on == expected else {
+                    throw FinalFailure("the guest says Secure Boot is \(reading.on ? "on" : "off") under \(firmware.displayName) (\(reading.source))")
                 }
-                return "SecureBoot EFI variable = \(on ? 1 : 0), read in the guest over the guest agent"
+                return reading.source
             }
         case .ssh, .cloudInit:
             return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "internal: run by the SSH chain")

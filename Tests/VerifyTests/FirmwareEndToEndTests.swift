@@ -72,7 +72,8 @@ struct FirmwareEndToEndTests {
         // Stopped at the refusal, not at the probe's limit: the guest-agent probe ends on the stopped VM.
         let results = try report(path)["results"] as? [[String: Any]] ?? []
         let agent = results.first { $0["probe"] as? String == "guest-agent" }
-        #expect((agent?["detail"] as? String ?? "").hasPrefix("stopped"), "\(String(describing: agent))")
+        let agentDetail = (agent?["detail"] as? String) ?? ""
+        #expect(agentDetail.hasPrefix("stopped"), "\(agentDetail)")
         #expect(run.survivors(after: 10).isEmpty)
     }
 
@@ -118,7 +119,7 @@ struct FirmwareEndToEndTests {
         #expect(found["bios"]?["passed"] as? Bool == true)
         // Each boot's console: the new kernel's banner (signed by Debian, accepted by shim under Secure Boot).
         let text = try String(contentsOfFile: console, encoding: .utf8)
-        let sections = text.components(separatedBy: "===== labforge verify ").filter { !$0.isEmpty }
+        let sections = text.components(separatedBy: "===== labforge verify ").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         #expect(sections.count == 2)
         for section in sections {
             #expect(section.contains("Linux version \(release) "), "\(section.prefix(120)): no banner of \(release)")
