@@ -29,10 +29,18 @@ struct ContainerDiskRefusalTests {
             return dir.appending("top.qcow2")
         }, expected: "has backing file"),
         Case(description: "encrypted", makeDisk: { dir in
-            try await Command.check([
-                "qemu-img", "create", "-q", "--object", "secret,id=s0,data=labforge", "-f", "qcow2", "-o", "encrypt.format=luks,encrypt.key-secret=s0",
-                dir.appending("enc.qcow2"), "64M",
-            ])
+            // LUKS times its key derivation by CPU time first; on a loaded machine qemu-img sometimes cannot
+            // ("Unable to get accurate CPU usage"), which is the fixture's problem, not the refusal's: try again.
+            for attempt in 1...3 {
+                let created = try await Command.run([
+                    "qemu-img", "create", "-q", "--object", "secret,id=s0,data=labforge", "-f", "qcow2", "-o", "encrypt.format=luks,encrypt.key-secret=s0",
+                    dir.appending("enc.qcow2"), "64M",
+                ])
+                if created.status == 0 { break }
+                guard attempt < 3, created.stderr.contains("Unable to get accurate CPU usage") else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "qemu-img create (luks) failed: \(created.stderr)"])
+                }
+            }
             return dir.appending("enc.qcow2")
         }, expected: "is encrypted"),
         Case(description: "raw image not a multiple of 512 bytes", makeDisk: { dir in
