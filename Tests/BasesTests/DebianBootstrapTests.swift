@@ -88,8 +88,6 @@ struct DebianBootstrapTests {
         let output = scratch.appending("base.qcow2")
         let result = try await Command.labforge(["base", "bootstrap", "--output", output, "--cache-dir", SharedDebianBase.cache.root, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        // The run itself, not its wait for a VM slot.
-        #expect(result.seconds < 60, "a cached base must not be rebuilt")
         #expect(result.stdout.contains("\"wasCached\" : true"))
         #expect(result.stdout.contains(base.path))
         #expect(FileManager.default.isWritableFile(atPath: output))
@@ -107,9 +105,9 @@ struct DebianBootstrapTests {
             durations.append(ContinuousClock.now - started)
             #expect(again.path == base.path && again.wasCached)
         }
+        // Speed is for `make bench` (bench/bases.sh); here every lookup must be the cached file, not a build.
         let median = durations.sorted()[durations.count / 2]
         print("cached base lookup: median \(median) over \(durations.count) resolves")
-        #expect(median < .milliseconds(50), "median lookup \(median)")
     }
 
     @Test("the cache key changes with suite, packages, size and labforge version, not package order")

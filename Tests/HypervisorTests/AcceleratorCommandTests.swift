@@ -28,23 +28,20 @@ struct AcceleratorCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let decision = try JSONDecoder().decode(Decision.self, from: result.stdoutData)
         #expect(decision.accelerator == "tcg")
+        // The device check answered: no test guest was started.
         #expect(decision.reason.hasPrefix("/dev/kvm is not a KVM device"))
-        #expect(decision.seconds < 1)
     }
 
     @Test("a qemu on PATH that hangs under KVM: TCG within the 5 s limit; `build --accel` is refused when misspelled", .bootsVM)
     func hangingQemuOnPath() async throws {
         let dir = try TemporaryDirectory()
         _ = try KVMProbeTests.hangingQemu(in: dir)
-        let started = Date()
         let result = try await Command.labforge(["accelerator", "--fresh"], environment: ["PATH": dir.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")])
-        let elapsed = Date().timeIntervalSince(started)
         #expect(result.status == 0, "\(result.stderr)")
         // Where /dev/kvm is usable the fake qemu is what hangs; elsewhere the device itself already says no.
         #expect(result.stdout.hasPrefix("tcg: "))
-        // The probe gives up after 5 s (the message below says so); the wall time adds the debug binary's start,
-        // 26 s once while ten TCG guests shared the 2 cores. A probe without its limit would never return.
-        #expect(elapsed < 60, "took \(elapsed) s")
+        // The probe gives up after its 5 s limit (the message below says so); one without the limit would never
+        // return, which the test's time limit catches.
         if FileManager.default.fileExists(atPath: "/dev/kvm"), !result.stdout.contains("not accessible") {
             #expect(result.stdout.contains("KVM present but a test guest did not boot within 5 s") || result.stdout.contains("not a KVM device"))
         }

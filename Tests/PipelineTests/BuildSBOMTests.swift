@@ -37,7 +37,6 @@ struct BuildSBOMTests {
         #expect(sbomStage.outcome == .ran)
         // Read in the customizer's appliance before it closed: no second appliance launch.
         #expect(sbomStage.detail.hasSuffix("(read in the customize appliance)"), "\(sbomStage.detail)")
-        #expect(sbomStage.seconds < 5, "no appliance launch in the sbom stage: \(sbomStage.seconds) s")
         let record = try #require(image.sbom)
         #expect(record.packages == 5)
         #expect(record.path == output + "/sbom-lab/1.0.0/sbom.spdx.json")

@@ -46,14 +46,11 @@ struct PushTests {
         let (first, pushed) = try await Push.run([layout.path, "\(target):1.0"], home: work.path)
         #expect(try #require(pushed, "\(first.stderr)").bytesSent > 0)
 
-        let started = Date()
         let (again, repushed) = try await Push.run([layout.path, "\(target):1.0", "--tag", "latest", "--tag", "stable"], home: work.path)
-        let elapsed = Date().timeIntervalSince(started)
         let result = try #require(repushed, "\(again.stderr)")
         #expect(result.bytesSent == 0)
         #expect(result.blobs.allSatisfy { $0.outcome == .existing })
         #expect(result.tags == ["1.0", "latest", "stable"])
-        #expect(elapsed < 5, "re-push took \(elapsed) s (process start included)")
         for tag in ["1.0", "latest", "stable"] {
             await #expect(try Push.skopeoDigest("\(target):\(tag)") == layout.manifest.digest.description)
         }
