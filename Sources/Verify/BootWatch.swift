@@ -9,6 +9,10 @@ public enum BootWatch {
         "Security Violation", "Access Denied", "No bootable option or device was found", "No bootable device",
         "not a bootable disk", "Boot failed", "grub rescue>", "you need to load the kernel first", "bad shim signature",
     ]
+    /// Whether the console shows a kernel panic (the boot cannot go on).
+    /// - Parameter console: The serial console.
+    public static func kernelPanicked(_ console: String) -> Bool { console.contains("Kernel panic") }
+
     /// Lines after which the kernel will not reach user space.
     static let kernelFailures = ["Kernel panic", "VFS: Unable to mount root fs"]
     /// The kernel's first line on the console: from here on the firmware's part is done.
@@ -26,7 +30,7 @@ public enum BootWatch {
         let beforeKernel = console.range(of: kernelBanner).map { String(console[..<$0.lowerBound]) } ?? console
         let afterKernel = console.range(of: kernelBanner).map { String(console[$0.lowerBound...]) } ?? ""
         for (text, markers) in [(beforeKernel, firmwareFailures), (afterKernel, kernelFailures)] {
-            for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            for line in text.split(whereSeparator: \.isNewline) {
                 if markers.contains(where: { line.localizedCaseInsensitiveContainsASCII($0) }) { return printable(String(line)) }
             }
         }
@@ -40,7 +44,7 @@ public enum BootWatch {
     ///   - offending: The line ``failure(in:)`` found, if any.
     /// - Returns: The message.
     public static func message(firmware: Firmware, console: String, offending: String?) -> String {
-        let lines = console.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { printable(String($0)) }.filter { !$0.isEmpty }
+        let lines = console.split(whereSeparator: \.isNewline).map { printable(String($0)) }.filter { !$0.isEmpty }
         let last = lines.suffix(3).joined(separator: " | ")
         if let offending { return "did not boot under \(firmware.displayName): \(offending) (console ends: \(last))" }
         return "did not boot under \(firmware.displayName): no kernel started (console ends: \(last.isEmpty ? "nothing printed" : last))"

@@ -66,6 +66,10 @@ struct FirmwareBootTests {
             """
         #expect(BootWatch.failure(in: good) == nil)
         #expect(BootWatch.failure(in: good + "\n[   14.0] Kernel panic - not syncing: Attempted to kill init!") != nil)
+        // A serial console ends its lines with CR LF (one Character in Swift): the offending line is still one line.
+        let crlf = "[    0.000000] Linux version 6.12\r\n[    2.9] Oops: int3\r\n[    2.92] Kernel panic - not syncing: Fatal exception\r\n"
+        #expect(BootWatch.failure(in: crlf) == "[    2.92] Kernel panic - not syncing: Fatal exception")
+        #expect(BootWatch.kernelPanicked(crlf) && !BootWatch.kernelPanicked(good))
         #expect(BootWatch.message(firmware: .uefiSecureBoot, console: refused, offending: BootWatch.failure(in: refused))
             .hasPrefix("did not boot under UEFI Secure Boot: BdsDxe: failed to load Boot0001"))
         #expect(BootWatch.message(firmware: .bios, console: "SeaBIOS (version 1.16.2)\nBooting from Hard Disk...", offending: nil)
