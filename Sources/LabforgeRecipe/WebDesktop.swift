@@ -63,6 +63,18 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
         self.auth = auth
     }
 
+    /// The X authority file in the desktop user's home that holds the display's cookie (Xlib's default place).
+    public static let authorityFile = ".Xauthority"
+
+    /// Bytes in lower-case hex, two digits each, as `xauth nlist` writes them.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+    }
+
+    /// A length as `xauth nlist` writes it: four hex digits.
+    static func hex(_ value: UInt16) -> String { hex([UInt8(value >> 8), UInt8(value & 0xFF)]) }
+
     /// The loopback-only RFB port.
     public var vncPort: Int { 5900 + display }
 
@@ -76,7 +88,8 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
 
     /// Packages the desktop needs.
     public var packages: [String] {
-        var names = ["tigervnc-standalone-server", "websockify"]
+        // xauth writes the display's cookie (X access control).
+        var names = ["tigervnc-standalone-server", "websockify", "xauth"]
         // tigervncpasswd turns the password into the VNC server's password file.
         if auth.readsPasswordFile { names.append("tigervnc-tools") }
         switch session {
@@ -115,8 +128,21 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
             ]
             security = ["-SecurityTypes", "VncAuth", "-PasswordFile", "\"$passwords\""]
         }
+        // X access control: a fresh MIT-MAGIC-COOKIE-1 in the user's ~/.Xauthority (0600), where the session and the
+        // user's terminals find it; without it no local process of another user can attach to the display. The entry
+        // is for any host name (family "wild", as `xauth nlist` writes it): cloud-init may rename the VM after the X
+        // server started. The cookie reaches xauth on its standard input (printf is a shell builtin), never a command line.
+        let number = Array(String(display).utf8)
+        let cookieEntry = "ffff 0000 \(Self.hex(UInt16(number.count))) \(Self.hex(number)) 0012 \(Self.hex(Array("MIT-MAGIC-COOKIE-1".utf8))) 0010 %s\\n"
+        lines += [
+            "umask 077",
+            "authority=\"${HOME:?lab-vnc: HOME is not set}/\(Self.authorityFile)\"",
+            "[ -e \"$authority\" ] || : > \"$authority\"",
+            "cookie=$(/usr/bin/od -An -N16 -tx1 /dev/urandom | /usr/bin/tr -d ' \\n')",
+            "printf '\(cookieEntry)' \"$cookie\" | /usr/bin/xauth -q -f \"$authority\" nmerge -",
+        ]
         let arguments = ["/usr/bin/Xtigervnc", ":\(display)", "-geometry", geometry, "-depth", "24"].map(shellQuoted) + security
-            + ["-localhost", "-rfbport", String(vncPort), "-AlwaysShared", "-desktop", "lab"]
+            + ["-auth", "\"$authority\"", "-localhost", "-rfbport", String(vncPort), "-AlwaysShared", "-desktop", "lab"]
         lines.append("exec " + arguments.joined(separator: " "))
         return lines.joined(separator: "\n") + "\n"
     }

@@ -99,7 +99,10 @@ public struct WebTerminal: RecipeComponent, Hashable, Codable {
     /// The start script's text.
     public var script: String {
         // `--debug 3` keeps ttyd's start-up notices (which print the credential) out of the journal.
-        var arguments = [executable, "--port", String(port), "--debug", "3"]
+        // `--check-origin`: a WebSocket whose Origin is not the page's own host is refused. A browser attaches a cached
+        // basic-auth credential to a WebSocket any other site opens (cross-site WebSocket hijacking); the Origin it
+        // sends cannot be forged by that site.
+        var arguments = [executable, "--port", String(port), "--debug", "3", "--check-origin"]
         if writable { arguments.append("--writable") }
         if normalizedBasePath != "/" { arguments += ["--base-path", String(normalizedBasePath.dropLast())] }
         var lines = ["#!/bin/sh", "# Written by labforge: starts ttyd for the browser terminal (auth: \(auth.name)).", "set -eu"]

@@ -71,21 +71,41 @@ enum ProbeAttempts {
         let (title, output) = try await withTimeout(30, "ttyd's shell did not answer within 30 s") {
             try await terminalSession(port: hostPort, path: path, headers: headers, token: authToken, expectShell: true)
         }
+        // Cross-site WebSocket hijacking: a page on another site opens the socket and the browser attaches the
+        // credential it has cached for the terminal. With the right credential but a foreign Origin: no shell.
+        let foreign: String
+        do {
+            foreign = try await withTimeout(15, "no shell within 15 s") {
+                try await terminalSession(
+                    port: hostPort, path: path, headers: headers, token: authToken, expectShell: false, origin: Self.foreignOrigin,
+                    unexpected: "from Origin \(Self.foreignOrigin) (ttyd runs without --check-origin: any web page can open the terminal with the credential the browser has cached)"
+                ).0
+            }
+        } catch let error as FinalFailure {
+            throw error
+        } catch {
+            foreign = "closed without a shell"
+        }
+        proofs.append("Origin \(Self.foreignOrigin) → \(foreign)")
         if let screen {
             var render = TerminalScreen()
             render.feed(output)
             try? Data(render.text.utf8).write(to: URL(fileURLWithPath: screen), options: .atomic)
         }
-        let auth = proofs.isEmpty ? "" : proofs.joined(separator: ", ") + ", right → 200; "
+        let auth = proofs.joined(separator: ", ") + (access == .open ? "; " : ", right → 200; ")
         return "\(auth)page \(page.body.count) B; /\(path) shell printed \(TtydProtocol.probeAnswer)\(title.isEmpty ? "" : " (\(title))")"
     }
+
+    /// The Origin of a page on another site, for the cross-site WebSocket check.
+    static let foreignOrigin = "https://attacker.example"
 
     /// One `tty` WebSocket session. With `expectShell` it returns the window title once the shell answered; without,
     /// it returns how ttyd refused (an error if a shell answered). The output bytes come second.
     private static func terminalSession(
-        port: Int, path: String, headers: [(String, String)], token: String, expectShell: Bool
+        port: Int, path: String, headers: [(String, String)], token: String, expectShell: Bool, origin: String? = nil,
+        unexpected: String = "without credentials"
     ) async throws -> (String, [UInt8]) {
-        switch try await WebClient.webSocket(port: port, path: path, subprotocol: "tty", headers: headers) {
+        switch try await WebClient.webSocket(port: port, path: path, subprotocol: "tty", headers: headers, origin: origin) {
         case .refused(let status):
             if !expectShell { return ("upgrade refused\(status > 0 ? " (HTTP \(status))" : "")", []) }
             throw ProbeFailure("WebSocket upgrade at /\(path) refused\(status > 0 ? " (HTTP \(status))" : "")")
@@ -106,7 +126,7 @@ enum ProbeAttempts {
                         }
                         if String(decoding: output, as: UTF8.self).contains(TtydProtocol.probeAnswer) {
                             if expectShell { return (title, output) }
-                            throw FinalFailure("ttyd ran a shell for a WebSocket without credentials")
+                            throw FinalFailure("ttyd ran a shell for a WebSocket \(unexpected)")
                         }
                     case .connectionClose:
                         if !expectShell { return ("closed", output) }

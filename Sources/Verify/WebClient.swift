@@ -73,9 +73,12 @@ enum WebClient {
         case refused(status: Int)
     }
 
-    /// Opens a WebSocket to `ws://127.0.0.1:port/path` asking for `subprotocol`.
+    /// Opens a WebSocket to `ws://127.0.0.1:port/path` asking for `subprotocol`, with the `Origin` a browser showing
+    /// the agent's own page sends (`http://127.0.0.1:port`), or `origin` instead.
     /// - Returns: The upgraded channel (use `executeThenClose`), or the status of a refused upgrade.
-    static func webSocket(port: Int, path: String, subprotocol: String, headers extra: [(String, String)] = []) async throws -> Upgrade {
+    static func webSocket(
+        port: Int, path: String, subprotocol: String, headers extra: [(String, String)] = [], origin: String? = nil
+    ) async throws -> Upgrade {
         let result: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -88,6 +91,7 @@ enum WebClient {
                     }
                     var headers = HTTPHeaders()
                     headers.add(name: "Host", value: "127.0.0.1:\(port)")
+                    headers.add(name: "Origin", value: origin ?? "http://127.0.0.1:\(port)")
                     headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol)
                     headers.add(name: "Content-Length", value: "0")
                     for (name, value) in extra { headers.add(name: name, value: value) }

@@ -42,7 +42,7 @@ struct RecipeTests {
         #expect(text.contains("ExecStart=\(WebTerminal.scriptPath)"))
         #expect(text.contains("Wants=lab-credentials.service"))
         // The script serves only with the boot credential, and says why it does not.
-        #expect(terminal.script.contains("exec /usr/bin/ttyd --port 7700 --debug 3 --writable --base-path /lab/term --credential \"$credential\" /bin/bash --login"))
+        #expect(terminal.script.contains("exec /usr/bin/ttyd --port 7700 --debug 3 --check-origin --writable --base-path /lab/term --credential \"$credential\" /bin/bash --login"))
         #expect(terminal.script.contains("not serving a shell without it"))
         #expect(terminal.script.contains("exit 78"))
         #expect(WebTerminal(auth: .proxyHeader("X-Remote-User")).script.contains("--auth-header X-Remote-User"))

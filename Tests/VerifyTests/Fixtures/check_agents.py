@@ -74,17 +74,27 @@ class WebSocket:
         return data
 
 
-def terminal_shell(port, user, password):
+def terminal_shell(port, user, password, origin=None):
     auth = base64.b64encode(f"{user}:{password}".encode()).decode()
-    ws = WebSocket(port, "/ws", "tty", [("Authorization", "Basic " + auth)])
+    # A browser on the terminal's own page sends its Origin; ttyd runs with --check-origin, so a page on another
+    # site (origin given) gets no shell even with the credential the browser has cached.
+    ws = WebSocket(port, "/ws", "tty", [("Authorization", "Basic " + auth), ("Origin", origin or f"http://127.0.0.1:{port}")])
     if ws.status != 101:
         return f"upgrade answered {ws.status}"
-    ws.send(json.dumps({"AuthToken": auth, "columns": 80, "rows": 24}).encode())
-    ws.send(b"0echo INDEPENDENT_$((6*7))\r")
+    try:
+        ws.send(json.dumps({"AuthToken": auth, "columns": 80, "rows": 24}).encode())
+        ws.send(b"0echo INDEPENDENT_$((6*7))\r")
+    except OSError:
+        return "closed"
     output = b""
     deadline = time.time() + 30
     while time.time() < deadline:
-        message = ws.frame()
+        try:
+            message = ws.frame()
+        except (OSError, ConnectionError, IndexError, ValueError):
+            return "closed"
+        if not message:
+            return "closed"
         if message[:1] == b"0":
             output += message[1:]
         if b"INDEPENDENT_42" in output:
@@ -126,10 +136,12 @@ def main():
     report["terminalWrongCredentials"] = http_status(terminal, f"{user}:{password}-wrong")
     report["terminalRightCredentials"] = http_status(terminal, f"{user}:{password}")
     report["terminalShell"] = terminal_shell(terminal, user, password)
+    report["terminalForeignOrigin"] = terminal_shell(terminal, user, password, "https://attacker.example")
     report["rfbRight"] = rfb(desktop, vnc)
     report["rfbWrong"] = rfb(desktop, "x" + vnc[1:])
     ok = (report["terminalNoCredentials"] == 401 and report["terminalWrongCredentials"] == 401
           and report["terminalRightCredentials"] == 200 and report["terminalShell"] == "shell answered"
+          and report["terminalForeignOrigin"] != "shell answered"
           and 1 not in report["rfbRight"]["types"] and report["rfbRight"].get("securityResult") == 0
           and report["rfbWrong"].get("securityResult") not in (None, 0))
     report["ok"] = ok
