@@ -48,6 +48,11 @@ public struct AccessSubject: Sendable, Hashable, Codable, CustomStringConvertibl
         }
         let prefix = text[..<colon].lowercased()
         let rest = String(text[text.index(after: colon)...])
+        // Kubernetes' own user names (system:anonymous, system:serviceaccount:NS:NAME, …) hold colons: a user.
+        if text.hasPrefix(Self.systemPrefix) {
+            self.init(kind: .user, name: text)
+            return
+        }
         guard let kind = Kind.allCases.first(where: { $0.prefix == prefix }) else {
             throw invalid("'\(text[..<colon])' is not user, group or serviceaccount (a user name holding ':' needs the user: prefix)")
         }
@@ -62,6 +67,14 @@ public struct AccessSubject: Sendable, Hashable, Codable, CustomStringConvertibl
         }
         self.init(kind: .serviceAccount, name: parts[1], namespace: parts[0])
     }
+
+    /// The prefix Kubernetes reserves for its own users and groups.
+    public static let systemPrefix = "system:"
+
+    /// Whether the name is one Kubernetes reserves: `system:anonymous` (every unauthenticated request),
+    /// `system:authenticated` (every logged-in one), `system:serviceaccount:…`, `system:masters`, … Granting one of
+    /// them a student's VM grants it to far more than one person.
+    public var isSystemIdentity: Bool { name.hasPrefix(Self.systemPrefix) }
 
     /// The roster form: `user:alice@school.example`, `group:cs101`, `serviceaccount:ns:name`.
     public var description: String {

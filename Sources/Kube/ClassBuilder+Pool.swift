@@ -55,7 +55,8 @@ extension ClassBuilder {
         }
         return PoolManifests(
             pool: pool, secrets: secrets,
-            networkPolicy: isolationPolicy(name: "\(poolName)-isolation", namespace: namespace, labels: labels, selector: [Self.poolLabel: poolName]),
+            networkPolicy: poolBuilder.isolationPolicy(
+                name: "\(poolName)-isolation", labels: labels, selector: [Self.poolLabel: poolName], rule: rule, isolation: classSettings),
             services: services, ingresses: ingresses, httpRoutes: httpRoutes, virtualMachineNames: names, urls: urls
         )
     }

@@ -59,7 +59,8 @@ extension ClassBuilder {
             secret: Secret(metadata: meta(secretName), stringData: credentials.secretData), virtualMachine: vm, role: role,
             roleBinding: RoleBinding(metadata: meta(access), roleName: access, subjects: [student.subject.roleBindingSubject]),
             cloneBinding: cloneBinding,
-            networkPolicy: isolationPolicy(name: isolation, namespace: seatNamespace, labels: labels, selector: ["app.kubernetes.io/instance": session]),
+            networkPolicy: builder.isolationPolicy(
+                name: isolation, labels: labels, selector: ["app.kubernetes.io/instance": session], rule: rule, isolation: classSettings),
             service: routes.service, ingresses: routes.ingresses, httpRoute: routes.httpRoute, urls: urls(prefix: prefix)
         )
     }

@@ -6,8 +6,9 @@ struct ClassBuilder {
     let settings: ManifestSettings
     let classSettings: ClassSettings
     let namespace: String
-    let routesWritten: Bool
-    let warnings: [String]
+    let rule: RouteRule
+    var routesWritten: Bool { rule.writesRoutes }
+    var warnings: [String] { rule.warnings }
 
     /// Label of every object of a class, with the class namespace as value.
     static let classLabel = "labforge.dev/class"
@@ -22,24 +23,23 @@ struct ClassBuilder {
 
     static func poolName(_ image: ImageDescription) -> String { "\(image.name)-pool" }
 
-    init(image: ImageDescription, settings: ManifestSettings, classSettings: ClassSettings, pool: Bool) throws {
+    init(image: ImageDescription, settings: ManifestSettings, classSettings: ClassSettings, audience: RouteRule.Audience) throws {
         try image.validate()
         try settings.validate()
         guard image.credentialsSecret == nil else {
             throw KubeError.invalidSetting(
                 name: "--credentials-secret", value: image.credentialsSecret ?? "", reason: "a class writes one Secret per VM; drop the option")
         }
-        for (option, value) in [("--instance", settings.instance), ("--access-user", settings.accessSubject)] {
+        for (option, value) in [("--instance", settings.instance), ("--access-user", settings.accessSubject?.description)] {
             if let value {
                 throw KubeError.invalidSetting(name: option, value: value, reason: "a class names sessions after roster ids and grants access to roster identities")
             }
         }
-        warnings = try classSettings.validate(deployment: settings, image: image, pool: pool)
+        rule = try classSettings.validate(deployment: settings, image: image, audience: audience)
         self.image = image
         self.settings = settings
         self.classSettings = classSettings
         namespace = settings.namespace ?? ""
-        routesWritten = classSettings.writesRoutes(image: image, deployment: settings)
     }
 
     /// A ManifestBuilder for one seat: its image names the seat's Secret, its settings the seat's namespace
@@ -86,7 +86,7 @@ struct ClassBuilder {
                 )
             ]
         }
-        if case .proxyHeader(let header) = classSettings.routes.authentication, routesWritten {
+        if case .proxyHeader(let header) = settings.routes.authentication, routesWritten {
             vm.metadata.annotations?["labforge.dev/auth-header"] = header
         }
         return vm
@@ -126,6 +126,7 @@ extension ManifestSet.Names {
         persistentVM = virtualMachine
         persistentDisk = "\(virtualMachine)-root"
         access = "\(session)-access"
+        isolation = "\(session)-isolation"
         self.pathPrefix = pathPrefix
     }
 }

@@ -12,8 +12,6 @@ public enum ClassError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidIdentity(identity: String, reason: String)
     /// A line of an existing credentials file that cannot be read back.
     case credentialsFile(path: String, line: Int, reason: String)
-    /// Routes would be served without TLS or without authentication.
-    case unprotectedRoutes(missing: [String])
     /// A name made from a student id is not a valid Kubernetes name.
     case studentName(id: String, location: RosterLocation?, kind: String, name: String, reason: String)
 
@@ -29,9 +27,6 @@ public enum ClassError: Error, CustomStringConvertible, Sendable, Equatable {
             return "identity '\(identity)': \(reason); write user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME (a bare NAME is a user)"
         case .credentialsFile(let path, let line, let reason):
             return "\(path):\(line): \(reason); fix the line, or delete the file to generate new credentials for every student"
-        case .unprotectedRoutes(let missing):
-            return "the routes would be served \(missing.joined(separator: " and ")); pass what is missing, "
-                + "leave out --host to write no routes, or pass --public-routes to accept it"
         case .studentName(let id, let location, let kind, let name, let reason):
             let place = location.map { "\($0): " } ?? ""
             return "\(place)student '\(id)': \(kind) name '\(name)' is not valid (\(reason)); use a shorter id "

@@ -70,7 +70,7 @@ public struct ClassManifests: Sendable {
     public let image: ImageDescription
     /// Class-wide deployment settings; `namespace` is the class's (golden image, shared student objects).
     public let settings: ManifestSettings
-    /// Isolation, namespaces, quota, route protection.
+    /// Isolation, namespaces, quota.
     public let classSettings: ClassSettings
     /// The golden image (persistent VMs only).
     public let golden: GoldenImageObjects?
@@ -101,7 +101,7 @@ public struct ClassManifests: Sendable {
         guard !roster.students.isEmpty else {
             throw ClassError.roster("no students: pass --roster FILE or --student ID=IDENTITY (or --pool N for an anonymous workshop)")
         }
-        let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, pool: false)
+        let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, audience: .students(roster.students))
         self.image = image
         self.settings = settings
         self.classSettings = classSettings
@@ -134,7 +134,7 @@ public struct ClassManifests: Sendable {
             throw KubeError.invalidSetting(
                 name: "--namespace-per-student", value: "with --pool", reason: "a pool lives in one namespace; drop --namespace-per-student and --quota")
         }
-        let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, pool: true)
+        let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, audience: .pool)
         self.image = image
         self.settings = settings
         self.classSettings = classSettings

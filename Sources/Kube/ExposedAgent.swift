@@ -32,6 +32,11 @@ public struct ExposedAgent: Sendable, Hashable, Codable {
     public var entryPage: String
     /// How it authenticates (the recipe's auth mode name, e.g. `boot-credential`); nil when not known (`--agent`).
     public var auth: String?
+    /// The header a `proxy-header` agent trusts as the user's identity (ttyd `--auth-header`); nil when not known.
+    public var authHeader: String?
+
+    /// Whether the agent trusts a proxy's identity header instead of checking a credential itself.
+    public var trustsProxyHeader: Bool { auth == "proxy-header" }
 
     /// Creates an agent.
     /// - Parameters:
@@ -41,10 +46,13 @@ public struct ExposedAgent: Sendable, Hashable, Codable {
     ///   - websocketPath: WebSocket path relative to the base path.
     ///   - entryPage: Page to open.
     ///   - auth: Its auth mode's name, when known.
+    ///   - authHeader: The identity header a `proxy-header` agent trusts, when known.
     public init(
-        kind: AgentKind, port: Int? = nil, basePath: String = "/", websocketPath: String? = nil, entryPage: String? = nil, auth: String? = nil
+        kind: AgentKind, port: Int? = nil, basePath: String = "/", websocketPath: String? = nil, entryPage: String? = nil, auth: String? = nil,
+        authHeader: String? = nil
     ) {
         self.auth = auth
+        self.authHeader = authHeader
         self.kind = kind
         self.port = port ?? kind.defaultPort
         self.basePath = ExposedAgent.normalized(basePath)

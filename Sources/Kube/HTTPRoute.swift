@@ -39,10 +39,32 @@ public struct HTTPRoute: KubernetesObject, Hashable {
         public var backendRefs: [BackendReference]
     }
 
-    /// `matches[]`.
+    /// `matches[]`: a request matches when its path and every header match (Gateway API ANDs them).
     public struct Match: Sendable, Hashable, Codable {
         /// Path match.
         public var path: PathMatch
+        /// Header matches; nil for none.
+        public var headers: [HeaderMatch]? = nil
+    }
+
+    /// `matches[].headers[]`: the header `name` (case-insensitive) must equal `value` (type `Exact`, Core support).
+    public struct HeaderMatch: Sendable, Hashable, Codable {
+        /// `Exact`.
+        public var type: String
+        /// Header name.
+        public var name: String
+        /// The value it must have.
+        public var value: String
+
+        /// Creates an exact header match.
+        /// - Parameters:
+        ///   - name: Header name.
+        ///   - value: Exact value.
+        public init(exact name: String, value: String) {
+            type = "Exact"
+            self.name = name
+            self.value = value
+        }
     }
 
     /// `matches[].path`.

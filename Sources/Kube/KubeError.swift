@@ -17,6 +17,11 @@ public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidSetting(name: String, value: String, reason: String)
     /// Writing the manifests failed.
     case writeFailed(path: String, reason: String)
+    /// Routes would be served without TLS or without authentication.
+    case unprotectedRoutes(missing: [String])
+    /// An agent that trusts a proxy's identity header (ttyd `--auth-header`) would be reachable through routes that do
+    /// not set that header from a login and admit only the seat's identity.
+    case proxyHeaderAgent(agent: String, header: String?, reason: String)
     /// The image claims no firmware, or verification booted it under none of those it claims (`claims` says which failed).
     case noBootableFirmware(image: String, claims: String)
 
@@ -38,6 +43,14 @@ public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
             return "invalid \(name) '\(value)': \(reason)"
         case .writeFailed(let path, let reason):
             return "\(path): cannot write manifests (\(reason)); check the directory and free space"
+        case .unprotectedRoutes(let missing):
+            return "the routes would be served \(missing.joined(separator: " and ")); pass what is missing, "
+                + "leave out --host to write no routes, or pass --public-routes to accept it"
+        case .proxyHeaderAgent(let agent, let header, let reason):
+            let trusted = header.map { "header \($0)" } ?? "a proxy's identity header"
+            return "the image's \(agent) agent trusts \(trusted) (ttyd --auth-header): whoever can send it gets a shell; \(reason). "
+                + "Write it behind routes that enforce the identity: --routing httproute --gateway NAMESPACE/NAME --auth-header "
+                + "\(header ?? "NAME") with a roster (class) or --access-user user:NAME (manifests), or leave out --host (no route; nothing may connect)"
         case .noBootableFirmware(let image, let claims):
             return "\(image) was verified under none of its firmwares (\(claims.isEmpty ? "none claimed" : claims)); "
                 + "no VirtualMachine may boot it: fix the image, or claim the firmwares it boots under (recipe `firmware:`, `--firmware`)"

@@ -36,8 +36,8 @@ extension ManifestSet {
     /// - Throws: A Yams encoding error.
     public func dataVolumeYAML() throws -> String { header + (try Self.yaml([dataVolume])) }
 
-    /// Every file: the objects and a `kustomization.yaml` listing the chosen variant and route.
-    /// An image without agents gets no Service and no routes.
+    /// Every file: the objects and a `kustomization.yaml` listing the chosen VM variant. The Service and the chosen
+    /// route kind only when ``RouteRule`` writes routes; the RoleBinding only with an identity.
     /// - Returns: The files, in apply order.
     /// - Throws: A Yams encoding error.
     public func files() throws -> [ManifestFile] {
@@ -51,17 +51,12 @@ extension ManifestSet {
         try add("dataimportcron.yaml", [dataImportCron])
         try add(vmFiles[0], [ephemeralVM])
         try add(vmFiles[1], [persistentVM])
-        // Without agents there is nothing to serve: no Service, no routes.
-        if !image.agents.isEmpty {
-            try add("service.yaml", [service])
-            try add("ingress.yaml", ingresses)
-            try add("httproute.yaml", [httpRoute])
-        }
-        try add("access.yaml", [role, roleBinding])
-        let excluded = Set([
-            settings.variant == .ephemeral ? vmFiles[1] : vmFiles[0],
-            settings.routing == .ingress ? "httproute.yaml" : "ingress.yaml",
-        ]).intersection(files.map(\.name))
+        try add("networkpolicy.yaml", [networkPolicy])
+        if let service { try add("service.yaml", [service]) }
+        if !ingresses.isEmpty { try add("ingress.yaml", ingresses) }
+        if let httpRoute { try add("httproute.yaml", [httpRoute]) }
+        try add("access.yaml", [role] + (roleBinding.map { [$0] } ?? []))
+        let excluded = Set([settings.variant == .ephemeral ? vmFiles[1] : vmFiles[0]])
         let listed = files.map(\.name).filter { !excluded.contains($0) }
         let kustomizationHeader = header + "# Alternatives written next to this file but not listed: \(excluded.sorted().joined(separator: ", ")).\n"
         let kustomization = Kustomization(namespace: settings.namespace, resources: listed)

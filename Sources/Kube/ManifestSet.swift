@@ -1,7 +1,7 @@
 // All the objects of one image's deployment, built from an ImageDescription and ManifestSettings.
 
-/// The manifests of one image: golden image (DataVolume, DataSource, DataImportCron), the two VM
-/// variants, the Service, both routes and the access Role.
+/// The manifests of one image: golden image (DataVolume, DataSource, DataImportCron), the two VM variants, the
+/// NetworkPolicy, the access Role, and, as ``RouteRule`` allows, the Service, the routes and the RoleBinding.
 public struct ManifestSet: Sendable {
     /// The image.
     public let image: ImageDescription
@@ -17,16 +17,21 @@ public struct ManifestSet: Sendable {
     public let ephemeralVM: VirtualMachine
     /// VM with its own PVC (dataVolumeTemplates).
     public let persistentVM: VirtualMachine
-    /// The agents' ports.
-    public let service: Service
-    /// One Ingress per agent.
+    /// The agents' ports (only with routes).
+    public let service: Service?
+    /// One Ingress per agent (routing `ingress`, with routes).
     public let ingresses: [Ingress]
-    /// The Gateway API alternative.
-    public let httpRoute: HTTPRoute
+    /// The HTTPRoute (routing `httproute`, with routes).
+    public let httpRoute: HTTPRoute?
+    /// Ingress only from the proxy namespace to the agents' ports (nothing without routes); egress DNS and the internet
+    /// outside the cluster and metadata ranges.
+    public let networkPolicy: NetworkPolicy
     /// Console/VNC/start/stop on these VMs only.
     public let role: Role
-    /// Grants ``role`` to the lab user.
-    public let roleBinding: RoleBinding
+    /// Grants ``role`` to the identity given on the command line; nil without one.
+    public let roleBinding: RoleBinding?
+    /// The route rule's verdict: whether routes are written, warnings, notes.
+    public let rule: RouteRule
 
     /// Names of the objects of one session.
     public struct Names: Sendable, Hashable {
@@ -42,6 +47,8 @@ public struct ManifestSet: Sendable {
         public var persistentDisk: String
         /// Role and RoleBinding.
         public var access: String
+        /// NetworkPolicy.
+        public var isolation: String
         /// Public path prefix, without slashes at the ends.
         public var pathPrefix: String
 
@@ -57,12 +64,13 @@ public struct ManifestSet: Sendable {
             persistentVM = "\(session)-persistent"
             persistentDisk = "\(session)-persistent-root"
             access = "\(session)-access"
+            isolation = "\(session)-isolation"
             pathPrefix = settings.pathPrefix.map { $0.split(separator: "/").joined(separator: "/") } ?? session
             try KubernetesName.checkLabel(golden, kind: "DataVolume")
             try KubernetesName.checkServiceName(session)
             for (kind, name) in [
                 ("VirtualMachine", ephemeralVM), ("VirtualMachine", persistentVM), ("DataVolume", persistentDisk),
-                ("Role", access),
+                ("Role", access), ("NetworkPolicy", isolation),
             ] {
                 try KubernetesName.checkLabel(name, kind: kind)
             }
@@ -73,14 +81,15 @@ public struct ManifestSet: Sendable {
     /// The checked names.
     public let names: Names
 
-    /// Builds every object, checking the image, the settings and every name first.
+    /// Builds every object, checking the image, the settings, the route rule and every name first.
     /// - Parameters:
     ///   - image: The image.
-    ///   - settings: Deployment settings.
-    /// - Throws: ``KubeError``.
+    ///   - settings: Deployment settings; the defaults write no routes and no RoleBinding.
+    /// - Throws: ``KubeError`` (or ``ClassError`` for a refused identity).
     public init(image: ImageDescription, settings: ManifestSettings = ManifestSettings()) throws {
         try image.validate()
         try settings.validate()
+        let rule = try RouteRule(image: image, settings: settings, audience: .session(settings.accessSubject))
         let names = try Names(image: image, settings: settings)
         let builder = ManifestBuilder(image: image, settings: settings, names: names)
         self.image = image
@@ -91,11 +100,16 @@ public struct ManifestSet: Sendable {
         dataImportCron = builder.dataImportCron()
         ephemeralVM = try builder.virtualMachine(.ephemeral)
         persistentVM = try builder.virtualMachine(.persistent)
-        service = builder.service()
-        ingresses = builder.ingresses()
-        httpRoute = builder.httpRoute()
+        let identity = settings.accessSubject?.name
+        service = rule.writesRoutes ? builder.service() : nil
+        ingresses = rule.writesRoutes && settings.routing == .ingress ? builder.ingresses(seat: names.session, identity: identity) : []
+        httpRoute = rule.writesRoutes && settings.routing == .httproute ? builder.httpRoute(seat: names.session, identity: identity) : nil
+        networkPolicy = builder.isolationPolicy(
+            name: names.isolation, labels: builder.sessionLabels, selector: ["app.kubernetes.io/instance": names.session], rule: rule,
+            isolation: ClassSettings())
         role = builder.role()
         roleBinding = builder.roleBinding()
+        self.rule = rule
     }
 
     /// The public URL path of an agent, e.g. `/alice-debian/terminal/`.

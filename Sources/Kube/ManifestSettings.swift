@@ -14,11 +14,12 @@ public enum RunStrategy: String, Sendable, Hashable, Codable, CaseIterable {
     case once = "Once"
 }
 
-/// Which route object the kustomization lists (both are always written).
+/// Which route object is written (the default is the Gateway API's HTTPRoute).
 public enum RoutingKind: String, Sendable, Hashable, Codable, CaseIterable {
-    /// networking.k8s.io/v1 Ingress (ingress-nginx annotations for rewrites and WebSocket timeouts).
+    /// networking.k8s.io/v1 Ingress with ingress-nginx annotations (rewrites, WebSocket timeouts, external auth).
+    /// Ingress NGINX was retired in March 2026 (no fixes, no security patches): kept for clusters that still run it.
     case ingress
-    /// Gateway API HTTPRoute.
+    /// Gateway API HTTPRoute attached to a Gateway given with `--gateway` (the default).
     case httproute
 }
 
@@ -52,16 +53,24 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
     public var host: String?
     /// IngressClass; nil for the cluster default.
     public var ingressClassName: String?
-    /// Gateway the HTTPRoute attaches to.
-    public var gatewayName: String
+    /// Gateway the HTTPRoute attaches to; required when HTTPRoutes are written.
+    public var gatewayName: String?
     /// Namespace of that Gateway; nil for the route's own.
     public var gatewayNamespace: String?
     /// Cron schedule of the DataImportCron.
     public var importSchedule: String
-    /// Kubernetes user the RoleBinding grants access to; nil for the image's lab user name.
-    public var accessSubject: String?
-    /// Route object listed in the kustomization.
+    /// The identity the RoleBinding grants console/VNC/start/stop to, and the one the routes admit; nil writes no
+    /// RoleBinding (never a default: the guest's user name would match any cluster identity of that name).
+    public var accessSubject: AccessSubject?
+    /// Route object written.
     public var routing: RoutingKind
+    /// TLS and authentication of the routes (``RouteRule`` decides whether routes are written).
+    public var routes: RouteProtection
+    /// Namespace of the ingress controller's or Gateway's proxy pods, the only pods the NetworkPolicy lets reach the
+    /// agents; nil for `ingress-nginx` with `--routing ingress` and the Gateway's namespace with `httproute`.
+    public var proxyNamespace: String?
+    /// Accept an identity Kubernetes reserves (`system:…`) as ``accessSubject`` (`--allow-system-identities`).
+    public var allowSystemIdentities = false
     /// VirtualMachine variant listed in the kustomization.
     public var variant: VirtualMachineVariant
 
@@ -77,18 +86,21 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
     ///   - pathPrefix: Route prefix, or nil.
     ///   - host: Route host, or nil.
     ///   - ingressClassName: IngressClass, or nil.
-    ///   - gatewayName: Gateway name.
+    ///   - gatewayName: Gateway name, or nil.
     ///   - gatewayNamespace: Gateway namespace, or nil.
     ///   - importSchedule: DataImportCron schedule.
-    ///   - accessSubject: RoleBinding user, or nil.
-    ///   - routing: Route listed in the kustomization.
+    ///   - accessSubject: The identity given access, or nil for no RoleBinding.
+    ///   - routing: Route kind.
     ///   - variant: VM listed in the kustomization.
+    ///   - routes: TLS and authentication of the routes.
+    ///   - proxyNamespace: Namespace of the proxy pods, or nil for the routing kind's default.
     public init(
         namespace: String? = nil, instance: String? = nil, runStrategy: RunStrategy = .halted, cores: Int = 2,
         memory: String = "2Gi", filesystemOverhead: Double = 0.055, storageClassName: String? = nil,
         pathPrefix: String? = nil, host: String? = nil, ingressClassName: String? = nil,
-        gatewayName: String = "lab-gateway", gatewayNamespace: String? = nil, importSchedule: String = "0 3 * * *",
-        accessSubject: String? = nil, routing: RoutingKind = .ingress, variant: VirtualMachineVariant = .ephemeral
+        gatewayName: String? = nil, gatewayNamespace: String? = nil, importSchedule: String = "0 3 * * *",
+        accessSubject: AccessSubject? = nil, routing: RoutingKind = .httproute, variant: VirtualMachineVariant = .ephemeral,
+        routes: RouteProtection = RouteProtection(), proxyNamespace: String? = nil
     ) {
         self.namespace = namespace
         self.instance = instance
@@ -106,6 +118,18 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
         self.accessSubject = accessSubject
         self.routing = routing
         self.variant = variant
+        self.routes = routes
+        self.proxyNamespace = proxyNamespace
+    }
+
+    /// The namespace whose pods may reach the agents: ``proxyNamespace``, else `ingress-nginx` for an Ingress, else
+    /// the Gateway's namespace (or the routes' own).
+    public var resolvedProxyNamespace: String {
+        if let proxyNamespace { return proxyNamespace }
+        switch routing {
+        case .ingress: return "ingress-nginx"
+        case .httproute: return gatewayNamespace ?? namespace ?? "default"
+        }
     }
 
     /// Checks ranges and names.
@@ -113,6 +137,11 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
     public func validate() throws {
         if let namespace { try KubernetesName.checkLabel(namespace, kind: "Namespace") }
         if let gatewayNamespace { try KubernetesName.checkLabel(gatewayNamespace, kind: "Gateway namespace") }
+        if let gatewayName { try KubernetesName.checkLabel(gatewayName, kind: "Gateway") }
+        if let proxyNamespace { try KubernetesName.checkLabel(proxyNamespace, kind: "proxy namespace") }
+        if let accessSubject, accessSubject.isSystemIdentity, !allowSystemIdentities {
+            throw KubeError.invalidSetting(name: "--access-user", value: accessSubject.description, reason: Roster.systemIdentityProblem(accessSubject, id: nil))
+        }
         guard (1...1024).contains(cores) else {
             throw KubeError.invalidSetting(name: "cores", value: "\(cores)", reason: "expected 1–1024")
         }

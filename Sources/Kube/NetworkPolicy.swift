@@ -109,6 +109,9 @@ public struct NetworkPolicy: KubernetesObject, Hashable {
         }
     }
 
+    /// Namespace label the API server sets on every namespace (Kubernetes ≥ 1.21).
+    public static let namespaceNameLabel = "kubernetes.io/metadata.name"
+
     /// Creates a NetworkPolicy.
     /// - Parameters:
     ///   - metadata: Metadata.

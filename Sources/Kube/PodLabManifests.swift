@@ -37,7 +37,7 @@ public struct PodLabManifests: Sendable {
     ///   - ingressNamespace: The proxy's namespace.
     ///   - recipeFingerprint: The recipe's fingerprint, if known.
     public init(
-        recipe: Recipe, plan: ContainerPlan, image: String, uid: Int, ingressNamespace: String = ClassSettings().ingressNamespace,
+        recipe: Recipe, plan: ContainerPlan, image: String, uid: Int, ingressNamespace: String = "ingress-nginx",
         recipeFingerprint: String? = nil
     ) {
         self.recipeFingerprint = recipeFingerprint
@@ -100,9 +100,9 @@ public struct PodLabManifests: Sendable {
             metadata: ObjectMeta(name: name + "-isolation", labels: labels),
             spec: .init(
                 podSelector: LabelSelector(matchLabels: ["app.kubernetes.io/instance": name]), policyTypes: ["Ingress", "Egress"],
-                ingress: [.init(from: [.namespace([ClassBuilder.namespaceNameLabel: ingressNamespace])], ports: plan.ports.map { .init(protocol: "TCP", port: $0.port) })],
+                ingress: [.init(from: [.namespace([NetworkPolicy.namespaceNameLabel: ingressNamespace])], ports: plan.ports.map { .init(protocol: "TCP", port: $0.port) })],
                 egress: [
-                    .init(to: [.namespace([ClassBuilder.namespaceNameLabel: "kube-system"])], ports: [.init(protocol: "UDP", port: 53), .init(protocol: "TCP", port: 53)]),
+                    .init(to: [.namespace([NetworkPolicy.namespaceNameLabel: "kube-system"])], ports: [.init(protocol: "UDP", port: 53), .init(protocol: "TCP", port: 53)]),
                     .init(to: [.ipBlock(IPv4Range.everything.description, except: defaults.deniedRanges.map(\.description))], ports: nil),
                 ]))
     }

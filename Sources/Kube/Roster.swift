@@ -36,12 +36,17 @@ public struct Roster: Sendable, Hashable {
     /// The students, in roster order.
     public let students: [Student]
 
-    /// Checks ids and duplicates.
-    /// - Parameter students: The students.
-    /// - Throws: ``ClassError`` naming the line of a bad id or of the second occurrence of an id.
-    public init(students: [Student]) throws {
+    /// Checks ids, duplicates and identities.
+    /// - Parameters:
+    ///   - students: The students.
+    ///   - allowSystemIdentities: Accept identities Kubernetes reserves (`system:…`, `--allow-system-identities`).
+    /// - Throws: ``ClassError`` naming the line of a bad id, of a `system:` identity or of the second occurrence of an id.
+    public init(students: [Student], allowSystemIdentities: Bool = false) throws {
         var seen: [String: Student] = [:]
         for student in students {
+            if student.subject.isSystemIdentity, !allowSystemIdentities {
+                throw Self.error(student.location, Self.systemIdentityProblem(student.subject, id: student.id))
+            }
             if let problem = KubernetesName.labelProblem(student.id) {
                 throw Self.error(student.location, "student id '\(student.id)' is not a DNS-1123 label (\(problem)); use lower-case letters, digits and '-'")
             }
@@ -58,8 +63,9 @@ public struct Roster: Sendable, Hashable {
     /// - Parameters:
     ///   - files: Roster file paths.
     ///   - arguments: `ID=IDENTITY` values.
+    ///   - allowSystemIdentities: Accept identities Kubernetes reserves (`system:…`).
     /// - Throws: ``ClassError`` naming the file and line (or argument) at fault.
-    public init(files: [String], arguments: [String]) throws {
+    public init(files: [String], arguments: [String], allowSystemIdentities: Bool = false) throws {
         var students: [Student] = []
         for path in files {
             let text: String
@@ -73,7 +79,19 @@ public struct Roster: Sendable, Hashable {
         for (index, argument) in arguments.enumerated() {
             students.append(try Self.parseArgument(argument, location: RosterLocation(source: "--student", line: index + 1)))
         }
-        try self.init(students: students)
+        try self.init(students: students, allowSystemIdentities: allowSystemIdentities)
+    }
+
+    /// Why a `system:` identity is refused, and the option that accepts it.
+    /// - Parameters:
+    ///   - subject: The identity.
+    ///   - id: The student id, or nil for `--access-user`.
+    /// - Returns: The reason.
+    public static func systemIdentityProblem(_ subject: AccessSubject, id: String?) -> String {
+        let whose = id.map { "student '\($0)': " } ?? ""
+        return "\(whose)identity '\(subject)' is one Kubernetes reserves (system:anonymous is every unauthenticated request, "
+            + "group:system:authenticated every logged-in user, system:serviceaccount:… a workload): it would get the VM; "
+            + "name the person (user:NAME), or pass --allow-system-identities if this is really meant"
     }
 
     /// Parses roster text.

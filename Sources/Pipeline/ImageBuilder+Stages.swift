@@ -268,10 +268,12 @@ extension ImageBuilder {
     func manifests(output: ImageOutput, state: State) throws -> ((), StageRecord.Outcome, String) {
         guard let layout = state.packaged?.layout else { return ((), .skipped, "nothing packaged") }
         let description = try imageDescription(layout: layout, firmware: state.firmware)
+        // Safe defaults (Kube's RouteRule): a NetworkPolicy admitting nothing, no routes, no RoleBinding.
         let set = try ManifestSet(image: description)
         let paths = try ManifestWriter.write(try set.files(), to: output.manifests)
         state.manifests = output.manifests
-        return ((), .ran, "\(paths.count) files for \(description.pinnedReference)")
+        let left = set.rule.writesRoutes ? "" : "; no routes, no RoleBinding (`labforge manifests` with --host, --gateway, --auth-header, --access-user writes them)"
+        return ((), .ran, "\(paths.count) files for \(description.pinnedReference)\(left)")
     }
 
     /// The image as manifests and the catalog describe it: facts from the layout, the rest from the recipe.

@@ -13,6 +13,14 @@ struct ClassCommand: AsyncParsableCommand {
             OUTPUT/students/<id>/ (OUTPUT/pool/ with --pool), OUTPUT/golden/ for persistent VMs, a top-level \
             kustomization.yaml for `kubectl apply -k OUTPUT`, and OUTPUT/credentials.tsv (mode 0600), the only file \
             besides the Secrets that holds credentials. A re-run keeps every student's credentials unless --rotate.
+
+            Routes are written only with --host, and only with TLS and authentication (or --public-routes, which \
+            warns). The default is Gateway API (--routing httproute, needs --gateway NAMESPACE/NAME): an \
+            authenticating proxy in front of the Gateway sets --auth-header NAME to the user name and strips any \
+            copy a client sends; each student's HTTPRoute matches /<id>/… AND NAME exactly equal to that student's \
+            user name, so alice's requests find no route to /bob/… (404). With --routing ingress (ingress-nginx, \
+            retired in March 2026) --auth-url must hold {identity}: the auth service admits only that user. Roster \
+            identities starting with system: are refused unless --allow-system-identities.
             """
     )
 
@@ -27,9 +35,6 @@ struct ClassCommand: AsyncParsableCommand {
 
     @Option(help: "An anonymous workshop: one VirtualMachinePool of N VMs, each with its own credentials, instead of a roster.")
     var pool: Int?
-
-    @Option(help: "Namespace of the ingress controller's (or Gateway's) proxy pods, the only source allowed to reach a VM.")
-    var ingressNamespace: String = "ingress-nginx"
 
     @Option(
         name: .customLong("deny-cidr"),
@@ -46,21 +51,6 @@ struct ClassCommand: AsyncParsableCommand {
     @Option(help: "ResourceQuota of each student namespace, e.g. requests.cpu=2,requests.memory=6Gi,count/virtualmachines.kubevirt.io=1.")
     var quota: String?
 
-    @Option(help: "TLS Secret (kubernetes.io/tls) for --host, in every namespace holding routes (Ingress only).")
-    var tlsSecret: String?
-
-    @Option(help: "ingress-nginx external auth URL, e.g. http://oauth2-proxy.auth.svc/oauth2/auth?allowed_emails={identity}; {id} and {identity} are filled per student.")
-    var authUrl: String?
-
-    @Option(help: "Where ingress-nginx sends users who are not logged in, e.g. https://$host/oauth2/start?rd=$escaped_request_uri.")
-    var authSignin: String?
-
-    @Option(help: "With --auth-url: the auth answer's header passed to the VM (default X-Auth-Request-User). Alone: the header a proxy in front sets after authenticating (ttyd --auth-header).")
-    var authHeader: String?
-
-    @Flag(help: "Write routes even without TLS or authentication (a warning says what is missing).")
-    var publicRoutes = false
-
     @Flag(help: "Generate new credentials for every student instead of keeping those in OUTPUT/credentials.tsv.")
     var rotate = false
 
@@ -74,9 +64,6 @@ struct ClassCommand: AsyncParsableCommand {
         if pool != nil, !(rosterFiles.isEmpty && students.isEmpty) {
             throw ValidationError("--pool makes an anonymous workshop; drop --roster and --student, or drop --pool")
         }
-        if (authUrl == nil) != (authSignin == nil) {
-            throw ValidationError("--auth-url and --auth-signin go together (ingress-nginx needs both)")
-        }
     }
 
     func run() async throws {
@@ -84,13 +71,10 @@ struct ClassCommand: AsyncParsableCommand {
             let (description, _) = try ImageDescription.resolve(try ImageSource(parsing: image.source), inputs: try image.inputs())
             let settings = try deployment.settings()
             let classSettings = try self.classSettings()
-            if settings.routing == .httproute, deployment.gateway == nil, classSettings.writesRoutes(image: description, deployment: settings) {
-                throw KubeError.invalidSetting(
-                    name: "--gateway", value: "(none)",
-                    reason: "with --routing httproute name the Gateway (NAMESPACE/NAME) whose HTTPS listener terminates TLS for --host")
-            }
             let existing = rotate ? [:] : try ClassWriter.existingCredentials(in: output)
-            let roster = pool == nil ? try Roster(files: rosterFiles, arguments: students) : nil
+            let roster =
+                pool == nil
+                ? try Roster(files: rosterFiles, arguments: students, allowSystemIdentities: deployment.allowSystemIdentities) : nil
             let seats = roster?.students.map(\.id) ?? ClassManifests.poolVirtualMachineNames(image: description, size: pool ?? 0)
             let (credentials, generated) = LabCredentials.assign(seats: seats, existing: existing, rotate: rotate, user: description.labUser)
             let manifests =
@@ -116,12 +100,6 @@ struct ClassCommand: AsyncParsableCommand {
     }
 
     func classSettings() throws -> ClassSettings {
-        var authentication: RouteAuthentication?
-        if let authUrl, let authSignin {
-            authentication = .external(url: authUrl, signin: authSignin, responseHeader: authHeader ?? "X-Auth-Request-User")
-        } else if let authHeader {
-            authentication = .proxyHeader(authHeader)
-        }
         var quotaMap = StringMap()
         for entry in (quota ?? "").split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -131,10 +109,8 @@ struct ClassCommand: AsyncParsableCommand {
             quotaMap[parts[0]] = parts[1]
         }
         return ClassSettings(
-            ingressNamespace: ingressNamespace,
             deniedRanges: denyCIDRs.isEmpty ? IPv4Range.defaultDenied : try denyCIDRs.map { try IPv4Range(parsing: $0) },
-            allowInternet: allowInternet, namespacePerStudent: namespacePerStudent, quota: quotaMap,
-            routes: RouteProtection(tlsSecret: tlsSecret, authentication: authentication, allowUnprotected: publicRoutes)
+            allowInternet: allowInternet, namespacePerStudent: namespacePerStudent, quota: quotaMap
         )
     }
 

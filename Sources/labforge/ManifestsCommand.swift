@@ -125,26 +125,49 @@ struct DeploymentOptions: ParsableArguments {
     @Option(help: "Public path prefix of the routes (default: the session name; `class` adds /<id>): /<prefix>/terminal/, /<prefix>/desktop/.")
     var pathPrefix: String?
 
-    @Option(help: "Host name of the routes (default: any).")
+    @Option(help: "Host name of the routes. Routes (a Service and an HTTPRoute or Ingresses) are written only with --host (or --public-routes); without, nothing may connect to the agents.")
     var host: String?
 
-    @Option(help: "IngressClass (default: the cluster's).")
+    @Option(help: "Route kind: httproute (Gateway API, the default) or ingress (ingress-nginx annotations; Ingress NGINX was retired in March 2026: no fixes, no security patches).")
+    var routing: String = RoutingKind.httproute.rawValue
+
+    @Option(help: "Gateway of the HTTPRoutes: NAMESPACE/NAME or NAME (required when HTTPRoutes are written; its HTTPS listener serves --host).")
+    var gateway: String?
+
+    @Option(help: "IngressClass with --routing ingress (default: the cluster's).")
     var ingressClass: String?
 
-    @Option(help: "Gateway of the HTTPRoute: NAME or NAMESPACE/NAME (default: lab-gateway).")
-    var gateway: String?
+    @Option(help: "TLS Secret (kubernetes.io/tls) for --host, in every namespace holding routes (--routing ingress; a Gateway's listener holds its own).")
+    var tlsSecret: String?
+
+    @Option(help: "With --routing ingress: ingress-nginx external auth URL holding {identity}, e.g. http://oauth2-proxy.auth.svc/oauth2/auth?allowed_emails={identity}; the auth service must answer 2xx only for that user ({id} is the seat id).")
+    var authUrl: String?
+
+    @Option(help: "With --auth-url: where ingress-nginx sends users who are not logged in, e.g. https://$host/oauth2/start?rd=$escaped_request_uri.")
+    var authSignin: String?
+
+    @Option(help: "With --auth-url: the auth answer's header passed to the VM (default X-Auth-Request-User). Alone: the header an authenticating proxy in front of the Gateway sets to the user name (and strips from clients); each seat's HTTPRoute admits only its identity in it.")
+    var authHeader: String?
+
+    @Flag(help: "Write routes even without TLS or authentication (a warning says what is missing).")
+    var publicRoutes = false
+
+    @Option(
+        name: [.customLong("proxy-namespace"), .customLong("ingress-namespace")],
+        help: "Namespace of the Gateway's or ingress controller's proxy pods, the only pods allowed to reach the agents (default: the Gateway's namespace; ingress-nginx with --routing ingress).")
+    var proxyNamespace: String?
 
     @Option(help: "Cron schedule of the DataImportCron.")
     var importSchedule: String = "0 3 * * *"
 
-    @Option(help: "Kubernetes user the RoleBinding grants console/VNC/start/stop to (default: the lab user; `class` uses roster identities).")
+    @Option(help: "The identity given console/VNC/start/stop and admitted by the routes: user:NAME (or NAME), group:NAME or serviceaccount:NAMESPACE:NAME. Without it no RoleBinding is written (`class` uses roster identities).")
     var accessUser: String?
+
+    @Flag(help: "Accept identities Kubernetes reserves (system:anonymous, group:system:authenticated, system:serviceaccount:…) in --access-user and rosters.")
+    var allowSystemIdentities = false
 
     @Option(help: "VM variant: ephemeral or persistent (`manifests` writes both and lists this one in kustomization.yaml).")
     var variant: String = VirtualMachineVariant.ephemeral.rawValue
-
-    @Option(help: "Route kind: ingress or httproute (`manifests` writes both and lists this one in kustomization.yaml).")
-    var routing: String = RoutingKind.ingress.rawValue
 
     /// The settings for the library.
     func settings() throws -> ManifestSettings {
@@ -157,15 +180,27 @@ struct DeploymentOptions: ParsableArguments {
         guard let routingValue = RoutingKind(rawValue: routing) else {
             throw ValidationError("--routing \(routing): expected ingress or httproute")
         }
-        let gateway = self.gateway ?? "lab-gateway"
-        let gatewayParts = gateway.split(separator: "/", maxSplits: 1).map(String.init)
-        return ManifestSettings(
+        if (authUrl == nil) != (authSignin == nil) {
+            throw ValidationError("--auth-url and --auth-signin go together (ingress-nginx needs both)")
+        }
+        var authentication: RouteAuthentication?
+        if let authUrl, let authSignin {
+            authentication = .external(url: authUrl, signin: authSignin, responseHeader: authHeader ?? "X-Auth-Request-User")
+        } else if let authHeader {
+            authentication = .proxyHeader(authHeader)
+        }
+        let gatewayParts = gateway.map { $0.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) }
+        var settings = ManifestSettings(
             namespace: namespace, instance: instance, runStrategy: strategy, cores: cores, memory: memory,
             filesystemOverhead: filesystemOverhead, storageClassName: storageClass, pathPrefix: pathPrefix, host: host,
-            ingressClassName: ingressClass, gatewayName: gatewayParts.last ?? gateway,
-            gatewayNamespace: gatewayParts.count == 2 ? gatewayParts[0] : nil, importSchedule: importSchedule,
-            accessSubject: accessUser, routing: routingValue, variant: variantValue
+            ingressClassName: ingressClass, gatewayName: gatewayParts?.last,
+            gatewayNamespace: gatewayParts.flatMap { $0.count == 2 ? $0[0] : nil }, importSchedule: importSchedule,
+            accessSubject: try accessUser.map { try AccessSubject(parsing: $0) }, routing: routingValue, variant: variantValue,
+            routes: RouteProtection(tlsSecret: tlsSecret, authentication: authentication, allowUnprotected: publicRoutes),
+            proxyNamespace: proxyNamespace
         )
+        settings.allowSystemIdentities = allowSystemIdentities
+        return settings
     }
 }
 
@@ -177,6 +212,13 @@ struct ManifestsCommand: AsyncParsableCommand {
             Reads the digest, the disk's virtual size and the instancetype variables from an OCI layout (or takes a \
             pinned reference and options; no network is used), checks every object name (DNS-1123, at most 63 \
             characters) and writes one YAML file per kind into --output, each file renamed into place when complete.
+
+            Safe by default: a NetworkPolicy always (only the proxy namespace may reach the agents, and only when \
+            routes are written); routes only with --host and TLS plus authentication (or --public-routes, which warns); \
+            HTTPRoutes (the default, Gateway API) need --gateway; a RoleBinding only to --access-user. Behind an \
+            authenticating proxy (--auth-header NAME) the HTTPRoute admits only requests whose NAME header equals the \
+            --access-user name: the proxy must set that header and strip any copy a client sends. --routing ingress \
+            writes ingress-nginx annotations; Ingress NGINX was retired in March 2026.
             """
     )
 
@@ -193,6 +235,8 @@ struct ManifestsCommand: AsyncParsableCommand {
         do {
             let (description, _) = try ImageDescription.resolve(try ImageSource(parsing: image.source), inputs: try image.inputs())
             let set = try ManifestSet(image: description, settings: try deployment.settings())
+            for warning in set.rule.warnings { ManifestsCommand.printError("labforge manifests: warning: \(warning)") }
+            for note in set.rule.notes { ManifestsCommand.printError("labforge manifests: note: \(note)") }
             let output = self.output ?? ManifestWriter.defaultDirectory(for: description)
             let paths = try ManifestWriter.write(try set.files(), to: output)
             if json {

@@ -8,7 +8,7 @@ enum ClassCommandFixtures {
     static let reference = "registry.example.org/labs/debian-desktop:1.0@\(KubeFixtures.digest)"
     static let image = [reference, "--virtual-size", "\(10 << 30)", "--agent", "terminal", "--agent", "desktop:6080"]
     static let protectedRoutes = [
-        "--host", "labs.example.org", "--tls-secret", "labs-tls", "--auth-url", "http://oauth2-proxy.auth.svc/oauth2/auth?allowed_emails={identity}",
+        "--routing", "ingress", "--host", "labs.example.org", "--tls-secret", "labs-tls", "--auth-url", "http://oauth2-proxy.auth.svc/oauth2/auth?allowed_emails={identity}",
         "--auth-signin", "https://labs.example.org/oauth2/start?rd=$escaped_request_uri",
     ]
 
@@ -107,14 +107,15 @@ struct ClassCommandTests {
         #expect(!FileManager.default.fileExists(atPath: output))
 
         let roster = try await ClassCommandFixtures.roster(in: scratch)
-        let open = try await Command.labforge(base + ["--roster", roster, "--host", "labs.example.org"])
+        let open = try await Command.labforge(base + ["--roster", roster, "--routing", "ingress", "--host", "labs.example.org"])
         #expect(open.status != 0)
         #expect(open.stderr.contains("without TLS (--tls-secret NAME) and without authentication"), "\(open.stderr)")
         #expect(open.stderr.contains("--public-routes"))
-        let tlsOnly = try await Command.labforge(base + ["--roster", roster, "--host", "labs.example.org", "--tls-secret", "labs-tls"])
+        let tlsOnly = try await Command.labforge(
+            base + ["--roster", roster, "--routing", "ingress", "--host", "labs.example.org", "--tls-secret", "labs-tls"])
         #expect(tlsOnly.status != 0 && tlsOnly.stderr.contains("without authentication"), "\(tlsOnly.stderr)")
 
-        let accepted = try await Command.labforge(base + ["--roster", roster, "--host", "labs.example.org", "--public-routes"])
+        let accepted = try await Command.labforge(base + ["--roster", roster, "--routing", "ingress", "--host", "labs.example.org", "--public-routes"])
         #expect(accepted.status == 0, "\(accepted.stderr)")
         #expect(accepted.stderr.contains("warning: --public-routes: the routes are served without TLS"), "\(accepted.stderr)")
         let ingress = try String(contentsOfFile: "\(output)/students/alice/ingress.yaml", encoding: .utf8)
@@ -130,13 +131,30 @@ struct ClassCommandTests {
         #expect(noHost.status == 0, "\(noHost.stderr)")  // no --host: no routes, nothing to protect
         #expect(!FileManager.default.fileExists(atPath: scratch.appending("plain/students/alice/ingress.yaml")))
 
-        let gateway = try await Command.labforge(
-            base + ["--roster", roster, "--host", "labs.example.org", "--routing", "httproute", "--auth-header", "X-Forwarded-User"])
-        #expect(gateway.status != 0 && gateway.stderr.contains("--gateway"), "\(gateway.stderr)")
+        // The default is Gateway API: routes need --gateway.
+        let gateway = try await Command.labforge(base + ["--roster", roster, "--host", "labs.example.org", "--auth-header", "X-Forwarded-User"])
+        #expect(gateway.status != 0 && gateway.stderr.contains("invalid --gateway '(none)'"), "\(gateway.stderr)")
+        // Behind the identity header only users can be matched: the roster's group is refused with its line.
+        let groups = try await Command.labforge(
+            base + ["--roster", roster, "--host", "labs.example.org", "--auth-header", "X-Forwarded-User", "--gateway", "gateways/labs"])
+        #expect(groups.status != 0 && groups.stderr.contains("\(roster):4: student 'bob': identity 'group:cs101-team-b' is not a user"), "\(groups.stderr)")
+        let userScratch = try TemporaryDirectory(prefix: "labforge-class-users")
+        let users = try await ClassCommandFixtures.roster(in: userScratch, text: "alice alice@school.example\nbob user:bob@school.example\n")
         let withGateway = try await Command.labforge(
-            base + ["--roster", roster, "--host", "labs.example.org", "--routing", "httproute", "--auth-header", "X-Forwarded-User",
+            base + ["--roster", users, "--host", "labs.example.org", "--auth-header", "X-Forwarded-User",
                     "--gateway", "gateways/labs", "--output", scratch.appending("gw")])
         #expect(withGateway.status == 0, "\(withGateway.stderr)")
+        let route = try String(contentsOfFile: scratch.appending("gw/students/bob/httproute.yaml"), encoding: .utf8)
+        #expect(route.contains("name: X-Forwarded-User") && route.contains("value: bob@school.example"), "\(route)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.appending("gw/students/bob/ingress.yaml")))
+
+        // Kubernetes' own identities are refused unless explicitly allowed.
+        let systemScratch = try TemporaryDirectory(prefix: "labforge-class-system")
+        let system = try await ClassCommandFixtures.roster(in: systemScratch, text: "alice alice@school.example\neve group:system:authenticated\n")
+        let refused = try await Command.labforge(base + ["--roster", system, "--output", scratch.appending("sys")])
+        #expect(refused.status != 0 && refused.stderr.contains("\(system):2: student 'eve': identity 'group:system:authenticated' is one Kubernetes reserves"), "\(refused.stderr)")
+        let allowed = try await Command.labforge(base + ["--roster", system, "--allow-system-identities", "--output", scratch.appending("sys")])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
 
         let both = try await Command.labforge(base + ["--roster", roster, "--pool", "3"])
         #expect(both.status != 0 && both.stderr.contains("--pool makes an anonymous workshop"), "\(both.stderr)")
@@ -150,7 +168,7 @@ struct ClassCommandTests {
         let output = scratch.appending("pool")
         let result = try await Command.labforge(
             ["class"] + ClassCommandFixtures.image + [
-                "--host", "labs.example.org", "--tls-secret", "labs-tls", "--auth-header", "X-Forwarded-User", "--namespace", "workshop",
+                "--host", "labs.example.org", "--gateway", "gateways/labs", "--auth-header", "X-Forwarded-User", "--namespace", "workshop",
                 "--pool", "4", "--variant", "persistent", "--output", output,
             ])
         #expect(result.status == 0, "\(result.stderr)")

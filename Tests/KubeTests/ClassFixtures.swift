@@ -36,6 +36,10 @@ enum ClassFixtures {
             url: "http://oauth2-proxy.auth.svc/oauth2/auth?allowed_emails={identity}", signin: "https://labs.example.org/oauth2/start",
             responseHeader: "X-Auth-Request-Email"))
 
+    /// A class behind ingress-nginx with TLS and external auth per student (``protectedRoutes``).
+    static let ingressSettings = ManifestSettings(
+        namespace: "cs101", host: "labs.example.org", ingressClassName: "nginx", routing: .ingress, routes: protectedRoutes)
+
     /// Every regular file below `directory`, relative path → contents.
     static func files(in directory: String) throws -> [String: String] {
         var result: [String: String] = [:]

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite("Class manifests")
 struct ClassManifestsTests {
-    let settings = ManifestSettings(namespace: "cs101", host: "labs.example.org", ingressClassName: "nginx")
+    let settings = ClassFixtures.ingressSettings
 
     func writeAndValidate(_ manifests: ClassManifests) async throws -> (TemporaryDirectory, ClassWriter.Result) {
         let directory = try TemporaryDirectory(prefix: "labforge-class")
@@ -23,7 +23,7 @@ struct ClassManifestsTests {
         let roster = try ClassFixtures.roster()
         let credentials = ClassFixtures.credentials(for: roster.students.map(\.id))
         let manifests = try ClassManifests(
-            image: ClassFixtures.image(), settings: settings, classSettings: ClassSettings(routes: ClassFixtures.protectedRoutes),
+            image: ClassFixtures.image(), settings: settings, classSettings: ClassSettings(),
             roster: roster, credentials: credentials)
         let (directory, result) = try await writeAndValidate(manifests)
         let out = directory.appending("out")
@@ -83,8 +83,7 @@ struct ClassManifestsTests {
         var persistent = settings
         persistent.variant = .persistent
         let classSettings = ClassSettings(
-            namespacePerStudent: true, quota: ["requests.cpu": "2", "requests.memory": "6Gi", "count/virtualmachines.kubevirt.io": "1"],
-            routes: ClassFixtures.protectedRoutes)
+            namespacePerStudent: true, quota: ["requests.cpu": "2", "requests.memory": "6Gi", "count/virtualmachines.kubevirt.io": "1"])
         let manifests = try ClassManifests(
             image: ClassFixtures.image(), settings: persistent, classSettings: classSettings, roster: roster,
             credentials: ClassFixtures.credentials(for: roster.students.map(\.id)))
@@ -113,7 +112,7 @@ struct ClassManifestsTests {
         let roster = try Roster(students: [Student(id: "alice", subject: AccessSubject(kind: .user, name: "alice"))])
         let credentials = ClassFixtures.credentials(for: ["alice"])
         let open = try ClassManifests(
-            image: ClassFixtures.image(), settings: settings, classSettings: ClassSettings(routes: ClassFixtures.protectedRoutes), roster: roster,
+            image: ClassFixtures.image(), settings: settings, classSettings: ClassSettings(), roster: roster,
             credentials: credentials)
         let policy = open.students[0].networkPolicy.spec
         #expect(policy.podSelector.matchLabels["app.kubernetes.io/instance"] == "debian-desktop-alice")
@@ -132,6 +131,7 @@ struct ClassManifestsTests {
 
         var noRoutes = settings
         noRoutes.host = nil
+        noRoutes.routes = RouteProtection()
         let closed = try ClassManifests(
             image: ClassFixtures.image(), settings: noRoutes, classSettings: ClassSettings(allowInternet: false), roster: roster,
             credentials: credentials)
@@ -142,7 +142,7 @@ struct ClassManifestsTests {
         #expect(throws: KubeError.self) {
             try ClassManifests(
                 image: ClassFixtures.image(), settings: self.settings,
-                classSettings: ClassSettings(deniedRanges: [try IPv4Range(parsing: "10.0.0.0/8")], routes: ClassFixtures.protectedRoutes),
+                classSettings: ClassSettings(deniedRanges: [try IPv4Range(parsing: "10.0.0.0/8")]),
                 roster: roster, credentials: credentials)
         }
     }
@@ -154,24 +154,28 @@ struct ClassManifestsTests {
         func build(_ routes: RouteProtection, routing: RoutingKind = .ingress) throws -> ClassManifests {
             var deployment = settings
             deployment.routing = routing
+            deployment.routes = routes
+            deployment.gatewayName = "labs"
             return try ClassManifests(
-                image: ClassFixtures.image(), settings: deployment, classSettings: ClassSettings(routes: routes), roster: roster, credentials: credentials)
+                image: ClassFixtures.image(), settings: deployment, classSettings: ClassSettings(), roster: roster, credentials: credentials)
         }
-        #expect(throws: ClassError.unprotectedRoutes(missing: [
-            "without TLS (--tls-secret NAME)", "without authentication (--auth-url and --auth-signin, or --auth-header NAME)",
+        #expect(throws: KubeError.unprotectedRoutes(missing: [
+            "without TLS (--tls-secret NAME)", "without authentication (--auth-url with {identity} and --auth-signin)",
         ])) { try build(RouteProtection()) }
-        #expect(throws: ClassError.self) { try build(RouteProtection(tlsSecret: "labs-tls")) }
+        #expect(throws: KubeError.self) { try build(RouteProtection(tlsSecret: "labs-tls")) }
         let public_ = try build(RouteProtection(allowUnprotected: true))
         #expect(public_.warnings.count == 1 && public_.warnings[0].contains("without TLS"))
         #expect(public_.students[0].urls[.terminal] == "http://labs.example.org/alice/terminal/")
-        let header = try build(RouteProtection(tlsSecret: "labs-tls", authentication: .proxyHeader("X-Forwarded-User")))
-        #expect(header.warnings.isEmpty)
-        #expect(header.students[0].virtualMachine.metadata.annotations?["labforge.dev/auth-header"] == "X-Forwarded-User")
+        // An Ingress cannot match the proxy's identity header: refused for a roster.
+        #expect(throws: KubeError.self) { try build(RouteProtection(tlsSecret: "labs-tls", authentication: .proxyHeader("X-Forwarded-User"))) }
         let gateway = try build(RouteProtection(authentication: .proxyHeader("X-Forwarded-User")), routing: .httproute)
+        #expect(gateway.warnings.isEmpty)
+        #expect(gateway.students[0].virtualMachine.metadata.annotations?["labforge.dev/auth-header"] == "X-Forwarded-User")
         #expect(gateway.students[0].httpRoute?.spec.rules.first?.matches.first?.path.value == "/alice/terminal")
+        #expect(gateway.students[0].httpRoute?.spec.rules.first?.matches.first?.headers == [HTTPRoute.HeaderMatch(exact: "X-Forwarded-User", value: "alice")])
         #expect(gateway.students[0].ingresses.isEmpty)
         #expect(throws: KubeError.self) { try build(RouteProtection(tlsSecret: "labs-tls", authentication: .proxyHeader("X")), routing: .httproute) }
-        #expect(throws: ClassError.self) { try build(RouteProtection(), routing: .httproute) }
+        #expect(throws: KubeError.self) { try build(RouteProtection(), routing: .httproute) }
         _ = try await writeAndValidate(gateway)
     }
 
@@ -184,17 +188,16 @@ struct ClassManifestsTests {
         persistent.variant = .persistent
         // A pool has no identities: {identity} is refused, {id} is the VM name.
         #expect(throws: KubeError.self) {
-            try ClassManifests(
-                image: ClassFixtures.image(), settings: persistent, classSettings: ClassSettings(routes: ClassFixtures.protectedRoutes), poolSize: 3,
-                credentials: credentials)
+            try ClassManifests(image: ClassFixtures.image(), settings: persistent, classSettings: ClassSettings(), poolSize: 3, credentials: credentials)
         }
         let routes = RouteProtection(
             tlsSecret: "labs-tls",
             authentication: .external(
                 url: "http://oauth2-proxy.auth.svc/oauth2/auth?allowed_groups=workshop&seat={id}", signin: "https://labs.example.org/oauth2/start",
                 responseHeader: "X-Auth-Request-User"))
+        persistent.routes = routes
         let manifests = try ClassManifests(
-            image: ClassFixtures.image(), settings: persistent, classSettings: ClassSettings(routes: routes), poolSize: 3, credentials: credentials)
+            image: ClassFixtures.image(), settings: persistent, classSettings: ClassSettings(), poolSize: 3, credentials: credentials)
         let (directory, _) = try await writeAndValidate(manifests)
         let pool = try #require(manifests.pool)
         #expect(pool.pool.apiVersion == "pool.kubevirt.io/v1beta1")

@@ -12,15 +12,27 @@ struct ManifestSchemaTests {
         return (paths, status, report)
     }
 
-    @Test("desktop image with instancetype, Secret, namespace, host: every document is accepted")
+    @Test("desktop image with instancetype, Secret, namespace, host, protected routes of both kinds: every document is accepted")
     func richImage() async throws {
-        let settings = ManifestSettings(namespace: "labs", host: "labs.example.org", ingressClassName: "nginx", gatewayNamespace: "gateways")
+        var settings = ManifestSettings(
+            namespace: "labs", host: "labs.example.org", ingressClassName: "nginx", gatewayName: "labs", gatewayNamespace: "gateways",
+            accessSubject: AccessSubject(kind: .user, name: "alice@school.example"), routes: RouteProtection(authentication: .proxyHeader("X-Forwarded-User")))
         let directory = try TemporaryDirectory(prefix: "labforge-manifests")
         let result = try await writeAndValidate(try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings), in: directory)
         #expect(result.status == 0, "\(result.report)")
         #expect(result.paths.count == 10)
-        // 12 documents: access.yaml holds Role + RoleBinding, ingress.yaml one Ingress per agent.
-        #expect(result.report.components(separatedBy: "\"errors\": []").count - 1 == 12)
+        // 11 documents: access.yaml holds Role + RoleBinding; one HTTPRoute with a header match per agent.
+        #expect(result.report.components(separatedBy: "\"errors\": []").count - 1 == 11)
+        #expect(result.paths.contains { $0.hasSuffix("/httproute.yaml") } && !result.paths.contains { $0.hasSuffix("/ingress.yaml") })
+        settings.routing = .ingress
+        settings.routes = RouteProtection(
+            tlsSecret: "labs-tls",
+            authentication: .external(url: "http://auth.auth.svc/check?allowed={identity}", signin: "https://labs.example.org/login", responseHeader: "X-User"))
+        let ingressDirectory = try TemporaryDirectory(prefix: "labforge-manifests")
+        let ingress = try await writeAndValidate(try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings), in: ingressDirectory)
+        #expect(ingress.status == 0, "\(ingress.report)")
+        // 12 documents: ingress.yaml holds one Ingress per agent.
+        #expect(ingress.report.components(separatedBy: "\"errors\": []").count - 1 == 12)
     }
 
     @Test("bare image: no agents, no instancetype, explicit resources; every document is accepted")
@@ -38,14 +50,17 @@ struct ManifestSchemaTests {
     func sessionWithBasePath() async throws {
         var image = KubeFixtures.desktopImage()
         image.agents = [ExposedAgent(kind: .terminal, port: 7681, basePath: "/lab/terminal/")]
-        let settings = ManifestSettings(instance: "alice", pathPrefix: "lab", routing: .httproute, variant: .persistent)
+        var settings = ManifestSettings(
+            instance: "alice", pathPrefix: "lab", host: "labs.example.org", gatewayName: "labs", routing: .httproute, variant: .persistent,
+            routes: RouteProtection(allowUnprotected: true))
         let set = try ManifestSet(image: image, settings: settings)
         let directory = try TemporaryDirectory(prefix: "labforge-manifests")
         let result = try await writeAndValidate(set, in: directory)
         #expect(result.status == 0, "\(result.report)")
         // The base path equals the public prefix: no rewrite needed.
-        #expect(set.ingresses[0].spec.rules[0].http.paths[0].pathType == "Prefix")
-        #expect(set.httpRoute.spec.rules[0].filters == nil)
+        settings.routing = .ingress
+        #expect(try ManifestSet(image: image, settings: settings).ingresses[0].spec.rules[0].http.paths[0].pathType == "Prefix")
+        #expect(set.httpRoute?.spec.rules[0].filters == nil)
         let kustomization = try String(contentsOfFile: result.paths.last!, encoding: .utf8)
         #expect(kustomization.contains("virtualmachine-persistent.yaml"))
         #expect(kustomization.contains("- httproute.yaml"))
@@ -77,8 +92,8 @@ struct ManifestSchemaTests {
     func coreSchemasRejectUnknownFields() async throws {
         let roster = try Roster(students: [Student(id: "alice", subject: AccessSubject(kind: .user, name: "alice"))])
         let manifests = try ClassManifests(
-            image: ClassFixtures.image(), settings: ManifestSettings(namespace: "cs101", host: "labs.example.org"),
-            classSettings: ClassSettings(routes: ClassFixtures.protectedRoutes), roster: roster, credentials: ClassFixtures.credentials(for: ["alice"]))
+            image: ClassFixtures.image(), settings: ClassFixtures.ingressSettings, classSettings: ClassSettings(), roster: roster,
+            credentials: ClassFixtures.credentials(for: ["alice"]))
         let seat = manifests.students[0]
         let directory = try TemporaryDirectory(prefix: "labforge-strict")
         let policy = try ManifestSet.yaml([seat.networkPolicy])

@@ -29,7 +29,8 @@ struct ManifestsCommandTests {
         }
         let parsed = try JSONDecoder().decode(Output.self, from: result.stdoutData)
         #expect(parsed.image == "127.0.0.1:5000/labs/debian-lab@\(digest)")
-        #expect(parsed.files.count == 10)
+        #expect(parsed.files.count == 8)  // no --host: no Service, no routes; always a NetworkPolicy
+        #expect(result.stderr.contains("note: no RoleBinding: no identity was given"), "\(result.stderr)")
         #expect(parsed.paths["terminal"] == "/debian-lab/terminal/")
         let dataVolume = try String(contentsOfFile: "\(output)/datavolume.yaml", encoding: .utf8)
         #expect(dataVolume.contains("url: docker://127.0.0.1:5000/labs/debian-lab@\(digest)"))
@@ -41,7 +42,7 @@ struct ManifestsCommandTests {
         #expect(status == 0, "\(report)")
         // No temporary files are left beside the output.
         let names = try FileManager.default.contentsOfDirectory(atPath: output).sorted()
-        #expect(names.count == 10)
+        #expect(names.count == 8)
         #expect(names.allSatisfy { $0.hasSuffix(".yaml") })
     }
 
@@ -65,6 +66,35 @@ struct ManifestsCommandTests {
         ])
         #expect(tooLong.status != 0)
         #expect(tooLong.stderr.contains("more than 63"), "\(tooLong.stderr)")
+    }
+
+    @Test("routes: --host alone is refused (Gateway needed, then TLS/auth); --gateway + --auth-header + --access-user writes an HTTPRoute admitting only that user")
+    func routes() async throws {
+        let scratch = try TemporaryDirectory(prefix: "labforge-manifests-routes")
+        let image = ["manifests", "registry.example.org/labs/debian-lab:1.0@\(KubeFixtures.digest)", "--virtual-size", "\(4 << 30)"]
+        let noGateway = try await Command.labforge(image + ["--host", "labs.example.org", "--output", scratch.appending("a")])
+        #expect(noGateway.status != 0 && noGateway.stderr.contains("invalid --gateway '(none)'"), "\(noGateway.stderr)")
+        let open = try await Command.labforge(image + ["--host", "labs.example.org", "--gateway", "gw/labs", "--output", scratch.appending("b")])
+        #expect(open.status != 0 && open.stderr.contains("without authentication (--auth-header NAME set by a proxy in front of the Gateway)"), "\(open.stderr)")
+        let ingress = try await Command.labforge(image + ["--routing", "ingress", "--host", "labs.example.org", "--output", scratch.appending("c")])
+        #expect(ingress.status != 0 && ingress.stderr.contains("without TLS (--tls-secret NAME)"), "\(ingress.stderr)")
+        let system = try await Command.labforge(image + ["--access-user", "group:system:authenticated", "--output", scratch.appending("d")])
+        #expect(system.status != 0 && system.stderr.contains("is one Kubernetes reserves"), "\(system.stderr)")
+        let output = scratch.appending("ok")
+        let ok = try await Command.labforge(image + [
+            "--namespace", "labs", "--instance", "alice", "--host", "labs.example.org", "--gateway", "gateways/labs", "--auth-header", "X-Forwarded-User",
+            "--access-user", "alice@school.example", "--output", output,
+        ])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: output).sorted()
+        #expect(names.contains("httproute.yaml") && names.contains("networkpolicy.yaml") && !names.contains("ingress.yaml"), "\(names)")
+        let (status, report) = try await KubeFixtures.validate(names.map { "\(output)/\($0)" })
+        #expect(status == 0, "\(report)")
+        let gateway = GatewayModel(routes: try await DeployFixtures.documents("\(output)/httproute.yaml"))
+        #expect(gateway.backends(host: "labs.example.org", path: "/debian-lab-alice/terminal/", headers: ["X-Forwarded-User": "mallory"]).isEmpty)
+        #expect(gateway.backends(host: "labs.example.org", path: "/debian-lab-alice/terminal/", headers: ["X-Forwarded-User": "alice@school.example"]) == ["debian-lab-alice:7681"])
+        let access = try String(contentsOfFile: "\(output)/access.yaml", encoding: .utf8)
+        #expect(access.contains("kind: RoleBinding") && access.contains("name: alice@school.example") && !access.contains("name: student"))
     }
 
     @Test("a layout without labforge's virtual-size annotation needs --virtual-size")

@@ -1,0 +1,180 @@
+// Per-student authorization at the route: the written HTTPRoutes and Ingresses, read back by PyYAML and evaluated the
+// way a Gateway (or ingress-nginx with its auth service) would, admit /<id>/… only with that student's identity.
+import Foundation
+import Kube
+import Testing
+import TestSupport
+
+/// Evaluates HTTPRoute documents like a Gateway: a request matches a rule when the host is one of the route's
+/// hostnames (or it has none), the path lies under a `PathPrefix` match (whole path segments) and every header match
+/// equals the request's header (names case-insensitive, `Exact` values). No matching rule: no route (404).
+struct GatewayModel {
+    let routes: [[String: Any]]
+
+    /// The backend `service:port` every matching rule sends the request to.
+    func backends(host: String, path: String, headers: [String: String]) -> [String] {
+        let lowered = Dictionary(uniqueKeysWithValues: headers.map { ($0.key.lowercased(), $0.value) })
+        var found: [String] = []
+        for route in routes {
+            guard let spec = route["spec"] as? [String: Any], let rules = spec["rules"] as? [[String: Any]] else { continue }
+            if let hostnames = spec["hostnames"] as? [String], !hostnames.contains(host) { continue }
+            for rule in rules {
+                let matches = rule["matches"] as? [[String: Any]] ?? []
+                let admitted = matches.contains { match in
+                    guard let pathMatch = match["path"] as? [String: Any], pathMatch["type"] as? String == "PathPrefix",
+                        let prefix = pathMatch["value"] as? String
+                    else { return false }
+                    let base = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+                    guard path == base || path.hasPrefix(base + "/") else { return false }
+                    let headerMatches = match["headers"] as? [[String: Any]] ?? []
+                    return headerMatches.allSatisfy { header in
+                        guard header["type"] as? String ?? "Exact" == "Exact", let name = header["name"] as? String,
+                            let value = header["value"] as? String
+                        else { return false }
+                        return lowered[name.lowercased()] == value
+                    }
+                }
+                guard admitted else { continue }
+                for backend in rule["backendRefs"] as? [[String: Any]] ?? [] {
+                    found.append("\(backend["name"] ?? "?"):\(backend["port"] ?? "?")")
+                }
+            }
+        }
+        return found
+    }
+}
+
+@Suite("Per-student authorization at the route")
+struct RouteAuthorizationTests {
+    static let students = """
+        alice  alice@school.example
+        bob    user:bob@school.example
+        """
+    static let gatewaySettings = ManifestSettings(
+        namespace: "cs101", host: "labs.example.org", gatewayName: "labs", gatewayNamespace: "gateways",
+        routes: RouteProtection(authentication: .proxyHeader("X-Forwarded-User")))
+
+    func roster(_ text: String = students) throws -> Roster { try Roster(students: try Roster.parse(text, source: "roster.txt")) }
+
+    func write(_ settings: ManifestSettings, roster: Roster) async throws -> (TemporaryDirectory, [String]) {
+        let manifests = try ClassManifests(
+            image: ClassFixtures.image(), settings: settings, classSettings: ClassSettings(), roster: roster,
+            credentials: ClassFixtures.credentials(for: roster.students.map(\.id)))
+        let directory = try TemporaryDirectory(prefix: "labforge-route-auth")
+        let result = try ClassWriter.write(manifests, to: directory.appending("out"))
+        let yaml = result.paths.filter { $0.hasSuffix(".yaml") }
+        let (status, report) = try await KubeFixtures.validate(yaml)
+        #expect(status == 0, "\(report)")
+        return (directory, yaml)
+    }
+
+    @Test("HTTPRoute (the default): alice's identity header gets no route to /bob/terminal/; bob's does; no header, none")
+    func gatewayHeaderMatch() async throws {
+        let (scratch, yaml) = try await write(Self.gatewaySettings, roster: try roster())
+        defer { withExtendedLifetime(scratch) {} }
+        var routes: [[String: Any]] = []
+        for path in yaml where path.hasSuffix("httproute.yaml") { routes += try await DeployFixtures.documents(path) }
+        #expect(routes.count == 2)
+        #expect(!yaml.contains { $0.hasSuffix("ingress.yaml") })
+        let gateway = GatewayModel(routes: routes)
+        let host = "labs.example.org"
+        let alice = ["X-Forwarded-User": "alice@school.example"]
+        let bob = ["x-forwarded-user": "bob@school.example"]  // header names are case-insensitive
+        #expect(gateway.backends(host: host, path: "/bob/terminal/", headers: alice).isEmpty)
+        #expect(gateway.backends(host: host, path: "/bob/desktop/websockify", headers: alice).isEmpty)
+        #expect(gateway.backends(host: host, path: "/bob/terminal/", headers: [:]).isEmpty)
+        #expect(gateway.backends(host: host, path: "/bob/terminal/", headers: ["X-Forwarded-User": "bob@school.example.evil"]).isEmpty)
+        #expect(gateway.backends(host: host, path: "/bob/terminal/", headers: bob) == ["debian-desktop-bob:7681"])
+        #expect(gateway.backends(host: host, path: "/alice/terminal/ws", headers: alice) == ["debian-desktop-alice:7681"])
+        #expect(gateway.backends(host: host, path: "/alice/desktop/vnc.html", headers: bob).isEmpty)
+        #expect(gateway.backends(host: "other.example.org", path: "/alice/terminal/", headers: alice).isEmpty)
+        // The Gateway's namespace is the only source the NetworkPolicy admits.
+        let policy = try await DeployFixtures.documents(try #require(yaml.first { $0.hasSuffix("students/bob/networkpolicy.yaml") }))
+        let from = ((policy[0]["spec"] as? [String: Any])?["ingress"] as? [[String: Any]])?.first?["from"] as? [[String: Any]]
+        let selector = (from?.first?["namespaceSelector"] as? [String: Any])?["matchLabels"] as? [String: String]
+        #expect(selector == ["kubernetes.io/metadata.name": "gateways"])
+    }
+
+    @Test("Ingress (ingress-nginx): the auth URL of /bob/ names bob only, so an auth service keeping the contract admits only bob")
+    func ingressAuthURL() async throws {
+        var settings = Self.gatewaySettings
+        settings.routing = .ingress
+        settings.routes = RouteProtection(
+            tlsSecret: "labs-tls",
+            authentication: .external(
+                url: "http://auth.auth.svc/check?allowed={identity}", signin: "https://labs.example.org/login", responseHeader: "X-Auth-Request-User"))
+        let (scratch, yaml) = try await write(settings, roster: try roster())
+        defer { withExtendedLifetime(scratch) {} }
+        var ingresses: [[String: Any]] = []
+        for path in yaml where path.hasSuffix("ingress.yaml") { ingresses += try await DeployFixtures.documents(path) }
+        #expect(ingresses.count == 4)
+        /// The Ingress whose path serves the request, and the user its auth service (allowed=<identity>) admits.
+        func admitted(path request: String, user: String) throws -> Bool {
+            let serving = try ingresses.filter { ingress in
+                let spec = ingress["spec"] as? [String: Any]
+                let paths = ((spec?["rules"] as? [[String: Any]])?.first?["http"] as? [String: Any])?["paths"] as? [[String: Any]] ?? []
+                return try paths.contains { entry in
+                    let pattern = "^" + (entry["path"] as? String ?? "")
+                    return try NSRegularExpression(pattern: pattern).firstMatch(in: request, range: NSRange(request.startIndex..., in: request)) != nil
+                }
+            }
+            #expect(serving.count == 1, "\(request)")
+            let annotations = (serving.first?["metadata"] as? [String: Any])?["annotations"] as? [String: String] ?? [:]
+            let url = try #require(URLComponents(string: annotations["nginx.ingress.kubernetes.io/auth-url"] ?? ""))
+            let allowed = url.queryItems?.first { $0.name == "allowed" }?.value
+            return allowed == user
+        }
+        #expect(try !admitted(path: "/bob/terminal/", user: "alice@school.example"))
+        #expect(try admitted(path: "/bob/terminal/", user: "bob@school.example"))
+        #expect(try !admitted(path: "/alice/desktop/vnc.html", user: "bob@school.example"))
+    }
+
+    @Test("routes that cannot tell students apart are refused: Ingress + proxy header, an auth URL without {identity}, a group behind the header")
+    func unenforceableRefused() throws {
+        let roster = try roster()
+        func build(_ settings: ManifestSettings, _ roster: Roster) throws -> ClassManifests {
+            try ClassManifests(
+                image: ClassFixtures.image(), settings: settings, classSettings: ClassSettings(), roster: roster,
+                credentials: ClassFixtures.credentials(for: roster.students.map(\.id)))
+        }
+        var ingressHeader = Self.gatewaySettings
+        ingressHeader.routing = .ingress
+        ingressHeader.routes = RouteProtection(tlsSecret: "labs-tls", authentication: .proxyHeader("X-Forwarded-User"))
+        #expect(throws: KubeError.self) { try build(ingressHeader, roster) }
+        do {
+            _ = try build(ingressHeader, roster)
+        } catch {
+            #expect("\(error)".contains("an Ingress cannot match the identity header"), "\(error)")
+        }
+        var noIdentity = ingressHeader
+        noIdentity.routes.authentication = .external(url: "http://auth.auth.svc/check", signin: "https://labs.example.org/login", responseHeader: "X-User")
+        do {
+            _ = try build(noIdentity, roster)
+            Issue.record("an auth URL without {identity} was accepted for a roster")
+        } catch {
+            #expect("\(error)".contains("add {identity}"), "\(error)")
+        }
+        let groups = try self.roster("alice alice@school.example\nbob group:cs101-team-b\n")
+        do {
+            _ = try build(Self.gatewaySettings, groups)
+            Issue.record("a group behind the identity header was accepted")
+        } catch let error as ClassError {
+            #expect(error.description.hasPrefix("roster.txt:2: student 'bob': identity 'group:cs101-team-b' is not a user"), "\(error)")
+        }
+    }
+
+    @Test("Gateway API is the default; HTTPRoutes without --gateway are refused with the option named")
+    func gatewayIsDefault() throws {
+        #expect(ManifestSettings().routing == .httproute)
+        var noGateway = Self.gatewaySettings
+        noGateway.gatewayName = nil
+        do {
+            _ = try ClassManifests(
+                image: ClassFixtures.image(), settings: noGateway, classSettings: ClassSettings(), roster: try roster(),
+                credentials: ClassFixtures.credentials(for: ["alice", "bob"]))
+            Issue.record("HTTPRoutes without a Gateway were accepted")
+        } catch let error as KubeError {
+            #expect(error.description.hasPrefix("invalid --gateway '(none)': HTTPRoutes (--routing httproute, the default) attach to a Gateway"), "\(error)")
+        }
+    }
+}
