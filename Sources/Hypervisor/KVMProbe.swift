@@ -95,6 +95,8 @@ public struct KVMProbe: Sendable {
             process.executableURL = URL(fileURLWithPath: qemuPath)
             process.arguments = Array(qemuArguments.dropFirst())
         }
+        // The same allow-listed environment as every child of the process runner: no secret reaches qemu.
+        process.environment = ChildEnvironment.child()
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: stderrPath)

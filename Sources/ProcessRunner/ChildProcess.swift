@@ -36,8 +36,11 @@ public struct ChildProcess: Sendable {
 
     /// Program and arguments; the program is looked up with ``ProgramPath``.
     public var arguments: [String]
-    /// Variables added to (or replacing) the inherited environment.
+    /// Variables added to (or replacing) the inherited environment; kept as given.
     public var environment: [String: String]
+    /// How much of labforge's environment the child inherits: the allow-list (``ChildEnvironment``) unless a caller
+    /// says otherwise; a ``ChildEnvironment/withheld`` secret never.
+    public var inheritance: ChildEnvironment.Inheritance = .allowListed
     /// Working directory (the caller's by default).
     public var workingDirectory: String?
     /// Standard input.
@@ -58,7 +61,7 @@ public struct ChildProcess: Sendable {
     /// Describes a run.
     /// - Parameters:
     ///   - arguments: Program and arguments.
-    ///   - environment: Variables added to the inherited environment.
+    ///   - environment: Variables added to the inherited (allow-listed) environment.
     ///   - workingDirectory: Working directory.
     ///   - input: Standard input.
     ///   - output: Standard output.
@@ -124,8 +127,9 @@ public struct ChildProcess: Sendable {
         [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: gracePeriod)]
     }
 
+    /// The child's environment: the inherited part of labforge's (``inheritance``) plus ``environment``.
     func mergedEnvironment() -> [String: String] {
-        ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        ChildEnvironment.child(adding: environment, inheritance: inheritance)
     }
 
     private struct Outcome {

@@ -27,7 +27,10 @@ struct CredentialHelper {
         // A helper waiting for a desktop prompt that never comes is ended after 30 s.
         let result: ChildProcessResult
         do {
-            result = try ChildProcess([program, "get"], input: .data(Data(serverURL.utf8)), timeout: .seconds(30)).runBlocking()
+            // The user's own credential program needs the user's environment (its D-Bus session, gpg home, cloud profile).
+            var helper = ChildProcess([program, "get"], input: .data(Data(serverURL.utf8)), timeout: .seconds(30))
+            helper.inheritance = .everythingButSecrets
+            result = try helper.runBlocking()
         } catch {
             throw RegistryError.credentialHelper(helper: program, reason: "cannot start: \(error)")
         }

@@ -1,4 +1,5 @@
-// An ECDSA P-256 signing key from PEM (PKCS#8 or SEC1, as openssl writes them), from a file or the environment.
+// An ECDSA P-256 signing key from PEM (PKCS#8 or SEC1, as openssl writes them), from a file or the environment
+// (taken out of it at start: SigningKey+Environment.swift).
 import Crypto
 import Foundation
 
@@ -34,19 +35,19 @@ public struct SigningKey: Sendable {
 
     /// Loads the key from `path`, else from ``environmentVariable``; nil when neither is given.
     /// - Parameters:
-    ///   - path: A PEM file, or nil.
-    ///   - environment: The process environment.
+    ///   - path: A PEM file, or nil. It must be yours and accessible to you alone (mode 600 or 400), as ssh requires
+    ///     of a private key; a pipe (`<(pass show key)`) is read the same way.
+    ///   - environment: Where to find ``environmentVariable``; nil for the value ``takeFromEnvironment()`` took at
+    ///     process start (or, when it was never called, the process environment).
     /// - Returns: The key, or nil.
-    /// - Throws: ``SigningError``.
-    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SigningKey? {
+    /// - Throws: ``SigningError/keyFileTooOpen(path:mode:)``, ``SigningError/keyFileNotOwned(path:owner:user:)``,
+    ///   ``SigningError/keyUnreadable(source:reason:)``, ``SigningError/unsupportedKey(source:reason:)``.
+    public static func load(path: String?, environment: [String: String]? = nil) throws -> SigningKey? {
         if let path {
-            let text: String
-            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw SigningError.keyUnreadable(source: path, reason: "\((error as NSError).localizedDescription)")
-            }
-            return try SigningKey(pem: text, source: path)
+            return try SigningKey(pem: try SigningKeyFile.read(path), source: path)
         }
-        if let text = environment[environmentVariable], !text.isEmpty {
+        let text = if let environment { environment[environmentVariable] } else { environmentText }
+        if let text, !text.isEmpty {
             return try SigningKey(pem: text, source: "$\(environmentVariable)")
         }
         return nil

@@ -6,6 +6,7 @@ import Foundation
 import Hypervisor
 import LabforgeRecipe
 import Logging
+import ProcessRunner
 import Synchronization
 
 /// A running qemu-system process and its control sockets.
@@ -166,6 +167,8 @@ public final class VirtualMachine: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = invocation.commandLine
         }
+        // The allow-listed environment every child gets (ChildEnvironment): no secret reaches qemu.
+        process.environment = ChildEnvironment.child()
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: stderrPath)

@@ -68,7 +68,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Seconds a verification boot may take.")
     var verifyTimeout: Double = 600
 
-    @Option(help: "Sign each pushed manifest in cosign's format with this EC P-256 PEM key (else $LABFORGE_SIGN_KEY, if set).")
+    @Option(help: "Sign each pushed manifest in cosign's format with this EC P-256 PEM key, a file of yours with mode 600 (else $LABFORGE_SIGN_KEY, if set).")
     var signKey: String?
 
     @OptionGroup var cacheOptions: CacheOptions
@@ -84,6 +84,8 @@ struct BuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         accelerator.apply()
+        // Before any recipe is compiled or run: a key file others can read is refused before work is spent.
+        let signingKey = try SigningKey.load(path: signKey)
         let cacheRoot = cacheOptions.cache.root
         let arguments = RecipeSourceOptions.split(recipes)
         let selected = try await source.load(paths: arguments.paths, cacheRoot: cacheRoot).select(arguments.names)
@@ -92,7 +94,7 @@ struct BuildCommand: AsyncParsableCommand {
             referencePrefix: try PushTarget(parsing: referencePrefix), jobs: jobs, verify: !noVerify, force: force,
             layerCompression: layerCompression, verifyTimeout: verifyTimeout, authFile: authfile, toolVersion: LabforgeVersion.current
         )
-        options.signingKey = try SigningKey.load(path: signKey)
+        options.signingKey = signingKey
         options.refreshArchives = refresh
         options.recipeSources = Dictionary(selected.map { ($0.recipe.name, $0.origin.catalogSource) }, uniquingKeysWith: { first, _ in first })
         let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected.map(\.recipe), targets: targets.isEmpty ? nil : targets)

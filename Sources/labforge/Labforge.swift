@@ -4,6 +4,7 @@ import Foundation
 import Guestfs
 import ProcessRunner
 import Reporting
+import Signing
 import Verify
 import Logging
 
@@ -23,6 +24,9 @@ struct Labforge: AsyncParsableCommand {
     /// Log lines (the accelerator choice, fallbacks, retries) go to standard error: standard output carries
     /// results, and with `--json` exactly one JSON document.
     static func main() async {
+        // First, before any thread reads the environment or any child exists: the key leaves the environment, so
+        // nothing labforge starts (swiftc, the recipe program, mmdebstrap and its hooks, qemu, libguestfs) inherits it.
+        SigningKey.takeFromEnvironment()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         do {
             // Not Sendable, but only the interruptible task below touches it once parsing is done.

@@ -57,7 +57,7 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Attempts per request before giving up on transient failures.")
     var retries: Int = 6
 
-    @Option(help: "Sign the pushed manifest in cosign's format with this EC P-256 PEM key (else $LABFORGE_SIGN_KEY, if set).")
+    @Option(help: "Sign the pushed manifest in cosign's format with this EC P-256 PEM key, a file of yours with mode 600 (else $LABFORGE_SIGN_KEY, if set).")
     var signKey: String?
 
     @Flag(help: "Print the result as one JSON document on standard output (progress as JSON lines on standard error).")
@@ -72,6 +72,8 @@ struct PushCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First: a key file others can read is refused before the layout is read or a credential helper runs.
+        let signingKey = try SigningKey.load(path: signKey)
         var reference: ImageReference
         var extra: [Tag]
         var mounts: [RepositoryName]
@@ -109,7 +111,6 @@ struct PushCommand: AsyncParsableCommand {
         let reporter = StreamProgressReporter(style: .automatic(json: json))
         let pushJobs = jobs
         let finalReference = reference
-        let signingKey = try SigningKey.load(path: signKey)
         let work = Task {
             try await RegistryClient.withConnection(to: finalReference.registry, credential: credential, options: options) { client in
                 let result = try await LayoutPusher(destination: client, progress: reporter, parallelUploads: pushJobs)
