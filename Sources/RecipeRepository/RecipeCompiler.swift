@@ -15,6 +15,20 @@ public struct CompiledRecipes: Sendable {
     public var key: String
     /// Whether this call compiled it (false: it came from the cache).
     public var compiled: Bool
+
+    /// The cache entry holding ``program``.
+    var entry: String { URL(fileURLWithPath: program).deletingLastPathComponent().path }
+
+    /// Checks, just before the program runs, that the entry is still only this user's and its program is the one
+    /// labforge compiled (``RecipeCacheAccess``, ``CompiledRecipesRecord``).
+    /// - Throws: ``RecipeRepositoryError/cacheNotPrivate(path:problem:fix:)``, ``RecipeRepositoryError/cacheEntryChanged(entry:reason:)``.
+    func checkUnchanged() throws {
+        try RecipeCacheAccess.checkDirectory(URL(fileURLWithPath: entry).deletingLastPathComponent().path)
+        try RecipeCacheAccess.checkDirectory(entry)
+        try RecipeCacheAccess.checkFile(program)
+        try RecipeCacheAccess.checkFile(entry + "/" + CompiledRecipesRecord.fileName)
+        try CompiledRecipesRecord.load(entry: entry, key: key).checkProgram(entry: entry)
+    }
 }
 
 /// Turns a ``RecipeSource`` into a ``CompiledRecipes`` under `<cache>/recipes/<key>/`.
@@ -29,6 +43,8 @@ public struct RecipeCompiler: Sendable {
     public var cacheDirectory: String
     /// The cache's locks (`<cache root>/locks/`).
     public var locks: CacheLocks
+    /// `<cache root>` (`--cache-dir`).
+    var cacheRoot: String
 
     /// Creates a compiler.
     /// - Parameters:
@@ -36,6 +52,7 @@ public struct RecipeCompiler: Sendable {
     ///   - cacheRoot: labforge's cache root (`--cache-dir`); programs go to its `recipes/` folder.
     public init(toolchain: RecipeToolchain, cacheRoot: String) {
         self.toolchain = toolchain
+        self.cacheRoot = cacheRoot
         self.cacheDirectory = cacheRoot + "/recipes"
         self.locks = CacheLocks(root: cacheRoot)
     }
@@ -45,7 +62,7 @@ public struct RecipeCompiler: Sendable {
     /// - Returns: Lower-case hex sha256.
     public func key(for source: RecipeSource) throws -> String {
         var hasher = SHA256()
-        hasher.update(data: Data("labforge recipes 1\ntoolchain \(toolchain.identity)\n".utf8))
+        hasher.update(data: Data("labforge recipes 2\ntoolchain \(toolchain.identity)\n".utf8))
         for file in source.files {
             let contents = try Data(contentsOf: URL(fileURLWithPath: file))
             hasher.update(data: Data("file \(source.relative(file)) \(contents.count)\n".utf8))
@@ -55,39 +72,48 @@ public struct RecipeCompiler: Sendable {
     }
 
     /// Returns the compiled program for `source`, compiling it when the cache does not hold it.
+    ///
+    /// The cache is checked first: the root, `recipes/` and the entry must be this user's alone
+    /// (``RecipeCacheAccess``), and an entry must still hold what labforge wrote into it (``CompiledRecipesRecord``);
+    /// a changed entry is refused, not recompiled over. The program itself is checked again just before it runs.
     /// - Parameter source: The recipe files.
     /// - Returns: The program and its declarations.
-    /// - Throws: ``RecipeRepositoryError/compileFailed(diagnostics:)`` with the compiler's `file:line:col` diagnostics, and others.
+    /// - Throws: ``RecipeRepositoryError/compileFailed(diagnostics:)`` with the compiler's `file:line:col` diagnostics,
+    ///   ``RecipeRepositoryError/cacheNotPrivate(path:problem:fix:)``, ``RecipeRepositoryError/cacheEntryChanged(entry:reason:)``, and others.
     public func compile(_ source: RecipeSource) async throws -> CompiledRecipes {
         let key = try key(for: source)
         let entry = cacheDirectory + "/" + key
-        if let cached = cached(entry, key: key) { return cached }
         do {
             try FileAccess.makePrivateDirectory(cacheDirectory, tightenExisting: false)
         } catch {
             throw RecipeRepositoryError.cacheUnusable(path: cacheDirectory, reason: "\(error)")
         }
+        try RecipeCacheAccess.checkRoot(cacheRoot)
+        try RecipeCacheAccess.checkDirectory(cacheDirectory)
+        // Finished entries appear only by rename: one that exists is complete, or was changed since.
+        let exists = { FileManager.default.fileExists(atPath: entry) }
+        if exists() { return try cached(entry, key: key) }
         // The cache's one lock rule (``CacheLocks``): two processes compiling the same recipes take turns, and the
         // second finds the first one's program.
-        let (lock, made) = try await locks.entry(key, exists: { cached(entry, key: key) != nil }) {
-            try await build(source, into: entry)
+        let (lock, made) = try await locks.entry(key, exists: exists) {
+            try await build(source, key: key, into: entry)
         }
         lock.release()
-        guard var compiled = cached(entry, key: key) else {
-            throw RecipeRepositoryError.cacheUnusable(path: entry, reason: "the compiled program is missing after the compile")
-        }
+        var compiled = try cached(entry, key: key)
         compiled.compiled = made
         return compiled
     }
 
     /// Compiles `source` into a temp folder renamed to `entry` when complete.
-    private func build(_ source: RecipeSource, into entry: String) async throws {
+    private func build(_ source: RecipeSource, key: String, into entry: String) async throws {
         let work = entry + ".partial-\(UUID().uuidString.prefix(8))"
         Interruption.register(work)
         defer {
             try? FileManager.default.removeItem(atPath: work)
             Interruption.unregister(work)
         }
+        // Owner-only whatever the umask: the entry is renamed into place with these modes, and checked for them.
+        try FileAccess.makePrivateDirectory(work)
         try FileManager.default.createDirectory(atPath: work + "/symbols", withIntermediateDirectories: true)
         let module = RecipeProgram.moduleName
         let moduleCache = ["-module-cache-path", cacheDirectory + "/module-cache"]
@@ -110,19 +136,37 @@ public struct RecipeCompiler: Sendable {
         ] + moduleCache)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(declarations).write(to: URL(fileURLWithPath: work + "/declarations.json"))
+        let declarationsData = try encoder.encode(declarations)
+        try declarationsData.write(to: URL(fileURLWithPath: work + "/declarations.json"))
         for intermediate in ["symbols", "\(module).swiftmodule", "lib\(module).a", "\(module).swiftdoc", "\(module).swiftsourceinfo"] {
             try? FileManager.default.removeItem(atPath: work + "/" + intermediate)
         }
+        try FileAccess.setMode(work + "/program", 0o700)
+        for file in ["declarations.json", "main.swift"] { try FileAccess.setMode(work + "/" + file, 0o600) }
+        guard let program = FileManager.default.contents(atPath: work + "/program") else {
+            throw RecipeRepositoryError.cacheUnusable(path: work + "/program", reason: "the linker wrote no program")
+        }
+        let record = CompiledRecipesRecord(
+            key: key, toolchain: toolchain.identity, compiler: toolchain.compiler,
+            files: try source.files.map { file in
+                CompiledRecipesRecord.SourceFile(path: source.relative(file), sha256: CompiledRecipesRecord.Digest(try Data(contentsOf: URL(fileURLWithPath: file))).sha256)
+            },
+            program: CompiledRecipesRecord.Digest(program), declarations: CompiledRecipesRecord.Digest(declarationsData))
+        try record.write(into: work)
         guard Foundation.rename(work, entry) == 0 else {
             throw RecipeRepositoryError.cacheUnusable(path: entry, reason: String(cString: strerror(errno)))
         }
     }
 
-    private func cached(_ entry: String, key: String) -> CompiledRecipes? {
-        guard FileManager.default.isExecutableFile(atPath: entry + "/program"),
-              let data = FileManager.default.contents(atPath: entry + "/declarations.json"),
-              let declarations = try? JSONDecoder().decode([RecipeDeclaration].self, from: data) else { return nil }
+    /// The finished entry's declarations, once the entry is checked (its program is checked just before it runs).
+    private func cached(_ entry: String, key: String) throws -> CompiledRecipes {
+        try RecipeCacheAccess.checkDirectory(entry)
+        for file in ["program", "declarations.json", CompiledRecipesRecord.fileName] { try RecipeCacheAccess.checkFile(entry + "/" + file) }
+        let record = try CompiledRecipesRecord.load(entry: entry, key: key)
+        let data = try record.checkDeclarations(entry: entry)
+        guard let declarations = try? JSONDecoder().decode([RecipeDeclaration].self, from: data) else {
+            throw RecipeRepositoryError.cacheEntryChanged(entry: entry, reason: "declarations.json is not labforge's")
+        }
         return CompiledRecipes(program: entry + "/program", declarations: declarations, key: key, compiled: false)
     }
 

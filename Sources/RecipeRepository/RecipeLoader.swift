@@ -52,15 +52,18 @@ public struct RecipeLoader: Sendable {
         self.compiler = compiler
     }
 
-    /// Compiles (or reuses) and runs the program of `source`, then checks every recipe.
+    /// Compiles (or reuses) and runs the program of `source` (confined: ``RecipeSandbox``), then checks every recipe.
     /// - Parameter source: The recipe files.
     /// - Returns: The validated recipes with their origins.
-    /// - Throws: ``RecipeRepositoryError``: the compiler's diagnostics, or the file, line and recipe of an invalid one.
+    /// - Throws: ``RecipeRepositoryError``: the compiler's diagnostics, or the file, line and recipe of an invalid one;
+    ///   a git repository another user owns (``RecipeRepositoryError/repositoryNotTrusted(directory:repository:gitMessage:)``),
+    ///   a cache others can write or a changed cache entry, no bubblewrap.
     public func load(_ source: RecipeSource) async throws -> LoadedRecipes {
-        let compiled = try await compiler.compile(source)
-        let evaluated = try await evaluate(compiled)
         let root = source.root
-        let git = try await DedicatedThread.run(name: "labforge.git") { GitCheckout(directory: root) }
+        // git first: a repository another user owns is refused before anything of it is compiled or run.
+        let git = try await DedicatedThread.run(name: "labforge.git") { try GitCheckout.read(directory: root) }
+        let compiled = try await compiler.compile(source)
+        let evaluated = try await evaluate(compiled, recipes: root)
         var loaded: [LoadedRecipe] = []
         for declaration in compiled.declarations {
             let name = declaration.path.joined(separator: ".")
@@ -88,19 +91,12 @@ public struct RecipeLoader: Sendable {
         return LoadedRecipes(source: source, recipes: loaded, compiled: compiled)
     }
 
-    /// Runs the program; its recipes by declaration.
-    private func evaluate(_ compiled: CompiledRecipes) async throws -> [String: [Recipe]] {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-recipes-\(UUID().uuidString).json").path
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let result: ToolOutput
-        do { result = try await DedicatedThread.run(name: "labforge.recipes") { try ExternalTool.run([compiled.program, output]) } } catch {
-            throw RecipeRepositoryError.programFailed(status: 127, output: "\(compiled.program) cannot be started")
-        }
-        guard result.status == 0 else {
-            throw RecipeRepositoryError.programFailed(status: result.status, output: result.stderr + String(decoding: result.stdout, as: UTF8.self))
-        }
-        guard let data = FileManager.default.contents(atPath: output) else {
-            throw RecipeRepositoryError.unreadableOutput(reason: "\(output) was not written")
+    /// Checks the program is the one labforge compiled, runs it confined; its recipes by declaration.
+    private func evaluate(_ compiled: CompiledRecipes, recipes: String) async throws -> [String: [Recipe]] {
+        let sandbox = RecipeSandbox(toolchain: compiler.toolchain)
+        let data = try await DedicatedThread.run(name: "labforge.recipes") {
+            try compiled.checkUnchanged()
+            return try sandbox.run(program: compiled.program, recipes: recipes)
         }
         do {
             let values = try JSONDecoder().decode([RecipeProgram.Evaluated].self, from: data)

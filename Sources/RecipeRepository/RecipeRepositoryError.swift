@@ -33,6 +33,16 @@ public enum RecipeRepositoryError: Error, Sendable, Equatable, CustomStringConve
     case initTargetNotEmpty(path: String)
     /// A file of the starter repository could not be written.
     case cannotWrite(path: String, reason: String)
+    /// git refuses the repository holding the recipes because another user owns it; `gitMessage` is git's own.
+    case repositoryNotTrusted(directory: String, repository: String, gitMessage: String)
+    /// bubblewrap, which confines the compiled recipe program, is not installed.
+    case sandboxMissing
+    /// bubblewrap is installed but could not set up the sandbox; `reason` is its message.
+    case sandboxFailed(reason: String)
+    /// A cache folder or file a recipe program would be run from is writable by, or belongs to, someone else.
+    case cacheNotPrivate(path: String, problem: String, fix: String)
+    /// A compiled-recipe cache entry no longer holds what labforge wrote (its program or record changed).
+    case cacheEntryChanged(entry: String, reason: String)
 
     public var description: String {
         switch self {
@@ -67,6 +77,25 @@ public enum RecipeRepositoryError: Error, Sendable, Equatable, CustomStringConve
             return "\(path) is not empty; labforge init writes a new repository into a new or empty folder"
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason); nothing was written"
+        case .repositoryNotTrusted(let directory, let repository, let gitMessage):
+            return "recipes in \(RecipeCompiler.displayPath(directory)): git refuses the repository \(repository) because another user owns it "
+                + "(its .git/config could run programs as you, e.g. core.fsmonitor), and so does labforge. git says:\n"
+                + gitMessage.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+                + "\nIf you trust that repository: git config --global --add safe.directory \(repository) ; "
+                + "or make it yours: chown -R \"$(id -u):$(id -g)\" \(repository)"
+        case .sandboxMissing:
+            return "the compiled recipe program runs confined by bubblewrap, and `bwrap` is not installed: "
+                + "apt-get install bubblewrap (make deps installs it)"
+        case .sandboxFailed(let reason):
+            return "bubblewrap could not confine the compiled recipe program: \(reason)\n"
+                + "It needs user namespaces: check `sysctl kernel.unprivileged_userns_clone` (1 on Debian) and, on Ubuntu 24.04+, "
+                + "`kernel.apparmor_restrict_unprivileged_userns` (0) or an AppArmor profile for bwrap; in a container, a seccomp "
+                + "profile that allows unshare(2) and clone(2) with namespace flags"
+        case .cacheNotPrivate(let path, let problem, let fix):
+            return "recipe cache \(path) \(problem); labforge runs the programs this cache holds as you, so it refuses it: \(fix)"
+        case .cacheEntryChanged(let entry, let reason):
+            return "recipe cache entry \(entry) changed after labforge compiled it: \(reason); its program is not run. "
+                + "Remove the entry to recompile (rm -r \(entry)), and find out what wrote to the cache"
         }
     }
 }
