@@ -78,7 +78,10 @@ def terminal_shell(port, user, password, origin=None):
     auth = base64.b64encode(f"{user}:{password}".encode()).decode()
     # A browser on the terminal's own page sends its Origin; ttyd runs with --check-origin, so a page on another
     # site (origin given) gets no shell even with the credential the browser has cached.
-    ws = WebSocket(port, "/ws", "tty", [("Authorization", "Basic " + auth), ("Origin", origin or f"http://127.0.0.1:{port}")])
+    try:
+        ws = WebSocket(port, "/ws", "tty", [("Authorization", "Basic " + auth), ("Origin", origin or f"http://127.0.0.1:{port}")])
+    except (OSError, ConnectionError) as error:
+        return f"refused: {error}"
     if ws.status != 101:
         return f"upgrade answered {ws.status}"
     try:
