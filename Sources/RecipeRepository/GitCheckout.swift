@@ -35,8 +35,9 @@ struct GitCheckout: Sendable {
     ///   the repository because another user owns it.
     static func read(directory: String) throws -> GitCheckout? {
         // git's messages in English, so labforge can tell its ownership refusal from "not a git repository".
+        let environment = configEnvironment().merging(["LC_ALL": "C"]) { $1 }
         func run(_ arguments: [String]) -> ToolOutput? {
-            try? ExternalTool.run(["git"] + hardening + ["-C", directory] + arguments, environment: ["LC_ALL": "C"])
+            try? ExternalTool.run(["git"] + hardening + ["-C", directory] + arguments, environment: environment)
         }
         func text(_ output: ToolOutput?) -> String? {
             guard let output, output.status == 0 else { return nil }
@@ -58,6 +59,16 @@ struct GitCheckout: Sendable {
                 let path = String(line.dropFirst(3)).split(separator: " -> ").last.map(String.init) ?? ""
                 return root + "/" + path
             }))
+    }
+
+    /// The user's git configuration given in labforge's environment (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_<n>`/
+    /// `GIT_CONFIG_VALUE_<n>`, `GIT_CONFIG_PARAMETERS`, `GIT_CONFIG_GLOBAL`…), passed on to git explicitly since
+    /// children get an allow-listed environment: a CI job trusts its checkout with `safe.directory` this way.
+    /// ``hardening``'s `-c` options come later on git's command line, so they still win.
+    /// - Parameter parent: labforge's environment.
+    /// - Returns: The `GIT_CONFIG_*` variables.
+    static func configEnvironment(_ parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        parent.filter { $0.key.hasPrefix("GIT_CONFIG_") }
     }
 
     /// `https://user:token@host/x` → `https://host/x`; scp-like `git@host:x` stays.

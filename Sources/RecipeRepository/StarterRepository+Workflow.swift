@@ -36,6 +36,9 @@ extension StarterRepository {
             timeout-minutes: 20
             container:
               image: \(labforgeImage)
+              # The compiled recipe program runs under bubblewrap: its namespaces need SYS_ADMIN under Docker's
+              # seccomp profile and no AppArmor confinement (docker-default forbids mount).
+              options: --cap-add SYS_ADMIN --security-opt apparmor=unconfined
             outputs:
               recipes: ${{ steps.list.outputs.recipes }}
             steps:
@@ -45,6 +48,9 @@ extension StarterRepository {
                 id: list
                 run: |
                   set -euo pipefail
+                  # The checkout belongs to the runner's user, not the container's root: trust it, or git (and so
+                  # labforge, which reads the commit for the catalog) refuses it as another user's repository.
+                  git config --global --add safe.directory "$GITHUB_WORKSPACE"
                   # Recipe names are DNS labels: the first column of `labforge list`, no quoting needed.
                   names=$(labforge list recipes | awk '{print $1}')
                   recipes="[$(printf '"%s",' $names | sed 's/,$//')]"
@@ -96,6 +102,7 @@ extension StarterRepository {
                   PUSH_TO_REGISTRY: ${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}
                 run: |
                   set -euo pipefail
+                  git config --global --add safe.directory "$GITHUB_WORKSPACE"  # the runner's checkout (see the plan job)
                   prefix="ghcr.io/${OWNER,,}/${REGISTRY_PREFIX_SUFFIX}"
                   destination=(--reference-prefix "$prefix")
                   if [ "$PUSH_TO_REGISTRY" = true ]; then

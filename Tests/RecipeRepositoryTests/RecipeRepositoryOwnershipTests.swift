@@ -57,5 +57,10 @@ struct RecipeRepositoryOwnershipTests {
         #expect(trusted.stdout.contains("\"modified\" : true"), "untracked in git, so modified: \(trusted.stdout)")
         #expect(!FileManager.default.fileExists(atPath: marker), "labforge ran core.fsmonitor in a trusted repository")
         #expect(!FileManager.default.fileExists(atPath: hookMarker), "labforge ran a hook in a trusted repository")
+        // Or trusted in the environment (a CI job's `GIT_CONFIG_*`), which labforge passes on to git.
+        let trust = ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": repository]
+        let fromEnvironment = try await Command.labforge(["list", repository, "--cache-dir", folder.cache], environment: trust)
+        #expect(fromEnvironment.status == 0 && fromEnvironment.stdout.contains("planted-lab"), "\(fromEnvironment.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "labforge ran core.fsmonitor in a trusted repository")
     }
 }
