@@ -64,8 +64,8 @@ public struct DebianBootstrapper: Sendable {
         // Registered so that an interrupt that cannot wait for this unwinding still removes it (gigabytes).
         Interruption.register(scratch)
         defer {
-            removeTree(scratch)
-            Interruption.unregister(scratch)
+            // Left registered when it cannot be removed: the interrupted run's last line then names it and says why.
+            if removeTree(scratch) { Interruption.unregister(scratch) }
         }
         let staging = scratch + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
@@ -96,15 +96,23 @@ public struct DebianBootstrapper: Sendable {
         progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "mmdebstrap \(spec.suite)", completed: 0, total: 3, unit: .steps))
         let rootTree = scratch + "/root"
         let started = ContinuousClock.now
-        try await runMmdebstrap(spec, staging: staging, into: rootTree, format: "directory")
+        // Each of mmdebstrap's phases (download, the chroot's dpkg, the hooks) is a progress step of its own.
+        let log = self.log
+        let phases: @Sendable (String) -> Void = { line in
+            log?(line)
+            guard let phase = MmdebstrapPhase(line: line) else { return }
+            progress.report(ProgressEvent(
+                subject: subject, stage: "bootstrap", detail: "mmdebstrap \(spec.suite): \(phase.rawValue)", completed: 0, total: 3, unit: .steps))
+        }
+        try await runMmdebstrap(spec, staging: staging, into: rootTree, format: "directory", log: phases)
         let treeDone = ContinuousClock.now
 
         progress.report(ProgressEvent(
             subject: subject, stage: "bootstrap", detail: "GPT, EFI system partition, BIOS boot and ext4 on the host", completed: 1, total: 3, unit: .steps))
         let raw = scratch + "/disk.raw"
         try await layout.write(rootTree: rootTree, to: raw, scratch: staging, log: log)
-        // The tree is no longer needed: free its ≈ 0.5 GiB before the qcow2 is written.
-        removeTree(rootTree)
+        // The tree is no longer needed: free its ≈ 0.5 GiB before the qcow2 is written (what is left goes with the scratch).
+        _ = removeTree(rootTree)
         let filesystemDone = ContinuousClock.now
 
         progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "qcow2", completed: 2, total: 3, unit: .steps))
@@ -124,27 +132,22 @@ public struct DebianBootstrapper: Sendable {
         ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { Int($0) }
     }
 
-    /// Removes a directory unless something is still mounted inside it: a root tree with a bind-mounted
-    /// /dev or /proc left by a killed mmdebstrap, or our loop mount, must never be deleted recursively.
-    private func removeTree(_ path: String) {
-        let mounts = Self.mountPoints(under: path)
-        guard mounts.isEmpty else {
-            logger.warning("not removing \(path): still mounted inside it: \(mounts.joined(separator: ", ")); unmount them and remove it by hand")
-            return
-        }
-        try? FileManager.default.removeItem(atPath: path)
+    /// Removes a directory unless something is still mounted inside it (``ScratchRemoval``); logs what is left and why.
+    /// mmdebstrap mounts only in a mount namespace of its own (``DebianRootTree/make(into:format:temporaryDirectory:logger:log:)``),
+    /// so nothing can be mounted here; the check stays as the last guard against deleting a mounted /proc or /sys.
+    /// - Parameter path: The tree.
+    /// - Returns: Whether nothing is left at `path`.
+    private func removeTree(_ path: String) -> Bool {
+        guard let left = ScratchRemoval.remove(path) else { return true }
+        logger.warning("left \(left)")
+        return false
     }
 
-    /// Mount points at or below `path`, from /proc/self/mounts (octal escapes as the kernel writes them).
+    /// Mount points at or below `path` as this process sees them (``Reporting/MountTable``).
+    /// - Parameter path: A directory.
+    /// - Returns: The mount points.
     public static func mountPoints(under path: String) -> [String] {
-        guard let table = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return [] }
-        let prefix = path.hasSuffix("/") ? path : path + "/"
-        return table.split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(separator: " ")
-            guard fields.count > 1 else { return nil }
-            let point = String(fields[1]).replacingOccurrences(of: "\\040", with: " ")
-            return point == path || point.hasPrefix(prefix) ? point : nil
-        }
+        MountTable.mountPoints(under: path)
     }
 
     private func makeScratchDirectory() throws -> String {
@@ -208,7 +211,9 @@ public struct DebianBootstrapper: Sendable {
         rootTree(spec, staging: staging).arguments(output: output, format: format)
     }
 
-    private func runMmdebstrap(_ spec: DebianBootstrap, staging: String, into output: String, format: String) async throws {
+    private func runMmdebstrap(
+        _ spec: DebianBootstrap, staging: String, into output: String, format: String, log: (@Sendable (String) -> Void)?
+    ) async throws {
         // mmdebstrap's own temp files (its gpg home, the chroot of tar mode) go inside our scratch directory, so a
         // killed mmdebstrap leaves nothing behind that the scratch's removal does not take with it.
         let temporary = URL(fileURLWithPath: staging).deletingLastPathComponent().appendingPathComponent("tmp").path

@@ -5,8 +5,9 @@ import Logging
 /// One mmdebstrap run on the host: a Debian suite with a package set and hooks, written as a directory
 /// (the VM bootstrap's ext4 and the container image's layer are made from it) or a tarball (the appliance path).
 ///
-/// Needs root (`--mode=root`): the tree holds files only root may create. mmdebstrap mounts `/dev`, `/proc`
-/// and `/sys` into the tree for the hooks and unmounts them before it returns; it removes apt's package lists
+/// Needs root (`--mode=root`): the tree holds files only root may create. mmdebstrap mounts `/dev/pts`, `/dev/shm`,
+/// `/proc` and `/sys` into the tree for the hooks, in a mount namespace of its own (``PrivateMountNamespace``): the
+/// host never sees those mounts, so a killed mmdebstrap cannot leave them behind. It removes apt's package lists
 /// and downloaded `.deb`s at the end (no package caches in the output).
 public struct DebianRootTree: Sendable, Equatable {
     /// Debian suite or codename (`trixie`).
@@ -91,13 +92,16 @@ public struct DebianRootTree: Sendable, Equatable {
         return arguments
     }
 
-    /// Runs mmdebstrap. `SOURCE_DATE_EPOCH`, when set, is passed on (mmdebstrap clamps times to it).
+    /// Runs mmdebstrap in a private mount namespace (``PrivateMountNamespace``). `SOURCE_DATE_EPOCH`, when set, is
+    /// passed on (mmdebstrap clamps times to it).
     /// - Parameters:
     ///   - output: Where the tree (or tarball) goes; a directory must not exist or be empty.
     ///   - format: `directory` or `tar`.
+    ///   - temporaryDirectory: mmdebstrap's `TMPDIR` (its gpg home, the chroot of tar mode); the inherited one when `nil`.
     ///   - logger: Receives one line naming the suite.
     ///   - log: Receives mmdebstrap's output (the build log).
-    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` or ``BasesError/toolMissing(tool:package:)``.
+    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` or ``BasesError/toolMissing(tool:package:)``
+    ///   (for mmdebstrap, or util-linux's `unshare`).
     public func make(
         into output: String, format: String = "directory", temporaryDirectory: String? = nil, logger: Logger, log: (@Sendable (String) -> Void)?
     ) async throws {
@@ -107,6 +111,6 @@ public struct DebianRootTree: Sendable, Equatable {
         // mmdebstrap's own temp files (its gpg home, the chroot of tar mode) go where the caller cleans up.
         if let temporaryDirectory { environment["TMPDIR"] = temporaryDirectory }
         logger.info("mmdebstrap: Debian \(suite) (\(variant), \(packages.count) extra packages) from \(sources.first ?? "?")")
-        try await ExternalTool.mmdebstrap.run(arguments(output: output, format: format), environment: environment, output: log)
+        try await PrivateMountNamespace.run(.mmdebstrap, arguments(output: output, format: format), environment: environment, output: log)
     }
 }

@@ -15,7 +15,10 @@ import Synchronization
 /// the process exits at once.
 ///
 /// Work registers a temp path while it writes it (``register(_:)``) and unregisters it once renamed into place
-/// or removed: whatever is still registered when the process exits after a signal is removed then.
+/// or removed (a path its own cleanup could not remove stays registered): whatever is still registered when the
+/// process exits after a signal is removed then, never across a mount point (``ScratchRemoval``). The last line says
+/// "stopped cleanly" only when that left nothing; otherwise it names each path left and why, e.g.
+/// `labforge: interrupted by SIGTERM; left /tmp/labforge-bootstrap-…: still mounted inside it: …`.
 public enum Interruption {
     private struct State {
         var signal: Int32?
@@ -79,11 +82,28 @@ public enum Interruption {
         installHandlers()
         let result = await task.result
         if let signal = receivedSignal {
-            removeRegisteredPaths()
-            FileHandle.standardError.write(Data("labforge: interrupted by \(signalName(signal)); stopped cleanly\n".utf8))
+            let left = removeRegisteredPaths()
+            FileHandle.standardError.write(Data((outcome(signal, left: left, unwound: true) + "\n").utf8))
             exit(128 + signal)
         }
         return try result.get()
+    }
+
+    /// The last line an interrupted run prints: "stopped cleanly" only when the command unwound and every registered
+    /// scratch path is gone; otherwise each path left and why.
+    /// - Parameters:
+    ///   - signal: The signal that interrupted the run.
+    ///   - left: Scratch that could not be removed.
+    ///   - unwound: Whether the command unwound (false: the grace period ran out, or a second signal came).
+    /// - Returns: The line, without its newline.
+    public static func outcome(_ signal: Int32, left: [LeftScratch], unwound: Bool) -> String {
+        let name = signalName(signal)
+        guard left.isEmpty else {
+            return "labforge: interrupted by \(name); left " + left.map(\.description).joined(separator: "; left ")
+        }
+        return unwound
+            ? "labforge: interrupted by \(name); stopped cleanly"
+            : "labforge: interrupted by \(name); children killed without waiting for them, registered scratch removed"
     }
 
     /// Installs the SIGINT/SIGTERM sources (once per process).
@@ -136,12 +156,21 @@ public enum Interruption {
 
     private static func finishNow(_ signalNumber: Int32) {
         state.withLock { $0.killChildren }?()
-        removeRegisteredPaths()
+        let left = removeRegisteredPaths()
+        FileHandle.standardError.write(Data((outcome(signalNumber, left: left, unwound: false) + "\n").utf8))
         exit(128 + signalNumber)
     }
 
-    private static func removeRegisteredPaths() {
-        for path in paths.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+    /// Removes every registered path (never across a mount point: ``ScratchRemoval``).
+    /// - Returns: What is still there, and why.
+    private static func removeRegisteredPaths() -> [LeftScratch] {
+        paths.withLock({ $0 }).sorted().compactMap { path in
+            guard let left = ScratchRemoval.remove(path) else {
+                unregister(path)
+                return nil
+            }
+            return left
+        }
     }
 
     private static func signalName(_ signalNumber: Int32) -> String {

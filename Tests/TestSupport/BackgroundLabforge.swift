@@ -22,8 +22,9 @@ public final class BackgroundLabforge: Sendable {
     /// - Parameters:
     ///   - arguments: Its arguments.
     ///   - environment: Extra environment (set `TMPDIR` to a test directory to scope its scratch).
-    public init(_ arguments: [String], environment: [String: String] = [:]) {
-        var process = ChildProcess([Command.labforgeBinary] + arguments, environment: environment, captureLimit: 4 << 20)
+    ///   - output: Receives its output (progress lines included) line by line as it comes.
+    public init(_ arguments: [String], environment: [String: String] = [:], output: (@Sendable (String) -> Void)? = nil) {
+        var process = ChildProcess([Command.labforgeBinary] + arguments, environment: environment, captureLimit: 4 << 20, log: output)
         process.onStart = { pid in self.state.withLock { $0.pid = pid } }
         let started = process
         Task.detached {
