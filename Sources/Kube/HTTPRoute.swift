@@ -75,12 +75,54 @@ public struct HTTPRoute: KubernetesObject, Hashable {
         public var value: String
     }
 
-    /// `filters[]`: only `URLRewrite` is written.
+    /// `filters[]`: `ExternalAuth` (each request first asks an auth service) or `URLRewrite`.
     public struct Filter: Sendable, Hashable, Codable {
-        /// `URLRewrite`.
+        /// `ExternalAuth` or `URLRewrite`.
         public var type: String
-        /// The rewrite.
-        public var urlRewrite: URLRewrite
+        /// The auth service to ask (type `ExternalAuth`).
+        public var externalAuth: ExternalAuth?
+        /// The rewrite (type `URLRewrite`).
+        public var urlRewrite: URLRewrite?
+
+        /// A prefix rewrite.
+        /// - Parameter urlRewrite: The rewrite.
+        /// - Returns: The filter.
+        public static func rewrite(_ urlRewrite: URLRewrite) -> Filter { Filter(type: "URLRewrite", externalAuth: nil, urlRewrite: urlRewrite) }
+
+        /// An external auth check.
+        /// - Parameter externalAuth: The auth service and what it is sent.
+        /// - Returns: The filter.
+        public static func auth(_ externalAuth: ExternalAuth) -> Filter { Filter(type: "ExternalAuth", externalAuth: externalAuth, urlRewrite: nil) }
+    }
+
+    /// `filters[].externalAuth` (Gateway API GEP-1494, Extended support, experimental channel): the Gateway asks
+    /// the Service over HTTP, with `http.path` put in front of the request's path, and forwards the request only
+    /// on a 2xx answer (failing closed).
+    public struct ExternalAuth: Sendable, Hashable, Codable {
+        /// `HTTP`.
+        public var `protocol`: String
+        /// The auth Service.
+        public var backendRef: AuthBackend
+        /// What the HTTP auth request carries.
+        public var http: HTTPAuth
+    }
+
+    /// `externalAuth.backendRef`.
+    public struct AuthBackend: Sendable, Hashable, Codable {
+        /// Service name.
+        public var name: String
+        /// Service namespace (a ReferenceGrant there must allow HTTPRoutes), or nil for the route's.
+        public var namespace: String?
+        /// Service port.
+        public var port: Int
+    }
+
+    /// `externalAuth.http`.
+    public struct HTTPAuth: Sendable, Hashable, Codable {
+        /// Prefix added to the request's path in the auth request: labforge writes `/allowed/<identity>`.
+        public var path: String?
+        /// Headers of the auth answer copied into the request to the VM.
+        public var allowedResponseHeaders: [String]?
     }
 
     /// `filters[].urlRewrite`.

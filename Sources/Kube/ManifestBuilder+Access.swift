@@ -37,7 +37,7 @@ extension ManifestBuilder {
             annotations[AuthAnnotation.responseHeaders] = header
         case .proxyHeader(let header):
             annotations[AuthAnnotation.proxyHeader] = header
-        case nil:
+        case .gatewayExternalAuth, nil:
             break
         }
         return annotations
@@ -75,16 +75,22 @@ extension ManifestBuilder {
         if case .proxyHeader(let header) = settings.routes.authentication, let identity {
             headers = [HTTPRoute.HeaderMatch(exact: header, value: identity)]
         }
+        var authFilter: HTTPRoute.Filter?
+        if case .gatewayExternalAuth(let service, let header) = settings.routes.authentication {
+            // The auth service is asked for /allowed/<identity>/<the request's path> and admits only that identity.
+            authFilter = .auth(
+                HTTPRoute.ExternalAuth(
+                    protocol: "HTTP", backendRef: .init(name: service.name, namespace: service.namespace, port: service.port),
+                    http: .init(path: identity.map { "/allowed/" + Self.encoded($0) }, allowedResponseHeaders: header.map { [$0] })))
+        }
         let rules = image.agents.map { agent in
             var replacement = String(agent.basePath.dropLast())
             if replacement.isEmpty { replacement = "/" }
-            let filters: [HTTPRoute.Filter]? =
-                needsRewrite(agent)
-                ? [.init(type: "URLRewrite", urlRewrite: .init(path: .init(type: "ReplacePrefixMatch", replacePrefixMatch: replacement)))]
-                : nil
+            var filters: [HTTPRoute.Filter] = authFilter.map { [$0] } ?? []
+            if needsRewrite(agent) { filters.append(.rewrite(.init(path: .init(type: "ReplacePrefixMatch", replacePrefixMatch: replacement)))) }
             return HTTPRoute.Rule(
-                matches: [.init(path: .init(type: "PathPrefix", value: publicPrefix(agent)), headers: headers)], filters: filters,
-                backendRefs: [.init(name: names.session, port: agent.port)]
+                matches: [.init(path: .init(type: "PathPrefix", value: publicPrefix(agent)), headers: headers)],
+                filters: filters.isEmpty ? nil : filters, backendRefs: [.init(name: names.session, port: agent.port)]
             )
         }
         return HTTPRoute(
@@ -150,9 +156,13 @@ extension ManifestBuilder {
 
     /// `{id}` and `{identity}` of an auth URL, percent-encoded but for RFC 3986's unreserved characters.
     static func fill(_ template: String, id: String, identity: String) -> String {
+        template.replacingOccurrences(of: "{id}", with: encoded(id)).replacingOccurrences(of: "{identity}", with: encoded(identity))
+    }
+
+    /// Percent-encoded but for RFC 3986's unreserved characters (a URL query value or one path segment).
+    static func encoded(_ value: String) -> String {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        func encoded(_ value: String) -> String { value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value }
-        return template.replacingOccurrences(of: "{id}", with: encoded(id)).replacingOccurrences(of: "{identity}", with: encoded(identity))
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 }
 

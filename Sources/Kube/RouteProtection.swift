@@ -12,6 +12,37 @@ public enum RouteAuthentication: Sendable, Hashable, Codable {
     /// name, dropping any copy the client sent (ttyd's `--auth-header` mode). Each seat's HTTPRoute matches the header
     /// exactly against the seat's identity.
     case proxyHeader(String)
+    /// The Gateway API's `ExternalAuth` filter (`--routing httproute`; Extended support, experimental channel CRDs):
+    /// the Gateway asks `service` over HTTP for `/allowed/<identity>/<the request's path>` before each request. The
+    /// contract for the auth service: answer 2xx only when the logged-in user is `<identity>` (percent-encoded).
+    /// `responseHeader` of its answer is copied into the request to the VM.
+    case gatewayExternalAuth(service: AuthService, responseHeader: String?)
+}
+
+/// The Service an `ExternalAuth` filter asks: `NAMESPACE/NAME:PORT`.
+public struct AuthService: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Its namespace, or nil for the route's.
+    public var namespace: String?
+    /// Its name.
+    public var name: String
+    /// Its port.
+    public var port: Int
+
+    /// Parses `NAMESPACE/NAME:PORT` or `NAME:PORT`.
+    /// - Parameter text: The option's value.
+    /// - Throws: ``KubeError/invalidSetting(name:value:reason:)``.
+    public init(parsing text: String) throws {
+        let invalid = KubeError.invalidSetting(name: "--auth-service", value: text, reason: "expected NAMESPACE/NAME:PORT, e.g. auth/labs-auth:8080")
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { throw invalid }
+        let parts = text[..<colon].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(parts.count), parts.allSatisfy(KubernetesName.isLabel) else { throw invalid }
+        namespace = parts.count == 2 ? parts[0] : nil
+        name = parts[parts.count - 1]
+        self.port = port
+    }
+
+    /// `NAMESPACE/NAME:PORT`.
+    public var description: String { (namespace.map { "\($0)/" } ?? "") + "\(name):\(port)" }
 }
 
 /// TLS and authentication of the routes of every command that writes manifests (`build`, `manifests`, `class`).
@@ -39,6 +70,7 @@ public struct RouteProtection: Sendable, Hashable, Codable {
         switch authentication {
         case .external(_, _, let header): return header
         case .proxyHeader(let header): return header
+        case .gatewayExternalAuth(_, let header): return header
         case nil: return nil
         }
     }

@@ -63,6 +63,11 @@ public struct RouteRule: Sendable, Hashable {
                 throw KubeError.invalidSetting(name: "--tls-secret", value: routes.tlsSecret ?? "", reason: "TLS needs --host")
             }
             if routes.authentication == nil { missing.append("without authentication (--auth-url with {identity} and --auth-signin)") }
+            if case .gatewayExternalAuth = routes.authentication {
+                throw KubeError.invalidSetting(
+                    name: "--auth-service", value: "given",
+                    reason: "it writes the Gateway API's ExternalAuth filter, which an Ingress has not; with --routing ingress use --auth-url and --auth-signin")
+            }
         case .httproute:
             guard settings.gatewayName != nil else {
                 throw KubeError.invalidSetting(
@@ -78,9 +83,11 @@ public struct RouteRule: Sendable, Hashable {
             if case .external = routes.authentication {
                 throw KubeError.invalidSetting(
                     name: "--auth-url", value: "given",
-                    reason: "external auth annotations are ingress-nginx's; with --routing httproute put an authenticating proxy in front of the Gateway and pass --auth-header NAME")
+                    reason: "external auth annotations are ingress-nginx's; with --routing httproute put an authenticating proxy in front of the Gateway and pass --auth-header NAME (or --auth-service for the Gateway API's ExternalAuth filter)")
             }
-            if routes.authentication == nil { missing.append("without authentication (--auth-header NAME set by a proxy in front of the Gateway)") }
+            if routes.authentication == nil {
+                missing.append("without authentication (--auth-header NAME set by a proxy in front of the Gateway, or --auth-service NAMESPACE/NAME:PORT)")
+            }
         }
         try Self.checkAuthentication(routes.authentication, routing: settings.routing, audience: audience)
         try Self.checkHeaderAgents(headerAgents, routes: routes, routing: settings.routing, audience: audience)
@@ -146,6 +153,8 @@ public struct RouteRule: Sendable, Hashable {
             default:
                 break
             }
+        case .gatewayExternalAuth(_, let header):
+            if let header { try checkHeaderName(header) }
         case nil:
             break
         }
@@ -169,6 +178,11 @@ public struct RouteRule: Sendable, Hashable {
                 switch authentication {
                 case .proxyHeader(let value): header = value
                 case .external(_, _, let value): header = value
+                case .gatewayExternalAuth:
+                    // GEP-1494 says which answer headers are copied, not that a client's copy is dropped first.
+                    throw KubeError.proxyHeaderAgent(
+                        agent: name, header: agent.authHeader,
+                        reason: "an ExternalAuth filter is not required to drop a copy of the header the client sent")
                 }
                 if let expected = agent.authHeader, expected.lowercased() != header.lowercased() {
                     problem = "the routes set \(header), not \(expected)"

@@ -149,6 +149,9 @@ struct DeploymentOptions: ParsableArguments {
     @Option(help: "With --auth-url: the auth answer's header passed to the VM (default X-Auth-Request-User). Alone: the header an authenticating proxy in front of the Gateway sets to the user name (and strips from clients); each seat's HTTPRoute admits only its identity in it.")
     var authHeader: String?
 
+    @Option(help: "With --routing httproute: the auth Service (NAMESPACE/NAME:PORT) the Gateway API's ExternalAuth filter asks before each request, for /allowed/<identity>/<path>; it must answer 2xx only for that user. Experimental-channel Gateway API CRDs only (a ReferenceGrant in its namespace must admit the routes); --auth-header names its answer's header passed to the VM.")
+    var authService: String?
+
     @Flag(help: "Write routes even without TLS or authentication (a warning says what is missing).")
     var publicRoutes = false
 
@@ -183,8 +186,13 @@ struct DeploymentOptions: ParsableArguments {
         if (authUrl == nil) != (authSignin == nil) {
             throw ValidationError("--auth-url and --auth-signin go together (ingress-nginx needs both)")
         }
+        if authService != nil, authUrl != nil {
+            throw ValidationError("--auth-service (the Gateway API's ExternalAuth filter) and --auth-url (ingress-nginx) exclude each other")
+        }
         var authentication: RouteAuthentication?
-        if let authUrl, let authSignin {
+        if let authService {
+            authentication = .gatewayExternalAuth(service: try AuthService(parsing: authService), responseHeader: authHeader)
+        } else if let authUrl, let authSignin {
             authentication = .external(url: authUrl, signin: authSignin, responseHeader: authHeader ?? "X-Auth-Request-User")
         } else if let authHeader {
             authentication = .proxyHeader(authHeader)

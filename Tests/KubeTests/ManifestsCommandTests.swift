@@ -75,7 +75,7 @@ struct ManifestsCommandTests {
         let noGateway = try await Command.labforge(image + ["--host", "labs.example.org", "--output", scratch.appending("a")])
         #expect(noGateway.status != 0 && noGateway.stderr.contains("invalid --gateway '(none)'"), "\(noGateway.stderr)")
         let open = try await Command.labforge(image + ["--host", "labs.example.org", "--gateway", "gw/labs", "--output", scratch.appending("b")])
-        #expect(open.status != 0 && open.stderr.contains("without authentication (--auth-header NAME set by a proxy in front of the Gateway)"), "\(open.stderr)")
+        #expect(open.status != 0 && open.stderr.contains("without authentication (--auth-header NAME set by a proxy in front of the Gateway, or --auth-service NAMESPACE/NAME:PORT)"), "\(open.stderr)")
         let ingress = try await Command.labforge(image + ["--routing", "ingress", "--host", "labs.example.org", "--output", scratch.appending("c")])
         #expect(ingress.status != 0 && ingress.stderr.contains("without TLS (--tls-secret NAME)"), "\(ingress.stderr)")
         let system = try await Command.labforge(image + ["--access-user", "group:system:authenticated", "--output", scratch.appending("d")])

@@ -129,6 +129,46 @@ struct RouteAuthorizationTests {
         #expect(try !admitted(path: "/alice/desktop/vnc.html", user: "bob@school.example"))
     }
 
+    @Test("Gateway API ExternalAuth (--auth-service): bob's rules ask the auth service for /allowed/<bob>/…, so it admits only bob; strict schema accepts")
+    func gatewayExternalAuth() async throws {
+        var settings = Self.gatewaySettings
+        let service = try AuthService(parsing: "auth/labs-auth:8080")
+        settings.routes = RouteProtection(authentication: .gatewayExternalAuth(service: service, responseHeader: "X-Auth-Request-User"))
+        let (scratch, yaml) = try await write(settings, roster: try roster())
+        defer { withExtendedLifetime(scratch) {} }
+        let route = try await DeployFixtures.documents(try #require(yaml.first { $0.hasSuffix("students/bob/httproute.yaml") }))
+        let rules = try #require((route.first?["spec"] as? [String: Any])?["rules"] as? [[String: Any]])
+        #expect(rules.count == 2)
+        /// The auth request the Gateway sends for `path` on this rule, and whether an auth service keeping the
+        /// contract (the first segment after /allowed/ is the only user it admits) lets `user` through.
+        func admitted(_ rule: [String: Any], path: String, user: String) throws -> Bool {
+            let filters = rule["filters"] as? [[String: Any]] ?? []
+            #expect(filters.first?["type"] as? String == "ExternalAuth")  // before any rewrite
+            let auth = try #require(filters.first?["externalAuth"] as? [String: Any])
+            #expect((auth["backendRef"] as? [String: Any])?["namespace"] as? String == "auth")
+            let prefix = try #require((auth["http"] as? [String: Any])?["path"] as? String)
+            let request = prefix + path
+            let segments = request.split(separator: "/")
+            guard segments.count >= 2, segments[0] == "allowed" else { return false }
+            return String(segments[1]).removingPercentEncoding == user
+        }
+        for rule in rules {
+            #expect(try !admitted(rule, path: "/bob/terminal/", user: "alice@school.example"))
+            #expect(try admitted(rule, path: "/bob/terminal/", user: "bob@school.example"))
+        }
+        var ingress = settings
+        ingress.routing = .ingress
+        ingress.routes.tlsSecret = "labs-tls"
+        #expect(throws: KubeError.self) {
+            try ClassManifests(
+                image: ClassFixtures.image(), settings: ingress, classSettings: ClassSettings(), roster: try roster(),
+                credentials: ClassFixtures.credentials(for: ["alice", "bob"]))
+        }
+        for bad in ["labs-auth", "auth/labs-auth", "auth/Labs:80", "a/b/c:80", "auth/labs-auth:0"] {
+            #expect(throws: KubeError.self, "\(bad)") { try AuthService(parsing: bad) }
+        }
+    }
+
     @Test("routes that cannot tell students apart are refused: Ingress + proxy header, an auth URL without {identity}, a group behind the header")
     func unenforceableRefused() throws {
         let roster = try roster()

@@ -122,6 +122,9 @@ struct SafeManifestTests {
         otherHeader.routes.authentication = .proxyHeader("X-Remote-User")
         #expect(refusal(otherHeader).contains("the routes set X-Remote-User, not X-Forwarded-User"))
         #expect(refusal(otherHeader).contains("--auth-header X-Forwarded-User"))
+        var externalAuth = enforcing
+        externalAuth.routes.authentication = .gatewayExternalAuth(service: try AuthService(parsing: "auth/a:80"), responseHeader: "X-Forwarded-User")
+        #expect(refusal(externalAuth).contains("an ExternalAuth filter is not required to drop a copy of the header the client sent"))
         // Without a host there is no route and the NetworkPolicy admits nothing: the port cannot be reached.
         let closed = try ManifestSet(image: Self.headerImage(), settings: ManifestSettings())
         #expect(closed.networkPolicy.spec.ingress == nil && closed.httpRoute == nil)
