@@ -76,13 +76,15 @@ public struct ImageVerifier: Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             Interruption.unregister(directory)
         }
+        // Owned by the container's root (0700): its start script reaches the root, the Secret and the environment
+        // file through here; no other host user can.
         let rootfs = directory + "/rootfs"
-        try FileManager.default.createDirectory(atPath: rootfs, withIntermediateDirectories: true)
-        for layer in image.layers {
-            let output = try await HostCommand.run(["tar", "-x", "-p", "--numeric-owner", "-f", layer, "-C", rootfs], timeout: 600, package: "tar")
-            guard output.status == 0 else { throw VerifyError.unusableImage(path: layout, message: "unpacking \(layer): \(output.stderr)") }
-        }
-        logger.info("verify --image: unpacked \(image.layers.count) layer(s) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; running \(image.entrypoint.joined(separator: " ")) as \(image.uid):\(image.gid)")
+        try FileManager.default.createDirectory(atPath: rootfs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        for path in [directory, rootfs] { try Self.giveToContainerRoot(path) }
+        let layers = image.layers
+        let entries = try await DedicatedThread.run(name: "labforge.verify.unpack") { try Self.unpack(layers, into: rootfs, path: layout) }
+        try Self.prepareMountPoints(rootfs: rootfs, mountPoint: BootCredentials.runtimeDirectory, path: layout)
+        logger.info("verify --image: unpacked \(image.layers.count) layer(s), \(entries) entries, in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; running \(image.entrypoint.joined(separator: " ")) as \(image.uid):\(image.gid) (host \(ContainerIDMap.host(image.uid)):\(ContainerIDMap.host(image.gid)))")
 
         var credentials: TestCredentials?
         var environment = image.environment
@@ -186,7 +188,7 @@ public struct ImageVerifier: Sendable {
 
     /// What a runtime reads from an image.
     struct RunnableImage {
-        var layers: [String]
+        var layers: [LayerBlob]
         var uid: Int
         var gid: Int
         var environment: [String]
@@ -194,7 +196,8 @@ public struct ImageVerifier: Sendable {
         var workingDirectory: String
     }
 
-    /// Reads the layout's image and checks it can run as a pod lab: a numeric non-root user, an entrypoint.
+    /// Reads the layout's image and checks it can run as a pod lab: a numeric non-root user inside the mapped ids,
+    /// an entrypoint, an `Env` of `NAME=value` lines, layers labforge could have written (``layerBlobs(_:in:path:)``).
     static func readImage(layout: String, tag: String?) throws -> RunnableImage {
         let image: (manifest: ImageManifest, config: ImageConfig, layout: ImageLayout)
         do {
@@ -210,14 +213,19 @@ public struct ImageVerifier: Sendable {
             throw VerifyError.unusableImage(path: layout, message: "its User is \"\(execution.User ?? "")\": a pod lab image runs as a numeric non-root user (uid:gid)")
         }
         let gid = user.count > 1 ? (user[1] ?? uid) : uid
+        guard uid > 0, Int64(uid) < ContainerIDMap.count, gid >= 0, Int64(gid) < ContainerIDMap.count else {
+            throw VerifyError.unusableImage(path: layout, message: "its User is \"\(execution.User ?? "")\": ids run from 1 to \(ContainerIDMap.count - 1) (the container's user namespace maps 0–\(ContainerIDMap.count - 1))")
+        }
         let entrypoint = (execution.Entrypoint ?? []) + (execution.Cmd ?? [])
         guard !entrypoint.isEmpty else { throw VerifyError.unusableImage(path: layout, message: "no Entrypoint or Cmd") }
+        try checkEnvironment(execution.Env ?? [], path: layout)
         return RunnableImage(
-            layers: image.manifest.layers.map { image.layout.blobPath($0.digest) }, uid: uid, gid: gid, environment: execution.Env ?? [],
+            layers: try layerBlobs(image.manifest, in: image.layout, path: layout), uid: uid, gid: gid, environment: execution.Env ?? [],
             entrypoint: entrypoint, workingDirectory: execution.WorkingDir ?? "/")
     }
 
-    /// The Secret volume as Kubernetes mounts it with `fsGroup`: files 0440 root:`gid` in a directory 0750 root:`gid`.
+    /// The Secret volume as Kubernetes mounts it with `fsGroup`: files 0440 root:`gid` in a directory 0750 root:`gid`,
+    /// in the container's ids (``ContainerIDMap``).
     static func writeSecretFiles(_ credentials: TestCredentials, gid: Int, in directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         let files = [
@@ -229,16 +237,24 @@ public struct ImageVerifier: Sendable {
             guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o440]) else {
                 throw VerifyError.containerStart("cannot write \(path)")
             }
-            chown(path, 0, gid_t(gid))
+            try giveToContainerRoot(path, group: gid)
         }
-        chown(directory, 0, gid_t(gid))
+        try giveToContainerRoot(directory, group: gid)
         return directory
+    }
+
+    /// Owns `path` by the container's root and its group `group` (host ids shifted by ``ContainerIDMap``).
+    static func giveToContainerRoot(_ path: String, group: Int = 0) throws {
+        guard chown(path, uid_t(ContainerIDMap.host(0)), gid_t(ContainerIDMap.host(group))) == 0 else {
+            throw VerifyError.containerStart("cannot give \(path) to the container's ids: \(String(cString: strerror(errno)))")
+        }
     }
 
     private static func append(_ text: String, layout: String, to path: String) {
         let header = "\n===== labforge verify --image \(layout): container output (\(ISO8601DateFormatter().string(from: Date()))) =====\n"
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        // The build log is a copy for the reader: when it cannot be written, the report still carries the tail.
+        guard FileManager.default.fileExists(atPath: path) || FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else { return }
         defer { try? handle.close() }
         _ = try? handle.seekToEnd()
         try? handle.write(contentsOf: Data((header + text).utf8))

@@ -13,7 +13,8 @@ struct ContainerLaunch: Sendable {
     var uid: Int
     /// Numeric group id.
     var gid: Int
-    /// `KEY=value` environment (the image's `Env`, plus any given at start).
+    /// `KEY=value` environment (the image's `Env`, plus any given at start): handed over in
+    /// ``environmentFile``, never on a command line.
     var environment: [String]
     /// The entrypoint and its arguments.
     var command: [String]
@@ -27,12 +28,22 @@ struct ContainerLaunch: Sendable {
     var ports: [Int]
     /// The container's standard output and error.
     var logPath: String
+
+    /// The file (0400, the container root's) the start script opens and removes, then the entrypoint's shell reads
+    /// the environment from: one `KEY=value` per line.
+    var environmentFile: String { logPath + ".environment" }
 }
 
-/// One container started under `unshare` (mount, UTS, IPC, network and PID namespaces) with `chroot` into the
+/// One container started under `unshare` (user, mount, UTS, IPC, network and PID namespaces) with `chroot` into the
 /// unpacked image: its own loopback-only network, its own /proc, a minimal /dev (null, zero, random, urandom, tty,
 /// a private devpts, shm), no capabilities left after the switch to the image's user, no-new-privileges set. The
 /// entrypoint (tini) is PID 1 of its namespace. Agent ports are reached through ``NamespacePortForward``s.
+///
+/// The user namespace maps the container's ids 0…65535 to ``ContainerIDMap/base``…: its root owns nothing on the
+/// host and holds its capabilities only over its own namespaces. `unshare` makes the namespace; the map is written
+/// from here (root may write any map, no `newuidmap` needed) while the first shell waits on its standard input, and
+/// only then does it switch to the container's root and run the start script. The environment goes through a file
+/// the start script opens before `chroot`, so no credential is ever on a command line (`ps`, /proc/PID/cmdline).
 final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
     private let process: Process
     /// Set once, right after the start, before the container is handed out.
@@ -55,10 +66,17 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
         return "the container exited with status \(state.withLock { $0.status })" + (last.isEmpty ? "" : ": \(last)")
     }
 
-    /// The mount and start script run by `unshare` as PID 1 of the new namespaces, before it becomes the entrypoint.
+    /// Run by `unshare` in the new namespaces as an unmapped user: waits until the map is written (a line on its
+    /// standard input), then becomes the container's root and runs the start script (`$0`).
+    static let mapWaitScript = """
+        read -r mapped || exit 70
+        exec setpriv --reuid=0 --regid=0 --clear-groups /bin/sh -c "$0" labforge-container "$@" </dev/null
+        """
+
+    /// The mount and start script, run as the container's root, before it becomes the entrypoint.
     static let setupScript = """
         set -eu
-        root="$1"; uid="$2"; gid="$3"; workdir="$4"; credentials="$5"; mountpoint="$6"; shift 6
+        root="$1"; uid="$2"; gid="$3"; workdir="$4"; credentials="$5"; mountpoint="$6"; environment="$7"; shift 7
         ip link set lo up
         mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
         mount -t tmpfs -o nosuid,mode=0755,size=64k dev "$root/dev"
@@ -78,8 +96,13 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
           mount -t tmpfs -o nosuid,nodev,noexec,mode=0700,uid="$uid",gid="$gid",size=64k credentials "$root$mountpoint"
         fi
         hostname lab 2>/dev/null || true
-        exec setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,+setuid,+setgid,+sys_chroot \\
-          chroot --userspec="$uid:$gid" --groups="$gid" "$root" /usr/bin/env -i "$@"
+        # The environment file is open on descriptor 3 across chroot and the switch to the image's user, and gone
+        # from the disk; the entrypoint's shell exports it line by line, closes it, and becomes the entrypoint.
+        exec 3< "$environment"
+        rm -f "$environment"
+        exec setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all,+setuid,+setgid,+sys_chroot \\
+          chroot --userspec="$uid:$gid" --groups="$gid" "$root" /usr/bin/env -i /bin/sh -c \\
+          'while IFS= read -r variable <&3; do export "$variable"; done; exec 3<&-; cd "$0" 2>/dev/null || cd /; exec "$@"' "$workdir" "$@"
         """
 
     private init(process: Process, logPath: String) {
@@ -93,20 +116,22 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
     /// - Throws: ``VerifyError/containerStart(_:)``.
     static func start(_ launch: ContainerLaunch) throws -> NamespacedContainer {
         guard geteuid() == 0 else { throw VerifyError.containerStart("needs root (unshare, mount and chroot)") }
+        try writeEnvironment(launch)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        // The environment the runtime gives: the image's Env only (env -i inside), the command through sh's "$@".
-        let inner = launch.environment + ["/bin/sh", "-c", "cd \"$0\" 2>/dev/null || cd /; exec \"$@\"", launch.workingDirectory] + launch.command
+        // The host tools of the start script see a fixed search path and nothing of labforge's or the image's
+        // environment (an image's LD_PRELOAD must not reach them); the image's Env is applied after chroot.
+        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
         process.arguments = [
-            "--pdeathsig", "KILL", "unshare", "--mount", "--uts", "--ipc", "--net", "--pid", "--fork", "--kill-child",
-            "--propagation", "private", "/bin/sh", "-c", setupScript, "labforge-container", launch.rootfs, String(launch.uid), String(launch.gid),
-            launch.workingDirectory, launch.credentialsDirectory ?? "", launch.credentialsMountPoint,
-        ] + inner
-        FileManager.default.createFile(atPath: launch.logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: launch.logPath) else { throw VerifyError.containerStart("cannot write \(launch.logPath)") }
+            "--pdeathsig", "KILL", "unshare", "--user", "--keep-caps", "--mount", "--uts", "--ipc", "--net", "--pid", "--fork", "--kill-child",
+            "--propagation", "private", "/bin/sh", "-c", mapWaitScript, setupScript, launch.rootfs, String(launch.uid), String(launch.gid),
+            launch.workingDirectory, launch.credentialsDirectory ?? "", launch.credentialsMountPoint, launch.environmentFile,
+        ] + launch.command
+        guard FileManager.default.createFile(atPath: launch.logPath, contents: nil), let log = FileHandle(forWritingAtPath: launch.logPath) else { throw VerifyError.containerStart("cannot write \(launch.logPath)") }
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let mapped = Pipe()
+        process.standardInput = mapped
         let container = NamespacedContainer(process: process, logPath: launch.logPath)
         let started = DispatchSemaphore(value: 0)
         let failure = LaunchFailure()
@@ -135,11 +160,12 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
         started.wait()
         try? log.close()
         if let message = failure.value { throw VerifyError.containerStart(message) }
-        // unshare enters the new network namespace itself before forking: its own ns/net is the container's.
+        // unshare makes all the namespaces in one call before forking: its own ns/user and ns/net are the container's.
         let namespace = "/proc/\(process.processIdentifier)/ns/net"
-        let hostNamespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? ""
+        let userNamespace = "/proc/\(process.processIdentifier)/ns/user"
+        let hostNamespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/user")) ?? ""
         var waited = 0
-        while container.isRunning, (try? FileManager.default.destinationOfSymbolicLink(atPath: namespace)) ?? hostNamespace == hostNamespace, waited < 250 {
+        while container.isRunning, (try? FileManager.default.destinationOfSymbolicLink(atPath: userNamespace)) ?? hostNamespace == hostNamespace, waited < 250 {
             usleep(20_000)
             waited += 1
         }
@@ -148,6 +174,9 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
             throw VerifyError.containerStart("unshare exited with status \(container.state.withLock { $0.status }): \(output.suffix(800))")
         }
         do {
+            try ContainerIDMap.writeMap(to: process.processIdentifier)
+            try mapped.fileHandleForWriting.write(contentsOf: Data("mapped\n".utf8))
+            try mapped.fileHandleForWriting.close()
             for port in launch.ports { container.forwards.append(try NamespacePortForward(namespacePath: namespace, port: port)) }
         } catch {
             kill(process.processIdentifier, SIGKILL)
@@ -156,8 +185,18 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
         return container
     }
 
+    /// Writes ``ContainerLaunch/environmentFile`` for the container's root to open (0400).
+    private static func writeEnvironment(_ launch: ContainerLaunch) throws {
+        let path = launch.environmentFile
+        let text = launch.environment.map { $0 + "\n" }.joined()
+        try? FileManager.default.removeItem(atPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o400]),
+              chown(path, uid_t(ContainerIDMap.host(0)), gid_t(ContainerIDMap.host(0))) == 0
+        else { throw VerifyError.containerStart("cannot write the container's environment to \(path)") }
+    }
+
     /// The entrypoint's host PID (PID 1 of the container), once started.
-    private var initPID: Int32? {
+    var initPID: Int32? {
         let pid = process.processIdentifier
         guard let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return nil }
         return children.split(separator: " ").first.flatMap { Int32($0) }

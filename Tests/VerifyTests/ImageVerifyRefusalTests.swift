@@ -40,6 +40,54 @@ struct ImageVerifyRefusalTests {
         #expect(missing.stderr.contains("cannot run the image at"), "\(missing.stderr)")
     }
 
+    /// A hostile layout, what its refusal must say, and what must not appear in the host directory `outside`.
+    struct Hostile: Sendable, CustomStringConvertible {
+        var description: String
+        /// The layers, given the host directory the layout aims at.
+        var layers: @Sendable (_ outside: String) -> [[LayerEntry]]
+        /// Text the error must hold, given the host directory and the layers' digests.
+        var says: @Sendable (_ outside: String, _ layers: [Digest]) -> String
+
+        static let all: [Hostile] = [
+            Hostile(description: "symlink layer, then a file through it", layers: { outside in
+                [[.directory("etc/"), .symlink("etc/escape", to: outside)], [.file("etc/escape/pwned", "pwned\n")]]
+            }, says: { outside, layers in
+                "layer \(layers[1]): entry etc/escape/pwned refused: its parent etc/escape is a symbolic link (to \(outside))"
+            }),
+            Hostile(description: ".. entry", layers: { _ in [[.file("../../../pwned")]] }, says: { _, layers in
+                "layer \(layers[0]): entry ../../../pwned refused: it climbs out of the image with '..'"
+            }),
+            Hostile(description: "absolute entry", layers: { outside in [[.file(outside + "/pwned")]] }, says: { outside, layers in
+                "layer \(layers[0]): entry \(outside)/pwned refused: it is an absolute path"
+            }),
+            Hostile(description: "device node", layers: { _ in [[.directory("dev/"), .device("dev/mem")]] }, says: { _, layers in
+                "layer \(layers[0]): entry dev/mem refused: it is a character device node"
+            }),
+            Hostile(description: "hard link out", layers: { outside in [[.hardlink("stolen", to: outside + "/secret")]] }, says: { outside, layers in
+                "layer \(layers[0]): entry stolen refused: it is a hard link to \(outside)/secret, outside the image"
+            }),
+            Hostile(description: "/run a link the runtime would mount through", layers: { outside in [[.symlink("run", to: outside)]] }, says: { outside, _ in
+                "its /run is a symbolic link (to \(outside)); the runtime mounts over it, so it must be a directory"
+            }),
+        ]
+    }
+
+    @Test("a hostile layout is refused with the layer, the entry and why, and nothing is written outside", arguments: Hostile.all)
+    func hostileLayout(hostile: Hostile) async throws {
+        let directory = try TemporaryDirectory(prefix: "labforge-verify-hostile")
+        let outside = directory.appending("host-dir")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try "host secret\n".write(toFile: outside + "/secret", atomically: true, encoding: .utf8)
+        let layout = try await HostileLayer.layout(hostile.layers(outside), in: directory)
+        let result = try await Command.labforge(["verify", "--image", layout.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot run the image at \(layout.path)"), "\(result.stderr)")
+        #expect(result.stderr.contains(hostile.says(outside, layout.layers)), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == ["secret"])
+        var info = stat()
+        #expect(stat(outside + "/secret", &info) == 0 && info.st_nlink == 1)
+    }
+
     @Test("the probes and the lab user come from the image's labels")
     func declaredProbes() throws {
         let directory = try TemporaryDirectory(prefix: "labforge-verify-image")

@@ -1,0 +1,106 @@
+// `verify --image`: what a layout may hold to be unpacked, the unpacking, and the root the runtime mounts into.
+import Archive
+import Foundation
+import OCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One layer blob of the image, as the manifest describes it.
+struct LayerBlob: Sendable, Equatable {
+    /// The blob's file in the layout.
+    var path: String
+    /// `sha256:…`, how errors name the layer.
+    var digest: String
+    /// From the media type.
+    var compression: LayerStreamCompression
+}
+
+extension ImageVerifier {
+    /// More layers than any runtime's overlay stacks (labforge writes one).
+    static let maximumLayers = 128
+
+    /// The manifest's layers, refused when the layout is not one labforge could have written: an OCI layer media type
+    /// other than tar, tar+gzip and tar+zstd, more than ``maximumLayers`` layers, a blob missing or of another size
+    /// than its descriptor says.
+    static func layerBlobs(_ manifest: ImageManifest, in layout: ImageLayout, path: String) throws -> [LayerBlob] {
+        guard manifest.layers.count <= maximumLayers else {
+            throw VerifyError.unusableImage(path: path, message: "\(manifest.layers.count) layers, more than \(maximumLayers) (labforge writes one)")
+        }
+        return try manifest.layers.map { descriptor in
+            let compression: LayerStreamCompression
+            switch descriptor.mediaType {
+            case MediaType.layerTar: compression = .none
+            case MediaType.layerTarGzip: compression = .gzip
+            case MediaType.layerTarZstd: compression = .zstd
+            default:
+                throw VerifyError.unusableImage(
+                    path: path, message: "layer \(descriptor.digest) has media type \(descriptor.mediaType); a pod lab layer is an OCI tar, tar+gzip or tar+zstd")
+            }
+            let blob = layout.blobPath(descriptor.digest)
+            var info = stat()
+            guard lstat(blob, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                throw VerifyError.unusableImage(path: path, message: "layer \(descriptor.digest): \(blob) is missing or not a regular file")
+            }
+            guard Int64(info.st_size) == descriptor.size else {
+                throw VerifyError.unusableImage(path: path, message: "layer \(descriptor.digest): \(blob) is \(info.st_size) bytes, its descriptor says \(descriptor.size)")
+            }
+            return LayerBlob(path: blob, digest: "\(descriptor.digest)", compression: compression)
+        }
+    }
+
+    /// The image's `Env` as a runtime takes it: `NAME=value` with a shell variable name and no newline (the start
+    /// script hands it over one line per variable).
+    static func checkEnvironment(_ environment: [String], path: String) throws {
+        for variable in environment {
+            let name = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let valid = variable.contains("=") && !name.isEmpty && !(name.first!.isNumber) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            guard valid, !variable.contains("\n"), !variable.contains("\r") else {
+                throw VerifyError.unusableImage(path: path, message: "its Env holds \(String(reflecting: variable)), not NAME=value on one line")
+            }
+        }
+    }
+
+    /// Extracts the layers in order into `rootfs`, owners shifted into ``ContainerIDMap``.
+    /// - Throws: ``VerifyError/unusableImage(path:message:)`` with the layer, the entry and why it was refused.
+    static func unpack(_ layers: [LayerBlob], into rootfs: String, path: String) throws -> Int {
+        do {
+            let extractor = try LayerExtractor(root: rootfs, idShift: ContainerIDMap.base, idCount: ContainerIDMap.count)
+            var entries = 0
+            for layer in layers {
+                entries += try extractor.extract(blob: layer.path, layer: layer.digest, compression: layer.compression).entries
+            }
+            return entries
+        } catch let error as LayerExtractionError {
+            throw VerifyError.unusableImage(path: path, message: error.description)
+        }
+    }
+
+    /// Makes sure what the runtime mounts over (`/proc`, `/dev`, every directory of `mountPoint`) is a directory of
+    /// the image, not a link: the start script mounts onto these paths before it enters the root, so a link would
+    /// take the mount (and the `mkdir` before it) outside. Missing ones are made, owned by the container's root.
+    /// - Throws: ``VerifyError/unusableImage(path:message:)`` naming the path.
+    static func prepareMountPoints(rootfs: String, mountPoint: String, path: String) throws {
+        var paths = ["proc", "dev"]
+        var prefix = ""
+        for component in mountPoint.split(separator: "/") {
+            prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
+            paths.append(prefix)
+        }
+        for relative in paths {
+            let full = rootfs + "/" + relative
+            var info = stat()
+            if lstat(full, &info) != 0 {
+                guard mkdir(full, 0o755) == 0, chown(full, uid_t(ContainerIDMap.base), gid_t(ContainerIDMap.base)) == 0 else {
+                    throw VerifyError.containerStart("cannot make /\(relative) in \(rootfs): \(String(cString: strerror(errno)))")
+                }
+                continue
+            }
+            let kind = info.st_mode & S_IFMT
+            guard kind == S_IFDIR else {
+                let what = kind == S_IFLNK ? "a symbolic link (to \((try? FileManager.default.destinationOfSymbolicLink(atPath: full)) ?? "?"))" : "not a directory"
+                throw VerifyError.unusableImage(path: path, message: "its /\(relative) is \(what); the runtime mounts over it, so it must be a directory")
+            }
+        }
+    }
+}
