@@ -123,12 +123,12 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
     }
 
     /// The namespace whose pods may reach the agents: ``proxyNamespace``, else `ingress-nginx` for an Ingress, else
-    /// the Gateway's namespace (or the routes' own).
-    public var resolvedProxyNamespace: String {
+    /// the Gateway's namespace (the routes' own when `--gateway` names none); nil when that is not known.
+    public var resolvedProxyNamespace: String? {
         if let proxyNamespace { return proxyNamespace }
         switch routing {
         case .ingress: return "ingress-nginx"
-        case .httproute: return gatewayNamespace ?? namespace ?? "default"
+        case .httproute: return gatewayNamespace ?? namespace
         }
     }
 

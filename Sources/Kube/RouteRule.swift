@@ -17,7 +17,7 @@ public struct RouteRule: Sendable, Hashable {
 
     /// Whether a Service and routes are written.
     public let writesRoutes: Bool
-    /// The namespace whose pods the NetworkPolicy lets reach the agents (only when routes are written).
+    /// The namespace whose pods the NetworkPolicy lets reach the agents (only meaningful when routes are written).
     public let proxyNamespace: String
     /// Unsafe choices that were accepted (`--public-routes`), for standard error.
     public let warnings: [String]
@@ -35,7 +35,7 @@ public struct RouteRule: Sendable, Hashable {
         let agents = image.agents
         let headerAgents = agents.filter(\.trustsProxyHeader)
         writesRoutes = !agents.isEmpty && (settings.host != nil || routes.allowUnprotected)
-        proxyNamespace = settings.resolvedProxyNamespace
+        proxyNamespace = settings.resolvedProxyNamespace ?? ""
         var notes: [String] = []
         if case .session(nil) = audience {
             notes.append("no RoleBinding: no identity was given (pass --access-user user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME to grant console/VNC/start/stop)")
@@ -55,6 +55,11 @@ public struct RouteRule: Sendable, Hashable {
             return
         }
         if let tlsSecret = routes.tlsSecret { try KubernetesName.checkLabel(tlsSecret, kind: "TLS Secret") }
+        if settings.routing == .httproute, settings.gatewayName != nil, settings.resolvedProxyNamespace == nil {
+            throw KubeError.invalidSetting(
+                name: "--proxy-namespace", value: "(none)",
+                reason: "the NetworkPolicy must name the namespace of the Gateway's proxy pods: give --gateway NAMESPACE/NAME, --namespace, or --proxy-namespace")
+        }
         var missing: [String] = []
         switch settings.routing {
         case .ingress:

@@ -73,7 +73,7 @@ struct ManifestContentTests {
     @Test("Service, routes and access: named ports, prefixes, WebSocket-friendly rewrites, own VMs only")
     func serviceRoutesAccess() throws {
         var settings = ManifestSettings(
-            instance: "alice", host: "labs.example.org", gatewayName: "labs", accessSubject: AccessSubject(kind: .group, name: "cs101"),
+            instance: "alice", host: "labs.example.org", gatewayName: "labs", gatewayNamespace: "gateways", accessSubject: AccessSubject(kind: .group, name: "cs101"),
             routing: .ingress, routes: RouteProtection(allowUnprotected: true))
         let set = try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings)
         let service = try #require(set.service)

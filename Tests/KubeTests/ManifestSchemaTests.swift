@@ -51,7 +51,7 @@ struct ManifestSchemaTests {
         var image = KubeFixtures.desktopImage()
         image.agents = [ExposedAgent(kind: .terminal, port: 7681, basePath: "/lab/terminal/")]
         var settings = ManifestSettings(
-            instance: "alice", pathPrefix: "lab", host: "labs.example.org", gatewayName: "labs", routing: .httproute, variant: .persistent,
+            instance: "alice", pathPrefix: "lab", host: "labs.example.org", gatewayName: "labs", gatewayNamespace: "gateways", routing: .httproute, variant: .persistent,
             routes: RouteProtection(allowUnprotected: true))
         let set = try ManifestSet(image: image, settings: settings)
         let directory = try TemporaryDirectory(prefix: "labforge-manifests")

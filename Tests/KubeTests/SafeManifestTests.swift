@@ -32,8 +32,13 @@ struct SafeManifestTests {
     @Test("a host without TLS and authentication is refused; --public-routes writes them and warns")
     func unprotectedRefused() throws {
         for routing in RoutingKind.allCases {
-            let settings = ManifestSettings(host: "labs.example.org", gatewayName: "labs", routing: routing)
+            let settings = ManifestSettings(host: "labs.example.org", gatewayName: "labs", gatewayNamespace: "gateways", routing: routing)
             #expect(throws: KubeError.self, "\(routing)") { try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings) }
+            do {
+                _ = try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings)
+            } catch {
+                #expect("\(error)".hasPrefix("the routes would be served "), "\(error)")
+            }
         }
         let ingress = ManifestSettings(host: "labs.example.org", routing: .ingress)
         #expect(throws: KubeError.unprotectedRoutes(missing: [
@@ -47,6 +52,17 @@ struct SafeManifestTests {
             "--public-routes: the routes are served without TLS (--tls-secret NAME) and without authentication (--auth-url with {identity} and --auth-signin); only the agents' per-VM credentials protect the VMs"
         ])
         #expect(set.networkPolicy.spec.ingress?.first?.from == [.namespace(["kubernetes.io/metadata.name": "ingress-nginx"])])
+        // HTTPRoutes: the policy admits the Gateway's namespace, which must be known.
+        var gateway = accepted
+        gateway.routing = .httproute
+        gateway.gatewayName = "labs"
+        #expect(throws: KubeError.invalidSetting(
+            name: "--proxy-namespace", value: "(none)",
+            reason: "the NetworkPolicy must name the namespace of the Gateway's proxy pods: give --gateway NAMESPACE/NAME, --namespace, or --proxy-namespace")) {
+            try ManifestSet(image: KubeFixtures.desktopImage(), settings: gateway)
+        }
+        gateway.namespace = "labs"
+        #expect(try ManifestSet(image: KubeFixtures.desktopImage(), settings: gateway).networkPolicy.spec.ingress?.first?.from == [.namespace(["kubernetes.io/metadata.name": "labs"])])
     }
 
     @Test("--access-user: the RoleBinding names exactly that identity, and the HTTPRoute admits only it")
@@ -99,7 +115,7 @@ struct SafeManifestTests {
     @Test("a proxy-header image: refused behind public routes, without an identity, with another header, in a pool; accepted behind an enforcing HTTPRoute")
     func proxyHeaderImage() throws {
         let enforcing = ManifestSettings(
-            host: "labs.example.org", gatewayName: "labs", accessSubject: AccessSubject(kind: .user, name: "alice"),
+            host: "labs.example.org", gatewayName: "labs", gatewayNamespace: "gateways", accessSubject: AccessSubject(kind: .user, name: "alice"),
             routes: RouteProtection(authentication: .proxyHeader("X-Forwarded-User")))
         let set = try ManifestSet(image: Self.headerImage(), settings: enforcing)
         #expect(set.httpRoute?.spec.rules[0].matches[0].headers?.first?.value == "alice")
@@ -111,7 +127,8 @@ struct SafeManifestTests {
                 return "\(error)"
             }
         }
-        var publicRoutes = ManifestSettings(host: "labs.example.org", gatewayName: "labs", routes: RouteProtection(allowUnprotected: true))
+        var publicRoutes = ManifestSettings(
+            host: "labs.example.org", gatewayName: "labs", gatewayNamespace: "gateways", routes: RouteProtection(allowUnprotected: true))
         #expect(refusal(publicRoutes).hasPrefix("the image's terminal agent trusts header X-Forwarded-User (ttyd --auth-header): whoever can send it gets a shell; no --access-user"))
         publicRoutes.accessSubject = AccessSubject(kind: .user, name: "alice")
         #expect(refusal(publicRoutes).contains("the routes do not authenticate (--public-routes)"))
