@@ -81,7 +81,8 @@ public enum RecipeRepositoryError: Error, Sendable, Equatable, CustomStringConve
             return "recipes in \(RecipeCompiler.displayPath(directory)): git refuses the repository \(repository) because another user owns it "
                 + "(its .git/config could run programs as you, e.g. core.fsmonitor), and so does labforge. git says:\n"
                 + gitMessage.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
-                + "\nIf you trust that repository: git config --global --add safe.directory \(repository) ; "
+                + "\nOnly if you trust whoever owns it: git config --global --add safe.directory \(repository) "
+                + "(for one run: GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0=\(repository)); "
                 + "or make it yours: chown -R \"$(id -u):$(id -g)\" \(repository)"
         case .sandboxMissing:
             return "the compiled recipe program runs confined by bubblewrap, and `bwrap` is not installed: "

@@ -1,6 +1,7 @@
 // The confinement the compiled recipe program runs in: bubblewrap, a read-only view of what it needs, no network, no secrets.
 import DiskImage
 import Foundation
+import Reporting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,7 +80,11 @@ struct RecipeSandbox: Sendable {
         do { try FileAccess.makePrivateDirectory(output) } catch {
             throw RecipeRepositoryError.cannotWrite(path: output, reason: "\(error)")
         }
-        defer { try? FileManager.default.removeItem(atPath: output) }
+        Interruption.register(output)
+        defer {
+            try? FileManager.default.removeItem(atPath: output)
+            Interruption.unregister(output)
+        }
         let result: ToolOutput
         do { result = try ExternalTool.run(arguments(program: program, recipes: recipes, output: output)) } catch {
             throw RecipeRepositoryError.sandboxMissing
