@@ -118,6 +118,31 @@ struct RecipeSandboxTests {
         #expect(!shown.stdout.contains("PRIVATE KEY") && !shown.stdout.contains("signing-key-the-recipe-must-not-see"))
     }
 
+    @Test(
+        "bubblewrap that cannot make namespaces (max_user_namespaces 0): labforge fails with bwrap's reason and what to check; nothing runs unconfined",
+        .enabled(if: geteuid() == 0, "the test's own user namespace is made as root"))
+    func namespacesUnavailable() async throws {
+        let folder = try RecipeFolder()
+        let marker = folder.directory.appending("evaluated")
+        try folder.write("Lab.swift", """
+            import Glibc
+            import LabforgeRecipe
+            let evaluated: String = { let descriptor = open("\(marker)", O_WRONLY | O_CREAT, 0o644); if descriptor >= 0 { close(descriptor) }; return "x" }()
+            let lab = Recipe(name: "plain-lab", description: evaluated) { Install("git") }
+            """)
+        // A user namespace of the test's own (root mapped to root) whose limit allows no further one: bwrap's
+        // --unshare-user fails there as it does on a host that forbids them.
+        let script = "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$0\" \"$@\""
+        let refused = try await Command.run([
+            "unshare", "--user", "--map-root-user", "sh", "-c", script, Command.labforgeBinary, "list", folder.recipes, "--cache-dir", folder.cache,
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.stdout.isEmpty, "\(refused.stdout)")
+        #expect(refused.stderr.contains("bubblewrap could not confine the compiled recipe program: bwrap: "), "\(refused.stderr)")
+        #expect(refused.stderr.contains("It needs user namespaces"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the recipe program ran without its sandbox")
+    }
+
     @Test("without bwrap in PATH, loading recipes fails and says to install bubblewrap; nothing runs unconfined")
     func bubblewrapMissing() async throws {
         let folder = try RecipeFolder()
