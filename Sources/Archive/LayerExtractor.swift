@@ -94,7 +94,8 @@ public struct LayerExtractor: Sendable {
         case .zstd: ARCHIVE_FILTER_ZSTD
         }
         guard archive_filter_code(reader, 0) == expected else {
-            throw LayerExtractionError.unreadable(layer: layer, message: "its media type says \(compression.rawValue), the bytes are \(String(cString: archive_filter_name(reader, 0)))")
+            let found = archive_filter_code(reader, 0) == ARCHIVE_FILTER_NONE ? "uncompressed" : String(cString: archive_filter_name(reader, 0))
+            throw LayerExtractionError.unreadable(layer: layer, message: "its media type says \(compression.rawValue), the bytes are \(found)")
         }
         guard let writer = archive_write_disk_new() else { throw LayerExtractionError.unreadable(layer: layer, message: "archive_write_disk_new: out of memory") }
         defer { archive_write_free(writer) }

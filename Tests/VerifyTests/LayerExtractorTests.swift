@@ -170,7 +170,9 @@ struct LayerExtractorTests {
         #expect(try String(contentsOfFile: scene.root + "/etc/zstd", encoding: .utf8) == "z\n")
         let tar = scene.directory.appending("plain.tar")
         try await HostileLayer.tar([.file("etc/plain")], at: tar)
-        #expect(throws: LayerExtractionError.self) { try scene.extractor.extract(blob: tar, layer: "sha256:plain", compression: .gzip) }
+        #expect(throws: LayerExtractionError.unreadable(layer: "sha256:plain", message: "its media type says gzip, the bytes are uncompressed")) {
+            try scene.extractor.extract(blob: tar, layer: "sha256:plain", compression: .gzip)
+        }
         #expect(!scene.exists(scene.root + "/etc/plain"))
     }
 }
