@@ -139,7 +139,7 @@ public struct RouteRule: Sendable, Hashable {
                     reason: "an Ingress cannot match the identity header, so any user the proxy admits would reach every VM; use "
                         + "--routing httproute (each seat's route matches \(header) exactly) or --auth-url with {identity}")
             case (.httproute, .students(let students)):
-                for student in students where !student.subject.name.allSatisfy({ $0.isASCII && $0.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) } }) {
+                for student in students where !isHeaderValue(student.subject.name) {
                     throw Roster.error(
                         student.location,
                         "student '\(student.id)': identity '\(student.subject)' holds characters an HTTP header value cannot carry "
@@ -151,10 +151,10 @@ public struct RouteRule: Sendable, Hashable {
                         "student '\(student.id)': identity '\(student.subject)' is not a user, and the route admits the one user "
                             + "name the proxy puts in \(header); write user:NAME (or use --routing ingress with --auth-url and {identity})")
                 }
-            case (.httproute, .session(let subject?)) where subject.kind != .user:
+            case (.httproute, .session(let subject?)) where subject.kind != .user || !isHeaderValue(subject.name):
                 throw KubeError.invalidSetting(
                     name: "--access-user", value: subject.description,
-                    reason: "the route admits the one user name the proxy puts in \(header); give user:NAME")
+                    reason: "the route admits the one user name the proxy puts in \(header); give user:NAME in printable ASCII")
             default:
                 break
             }
@@ -197,6 +197,11 @@ public struct RouteRule: Sendable, Hashable {
             }
             if let problem { throw KubeError.proxyHeaderAgent(agent: name, header: agent.authHeader, reason: problem) }
         }
+    }
+
+    /// Whether `value` can be an HTTPRoute header match value as labforge writes it: printable ASCII, no spaces.
+    static func isHeaderValue(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= 4096 && value.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) }
     }
 
     /// Checks an HTTP header name (RFC 9110 token characters labforge accepts).

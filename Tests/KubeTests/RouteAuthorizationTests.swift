@@ -201,6 +201,12 @@ struct RouteAuthorizationTests {
         } catch let error as ClassError {
             #expect(error.description.hasPrefix("roster.txt:2: student 'bob': identity 'group:cs101-team-b' is not a user"), "\(error)")
         }
+        do {
+            _ = try build(Self.gatewaySettings, try self.roster("zoe zoë@school.example\n"))
+            Issue.record("a non-ASCII identity behind the header was accepted")
+        } catch let error as ClassError {
+            #expect(error.description.hasPrefix("roster.txt:1: student 'zoe': identity 'user:zoë@school.example' holds characters an HTTP header value cannot carry"), "\(error)")
+        }
     }
 
     @Test("Gateway API is the default; HTTPRoutes without --gateway are refused with the option named")

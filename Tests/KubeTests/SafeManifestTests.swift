@@ -72,6 +72,9 @@ struct SafeManifestTests {
             accessSubject: try AccessSubject(parsing: "alice@school.example"), routes: RouteProtection(authentication: .proxyHeader("X-Forwarded-User")))
         let set = try ManifestSet(image: KubeFixtures.desktopImage(), settings: settings)
         #expect(set.roleBinding?.subjects == [RoleBinding.Subject(apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice@school.example")])
+        var accented = settings
+        accented.accessSubject = AccessSubject(kind: .user, name: "zoë@school.example")
+        #expect(throws: KubeError.self) { try ManifestSet(image: KubeFixtures.desktopImage(), settings: accented) }  // not a header value
         let route = try #require(set.httpRoute)
         #expect(route.spec.rules.allSatisfy { $0.matches.count == 1 && $0.matches[0].headers == [HTTPRoute.HeaderMatch(exact: "X-Forwarded-User", value: "alice@school.example")] })
         #expect(route.spec.parentRefs.map(\.name) == ["labs"] && route.spec.parentRefs.map(\.namespace) == ["gateways"])
