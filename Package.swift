@@ -106,8 +106,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Guestfs", "LabforgeRecipe", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
-        // SIGINT/SIGTERM sent to a real `labforge build` in each stage.
-        .testTarget(name: "InterruptionTests", dependencies: ["TestSupport"]),
+        // SIGINT/SIGTERM sent to a real `labforge build` in each stage, and to `labforge base bootstrap` in each phase.
+        .testTarget(name: "InterruptionTests", dependencies: ["Bases", "ProcessRunner", "Reporting", "TestSupport"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "TestSupport", log]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
