@@ -32,7 +32,7 @@ struct BootstrapInterruptionTests {
         var testDescription: String {
             let name = signal == SIGKILL ? "SIGKILL" : signal == SIGINT ? "SIGINT" : "SIGTERM"
             switch marker {
-            case .phase(let phase): return "\(name) while mmdebstrap is \(phase.rawValue)"
+            case .phase(let phase): return "\(name) during mmdebstrap's phase: \(phase.rawValue)"
             case .process(let text): return "\(name) while \(text) runs"
             }
         }
