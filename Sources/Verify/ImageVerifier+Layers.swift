@@ -10,8 +10,8 @@ import Glibc
 struct LayerBlob: Sendable, Equatable {
     /// The blob's file in the layout.
     var path: String
-    /// `sha256:…`, how errors name the layer.
-    var digest: String
+    /// The descriptor's digest; errors name the layer by it.
+    var digest: Digest
     /// From the media type.
     var compression: LayerStreamCompression
 }
@@ -45,7 +45,7 @@ extension ImageVerifier {
             guard Int64(info.st_size) == descriptor.size else {
                 throw VerifyError.unusableImage(path: path, message: "layer \(descriptor.digest): \(blob) is \(info.st_size) bytes, its descriptor says \(descriptor.size)")
             }
-            return LayerBlob(path: blob, digest: "\(descriptor.digest)", compression: compression)
+            return LayerBlob(path: blob, digest: descriptor.digest, compression: compression)
         }
     }
 
@@ -61,18 +61,45 @@ extension ImageVerifier {
         }
     }
 
-    /// Extracts the layers in order into `rootfs`, owners shifted into ``ContainerIDMap``.
+    /// Extracts the layers in order into `rootfs`, owners shifted into ``ContainerIDMap``, each after its blob's
+    /// SHA-256 was checked against its descriptor.
     /// - Throws: ``VerifyError/unusableImage(path:message:)`` with the layer, the entry and why it was refused.
     static func unpack(_ layers: [LayerBlob], into rootfs: String, path: String) throws -> Int {
         do {
             let extractor = try LayerExtractor(root: rootfs, idShift: ContainerIDMap.base, idCount: ContainerIDMap.count)
             var entries = 0
             for layer in layers {
-                entries += try extractor.extract(blob: layer.path, layer: layer.digest, compression: layer.compression).entries
+                try checkDigest(layer, path: path)
+                entries += try extractor.extract(blob: layer.path, layer: "\(layer.digest)", compression: layer.compression).entries
             }
             return entries
         } catch let error as LayerExtractionError {
             throw VerifyError.unusableImage(path: path, message: error.description)
+        }
+    }
+
+    /// Hashes the blob as it is read (1 MiB at a time) and refuses one whose bytes are not its digest's.
+    static func checkDigest(_ layer: LayerBlob, path: String) throws {
+        let descriptor = open(layer.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else {
+            throw VerifyError.unusableImage(path: path, message: "layer \(layer.digest): cannot read \(layer.path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let hasher = DigestingSink(downstream: nil)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else {
+                throw VerifyError.unusableImage(path: path, message: "layer \(layer.digest): reading \(layer.path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            try hasher.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        try hasher.finish()
+        guard let digest = hasher.digest, digest == layer.digest else {
+            throw VerifyError.unusableImage(path: path, message: "layer \(layer.digest): the blob's bytes hash to \(hasher.digest.map { "\($0)" } ?? "nothing"), not its digest")
         }
     }
 

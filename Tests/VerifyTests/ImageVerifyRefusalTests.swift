@@ -88,6 +88,20 @@ struct ImageVerifyRefusalTests {
         #expect(stat(outside + "/secret", &info) == 0 && info.st_nlink == 1)
     }
 
+    @Test("a layer blob whose bytes are not its digest's is refused before it is unpacked")
+    func tamperedBlob() async throws {
+        let directory = try TemporaryDirectory(prefix: "labforge-verify-hostile")
+        let layout = try await HostileLayer.layout([[.file("etc/hostname")]], in: directory)
+        let blob = layout.path + "/blobs/sha256/" + layout.layers[0].hex
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: blob))
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: blob))
+        let result = try await Command.labforge(["verify", "--image", layout.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("layer \(layout.layers[0]): the blob's bytes hash to sha256:"), "\(result.stderr)")
+        #expect(result.stderr.contains("not its digest"), "\(result.stderr)")
+    }
+
     @Test("the probes and the lab user come from the image's labels")
     func declaredProbes() throws {
         let directory = try TemporaryDirectory(prefix: "labforge-verify-image")
