@@ -35,7 +35,7 @@ struct GitCheckout: Sendable {
     ///   the repository because another user owns it.
     static func read(directory: String) throws -> GitCheckout? {
         // git's messages in English, so labforge can tell its ownership refusal from "not a git repository".
-        let environment = configEnvironment().merging(["LC_ALL": "C"]) { $1 }
+        let environment = passedOn().merging(["LC_ALL": "C"]) { $1 }
         func run(_ arguments: [String]) -> ToolOutput? {
             try? ExternalTool.run(["git"] + hardening + ["-C", directory] + arguments, environment: environment)
         }
@@ -61,14 +61,15 @@ struct GitCheckout: Sendable {
             }))
     }
 
-    /// The user's git configuration given in labforge's environment (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_<n>`/
-    /// `GIT_CONFIG_VALUE_<n>`, `GIT_CONFIG_PARAMETERS`, `GIT_CONFIG_GLOBAL`…), passed on to git explicitly since
-    /// children get an allow-listed environment: a CI job trusts its checkout with `safe.directory` this way.
-    /// ``hardening``'s `-c` options come later on git's command line, so they still win.
+    /// What git's ownership check reads from labforge's environment, passed on to git explicitly since children get
+    /// an allow-listed environment: the user's git configuration (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_<n>`/
+    /// `GIT_CONFIG_VALUE_<n>`, `GIT_CONFIG_PARAMETERS`, `GIT_CONFIG_GLOBAL`…: a CI job trusts its checkout with
+    /// `safe.directory` this way; ``hardening``'s `-c` options come later on git's command line and still win), and
+    /// `SUDO_UID` (under sudo, git accepts the repositories of the user who ran it).
     /// - Parameter parent: labforge's environment.
-    /// - Returns: The `GIT_CONFIG_*` variables.
-    static func configEnvironment(_ parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
-        parent.filter { $0.key.hasPrefix("GIT_CONFIG_") }
+    /// - Returns: Those variables.
+    static func passedOn(_ parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        parent.filter { $0.key.hasPrefix("GIT_CONFIG_") || $0.key == "SUDO_UID" }
     }
 
     /// `https://user:token@host/x` → `https://host/x`; scp-like `git@host:x` stays.

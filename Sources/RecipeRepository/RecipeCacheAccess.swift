@@ -9,7 +9,9 @@ import Glibc
 /// A program in `<cache>/recipes/<key>/` runs as the user running labforge, so whoever can write there can run code
 /// as that user. The cache root may be shared (`/tmp`: root-owned, sticky, so others cannot rename what is ours);
 /// `recipes/`, each entry and each file in an entry must be owned by the user running labforge and not be
-/// writable by group or others.
+/// writable by group or others. Unlike git, labforge does not accept the files of the user who ran `sudo`
+/// (`SUDO_UID`) under root: root's sandbox could not even read a 0700 entry of theirs (bubblewrap binds it from inside
+/// its user namespace); `sudo labforge` wants a cache of root's own (chown it, or give another `--cache-dir`).
 enum RecipeCacheAccess {
     /// Checks the cache root (`--cache-dir`): owned by this user or root, and not writable by others unless sticky.
     /// - Parameter path: The cache root.

@@ -88,6 +88,8 @@ public enum RecipeRepositoryError: Error, Sendable, Equatable, CustomStringConve
             return "the compiled recipe program runs confined by bubblewrap, and `bwrap` is not installed: "
                 + "apt-get install bubblewrap (make deps installs it)"
         case .sandboxFailed(let reason):
+            let namespaces = ["namespace", "uid map", "gid map", "Operation not permitted", "No permissions"].contains { reason.contains($0) }
+            guard namespaces else { return "bubblewrap could not confine the compiled recipe program: \(reason)" }
             return "bubblewrap could not confine the compiled recipe program: \(reason)\n"
                 + "It needs user namespaces: check `sysctl kernel.unprivileged_userns_clone` (1 on Debian) and, on Ubuntu 24.04+, "
                 + "`kernel.apparmor_restrict_unprivileged_userns` (0) or an AppArmor profile for bwrap; in a container, a seccomp "

@@ -103,5 +103,8 @@ struct RecipeCacheIntegrityTests {
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("recipe cache \(entry) is owned by uid 12345, not by you (uid 0)"), "\(refused.stderr)")
         #expect(refused.stderr.contains("rm -r \(entry)"), "\(refused.stderr)")
+        // Not even under sudo by that user (unlike git's rule: root's sandbox could not read their 0700 entry).
+        let sudo = try await Command.labforge(["list", folder.recipes, "--cache-dir", folder.cache], environment: ["SUDO_UID": "12345"])
+        #expect(sudo.status != 0 && sudo.stderr.contains("is owned by uid 12345"), "\(sudo.stderr)")
     }
 }

@@ -61,6 +61,9 @@ struct RecipeRepositoryOwnershipTests {
         let trust = ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": repository]
         let fromEnvironment = try await Command.labforge(["list", repository, "--cache-dir", folder.cache], environment: trust)
         #expect(fromEnvironment.status == 0 && fromEnvironment.stdout.contains("planted-lab"), "\(fromEnvironment.stderr)")
+        // Or run by root under sudo from the owner's account: git accepts SUDO_UID's repositories, and labforge passes it on.
+        let sudo = try await Command.labforge(["list", repository, "--cache-dir", folder.cache], environment: ["SUDO_UID": "12345"])
+        #expect(sudo.status == 0 && sudo.stdout.contains("planted-lab"), "\(sudo.stderr)")
         #expect(!FileManager.default.fileExists(atPath: marker), "labforge ran core.fsmonitor in a trusted repository")
     }
 }
