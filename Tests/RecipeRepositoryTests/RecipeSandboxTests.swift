@@ -35,15 +35,15 @@ final class LoopbackListener: @unchecked Sendable {
 @Suite("the compiled recipe program runs confined")
 struct RecipeSandboxTests {
     /// A recipe whose evaluation tries everything the sandbox forbids and reports each outcome in its description.
-    static func hostileRecipe(secret: String, port: UInt16, writes: [String]) -> String {
+    static func hostileRecipe(secret: String, link: String, port: UInt16, writes: [String]) -> String {
         """
         import Glibc
         import LabforgeRecipe
 
         private func outcome(_ status: Int32, _ success: String) -> String { status >= 0 ? success : "refused(errno \\(errno))" }
 
-        private func readSecret() -> String {
-            let descriptor = open("\(secret)", O_RDONLY)
+        private func readSecret(_ path: String) -> String {
+            let descriptor = open(path, O_RDONLY)
             guard descriptor >= 0 else { return outcome(-1, "") }
             defer { close(descriptor) }
             var buffer = [UInt8](repeating: 0, count: 64)
@@ -75,7 +75,7 @@ struct RecipeSandboxTests {
             getenv("LABFORGE_SIGN_KEY").map { "present(" + String(cString: $0) + ")" } ?? "absent"
         }
 
-        let probes = (["secret=" + readSecret(), "tcp=" + connectLoopback(), "key=" + signingKey()]
+        let probes = (["secret=" + readSecret("\(secret)"), "link=" + readSecret("\(link)"), "tcp=" + connectLoopback(), "key=" + signingKey()]
             + [\(writes.map { "\"\($0)\"" }.joined(separator: ", "))].map { "write \\($0)=" + create($0) }).joined(separator: ";")
 
         let probe = Recipe(name: "probe-lab", description: probes) { Install("git") }
@@ -83,7 +83,7 @@ struct RecipeSandboxTests {
         """
     }
 
-    @Test("a recipe reads a 0600 secret in HOME, connects to 127.0.0.1, writes outside /tmp, prints LABFORGE_SIGN_KEY: all fail")
+    @Test("a recipe reads a 0600 secret in HOME (directly and through a link in its folder), connects to 127.0.0.1, writes outside /tmp, prints LABFORGE_SIGN_KEY: all fail")
     func hostileProgram() async throws {
         let folder = try RecipeFolder()
         let home = folder.directory.appending("home")
@@ -96,7 +96,9 @@ struct RecipeSandboxTests {
         defer { try? FileManager.default.removeItem(atPath: hostTemp) }
         // Inside the recipe folder (visible, read-only), in HOME (not visible), and in /tmp (a tmpfs of its own).
         let writes = [folder.recipes + "/planted", home + "/planted", hostTemp]
-        try folder.write("Probe.swift", Self.hostileRecipe(secret: secret, port: listener.port, writes: writes))
+        try folder.write("Probe.swift", Self.hostileRecipe(secret: secret, link: folder.recipes + "/key", port: listener.port, writes: writes))
+        // A link inside the recipe folder (which the program sees) to the secret outside it.
+        try FileManager.default.createSymbolicLink(atPath: folder.recipes + "/key", withDestinationPath: secret)
 
         let environment = ["LABFORGE_SIGN_KEY": "signing-key-the-recipe-must-not-see", "HOME": home]
         let shown = try await Command.labforge(["show", folder.recipes, "probe-lab", "--json", "--cache-dir", folder.cache], environment: environment)
@@ -108,6 +110,7 @@ struct RecipeSandboxTests {
             return (String(pieces[0]), pieces.count > 1 ? String(pieces[1]) : "")
         }, uniquingKeysWith: { first, _ in first })
         #expect(outcomes["secret"]?.hasPrefix("refused") == true, "\(description)")
+        #expect(outcomes["link"]?.hasPrefix("refused") == true, "\(description)")
         #expect(outcomes["tcp"]?.hasPrefix("refused") == true, "\(description)")
         #expect(outcomes["key"] == "absent", "\(description)")
         #expect(outcomes["write \(writes[0])"]?.hasPrefix("refused") == true, "\(description)")
