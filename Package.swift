@@ -119,7 +119,8 @@ let package = Package(
         .testTarget(name: "DocsTests", dependencies: ["labforge", argumentParser]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"]),
+        // Fixtures/ holds the upstream schemas the manifests are validated against, read by path.
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "Kube", "LabforgeRecipe", "OCI", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Archive", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport", log], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
