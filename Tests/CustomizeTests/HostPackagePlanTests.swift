@@ -15,7 +15,7 @@ struct HostPackagePlanTests {
         #expect(titles == [
             "install cloud-init qemu-guest-agent",
             "install ttyd (else ttyd_1.7.7-8_amd64.deb)",
-            "install tigervnc-standalone-server websockify tigervnc-tools matchbox-window-manager xterm",
+            "install tigervnc-standalone-server websockify xauth tigervnc-tools matchbox-window-manager xterm",
         ])
         #expect(host.packages.contains("tigervnc-standalone-server") && host.packages.contains("cloud-init"))
         #expect(!host.packages.contains("ttyd"), "a pinned choice is not a plain repository package")
