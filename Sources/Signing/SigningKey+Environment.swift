@@ -18,8 +18,9 @@ extension SigningKey {
 
     /// Moves ``environmentVariable`` from the process environment into memory: its value is kept for
     /// ``load(path:environment:)``, the variable is unset and its `NAME=value` bytes are overwritten with zeros (for
-    /// a variable labforge was started with they lie in the block `/proc/<pid>/environ` shows), so no program labforge starts inherits it — neither
-    /// through the process runner nor through libguestfs, which starts qemu itself.
+    /// a variable labforge was started with they lie in the block `/proc/<pid>/environ` shows), so no program
+    /// labforge starts inherits it — neither through the process runner nor through libguestfs, which starts qemu
+    /// itself.
     ///
     /// Call it once, first thing in `main`, before any thread that reads the environment or any child exists
     /// (`unsetenv` is not thread-safe). Later calls find the variable gone and keep the first value.
