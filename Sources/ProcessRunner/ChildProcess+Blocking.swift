@@ -45,7 +45,11 @@ extension ChildProcess {
             let path = scratch + "/stdin"
             try data.write(to: URL(fileURLWithPath: path))
             process.standardInput = FileHandle(forReadingAtPath: path)
-        case .file(let path): process.standardInput = FileHandle(forReadingAtPath: path)
+        case .file(let path):
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw ChildProcessError.startFailed(program: program, reason: "cannot read its input \(path): \(String(cString: strerror(errno)))")
+            }
+            process.standardInput = handle
         }
         let stdoutPath: String?
         switch output {
@@ -54,9 +58,8 @@ extension ChildProcess {
         case .discard: stdoutPath = nil
         }
         let stderrPath = scratch + "/stderr"
-        for path in [stdoutPath, stderrPath].compactMap({ $0 }) { FileManager.default.createFile(atPath: path, contents: nil) }
-        process.standardOutput = stdoutPath.flatMap { FileHandle(forWritingAtPath: $0) } ?? FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardOutput = try stdoutPath.map(outputHandle) ?? FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = try outputHandle(stderrPath)
 
         do { try process.run() } catch {
             throw ChildProcessError.startFailed(program: program, reason: "\(error)")
@@ -93,6 +96,18 @@ extension ChildProcess {
             if !stderr.isEmpty { log(stderr) }
         }
         return ChildProcessResult(status: status, stdout: stdout, stderr: stderr, timedOut: timedOut.withLock { $0 })
+    }
+
+    /// Creates or truncates `path` (0644 before the umask) and opens it for the child's output, as the async run does.
+    /// - Parameter path: The output file.
+    /// - Returns: The handle, closed when released.
+    /// - Throws: ``ChildProcessError/startFailed(program:reason:)`` naming the file when it cannot be opened.
+    private func outputHandle(_ path: String) throws -> FileHandle {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw ChildProcessError.startFailed(program: program, reason: "cannot write its output to \(path): \(String(cString: strerror(errno)))")
+        }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     /// The signals a child gets back with their default handling (and unblocked): hangup, interrupt, quit, pipe,

@@ -104,6 +104,25 @@ struct ChildProcessTests {
         #expect(result.stdoutText == "bridged\n")
     }
 
+    @Test("the blocking bridge refuses an output or input file it cannot open, naming it")
+    func blockingBridgeNamesUnusableFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A usable output file is created, and an older one truncated.
+        try Data("older and longer\n".utf8).write(to: URL(fileURLWithPath: directory + "/kept"))
+        #expect(try ChildProcess(["echo", "kept"], output: .file(directory + "/kept")).runBlocking().succeeded)
+        #expect(try String(contentsOfFile: directory + "/kept", encoding: .utf8) == "kept\n")
+        // The output file's folder does not exist: the child's output must not silently go to /dev/null.
+        #expect(throws: ChildProcessError.startFailed(program: "echo", reason: "cannot write its output to \(directory)/missing/out: No such file or directory")) {
+            try ChildProcess(["echo", "lost"], output: .file(directory + "/missing/out")).runBlocking()
+        }
+        // A missing input file: the child must not silently read labforge's own standard input instead.
+        #expect(throws: ChildProcessError.startFailed(program: "true", reason: "cannot read its input \(directory)/in: No such file or directory")) {
+            try ChildProcess(["true"], input: .file(directory + "/in")).runBlocking()
+        }
+    }
+
     @Test("ProgramPath finds programs in PATH and takes paths as they are")
     func programPath() {
         #expect(ProgramPath.find("sh") != nil)
