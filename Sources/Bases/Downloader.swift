@@ -58,7 +58,8 @@ public struct Downloader: Sendable {
     ///   - subject: Named in progress events.
     ///   - progress: Receives `download` byte counts.
     /// - Throws: ``BasesError/checksumMismatch(url:expected:got:)``, ``BasesError/httpStatus(url:status:attempt:)``,
-    ///   ``BasesError/downloadFailed(url:attempts:reason:)``.
+    ///   ``BasesError/downloadFailed(url:attempts:reason:)``, ``BasesError/cacheUnusable(path:reason:)`` when
+    ///   `partialPath` cannot be opened for writing.
     public func download(url: String, checksum: Checksum, to partialPath: String, subject: String, progress: any ProgressReporter) async throws {
         var lastError: (any Error)?
         for attempt in 1...attempts {
@@ -143,12 +144,14 @@ public struct Downloader: Sendable {
             throw BasesError.httpStatus(url: url, status: response.status.code, attempt: attempt)
         }
 
-        if have == 0 { _ = fileManager.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw BasesError.cacheUnusable(path: path, reason: "cannot open for writing")
+        // Created when missing (0666 before the umask, as FileManager creates files), emptied when starting over.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (have == 0 ? O_TRUNC : 0), 0o666)
+        guard descriptor >= 0 else {
+            throw BasesError.cacheUnusable(path: path, reason: "cannot open for writing: \(String(cString: strerror(errno)))")
         }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         defer { try? handle.close() }
-        if have == 0 { try handle.truncate(atOffset: 0) } else { try handle.seek(toOffset: UInt64(have)) }
+        if have > 0 { try handle.seek(toOffset: UInt64(have)) }
 
         var digest = StreamingDigest(matching: checksum)
         try digest.update(contentsOf: path, upTo: have)

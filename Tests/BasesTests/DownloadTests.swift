@@ -3,6 +3,7 @@ import Bases
 import Crypto
 import Foundation
 import LabforgeRecipe
+import Reporting
 import Testing
 import TestSupport
 
@@ -190,5 +191,17 @@ struct DownloadTests {
         defer { setup.stop() }
         let image = UpstreamImage(name: "missing", url: setup.server.url("missing.qcow2"), checksum: .sha256(String(repeating: "0", count: 64)))
         await #expect(throws: BasesError.self) { try await setup.store.resolve(.upstream(image)) }
+    }
+
+    @Test("a partial file that cannot be created is refused naming it and why")
+    func unwritablePartialFile() async throws {
+        let setup = try await Setup()
+        defer { setup.stop() }
+        let image = try setup.image("disk.qcow2")
+        let partial = setup.cache.path + "/no-such-folder/disk.qcow2.partial"
+        let error = await #expect(throws: BasesError.self) {
+            try await Downloader(attempts: 1).download(url: image.url, checksum: image.checksum, to: partial, subject: "disk", progress: SilentProgress())
+        }
+        #expect(error?.description == "cache directory \(partial) is not usable: cannot open for writing: No such file or directory. Pass --cache-dir or fix its permissions.")
     }
 }
