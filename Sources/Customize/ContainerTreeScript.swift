@@ -83,7 +83,7 @@ public struct ContainerTreeScript: Sendable {
             case .delete(let pattern):
                 // The glob is expanded in the tree, as the appliance expands it in the guest.
                 body = Self.inTree("rm -rf -- \(pattern)")
-            case .run(let script):
+            case .run:
                 files += 1
                 body = "install -D -m 0700 \(shellQuoted("\(staging)/file-\(files)")) \"$root/tmp/labforge-step.sh\"\n"
                     + Self.inTree("/bin/sh /tmp/labforge-step.sh") + "rm -f \"$root/tmp/labforge-step.sh\"\n"
