@@ -75,7 +75,7 @@ struct ApplianceTests {
         let choice = AcceleratorChoice(decision: .init(accelerator: .kvm, reason: "test: as if the probe had passed", request: .auto), remembers: false)
         // A bystander: another child of this process with the same temp directory on its command line (as test
         // servers and parallel builds have). The watchdog must kill only the hung appliance.
-        FileManager.default.createFile(atPath: dir.appending("bystander"), contents: nil)
+        try Data().write(to: URL(fileURLWithPath: dir.appending("bystander")))
         let bystander = Process()
         bystander.executableURL = URL(fileURLWithPath: "/usr/bin/tail")
         bystander.arguments = ["-f", dir.appending("bystander")]

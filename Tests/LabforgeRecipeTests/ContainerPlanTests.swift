@@ -73,7 +73,7 @@ struct LabSupervisorTests {
         let script = directory.appending("lab-init")
         try LabSupervisor.script(services: Self.services()).write(toFile: script, atomically: true, encoding: .utf8)
         let log = directory.appending("log")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: log))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: LabSupervisor.tini)
         // -s: subreaper, as PID 1 is in a pod.

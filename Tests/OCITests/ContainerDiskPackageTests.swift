@@ -17,8 +17,7 @@ func treeContents(_ root: String) throws -> [String: Data] {
     let enumerator = FileManager.default.enumerator(atPath: root)
     while let relative = enumerator?.nextObject() as? String {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
-        if !isDirectory.boolValue { result[relative] = FileManager.default.contents(atPath: root + "/" + relative) }
+        if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue { result[relative] = FileManager.default.contents(atPath: root + "/" + relative) }
     }
     return result
 }

@@ -42,7 +42,7 @@ public final class LocalRegistry: @unchecked Sendable {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
             process.arguments = ["serve", config]
-            FileManager.default.createFile(atPath: directory.appending("registry.log"), contents: nil)
+            try Data().write(to: URL(fileURLWithPath: directory.appending("registry.log")))
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.appending("registry.log")))
             process.standardOutput = log
             process.standardError = log

@@ -13,12 +13,12 @@ final class LabforgeRun: @unchecked Sendable {
     init(_ arguments: [String], in directory: String) throws {
         stdoutFile = directory + "/labforge.out"
         stderrFile = directory + "/labforge.err"
-        _ = FileManager.default.createFile(atPath: stdoutFile, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrFile, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: stdoutFile))
+        try Data().write(to: URL(fileURLWithPath: stderrFile))
         process.executableURL = URL(fileURLWithPath: Command.labforgeBinary)
         process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutFile)
-        process.standardError = FileHandle(forWritingAtPath: stderrFile)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutFile))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrFile))
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }
