@@ -3,7 +3,6 @@ import Bases
 import Crypto
 import Foundation
 import LabforgeRecipe
-import Reporting
 import Testing
 import TestSupport
 
@@ -193,15 +192,15 @@ struct DownloadTests {
         await #expect(throws: BasesError.self) { try await setup.store.resolve(.upstream(image)) }
     }
 
-    @Test("a partial file that cannot be created is refused naming it and why")
+    @Test("a partial download that cannot be opened for writing is refused naming it and why")
     func unwritablePartialFile() async throws {
         let setup = try await Setup()
         defer { setup.stop() }
         let image = try setup.image("disk.qcow2")
-        let partial = setup.cache.path + "/no-such-folder/disk.qcow2.partial"
-        let error = await #expect(throws: BasesError.self) {
-            try await Downloader(attempts: 1).download(url: image.url, checksum: image.checksum, to: partial, subject: "disk", progress: SilentProgress())
-        }
-        #expect(error?.description == "cache directory \(partial) is not usable: cannot open for writing: No such file or directory. Pass --cache-dir or fix its permissions.")
+        // A directory squats where the partial download goes (bases/downloads/<key>.download).
+        let partial = setup.cache.path + "/bases/downloads/\(setup.store.cacheKey(for: image)).download"
+        try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: true)
+        let error = await #expect(throws: BasesError.self) { try await setup.store.resolve(.upstream(image)) }
+        #expect(error?.description == "cache directory \(partial) is not usable: cannot open for writing: Is a directory. Pass --cache-dir or fix its permissions.")
     }
 }
