@@ -32,9 +32,15 @@ deps:
 	@# oras and cosign (supply-chain tests) are not in Debian 12: Debian 13's pinned .debs, unpacked into .tools/.
 	@bash scripts/peer-tools.sh
 
-## build: debug build of the CLI and the tests, and the LabforgeRecipe library recipe files outside this tree link against
+## build: debug build of the CLI and the tests, and the LabforgeRecipe library recipe files outside this tree link against.
+## A compiler warning in labforge's own code (Sources/, Tests/, recipes/; dependencies aside) fails the build.
 build:
-	$(SWIFT) build --build-tests
+	@log=$$(mktemp); { $(SWIFT) build --build-tests 2>&1; echo $$? > "$$log.status"; } | tee "$$log"; \
+	status=$$(cat "$$log.status"); \
+	warnings=$$(grep -E '^/[^ ]*/(Sources|Tests|recipes)/[^ ]*: warning:' "$$log" | grep -v '/\.build/' | sort -u); \
+	rm -f "$$log" "$$log.status"; \
+	[ "$$status" = 0 ] || exit "$$status"; \
+	if [ -n "$$warnings" ]; then printf 'make build: labforge builds without compiler warnings; fix these:\n%s\n' "$$warnings" >&2; exit 1; fi
 	$(SWIFT) build --product LabforgeRecipe
 
 ## release: optimized CLI at .build/release/labforge (and the LabforgeRecipe library it compiles recipes against)
