@@ -11,8 +11,9 @@ import LabforgeRecipe
 ///   readiness and liveness probes on the first agent (the agents answer 401 without credentials);
 ///   requests and limits from the recipe's minimum CPUs and memory.
 /// - Service: the agents' ports by name, as for a VM.
-/// - NetworkPolicy: ingress only from the ingress controller's namespace on the agents' ports; egress DNS to
-///   kube-system and the internet outside the cluster and metadata ranges (``ClassSettings``' defaults).
+/// - NetworkPolicy: by default no ingress at all (the build writes no route, as for a VM lab: ``RouteRule``); with a
+///   proxy namespace given, ingress only from it on the agents' ports; egress DNS to kube-system and the internet
+///   outside the cluster and metadata ranges (``ClassSettings``' defaults).
 /// - Role: get the Deployment, scale it (stop = 0, start = 1), read the pod's log: the pod's start/stop/console.
 public struct PodLabManifests: Sendable {
     /// The recipe.
@@ -23,8 +24,8 @@ public struct PodLabManifests: Sendable {
     public var image: String
     /// The image user's uid (and group).
     public var uid: Int
-    /// Namespace of the proxy pods (ingress-nginx by default).
-    public var ingressNamespace: String
+    /// Namespace of the proxy pods that may reach the agents' ports; nil (the default): nothing may connect.
+    public var ingressNamespace: String?
     /// The recipe's fingerprint, as an annotation of the Deployment.
     public var recipeFingerprint: String?
 
@@ -34,10 +35,11 @@ public struct PodLabManifests: Sendable {
     ///   - plan: Its container plan.
     ///   - image: `registry/repository:tag@sha256:…`.
     ///   - uid: The image user's uid (the group is the same number, as useradd makes it).
-    ///   - ingressNamespace: The proxy's namespace.
+    ///   - ingressNamespace: The namespace of the proxy in front of the lab (a Gateway's or an ingress controller's);
+    ///     nil, the default, admits nobody until a route and its proxy are chosen.
     ///   - recipeFingerprint: The recipe's fingerprint, if known.
     public init(
-        recipe: Recipe, plan: ContainerPlan, image: String, uid: Int, ingressNamespace: String = "ingress-nginx",
+        recipe: Recipe, plan: ContainerPlan, image: String, uid: Int, ingressNamespace: String? = nil,
         recipeFingerprint: String? = nil
     ) {
         self.recipeFingerprint = recipeFingerprint
@@ -100,7 +102,9 @@ public struct PodLabManifests: Sendable {
             metadata: ObjectMeta(name: name + "-isolation", labels: labels),
             spec: .init(
                 podSelector: LabelSelector(matchLabels: ["app.kubernetes.io/instance": name]), policyTypes: ["Ingress", "Egress"],
-                ingress: [.init(from: [.namespace([NetworkPolicy.namespaceNameLabel: ingressNamespace])], ports: plan.ports.map { .init(protocol: "TCP", port: $0.port) })],
+                ingress: ingressNamespace.map { proxy in
+                    [.init(from: [.namespace([NetworkPolicy.namespaceNameLabel: proxy])], ports: plan.ports.map { .init(protocol: "TCP", port: $0.port) })]
+                },
                 egress: [
                     .init(to: [.namespace([NetworkPolicy.namespaceNameLabel: "kube-system"])], ports: [.init(protocol: "UDP", port: 53), .init(protocol: "TCP", port: 53)]),
                     .init(to: [.ipBlock(IPv4Range.everything.description, except: defaults.deniedRanges.map(\.description))], ports: nil),

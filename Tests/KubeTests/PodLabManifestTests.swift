@@ -50,7 +50,11 @@ struct PodLabManifestTests {
         #expect(container.ports.map(\.containerPort) == [7681, 6080])
         #expect(container.resources.requests["memory"] == "2048Mi")
         let policy = try manifests().networkPolicy
-        #expect(policy.spec.ingress?.first?.ports?.map(\.port) == [7681, 6080])
+        // No route is written by the build: nothing may connect (was: the whole ingress-nginx namespace could).
+        #expect(policy.spec.ingress == nil && policy.spec.policyTypes.contains("Ingress"))
+        var proxied = try manifests()
+        proxied.ingressNamespace = "gateway-system"
+        #expect(proxied.networkPolicy.spec.ingress?.first?.ports?.map(\.port) == [7681, 6080])
         #expect(policy.spec.egress?.last?.to.first?.ipBlock?.except?.contains("169.254.0.0/16") == true)
     }
 }
