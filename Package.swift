@@ -90,7 +90,7 @@ let package = Package(
             "Reporting", "Guestfs", "DiskImage", "EngineIdentity", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
         ]),
         // A lab team's recipes folder: found, compiled against LabforgeRecipe (cached by content), run, validated; `labforge init`.
-        .target(name: "RecipeRepository", dependencies: ["LabforgeRecipe", "Bases", "DiskImage", "Reporting", crypto]),
+        .target(name: "RecipeRepository", dependencies: ["LabforgeRecipe", "Bases", "DiskImage", "ProcessRunner", "Reporting", crypto]),
         // The shipped recipes as a Swift module for the tests; the CLI loads the same files through RecipeRepository.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
         // The CLI: parse, call, print.

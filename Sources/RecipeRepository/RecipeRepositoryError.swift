@@ -19,6 +19,8 @@ public enum RecipeRepositoryError: Error, Sendable, Equatable, CustomStringConve
     case compileFailed(diagnostics: String)
     /// The compiled recipe program failed (a recipe trapped while being evaluated).
     case programFailed(status: Int32, output: String)
+    /// The compiled recipe program did not finish within its time limit (a recipe that loops while evaluated).
+    case programTimedOut(seconds: Int)
     /// The program's output is not what labforge expects (a labforge bug or a stale cache).
     case unreadableOutput(reason: String)
     /// A recipe compiled but is invalid; `location` is its declaration's `file:line`.
@@ -63,6 +65,9 @@ public enum RecipeRepositoryError: Error, Sendable, Equatable, CustomStringConve
             return "recipes do not compile:\n" + diagnostics.trimmingSuffixNewlines
         case .programFailed(let status, let output):
             return "evaluating the recipes failed (exit status \(status)):\n" + output.trimmingSuffixNewlines
+        case .programTimedOut(let seconds):
+            return "evaluating the recipes did not finish within \(seconds) s (does a recipe loop while it is evaluated?); "
+                + "the program was stopped. On a slow machine set \(RecipeSandbox.timeLimitVariable)=SECONDS"
         case .unreadableOutput(let reason):
             return "the compiled recipe program printed something labforge cannot read: \(reason)"
         case .invalidRecipe(let location, let recipe, let error):

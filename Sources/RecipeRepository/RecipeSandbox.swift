@@ -1,6 +1,7 @@
 // The confinement the compiled recipe program runs in: bubblewrap, a read-only view of what it needs, no network, no secrets.
 import DiskImage
 import Foundation
+import ProcessRunner
 import Reporting
 #if canImport(Glibc)
 import Glibc
@@ -67,14 +68,21 @@ struct RecipeSandbox: Sendable {
         return arguments
     }
 
-    /// Runs `program` confined and returns what it wrote.
+    /// The environment variable that overrides ``timeLimitSeconds``.
+    static let timeLimitVariable = "LABFORGE_RECIPE_TIME_LIMIT"
+
+    /// How long the recipe program may run: evaluating declarations takes milliseconds; 120 s unless
+    /// ``timeLimitVariable`` says otherwise (read once).
+    static let timeLimitSeconds: Int = ProcessInfo.processInfo.environment[timeLimitVariable].flatMap { Int($0) }.map { max(1, $0) } ?? 120
+
+    /// Runs `program` confined (within ``timeLimitSeconds``) and returns what it wrote.
     /// - Parameters:
     ///   - program: The compiled recipe program.
     ///   - recipes: The recipe folder.
     /// - Returns: The JSON the program wrote.
     /// - Throws: ``RecipeRepositoryError/sandboxMissing`` (no `bwrap`), ``RecipeRepositoryError/sandboxFailed(reason:)``
     ///   (bubblewrap could not set the sandbox up), ``RecipeRepositoryError/programFailed(status:output:)``,
-    ///   ``RecipeRepositoryError/unreadableOutput(reason:)``.
+    ///   ``RecipeRepositoryError/unreadableOutput(reason:)``, ``RecipeRepositoryError/programTimedOut(seconds:)``.
     func run(program: String, recipes: String) throws -> Data {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-recipes-\(UUID().uuidString)").path
         do { try FileAccess.makePrivateDirectory(output) } catch {
@@ -85,10 +93,14 @@ struct RecipeSandbox: Sendable {
             try? FileManager.default.removeItem(atPath: output)
             Interruption.unregister(output)
         }
-        let result: ToolOutput
-        do { result = try ExternalTool.run(arguments(program: program, recipes: recipes, output: output)) } catch {
+        var child = ChildProcess(arguments(program: program, recipes: recipes, output: output))
+        child.timeout = .seconds(Self.timeLimitSeconds)
+        let result: ChildProcessResult
+        do { result = try child.runBlocking() } catch {
             throw RecipeRepositoryError.sandboxMissing
         }
+        // The runner kills the whole process group at the limit (bwrap --die-with-parent takes the program along).
+        if result.timedOut { throw RecipeRepositoryError.programTimedOut(seconds: Self.timeLimitSeconds) }
         guard result.status == 0 else {
             // bubblewrap's own failures (before the program runs) start with "bwrap: ".
             if result.stderr.hasPrefix("bwrap: ") {

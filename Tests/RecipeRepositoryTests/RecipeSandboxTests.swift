@@ -146,6 +146,26 @@ struct RecipeSandboxTests {
         #expect(!FileManager.default.fileExists(atPath: marker), "the recipe program ran without its sandbox")
     }
 
+    @Test("a recipe that never finishes evaluating is stopped at the time limit, with the reason and the setting to change")
+    func loopingRecipe() async throws {
+        let folder = try RecipeFolder()
+        let marker = "labforge-spinning-recipe-\(UUID().uuidString.prefix(8))"
+        try folder.write("Spin.swift", """
+            import Glibc
+            import LabforgeRecipe
+            let spinning: String = { while true { usleep(10_000) } }()
+            let lab = Recipe(name: "spin-lab", description: spinning + "\(marker)") { Install("git") }
+            """)
+        let stopped = try await Command.labforge(
+            ["list", folder.recipes, "--cache-dir", folder.cache], environment: ["LABFORGE_RECIPE_TIME_LIMIT": "5"])
+        #expect(stopped.status != 0)
+        #expect(stopped.stderr.contains("evaluating the recipes did not finish within 5 s"), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("LABFORGE_RECIPE_TIME_LIMIT=SECONDS"), "\(stopped.stderr)")
+        // Nothing of the run is left: neither bubblewrap nor the program (it is bwrap's child, --die-with-parent).
+        let left = try await Command.run(["pgrep", "-f", folder.cache])
+        #expect(left.stdout.isEmpty, "still running: \(left.stdout)")
+    }
+
     @Test("without bwrap in PATH, loading recipes fails and says to install bubblewrap; nothing runs unconfined")
     func bubblewrapMissing() async throws {
         let folder = try RecipeFolder()
