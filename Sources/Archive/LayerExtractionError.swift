@@ -10,6 +10,8 @@ public enum LayerExtractionError: Error, Sendable, Equatable, CustomStringConver
     case writeFailed(layer: String, entry: String, message: String)
     /// The directory to extract into is not usable.
     case badRoot(path: String, message: String)
+    /// The layers would unpack to more bytes than the extractor may write (a decompression bomb, or not enough room).
+    case tooLarge(layer: String, entry: String, limit: Int64)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum LayerExtractionError: Error, Sendable, Equatable, CustomStringConver
             return "layer \(layer): writing \(entry) failed: \(message)"
         case .badRoot(let path, let message):
             return "cannot extract layers into \(path): \(message)"
+        case .tooLarge(let layer, let entry, let limit):
+            return "layer \(layer): entry \(entry) would take the image past \(limit) bytes unpacked, all that may be written "
+                + "(the free space of the scratch file system, less a reserve); nothing more is unpacked"
         }
     }
 }

@@ -18,6 +18,8 @@ public struct LayerExtractionFacts: Sendable, Equatable {
     public var entries: Int
     /// Whiteouts applied (`.wh.<name>` removals and `.wh..wh..opq` opaque directories).
     public var whiteouts: Int
+    /// Bytes of file data written (the entries' sizes).
+    public var bytes: Int64 = 0
 }
 
 /// Applies OCI layers, in order, to one root directory, streaming each blob (it is never held in memory).
@@ -44,6 +46,8 @@ public struct LayerExtractor: Sendable {
     public let idShift: Int64
     /// Owners must be below this (the size of the user namespace's id map).
     public let idCount: Int64
+    /// File data all layers together may write; an entry that would pass it is refused before it is written.
+    public let maxUnpackedBytes: Int64
 
     /// Block size libarchive reads the blob in.
     static let readBlock = 1 << 20
@@ -53,8 +57,9 @@ public struct LayerExtractor: Sendable {
     ///   - root: The directory the layers go into.
     ///   - idShift: Added to each entry's uid and gid (0: as written).
     ///   - idCount: Entries must be owned by ids below this.
+    ///   - maxUnpackedBytes: The file data all layers together may write.
     /// - Throws: ``LayerExtractionError/badRoot(path:message:)`` when it is not a directory.
-    public init(root: String, idShift: Int64 = 0, idCount: Int64 = 65536) throws {
+    public init(root: String, idShift: Int64 = 0, idCount: Int64 = 65536, maxUnpackedBytes: Int64 = .max) throws {
         guard let resolved = realpath(root, nil) else {
             throw LayerExtractionError.badRoot(path: root, message: String(cString: strerror(errno)))
         }
@@ -66,6 +71,7 @@ public struct LayerExtractor: Sendable {
         }
         self.idShift = idShift
         self.idCount = idCount
+        self.maxUnpackedBytes = maxUnpackedBytes
     }
 
     /// Applies one layer.
@@ -73,9 +79,10 @@ public struct LayerExtractor: Sendable {
     ///   - blob: The layer's file.
     ///   - layer: How errors name the layer (its digest).
     ///   - compression: The compression its media type names; nothing else is accepted.
+    ///   - unpackedBefore: Bytes the layers below already wrote (counted against ``maxUnpackedBytes``).
     /// - Returns: What was written.
     /// - Throws: ``LayerExtractionError``; entries before the one at fault stay written.
-    public func extract(blob: String, layer: String, compression: LayerStreamCompression) throws -> LayerExtractionFacts {
+    public func extract(blob: String, layer: String, compression: LayerStreamCompression, unpackedBefore: Int64 = 0) throws -> LayerExtractionFacts {
         guard let reader = archive_read_new() else { throw LayerExtractionError.unreadable(layer: layer, message: "archive_read_new: out of memory") }
         defer { archive_read_free(reader) }
         archive_read_support_format_tar(reader)
@@ -101,7 +108,7 @@ public struct LayerExtractor: Sendable {
         defer { archive_write_free(writer) }
         archive_write_disk_set_options(
             writer, ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME)
-        var state = LayerState()
+        var state = LayerState(bytesBefore: unpackedBefore)
         while true {
             var entry: OpaquePointer?
             let status = archive_read_next_header(reader, &entry)
@@ -112,7 +119,7 @@ public struct LayerExtractor: Sendable {
         guard archive_write_close(writer) >= ARCHIVE_WARN else {
             throw LayerExtractionError.writeFailed(layer: layer, entry: "(directory permissions and times)", message: Self.message(writer))
         }
-        return LayerExtractionFacts(entries: state.entries, whiteouts: state.whiteouts)
+        return LayerExtractionFacts(entries: state.entries, whiteouts: state.whiteouts, bytes: state.bytes)
     }
 
     /// Paths this layer wrote (and their parents): whiteouts leave them alone.
@@ -120,6 +127,10 @@ public struct LayerExtractor: Sendable {
         var written: Set<String> = []
         var entries = 0
         var whiteouts = 0
+        /// Bytes the layers below wrote.
+        var bytesBefore: Int64 = 0
+        /// Bytes this layer wrote.
+        var bytes: Int64 = 0
     }
 
     private func apply(_ entry: OpaquePointer, reader: OpaquePointer, writer: OpaquePointer, layer: String, state: inout LayerState) throws {
@@ -154,6 +165,13 @@ public struct LayerExtractor: Sendable {
                 throw LayerExtractionError.writeFailed(layer: layer, entry: name, message: "removing the directory it replaces: \(error.localizedDescription)")
             }
         }
+        // Counted by declared size (a sparse file counts whole): a layer cannot fill the disk, however well it compresses.
+        let size = max(0, archive_entry_size(entry))
+        let (total, overflow) = state.bytesBefore.addingReportingOverflow(state.bytes)
+        guard !overflow, size <= maxUnpackedBytes - min(total, maxUnpackedBytes) else {
+            throw LayerExtractionError.tooLarge(layer: layer, entry: name, limit: maxUnpackedBytes)
+        }
+        state.bytes += size
         archive_entry_set_pathname(entry, root + "/" + relative)
         archive_entry_set_uid(entry, uid + idShift)
         archive_entry_set_gid(entry, gid + idShift)

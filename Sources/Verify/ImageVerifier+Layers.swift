@@ -66,16 +66,29 @@ extension ImageVerifier {
     /// - Throws: ``VerifyError/unusableImage(path:message:)`` with the layer, the entry and why it was refused.
     static func unpack(_ layers: [LayerBlob], into rootfs: String, path: String) throws -> Int {
         do {
-            let extractor = try LayerExtractor(root: rootfs, idShift: ContainerIDMap.base, idCount: ContainerIDMap.count)
+            let extractor = try LayerExtractor(
+                root: rootfs, idShift: ContainerIDMap.base, idCount: ContainerIDMap.count, maxUnpackedBytes: unpackBudget(rootfs))
             var entries = 0
+            var bytes: Int64 = 0
             for layer in layers {
                 try checkDigest(layer, path: path)
-                entries += try extractor.extract(blob: layer.path, layer: "\(layer.digest)", compression: layer.compression).entries
+                let facts = try extractor.extract(blob: layer.path, layer: "\(layer.digest)", compression: layer.compression, unpackedBefore: bytes)
+                entries += facts.entries
+                bytes += facts.bytes
             }
             return entries
         } catch let error as LayerExtractionError {
             throw VerifyError.unusableImage(path: path, message: error.description)
         }
+    }
+
+    /// What the layers may write: the free space of the scratch file system less 1 GiB for the container's own
+    /// writes and everyone else on the machine (a layer that decompresses to more is refused, not left to fill /tmp).
+    static func unpackBudget(_ directory: String) -> Int64 {
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0 else { return .max }
+        let free = Int64(info.f_bavail).multipliedReportingOverflow(by: Int64(info.f_frsize))
+        return free.overflow ? .max : max(0, free.partialValue - (1 << 30))
     }
 
     /// Hashes the blob as it is read (1 MiB at a time) and refuses one whose bytes are not its digest's.

@@ -175,4 +175,29 @@ struct LayerExtractorTests {
         }
         #expect(!scene.exists(scene.root + "/etc/plain"))
     }
+
+    @Test("layers that unpack past the budget (a decompression bomb) are refused before the entry that would pass it is written")
+    func unpackBudget() async throws {
+        let scene = try Scene()
+        let bounded = try LayerExtractor(root: scene.root, maxUnpackedBytes: 1 << 20)
+        let small = scene.directory.appending("small.tar")
+        try await HostileLayer.tar([.file("etc/small", String(repeating: "a", count: 600_000))], at: small)
+        let facts = try bounded.extract(blob: small, layer: "sha256:small", compression: .none)
+        #expect(facts.bytes == 600_000)
+        // A second layer of the same size passes the budget only counted together with the first.
+        let second = scene.directory.appending("second.tar")
+        try await HostileLayer.tar([.file("etc/second", String(repeating: "b", count: 600_000))], at: second)
+        #expect(throws: LayerExtractionError.tooLarge(layer: "sha256:second", entry: "etc/second", limit: 1 << 20)) {
+            try bounded.extract(blob: second, layer: "sha256:second", compression: .none, unpackedBefore: facts.bytes)
+        }
+        #expect(!scene.exists(scene.root + "/etc/second"))
+        // 8 MiB of one byte compress to a few KiB: the declared size is what counts.
+        let bomb = scene.directory.appending("bomb.tar")
+        try await HostileLayer.tar([.file("zeros", String(repeating: "0", count: 8 << 20))], at: bomb)
+        try await Command.check(["gzip", "-n", "-k", bomb])
+        #expect(throws: LayerExtractionError.tooLarge(layer: "sha256:bomb", entry: "zeros", limit: 1 << 20)) {
+            try bounded.extract(blob: bomb + ".gz", layer: "sha256:bomb", compression: .gzip)
+        }
+        #expect(!scene.exists(scene.root + "/zeros"))
+    }
 }
