@@ -8,7 +8,7 @@ DEB_PACKAGES := \
 	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libssl-dev \
 	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring dosfstools mtools xorriso \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
-	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux fdisk e2fsprogs git tini iproute2 bubblewrap
+	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux fdisk e2fsprogs git tini iproute2 bubblewrap xauth
 
 .PHONY: all deps build release install check test demo demo-container images bench clean
 
