@@ -48,7 +48,7 @@ public enum ClassWriter {
             }
             paths.append(url.path)
         }
-        try removeLeftovers(in: root, keeping: Set(paths))
+        try ManifestWriter.removeLeftovers(keeping: Set(paths), header: ClassManifests.headerPrefix)
         let credentialsPath = root.appendingPathComponent(CredentialsFile.fileName).path
         try PrivateFile.write(CredentialsFile.render(manifests.credentialsRecords), to: credentialsPath)
         paths.append(credentialsPath)
@@ -56,25 +56,6 @@ public enum ClassWriter {
         let studentsPath = root.appendingPathComponent(ClassManifests.studentsDirectory).path
         let stale = ((try? fileManager.contentsOfDirectory(atPath: studentsPath)) ?? []).filter { !current.contains($0) }.sorted()
         return Result(paths: paths, credentialsPath: credentialsPath, staleStudents: stale)
-    }
-
-    /// Deletes YAML files an earlier run wrote into the folders just written that this run no longer
-    /// writes (an `ingress.yaml` after switching to `--routing httproute`): only files carrying our header.
-    static func removeLeftovers(in root: URL, keeping written: Set<String>) throws {
-        let folders = Set(written.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
-        for folder in folders {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".yaml") {
-                let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
-                guard !written.contains(path), let text = try? String(contentsOfFile: path, encoding: .utf8),
-                    text.hasPrefix(ClassManifests.headerPrefix)
-                else { continue }
-                do {
-                    try FileManager.default.removeItem(atPath: path)
-                } catch {
-                    throw KubeError.writeFailed(path: path, reason: "cannot remove a file of an earlier run: \(error.localizedDescription)")
-                }
-            }
-        }
     }
 
     static func makeDirectory(_ path: String, mode: Int) throws {

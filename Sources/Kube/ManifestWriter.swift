@@ -44,21 +44,29 @@ public enum ManifestWriter {
             }
             written.append(url.path)
         }
-        let current = Set(files.map(\.name))
-        let entries: [String]
-        do { entries = try fileManager.contentsOfDirectory(atPath: directory) } catch {
-            throw KubeError.writeFailed(path: directory, reason: error.localizedDescription)
-        }
-        for name in entries.sorted() where name.hasSuffix(".yaml") && !current.contains(name) {
-            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
-            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
-            let head = (try? handle.read(upToCount: generatedMarker.utf8.count)) ?? nil
-            try? handle.close()
-            guard let head, String(decoding: head, as: UTF8.self) == generatedMarker else { continue }
-            do { try fileManager.removeItem(atPath: path) } catch {
-                throw KubeError.writeFailed(path: path, reason: "an earlier run's manifest, not part of this set, could not be removed: \(error.localizedDescription)")
+        try removeLeftovers(keeping: Set(written), header: generatedMarker)
+        return written
+    }
+
+    /// Deletes the `.yaml` files an earlier run wrote into the folders of `written` that this run no longer writes
+    /// (an `ingress.yaml` after the routing changed): only files that begin with `header`, anything else is left alone.
+    /// - Parameters:
+    ///   - written: The paths this run wrote; their folders are the ones cleaned.
+    ///   - header: The first characters of every file the writer puts there.
+    /// - Throws: ``KubeError/writeFailed(path:reason:)`` when such a file cannot be removed.
+    static func removeLeftovers(keeping written: Set<String>, header: String) throws {
+        let folders = Set(written.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
+        for folder in folders.sorted() {
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where name.hasSuffix(".yaml") {
+                let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+                guard !written.contains(path), let handle = FileHandle(forReadingAtPath: path) else { continue }
+                let head = (try? handle.read(upToCount: header.utf8.count)) ?? nil
+                try? handle.close()
+                guard let head, String(decoding: head, as: UTF8.self) == header else { continue }
+                do { try FileManager.default.removeItem(atPath: path) } catch {
+                    throw KubeError.writeFailed(path: path, reason: "cannot remove a file of an earlier run: \(error.localizedDescription)")
+                }
             }
         }
-        return written
     }
 }

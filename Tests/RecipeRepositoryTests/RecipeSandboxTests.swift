@@ -83,6 +83,17 @@ struct RecipeSandboxTests {
         """
     }
 
+    /// A recipe whose evaluation creates `marker`: proof, when it is absent, that the program never ran.
+    static func markingRecipe(_ marker: String) -> String {
+        """
+        import Glibc
+        import LabforgeRecipe
+        let evaluated: String = { let descriptor = open("\(marker)", O_WRONLY | O_CREAT, 0o644); if descriptor >= 0 { close(descriptor) }; return "x" }()
+        let lab = Recipe(name: "plain-lab", description: evaluated) { Install("git") }
+
+        """
+    }
+
     @Test("a recipe reads a 0600 secret in HOME (directly and through a link in its folder), connects to 127.0.0.1, writes outside /tmp, prints LABFORGE_SIGN_KEY: all fail")
     func hostileProgram() async throws {
         let folder = try RecipeFolder()
@@ -127,12 +138,7 @@ struct RecipeSandboxTests {
     func namespacesUnavailable() async throws {
         let folder = try RecipeFolder()
         let marker = folder.directory.appending("evaluated")
-        try folder.write("Lab.swift", """
-            import Glibc
-            import LabforgeRecipe
-            let evaluated: String = { let descriptor = open("\(marker)", O_WRONLY | O_CREAT, 0o644); if descriptor >= 0 { close(descriptor) }; return "x" }()
-            let lab = Recipe(name: "plain-lab", description: evaluated) { Install("git") }
-            """)
+        try folder.write("Lab.swift", Self.markingRecipe(marker))
         // A user namespace of the test's own (root mapped to root) whose limit allows no further one: bwrap's
         // --unshare-user fails there as it does on a host that forbids them.
         let script = "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$0\" \"$@\""
@@ -171,12 +177,7 @@ struct RecipeSandboxTests {
         let folder = try RecipeFolder()
         let marker = folder.directory.appending("evaluated")
         // A recipe whose evaluation leaves a mark: proof that no unconfined run happened.
-        try folder.write("Lab.swift", """
-            import Glibc
-            import LabforgeRecipe
-            let evaluated: String = { let descriptor = open("\(marker)", O_WRONLY | O_CREAT, 0o644); if descriptor >= 0 { close(descriptor) }; return "x" }()
-            let lab = Recipe(name: "plain-lab", description: evaluated) { Install("git") }
-            """)
+        try folder.write("Lab.swift", Self.markingRecipe(marker))
         // Compiled with the usual PATH (swiftc needs its linker), then loaded from the cache with a PATH of swiftc's
         // folder only: no bwrap there.
         #expect(try await folder.labforge(["list", folder.recipes]).status == 0)
