@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", crypto, log]),
+        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", "SBOM", crypto, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", "Naming", yams]),
         // The portal catalog: JSON with its schema, and a static HTML page.

@@ -6,6 +6,7 @@ import Guestfs
 import LabforgeRecipe
 import Logging
 import Reporting
+import SBOM
 
 /// Turns a base disk and a recipe into a customized, standalone qcow2. The base is never modified:
 /// the work happens on a qcow2 overlay, flattened into a temp file that is renamed into place at the end.
@@ -28,10 +29,9 @@ public struct Customizer: Sendable {
     public var compressedOutput = false
     /// Install steps already done on the host, in the base (``HostPackagePlan``): skipped here, and the log says so.
     public var hostInstalledSteps: Set<Int> = []
-    /// Runs once every step is done, with the guest's filesystems still mounted in the open appliance, before they are
-    /// trimmed and the appliance closes: the pipeline reads the SBOM here instead of launching a second appliance.
-    /// It must only read.
-    public var beforeClose: (@Sendable (Appliance, OperatingSystem) -> Void)? = nil
+    /// Read the guest's software inventory once every step is done, in the same appliance before it closes (no second
+    /// appliance launch for the SBOM); nil: not read. The result carries it (or why it could not be read).
+    public var inventory: InventoryRequest? = nil
 
     /// Creates an engine.
     /// - Parameters:
@@ -54,9 +54,10 @@ public struct Customizer: Sendable {
         self.log = log
     }
 
-    /// Customizes `base` with `recipe` into `output`.
+    /// Customizes `base` with `recipe` into `output`: ``customizeOverlay(recipe:base:baseIdentity:workDirectory:leases:)``
+    /// into a private directory beside `output`, then ``finalize(overlay:to:compressed:)`` (zstd when ``compressedOutput``).
     /// - Parameters:
-    ///   - recipe: The recipe (validated first, before any disk is touched).
+    ///   - recipe: The recipe.
     ///   - base: The base disk (qcow2 or raw); never modified.
     ///   - baseIdentity: What identifies the base's contents (checksum, bootstrap key) for the step cache;
     ///     nil: its path, size and modification time.
@@ -64,25 +65,62 @@ public struct Customizer: Sendable {
     /// - Returns: Timings and sizes.
     /// - Throws: ``CustomizeError``; on failure no output file is written.
     public func customize(recipe: Recipe, base: String, baseIdentity: String? = nil, output: String) async throws -> CustomizationResult {
-        let started = Date()
-        do { try recipe.validate() } catch let error as RecipeError { throw CustomizeError.invalidRecipe(error) }
-        let basePath = URL(fileURLWithPath: base).standardizedFileURL.path
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
-        guard FileManager.default.isReadableFile(atPath: basePath) else { throw CustomizeError.baseNotFound(basePath) }
-        // `labforge customize --base` takes any file: refuse one that would pull another host file into the image.
-        do {
-            _ = try await DedicatedThread.run(name: "labforge.customize.check") { try QemuImg.checkSelfContainedBase(basePath) }
-        } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
         let outputDirectory = outputURL.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CustomizeError.outputDirectoryMissing(outputURL.path)
         }
-        let baseIdentity = baseIdentity ?? Self.fileIdentity(basePath)
-        // Everything this build reads from the cache (artifacts, the snapshot chain it resumes from) stays leased
-        // until it is done, so `labforge cache prune` cannot take it away meanwhile.
+        // Scratch next to the output: same filesystem, so the final rename is atomic. The overlay holds the whole guest
+        // while it is built: owner only. An interrupt kills the appliance (the call in flight fails and this unwinds);
+        // registered in case it cannot.
+        let scratch = outputDirectory + "/.\(outputURL.lastPathComponent).labforge-\(UUID().uuidString.prefix(8))"
+        try FileAccess.makePrivateDirectory(scratch)
+        Interruption.register(scratch)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch)
+            Interruption.unregister(scratch)
+        }
         let leases = CacheLeases()
         defer { leases.releaseAll() }
+        let customized = try await customizeOverlay(recipe: recipe, base: base, baseIdentity: baseIdentity, workDirectory: scratch, leases: leases)
+        let compressed = compressedOutput
+        let finalized = try await DedicatedThread.run(name: "labforge.finalize.\(recipe.name)") {
+            try Self.finalize(overlay: customized.overlay, to: outputURL.path, compressed: compressed)
+        }
+        var result = customized.result
+        result.output = finalized.path
+        result.outputBytes = finalized.bytes
+        result.finalizeSeconds = finalized.seconds
+        result.totalSeconds += finalized.seconds
+        return result
+    }
+
+    /// Customizes `base` with `recipe` into a qcow2 overlay in `workDirectory`, backed by the base or by the step-cache
+    /// snapshot it resumed from: the work before ``finalize(overlay:to:compressed:)``.
+    /// - Parameters:
+    ///   - recipe: The recipe.
+    ///   - base: The base disk (qcow2 or raw); never modified.
+    ///   - baseIdentity: What identifies the base's contents for the step cache; nil: its path, size and modification time.
+    ///   - workDirectory: A private directory the caller made and removes (same filesystem as the final disk).
+    ///   - leases: Where the cache entries the overlay reads stay leased (the snapshot chain it is backed by, the
+    ///     artifacts): the caller releases them once the overlay is finalized.
+    /// - Returns: The overlay, timings, and the inventory when ``inventory`` asked for it.
+    /// - Throws: ``CustomizeError``.
+    public func customizeOverlay(
+        recipe: Recipe, base: String, baseIdentity: String? = nil, workDirectory: String, leases: CacheLeases
+    ) async throws -> CustomizedOverlay {
+        let started = Date()
+        do { try recipe.validate() } catch let error as RecipeError { throw CustomizeError.invalidRecipe(error) }
+        let basePath = URL(fileURLWithPath: base).standardizedFileURL.path
+        guard FileManager.default.isReadableFile(atPath: basePath) else { throw CustomizeError.baseNotFound(basePath) }
+        // `labforge customize --base` takes any file: refuse one that would pull another host file into the image.
+        do {
+            _ = try await DedicatedThread.run(name: "labforge.customize.check") { try QemuImg.checkSelfContainedBase(basePath) }
+        } catch let error as DiskImageError { throw CustomizeError.diskImage(error) }
+        let baseIdentity = baseIdentity ?? Self.fileIdentity(basePath)
+        // Everything this build reads from the cache (artifacts, the snapshot chain it resumes from) stays leased
+        // until the caller is done, so `labforge cache prune` cannot take it away meanwhile.
         let artifacts = try await fetchArtifacts(recipe.plan, leases: leases)
         // The step cache: resume from the snapshot after the latest unchanged expensive step.
         let cachePlan = try stepCache.map { _ in try StepCachePlan(plan: recipe.plan, baseIdentity: baseIdentity) }
@@ -97,31 +135,20 @@ public struct Customizer: Sendable {
         // libguestfs calls and qemu-img waits block: keep them off the cooperative pool.
         return try await DedicatedThread.run(name: "labforge.customize.\(recipe.name)") { [resume] in
             try build(
-                recipe: recipe, basePath: basePath, baseIdentity: baseIdentity, outputURL: outputURL,
+                recipe: recipe, basePath: basePath, baseIdentity: baseIdentity, workDirectory: workDirectory,
                 artifacts: artifacts, cachePlan: cachePlan, resume: resume, started: started
             )
         }
     }
 
     private func build(
-        recipe: Recipe, basePath: String, baseIdentity: String, outputURL: URL, artifacts: [PinnedArtifact: String],
+        recipe: Recipe, basePath: String, baseIdentity: String, workDirectory: String, artifacts: [PinnedArtifact: String],
         cachePlan: StepCachePlan?, resume: (step: Int, snapshot: String)?, started: Date
-    ) throws -> CustomizationResult {
+    ) throws -> CustomizedOverlay {
         let plan = recipe.plan
-        let outputDirectory = outputURL.deletingLastPathComponent().path
-        // Scratch next to the output: same filesystem, so the final rename is atomic.
-        let scratch = outputDirectory + "/.\(outputURL.lastPathComponent).labforge-\(UUID().uuidString.prefix(8))"
-        // The overlay holds the whole guest while it is built: owner only.
-        try FileAccess.makePrivateDirectory(scratch)
-        // An interrupt kills the appliance (the call in flight fails and this unwinds); registered in case it cannot.
-        Interruption.register(scratch)
-        defer {
-            try? FileManager.default.removeItem(atPath: scratch)
-            Interruption.unregister(scratch)
-        }
         let fingerprint = try recipe.fingerprint
         log("labforge customize \(recipe.name) \(recipe.version) (fingerprint \(fingerprint), engine \(EngineIdentity.summary))\nbase: \(basePath) (\(baseIdentity))\n")
-        let overlay = scratch + "/overlay.qcow2"
+        let overlay = workDirectory + "/overlay.qcow2"
         let start = resume?.snapshot ?? basePath
         let startInfo = try disk { try QemuImg.info(start) }
         try disk { try QemuImg.create(overlay, backingFile: start, backingFormat: startInfo.format) }
@@ -172,41 +199,67 @@ public struct Customizer: Sendable {
                 log("step cache: no snapshot after step \(number): \(error)\n")
             }
         }
-        beforeClose?(appliance, build.system)
+        let inventory = inventory.map { readInventory($0, in: appliance, system: build.system, disk: basePath) }
         do {
             try build.finish()
             try appliance.shutdown()
         } catch let error as GuestfsError {
             throw CustomizeError.appliance(error.description)
         }
-
-        let flattened = scratch + "/output.qcow2"
-        let finalizeStarted = Date()
-        // A standalone qcow2 (no backing file, unallocated and zero clusters left out); compressed: every
-        // cluster zstd-compressed, the dense pull-friendly form a containerDisk ships.
-        try disk {
-            try QemuImg.convert(
-                overlay, sourceFormat: "qcow2", to: flattened, compressed: compressedOutput,
-                options: compressedOutput ? ["compression_type=zstd"] : [])
-            if compressedOutput { try QemuImg.check(flattened) }
-            try FileAccess.setMode(flattened, FileAccess.diskFileMode)
-        }
-        guard rename(flattened, outputURL.path) == 0 else {  // atomic, replaces an older output
-            throw CustomizeError.outputDirectoryMissing("\(outputURL.path) (rename failed: \(String(cString: strerror(errno))))")
-        }
         let result = CustomizationResult(
             recipe: recipe.name, version: recipe.version, fingerprint: fingerprint, base: basePath,
-            output: outputURL.path, outputBytes: Self.allocatedBytes(outputURL.path),
+            output: overlay, outputBytes: Self.allocatedBytes(overlay),
             accelerator: appliance.accelerator.rawValue, packageManager: build.manager.rawValue,
             launchSeconds: launchSeconds, steps: timings, totalSeconds: Date().timeIntervalSince(started),
-            resumedAfterStep: resume?.step, snapshotsWritten: snapshots,
-            finalizeSeconds: Date().timeIntervalSince(finalizeStarted)
+            resumedAfterStep: resume?.step, snapshotsWritten: snapshots, finalizeSeconds: nil
         )
         reporter.report(ProgressEvent(
             subject: recipe.name, stage: "customize", detail: "done in \(String(format: "%.1f", result.totalSeconds)) s",
             completed: Int64(plan.count), total: Int64(plan.count), unit: .steps, finished: true
         ))
-        return result
+        return CustomizedOverlay(overlay: overlay, result: result, inventory: inventory)
+    }
+
+    /// Writes `overlay` as a standalone qcow2 at `output` (no backing file, unallocated and zero clusters left out);
+    /// compressed: every cluster zstd-compressed, the dense pull-friendly form a containerDisk ships, then
+    /// `qemu-img check`ed. Written beside the overlay and renamed into place: `output` is replaced whole or not at all.
+    /// - Parameters:
+    ///   - overlay: The customized overlay (its backing chain readable).
+    ///   - output: The final disk, on the overlay's filesystem.
+    ///   - compressed: zstd-compress every cluster.
+    /// - Returns: The disk, its allocated bytes and the seconds it took.
+    /// - Throws: ``CustomizeError/diskImage(_:)``, ``CustomizeError/outputDirectoryMissing(_:)`` when the rename fails.
+    public static func finalize(overlay: String, to output: String, compressed: Bool) throws -> FinalizedDisk {
+        let started = Date()
+        let flattened = (overlay as NSString).deletingLastPathComponent + "/output.qcow2"
+        defer { try? FileManager.default.removeItem(atPath: flattened) }
+        do {
+            try QemuImg.convert(overlay, sourceFormat: "qcow2", to: flattened, compressed: compressed, options: compressed ? ["compression_type=zstd"] : [])
+            if compressed { try QemuImg.check(flattened) }
+            try FileAccess.setMode(flattened, FileAccess.diskFileMode)
+        } catch let error as DiskImageError {
+            throw CustomizeError.diskImage(error)
+        }
+        guard rename(flattened, output) == 0 else {  // atomic, replaces an older output
+            throw CustomizeError.outputDirectoryMissing("\(output) (rename failed: \(String(cString: strerror(errno))))")
+        }
+        return FinalizedDisk(path: output, bytes: allocatedBytes(output), seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The inventory read in the open appliance; a failure is carried, not thrown: the SBOM stage then reads the
+    /// finished disk and reports the error where it belongs.
+    private func readInventory(_ request: InventoryRequest, in appliance: Appliance, system: OperatingSystem, disk: String) -> InventoryRead {
+        let started = Date()
+        var phases: [String] = []
+        do {
+            let inventory = try DiskInventoryReader.inventory(
+                in: appliance, system: system, disk: disk, subject: request.subject, filePaths: request.filePaths,
+                artifacts: request.artifacts, base: request.base
+            ) { name, seconds in phases.append("\(name) \(String(format: "%.2f", seconds)) s") }
+            return InventoryRead(inventory: inventory, seconds: Date().timeIntervalSince(started), note: phases.joined(separator: ", "))
+        } catch {
+            return InventoryRead(inventory: nil, seconds: Date().timeIntervalSince(started), note: "\(error)")
+        }
     }
 
     /// Runs qemu-img work, its errors as ``CustomizeError/diskImage(_:)``.

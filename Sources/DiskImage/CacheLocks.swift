@@ -66,9 +66,8 @@ public struct CacheLocks: Sendable, Equatable {
         return try FileLock.attempt(path(key), mode: .exclusive)
     }
 
-    /// Uses the entry `key`, making it first when it is missing: shared lock and check; when missing, the
-    /// exclusive lock, check again (another process may have made it meanwhile), `make`, and the lock is turned
-    /// shared. The caller holds the returned lock for as long as it uses the entry.
+    /// Uses the entry `key`, making it first when it is missing: ``claim(_:exists:onWait:)``, `make` under the
+    /// exclusive lock, and the lock turned shared. The caller holds the returned lock for as long as it uses the entry.
     /// - Parameters:
     ///   - key: The entry key.
     ///   - exists: Whether the finished entry is there (finished entries appear only by rename).
@@ -79,23 +78,49 @@ public struct CacheLocks: Sendable, Equatable {
     public func entry(
         _ key: String, exists: () -> Bool, onWait: (() -> Void)? = nil, make: () async throws -> Void
     ) async throws -> (lock: FileLock, made: Bool) {
+        switch try await claim(key, exists: exists, onWait: onWait) {
+        case .existing(let lock):
+            return (lock, false)
+        case .toMake(let owned):
+            do {
+                try await make()
+            } catch {
+                owned.release()
+                throw error
+            }
+            owned.downgrade()
+            return (owned, true)
+        }
+    }
+
+    /// Claims the entry `key`: the shared lock when it exists; when missing, the exclusive lock after looking again
+    /// (another process may have made it meanwhile). Whoever gets ``CacheClaim/toMake(_:)`` writes the entry, then
+    /// calls `downgrade()` on the lock (or `release()` when it gave up): the steps of making it may be apart.
+    /// - Parameters:
+    ///   - key: The entry key.
+    ///   - exists: Whether the finished entry is there (finished entries appear only by rename).
+    ///   - onWait: Called once when another process holds the entry exclusive.
+    /// - Returns: The claim.
+    /// - Throws: Lock errors.
+    public func claim(_ key: String, exists: () -> Bool, onWait: (() -> Void)? = nil) async throws -> CacheClaim {
         let shared = try await use(key, onWait: onWait)
-        if exists() { return (shared, false) }
+        if exists() { return .existing(shared) }
         shared.release()  // flock cannot upgrade without a window: release, then take it exclusive and look again
         let owned = try await own(key, onWait: onWait)
-        do {
-            if exists() {
-                owned.downgrade()
-                return (owned, false)
-            }
-            try await make()
-        } catch {
-            owned.release()
-            throw error
+        if exists() {
+            owned.downgrade()
+            return .existing(owned)
         }
-        owned.downgrade()
-        return (owned, true)
+        return .toMake(owned)
     }
+}
+
+/// What ``CacheLocks/claim(_:exists:onWait:)`` gave.
+public enum CacheClaim: Sendable {
+    /// The entry exists; the lock is held shared.
+    case existing(FileLock)
+    /// The entry is missing and this caller makes it; the lock is held exclusive.
+    case toMake(FileLock)
 }
 
 /// Cache entries a build holds shared until it ends (a base, artifacts, a snapshot chain, its finished image).

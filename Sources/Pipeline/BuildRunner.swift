@@ -62,66 +62,36 @@ public struct BuildRunner: Sendable {
                 startNext()
             }
         }
-        let images = summaries.compactMap { $0 }
-        // Container images after the VMs, one at a time: each is an mmdebstrap run that wants both cores.
-        var containers: [ContainerBuildSummary] = []
+        var images = summaries.compactMap { $0 }
+        // Pod images after the VMs, one at a time: each is an mmdebstrap run that wants both cores.
         for recipe in containerRecipes {
-            containers.append(await ContainerImageBuilder(recipe: recipe, options: options, store: store, reporter: reporter, logger: logger).build())
+            images.append(await ImageBuilder(
+                recipe: recipe, target: .container, options: options, store: store, cache: cache, reporter: reporter, logger: logger).build())
         }
         let catalogPath = options.output + "/catalog.json"
         let pagePath = options.output + "/index.html"
-        let updated = try await updateCatalog(
-            recipes: recipes, summaries: images, containers: zip(containerRecipes, containers).map { ($0, $1) }, catalog: catalogPath, page: pagePath)
-        var report = BuildReport(
+        let built = zip(recipes + containerRecipes, images).map { ($0, $1) }
+        let updated = try await updateCatalog(built, catalog: catalogPath, page: pagePath)
+        return BuildReport(
             images: images, catalog: catalogPath, page: pagePath, catalogUpdated: updated,
-            failed: images.filter { $0.status == .failed }.count + containers.filter { $0.status == .failed }.count,
-            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+            failed: images.filter { $0.status == .failed }.count, seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000
         )
-        report.containers = containers
-        return report
     }
 
-    /// Upserts every successful image; rewrites the files only when the catalog changed.
-    private func updateCatalog(
-        recipes: [Recipe], summaries: [BuildSummary], containers: [(Recipe, ContainerBuildSummary)], catalog path: String, page: String
-    ) async throws -> Bool {
+    /// Upserts every successful image (VM and pod); rewrites the files only when the catalog changed.
+    private func updateCatalog(_ images: [(Recipe, BuildSummary)], catalog path: String, page: String) async throws -> Bool {
         let lock = try await FileLock.acquire(options.output + "/.catalog.lock")
         defer { lock.release() }
         let existing = FileManager.default.contents(atPath: path)
         var catalog = try ImageCatalog.load(from: path)
         var built: [CatalogEntry] = []
-        for (recipe, summary) in zip(recipes, summaries) where summary.status != .failed {
-            guard let layout = summary.layout else { continue }
-            let builder = ImageBuilder(recipe: recipe, options: options, store: store, cache: ImageCache(root: options.cacheRoot), reporter: reporter, logger: logger)
+        for (recipe, summary) in images where summary.status != .failed {
             do {
-                let description = try builder.imageDescription(layout: layout, firmware: summary.firmware)
-                let status = CatalogEntry.Verification.Status(rawValue: summary.verification.status) ?? .notRun
-                var entry = CatalogEntry(
-                    image: description,
-                    build: .init(
-                        time: summary.finished, recipeFingerprint: summary.fingerprint, baseImage: summary.baseImage, labforgeVersion: options.toolVersion,
-                        archiveDate: summary.archiveDate, recipeSource: options.recipeSources[recipe.name]),
-                    verification: .init(status: status, time: status == .notRun ? nil : summary.finished, summary: summary.verification.summary),
-                    sbom: summary.sbom.flatMap { record in
-                        (try? Digest(parsing: record.digest)).map {
-                            CatalogEntry.SBOM(
-                                packages: record.packages, digest: $0, path: "\(recipe.name)/\(recipe.version)/sbom.spdx.json",
-                                referrer: record.referrer)
-                        }
-                    },
-                    signature: summary.signature.map {
-                        CatalogEntry.Signature(keyFingerprint: $0.keyFingerprint, reference: $0.reference, attestations: $0.attestations, predicateTypes: $0.predicateTypes)
-                    }
-                )
-                // Pictures relative to the catalog, like the SBOM.
-                let relative = { (path: String?) in path.map { "\(recipe.name)/\(recipe.version)/" + URL(fileURLWithPath: $0).lastPathComponent } }
-                if let pictures = summary.verification.pictures {
-                    entry.pictures = CatalogEntry.Pictures(desktop: relative(pictures.desktop), terminal: relative(pictures.terminal))
-                }
+                let entry = try CatalogEntries.entry(for: summary, recipe: recipe, options: options)
                 catalog.upsert(entry)
-                built.append(entry)
+                if entry.kind != .container { built.append(entry) }
             } catch {
-                logger.warning("catalog: \(recipe.name) \(recipe.version) left out: \(error)")
+                logger.warning("catalog: \(recipe.name) \(recipe.version)\(summary.kind == .container ? " (pod)" : "") left out: \(error)")
             }
         }
         // Changes once every built entry is in: two versions built in one run compare with each other.
@@ -129,13 +99,6 @@ public struct BuildRunner: Sendable {
         for var entry in built {
             entry.changes = CatalogChanges.changes(of: entry, in: catalog, root: root)
             catalog.upsert(entry)
-        }
-        for (recipe, summary) in containers where summary.status != .failed {
-            do {
-                catalog.upsert(try ContainerImageBuilder.catalogEntry(recipe: recipe, summary: summary, toolVersion: options.toolVersion))
-            } catch {
-                logger.warning("catalog: \(recipe.name) \(recipe.version) (container) left out: \(error)")
-            }
         }
         let encoded = try catalog.encoded()
         guard encoded != existing || !FileManager.default.fileExists(atPath: page) else { return false }

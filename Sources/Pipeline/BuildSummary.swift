@@ -1,6 +1,7 @@
 // What `labforge build` says about one image: written as summary.json beside it and printed with --json.
 import Foundation
 import Kube
+import LabforgeRecipe
 
 /// The result of building one image (the documented shape of `summary.json` and of `--json` output).
 public struct BuildSummary: Sendable, Codable, Equatable {
@@ -100,6 +101,13 @@ public struct BuildSummary: Sendable, Codable, Equatable {
     /// Every firmware the recipe claims, in claim order, each `verified`, `failed` or `not-verified` by this build
     /// (`[{"firmware": "uefi-secure-boot", "status": "verified"}, …]`); nil for a recipe refused before it was built.
     public var firmware: FirmwareBasis? = nil
+    /// `vm` (a containerDisk) or `container` (a pod image); nil in summaries written before pod images went through the
+    /// same pipeline (VM images).
+    public var kind: BuildTarget? = nil
+    /// The image layer's compressed bytes, when this run packed it.
+    public var imageBytes: Int64? = nil
+    /// A pod image's layer uncompressed (its root tree's bytes).
+    public var uncompressedBytes: Int64? = nil
 
     /// A cosign signature of the pushed manifest.
     public struct SignatureRecord: Sendable, Codable, Equatable {
@@ -134,7 +142,7 @@ public struct BuildSummary: Sendable, Codable, Equatable {
 
 /// Everything one `labforge build` run did (the `--json` document).
 public struct BuildReport: Sendable, Codable, Equatable {
-    /// One summary per image, in the order asked.
+    /// One summary per image, VM and pod images alike (`kind`), VM images first, each kind in the order asked.
     public var images: [BuildSummary]
     /// The catalog JSON.
     public var catalog: String
@@ -146,8 +154,6 @@ public struct BuildReport: Sendable, Codable, Equatable {
     public var failed: Int
     /// Wall-clock seconds of the run.
     public var seconds: Double
-    /// One summary per container image (pod lab) built, in the order asked.
-    public var containers: [ContainerBuildSummary] = []
 
     /// A plain-text table: image, status, per-stage seconds, reference or error.
     public var table: String {
@@ -160,17 +166,8 @@ public struct BuildReport: Sendable, Codable, Equatable {
             let result = image.error.map { "\($0.stage.rawValue): \($0.message)" } ?? image.reference ?? image.disk ?? ""
             let firmware = image.error == nil ? image.firmware.map { "; firmware: \($0.summary)" } ?? "" : ""
             rows.append([
-                "\(image.name) \(image.version)", image.status.rawValue, String(format: "%.1fs", image.seconds), stages,
-                String(result.prefix(160)) + firmware,
-            ])
-        }
-        for image in containers {
-            let stages = image.status == .unchanged ? "nothing to do" : image.stages.map { record -> String in
-                "\(record.stage.rawValue)\(record.outcome == .failed ? "!" : "") \(String(format: "%.0f", record.seconds))s"
-            }.joined(separator: ", ")
-            rows.append([
-                "\(image.name) \(image.version) (container)", image.status.rawValue, String(format: "%.1fs", image.seconds), stages,
-                String((image.error ?? image.reference ?? image.layout ?? "").prefix(160)),
+                "\(image.name) \(image.version)" + (image.kind == .container ? " (pod)" : ""), image.status.rawValue,
+                String(format: "%.1fs", image.seconds), stages, String(result.prefix(160)) + firmware,
             ])
         }
         let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }

@@ -1,51 +1,45 @@
-// Builds one image: base → customize → finalize → verify → package → push → manifests, skipping every
-// stage whose inputs did not change, with its own build log and summary.
+// Builds one image, VM or pod: the pipeline of typed stages, skipping every stage whose inputs did not change, with its
+// own build log and summary.
 import Bases
-import Customize
 import DiskImage
 import EngineIdentity
 import Foundation
-import Guestfs
 import Kube
 import LabforgeRecipe
 import Logging
-import OCI
-import Registry
 import Reporting
-import Verify
 
 /// One image's build. Every failure is caught into the summary: one image never stops another.
 struct ImageBuilder: Sendable {
     let recipe: Recipe
+    let target: BuildTarget
     let options: BuildOptions
     let store: BaseImageStore
     let cache: ImageCache
     let reporter: any ProgressReporter
     let logger: Logger
 
-    /// What the stages pass along.
-    final class State: @unchecked Sendable {
-        var stages: [StageRecord] = []
+    init(
+        recipe: Recipe, target: BuildTarget = .vm, options: BuildOptions, store: BaseImageStore, cache: ImageCache,
+        reporter: any ProgressReporter, logger: Logger
+    ) {
+        self.recipe = recipe
+        self.target = target
+        self.options = options
+        self.store = store
+        self.cache = cache
+        self.reporter = reporter
+        self.logger = logger
+    }
+
+    /// What one image's stages produced, for its summary.
+    struct BuiltImage: Sendable {
         var disk: String?
-        var packaged: (digest: String, layout: String)?
-        var pushed: BuildSummary.Pushed?
-        var reference: String?
-        var manifests: String?
-        var verification = BuildSummary.Verification(status: "not-run", summary: "not run")
-        /// The claimed firmwares with this build's verification of each, from the package stage on.
-        var firmware: FirmwareBasis?
-        var sbom: BuildSummary.SBOMRecord?
-        var signature: BuildSummary.SignatureRecord?
-        var baseIdentity: String
-        /// Seconds the SBOM took to read in the customize appliance, when it was read there.
-        var sbomReadSeconds: Double?
-        /// When the build started (the provenance's `startedOn`).
-        var started = Date()
-        /// The finalize record the customize stage produced, appended after it.
-        var finalize: StageRecord?
-        /// The cache entries this build uses (base, finished disk), held shared until it ends.
-        let leases = CacheLeases()
-        init(baseIdentity: String) { self.baseIdentity = baseIdentity }
+        var packaged: PackagedImage
+        var pushed: PushedImage
+        var verification: VerificationOutcome
+        var signed: SignedImage
+        var manifests: String
     }
 
     /// Builds the image (or finds it unchanged).
@@ -55,33 +49,43 @@ struct ImageBuilder: Sendable {
         // Validated before its name and version become a directory or the archive check touches the cache:
         // nothing is written for an invalid recipe.
         let output: ImageOutput
+        let plan: ContainerPlan?
         do {
             try recipe.validate()
-            output = try ImageOutput(root: options.output, name: recipe.name, version: recipe.version)
+            plan = target == .container ? try ContainerPlan(recipe: recipe) : nil
+            output = try ImageOutput(root: options.output, name: recipe.name, version: recipe.version, target: target)
         } catch {
-            let fingerprint = try? ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
-            return refusedSummary(fingerprint: fingerprint, state: State(baseIdentity: fingerprint?.baseIdentity ?? ""), started: started, message: "\(error)")
+            return refusedSummary(fingerprint: nil, started: started, message: "\(error)")
         }
         // The fingerprint names a bootstrapped base by the archives' InRelease digests: learn them first
         // (from the record when checked recently; an unreachable mirror with no record fails in the base stage).
+        let bootstrap: DebianBootstrap? = {
+            if let plan { return DebianBootstrap(suite: plan.suite) }
+            if case .debianBootstrap(let spec) = builtBase { return spec }
+            return nil
+        }()
         var archiveDate: String?
-        if case .debianBootstrap(let spec) = builtBase {
-            _ = try? await store.checkArchive(for: spec)
-            archiveDate = store.lastKnownArchiveState(for: spec)?.newestDateRFC3339
+        if let bootstrap {
+            _ = try? await store.checkArchive(for: bootstrap)
+            archiveDate = store.lastKnownArchiveState(for: bootstrap)?.newestDateRFC3339
         }
         let fingerprint: ImageFingerprint
         do {
-            fingerprint = try ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
+            fingerprint = try plan.map { try podFingerprint(plan: $0, bootstrap: bootstrap) }
+                ?? ImageFingerprint(recipe: recipe, store: store, toolVersion: options.toolVersion, base: builtBase)
         } catch {
-            return refusedSummary(fingerprint: nil, state: State(baseIdentity: ""), started: started, message: "\(error)")
+            return refusedSummary(fingerprint: nil, started: started, message: "\(error)")
         }
-        let state = State(baseIdentity: fingerprint.baseIdentity)
-        defer { state.leases.releaseAll() }
+        var summary = BuildSummary(
+            name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint.hex, baseImage: fingerprint.baseIdentity,
+            directory: output.directory, disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
+            manifests: nil, verification: .init(status: "not-run", summary: "not run"), stages: [], log: output.log, finished: "", seconds: 0,
+            error: nil, archiveDate: archiveDate, firmware: target == .vm ? FirmwareBasis(claimed: recipe.firmware) : nil, kind: target)
         do {
             try FileManager.default.createDirectory(atPath: output.directory, withIntermediateDirectories: true)
         } catch {
-            return failedSummary(output: output, fingerprint: fingerprint, state: state, started: started, log: output.log,
-                                 stage: .base, message: PipelineError.outputUnusable(path: output.directory, reason: "\(error)").description)
+            return failed(summary, output: output, started: started, stage: .base,
+                          message: PipelineError.outputUnusable(path: output.directory, reason: "\(error)").description)
         }
         // Two runs building the same image into the same directory take turns.
         let lock: FileLock
@@ -90,7 +94,7 @@ struct ImageBuilder: Sendable {
                 reporter.report(ProgressEvent(subject: recipe.name, stage: "wait", detail: "another build holds \(output.lock)", completed: 0, total: nil, unit: .steps))
             }
         } catch {
-            return failedSummary(output: output, fingerprint: fingerprint, state: state, started: started, log: output.log, stage: .base, message: "\(error)")
+            return failed(summary, output: output, started: started, stage: .base, message: "\(error)")
         }
         defer { lock.release() }
 
@@ -101,68 +105,122 @@ struct ImageBuilder: Sendable {
             reporter.report(ProgressEvent(subject: recipe.name, stage: "build", detail: "unchanged (\(fingerprint.short))", completed: 1, total: 1, unit: .steps, finished: true))
             return unchanged
         }
-
         guard let log = BuildLog(path: output.log) else {
-            return failedSummary(output: output, fingerprint: fingerprint, state: state, started: started, log: output.log, stage: .base,
-                                 message: PipelineError.outputUnusable(path: output.log, reason: "cannot create the build log").description)
+            return failed(summary, output: output, started: started, stage: .base,
+                          message: PipelineError.outputUnusable(path: output.log, reason: "cannot create the build log").description)
         }
         defer { log.close() }
-        log.line("labforge \(options.toolVersion) (engine \(EngineIdentity.summary)) build \(recipe.name) \(recipe.version), fingerprint \(fingerprint.hex)")
+        log.line("labforge \(options.toolVersion) (engine \(EngineIdentity.summary)) build \(recipe.name) \(recipe.version) --target \(target.rawValue), fingerprint \(fingerprint.hex)")
+        let leases = CacheLeases()
+        defer { leases.releaseAll() }
+        let context = StageContext(
+            recipe: recipe, target: target, options: options, output: output, fingerprint: fingerprint, cache: cache, store: store, log: log,
+            reporter: RelabeledProgress(subject: recipe.name, inner: reporter), logger: logger, leases: leases, started: started)
+        let driver = BuildDriver(context: context)
         do {
-            let base = try await stage(.base, state, log) { try await resolveBase(state: state, log: log) }
-            try await stage(.customize, state, log) { try await customize(base: base, fingerprint: fingerprint, state: state, log: log) }
-            try await stage(.sbom, state, log) { try readSBOM(fingerprint: fingerprint, output: output, state: state, log: log) }
-            try await stage(.verify, state, log) { try await verify(fingerprint: fingerprint, output: output, state: state, log: log) }
-            try await stage(.package, state, log) { try await package(fingerprint: fingerprint, output: output, state: state) }
-            try await stage(.push, state, log) { try await push(output: output, state: state) }
-            try await stage(.manifests, state, log) { try manifests(output: output, state: state) }
+            try cache.prepare()
+            let built: BuiltImage
+            if let plan { built = try await buildPod(driver, plan: plan) } else { built = try await buildVM(driver) }
+            summary.status = .built
+            summary.disk = built.disk
+            summary.diskBytes = built.disk.map(FileWrite.allocatedBytes)
+            summary.layout = built.packaged.layout
+            summary.manifestDigest = built.packaged.digest
+            summary.imageBytes = built.packaged.layerBytes
+            summary.uncompressedBytes = built.packaged.uncompressedBytes
+            summary.pushed = built.pushed.pushed
+            summary.reference = built.pushed.reference
+            summary.verification = built.verification.summary
+            summary.firmware = built.verification.firmware
+            summary.sbom = built.signed.sbom
+            summary.signature = built.signed.signature
+            summary.manifests = built.manifests
         } catch {
-            let failed = state.stages.last { $0.outcome == .failed }?.stage ?? .base
-            log.line("FAILED in \(failed.rawValue): \(error)")
-            return failedSummary(output: output, fingerprint: fingerprint, state: state, started: started, log: log.path, stage: failed, message: "\(error)")
+            let failure = error as? StageFailure ?? StageFailure(stage: .base, error: error)
+            if let verification = failure.error as? FailedVerification {
+                summary.verification = verification.outcome.summary
+                summary.firmware = verification.outcome.firmware
+            }
+            log.line("FAILED in \(failure.stage.rawValue): \(failure.message)")
+            summary.stages = driver.stages
+            return failed(summary, output: output, started: started, stage: failure.stage, message: failure.message)
         }
-        let summary = BuildSummary(
-            name: recipe.name, version: recipe.version, status: .built, fingerprint: fingerprint.hex, baseImage: state.baseIdentity,
-            directory: output.directory, disk: state.disk, diskBytes: state.disk.map(FileWrite.allocatedBytes),
-            layout: state.packaged?.layout, manifestDigest: state.packaged?.digest, pushed: state.pushed, reference: state.reference,
-            manifests: state.manifests, verification: state.verification, stages: state.stages, log: log.path,
-            finished: Date().formatted(.iso8601), seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: nil,
-            sbom: state.sbom, signature: state.signature, archiveDate: archiveDate, firmware: state.firmware
-        )
+        summary.stages = driver.stages
+        summary.finished = Date().formatted(.iso8601)
+        summary.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
         do { try output.write(summary) } catch { log.line("cannot write \(output.summary): \(error)") }
         log.line("built in \(String(format: "%.1f", summary.seconds)) s")
         reporter.report(ProgressEvent(subject: recipe.name, stage: "build", detail: "built in \(String(format: "%.0f", summary.seconds)) s", completed: 1, total: 1, unit: .steps, finished: true))
         return summary
     }
 
-    /// Runs one stage, timing it and recording its outcome (`work` returns the record's detail and outcome).
-    private func stage<T>(
-        _ stage: BuildStage, _ state: State, _ log: BuildLog, _ work: () async throws -> (T, StageRecord.Outcome, String)
-    ) async throws -> T {
-        let started = Date()
-        log.line("== \(stage.rawValue)")
+    /// A VM image: base → customize → finalize → SBOM → verify → containerDisk → push → sign → manifests.
+    private func buildVM(_ driver: BuildDriver) async throws -> BuiltImage {
+        let base = try await driver.run(BaseStage(hostPackages: hostPackages), builtBase)
+        let customized = try await driver.run(CustomizeStage(hostInstalledSteps: Set(hostPackages?.steps ?? [])), base)
+        let disk = try await driver.run(FinalizeStage(), customized)
+        let sbom = try await driver.run(SBOMStage(), .disk(disk, readInAppliance: customized.inventory))
+        let verification = try await driver.run(VerifyStage(), .disk(disk))
+        let firmware = verification.firmware ?? FirmwareBasis(claimed: recipe.firmware)
+        let packaged = try await driver.run(ContainerDiskStage(), ContainerDiskInput(disk: disk, firmware: firmware))
+        let pushed = try await driver.run(PushStage(), packaged)
+        let signed = try await driver.run(SignStage(), SignInput(image: pushed, sbom: sbom))
+        let manifests = try await driver.run(ManifestsStage(), .vm(layout: packaged.layout, firmware: firmware))
+        return BuiltImage(disk: packaged.disk, packaged: packaged, pushed: pushed, verification: verification, signed: signed, manifests: manifests)
+    }
+
+    /// A pod image: root tree → SBOM → OCI image → verify → push → sign → manifests (the same SBOM, verify, push,
+    /// sign and manifests stages as a VM image's).
+    private func buildPod(_ driver: BuildDriver, plan: ContainerPlan) async throws -> BuiltImage {
+        let log = driver.context.log
+        for entry in plan.entries {
+            switch entry.action {
+            case .apply: continue
+            case .skip(let reason): log.line("step \(entry.planned.number) (\(entry.planned.step.title)): skipped in a container — \(reason)")
+            case .service(let service): log.line("step \(entry.planned.number) (\(entry.planned.step.title)): runs under the supervisor as \(service.name)")
+            }
+        }
+        let scratch = try makeScratch()
+        defer { removeScratch(scratch) }
+        let tree = try await driver.run(RootTreeStage(), RootTreeInput(plan: plan, scratch: scratch))
+        let sbom = try await driver.run(SBOMStage(), .tree(tree))
+        let packaged = try await driver.run(ContainerImageStage(), tree)
+        removeScratch(tree.path)  // the tree is in the layer now: free its space before the verification unpacks it
+        let verification = try await driver.run(VerifyStage(), .image(packaged))
+        let pushed = try await driver.run(PushStage(), packaged)
+        let signed = try await driver.run(SignStage(), SignInput(image: pushed, sbom: sbom))
+        let manifests = try await driver.run(ManifestsStage(), .pod(plan: plan, uid: tree.uid, reference: pushed.reference))
+        return BuiltImage(disk: nil, packaged: packaged, pushed: pushed, verification: verification, signed: signed, manifests: manifests)
+    }
+
+    /// A private scratch directory for a pod image's tree, registered so an interrupt removes it.
+    private func makeScratch() throws -> String {
+        let parent = options.cacheRoot + "/container-work"
+        let path = parent + "/" + recipe.name + "-" + UUID().uuidString.prefix(8)
         do {
-            let (value, outcome, detail) = try await work()
-            // Customize also finalizes (the compressed copy is its last act): report the two apart.
-            let finalize = state.finalize
-            state.finalize = nil
-            let record = StageRecord(
-                stage: stage, outcome: outcome, seconds: Date().timeIntervalSince(started) - (finalize?.seconds ?? 0), detail: detail)
-            state.stages.append(record)
-            if let finalize { state.stages.append(finalize) }
-            log.line("== \(stage.rawValue): \(outcome.rawValue) in \(String(format: "%.1f", record.seconds)) s — \(detail)")
-            return value
+            try FileAccess.makePrivateDirectory(parent, tightenExisting: false)
+            try FileAccess.makePrivateDirectory(path)
         } catch {
-            state.stages.append(StageRecord(stage: stage, outcome: .failed, seconds: Date().timeIntervalSince(started), detail: "\(error)"))
-            throw error
+            throw PipelineError.cacheUnusable(path: parent, reason: "\(error)")
+        }
+        Interruption.register(path)
+        return path
+    }
+
+    /// Removes scratch, never across a mount point; what cannot be removed stays registered and is named.
+    private func removeScratch(_ path: String) {
+        if let left = ScratchRemoval.remove(path) {
+            logger.warning("not removing \(left)")
+        } else {
+            Interruption.unregister(path)
         }
     }
 
     /// Whether the previous run left every output this run would make, for the same fingerprint.
     private func isUpToDate(_ previous: BuildSummary, fingerprint: ImageFingerprint, output: ImageOutput) -> Bool {
         // The claim is not in the fingerprint (the disk does not depend on it), but the layout's label and the verification do.
-        guard previous.status != .failed, previous.fingerprint == fingerprint.hex, previous.firmware?.claimed == recipe.firmware,
-              FileManager.default.fileExists(atPath: output.disk),
+        guard previous.status != .failed, previous.fingerprint == fingerprint.hex, (previous.kind ?? .vm) == target,
+              target == .container || previous.firmware?.claimed == recipe.firmware && FileManager.default.fileExists(atPath: output.disk),
               FileManager.default.fileExists(atPath: output.sbom), previous.sbom != nil,
               FileManager.default.fileExists(atPath: output.layout + "/index.json"),
               FileManager.default.fileExists(atPath: output.manifests)
@@ -171,40 +229,39 @@ struct ImageBuilder: Sendable {
         if let key = options.signingKey, options.push != nil, previous.signature?.keyFingerprint != key.fingerprint || previous.signature?.attestations == nil {
             return false
         }
+        let pushTarget = options.push ?? options.referencePrefix
+        let repository = pushTarget.repository(for: target == .container ? recipe.name + ImageOutput.podRepositorySuffix : recipe.name)
         if let push = options.push {
-            guard let pushed = previous.pushed, pushed.repository == "\(push.registry)/\(push.repository(for: recipe.name))",
-                  pushed.reference.hasSuffix("@" + (previous.manifestDigest ?? "-"))
+            guard let pushed = previous.pushed, pushed.repository == "\(push.registry)/\(repository)",
+                  pushed.reference.hasSuffix("@" + (previous.manifestDigest ?? "-")), previous.sbom?.referrer != nil
             else { return false }
-        } else if previous.reference?.hasPrefix(options.referencePrefix.description + "/") != true {
+        } else if previous.reference?.hasPrefix("\(pushTarget.registry)/\(repository):") != true {
             return false
         }
         return true
     }
 
     /// The summary of a recipe refused before anything was written (no directory, no log, no summary file).
-    private func refusedSummary(fingerprint: ImageFingerprint?, state: State, started: Date, message: String) -> BuildSummary {
+    private func refusedSummary(fingerprint: ImageFingerprint?, started: Date, message: String) -> BuildSummary {
         reporter.report(ProgressEvent(subject: recipe.name, stage: BuildStage.base.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
         return BuildSummary(
-            name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint?.hex ?? "", baseImage: state.baseIdentity,
+            name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint?.hex ?? "", baseImage: fingerprint?.baseIdentity ?? "",
             directory: "", disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
-            manifests: nil, verification: state.verification, stages: state.stages, log: "", finished: Date().formatted(.iso8601),
-            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: .base, message: message)
+            manifests: nil, verification: .init(status: "not-run", summary: "not run"), stages: [], log: "", finished: Date().formatted(.iso8601),
+            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: .base, message: message), kind: target
         )
     }
 
-    private func failedSummary(
-        output: ImageOutput, fingerprint: ImageFingerprint, state: State, started: Date, log: String, stage: BuildStage, message: String
-    ) -> BuildSummary {
+    /// The summary of a failed image, written beside it: no outputs, the stages run, where it stopped and why.
+    private func failed(_ summary: BuildSummary, output: ImageOutput, started: Date, stage: BuildStage, message: String) -> BuildSummary {
         reporter.report(ProgressEvent(subject: recipe.name, stage: stage.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
-        // A failed verification still says which firmware failed.
-        let summary = BuildSummary(
-            name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint.hex, baseImage: state.baseIdentity,
-            directory: output.directory, disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
-            manifests: nil, verification: state.verification, stages: state.stages, log: log, finished: Date().formatted(.iso8601),
-            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: stage, message: message),
-            firmware: state.firmware ?? (try? firmwareBasis(state: state))
-        )
-        try? output.write(summary)
-        return summary
+        var failed = summary
+        failed.status = .failed
+        (failed.disk, failed.diskBytes, failed.layout, failed.manifestDigest, failed.pushed, failed.reference, failed.manifests) = (nil, nil, nil, nil, nil, nil, nil)
+        failed.finished = Date().formatted(.iso8601)
+        failed.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+        failed.error = .init(stage: stage, message: message)
+        try? output.write(failed)
+        return failed
     }
 }

@@ -30,6 +30,9 @@ public struct ImageCache: Sendable {
     func disk(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).qcow2" }
     func verification(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).verification.json" }
     func sbom(_ fingerprint: ImageFingerprint) -> String { "\(images)/\(fingerprint.hex).spdx.json" }
+    /// A private directory for one build's overlay of `fingerprint`, beside the disk it becomes (same filesystem: the
+    /// finalized disk is renamed into place).
+    func workDirectory(_ fingerprint: ImageFingerprint) -> String { "\(images)/.\(fingerprint.hex).work-\(UUID().uuidString.prefix(8))" }
     /// A picture verification took (`desktop.png`, `terminal.txt`), kept with the passed verification.
     func picture(_ fingerprint: ImageFingerprint, _ name: String) -> String { "\(images)/\(fingerprint.hex).\(name)" }
 

@@ -41,6 +41,15 @@ public struct ImageFingerprint: Sendable, Hashable, Codable, CustomStringConvert
         hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
+    /// A fingerprint computed elsewhere (a pod image's root tree).
+    /// - Parameters:
+    ///   - hex: Hex sha256.
+    ///   - baseIdentity: What the image was built on.
+    init(hex: String, baseIdentity: String) {
+        self.hex = hex
+        self.baseIdentity = baseIdentity
+    }
+
     /// The first 16 hex digits, for file names and messages.
     public var short: String { String(hex.prefix(16)) }
 

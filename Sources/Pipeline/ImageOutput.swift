@@ -1,5 +1,6 @@
 // The files of one built image under the output root: images/<name>/<version>/….
 import Foundation
+import LabforgeRecipe
 import Naming
 
 /// Paths of one image's outputs.
@@ -7,16 +8,24 @@ public struct ImageOutput: Sendable, Equatable {
     /// `<output>/<name>/<version>`.
     public var directory: String
 
-    /// The output directory of `name` `version` under `root`.
+    /// The directory below an image's version directory that holds its pod image's build.
+    public static let podDirectoryName = "container"
+    /// The suffix of a pod image's repository (`labs/debian-desktop-pod`), beside the VM image's.
+    public static let podRepositorySuffix = "-pod"
+
+    /// The output directory of `name` `version` under `root`: `<root>/<name>/<version>` for a VM image, its
+    /// `container` subdirectory for a pod image.
     /// - Parameters:
     ///   - root: The output root.
     ///   - name: Recipe name, a DNS-1123 label.
     ///   - version: Recipe version, an image tag.
+    ///   - target: VM or pod image.
     /// - Throws: ``PipelineError/unsafeOutputName(name:version:)`` when either could leave `root` or break a line
     ///   (`..`, `/`, a newline): checked here, where they become a path, whoever called.
-    public init(root: String, name: String, version: String) throws {
+    public init(root: String, name: String, version: String, target: BuildTarget = .vm) throws {
         guard DNSLabel.isValid(name), ImageVersion.isValid(version) else { throw PipelineError.unsafeOutputName(name: name, version: version) }
-        directory = URL(fileURLWithPath: root).standardizedFileURL.appendingPathComponent(name).appendingPathComponent(version).path
+        let url = URL(fileURLWithPath: root).standardizedFileURL.appendingPathComponent(name).appendingPathComponent(version)
+        directory = (target == .container ? url.appendingPathComponent(Self.podDirectoryName) : url).path
     }
 
     /// The final disk.

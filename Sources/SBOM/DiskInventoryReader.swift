@@ -126,15 +126,7 @@ public struct DiskInventoryReader: Sendable {
            let data = FileManager.default.contents(atPath: temporary) {
             let entries = TarEntries(data) { $0.hasSuffix("/copyright") && $0.split(separator: "/").count == 2 }
             return { name in
-                var directory = name
-                // A sibling symlink, possibly chained (at most a few hops); never an absolute or parent path.
-                for _ in 0..<4 {
-                    if let file = entries.files[directory + "/copyright"] { return String(decoding: file, as: UTF8.self) }
-                    guard let target = entries.links[directory], !target.contains("/") || target.hasSuffix("/") && !target.dropLast().contains("/"),
-                          !target.hasPrefix(".") else { return nil }
-                    directory = target.hasSuffix("/") ? String(target.dropLast()) : target
-                }
-                return nil
+                CopyrightLookup.text(of: name, file: { entries.files[$0 + "/copyright"] }, link: { entries.links[$0] })
             }
         }
         let existing = Set((try? appliance.glob("/usr/share/doc/*/copyright")) ?? [])

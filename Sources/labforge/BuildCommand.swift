@@ -103,10 +103,8 @@ struct BuildCommand: AsyncParsableCommand {
         } else {
             print(report.table)
             for image in report.images where image.status == .failed {
-                print("\(image.name): see \(image.log)")
-            }
-            for image in report.containers where image.status == .failed {
-                print("\(image.name) (container): \(image.log.isEmpty ? image.error ?? "" : "see \(image.log)")")
+                let name = image.kind == .container ? "\(image.name) (pod)" : image.name
+                print("\(name): \(image.log.isEmpty ? image.error?.message ?? "" : "see \(image.log)")")
             }
             print("catalog: \(report.catalog), page \(report.page)\(report.catalogUpdated ? "" : " (unchanged)"); \(String(format: "%.1f", report.seconds)) s")
         }

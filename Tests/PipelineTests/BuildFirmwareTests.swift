@@ -15,23 +15,16 @@ import Verify
 @Suite("build: firmware")
 struct BuildFirmwareTests {
     /// A verification report as the verify stage writes it, with one boot per firmware (nil: none recorded).
-    static func report(_ boots: [(Firmware, Bool)]?) throws -> VerificationReport {
+    static func report(_ boots: [(Firmware, Bool)]?, passed: Bool = true) throws -> VerificationReport {
         let firmware = boots.map { boots in
             ", \"firmware\": [" + boots.map { #"{"firmware": "\#($0.0.rawValue)", "passed": \#($0.1), "kernelStarted": true, "probes": [], "seconds": 1}"# }
                 .joined(separator: ", ") + "]"
         } ?? ""
         let json = """
-            {"disk": "disk.qcow2", "accelerator": "tcg", "results": [], "passed": true, "seconds": 1, "stoppedBy": "powerdown",
+            {"disk": "disk.qcow2", "accelerator": "tcg", "results": [], "passed": \(passed), "seconds": 1, "stoppedBy": "powerdown",
              "consoleTail": "", "finishedAt": "2026-12-05T12:00:00Z"\(firmware)}
             """
         return try JSONDecoder().decode(VerificationReport.self, from: Data(json.utf8))
-    }
-
-    static func builder(_ recipe: Recipe, cache: String) -> ImageBuilder {
-        let options = BuildOptions(output: cache + "/images", cacheRoot: cache, verify: true, toolVersion: "test")
-        return ImageBuilder(
-            recipe: recipe, options: options, store: BaseImageStore(cache: CacheDirectory(root: cache), toolVersion: "test"),
-            cache: ImageCache(root: cache), reporter: SilentProgress(), logger: Logger(label: "test"))
     }
 
     @Test("the report's boots decide each claimed firmware; no boots recorded, or no report, leaves all not verified")
@@ -47,25 +40,28 @@ struct BuildFirmwareTests {
         #expect(FirmwareBasis(claimed: [.bios], report: nil) == FirmwareBasis(claimed: [.bios]))
     }
 
-    @Test("the build reads the report the verify stage named; without one (--no-verify) the claim stands unverified")
+    @Test("the package stage's key and label follow the verification's firmware basis; an unverified claim admits the preference")
     func basisOfABuild() throws {
         let work = try TemporaryDirectory()
         defer { work.remove() }
         var recipe = Recipes.debianTerminal
         recipe.firmware = [.uefiSecureBoot, .uefi, .bios]
-        let builder = Self.builder(recipe, cache: work.appending("cache"))
-        let state = ImageBuilder.State(baseIdentity: "test")
-        #expect(try builder.firmwareBasis(state: state) == FirmwareBasis(claimed: recipe.firmware))
+        let context = try testContext(recipe, in: work)
+        #expect(VerifyStage.notRun(context).firmware == FirmwareBasis(claimed: recipe.firmware))
 
-        let path = work.appending("verification.json")
-        try Self.report([(.uefiSecureBoot, true), (.uefi, false), (.bios, true)]).write(to: path)
-        state.verification = .init(status: "passed", summary: "ok", report: path)
-        let basis = try builder.firmwareBasis(state: state)
+        let basis = FirmwareBasis(claimed: recipe.firmware, report: try Self.report([(.uefiSecureBoot, true), (.uefi, false), (.bios, true)]))
         #expect(basis.summary == "UEFI Secure Boot ✓, UEFI FAILED, BIOS ✓")
         #expect(basis.admittedPreference(recipe.preference) == "debian")
+        let disk = FinalDisk(path: "/cache/disk.qcow2")
+        let verified = try ContainerDiskStage().key(for: ContainerDiskInput(disk: disk, firmware: basis), in: context) ?? ""
+        #expect(verified.hasSuffix("firmware=uefi-secure-boot,uefi,bios preference=debian"), "\(verified)")
+        let secureBootFailed = FirmwareBasis(claimed: recipe.firmware, report: try Self.report([(.uefiSecureBoot, false), (.bios, true)]))
+        let refused = try ContainerDiskStage().key(for: ContainerDiskInput(disk: disk, firmware: secureBootFailed), in: context) ?? ""
+        #expect(refused.hasSuffix("preference=-"), "\(refused)")
 
+        let path = work.appending("verification.json")
         try "{".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: PipelineError.self) { try builder.firmwareBasis(state: state) }
+        #expect(throws: PipelineError.self) { try FirmwareBasis(claimed: recipe.firmware, reportAt: path) }
     }
 
     @Test("the summary's JSON lists each firmware's status; the table says it in one line")

@@ -1,0 +1,34 @@
+// The finalize stage: the customized overlay as the dense, zstd-compressed, checked qcow2 a containerDisk ships.
+import Customize
+import DiskImage
+import Foundation
+import Reporting
+
+/// Flattens the overlay into the image cache (zstd-compressed, `qemu-img check`ed, renamed into place) and turns the
+/// fingerprint's entry shared; a disk another build finished is taken as it is.
+struct FinalizeStage: Stage {
+    static let kind = BuildStage.finalize
+
+    func key(for disk: CustomizedDisk, in context: StageContext) throws -> String? { context.fingerprint.hex }
+
+    func run(_ customized: CustomizedDisk, key: String?, in context: StageContext) async throws -> StageResult<FinalDisk> {
+        let disk = context.cache.disk(context.fingerprint)
+        switch customized.form {
+        case .finished(let path):
+            return .cached(FinalDisk(path: path), path)
+        case .overlay(let overlay, let work, let entry):
+            defer { Self.removeWork(work) }
+            let finalized = try await DedicatedThread.run(name: "labforge.finalize.\(context.recipe.name)") {
+                try Customizer.finalize(overlay: overlay, to: disk, compressed: true)
+            }
+            entry.downgrade()
+            return .ran(FinalDisk(path: finalized.path), "zstd-compressed qcow2, checked: \(ByteCount.format(finalized.bytes))")
+        }
+    }
+
+    /// Removes a customize work directory (the overlay) and forgets it for interrupts.
+    static func removeWork(_ work: String) {
+        try? FileManager.default.removeItem(atPath: work)
+        Interruption.unregister(work)
+    }
+}
