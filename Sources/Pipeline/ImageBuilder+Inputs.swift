@@ -39,6 +39,6 @@ extension ImageBuilder {
         ] + script.includedPackages + script.hooks.map(\.script) + files.map { "\($0.key)\u{0}\($0.value)" }
         for part in parts { hasher.update(data: Data((part + "\u{0}").utf8)) }
         let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return ImageFingerprint(hex: hex, baseIdentity: "mmdebstrap root tree (\(plan.suite)" + (archive.isEmpty ? ")" : ", archives \(archive.prefix(16)))"))
+        return ImageFingerprint(hex: hex, baseIdentity: "mmdebstrap root tree (\(plan.suite))")
     }
 }

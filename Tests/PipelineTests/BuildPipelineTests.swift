@@ -1,5 +1,7 @@
-// `labforge build` end to end: a shipped recipe built, verified and pushed to a real registry; the second
-// run does nothing; a failing recipe does not stop another; an edited recipe resumes from the step cache.
+// `labforge build` end to end: a shipped recipe built as a VM image and as a pod image through the same stages,
+// verified, pushed to a real registry, signed and attested (the real cosign verifies both) with their SBOMs as referrers
+// (the real oras lists both); the second run does nothing; a failing recipe does not stop another; an edited recipe
+// resumes from the step cache.
 import Bases
 import Foundation
 import LabforgeRecipe
@@ -71,18 +73,25 @@ struct BuildPipelineTests {
         let registry = try LocalRegistry()
         defer { registry.stop() }
         let environment = ["SOURCE_DATE_EPOCH": "1764115200", "LABFORGE_TEST_CACHE": TestBase.cacheDirectory]
-        let arguments = ["build", "debian-terminal", "--output", output, "--cache-dir", cache, "--push", "\(registry.address)/labs", "--json"]
+        let key = directory.appending("k.pem")
+        try await Command.check(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key])
+        try await Command.check(["openssl", "ec", "-in", key, "-pubout", "-out", directory.appending("k.pub")])
+        let arguments = [
+            "build", "debian-terminal", "--target", "vm", "--target", "container", "--output", output, "--cache-dir", cache,
+            "--push", "\(registry.address)/labs", "--sign-key", key, "--json",
+        ]
 
         // 1. Cold: every stage runs; verified, pushed with three tags, manifests and catalog written.
         let first = try await Command.labforge(arguments, environment: environment)
         #expect(first.status == 0, "labforge build failed:\n\(first.stderr.suffix(4000))")
         let report = try JSONDecoder().decode(BuildReport.self, from: first.stdoutData)
         let shape = try #require(JSONSerialization.jsonObject(with: first.stdoutData) as? [String: Any])
-        #expect(Set(shape.keys) == ["images", "containers", "catalog", "page", "catalogUpdated", "failed", "seconds"])
+        #expect(Set(shape.keys) == ["images", "catalog", "page", "catalogUpdated", "failed", "seconds"])
+        #expect(report.images.map(\.kind) == [.vm, .container])
         let image = try #require(report.images.first)
-        #expect(report.failed == 0)
+        #expect(report.failed == 0, "\(report.table)")
         #expect(image.status == .built)
-        #expect(image.stages.map(\.stage) == [.base, .customize, .finalize, .sbom, .verify, .package, .push, .manifests])
+        #expect(image.stages.map(\.stage) == [.base, .customize, .finalize, .sbom, .verify, .package, .push, .sign, .manifests])
         #expect(image.stages.allSatisfy { $0.outcome == .ran || ($0.stage == .base && $0.outcome == .cached) })
         #expect(image.verification.status == "passed")
         let pushed = try #require(image.pushed)
@@ -109,11 +118,45 @@ struct BuildPipelineTests {
         // Built as root from a labforge bootstrap: the first package batch went into the base, on the host.
         #expect(log.contains("install on the host, in the bootstrapped base") && log.contains("ran on the host"), "\(log.suffix(3000))")
 
+        // The pod image of the same recipe went through the same SBOM, verify, push, sign and manifests stages.
+        let pod = try #require(report.images.last)
+        #expect(pod.status == .built, "\(pod.error?.message ?? "")")
+        #expect(pod.stages.map(\.stage) == [.customize, .sbom, .package, .verify, .push, .sign, .manifests])
+        #expect(pod.stages.allSatisfy { $0.outcome == .ran }, "\(pod.stages)")
+        #expect(pod.verification.status == "passed")
+        #expect(pod.directory == output + "/debian-terminal/1.0.0/container")
+        #expect(pod.pushed?.repository == "\(registry.address)/labs/debian-terminal-pod")
+        #expect((pod.sbom?.packages ?? 0) > 50, "\(String(describing: pod.sbom))")
+        #expect(catalog.contains("\"kind\" : \"container\""))
+        // Both images: the real cosign verifies the signature and both attestations; the real oras lists the SBOM referrer.
+        let home = directory.appending("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let cosignEnvironment = ["HOME": home, "DOCKER_CONFIG": home + "/.docker"]
+        let oras = try await PeerTools.path("oras")
+        for built in [image, pod] {
+            let name = try #require(built.pushed?.repository)
+            let pinned = "\(name)@\(try #require(built.manifestDigest))"
+            #expect(built.signature?.predicateTypes == ["https://spdx.dev/Document", "https://slsa.dev/provenance/v1"])
+            let verified = try await Command.run(
+                [try PeerTools.path("cosign"), "verify", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true", "--allow-insecure-registry", pinned],
+                environment: cosignEnvironment)
+            #expect(verified.status == 0, "\(pinned): \(verified.stderr)")
+            for type in ["spdxjson", "slsaprovenance1"] {
+                let attested = try await Command.run(
+                    [try PeerTools.path("cosign"), "verify-attestation", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true",
+                     "--allow-insecure-registry", "--type", type, pinned], environment: cosignEnvironment)
+                #expect(attested.status == 0, "\(pinned) \(type): \(attested.stderr)")
+            }
+            let referrer = try #require(built.sbom?.referrer)
+            let discovered = try await Command.check([oras, "discover", "--plain-http", "--format", "json", pinned])
+            #expect(discovered.stdout.contains("application/spdx+json") && discovered.stdout.contains(String(referrer.split(separator: "@").last!)), "\(discovered.stdout)")
+        }
+
         // 2. Warm: nothing to do — no stage runs, the catalog is not rewritten.
         let second = try await Command.labforge(arguments, environment: environment)
         #expect(second.status == 0, "second build failed:\n\(second.stderr.suffix(4000))")
         let again = try JSONDecoder().decode(BuildReport.self, from: second.stdoutData)
-        #expect(again.images.first?.status == .unchanged)
+        #expect(again.images.map(\.status) == [.unchanged, .unchanged])
         #expect(again.images.first?.manifestDigest == digest)
         #expect(again.catalogUpdated == false)
         print("no-op rebuild of debian-terminal: \(again.seconds) s")
