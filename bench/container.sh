@@ -43,7 +43,7 @@ p1=$(now)
 python3 - "$WORK" "$t0" "$t1" "$t2" "$t3" "$p0" "$p1" <<'PY'
 import json, os, sys
 work, t0, t1, t2, t3, p0, p1 = sys.argv[1], *map(float, sys.argv[2:])
-cold = json.load(open(f"{work}/cold.json"))["containers"][0]
+cold = next(i for i in json.load(open(f"{work}/cold.json"))["images"] if i.get("kind") == "container")
 verify = json.load(open(f"{work}/verify.json"))
 stages = {s["stage"]: s["seconds"] for s in cold["stages"]}
 peer = p1 - p0

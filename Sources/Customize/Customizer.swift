@@ -57,7 +57,7 @@ public struct Customizer: Sendable {
     /// Customizes `base` with `recipe` into `output`: ``customizeOverlay(recipe:base:baseIdentity:workDirectory:leases:)``
     /// into a private directory beside `output`, then ``finalize(overlay:to:compressed:)`` (zstd when ``compressedOutput``).
     /// - Parameters:
-    ///   - recipe: The recipe.
+    ///   - recipe: The recipe (validated first, before any disk is touched).
     ///   - base: The base disk (qcow2 or raw); never modified.
     ///   - baseIdentity: What identifies the base's contents (checksum, bootstrap key) for the step cache;
     ///     nil: its path, size and modification time.
@@ -65,6 +65,8 @@ public struct Customizer: Sendable {
     /// - Returns: Timings and sizes.
     /// - Throws: ``CustomizeError``; on failure no output file is written.
     public func customize(recipe: Recipe, base: String, baseIdentity: String? = nil, output: String) async throws -> CustomizationResult {
+        // Before any disk or directory is touched.
+        do { try recipe.validate() } catch let error as RecipeError { throw CustomizeError.invalidRecipe(error) }
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
         let outputDirectory = outputURL.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false

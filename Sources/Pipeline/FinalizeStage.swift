@@ -26,9 +26,9 @@ struct FinalizeStage: Stage {
         }
     }
 
-    /// Removes a customize work directory (the overlay) and forgets it for interrupts.
+    /// Removes a customize work directory (the overlay) and forgets it for interrupts; one that cannot be removed
+    /// stays registered, so an interrupt's cleanup names it.
     static func removeWork(_ work: String) {
-        try? FileManager.default.removeItem(atPath: work)
-        Interruption.unregister(work)
+        if ScratchRemoval.remove(work) == nil { Interruption.unregister(work) }
     }
 }

@@ -65,7 +65,8 @@ struct SignStage: Stage {
         let recipe = context.recipe
         let provenance = SLSAProvenance(
             recipe: .init(name: recipe.name, version: recipe.version, fingerprint: try recipe.fingerprint), baseIdentity: context.fingerprint.baseIdentity,
-            labforgeVersion: context.options.toolVersion, startedOn: context.started.formatted(.iso8601), finishedOn: Date().formatted(.iso8601))
+            labforgeVersion: context.options.toolVersion, startedOn: context.started.formatted(.iso8601), finishedOn: Date().formatted(.iso8601),
+            buildType: context.target == .container ? SLSAProvenance.podImageBuildType : SLSAProvenance.buildType)
         predicates.append(.init(type: InTotoStatement.PredicateType.slsaProvenanceV1, json: try provenance.encoded()))
         return predicates
     }

@@ -4,8 +4,11 @@ import OCI
 
 /// A SLSA v1 provenance predicate (https://slsa.dev/spec/v1.0/provenance) for one labforge image build.
 public struct SLSAProvenance: Sendable, Equatable, Encodable {
-    /// labforge's build type: the recipe's name, version and fingerprint are the external parameters.
+    /// labforge's build type of a VM image (a containerDisk): the recipe's name, version and fingerprint are the
+    /// external parameters.
     public static let buildType = "https://labforge.dev/containerdisk/v1"
+    /// The build type of a pod image (the recipe's root tree as an OCI image); the same external parameters.
+    public static let podImageBuildType = "https://labforge.dev/pod-image/v1"
     /// The builder id when neither the environment nor the caller names one.
     public static let localBuilderID = "https://labforge.dev/builders/local"
 
@@ -90,15 +93,17 @@ public struct SLSAProvenance: Sendable, Equatable, Encodable {
     ///   - environment: The process environment: the CI's source revision and run (``CIEnvironment``).
     ///   - startedOn: When the build started (RFC 3339), if known.
     ///   - finishedOn: When it finished (RFC 3339), if known.
+    ///   - buildType: ``buildType`` (a containerDisk) or ``podImageBuildType``.
     public init(
         recipe: ExternalParameters.Recipe, baseIdentity: String, labforgeVersion: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment, startedOn: String? = nil, finishedOn: String? = nil
+        environment: [String: String] = ProcessInfo.processInfo.environment, startedOn: String? = nil, finishedOn: String? = nil,
+        buildType: String = Self.buildType
     ) {
         let ci = CIEnvironment(environment)
         var dependencies = [Self.base(baseIdentity)]
         if let source = ci.source { dependencies.append(source) }
         buildDefinition = BuildDefinition(
-            buildType: Self.buildType, externalParameters: ExternalParameters(recipe: recipe), resolvedDependencies: dependencies)
+            buildType: buildType, externalParameters: ExternalParameters(recipe: recipe), resolvedDependencies: dependencies)
         runDetails = RunDetails(
             builder: Builder(id: ci.builderID ?? Self.localBuilderID, version: ["labforge": labforgeVersion]),
             metadata: Metadata(invocationId: ci.invocationID, startedOn: startedOn, finishedOn: finishedOn))
