@@ -31,7 +31,7 @@ public struct Customizer: Sendable {
     /// Runs once every step is done, with the guest's filesystems still mounted in the open appliance, before they are
     /// trimmed and the appliance closes: the pipeline reads the SBOM here instead of launching a second appliance.
     /// It must only read.
-    public var beforeClose: (@Sendable (Appliance, OperatingSystem) -> Void)? = nil
+    public var beforeClose: (@Sendable (Appliance, InspectedOperatingSystem) -> Void)? = nil
 
     /// Creates an engine.
     /// - Parameters:

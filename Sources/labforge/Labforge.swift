@@ -5,6 +5,7 @@ import Guestfs
 import ProcessRunner
 import Reporting
 import Signing
+import SourceDate
 import Verify
 import Logging
 
@@ -31,6 +32,9 @@ struct Labforge: AsyncParsableCommand {
         do {
             // Not Sendable, but only the interruptible task below touches it once parsing is done.
             nonisolated(unsafe) let parsed = try parseAsRoot()
+            // SOURCE_DATE_EPOCH is read once and checked here, so a malformed value stops every command before it
+            // writes anything, instead of being taken for "unset" by one stage and not by another (help still shows).
+            if isLabforgeCommand(type(of: parsed)) { _ = try SourceDateEpoch.current() }
             // Every command runs as one task: SIGINT/SIGTERM cancel it, end every child and exit 130/143.
             try await Interruption.run(cancellable: parsed is AsyncParsableCommand, stopChildren: stopChildren, killChildren: killChildren) {
                 if var command = parsed as? AsyncParsableCommand {
@@ -59,6 +63,11 @@ struct Labforge: AsyncParsableCommand {
     ProcessGroups.killAll()
     RunningAppliances.killAll()
     RunningMachines.killAll()
+}
+
+/// Whether `command` is one of labforge's subcommands, at any depth (the parser's own help command is not).
+private func isLabforgeCommand(_ command: ParsableCommand.Type, under root: ParsableCommand.Type = Labforge.self) -> Bool {
+    root.configuration.subcommands.contains { ObjectIdentifier($0) == ObjectIdentifier(command) || isLabforgeCommand(command, under: $0) }
 }
 
 /// The version stamped into images, caches and fingerprints.

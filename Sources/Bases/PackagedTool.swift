@@ -1,22 +1,22 @@
-// Runs the external programs bases need (mmdebstrap, qemu-img, xz, gzip) and turns failures into errors.
+// A host program bases need (mmdebstrap, qemu-img, xz, gzip, …) with the Debian package that provides it; runs it and turns failures into errors.
 import Foundation
 import ProcessRunner
 
 /// One external program, found in PATH, with the Debian package that provides it.
-struct ExternalTool: Sendable {
+struct PackagedTool: Sendable {
     /// Program name.
     var name: String
     /// Debian package to install when it is missing.
     var package: String
 
-    static let mmdebstrap = ExternalTool(name: "mmdebstrap", package: "mmdebstrap")
-    static let qemuImg = ExternalTool(name: "qemu-img", package: "qemu-utils")
-    static let xz = ExternalTool(name: "xz", package: "xz-utils")
-    static let gzip = ExternalTool(name: "gzip", package: "gzip")
-    static let sfdisk = ExternalTool(name: "sfdisk", package: "fdisk")
-    static let mke2fs = ExternalTool(name: "mke2fs", package: "e2fsprogs")
-    static let mkfsVfat = ExternalTool(name: "mkfs.vfat", package: "dosfstools")
-    static let mcopy = ExternalTool(name: "mcopy", package: "mtools")
+    static let mmdebstrap = PackagedTool(name: "mmdebstrap", package: "mmdebstrap")
+    static let qemuImg = PackagedTool(name: "qemu-img", package: "qemu-utils")
+    static let xz = PackagedTool(name: "xz", package: "xz-utils")
+    static let gzip = PackagedTool(name: "gzip", package: "gzip")
+    static let sfdisk = PackagedTool(name: "sfdisk", package: "fdisk")
+    static let mke2fs = PackagedTool(name: "mke2fs", package: "e2fsprogs")
+    static let mkfsVfat = PackagedTool(name: "mkfs.vfat", package: "dosfstools")
+    static let mcopy = PackagedTool(name: "mcopy", package: "mtools")
 
     /// The absolute path of the program.
     func executable() throws -> URL {
