@@ -81,6 +81,8 @@ let package = Package(
         .target(name: "Customize", dependencies: ["AtomicFile", "Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", crypto, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["AtomicFile", "OCI", "LabforgeRecipe", "Naming", yams]),
+        // `labforge class`: roster, credentials, per-student objects and isolation, built on Kube's per-image pieces.
+        .target(name: "Classroom", dependencies: ["Kube"]),
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "LabforgeRecipe", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
@@ -102,7 +104,7 @@ let package = Package(
             name: "labforge",
             dependencies: [
                 "Reporting", "ProcessRunner", "Hypervisor", "Guestfs", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
-                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", "SourceDate", argumentParser, log,
+                "Customize", "Kube", "Classroom", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", "SourceDate", argumentParser, log,
             ]
         ),
 
@@ -127,7 +129,10 @@ let package = Package(
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
         // Fixtures/ holds the upstream schemas the manifests are validated against, read by path.
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeTestSupport", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        // Shared by KubeTests and ClassroomTests: sample images, the schema validator (reads KubeTests/Fixtures by path), the Gateway model.
+        .target(name: "KubeTestSupport", dependencies: ["Kube", "OCI", "TestSupport"], path: "Tests/KubeTestSupport"),
+        .testTarget(name: "ClassroomTests", dependencies: ["Classroom", "Kube", "KubeTestSupport", "LabforgeRecipe", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "Kube", "LabforgeRecipe", "OCI", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Archive", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport", log], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.

@@ -1,48 +1,11 @@
 // Per-student authorization at the route: the written HTTPRoutes and Ingresses, read back by PyYAML and evaluated the
 // way a Gateway (or ingress-nginx with its auth service) would, admit /<id>/… only with that student's identity.
+import Classroom
 import Foundation
 import Kube
+import KubeTestSupport
 import Testing
 import TestSupport
-
-/// Evaluates HTTPRoute documents like a Gateway: a request matches a rule when the host is one of the route's
-/// hostnames (or it has none), the path lies under a `PathPrefix` match (whole path segments) and every header match
-/// equals the request's header (names case-insensitive, `Exact` values). No matching rule: no route (404).
-struct GatewayModel {
-    let routes: [[String: Any]]
-
-    /// The backend `service:port` every matching rule sends the request to.
-    func backends(host: String, path: String, headers: [String: String]) -> [String] {
-        let lowered = Dictionary(uniqueKeysWithValues: headers.map { ($0.key.lowercased(), $0.value) })
-        var found: [String] = []
-        for route in routes {
-            guard let spec = route["spec"] as? [String: Any], let rules = spec["rules"] as? [[String: Any]] else { continue }
-            if let hostnames = spec["hostnames"] as? [String], !hostnames.contains(host) { continue }
-            for rule in rules {
-                let matches = rule["matches"] as? [[String: Any]] ?? []
-                let admitted = matches.contains { match in
-                    guard let pathMatch = match["path"] as? [String: Any], pathMatch["type"] as? String == "PathPrefix",
-                        let prefix = pathMatch["value"] as? String
-                    else { return false }
-                    let base = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
-                    guard path == base || path.hasPrefix(base + "/") else { return false }
-                    let headerMatches = match["headers"] as? [[String: Any]] ?? []
-                    return headerMatches.allSatisfy { header in
-                        guard header["type"] as? String ?? "Exact" == "Exact", let name = header["name"] as? String,
-                            let value = header["value"] as? String
-                        else { return false }
-                        return lowered[name.lowercased()] == value
-                    }
-                }
-                guard admitted else { continue }
-                for backend in rule["backendRefs"] as? [[String: Any]] ?? [] {
-                    found.append("\(backend["name"] ?? "?"):\(backend["port"] ?? "?")")
-                }
-            }
-        }
-        return found
-    }
-}
 
 @Suite("Per-student authorization at the route")
 struct RouteAuthorizationTests {
@@ -73,7 +36,7 @@ struct RouteAuthorizationTests {
         let (scratch, yaml) = try await write(Self.gatewaySettings, roster: try roster())
         defer { withExtendedLifetime(scratch) {} }
         var routes: [[String: Any]] = []
-        for path in yaml where path.hasSuffix("httproute.yaml") { routes += try await DeployFixtures.documents(path) }
+        for path in yaml where path.hasSuffix("httproute.yaml") { routes += try await KubeFixtures.documents(path) }
         #expect(routes.count == 2)
         #expect(!yaml.contains { $0.hasSuffix("ingress.yaml") })
         let gateway = GatewayModel(routes: routes)
@@ -89,7 +52,7 @@ struct RouteAuthorizationTests {
         #expect(gateway.backends(host: host, path: "/alice/desktop/vnc.html", headers: bob).isEmpty)
         #expect(gateway.backends(host: "other.example.org", path: "/alice/terminal/", headers: alice).isEmpty)
         // The Gateway's namespace is the only source the NetworkPolicy admits.
-        let policy = try await DeployFixtures.documents(try #require(yaml.first { $0.hasSuffix("students/bob/networkpolicy.yaml") }))
+        let policy = try await KubeFixtures.documents(try #require(yaml.first { $0.hasSuffix("students/bob/networkpolicy.yaml") }))
         let from = ((policy[0]["spec"] as? [String: Any])?["ingress"] as? [[String: Any]])?.first?["from"] as? [[String: Any]]
         let selector = (from?.first?["namespaceSelector"] as? [String: Any])?["matchLabels"] as? [String: String]
         #expect(selector == ["kubernetes.io/metadata.name": "gateways"])
@@ -106,7 +69,7 @@ struct RouteAuthorizationTests {
         let (scratch, yaml) = try await write(settings, roster: try roster())
         defer { withExtendedLifetime(scratch) {} }
         var ingresses: [[String: Any]] = []
-        for path in yaml where path.hasSuffix("ingress.yaml") { ingresses += try await DeployFixtures.documents(path) }
+        for path in yaml where path.hasSuffix("ingress.yaml") { ingresses += try await KubeFixtures.documents(path) }
         #expect(ingresses.count == 4)
         /// The Ingress whose path serves the request, and the user its auth service (allowed=<identity>) admits.
         func admitted(path request: String, user: String) throws -> Bool {
@@ -136,7 +99,7 @@ struct RouteAuthorizationTests {
         settings.routes = RouteProtection(authentication: .gatewayExternalAuth(service: service, responseHeader: "X-Auth-Request-User"))
         let (scratch, yaml) = try await write(settings, roster: try roster())
         defer { withExtendedLifetime(scratch) {} }
-        let route = try await DeployFixtures.documents(try #require(yaml.first { $0.hasSuffix("students/bob/httproute.yaml") }))
+        let route = try await KubeFixtures.documents(try #require(yaml.first { $0.hasSuffix("students/bob/httproute.yaml") }))
         let rules = try #require((route.first?["spec"] as? [String: Any])?["rules"] as? [[String: Any]])
         #expect(rules.count == 2)
         /// The auth request the Gateway sends for `path` on this rule, and whether an auth service keeping the
@@ -198,13 +161,13 @@ struct RouteAuthorizationTests {
         do {
             _ = try build(Self.gatewaySettings, groups)
             Issue.record("a group behind the identity header was accepted")
-        } catch let error as ClassError {
+        } catch let error as KubeError {
             #expect(error.description.hasPrefix("roster.txt:2: student 'bob': identity 'group:cs101-team-b' is not a user"), "\(error)")
         }
         do {
             _ = try build(Self.gatewaySettings, try self.roster("zoe zoë@school.example\n"))
             Issue.record("a non-ASCII identity behind the header was accepted")
-        } catch let error as ClassError {
+        } catch let error as KubeError {
             #expect(error.description.hasPrefix("roster.txt:1: student 'zoe': identity 'user:zoë@school.example' holds characters an HTTP header value cannot carry"), "\(error)")
         }
     }

@@ -1,4 +1,5 @@
 // A class as files: golden/, students/<id>/ (or pool/), each with a kustomization, and a top-level kustomization.
+import Kube
 
 /// One file of a class's output directory.
 public struct ClassFile: Sendable, Hashable {

@@ -1,4 +1,5 @@
 // A class of lab VMs: per student a Secret, a VM, access, isolation and routes; or one pool of anonymous VMs.
+import Kube
 
 /// The golden image a persistent class clones from, and the permission to clone it from other namespaces.
 public struct GoldenImageObjects: Sendable, Hashable {
@@ -101,7 +102,7 @@ public struct ClassManifests: Sendable {
         guard !roster.students.isEmpty else {
             throw ClassError.roster("no students: pass --roster FILE or --student ID=IDENTITY (or --pool N for an anonymous workshop)")
         }
-        let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, audience: .students(roster.students))
+        let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, audience: .seats(roster.students))
         self.image = image
         self.settings = settings
         self.classSettings = classSettings

@@ -1,4 +1,5 @@
 // The roster: ids, identities of three kinds, and errors that name the file and the line.
+import Classroom
 import Foundation
 import Kube
 import Testing

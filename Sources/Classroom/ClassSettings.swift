@@ -1,11 +1,10 @@
 // What a class adds to the deployment settings: network isolation, namespaces, quotas.
+import Kube
 
-/// Class-wide choices beyond ``ManifestSettings``.
+/// Class-wide choices beyond `ManifestSettings`.
 public struct ClassSettings: Sendable, Hashable {
-    /// Ranges a VM may not reach (pod, service and node networks, metadata); must cover 169.254.169.254.
-    public var deniedRanges: [IPv4Range]
-    /// Whether VMs may reach the internet (outside ``deniedRanges``); DNS is allowed either way.
-    public var allowInternet: Bool
+    /// What every VM's NetworkPolicy lets it reach; the denied ranges must cover 169.254.169.254.
+    public var isolation: NetworkIsolation
     /// One namespace `<namespace>-<id>` per student instead of one shared namespace.
     public var namespacePerStudent: Bool
     /// A ResourceQuota per student namespace: resource name → quantity; empty for none.
@@ -13,16 +12,11 @@ public struct ClassSettings: Sendable, Hashable {
 
     /// Creates class settings; the defaults isolate VMs and allow the internet.
     /// - Parameters:
-    ///   - deniedRanges: Ranges VMs may not reach.
-    ///   - allowInternet: Allow egress beyond DNS.
+    ///   - isolation: Ranges VMs may not reach, and whether they may reach the internet.
     ///   - namespacePerStudent: A namespace per student.
     ///   - quota: Per-namespace quota.
-    public init(
-        deniedRanges: [IPv4Range] = IPv4Range.defaultDenied, allowInternet: Bool = true, namespacePerStudent: Bool = false,
-        quota: StringMap = [:]
-    ) {
-        self.deniedRanges = deniedRanges
-        self.allowInternet = allowInternet
+    public init(isolation: NetworkIsolation = NetworkIsolation(), namespacePerStudent: Bool = false, quota: StringMap = [:]) {
+        self.isolation = isolation
         self.namespacePerStudent = namespacePerStudent
         self.quota = quota
     }
@@ -40,9 +34,9 @@ public struct ClassSettings: Sendable, Hashable {
                 name: "--namespace", value: "(none)",
                 reason: "a class needs a namespace: RoleBindings, clone permissions and NetworkPolicies name it")
         }
-        if !deniedRanges.contains(where: { $0.contains(.metadataService) }) {
+        if !isolation.deniedRanges.contains(where: { $0.contains(.metadataService) }) {
             throw KubeError.invalidSetting(
-                name: "--deny-cidr", value: deniedRanges.map(\.description).joined(separator: ","),
+                name: "--deny-cidr", value: isolation.deniedRanges.map(\.description).joined(separator: ","),
                 reason: "no range covers the metadata service 169.254.169.254; add 169.254.0.0/16")
         }
         if !quota.isEmpty {

@@ -1,5 +1,6 @@
 // Writes a class into its output directory: public files renamed into place, Secrets and credentials 0600.
 import Foundation
+import Kube
 
 /// Writes a class's files and the teacher's credentials file.
 public enum ClassWriter {

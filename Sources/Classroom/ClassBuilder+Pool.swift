@@ -1,4 +1,5 @@
 // An anonymous workshop: one VirtualMachinePool, a Secret per VM (index appended by the pool), routes per VM.
+import Kube
 
 extension ClassBuilder {
     func pool(size: Int, credentials: [String: LabCredentials]) throws -> PoolManifests {
@@ -24,11 +25,8 @@ extension ClassBuilder {
         if let header = vm.metadata.annotations?["labforge.dev/auth-header"] { annotations["labforge.dev/auth-header"] = header }
         let pool = VirtualMachinePool(
             metadata: ObjectMeta(name: poolName, namespace: namespace, labels: labels, annotations: poolBuilder.imageAnnotations),
-            spec: .init(
-                replicas: size, selector: LabelSelector(matchLabels: [Self.poolLabel: poolName]),
-                nameGeneration: .init(appendIndexToSecretRefs: true),
-                virtualMachineTemplate: .init(metadata: ObjectMeta(labels: labels, annotations: annotations), spec: vm.spec)
-            )
+            replicas: size, selector: LabelSelector(matchLabels: [Self.poolLabel: poolName]),
+            template: ObjectMeta(labels: labels, annotations: annotations), spec: vm.spec
         )
 
         var secrets: [Secret] = []
@@ -56,7 +54,7 @@ extension ClassBuilder {
         return PoolManifests(
             pool: pool, secrets: secrets,
             networkPolicy: poolBuilder.isolationPolicy(
-                name: "\(poolName)-isolation", labels: labels, selector: [Self.poolLabel: poolName], rule: rule, isolation: classSettings),
+                name: "\(poolName)-isolation", labels: labels, selector: [Self.poolLabel: poolName], rule: rule, isolation: classSettings.isolation),
             services: services, ingresses: ingresses, httpRoutes: httpRoutes, virtualMachineNames: names, urls: urls
         )
     }

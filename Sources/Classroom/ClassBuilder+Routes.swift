@@ -1,4 +1,5 @@
 // A seat's Service and routes, with TLS and per-seat authentication (ManifestBuilder builds them; RouteRule checked them).
+import Kube
 
 extension ClassBuilder {
     /// The Service and the chosen route kind of one seat, or nothing without routes.

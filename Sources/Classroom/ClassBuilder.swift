@@ -1,4 +1,5 @@
 // Builds a class's objects: the golden image, one seat per student or one pool, each from ManifestBuilder's VM.
+import Kube
 
 /// Turns checked class inputs into objects; every method is pure.
 struct ClassBuilder {
@@ -120,13 +121,8 @@ extension ManifestSet.Names {
 
     /// Names of one class seat: one VM (either variant) named `vm`, its disk `<vm>-root`.
     init(session: String, virtualMachine: String, image: ImageDescription, pathPrefix: String) {
-        golden = image.name
-        self.session = session
-        ephemeralVM = virtualMachine
-        persistentVM = virtualMachine
-        persistentDisk = "\(virtualMachine)-root"
-        access = "\(session)-access"
-        isolation = "\(session)-isolation"
-        self.pathPrefix = pathPrefix
+        self.init(
+            golden: image.name, session: session, ephemeralVM: virtualMachine, persistentVM: virtualMachine,
+            persistentDisk: "\(virtualMachine)-root", access: "\(session)-access", isolation: "\(session)-isolation", pathPrefix: pathPrefix)
     }
 }

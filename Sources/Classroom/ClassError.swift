@@ -8,8 +8,6 @@ public enum ClassError: Error, CustomStringConvertible, Sendable, Equatable {
     case rosterUnreadable(path: String, reason: String)
     /// No student given, or students given together with `--pool`.
     case roster(String)
-    /// A roster identity that is not `user:`, `group:` or `serviceaccount:` something.
-    case invalidIdentity(identity: String, reason: String)
     /// A line of an existing credentials file that cannot be read back.
     case credentialsFile(path: String, line: Int, reason: String)
     /// A name made from a student id is not a valid Kubernetes name.
@@ -23,8 +21,6 @@ public enum ClassError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path): cannot read the roster (\(reason))"
         case .roster(let reason):
             return reason
-        case .invalidIdentity(let identity, let reason):
-            return "identity '\(identity)': \(reason); write user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME (a bare NAME is a user)"
         case .credentialsFile(let path, let line, let reason):
             return "\(path):\(line): \(reason); fix the line, or delete the file to generate new credentials for every student"
         case .studentName(let id, let location, let kind, let name, let reason):

@@ -1,5 +1,6 @@
 // The teacher's credentials file: one tab-separated line per seat with its URLs and credentials (mode 0600).
 import Foundation
+import Kube
 
 /// One seat of the credentials file.
 public struct CredentialsRecord: Sendable, Hashable {

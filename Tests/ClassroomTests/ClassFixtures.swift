@@ -1,6 +1,8 @@
 // Shared inputs of the class tests: a roster of three kinds of identity, a class image, file scans.
+import Classroom
 import Foundation
 import Kube
+import KubeTestSupport
 import TestSupport
 
 enum ClassFixtures {

@@ -1,6 +1,8 @@
 // `labforge class` end to end: the real binary, a roster file, strict schemas, credentials kept private and stable.
+import Classroom
 import Foundation
 import Kube
+import KubeTestSupport
 import Testing
 import TestSupport
 
@@ -51,7 +53,7 @@ struct ClassCommandTests {
         let files = try ClassFixtures.files(in: output)
         for id in ["alice", "bob", "carol"] {
             // A YAML reader nobody here wrote gets exactly the credentials back from the Secret.
-            let secret = try await #require(try DeployFixtures.documents("\(output)/students/\(id)/secret.yaml").first)
+            let secret = try await #require(try KubeFixtures.documents("\(output)/students/\(id)/secret.yaml").first)
             #expect(secret["stringData"] as? [String: String] == credentials[id]?.secretData.entries)
             #expect(try ClassFixtures.mode("\(output)/students/\(id)/secret.yaml") == 0o600)
         }

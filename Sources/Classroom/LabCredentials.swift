@@ -1,4 +1,5 @@
 // A lab seat's credentials (the Secret's three keys), generated from the system's random source.
+import Kube
 
 /// The credentials of one VM, as the image's credentials contract reads them from the Secret disk
 /// (serial `labcreds`): `terminal-credential` (`user:password`, ttyd basic auth), `desktop-password`

@@ -1,21 +1,24 @@
-// Shared inputs of the Kube tests: sample images, the fixtures folder, the schema validator, a hand-made layout.
+// Shared inputs of the Kube and Classroom tests: sample images, the fixtures folder, the schema validator, YAML read back
+// by PyYAML, a hand-made layout.
 import Foundation
 import Kube
 import OCI
+import Testing
 import TestSupport
 
-enum KubeFixtures {
-    /// `Tests/KubeTests/Fixtures`.
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+public enum KubeFixtures {
+    /// `Tests/KubeTests/Fixtures` (schemas and validators, read by path; not compiled).
+    public static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("KubeTests/Fixtures")
     /// Upstream CRD schemas (kubeconform layout) and our Kustomization schema.
-    static let schemaRoots = [directory.appendingPathComponent("kubeconform").path, directory.appendingPathComponent("labforge-schemas").path]
+    public static let schemaRoots = [directory.appendingPathComponent("kubeconform").path, directory.appendingPathComponent("labforge-schemas").path]
     /// Upstream strict schemas of the built-in kinds (yannh/kubernetes-json-schema standalone-strict layout).
-    static let kubernetesSchemas = directory.appendingPathComponent("kubernetes").path
+    public static let kubernetesSchemas = directory.appendingPathComponent("kubernetes").path
 
-    static let digest = try! Digest(parsing: "sha256:" + String(repeating: "ab", count: 32))
+    public static let digest = try! Digest(parsing: "sha256:" + String(repeating: "ab", count: 32))
 
     /// An image with both agents, instancetype, preference and a credentials Secret.
-    static func desktopImage(name: String = "debian-desktop") -> ImageDescription {
+    public static func desktopImage(name: String = "debian-desktop") -> ImageDescription {
         ImageDescription(
             name: name, version: "1.0", displayName: "Debian desktop", summary: "Xfce desktop and a terminal in the browser.",
             operatingSystem: OperatingSystem(id: "debian", version: "13"), repository: "registry.example.org/labs/debian-desktop",
@@ -27,12 +30,12 @@ enum KubeFixtures {
     }
 
     /// An image with nothing optional: no agents, no instancetype, no tag, no Secret.
-    static func bareImage() -> ImageDescription {
+    public static func bareImage() -> ImageDescription {
         ImageDescription(name: "bare", version: "0.1", repository: "127.0.0.1:5000/bare", digest: digest, diskVirtualSize: 1)
     }
 
     /// Runs validate.py on YAML files; returns (exit status, report).
-    static func validate(_ files: [String]) async throws -> (Int32, String) {
+    public static func validate(_ files: [String]) async throws -> (Int32, String) {
         var arguments = ["python3", directory.appendingPathComponent("validate.py").path]
         for root in schemaRoots { arguments += ["--schemas", root] }
         arguments += ["--kubernetes", kubernetesSchemas]
@@ -40,9 +43,23 @@ enum KubeFixtures {
         return (result.status, result.stdout + result.stderr)
     }
 
+    /// An image whose terminal is ttyd `--auth-header X-Forwarded-User`, as a recipe with `.proxyHeader` builds it.
+    public static func proxyHeaderImage(header: String? = "X-Forwarded-User") -> ImageDescription {
+        var image = desktopImage()
+        image.agents = [ExposedAgent(kind: .terminal, auth: "proxy-header", authHeader: header)]
+        return image
+    }
+
+    /// Every YAML document of a file as JSON objects (PyYAML: the workflow's `on` key becomes "true").
+    public static func documents(_ path: String) async throws -> [[String: Any]] {
+        let script = "import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None], sys.stdout)"
+        let result = try await Command.check(["python3", "-c", script, path])
+        return try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [[String: Any]])
+    }
+
     /// Writes a minimal OCI layout like `labforge package` does: one layer, labforge's disk annotations,
     /// CDI's instancetype variables and `labels` in the config. Made here because the packer lives on another branch.
-    static func makeLayout(at path: String, virtualSize: Int64?, tag: String = "1.0", labels: [String: String]? = nil) async throws -> Digest {
+    public static func makeLayout(at path: String, virtualSize: Int64?, tag: String = "1.0", labels: [String: String]? = nil) async throws -> Digest {
         let blobs = URL(fileURLWithPath: path).appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         func put(_ data: Data) throws -> Digest {

@@ -1,5 +1,6 @@
 // The students of a class: one `ID IDENTITY` per line of a roster file, or `--student ID=IDENTITY`.
 import Foundation
+import Kube
 
 /// One student: a DNS-1123 id that names their objects, and the Kubernetes identity their RoleBinding names.
 public struct Student: Sendable, Hashable, Codable {
@@ -20,6 +21,11 @@ public struct Student: Sendable, Hashable, Codable {
         self.subject = subject
         self.location = location
     }
+}
+
+extension Student: RouteRule.Seat {
+    /// The roster line, as the route rule names it in errors.
+    public var origin: String? { location?.description }
 }
 
 /// A checked list of students: ids are DNS-1123 labels, none twice, every one with an identity.
@@ -45,7 +51,7 @@ public struct Roster: Sendable, Hashable {
         var seen: [String: Student] = [:]
         for student in students {
             if student.subject.isSystemIdentity, !allowSystemIdentities {
-                throw Self.error(student.location, Self.systemIdentityProblem(student.subject, id: student.id))
+                throw Self.error(student.location, student.subject.systemIdentityProblem(student: student.id))
             }
             if let problem = KubernetesName.labelProblem(student.id) {
                 throw Self.error(student.location, "student id '\(student.id)' is not a DNS-1123 label (\(problem)); use lower-case letters, digits and '-'")
@@ -80,18 +86,6 @@ public struct Roster: Sendable, Hashable {
             students.append(try Self.parseArgument(argument, location: RosterLocation(source: "--student", line: index + 1)))
         }
         try self.init(students: students, allowSystemIdentities: allowSystemIdentities)
-    }
-
-    /// Why a `system:` identity is refused, and the option that accepts it.
-    /// - Parameters:
-    ///   - subject: The identity.
-    ///   - id: The student id, or nil for `--access-user`.
-    /// - Returns: The reason.
-    public static func systemIdentityProblem(_ subject: AccessSubject, id: String?) -> String {
-        let whose = id.map { "student '\($0)': " } ?? ""
-        return "\(whose)identity '\(subject)' is one Kubernetes reserves (system:anonymous is every unauthenticated request, "
-            + "group:system:authenticated every logged-in user, system:serviceaccount:… a workload): it would get the VM; "
-            + "name the person (user:NAME), or pass --allow-system-identities if this is really meant"
     }
 
     /// Parses roster text.
@@ -136,7 +130,7 @@ public struct Roster: Sendable, Hashable {
     static func subject(_ text: String, _ location: RosterLocation) throws -> AccessSubject {
         do {
             return try AccessSubject(parsing: text)
-        } catch let error as ClassError {
+        } catch let error as KubeError {
             throw ClassError.rosterEntry(location: location, reason: error.description)
         }
     }

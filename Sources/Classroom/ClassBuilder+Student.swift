@@ -1,4 +1,5 @@
 // One student's seat: namespace, quota, Secret, VM, Role and RoleBinding, clone permission, isolation, routes.
+import Kube
 
 extension ClassBuilder {
     func student(_ student: Student, credentials: LabCredentials) throws -> StudentManifests {
@@ -60,7 +61,7 @@ extension ClassBuilder {
             roleBinding: RoleBinding(metadata: meta(access), roleName: access, subjects: [student.subject.roleBindingSubject]),
             cloneBinding: cloneBinding,
             networkPolicy: builder.isolationPolicy(
-                name: isolation, labels: labels, selector: ["app.kubernetes.io/instance": session], rule: rule, isolation: classSettings),
+                name: isolation, labels: labels, selector: ["app.kubernetes.io/instance": session], rule: rule, isolation: classSettings.isolation),
             service: routes.service, ingresses: routes.ingresses, httpRoute: routes.httpRoute, urls: urls(prefix: prefix)
         )
     }
