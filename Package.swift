@@ -55,7 +55,7 @@ let package = Package(
         // KVM or TCG: the bounded KVM probe and the one accelerator decision of a process.
         .target(name: "Hypervisor", dependencies: ["AtomicFile", "CLinux", "ProcessRunner", log]),
         // The only code touching the libguestfs C API.
-        .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", log]),
+        .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", "ProcessRunner", log]),
         // The only code touching libarchive, zlib, libdeflate and libzstd: pax streams, compressors, ISO9660.
         .target(name: "Archive", dependencies: ["AtomicFile", "CArchive", "CDeflate", "CZlib", "CZstd"]),
         // Disk image facts and conversions through qemu-img, and who may read disk and cache files.
@@ -114,7 +114,9 @@ let package = Package(
         .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
         // Also runs the labforge binary: a malformed SOURCE_DATE_EPOCH is refused when it starts.
         .testTarget(name: "SourceDateTests", dependencies: ["SourceDate", "TestSupport"]),
-        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
+        // Launches children for ProcessRunnerTests and is killed or interrupted from outside (found next to the tests).
+        .executableTarget(name: "labforge-launch-helper", dependencies: ["ProcessRunner"], path: "Tests/LaunchHelper"),
         // SIGINT/SIGTERM sent to a real `labforge build` in each stage, and to `labforge base bootstrap` in each phase.
         .testTarget(name: "InterruptionTests", dependencies: ["Bases", "ProcessRunner", "Reporting", "TestSupport"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),

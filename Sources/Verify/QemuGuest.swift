@@ -7,30 +7,25 @@ import Hypervisor
 import LabforgeRecipe
 import Logging
 import ProcessRunner
-import Synchronization
 
-/// A running qemu-system process and its control sockets.
-public final class VirtualMachine: @unchecked Sendable {
+/// A verification guest: qemu-system running a disk under test, and its control sockets. (Not a KubeVirt
+/// `VirtualMachine`, which `Kube` writes manifests for.) qemu is a ``LongLivedChild``: its own process group,
+/// killed on interrupt, and killed with labforge should labforge crash.
+public final class QemuGuest: Sendable {
     /// The command line it runs.
     public let invocation: QemuInvocation
     /// Host port on 127.0.0.1 for each forwarded guest port.
     public let hostPorts: [Int: Int]
-    private let process: Process
-    private let exited = DispatchSemaphore(value: 0)
-    private let state = Mutex<(running: Bool, status: Int32)>((true, 0))
-    private let stderrPath: String
-    private let logger: Logger
+    private let qemu: LongLivedChild
 
     /// Whether qemu is still running.
-    public var isRunning: Bool { state.withLock { $0.running } }
+    public var isRunning: Bool { qemu.isRunning }
     /// qemu's PID.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { qemu.pid }
 
-    private init(invocation: QemuInvocation, process: Process, stderrPath: String, logger: Logger) {
+    private init(invocation: QemuInvocation, qemu: LongLivedChild) {
         self.invocation = invocation
-        self.process = process
-        self.stderrPath = stderrPath
-        self.logger = logger
+        self.qemu = qemu
         var ports: [Int: Int] = [:]
         for forward in invocation.forwards { ports[forward.guest] = forward.host }
         self.hostPorts = ports
@@ -58,7 +53,7 @@ public final class VirtualMachine: @unchecked Sendable {
     public static func boot(
         disk: String, diskFormat: String, seed: String, credentialsDisk: String? = nil, guestPorts: [Int], in directory: String, cpus: Int,
         memoryMiB: Int, accelerator: Accelerator?, firmware: Firmware = .bios, background: Bool = false, logger: Logger
-    ) throws -> VirtualMachine {
+    ) throws -> QemuGuest {
         let firmwareFiles = try FirmwareFiles.of(firmware)
         let chosen = try accelerator ?? AcceleratorChoice.shared.decide(logger: logger).accelerator
         var candidates: [Accelerator] = chosen == .kvm && accelerator == nil ? [.kvm, .tcg] : [chosen]
@@ -83,7 +78,7 @@ public final class VirtualMachine: @unchecked Sendable {
                 pidFilePath: directory + "/qemu.pid", forwards: zip(ports, guestPorts).map { (host: $0, guest: $1) },
                 cpus: cpus, memoryMiB: memoryMiB, accelerator: current,
                 firmware: firmware, firmwareFiles: firmwareFiles, variablesPath: firmwareFiles == nil ? nil : variables, background: background)
-            let machine = try launch(invocation, stderrPath: directory + "/qemu.stderr", logger: logger)
+            let machine = try launch(invocation)
             let started = machine.waitUntilStarted(under: current)
             if started == .running {
                 logger.info("booting \(disk) under \(current.displayName), \(firmware.displayName)")
@@ -151,74 +146,31 @@ public final class VirtualMachine: @unchecked Sendable {
         }
     }
 
-    /// Starts qemu from a thread that lives as long as qemu does: `PR_SET_PDEATHSIG` (set by `setpriv`) fires when
-    /// the *thread* that spawned the child ends, so it must not be a pool thread that may retire early.
-    private static func launch(_ invocation: QemuInvocation, stderrPath: String, logger: Logger) throws -> VirtualMachine {
-        guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
-            throw VerifyError.toolFailed(command: "create \(stderrPath)", status: 1, message: "cannot create qemu's standard error file")
+    /// Starts qemu through the one launcher of long-lived children, its standard error kept in memory.
+    private static func launch(_ invocation: QemuInvocation) throws -> QemuGuest {
+        let qemu: LongLivedChild
+        do {
+            qemu = try LongLivedChild.launch(invocation.commandLine, error: .capture, name: "qemu")
+        } catch ChildProcessError.programMissing {
+            throw VerifyError.toolMissing(tool: invocation.commandLine[0], package: "qemu-system-x86")
+        } catch {
+            throw VerifyError.toolFailed(command: invocation.commandLine[0], status: 1, message: "\(error)")
         }
-        let process = Process()
-        let useSetpriv = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
-        if useSetpriv {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--pdeathsig", "KILL", "--"] + invocation.commandLine
-        } else {
-            logger.warning("setpriv (util-linux) not found: a crash of labforge could leave qemu running")
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = invocation.commandLine
-        }
-        // The allow-listed environment every child gets (ChildEnvironment): no secret reaches qemu.
-        process.environment = ChildEnvironment.child()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        let machine = VirtualMachine(invocation: invocation, process: process, stderrPath: stderrPath, logger: logger)
-        let started = DispatchSemaphore(value: 0)
-        let launchError = LaunchError()
-        let thread = Thread {
-            process.terminationHandler = { finished in
-                let status = finished.terminationReason == .uncaughtSignal ? 128 + finished.terminationStatus : finished.terminationStatus
-                machine.state.withLock { $0 = (false, status) }
-                RunningMachines.unregister(finished.processIdentifier)
-                machine.exited.signal()
-            }
-            do {
-                try process.run()
-                RunningMachines.register(process.processIdentifier)
-            } catch {
-                launchError.set(error)
-                started.signal()
-                return
-            }
-            started.signal()
-            // Keep this thread (qemu's parent for PR_SET_PDEATHSIG) alive until qemu has exited.
-            machine.exited.wait()
-            machine.exited.signal()
-        }
-        thread.name = "labforge-qemu"
-        thread.start()
-        started.wait()
-        if launchError.value != nil { throw VerifyError.toolMissing(tool: "qemu-system-x86_64", package: "qemu-system-x86") }
-        return machine
+        return QemuGuest(invocation: invocation, qemu: qemu)
     }
 
     /// Waits up to `seconds` for qemu to exit.
     /// - Returns: True when it has exited.
-    @discardableResult
     func waitForExit(seconds: Double) -> Bool {
-        if exited.wait(timeout: .now() + seconds) == .success {
-            exited.signal()
-            return true
-        }
-        return false
+        qemu.waitForExit(seconds: seconds)
     }
 
-    /// qemu's exit status (valid once it has exited).
-    var exitStatus: Int32 { state.withLock { $0.status } }
+    /// qemu's exit status (0 while it runs).
+    var exitStatus: Int32 { qemu.exitStatus ?? 0 }
 
     /// What qemu printed on stderr.
     public var stderrText: String {
-        ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        qemu.capturedError.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The serial console so far.
@@ -242,9 +194,7 @@ public final class VirtualMachine: @unchecked Sendable {
         guard isRunning else { return "already exited" }
         if (try? qmp("system_powerdown")) != nil, waitForExit(seconds: grace) { return "powerdown" }
         if (try? qmp("quit")) != nil, waitForExit(seconds: 5) { return "quit" }
-        kill(process.processIdentifier, SIGKILL)
-        waitForExit(seconds: 30)
-        return "kill"
+        return qemu.kill(waitingUpTo: 30) ? "kill" : "kill (qemu not reaped 30 s after SIGKILL)"
     }
 
     /// Sends one QMP command.
@@ -259,16 +209,4 @@ public final class VirtualMachine: @unchecked Sendable {
         _ = try socket.execute("qmp_capabilities", until: deadline)
         return try socket.execute(command, until: deadline)
     }
-
-    deinit {
-        if isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-}
-
-/// Carries a spawn error out of the launching thread.
-private final class LaunchError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: Error?
-    func set(_ error: Error) { lock.withLock { self.error = error } }
-    var value: Error? { lock.withLock { error } }
 }
