@@ -44,16 +44,20 @@ let package = Package(
     targets: systemLibraries + [
         // Progress events and their renderers (live bar, plain lines, JSON lines).
         .target(name: "Reporting"),
+        // The one way to replace a file: written whole under a hidden temporary name beside it, fsynced, renamed.
+        .target(name: "AtomicFile"),
+        // SOURCE_DATE_EPOCH, read once per process and checked by one rule.
+        .target(name: "SourceDate"),
         // The one way to run a host program: process groups, timeouts, streamed output, teardown on cancellation.
         .target(name: "ProcessRunner", dependencies: [
             .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // KVM or TCG: the bounded KVM probe and the one accelerator decision of a process.
-        .target(name: "Hypervisor", dependencies: ["CLinux", "ProcessRunner", log]),
+        .target(name: "Hypervisor", dependencies: ["AtomicFile", "CLinux", "ProcessRunner", log]),
         // The only code touching the libguestfs C API.
-        .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", log]),
+        .target(name: "Guestfs", dependencies: ["CGuestfs", "Hypervisor", "ProcessRunner", log]),
         // The only code touching libarchive, zlib, libdeflate and libzstd: pax streams, compressors, ISO9660.
-        .target(name: "Archive", dependencies: ["CArchive", "CDeflate", "CZlib", "CZstd"]),
+        .target(name: "Archive", dependencies: ["AtomicFile", "CArchive", "CDeflate", "CZlib", "CZstd"]),
         // Disk image facts and conversions through qemu-img, and who may read disk and cache files.
         .target(name: "DiskImage", dependencies: ["ProcessRunner"]),
         // The engine identity: digests of labforge's customization and packaging sources, generated at build time
@@ -63,34 +67,36 @@ let package = Package(
         // The one rule for each kind of name (image version/tag, DNS label) that becomes a path or YAML.
         .target(name: "Naming"),
         // OCI spec types, digests, image layouts and the containerDisk packer.
-        .target(name: "OCI", dependencies: ["Archive", "DiskImage", "Naming", "Reporting", "CLinux", crypto]),
+        .target(name: "OCI", dependencies: ["Archive", "AtomicFile", "DiskImage", "Naming", "Reporting", "SourceDate", "CLinux", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
         .target(name: "Registry", dependencies: ["OCI", "ProcessRunner", "Reporting", httpClient, log] + nio),
         // The recipe DSL: pure values, no I/O.
         .target(name: "LabforgeRecipe", dependencies: ["Naming"]),
         // Base images: pinned downloads, cache, Debian bootstrap.
         .target(name: "Bases", dependencies: [
-            "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", crypto, httpClient, log,
+            "AtomicFile", "DiskImage", "LabforgeRecipe", "ProcessRunner", "Reporting", "SourceDate", crypto, httpClient, log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", "SBOM", crypto, log]),
+        .target(name: "Customize", dependencies: ["AtomicFile", "Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", "SBOM", crypto, log]),
         // Kubernetes manifests from an image and its recipe.
-        .target(name: "Kube", dependencies: ["OCI", "LabforgeRecipe", "Naming", yams]),
+        .target(name: "Kube", dependencies: ["AtomicFile", "OCI", "LabforgeRecipe", "Naming", yams]),
+        // `labforge class`: roster, credentials, per-student objects and isolation, built on Kube's per-image pieces.
+        .target(name: "Classroom", dependencies: ["Kube"]),
         // The portal catalog: JSON with its schema, and a static HTML page.
         .target(name: "Catalog", dependencies: ["Kube", "LabforgeRecipe", "Naming", "OCI"]),
         // Boots a built image under QEMU and probes its agents (ttyd, noVNC, SSH, guest agent).
-        .target(name: "Verify", dependencies: ["Archive", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Reporting", log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
+        .target(name: "Verify", dependencies: ["Archive", "AtomicFile", "CLinux", "COpenSSL", "OCI", "DiskImage", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Reporting", log, .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]),
         // Software bills of materials read from a finished disk: SPDX 2.3 / CycloneDX 1.6 JSON, package diffs.
-        .target(name: "SBOM", dependencies: ["Guestfs", "LabforgeRecipe", crypto]),
+        .target(name: "SBOM", dependencies: ["Guestfs", "LabforgeRecipe", "SourceDate", crypto]),
         // cosign-compatible signatures of pushed manifests (ECDSA P-256, simple signing, `sha256-<hex>.sig`).
         .target(name: "Signing", dependencies: ["OCI", "Registry", crypto]),
         // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
         .target(name: "Pipeline", dependencies: [
-            "Reporting", "Guestfs", "DiskImage", "EngineIdentity", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
+            "AtomicFile", "Reporting", "Guestfs", "DiskImage", "EngineIdentity", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
         ]),
         // A lab team's recipes folder: found, compiled against LabforgeRecipe (cached by content), run, validated; `labforge init`.
-        .target(name: "RecipeRepository", dependencies: ["LabforgeRecipe", "Bases", "DiskImage", "ProcessRunner", "Reporting", crypto]),
+        .target(name: "RecipeRepository", dependencies: ["AtomicFile", "LabforgeRecipe", "Bases", "DiskImage", "ProcessRunner", "Reporting", crypto]),
         // The shipped recipes as a Swift module for the tests; the CLI loads the same files through RecipeRepository.
         .target(name: "Recipes", dependencies: ["LabforgeRecipe"], path: "recipes"),
         // The CLI: parse, call, print.
@@ -98,14 +104,19 @@ let package = Package(
             name: "labforge",
             dependencies: [
                 "Reporting", "ProcessRunner", "Hypervisor", "Guestfs", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
-                "Customize", "Kube", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", argumentParser, log,
+                "Customize", "Kube", "Classroom", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", "SourceDate", argumentParser, log,
             ]
         ),
 
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
         .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Guestfs", "LabforgeRecipe", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
+        .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
+        // Also runs the labforge binary: a malformed SOURCE_DATE_EPOCH is refused when it starts.
+        .testTarget(name: "SourceDateTests", dependencies: ["SourceDate", "TestSupport"]),
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
+        // Launches children for ProcessRunnerTests and is killed or interrupted from outside (found next to the tests).
+        .executableTarget(name: "labforge-launch-helper", dependencies: ["ProcessRunner"], path: "Tests/LaunchHelper"),
         // SIGINT/SIGTERM sent to a real `labforge build` in each stage, and to `labforge base bootstrap` in each phase.
         .testTarget(name: "InterruptionTests", dependencies: ["Bases", "ProcessRunner", "Reporting", "TestSupport"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "Hypervisor", "TestSupport"]),
@@ -120,7 +131,10 @@ let package = Package(
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
         .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
         // Fixtures/ holds the upstream schemas the manifests are validated against, read by path.
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeTestSupport", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
+        // Shared by KubeTests and ClassroomTests: sample images, the schema validator (reads KubeTests/Fixtures by path), the Gateway model.
+        .target(name: "KubeTestSupport", dependencies: ["Kube", "OCI", "TestSupport"], path: "Tests/KubeTestSupport"),
+        .testTarget(name: "ClassroomTests", dependencies: ["Classroom", "Kube", "KubeTestSupport", "LabforgeRecipe", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "Kube", "LabforgeRecipe", "OCI", "TestSupport"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Archive", "OCI", "Hypervisor", "LabforgeRecipe", "Recipes", "TestSupport", log], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.

@@ -1,4 +1,5 @@
 // Writes a small ISO9660 volume (Rock Ridge + Joliet) through libarchive: cloud-init NoCloud seeds.
+import AtomicFile
 import CArchive
 import Foundation
 
@@ -34,15 +35,20 @@ public enum ISO9660Writer {
     ///   - path: Destination; replaced atomically.
     ///   - volumeID: The volume identifier (≤ 32 characters), e.g. `cidata` for a NoCloud seed.
     ///   - modificationTime: Time stamped on the files (seconds since the epoch).
-    /// - Throws: ``ArchiveError`` when libarchive refuses an option or a write, or the file cannot be renamed.
+    /// - Throws: ``ArchiveError`` when libarchive refuses an option or a write, ``AtomicFileError`` when the file cannot be put in place.
     public static func write(
         _ files: [ISO9660File], to path: String, volumeID: String, modificationTime: Int = 0
     ) throws {
         guard volumeID.utf8.count <= 32, !volumeID.contains(",") else {
             throw ArchiveError.libarchive(call: "volume-id", message: "volume id '\(volumeID)' must be at most 32 characters without commas")
         }
-        let temporary = path + ".partial-\(UInt32.random(in: 0...UInt32.max))"
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        try AtomicFile.replace(path) { temporary in
+            try writeVolume(files, to: temporary, volumeID: volumeID, modificationTime: modificationTime)
+        }
+    }
+
+    /// Writes the volume at `temporary` (which ``write(_:to:volumeID:modificationTime:)`` then renames into place).
+    private static func writeVolume(_ files: [ISO9660File], to temporary: String, volumeID: String, modificationTime: Int) throws {
         guard let archive = archive_write_new() else { throw ArchiveError.libarchive(call: "archive_write_new", message: "out of memory") }
         defer { archive_write_free(archive) }
         func check(_ rc: Int32, _ call: String) throws {
@@ -76,8 +82,5 @@ public enum ISO9660Writer {
             }
         }
         try check(archive_write_close(archive), "close \(temporary)")
-        guard rename(temporary, path) == 0 else {
-            throw ArchiveError.output("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
-        }
     }
 }

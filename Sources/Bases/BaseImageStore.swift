@@ -1,4 +1,5 @@
 // Resolves any BaseImage to a local qcow2: downloads, bootstraps and local files, cached and shared.
+import AtomicFile
 import Crypto
 import DiskImage
 import Foundation
@@ -183,14 +184,9 @@ public struct BaseImageStore: Sendable {
             logger.info("waiting for another labforge process to finish \(key)")
         }) {
             removeStalePartials(of: key)
-            let temporary = "\(cache.images)/.\(key).\(UUID().uuidString).partial"
-            do {
+            // No fsync: a base lost in a crash is downloaded or converted again.
+            try await AtomicFile.replace(final, mode: FileAccess.readOnlyDiskFileMode, sync: false) { temporary in
                 try await make(temporary)
-                try FileManager.default.setAttributes([.posixPermissions: Int(FileAccess.readOnlyDiskFileMode)], ofItemAtPath: temporary)
-                try FileManager.default.moveItem(atPath: temporary, toPath: final)
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw error
             }
         }
         leases.keep(lock)

@@ -1,9 +1,11 @@
 // Builds a bootable Debian qcow2 from the Debian mirror alone, on the host: mmdebstrap, sfdisk, mke2fs, mkfs.vfat and mtools.
+import AtomicFile
 import DiskImage
 import Foundation
 import LabforgeRecipe
 import Logging
 import Reporting
+import SourceDate
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,21 +72,16 @@ public struct DebianBootstrapper: Sendable {
         let staging = scratch + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         let layout = HostDiskLayout.make(
-            sizeGiB: spec.diskSizeGiB, label: DebianBootstrapFiles.rootLabel, seed: "debian-\(spec.suite)", epoch: Self.sourceDateEpoch)
+            sizeGiB: spec.diskSizeGiB, label: DebianBootstrapFiles.rootLabel, seed: "debian-\(spec.suite)",
+            epoch: try SourceDateEpoch.current().map { Int($0.seconds) })
         try writeStagingFiles(to: staging, rootUUID: layout.uuid)
         try stagePinnedPackages(spec.pinnedPackages, files: pinnedFiles, staging: staging)
 
-        let outputURL = URL(fileURLWithPath: output)
-        let temporary = outputURL.deletingLastPathComponent().appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial").path
-        Interruption.register(temporary)
-        defer { Interruption.unregister(temporary) }
-        do {
+        // No fsync, as for every disk labforge writes (qemu-img does not flush; a base lost in a crash is bootstrapped again).
+        try await AtomicFile.replace(output, sync: false) { temporary in
+            Interruption.register(temporary)
+            defer { Interruption.unregister(temporary) }
             try await buildOnHost(spec, layout: layout, scratch: scratch, staging: staging, output: temporary, subject: subject, progress: progress)
-            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: output)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
         }
         progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "done", completed: 3, total: 3, unit: .steps, finished: true))
     }
@@ -116,7 +113,7 @@ public struct DebianBootstrapper: Sendable {
         let filesystemDone = ContinuousClock.now
 
         progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "qcow2", completed: 2, total: 3, unit: .steps))
-        try await ExternalTool.qemuImg.run(["convert", "-q", "-f", "raw", "-O", "qcow2", raw, output])
+        try await PackagedTool.qemuImg.run(["convert", "-q", "-f", "raw", "-O", "qcow2", raw, output])
         let converted = ContinuousClock.now
         logger.info(
             "bootstrap timings: mmdebstrap \(Self.seconds(treeDone - started)) s, partitions and file systems \(Self.seconds(filesystemDone - treeDone)) s, qcow2 \(Self.seconds(converted - filesystemDone)) s"
@@ -125,11 +122,6 @@ public struct DebianBootstrapper: Sendable {
 
     private static func seconds(_ duration: Duration) -> String {
         String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-
-    /// `SOURCE_DATE_EPOCH` when the caller pins one.
-    static var sourceDateEpoch: Int? {
-        ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { Int($0) }
     }
 
     /// Removes a directory unless something is still mounted inside it (``ScratchRemoval``); logs what is left and why.

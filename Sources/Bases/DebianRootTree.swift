@@ -1,6 +1,7 @@
 // The host root tree: mmdebstrap on the host into a directory or tarball, the stage both the VM bootstrap and the container image start from.
 import Foundation
 import Logging
+import SourceDate
 
 /// One mmdebstrap run on the host: a Debian suite with a package set and hooks, written as a directory
 /// (the VM bootstrap's ext4 and the container image's layer are made from it) or a tarball (the appliance path).
@@ -101,13 +102,13 @@ public struct DebianRootTree: Sendable, Equatable {
     ///   - logger: Receives one line naming the suite.
     ///   - log: Receives mmdebstrap's output (the build log).
     /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` or ``BasesError/toolMissing(tool:package:)``
-    ///   (for mmdebstrap, or util-linux's `unshare`).
+    ///   (for mmdebstrap, or util-linux's `unshare`), ``SourceDateEpochError`` for a malformed `SOURCE_DATE_EPOCH`.
     public func make(
         into output: String, format: String = "directory", temporaryDirectory: String? = nil, logger: Logger, log: (@Sendable (String) -> Void)?
     ) async throws {
         var environment: [String: String] = [:]
         // Reproducible as far as Debian allows: clamp mtimes when the caller pins an epoch.
-        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] { environment["SOURCE_DATE_EPOCH"] = epoch }
+        if let epoch = try SourceDateEpoch.current() { environment[SourceDateEpoch.variable] = String(epoch.seconds) }
         // mmdebstrap's own temp files (its gpg home, the chroot of tar mode) go where the caller cleans up.
         if let temporaryDirectory { environment["TMPDIR"] = temporaryDirectory }
         logger.info("mmdebstrap: Debian \(suite) (\(variant), \(packages.count) extra packages) from \(sources.first ?? "?")")

@@ -29,7 +29,7 @@ enum DiskConversion {
         if compression != .none {
             let path = "\(scratch)/.\(UUID().uuidString).decompressed"
             intermediate = path
-            let tool: ExternalTool = compression == .xz ? .xz : .gzip
+            let tool: PackagedTool = compression == .xz ? .xz : .gzip
             try await tool.run(["-dc", input], standardOutput: path)
             source = path
         }
@@ -44,7 +44,7 @@ enum DiskConversion {
             }
             return
         }
-        try await ExternalTool.qemuImg.run(["convert", "-q", "-f", format.rawValue, "-O", "qcow2", source, output])
+        try await PackagedTool.qemuImg.run(["convert", "-q", "-f", format.rawValue, "-O", "qcow2", source, output])
     }
 }
 

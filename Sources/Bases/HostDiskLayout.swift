@@ -146,8 +146,8 @@ struct HostDiskLayout: Sendable, Equatable {
         try handle.close()
         let script = scratch + "/sfdisk.script"
         try sfdiskScript(disk: disk).write(toFile: script, atomically: false, encoding: .utf8)
-        try await ExternalTool.sfdisk.run(["--quiet", "--no-reread", "--no-tell-kernel", disk], standardInput: script, output: log)
-        try await ExternalTool.mke2fs.run(mke2fsArguments(rootTree: rootTree, disk: disk), environment: toolEnvironment, output: log)
+        try await PackagedTool.sfdisk.run(["--quiet", "--no-reread", "--no-tell-kernel", disk], standardInput: script, output: log)
+        try await PackagedTool.mke2fs.run(mke2fsArguments(rootTree: rootTree, disk: disk), environment: toolEnvironment, output: log)
         try await writeEFISystemPartition(boot, disk: disk, scratch: scratch, log: log)
         try GrubPCBoot(bootImage: boot.biosBootImage, coreImage: boot.biosCoreImage)
             .install(into: disk, coreSector: Self.biosBoot.startSector, coreSectorsAvailable: Self.biosBoot.sectors)
@@ -158,7 +158,7 @@ struct HostDiskLayout: Sendable, Equatable {
     /// signed GRUB's built-in prefix (`/EFI/debian`) looks. The files are staged with one time (the epoch, else the
     /// shim's) and copied in one `mcopy -s -m`, so that the same tree gives the same partition bytes.
     private func writeEFISystemPartition(_ boot: BootFiles, disk: String, scratch: String, log: (@Sendable (String) -> Void)?) async throws {
-        try await ExternalTool.mkfsVfat.run(mkfsVfatArguments(disk: disk), environment: toolEnvironment, output: log)
+        try await PackagedTool.mkfsVfat.run(mkfsVfatArguments(disk: disk), environment: toolEnvironment, output: log)
         let staging = scratch + "/esp"
         let files = FileManager.default
         try? files.removeItem(atPath: staging)
@@ -174,7 +174,7 @@ struct HostDiskLayout: Sendable, Equatable {
         }
         // No user mtools configuration, no geometry check (the partition is not a floppy); -m keeps the staged times.
         let environment = ["MTOOLS_SKIP_CHECK": "1", "MTOOLSRC": "/dev/null"]
-        try await ExternalTool.mcopy.run(["-s", "-m", "-i", "\(disk)@@\(efiSystemOffset)", staging + "/EFI", "::/"], environment: environment, output: log)
+        try await PackagedTool.mcopy.run(["-s", "-m", "-i", "\(disk)@@\(efiSystemOffset)", staging + "/EFI", "::/"], environment: environment, output: log)
     }
 }
 

@@ -11,7 +11,7 @@ import Foundation
 /// exits, however it ends — a clean exit, SIGTERM, SIGINT, or SIGKILL of it or of labforge.
 enum PrivateMountNamespace {
     /// util-linux's `unshare`.
-    static let unshare = ExternalTool(name: "unshare", package: "util-linux")
+    static let unshare = PackagedTool(name: "unshare", package: "util-linux")
 
     /// The `unshare` arguments that run `executable arguments…` in a new private mount namespace.
     /// - Parameters:
@@ -22,7 +22,7 @@ enum PrivateMountNamespace {
         ["--mount", "--propagation", "private", "--", executable] + arguments
     }
 
-    /// Runs `tool` in a private mount namespace of its own (through ``ExternalTool/run(_:environment:standardInput:standardOutput:output:)``
+    /// Runs `tool` in a private mount namespace of its own (through ``PackagedTool/run(_:environment:standardInput:standardOutput:output:)``
     /// and so the one process runner).
     /// - Parameters:
     ///   - tool: The program that mounts.
@@ -35,7 +35,7 @@ enum PrivateMountNamespace {
     ///   ``BasesError/toolMissing(tool:package:)`` for `tool` or `unshare`.
     @discardableResult
     static func run(
-        _ tool: ExternalTool, _ arguments: [String], environment: [String: String] = [:], output: (@Sendable (String) -> Void)?
+        _ tool: PackagedTool, _ arguments: [String], environment: [String: String] = [:], output: (@Sendable (String) -> Void)?
     ) async throws -> String {
         let executable = try tool.executable().path
         do {

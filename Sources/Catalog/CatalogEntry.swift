@@ -22,7 +22,7 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     /// Portal description.
     public var description: String?
     /// Guest OS.
-    public var os: OperatingSystem?
+    public var os: OperatingSystemLabel?
     /// Architecture.
     public var architecture: String
     /// What the image offers in the browser.

@@ -1,4 +1,5 @@
 // Downloads pinned artifacts (the ttyd .deb) once, checks their sha256 and keeps them in a cache directory.
+import AtomicFile
 import Bases
 import Crypto
 import DiskImage
@@ -69,13 +70,21 @@ public struct ArtifactCache: Sendable {
         } catch {
             throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot create \(folder): \(error)")
         }
-        let partial = "\(path).partial-\(UUID().uuidString.prefix(8))"
-        Interruption.register(partial)
-        defer {
-            try? FileManager.default.removeItem(atPath: partial)
-            Interruption.unregister(partial)
+        do {
+            // No fsync: an artifact lost in a crash is downloaded again (its sha256 is checked before any use).
+            try await AtomicFile.replace(path, sync: false) { partial in
+                Interruption.register(partial)
+                defer { Interruption.unregister(partial) }
+                try await fetch(artifact, to: partial)
+            }
+        } catch let error as AtomicFileError {
+            throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot store it at \(path): \(error.detail)")
         }
-        // The one downloader: retries with Range resume, an idle timeout, the checksum checked as bytes arrive.
+    }
+
+    /// Downloads `artifact` to `partial` with the one downloader (retries with Range resume, an idle timeout, the
+    /// checksum checked as bytes arrive), its failures told as ``CustomizeError``s.
+    private func fetch(_ artifact: PinnedArtifact, to partial: String) async throws {
         do {
             try await downloader.download(
                 url: artifact.url, checksum: .sha256(artifact.sha256), to: partial, subject: artifact.fileName, progress: SilentProgress())
@@ -91,12 +100,6 @@ public struct ArtifactCache: Sendable {
             default:
                 throw CustomizeError.downloadFailed(url: artifact.url, reason: error.description)
             }
-        }
-        do {
-            _ = try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.moveItem(atPath: partial, toPath: path)
-        } catch {
-            throw CustomizeError.downloadFailed(url: artifact.url, reason: "cannot store it at \(path): \(error)")
         }
     }
 

@@ -250,7 +250,7 @@ public struct Customizer: Sendable {
 
     /// The inventory read in the open appliance; a failure is carried, not thrown: the SBOM stage then reads the
     /// finished disk and reports the error where it belongs.
-    private func readInventory(_ request: InventoryRequest, in appliance: Appliance, system: OperatingSystem, disk: String) -> InventoryRead {
+    private func readInventory(_ request: InventoryRequest, in appliance: Appliance, system: InspectedOperatingSystem, disk: String) -> InventoryRead {
         let started = Date()
         var phases: [String] = []
         do {

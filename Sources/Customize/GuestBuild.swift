@@ -6,7 +6,7 @@ import LabforgeRecipe
 /// One build in one launched appliance: the guest, its package manager, and what earlier steps did.
 final class GuestBuild {
     let appliance: Appliance
-    let system: OperatingSystem
+    let system: InspectedOperatingSystem
     let manager: PackageManager
     let artifacts: [PinnedArtifact: String]
     let plan: [PlannedStep]
@@ -22,7 +22,7 @@ final class GuestBuild {
     var firstBootScripts = 0
 
     init(
-        appliance: Appliance, system: OperatingSystem, manager: PackageManager, artifacts: [PinnedArtifact: String],
+        appliance: Appliance, system: InspectedOperatingSystem, manager: PackageManager, artifacts: [PinnedArtifact: String],
         plan: [PlannedStep], shell: GuestShell
     ) {
         self.appliance = appliance

@@ -1,6 +1,7 @@
 // Step-level build cache: a qcow2 snapshot of the disk after each expensive step (package installs,
 // scripts), keyed by the base and the steps applied so far, so an edit to a later step resumes from the
 // last unchanged snapshot instead of installing every package again — Docker's layer cache, for VM disks.
+import AtomicFile
 import Crypto
 import DiskImage
 import EngineIdentity
@@ -83,13 +84,11 @@ public struct StepCache: Sendable {
         guard let lock = try locks.ownIfFree(key) else { return nil }
         defer { lock.release() }
         let final = path(for: key)
-        let partial = final + ".partial-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: partial) }
-        try FileManager.default.copyItem(atPath: overlay, toPath: partial)
-        try FileAccess.setMode(partial, FileAccess.diskFileMode)
-        try QemuImg.check(partial)
-        guard rename(partial, final) == 0 else {  // atomic, replaces a broken older snapshot
-            throw DiskImageError.commandFailed(command: "rename \(partial) \(final)", status: errno, message: String(cString: strerror(errno)))
+        // Replaces a broken older snapshot. No fsync: a snapshot lost in a crash is made again, and flushing GiBs
+        // would hold up the build each time.
+        try AtomicFile.replace(final, mode: FileAccess.diskFileMode, sync: false) { partial in
+            try FileManager.default.copyItem(atPath: overlay, toPath: partial)
+            try QemuImg.check(partial)
         }
         return final
     }

@@ -2,8 +2,9 @@
 import CGuestfs
 import Foundation
 
-/// What libguestfs inspection says about the operating system on a disk.
-public struct OperatingSystem: Sendable, Equatable, Codable {
+/// What libguestfs inspection says about the operating system on a disk: its root, distribution, version, package
+/// manager and mount points (the catalog's label is `Kube.OperatingSystemLabel`).
+public struct InspectedOperatingSystem: Sendable, Equatable, Codable {
     /// The root device, e.g. `/dev/sda1`.
     public var root: String
     /// `linux`, `windows`, …
@@ -37,14 +38,14 @@ extension Appliance {
     /// - Parameter diskName: Named in errors.
     /// - Returns: The operating system.
     /// - Throws: ``GuestfsError/noOperatingSystem(disk:)``, ``GuestfsError/multipleOperatingSystems(disk:roots:)``.
-    public func inspectOperatingSystem(diskName: String) throws -> OperatingSystem {
+    public func inspectOperatingSystem(diskName: String) throws -> InspectedOperatingSystem {
         let roots = try strings(guestfs_inspect_os(handle), "inspect_os")
         guard let root = roots.first else { throw GuestfsError.noOperatingSystem(disk: diskName) }
         guard roots.count == 1 else { throw GuestfsError.multipleOperatingSystems(disk: diskName, roots: roots) }
         let mounts = try table(guestfs_inspect_get_mountpoints(handle, root), "inspect_get_mountpoints")
-            .map { OperatingSystem.Mountpoint(path: $0.key, device: $0.value) }
+            .map { InspectedOperatingSystem.Mountpoint(path: $0.key, device: $0.value) }
             .sorted { ($0.path.count, $0.path) < ($1.path.count, $1.path) }
-        return OperatingSystem(
+        return InspectedOperatingSystem(
             root: root,
             type: try string(guestfs_inspect_get_type(handle, root), "inspect_get_type"),
             distro: try string(guestfs_inspect_get_distro(handle, root), "inspect_get_distro"),
@@ -62,7 +63,7 @@ extension Appliance {
     ///   - system: From ``inspectOperatingSystem(diskName:)``.
     ///   - readOnly: Mount read-only (`mount_ro`) or read-write.
     /// - Throws: ``GuestfsError/call(function:message:errno:)`` naming the device that failed.
-    public func mountAll(_ system: OperatingSystem, readOnly: Bool) throws {
+    public func mountAll(_ system: InspectedOperatingSystem, readOnly: Bool) throws {
         for mount in system.mountpoints {
             let rc = readOnly ? guestfs_mount_ro(handle, mount.device, mount.path) : guestfs_mount(handle, mount.device, mount.path)
             try check(rc, "\(readOnly ? "mount_ro" : "mount") \(mount.device) on \(mount.path)")

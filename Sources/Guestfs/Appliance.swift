@@ -3,6 +3,7 @@ import CGuestfs
 import struct Foundation.UUID
 import Hypervisor
 import Logging
+import ProcessRunner
 
 /// How a disk is attached to the appliance.
 public struct Drive: Sendable, Equatable {
@@ -71,7 +72,8 @@ public final class Appliance: @unchecked Sendable {
     private let settings: ApplianceSettings
     private let logger: Logger
     private let choice: AcceleratorChoice
-    /// On the appliance kernel's command line, so the launch watchdog finds this handle's qemu and no other process.
+    /// On the appliance kernel's command line, so the launch watchdog and an interrupt (`RunningChildren`) find this
+    /// handle's qemu and no other process.
     private let launchMarker = "labforge.launch=\(UUID().uuidString)"
     private let output: ApplianceOutput
     private var events: EventContext
@@ -96,12 +98,12 @@ public final class Appliance: @unchecked Sendable {
         self.output = ApplianceOutput(sink: applianceOutput)
         self.events = EventContext(output: output)
         self.handle = try Self.makeHandle(settings: settings, events: events, marker: launchMarker)
-        RunningAppliances.register(launchMarker)
+        RunningChildren.register(commandLineMarker: launchMarker)
     }
 
     deinit {
         guestfs_close(handle)
-        RunningAppliances.unregister(launchMarker)
+        RunningChildren.unregister(commandLineMarker: launchMarker)
     }
 
     private static func makeHandle(settings: ApplianceSettings, events: EventContext, marker: String) throws -> OpaquePointer {

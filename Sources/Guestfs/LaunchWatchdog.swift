@@ -3,6 +3,7 @@
 import Glibc
 #endif
 import Foundation
+import ProcessRunner
 import Synchronization
 
 /// `guestfs_launch` waits up to 20 minutes for the appliance, and holds the handle's lock meanwhile, so no
@@ -27,7 +28,7 @@ final class LaunchWatchdog {
         timer.schedule(deadline: .now() + seconds)
         timer.setEventHandler { [fired] in
             fired.value.withLock { $0 = true }
-            for pid in Self.children(matching: marker) { kill(pid, SIGKILL) }
+            for pid in RunningChildren.children(commandLineContaining: marker) { kill(pid, SIGKILL) }
         }
         timer.resume()
     }
@@ -37,22 +38,5 @@ final class LaunchWatchdog {
     func cancel() -> Bool {
         timer.cancel()
         return fired.value.withLock { $0 }
-    }
-
-    /// Our child processes whose command line contains `marker`.
-    static func children(matching marker: String) -> [pid_t] {
-        let me = getpid()
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            // Fields after "(comm)": state, ppid, …
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 1, Int32(fields[1]) == me,
-                let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
-            else { return false }
-            return String(decoding: cmdline, as: UTF8.self).contains(marker)
-        }
     }
 }

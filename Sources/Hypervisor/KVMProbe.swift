@@ -4,6 +4,7 @@ import Glibc
 #endif
 import CLinux
 import Foundation
+import Logging
 import ProcessRunner
 
 /// Tells a working KVM from a missing, refused, aborting or hanging one.
@@ -77,8 +78,7 @@ public struct KVMProbe: Sendable {
         }
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let console = directory + "/console.log"
-        let stderrPath = directory + "/qemu.stderr"
-        guard FileManager.default.createFile(atPath: console, contents: nil), FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
+        guard FileManager.default.createFile(atPath: console, contents: nil) else {
             return outcome(.tcg, "cannot write the KVM probe's console file in \(directory)")
         }
         let qemuArguments = [
@@ -86,34 +86,27 @@ public struct KVMProbe: Sendable {
             "-display", "none", "-monitor", "none", "-serial", "file:" + console.replacingOccurrences(of: ",", with: ",,"), "-no-reboot",
             "-kernel", kernel, "-append", "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1",
         ]
-        let process = Process()
-        // setpriv kills qemu with us if labforge dies during the probe: a hung KVM guest would spin forever.
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--pdeathsig", "KILL", "--"] + qemuArguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: qemuPath)
-            process.arguments = Array(qemuArguments.dropFirst())
+        // The one launcher of long-lived children: a crash of labforge during the probe takes qemu with it (a hung
+        // KVM guest would spin forever), an interrupt kills it, and qemu gets the allow-listed environment.
+        let qemuProcess: LongLivedChild
+        do {
+            qemuProcess = try LongLivedChild.launch(qemuArguments, error: .capture, name: "kvm-probe")
+        } catch {
+            return outcome(.tcg, "cannot start \(qemuPath): \(error)")
         }
-        // The same allow-listed environment as every child of the process runner: no secret reaches qemu.
-        process.environment = ChildEnvironment.child()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        do { try process.run() } catch { return outcome(.tcg, "cannot start \(qemuPath): \(error)") }
         let deadline = started.addingTimeInterval(timeout)
         while Date() < deadline {
+            let ended = qemuProcess.waitForExit(seconds: 0.05)
             if Self.contains(console, "Linux version") {
-                Self.stop(process)
+                Self.stop(qemuProcess)
                 return outcome(.kvm, "a test guest booted under KVM in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
             }
-            if !process.isRunning {
-                let message = Self.firstLine(of: stderrPath) ?? "qemu exited with status \(process.terminationStatus)"
+            if ended {
+                let message = Self.firstLine(of: qemuProcess.capturedError) ?? "qemu exited with status \(qemuProcess.exitStatus ?? 0)"
                 return outcome(.tcg, "KVM present but qemu failed with it (\(message))")
             }
-            usleep(50_000)
         }
-        Self.stop(process)
+        Self.stop(qemuProcess)
         return outcome(.tcg, "KVM present but a test guest did not boot within \(Self.seconds(timeout)) s")
     }
 
@@ -151,14 +144,16 @@ public struct KVMProbe: Sendable {
         return String(decoding: data, as: UTF8.self).contains(text)
     }
 
-    private static func firstLine(of path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+    private static func firstLine(of text: String) -> String? {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
     }
 
-    private static func stop(_ process: Process) {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    /// Kills the probe's qemu and waits until it is reaped; one stuck in the kernel is left to the launcher (it
+    /// stays registered, and a crash of labforge still kills it).
+    private static func stop(_ qemu: LongLivedChild) {
+        if !qemu.kill(waitingUpTo: 1) {
+            Logger(label: "labforge.hypervisor").warning("the KVM probe's qemu (PID \(qemu.pid)) had not ended 1 s after SIGKILL")
+        }
     }
 
     static func seconds(_ value: Double) -> String {

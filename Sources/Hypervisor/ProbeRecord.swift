@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import AtomicFile
 import Foundation
 
 /// A probe verdict on disk: `$XDG_RUNTIME_DIR/labforge/accelerator.json`, else `/tmp/labforge-<uid>/accelerator.json`
@@ -33,10 +34,13 @@ struct ProbeRecord: Codable, Equatable {
         guard let path = path(), var record = key(probe: probe) else { return }
         record.outcome = outcome
         guard let data = try? JSONEncoder().encode(record) else { return }
-        // Written beside and renamed: a parallel reader never sees half a record.
-        let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
+        // Written beside and renamed: a parallel reader never sees half a record. A record that cannot be written
+        // costs the next command one probe, nothing more, so the failure ends here.
+        do {
+            try AtomicFile.write(data, to: path, mode: 0o600)
+        } catch {
+            return
+        }
     }
 
     /// The record's identity for `probe` now (outcome left empty).

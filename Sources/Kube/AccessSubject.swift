@@ -36,9 +36,9 @@ public struct AccessSubject: Sendable, Hashable, Codable, CustomStringConvertibl
 
     /// Parses `user:NAME`, `group:NAME`, `serviceaccount:NAMESPACE:NAME`, or a bare `NAME` (a user).
     /// - Parameter text: The roster's identity column.
-    /// - Throws: ``ClassError/invalidIdentity(identity:reason:)``.
+    /// - Throws: ``KubeError/invalidIdentity(identity:reason:)``.
     public init(parsing text: String) throws {
-        let invalid = { (reason: String) in ClassError.invalidIdentity(identity: text, reason: reason) }
+        let invalid = { (reason: String) in KubeError.invalidIdentity(identity: text, reason: reason) }
         guard !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
             throw invalid("it is empty or holds spaces or control characters")
         }
@@ -75,6 +75,16 @@ public struct AccessSubject: Sendable, Hashable, Codable, CustomStringConvertibl
     /// `system:authenticated` (every logged-in one), `system:serviceaccount:…`, `system:masters`, … Granting one of
     /// them a student's VM grants it to far more than one person.
     public var isSystemIdentity: Bool { name.hasPrefix(Self.systemPrefix) }
+
+    /// Why a `system:` identity is refused, and the option that accepts it.
+    /// - Parameter student: The student id of a roster line, or nil for `--access-user`.
+    /// - Returns: The reason.
+    public func systemIdentityProblem(student: String?) -> String {
+        let whose = student.map { "student '\($0)': " } ?? ""
+        return "\(whose)identity '\(self)' is one Kubernetes reserves (system:anonymous is every unauthenticated request, "
+            + "group:system:authenticated every logged-in user, system:serviceaccount:… a workload): it would get the VM; "
+            + "name the person (user:NAME), or pass --allow-system-identities if this is really meant"
+    }
 
     /// The roster form: `user:alice@school.example`, `group:cs101`, `serviceaccount:ns:name`.
     public var description: String {

@@ -15,7 +15,7 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// One paragraph for the portal.
     public var summary: String?
     /// Guest operating system, e.g. `debian` `13`.
-    public var operatingSystem: OperatingSystem?
+    public var operatingSystem: OperatingSystemLabel?
     /// GOARCH-style architecture (`amd64`, `arm64`).
     public var architecture: String
     /// Registry and repository, e.g. `registry.example.org/labs/debian-desktop` (no tag, no digest).
@@ -66,7 +66,7 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     ///   - credentialsSecret: Secret with credentials.
     public init(
         name: String, version: String, displayName: String? = nil, summary: String? = nil,
-        operatingSystem: OperatingSystem? = nil, architecture: String = "amd64", repository: String, tag: String? = nil,
+        operatingSystem: OperatingSystemLabel? = nil, architecture: String = "amd64", repository: String, tag: String? = nil,
         digest: Digest, diskVirtualSize: Int64, diskFormat: String? = nil, compressedSize: Int64? = nil,
         instancetype: String? = nil, preference: String? = nil, firmware: FirmwareBasis? = nil, agents: [ExposedAgent] = [],
         labUser: String = "student", credentialsSecret: String? = nil
@@ -145,32 +145,4 @@ public struct ImageDescription: Sendable, Hashable, Codable {
         }
         if let credentialsSecret { try KubernetesName.checkLabel(credentialsSecret, kind: "Secret") }
     }
-}
-
-/// The guest operating system, as inspection reports it.
-public struct OperatingSystem: Sendable, Hashable, Codable {
-    /// Distribution id, e.g. `debian`, `ubuntu`, `fedora`.
-    public var id: String
-    /// Version, e.g. `13`.
-    public var version: String?
-
-    /// Creates an OS description.
-    /// - Parameters:
-    ///   - id: Distribution id.
-    ///   - version: Its version.
-    public init(id: String, version: String? = nil) {
-        self.id = id
-        self.version = version
-    }
-
-    /// Parses `debian`, `debian-13` or `debian:13`.
-    /// - Parameter text: The text.
-    public init(parsing text: String) {
-        let parts = text.split(whereSeparator: { $0 == ":" || $0 == "-" || $0 == " " }).map(String.init)
-        id = parts.first?.lowercased() ?? text
-        version = parts.count > 1 ? parts.dropFirst().joined(separator: ".") : nil
-    }
-
-    /// `debian 13`.
-    public var displayText: String { version.map { "\(id) \($0)" } ?? id }
 }

@@ -121,7 +121,7 @@ extension ImageDescription {
         }
         let description = ImageDescription(
             name: name, version: version, displayName: inputs.displayName ?? facts?.title, summary: inputs.summary ?? facts?.summary,
-            operatingSystem: inputs.operatingSystem.map(OperatingSystem.init(parsing:)),
+            operatingSystem: inputs.operatingSystem.map(OperatingSystemLabel.init(parsing:)),
             architecture: inputs.architecture ?? facts?.architecture ?? "amd64", repository: repository, tag: tag, digest: digest,
             diskVirtualSize: virtualSize, diskFormat: facts?.diskFormat, compressedSize: inputs.compressedSize ?? facts?.compressedSize,
             instancetype: inputs.instancetype ?? facts?.instancetype, preference: inputs.preference ?? facts?.preference,

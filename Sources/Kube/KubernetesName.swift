@@ -53,7 +53,7 @@ public enum KubernetesName {
     }
 
     /// The one DNS-1123 rule (``DNSLabel``), shared with recipe names.
-    static func labelProblem(_ name: String) -> String? { DNSLabel.problem(name) }
+    package static func labelProblem(_ name: String) -> String? { DNSLabel.problem(name) }
 }
 
 extension String {

@@ -2,7 +2,8 @@
 import Foundation
 
 extension ManifestBuilder {
-    func service() -> Service {
+    /// The Service of the agents' ports.
+    package func service() -> Service {
         Service(
             metadata: meta(names.session, labels: sessionLabels, annotations: imageAnnotations),
             spec: .init(
@@ -44,7 +45,7 @@ extension ManifestBuilder {
     }
 
     /// One Ingress per agent, with TLS for the host and external auth admitting only `identity` (``RouteRule`` checked it).
-    func ingresses(seat: String, identity: String?) -> [Ingress] {
+    package func ingresses(seat: String, identity: String?) -> [Ingress] {
         let auth = authAnnotations(seat: seat, identity: identity)
         return image.agents.map { agent in
             // ingress-nginx keeps WebSocket upgrades working by default; long timeouts keep idle sessions open.
@@ -70,7 +71,7 @@ extension ManifestBuilder {
 
     /// The HTTPRoute: per agent a rule matching the public prefix and, behind an authenticating proxy, the identity
     /// header exactly equal to `identity`; a request without that header value matches no rule (404).
-    func httpRoute(seat: String, identity: String?) -> HTTPRoute {
+    package func httpRoute(seat: String, identity: String?) -> HTTPRoute {
         var headers: [HTTPRoute.HeaderMatch]?
         if case .proxyHeader(let header) = settings.routes.authentication, let identity {
             headers = [HTTPRoute.HeaderMatch(exact: header, value: identity)]
@@ -107,7 +108,7 @@ extension ManifestBuilder {
     ///   (otherwise nothing may connect: console and VNC go through virt-handler, not the pod network);
     /// - egress: DNS (UDP and TCP 53) to kube-system, and, unless the internet is off, any IPv4 address outside the
     ///   denied ranges (pod, service and node networks, metadata service).
-    func isolationPolicy(name: String, labels: StringMap, selector: StringMap, rule: RouteRule, isolation: ClassSettings) -> NetworkPolicy {
+    package func isolationPolicy(name: String, labels: StringMap, selector: StringMap, rule: RouteRule, isolation: NetworkIsolation) -> NetworkPolicy {
         let ports = image.agents.map { NetworkPolicy.Port(protocol: "TCP", port: $0.port) }
         let ingress: [NetworkPolicy.IngressRule]? =
             rule.writesRoutes && !ports.isEmpty
@@ -168,7 +169,7 @@ extension ManifestBuilder {
 
 extension ManifestSet {
     /// The browser path of an agent under a prefix (noVNC gets its WebSocket `path` parameter).
-    static func publicPath(of agent: ExposedAgent, prefix: String) -> String {
+    package static func publicPath(of agent: ExposedAgent, prefix: String) -> String {
         let base = "/\(prefix)/\(agent.kind.rawValue)/"
         guard agent.kind == .desktop else { return base + agent.entryPage }
         return base + agent.entryPage + "?path=\(prefix)/\(agent.kind.rawValue)/\(agent.websocketPath)&autoconnect=true&resize=remote"

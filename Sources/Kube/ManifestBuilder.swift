@@ -1,10 +1,22 @@
 // Builds the golden-image objects and the two VirtualMachine variants from an image and settings.
 
-/// Turns checked inputs into objects; every method is pure.
-struct ManifestBuilder {
+/// Turns checked inputs into objects; every method is pure. Package-wide: the Classroom module builds each seat's
+/// objects with it.
+package struct ManifestBuilder {
     let image: ImageDescription
     let settings: ManifestSettings
     let names: ManifestSet.Names
+
+    /// A builder for one session.
+    /// - Parameters:
+    ///   - image: The checked image.
+    ///   - settings: The checked settings.
+    ///   - names: The session's names.
+    package init(image: ImageDescription, settings: ManifestSettings, names: ManifestSet.Names) {
+        self.image = image
+        self.settings = settings
+        self.names = names
+    }
 
     /// Labels every object carries.
     var commonLabels: StringMap {
@@ -12,19 +24,19 @@ struct ManifestBuilder {
     }
 
     /// Labels of per-session objects and of the VM pods (the Service selects on them).
-    var sessionLabels: StringMap {
+    package var sessionLabels: StringMap {
         var labels = commonLabels
         labels["app.kubernetes.io/instance"] = names.session
         return labels
     }
 
     /// Where the image came from, for people reading the cluster.
-    var imageAnnotations: StringMap {
+    package var imageAnnotations: StringMap {
         ["labforge.dev/image": image.pinnedReference, "labforge.dev/version": image.version]
     }
 
     /// CDI copies these labels onto the PVC; KubeVirt infers the VM's instancetype from them.
-    var instancetypeLabels: StringMap {
+    package var instancetypeLabels: StringMap {
         var labels = commonLabels
         if let instancetype = image.instancetype { labels["instancetype.kubevirt.io/default-instancetype"] = instancetype }
         if let preference = image.namedPreference { labels["instancetype.kubevirt.io/default-preference"] = preference }
@@ -35,7 +47,8 @@ struct ManifestBuilder {
         ObjectMeta(name: name, namespace: settings.namespace, labels: labels, annotations: annotations)
     }
 
-    var storage: StorageSpec {
+    /// The disk size (the image's virtual size plus file system overhead) and storage class.
+    package var storage: StorageSpec {
         let gibibytes = Quantity.storageGibibytes(virtualSize: image.diskVirtualSize, filesystemOverhead: settings.filesystemOverhead)
         return StorageSpec(size: Quantity.gibibytes(gibibytes), storageClassName: settings.storageClassName)
     }
@@ -44,7 +57,8 @@ struct ManifestBuilder {
         DataVolumeSource(registry: RegistrySource(url: "docker://\(image.pinnedReference)"))
     }
 
-    func dataVolume() -> DataVolume {
+    /// The golden image's pinned registry import.
+    package func dataVolume() -> DataVolume {
         var annotations = imageAnnotations
         // Golden images are imported right away, not when the first VM is scheduled.
         annotations["cdi.kubevirt.io/storage.bind.immediate.requested"] = "true"
@@ -54,14 +68,16 @@ struct ManifestBuilder {
         )
     }
 
-    func dataSource() -> DataSource {
+    /// The golden image's name for clones.
+    package func dataSource() -> DataSource {
         // With a namespace the DataSource points at the pinned import until the cron's first import;
         // without one the cron fills it (CDI needs the namespace in spec.source.pvc).
         let pvc = settings.namespace.map { DataSource.PVCReference(name: names.golden, namespace: $0) }
         return DataSource(metadata: meta(names.golden, labels: instancetypeLabels, annotations: imageAnnotations), pvc: pvc)
     }
 
-    func dataImportCron() -> DataImportCron {
+    /// Keeps the golden image fresh from the tag.
+    package func dataImportCron() -> DataImportCron {
         let template = DataImportCron.Template(
             metadata: ObjectMeta(labels: instancetypeLabels, annotations: ["cdi.kubevirt.io/storage.bind.immediate.requested": "true"]),
             spec: DataVolumeSpec(source: DataVolumeSource(registry: RegistrySource(url: "docker://\(image.taggedReference)")), storage: storage)
@@ -75,7 +91,11 @@ struct ManifestBuilder {
         )
     }
 
-    func virtualMachine(_ variant: VirtualMachineVariant) throws -> VirtualMachine {
+    /// The session's VM of one variant.
+    /// - Parameter variant: Ephemeral (containerDisk) or persistent (its own DataVolume).
+    /// - Returns: The VM.
+    /// - Throws: A Yams encoding error of the cloud-init user data.
+    package func virtualMachine(_ variant: VirtualMachineVariant) throws -> VirtualMachine {
         let name = variant == .ephemeral ? names.ephemeralVM : names.persistentVM
         var volumes: [InstanceSpec.Volume] = []
         var disks: [InstanceSpec.Disk] = [InstanceSpec.Disk(name: "rootdisk", bootOrder: 1, serial: nil, disk: .init(bus: "virtio"))]

@@ -52,6 +52,30 @@ public struct ManifestSet: Sendable {
         /// Public path prefix, without slashes at the ends.
         public var pathPrefix: String
 
+        /// Names given one by one, unchecked (the Classroom module names its seats so and checks them itself).
+        /// - Parameters:
+        ///   - golden: Golden image objects.
+        ///   - session: Session base name.
+        ///   - ephemeralVM: Ephemeral VM.
+        ///   - persistentVM: Persistent VM.
+        ///   - persistentDisk: The persistent VM's DataVolume.
+        ///   - access: Role and RoleBinding.
+        ///   - isolation: NetworkPolicy.
+        ///   - pathPrefix: Public path prefix, without slashes at the ends.
+        package init(
+            golden: String, session: String, ephemeralVM: String, persistentVM: String, persistentDisk: String, access: String,
+            isolation: String, pathPrefix: String
+        ) {
+            self.golden = golden
+            self.session = session
+            self.ephemeralVM = ephemeralVM
+            self.persistentVM = persistentVM
+            self.persistentDisk = persistentDisk
+            self.access = access
+            self.isolation = isolation
+            self.pathPrefix = pathPrefix
+        }
+
         /// Derives and checks every name.
         /// - Parameters:
         ///   - image: The image.
@@ -85,7 +109,7 @@ public struct ManifestSet: Sendable {
     /// - Parameters:
     ///   - image: The image.
     ///   - settings: Deployment settings; the defaults write no routes and no RoleBinding.
-    /// - Throws: ``KubeError`` (or ``ClassError`` for a refused identity).
+    /// - Throws: ``KubeError``.
     public init(image: ImageDescription, settings: ManifestSettings = ManifestSettings()) throws {
         try image.validate()
         try settings.validate()
@@ -106,7 +130,7 @@ public struct ManifestSet: Sendable {
         httpRoute = rule.writesRoutes && settings.routing == .httproute ? builder.httpRoute(seat: names.session, identity: identity) : nil
         networkPolicy = builder.isolationPolicy(
             name: names.isolation, labels: builder.sessionLabels, selector: ["app.kubernetes.io/instance": names.session], rule: rule,
-            isolation: ClassSettings())
+            isolation: NetworkIsolation())
         role = builder.role()
         roleBinding = builder.roleBinding()
         self.rule = rule

@@ -140,7 +140,7 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
         if let gatewayName { try KubernetesName.checkLabel(gatewayName, kind: "Gateway") }
         if let proxyNamespace { try KubernetesName.checkLabel(proxyNamespace, kind: "proxy namespace") }
         if let accessSubject, accessSubject.isSystemIdentity, !allowSystemIdentities {
-            throw KubeError.invalidSetting(name: "--access-user", value: accessSubject.description, reason: Roster.systemIdentityProblem(accessSubject, id: nil))
+            throw KubeError.invalidSetting(name: "--access-user", value: accessSubject.description, reason: accessSubject.systemIdentityProblem(student: nil))
         }
         guard (1...1024).contains(cores) else {
             throw KubeError.invalidSetting(name: "cores", value: "\(cores)", reason: "expected 1–1024")

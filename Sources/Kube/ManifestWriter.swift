@@ -54,7 +54,7 @@ public enum ManifestWriter {
     ///   - written: The paths this run wrote; their folders are the ones cleaned.
     ///   - header: The first characters of every file the writer puts there.
     /// - Throws: ``KubeError/writeFailed(path:reason:)`` when such a file cannot be removed.
-    static func removeLeftovers(keeping written: Set<String>, header: String) throws {
+    package static func removeLeftovers(keeping written: Set<String>, header: String) throws {
         let folders = Set(written.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
         for folder in folders.sorted() {
             for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where name.hasSuffix(".yaml") {

@@ -13,7 +13,7 @@ import LabforgeRecipe
 /// - Service: the agents' ports by name, as for a VM.
 /// - NetworkPolicy: by default no ingress at all (the build writes no route, as for a VM lab: ``RouteRule``); with a
 ///   proxy namespace given, ingress only from it on the agents' ports; egress DNS to kube-system and the internet
-///   outside the cluster and metadata ranges (``ClassSettings``' defaults).
+///   outside the cluster and metadata ranges (``NetworkIsolation``'s defaults).
 /// - Role: get the Deployment, scale it (stop = 0, start = 1), read the pod's log: the pod's start/stop/console.
 public struct PodLabManifests: Sendable {
     /// The recipe.
@@ -97,7 +97,7 @@ public struct PodLabManifests: Sendable {
 
     /// The NetworkPolicy.
     public var networkPolicy: NetworkPolicy {
-        let defaults = ClassSettings()
+        let defaults = NetworkIsolation()
         return NetworkPolicy(
             metadata: ObjectMeta(name: name + "-isolation", labels: labels),
             spec: .init(

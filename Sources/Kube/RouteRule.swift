@@ -2,17 +2,27 @@
 
 /// Decides whether routes are written and refuses what would be unsafe: routes only with TLS and authentication
 /// (or `--public-routes`, which warns), HTTPRoutes only with a Gateway, per-seat identity enforced at the route, agents
-/// that trust a proxy's header only behind such routes. ``ManifestSet`` and ``ClassManifests`` both build one; the
+/// that trust a proxy's header only behind such routes. ``ManifestSet`` and the Classroom module's `ClassManifests` both build one; the
 /// NetworkPolicy, the Service, the routes and the RoleBinding follow what it says.
 public struct RouteRule: Sendable, Hashable {
     /// Who the routes are for.
-    public enum Audience: Sendable, Hashable {
+    public enum Audience: Sendable {
         /// One session (`build`, `manifests`): the identity of `--access-user`, if any.
         case session(AccessSubject?)
-        /// A class roster: each student's route admits only that student.
-        case students([Student])
+        /// A class roster: each seat's route admits only that seat's identity.
+        case seats([any Seat])
         /// An anonymous pool: no identities, so nothing per seat to enforce.
         case pool
+    }
+
+    /// A seat whose route admits one identity alone (the Classroom module's `Student` is one).
+    public protocol Seat: Sendable {
+        /// The seat id, which names the seat's objects and paths.
+        var id: String { get }
+        /// The one identity the seat's route admits.
+        var subject: AccessSubject { get }
+        /// Where the seat was declared (`roster.txt:3`, `--student #2`), named in errors; nil when unknown.
+        var origin: String? { get }
     }
 
     /// Whether a Service and routes are written.
@@ -29,7 +39,7 @@ public struct RouteRule: Sendable, Hashable {
     ///   - image: The image (its agents, and whether one trusts a proxy header).
     ///   - settings: Routing kind, host, Gateway, protection, access identity.
     ///   - audience: The session's identity, the roster or a pool.
-    /// - Throws: ``KubeError`` or ``ClassError`` naming the option (or roster line) at fault and the fix.
+    /// - Throws: ``KubeError`` naming the option (or the seat and where it was declared) at fault and the fix.
     public init(image: ImageDescription, settings: ManifestSettings, audience: Audience) throws {
         let routes = settings.routes
         let agents = image.agents
@@ -120,7 +130,7 @@ public struct RouteRule: Sendable, Hashable {
             switch audience {
             case .pool where names:
                 throw KubeError.invalidSetting(name: "--auth-url", value: url, reason: "a pool has no identities; {identity} cannot be filled")
-            case .students where !names, .session(.some) where !names:
+            case .seats where !names, .session(.some) where !names:
                 throw KubeError.invalidSetting(
                     name: "--auth-url", value: url,
                     reason: "the auth URL does not name the seat's identity, so any logged-in user would reach every VM; add {identity} "
@@ -133,22 +143,22 @@ public struct RouteRule: Sendable, Hashable {
         case .proxyHeader(let header):
             try checkHeaderName(header)
             switch (routing, audience) {
-            case (.ingress, .students), (.ingress, .session(.some)):
+            case (.ingress, .seats), (.ingress, .session(.some)):
                 throw KubeError.invalidSetting(
                     name: "--auth-header", value: header,
                     reason: "an Ingress cannot match the identity header, so any user the proxy admits would reach every VM; use "
                         + "--routing httproute (each seat's route matches \(header) exactly) or --auth-url with {identity}")
-            case (.httproute, .students(let students)):
-                for student in students where !isHeaderValue(student.subject.name) {
-                    throw Roster.error(
-                        student.location,
-                        "student '\(student.id)': identity '\(student.subject)' holds characters an HTTP header value cannot carry "
+            case (.httproute, .seats(let seats)):
+                for seat in seats where !isHeaderValue(seat.subject.name) {
+                    throw KubeError.seatIdentity(
+                        seat: seat.id, origin: seat.origin,
+                        reason: "identity '\(seat.subject)' holds characters an HTTP header value cannot carry "
                             + "(the route matches \(header) against it); use the ASCII user name the proxy sends")
                 }
-                for student in students where student.subject.kind != .user {
-                    throw Roster.error(
-                        student.location,
-                        "student '\(student.id)': identity '\(student.subject)' is not a user, and the route admits the one user "
+                for seat in seats where seat.subject.kind != .user {
+                    throw KubeError.seatIdentity(
+                        seat: seat.id, origin: seat.origin,
+                        reason: "identity '\(seat.subject)' is not a user, and the route admits the one user "
                             + "name the proxy puts in \(header); write user:NAME (or use --routing ingress with --auth-url and {identity})")
                 }
             case (.httproute, .session(let subject?)) where subject.kind != .user || !isHeaderValue(subject.name):

@@ -39,12 +39,17 @@ public struct VirtualMachinePool: KubernetesObject, Hashable {
         public var spec: VirtualMachine.Spec
     }
 
-    /// Creates a VirtualMachinePool.
+    /// Creates a VirtualMachinePool of VMs made from one template, each mounting its own Secret.
     /// - Parameters:
     ///   - metadata: Metadata.
-    ///   - spec: Spec.
-    public init(metadata: ObjectMeta, spec: Spec) {
+    ///   - replicas: How many VMs.
+    ///   - selector: Selects the pool's VMs; `template`'s labels must match it.
+    ///   - template: Each VM's labels and annotations.
+    ///   - spec: Each VM's spec; `-<index>` is appended to its Secret volumes' names.
+    public init(metadata: ObjectMeta, replicas: Int, selector: LabelSelector, template: ObjectMeta, spec: VirtualMachine.Spec) {
         self.metadata = metadata
-        self.spec = spec
+        self.spec = Spec(
+            replicas: replicas, selector: selector, nameGeneration: NameGeneration(appendIndexToSecretRefs: true),
+            virtualMachineTemplate: Template(metadata: template, spec: spec))
     }
 }

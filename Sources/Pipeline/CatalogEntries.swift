@@ -62,7 +62,7 @@ enum CatalogEntries {
         let repository = String(reference.split(separator: "@").first?.split(separator: ":").dropLast().joined(separator: ":") ?? "")
         return ImageDescription(
             name: recipe.name, version: recipe.version, displayName: recipe.displayName, summary: recipe.description,
-            operatingSystem: ImageDescriptions.operatingSystem(of: recipe.base).map(OperatingSystem.init(parsing:)),
+            operatingSystem: ImageDescriptions.operatingSystem(of: recipe.base).map(OperatingSystemLabel.init(parsing:)),
             repository: repository, tag: recipe.version, digest: try Digest(parsing: digestText), diskVirtualSize: summary.uncompressedBytes ?? 0,
             compressedSize: summary.imageBytes, agents: ExposedAgent.agents(of: recipe), labUser: ProbePlan(recipe: recipe).userName,
             credentialsSecret: "\(recipe.name)-credentials")

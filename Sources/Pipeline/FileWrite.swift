@@ -1,43 +1,30 @@
-// Small file operations the pipeline needs: atomic writes and renames, hard links with a copy fallback.
+// Small file operations the pipeline needs: atomic writes (through AtomicFile), hard links with a copy fallback.
+import AtomicFile
 import DiskImage
 import Foundation
 
 /// Writes that never leave a half-written file behind.
 enum FileWrite {
-    /// Writes `data` to a temp name beside `path`, then renames it over `path`.
+    /// Writes `data` to a temp name beside `path`, then renames it over `path` (``AtomicFile/write(_:to:mode:)``).
     /// - Parameters:
     ///   - data: The bytes.
     ///   - path: The file.
     ///   - mode: Its permission bits, set before the rename (whatever the umask).
-    static func atomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
-        let partial = path + ".partial-\(UUID().uuidString.prefix(8))"
-        do {
-            try data.write(to: URL(fileURLWithPath: partial))
-            try FileAccess.setMode(partial, mode)
-            try rename(partial, to: path)
-        } catch {
-            try? FileManager.default.removeItem(atPath: partial)
-            throw error
-        }
-    }
-
-    /// rename(2): atomic, replaces `path`.
-    static func rename(_ from: String, to path: String) throws {
-        guard Foundation.rename(from, path) == 0 else {
-            throw PipelineError.outputUnusable(path: path, reason: String(cString: strerror(errno)))
-        }
+    /// - Throws: ``AtomicFileError`` naming `path`.
+    static func atomically(_ data: Data, to path: String, mode: mode_t = AtomicFile.defaultMode) throws {
+        try AtomicFile.write(data, to: path, mode: mode)
     }
 
     /// Puts a disk `source` at `path` as a hard link (no copy of a multi-GiB disk; it shares the cached disk's
     /// 0640), else a copy made 0640; atomically.
     static func link(_ source: String, to path: String) throws {
-        let partial = path + ".partial-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: partial) }
-        if Foundation.link(source, partial) != 0 {
-            try FileManager.default.copyItem(atPath: source, toPath: partial)
-            try FileAccess.setMode(partial, FileAccess.diskFileMode)
+        // No fsync: the disk is rebuilt from the cache when lost, and flushing a copy of GiBs costs seconds.
+        try AtomicFile.replace(path, sync: false) { partial in
+            if Foundation.link(source, partial) != 0 {
+                try FileManager.default.copyItem(atPath: source, toPath: partial)
+                try FileAccess.setMode(partial, FileAccess.diskFileMode)
+            }
         }
-        try rename(partial, to: path)
     }
 
     /// Whether two paths are the same file (same device and inode).

@@ -11,7 +11,7 @@ extension ChildProcess {
     /// Safe from any thread, the cooperative pool included: nothing here needs a pool thread (swift-subprocess
     /// starts an unstructured task per run, so the async ``run()`` bridged from a blocked pool thread could
     /// deadlock once every pool thread waits). The child runs in a process group of its own (Foundation's
-    /// spawn), registered in ``ProcessGroups`` so that an interrupt ends it; output goes to private temporary
+    /// spawn), registered in ``RunningChildren`` so that an interrupt ends it; output goes to private temporary
     /// files, read once it ends (``log`` gets the output then, not streamed). The time limit ends the group with
     /// SIGTERM, then SIGKILL after ``gracePeriod``.
     /// - Returns: Status (128 + signal when killed) and output.
@@ -65,8 +65,8 @@ extension ChildProcess {
             throw ChildProcessError.startFailed(program: program, reason: "\(error)")
         }
         let pid = process.processIdentifier
-        ProcessGroups.register(pid)
-        defer { ProcessGroups.unregister(pid) }
+        RunningChildren.register(group: pid)
+        defer { RunningChildren.unregister(group: pid) }
         onStart?(pid)
         let timedOut = Mutex(false)
         if let timeout {
@@ -103,6 +103,17 @@ extension ChildProcess {
     /// - Returns: The handle, closed when released.
     /// - Throws: ``ChildProcessError/startFailed(program:reason:)`` naming the file when it cannot be opened.
     private func outputHandle(_ path: String) throws -> FileHandle {
+        try Self.openOutput(path, for: program)
+    }
+
+    /// Creates or truncates `path` (0644 before the umask) and opens it for a child's output (close-on-exec: only
+    /// the child it is handed to gets it).
+    /// - Parameters:
+    ///   - path: The output file.
+    ///   - program: The program whose output it takes, named in the error.
+    /// - Returns: The handle, closed when released.
+    /// - Throws: ``ChildProcessError/startFailed(program:reason:)`` naming the file when it cannot be opened.
+    static func openOutput(_ path: String, for program: String) throws -> FileHandle {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw ChildProcessError.startFailed(program: program, reason: "cannot write its output to \(path): \(String(cString: strerror(errno)))")

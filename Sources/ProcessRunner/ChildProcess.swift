@@ -9,7 +9,7 @@ import SystemPackage
 
 /// A host program to run, without a shell: nothing in the arguments is interpreted.
 ///
-/// The child leads a process group of its own (registered in ``ProcessGroups`` while it lives). When the calling
+/// The child leads a process group of its own (registered in ``RunningChildren`` while it lives). When the calling
 /// task is cancelled or ``timeout`` passes, the whole group gets SIGTERM, then SIGKILL after ``gracePeriod``; a
 /// group member that outlives its leader is ended the same way before ``run()`` returns. Waiting and reading
 /// happen in swift-subprocess's epoll thread: no cooperative-pool thread blocks.
@@ -213,7 +213,7 @@ public struct ChildProcess: Sendable {
         let result = try await Subprocess.run(configuration, input: input, output: output, error: .sequence) { execution in
             let leader = execution.processIdentifier.value
             group.set(leader)
-            ProcessGroups.register(leader)
+            RunningChildren.register(group: leader)
             onStart?(leader)
             try await withThrowingTaskGroup(of: Bool.self) { tasks in
                 tasks.addTask {
@@ -243,7 +243,7 @@ public struct ChildProcess: Sendable {
         }
         if let leader = group.value {
             await endStragglers(of: leader)
-            ProcessGroups.unregister(leader)
+            RunningChildren.unregister(group: leader)
         }
         let status: Int32
         switch result.terminationStatus {
@@ -255,18 +255,18 @@ public struct ChildProcess: Sendable {
 
     /// A member of the child's group still alive after the leader was reaped gets SIGTERM, then SIGKILL.
     private func endStragglers(of group: pid_t) async {
-        guard ProcessGroups.isAlive(group) else { return }
+        guard RunningChildren.isAlive(group) else { return }
         kill(-group, SIGTERM)
         let deadline = ContinuousClock.now + gracePeriod
-        while ProcessGroups.isAlive(group), ContinuousClock.now < deadline {
+        while RunningChildren.isAlive(group), ContinuousClock.now < deadline {
             // An unstructured task does not inherit cancellation: an interrupt must not cut the grace period short.
             await Task { try? await Task.sleep(for: .milliseconds(50)) }.value
         }
-        guard ProcessGroups.isAlive(group) else { return }
+        guard RunningChildren.isAlive(group) else { return }
         kill(-group, SIGKILL)
         // SIGKILL lands asynchronously: wait (briefly) until the kernel has ended them, so callers see them gone.
         let killed = ContinuousClock.now + .seconds(1)
-        while ProcessGroups.isAlive(group), ContinuousClock.now < killed {
+        while RunningChildren.isAlive(group), ContinuousClock.now < killed {
             await Task { try? await Task.sleep(for: .milliseconds(10)) }.value
         }
     }

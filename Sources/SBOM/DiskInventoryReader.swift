@@ -32,7 +32,7 @@ public struct DiskInventoryReader: Sendable {
         artifacts: [SoftwareInventory.Artifact] = [], base: SoftwareInventory.Base? = nil
     ) throws -> SoftwareInventory {
         let appliance: Appliance
-        let system: Guestfs.OperatingSystem
+        let system: InspectedOperatingSystem
         do {
             appliance = try Appliance(settings: settings)
             try appliance.add(Drive(path: disk, format: Self.format(of: disk), readOnly: true))
@@ -63,7 +63,7 @@ public struct DiskInventoryReader: Sendable {
     /// - Throws: The errors of ``read(disk:subject:filePaths:artifacts:base:)`` after the launch.
     ///   - phases: Told each phase's name and seconds (`package database`, `licenses`, `files`), for the build log.
     public static func inventory(
-        in appliance: Appliance, system: Guestfs.OperatingSystem, disk: String, subject: SoftwareInventory.Subject,
+        in appliance: Appliance, system: InspectedOperatingSystem, disk: String, subject: SoftwareInventory.Subject,
         filePaths: [String] = [], artifacts: [SoftwareInventory.Artifact] = [], base: SoftwareInventory.Base? = nil,
         phases: (String, Double) -> Void = { _, _ in }
     ) throws -> SoftwareInventory {

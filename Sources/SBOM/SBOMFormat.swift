@@ -28,7 +28,7 @@ public enum SBOMFormat: String, Sendable, CaseIterable, Codable {
     /// The document bytes for an inventory: pretty-printed with sorted keys, ending in a newline.
     /// - Parameters:
     ///   - inventory: What is in the image.
-    ///   - created: Seconds since the epoch (``SBOMTime/creation(_:)``).
+    ///   - created: Seconds since the epoch (``SBOMTime/creation()``).
     ///   - tool: `labforge-<version>`.
     /// - Returns: The JSON bytes; the same arguments give the same bytes.
     /// - Throws: `EncodingError` (not expected for these types).

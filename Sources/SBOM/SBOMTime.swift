@@ -1,22 +1,20 @@
 // The `created` time of an SBOM: SOURCE_DATE_EPOCH when set, so the same disk gives the same bytes.
 import Foundation
+import SourceDate
 
 /// Creation times for SBOM documents.
 public enum SBOMTime {
-    /// `SOURCE_DATE_EPOCH` when set to a number, else the current time.
-    /// - Parameter environment: The process environment.
+    /// `SOURCE_DATE_EPOCH` (``SourceDateEpoch/current()``, read once per process) when set, else the current time.
     /// - Returns: Seconds since the epoch.
-    public static func creation(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int64 {
-        environment["SOURCE_DATE_EPOCH"].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) } ?? Int64(Date().timeIntervalSince1970)
+    /// - Throws: ``SourceDateEpochError/malformed(value:)``.
+    public static func creation() throws(SourceDateEpochError) -> Int64 {
+        try SourceDateEpoch.current()?.seconds ?? Int64(Date().timeIntervalSince1970)
     }
 
     /// RFC 3339 in UTC without fractions, e.g. `2026-11-29T14:00:00Z` (SPDX's required form).
     /// - Parameter seconds: Seconds since the epoch.
     /// - Returns: The formatted time.
     public static func rfc3339(_ seconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        SourceDateEpoch.rfc3339(seconds)
     }
 }

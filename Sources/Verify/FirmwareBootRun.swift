@@ -82,7 +82,7 @@ struct FirmwareBootRun: Sendable {
         let (logger, options, disk, diskFormat, seed, credentialsDisk) = (self.logger, self.options, self.disk, self.diskFormat, self.seed, self.credentialsDisk)
         // Booting waits (KVM probe, kernel output): on its own thread, never on the cooperative pool.
         let machine = try await DedicatedThread.run(name: "labforge.verify.boot") {
-            try VirtualMachine.boot(
+            try QemuGuest.boot(
                 disk: disk, diskFormat: diskFormat, seed: seed.isoPath, credentialsDisk: credentialsDisk, guestPorts: plan.forwardedGuestPorts,
                 in: directory, cpus: cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, firmware: firmware,
                 background: !isPrimary, logger: logger)

@@ -8,7 +8,7 @@ public enum LoopbackPorts {
     /// Returns `count` distinct ports that were free a moment ago (bound to port 0, read back, closed).
     ///
     /// There is a short window before qemu binds them; a clash shows up as qemu failing to start with
-    /// "Could not set up host forwarding rule", which ``VirtualMachine`` answers by picking new ports.
+    /// "Could not set up host forwarding rule", which ``QemuGuest`` answers by picking new ports.
     /// - Parameter count: How many ports.
     /// - Returns: Distinct port numbers.
     /// - Throws: ``VerifyError/noFreePort(_:)``.

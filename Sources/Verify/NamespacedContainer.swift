@@ -1,6 +1,6 @@
 // Runs an unpacked container image's entrypoint as its user in fresh namespaces: unshare + chroot, no container engine.
 import Foundation
-import Synchronization
+import ProcessRunner
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,12 +45,11 @@ struct ContainerLaunch: Sendable {
 /// only then does it switch to the container's root and run the start script. The environment goes through a file
 /// the start script opens before `chroot`, so no credential is ever on a command line (`ps`, /proc/PID/cmdline).
 final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
-    private let process: Process
+    /// unshare, started by the one launcher of long-lived children: it holds the namespaces, and its end is the container's.
+    private let unshare: LongLivedChild
     /// Set once, right after the start, before the container is handed out.
     private var forwards: [NamespacePortForward] = []
     private let logPath: String
-    private let state = Mutex<(running: Bool, status: Int32)>((true, 0))
-    private let exited = DispatchSemaphore(value: 0)
 
     var hostPorts: [Int: Int] {
         var ports: [Int: Int] = [:]
@@ -58,12 +57,12 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
         return ports
     }
 
-    var isRunning: Bool { state.withLock { $0.running } }
+    var isRunning: Bool { unshare.isRunning }
     var guestAgentSocketPath: String? { nil }
     var stopDescription: String {
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         let last = log.split(separator: "\n").last.map(String.init) ?? ""
-        return "the container exited with status \(state.withLock { $0.status })" + (last.isEmpty ? "" : ": \(last)")
+        return "the container exited with status \(unshare.exitStatus ?? 0)" + (last.isEmpty ? "" : ": \(last)")
     }
 
     /// Run by `unshare` in the new namespaces as an unmapped user: waits until the map is written (a line on its
@@ -105,8 +104,8 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
           'while IFS= read -r variable <&3; do export "$variable"; done; exec 3<&-; cd "$0" 2>/dev/null || cd /; exec "$@"' "$workdir" "$@"
         """
 
-    private init(process: Process, logPath: String) {
-        self.process = process
+    private init(unshare: LongLivedChild, logPath: String) {
+        self.unshare = unshare
         self.logPath = logPath
     }
 
@@ -117,69 +116,46 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
     static func start(_ launch: ContainerLaunch) throws -> NamespacedContainer {
         guard geteuid() == 0 else { throw VerifyError.containerStart("needs root (unshare, mount and chroot)") }
         try writeEnvironment(launch)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        // The host tools of the start script see a fixed search path and nothing of labforge's or the image's
-        // environment (an image's LD_PRELOAD must not reach them); the image's Env is applied after chroot.
-        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
-        process.arguments = [
-            "--pdeathsig", "KILL", "unshare", "--user", "--keep-caps", "--mount", "--uts", "--ipc", "--net", "--pid", "--fork", "--kill-child",
-            "--propagation", "private", "/bin/sh", "-c", mapWaitScript, setupScript, launch.rootfs, String(launch.uid), String(launch.gid),
-            launch.workingDirectory, launch.credentialsDirectory ?? "", launch.credentialsMountPoint, launch.environmentFile,
-        ] + launch.command
-        guard FileManager.default.createFile(atPath: launch.logPath, contents: nil), let log = FileHandle(forWritingAtPath: launch.logPath) else { throw VerifyError.containerStart("cannot write \(launch.logPath)") }
-        process.standardOutput = log
-        process.standardError = log
-        let mapped = Pipe()
-        process.standardInput = mapped
-        let container = NamespacedContainer(process: process, logPath: launch.logPath)
-        let started = DispatchSemaphore(value: 0)
-        let failure = LaunchFailure()
-        // PR_SET_PDEATHSIG (setpriv) fires when the *thread* that spawned the child ends: spawn from a thread that
-        // lives as long as the container does, as VirtualMachine does for qemu.
-        let thread = Thread {
-            process.terminationHandler = { ended in
-                container.state.withLock { $0 = (false, ended.terminationStatus) }
-                RunningMachines.unregister(ended.processIdentifier)
-                container.exited.signal()
-            }
-            do {
-                try process.run()
-                RunningMachines.register(process.processIdentifier)
-            } catch {
-                failure.set("cannot run setpriv/unshare: \(error)")
-                started.signal()
-                return
-            }
-            started.signal()
-            container.exited.wait()
-            container.exited.signal()
+        let unshare: LongLivedChild
+        do {
+            // The host tools of the start script see a fixed search path and nothing of labforge's or the image's
+            // environment (an image's LD_PRELOAD must not reach them); the image's Env is applied after chroot.
+            // The one launcher of long-lived children: an interrupt kills the container, and so does a crash of labforge.
+            unshare = try LongLivedChild.launch(
+                [
+                    "unshare", "--user", "--keep-caps", "--mount", "--uts", "--ipc", "--net", "--pid", "--fork", "--kill-child",
+                    "--propagation", "private", "/bin/sh", "-c", mapWaitScript, setupScript, launch.rootfs, String(launch.uid), String(launch.gid),
+                    launch.workingDirectory, launch.credentialsDirectory ?? "", launch.credentialsMountPoint, launch.environmentFile,
+                ] + launch.command,
+                environment: .exactly(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), input: .pipe, output: .file(launch.logPath),
+                error: .file(launch.logPath), name: "container")
+        } catch {
+            throw VerifyError.containerStart("\(error)")
         }
-        thread.name = "labforge-container"
-        thread.start()
-        started.wait()
-        try? log.close()
-        if let message = failure.value { throw VerifyError.containerStart(message) }
+        let container = NamespacedContainer(unshare: unshare, logPath: launch.logPath)
         // unshare makes all the namespaces in one call before forking: its own ns/user and ns/net are the container's.
-        let namespace = "/proc/\(process.processIdentifier)/ns/net"
-        let userNamespace = "/proc/\(process.processIdentifier)/ns/user"
+        let namespace = "/proc/\(unshare.pid)/ns/net"
+        let userNamespace = "/proc/\(unshare.pid)/ns/user"
         let hostNamespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/user")) ?? ""
         var waited = 0
-        while container.isRunning, (try? FileManager.default.destinationOfSymbolicLink(atPath: userNamespace)) ?? hostNamespace == hostNamespace, waited < 250 {
+        while unshare.isRunning, (try? FileManager.default.destinationOfSymbolicLink(atPath: userNamespace)) ?? hostNamespace == hostNamespace, waited < 250 {
             usleep(20_000)
             waited += 1
         }
-        guard container.isRunning else {
+        guard unshare.isRunning else {
             let output = (try? String(contentsOfFile: launch.logPath, encoding: .utf8)) ?? ""
-            throw VerifyError.containerStart("unshare exited with status \(container.state.withLock { $0.status }): \(output.suffix(800))")
+            throw VerifyError.containerStart("unshare exited with status \(unshare.exitStatus ?? 0): \(output.suffix(800))")
         }
         do {
-            try ContainerIDMap.writeMap(to: process.processIdentifier)
-            try mapped.fileHandleForWriting.write(contentsOf: Data("mapped\n".utf8))
-            try mapped.fileHandleForWriting.close()
+            guard let mapped = unshare.standardInput else { throw VerifyError.containerStart("unshare has no standard input to signal the map on") }
+            try ContainerIDMap.writeMap(to: unshare.pid)
+            try mapped.write(contentsOf: Data("mapped\n".utf8))
+            try mapped.close()
             for port in launch.ports { container.forwards.append(try NamespacePortForward(namespacePath: namespace, port: port)) }
         } catch {
-            kill(process.processIdentifier, SIGKILL)
+            if !unshare.kill(waitingUpTo: 5) {
+                throw VerifyError.containerStart("\(error); and unshare (PID \(unshare.pid)) had not ended 5 s after SIGKILL")
+            }
             throw error
         }
         return container
@@ -197,7 +173,7 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
 
     /// The entrypoint's host PID (PID 1 of the container), once started.
     var initPID: Int32? {
-        let pid = process.processIdentifier
+        let pid = unshare.pid
         guard let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return nil }
         return children.split(separator: " ").first.flatMap { Int32($0) }
     }
@@ -207,23 +183,13 @@ final class NamespacedContainer: @unchecked Sendable, ProbedSystem {
     /// - Returns: How it ended (`SIGTERM, exit status 0 after 0.4 s`, or `SIGKILL after 10 s`).
     func stop(grace: Double = 10) -> String {
         for forward in forwards { forward.stop() }
-        guard isRunning else { return "had exited (status \(state.withLock { $0.status }))" }
+        guard isRunning else { return "had exited (status \(unshare.exitStatus ?? 0))" }
         let started = Date()
         if let pid = initPID { kill(pid, SIGTERM) }
-        if exited.wait(timeout: .now() + grace) == .success {
-            exited.signal()
-            return String(format: "SIGTERM: exited with status %d after %.1f s", state.withLock { $0.status }, Date().timeIntervalSince(started))
+        if unshare.waitForExit(seconds: grace) {
+            return String(format: "SIGTERM: exited with status %d after %.1f s", unshare.exitStatus ?? 0, Date().timeIntervalSince(started))
         }
-        kill(process.processIdentifier, SIGKILL)
-        _ = exited.wait(timeout: .now() + 5)
-        return String(format: "SIGKILL after %.0f s (did not stop on SIGTERM)", grace)
+        let killed = unshare.kill(waitingUpTo: 5)
+        return String(format: "SIGKILL after %.0f s (did not stop on SIGTERM)", grace) + (killed ? "" : "; not reaped 5 s later")
     }
-}
-
-/// The spawn error, handed from the spawning thread to the caller.
-private final class LaunchFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var message: String?
-    func set(_ text: String) { lock.withLock { message = text } }
-    var value: String? { lock.withLock { message } }
 }

@@ -12,7 +12,7 @@ protocol ProbedSystem: Sendable {
     var guestAgentSocketPath: String? { get }
 }
 
-extension VirtualMachine: ProbedSystem {
+extension QemuGuest: ProbedSystem {
     var stopDescription: String {
         stderrText.split(separator: "\n").last.map(String.init) ?? "exited with status \(exitStatus)"
     }

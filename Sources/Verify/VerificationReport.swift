@@ -1,4 +1,5 @@
 // The outcome of `labforge verify`: one row per probe, with time to success, and one boot per firmware, as a table or JSON.
+import AtomicFile
 import Foundation
 import LabforgeRecipe
 
@@ -154,16 +155,10 @@ public struct VerificationReport: Sendable, Codable, Equatable {
         return try encoder.encode(self)
     }
 
-    /// Writes the JSON report to `path` through a temp file and a rename (what `labforge build` keeps beside the image).
+    /// Writes the JSON report to `path` through ``AtomicFile`` (what `labforge build` keeps beside the image).
     /// - Parameter path: Destination, e.g. `images/<name>/<version>/verify.json`.
-    /// - Throws: File errors.
+    /// - Throws: ``AtomicFileError`` naming `path`.
     public func write(to path: String) throws {
-        let temporary = path + ".partial"
-        try json().write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            let message = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: message])
-        }
+        try AtomicFile.write(try json(), to: path)
     }
 }

@@ -1,5 +1,6 @@
 // `labforge class`: one lab VM per student (or an anonymous pool) with credentials, access, isolation and routes.
 import ArgumentParser
+import Classroom
 import Foundation
 import Kube
 
@@ -109,8 +110,10 @@ struct ClassCommand: AsyncParsableCommand {
             quotaMap[parts[0]] = parts[1]
         }
         return ClassSettings(
-            deniedRanges: denyCIDRs.isEmpty ? IPv4Range.defaultDenied : try denyCIDRs.map { try IPv4Range(parsing: $0) },
-            allowInternet: allowInternet, namespacePerStudent: namespacePerStudent, quota: quotaMap
+            isolation: NetworkIsolation(
+                deniedRanges: denyCIDRs.isEmpty ? IPv4Range.defaultDenied : try denyCIDRs.map { try IPv4Range(parsing: $0) },
+                allowInternet: allowInternet),
+            namespacePerStudent: namespacePerStudent, quota: quotaMap
         )
     }
 

@@ -1,11 +1,10 @@
 // The labforge command line: parse, call the library, print.
 import ArgumentParser
 import Foundation
-import Guestfs
 import ProcessRunner
 import Reporting
 import Signing
-import Verify
+import SourceDate
 import Logging
 
 @main
@@ -31,8 +30,15 @@ struct Labforge: AsyncParsableCommand {
         do {
             // Not Sendable, but only the interruptible task below touches it once parsing is done.
             nonisolated(unsafe) let parsed = try parseAsRoot()
-            // Every command runs as one task: SIGINT/SIGTERM cancel it, end every child and exit 130/143.
-            try await Interruption.run(cancellable: parsed is AsyncParsableCommand, stopChildren: stopChildren, killChildren: killChildren) {
+            // SOURCE_DATE_EPOCH is read once and checked here, so a malformed value stops every command before it
+            // writes anything, instead of being taken for "unset" by one stage and not by another (help still shows).
+            if isLabforgeCommand(type(of: parsed)) { _ = try SourceDateEpoch.current() }
+            // Every command runs as one task: SIGINT/SIGTERM cancel it, end every child and exit 130/143. The first
+            // signal stops what may clean up (SIGTERM) and kills the throwaways (qemu guests, appliances, containers);
+            // the grace period's end or a second signal kills the rest.
+            try await Interruption.run(
+                cancellable: parsed is AsyncParsableCommand, stopChildren: RunningChildren.stopAll, killChildren: RunningChildren.killAll
+            ) {
                 if var command = parsed as? AsyncParsableCommand {
                     try await command.run()
                 } else {
@@ -46,19 +52,9 @@ struct Labforge: AsyncParsableCommand {
     }
 }
 
-/// After the first signal: SIGTERM to every child process group; libguestfs appliances and verification VMs are
-/// throwaway (their disks are scratch overlays), so they are killed at once, which also ends the call waiting on them.
-@Sendable private func stopChildren() {
-    ProcessGroups.terminateAll()
-    RunningAppliances.killAll()
-    RunningMachines.killAll()
-}
-
-/// When the grace period has run out, or on a second signal.
-@Sendable private func killChildren() {
-    ProcessGroups.killAll()
-    RunningAppliances.killAll()
-    RunningMachines.killAll()
+/// Whether `command` is one of labforge's subcommands, at any depth (the parser's own help command is not).
+private func isLabforgeCommand(_ command: ParsableCommand.Type, under root: ParsableCommand.Type = Labforge.self) -> Bool {
+    root.configuration.subcommands.contains { ObjectIdentifier($0) == ObjectIdentifier(command) || isLabforgeCommand(command, under: $0) }
 }
 
 /// The version stamped into images, caches and fingerprints.

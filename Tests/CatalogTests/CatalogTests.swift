@@ -20,7 +20,7 @@ enum CatalogFixtures {
     {
         ImageDescription(
             name: name, version: version, displayName: name.replacingOccurrences(of: "-", with: " ").capitalized, summary: summary,
-            operatingSystem: OperatingSystem(parsing: os), repository: "registry.example.org/labs/\(name)", tag: version,
+            operatingSystem: OperatingSystemLabel(parsing: os), repository: "registry.example.org/labs/\(name)", tag: version,
             digest: digest(byte), diskVirtualSize: 6 << 30, compressedSize: 300 << 20, instancetype: "u1.medium", agents: agents
         )
     }

@@ -1,5 +1,6 @@
 // deploy/ (Job, Tekton Task, Containerfile) and the images workflow, checked against upstream schemas via jsonschema.
 import Foundation
+import KubeTestSupport
 import Testing
 import TestSupport
 
@@ -31,13 +32,6 @@ enum DeployFixtures {
             ["python3", directory.appendingPathComponent("validate_deploy.py").path, "--workflow-schema", workflowSchema] + files
         )
         return (result.status, result.stdout + result.stderr)
-    }
-
-    /// Every YAML document of a file as JSON objects (PyYAML: the workflow's `on` key becomes "true").
-    static func documents(_ path: String) async throws -> [[String: Any]] {
-        let script = "import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None], sys.stdout)"
-        let result = try await Command.check(["python3", "-c", script, path])
-        return try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [[String: Any]])
     }
 
     /// A copy of `path` with one text replaced, for negative controls.
@@ -73,7 +67,7 @@ struct DeployFilesTests {
 
     @Test("the Job asks for KVM, mounts the cache and the registry config.json, and runs labforge build --push --json")
     func jobContent() async throws {
-        let documents = try await DeployFixtures.documents(DeployFixtures.job)
+        let documents = try await KubeFixtures.documents(DeployFixtures.job)
         #expect(documents.compactMap { $0["kind"] as? String } == ["PersistentVolumeClaim", "Secret", "Job"])
         let secret = documents[1]
         #expect(secret["type"] as? String == "kubernetes.io/dockerconfigjson")
@@ -105,7 +99,7 @@ struct DeployFilesTests {
 
     @Test("the Tekton Task takes recipes (array) and a registry prefix, keeps the cache in a workspace")
     func taskContent() async throws {
-        let task = try await #require(try DeployFixtures.documents(DeployFixtures.task).first)
+        let task = try await #require(try KubeFixtures.documents(DeployFixtures.task).first)
         let spec = try #require(task["spec"] as? [String: Any])
         let params = (spec["params"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) { $0[$1["name"] as! String] = $1["type"] as? String }
         #expect(params["recipes"] == "array")
@@ -134,7 +128,7 @@ struct DeployFilesTests {
         let broken = try DeployFixtures.mutated(DeployFixtures.workflow, replacing: "timeout-minutes: 150", with: "timeout-minute: 150", in: scratch)
         await #expect(try DeployFixtures.validateWorkflow([broken]).0 == 1)
 
-        let workflow = try await #require(try DeployFixtures.documents(DeployFixtures.workflow).first)
+        let workflow = try await #require(try KubeFixtures.documents(DeployFixtures.workflow).first)
         let jobs = try #require(workflow["jobs"] as? [String: [String: Any]])
         #expect(Set(jobs.keys) == ["plan", "build", "catalog", "pages"])
         func runs(_ job: String) -> String {
@@ -175,7 +169,7 @@ struct DeployFilesTests {
         let broken = try DeployFixtures.mutated(workflowPath, replacing: "timeout-minutes: 150", with: "timeout-minute: 150", in: scratch)
         await #expect(try DeployFixtures.validateWorkflow([broken]).0 == 1)
 
-        let workflow = try await #require(try DeployFixtures.documents(workflowPath).first)
+        let workflow = try await #require(try KubeFixtures.documents(workflowPath).first)
         let jobs = try #require(workflow["jobs"] as? [String: [String: Any]])
         #expect(Set(jobs.keys) == ["plan", "build", "catalog", "pages"])
         let matrix = (jobs["build"]?["strategy"] as? [String: Any])?["matrix"] as? [String: Any]
@@ -199,7 +193,7 @@ struct DeployFilesTests {
 
     @Test("the labforge build command lines of the Job, the Task and the workflow parse with the real CLI")
     func buildCommandLines() async throws {
-        let job = try await #require(try DeployFixtures.documents(DeployFixtures.job).last)
+        let job = try await #require(try KubeFixtures.documents(DeployFixtures.job).last)
         let pod = try #require(((job["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])
         let jobArguments = try #require((pod["containers"] as? [[String: Any]])?.first?["args"] as? [String])
         let task = try String(contentsOfFile: DeployFixtures.task, encoding: .utf8)

@@ -1,6 +1,7 @@
 // What the manifests say: pinned references, sizes, labels, routes, access, header, stable bytes.
 import Foundation
 import Kube
+import KubeTestSupport
 import Testing
 
 @Suite("Manifest content")

@@ -1,6 +1,7 @@
 // `labforge manifests` end to end: a layout (or a pinned reference) in, validated YAML out, clear errors.
 import Foundation
 import Kube
+import KubeTestSupport
 import OCI
 import Testing
 import TestSupport
@@ -90,7 +91,7 @@ struct ManifestsCommandTests {
         #expect(names.contains("httproute.yaml") && names.contains("networkpolicy.yaml") && !names.contains("ingress.yaml"), "\(names)")
         let (status, report) = try await KubeFixtures.validate(names.map { "\(output)/\($0)" })
         #expect(status == 0, "\(report)")
-        let gateway = GatewayModel(routes: try await DeployFixtures.documents("\(output)/httproute.yaml"))
+        let gateway = GatewayModel(routes: try await KubeFixtures.documents("\(output)/httproute.yaml"))
         #expect(gateway.backends(host: "labs.example.org", path: "/debian-lab-alice/terminal/", headers: ["X-Forwarded-User": "mallory"]).isEmpty)
         #expect(gateway.backends(host: "labs.example.org", path: "/debian-lab-alice/terminal/", headers: ["X-Forwarded-User": "alice@school.example"]) == ["debian-lab-alice:7681"])
         let access = try String(contentsOfFile: "\(output)/access.yaml", encoding: .utf8)

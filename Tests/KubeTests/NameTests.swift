@@ -1,5 +1,6 @@
 // Object names at the 63-character limit and beyond, and the errors people see.
 import Kube
+import KubeTestSupport
 import Testing
 
 @Suite("Kubernetes names")

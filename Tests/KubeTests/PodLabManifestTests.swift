@@ -1,6 +1,7 @@
 // The pod lab's manifests (Deployment, Service, NetworkPolicy, Role) against the strict upstream schemas, and their hardening.
 import Foundation
 import Kube
+import KubeTestSupport
 import LabforgeRecipe
 import Recipes
 import Testing

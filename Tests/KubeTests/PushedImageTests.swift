@@ -1,6 +1,7 @@
 // A layout pushed to a real registry (docker-registry, skopeo): the manifests pin the digest the registry serves.
 import Foundation
 import Kube
+import KubeTestSupport
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@
 // a RoleBinding only to a given identity, proxy-header agents only behind routes that enforce the identity.
 import Foundation
 import Kube
+import KubeTestSupport
 import Testing
 import TestSupport
 
@@ -82,47 +83,39 @@ struct SafeManifestTests {
         let paths = try ManifestWriter.write(try set.files(), to: directory.path)
         let (status, report) = try await KubeFixtures.validate(paths)
         #expect(status == 0, "\(report)")
-        let routes = try await DeployFixtures.documents(directory.appending("httproute.yaml"))
+        let routes = try await KubeFixtures.documents(directory.appending("httproute.yaml"))
         let gateway = GatewayModel(routes: routes)
         #expect(gateway.backends(host: "labs.example.org", path: "/debian-desktop-alice/terminal/", headers: ["X-Forwarded-User": "bob"]).isEmpty)
         #expect(gateway.backends(host: "labs.example.org", path: "/debian-desktop-alice/terminal/", headers: ["X-Forwarded-User": "alice@school.example"]).count == 1)
     }
 
-    @Test("system: identities are refused in --access-user and rosters unless explicitly allowed; the message names the line")
+    @Test("system: identities are refused in --access-user unless explicitly allowed")
     func systemIdentities() throws {
         for text in ["group:system:authenticated", "system:anonymous", "user:system:anonymous", "system:serviceaccount:kube-system:default", "group:system:masters"] {
+            let subject = try AccessSubject(parsing: text)
+            #expect(subject.isSystemIdentity)
             do {
-                _ = try Roster(students: try Roster.parse("# class\nalice \(text)\n", source: "roster.txt"))
+                _ = try ManifestSet(image: KubeFixtures.desktopImage(), settings: ManifestSettings(accessSubject: subject))
                 Issue.record("\(text) was accepted")
-            } catch let error as ClassError {
-                #expect(error.description.hasPrefix("roster.txt:2: student 'alice': identity '"), "\(error)")
-                #expect(error.description.contains("is one Kubernetes reserves") && error.description.contains("--allow-system-identities"), "\(error)")
+            } catch let error as KubeError {
+                #expect(error.description.hasPrefix("invalid --access-user '\(subject)': identity '\(subject)' is one Kubernetes reserves"), "\(error)")
+                #expect(error.description.contains("--allow-system-identities"), "\(error)")
             }
-            let allowed = try Roster(students: try Roster.parse("alice \(text)\n", source: "roster.txt"), allowSystemIdentities: true)
-            #expect(allowed.students[0].subject.isSystemIdentity)
-            #expect(throws: KubeError.self) {
-                try ManifestSet(image: KubeFixtures.desktopImage(), settings: ManifestSettings(accessSubject: try AccessSubject(parsing: text)))
-            }
+            var allowed = ManifestSettings(accessSubject: subject)
+            allowed.allowSystemIdentities = true
+            #expect(throws: Never.self) { try ManifestSet(image: KubeFixtures.desktopImage(), settings: allowed) }
         }
-        #expect(throws: ClassError.self) { try Roster(files: [], arguments: ["bob=group:system:authenticated"]) }
-        #expect(try Roster(files: [], arguments: ["bob=group:system-admins"]).students.count == 1)  // only the system: prefix
+        #expect(try !AccessSubject(parsing: "group:system-admins").isSystemIdentity)  // only the system: prefix
     }
 
-    /// An image whose terminal is ttyd `--auth-header X-Forwarded-User`, as a recipe with `.proxyHeader` builds it.
-    static func headerImage(header: String? = "X-Forwarded-User") -> ImageDescription {
-        var image = KubeFixtures.desktopImage()
-        image.agents = [ExposedAgent(kind: .terminal, auth: "proxy-header", authHeader: header)]
-        return image
-    }
-
-    @Test("a proxy-header image: refused behind public routes, without an identity, with another header, in a pool; accepted behind an enforcing HTTPRoute")
+    @Test("a proxy-header image: refused behind public routes, without an identity, with another header; accepted behind an enforcing HTTPRoute")
     func proxyHeaderImage() throws {
         let enforcing = ManifestSettings(
             host: "labs.example.org", gatewayName: "labs", gatewayNamespace: "gateways", accessSubject: AccessSubject(kind: .user, name: "alice"),
             routes: RouteProtection(authentication: .proxyHeader("X-Forwarded-User")))
-        let set = try ManifestSet(image: Self.headerImage(), settings: enforcing)
+        let set = try ManifestSet(image: KubeFixtures.proxyHeaderImage(), settings: enforcing)
         #expect(set.httpRoute?.spec.rules[0].matches[0].headers?.first?.value == "alice")
-        func refusal(_ settings: ManifestSettings, image: ImageDescription = SafeManifestTests.headerImage()) -> String {
+        func refusal(_ settings: ManifestSettings, image: ImageDescription = KubeFixtures.proxyHeaderImage()) -> String {
             do {
                 _ = try ManifestSet(image: image, settings: settings)
                 return "accepted"
@@ -146,19 +139,8 @@ struct SafeManifestTests {
         externalAuth.routes.authentication = .gatewayExternalAuth(service: try AuthService(parsing: "auth/a:80"), responseHeader: "X-Forwarded-User")
         #expect(refusal(externalAuth).contains("an ExternalAuth filter is not required to drop a copy of the header the client sent"))
         // Without a host there is no route and the NetworkPolicy admits nothing: the port cannot be reached.
-        let closed = try ManifestSet(image: Self.headerImage(), settings: ManifestSettings())
+        let closed = try ManifestSet(image: KubeFixtures.proxyHeaderImage(), settings: ManifestSettings())
         #expect(closed.networkPolicy.spec.ingress == nil && closed.httpRoute == nil)
         #expect(closed.rule.notes.contains { $0.contains("the terminal agent trusts a proxy header: without a route nothing can send it") })
-        // A pool has nobody to match.
-        do {
-            _ = try ClassManifests(
-                image: { var image = Self.headerImage(); image.credentialsSecret = nil; return image }(),
-                settings: ManifestSettings(
-                    namespace: "w", host: "labs.example.org", gatewayName: "labs", routes: RouteProtection(authentication: .proxyHeader("X-Forwarded-User"))),
-                classSettings: ClassSettings(), poolSize: 2, credentials: ClassFixtures.credentials(for: ["debian-desktop-pool-0", "debian-desktop-pool-1"]))
-            Issue.record("a proxy-header image in a pool was accepted")
-        } catch {
-            #expect("\(error)".contains("a pool has no identities to admit"), "\(error)")
-        }
     }
 }

@@ -1,6 +1,7 @@
 // Versions and names given on the command line, in a layout or in a tag reach YAML and paths only when valid.
 import Foundation
 import Kube
+import KubeTestSupport
 import OCI
 import Testing
 import TestSupport

@@ -100,7 +100,7 @@ public final class BackgroundLabforge: Sendable {
         for (pid, record) in seen where Self.commandLine(of: pid) == record.command {
             alive.append("pid \(pid) (group \(record.group)): \(record.command)")
         }
-        for group in Set(seen.values.map(\.group)) where group > 1 && group != getpgrp() && ProcessGroups.isAlive(group) {
+        for group in Set(seen.values.map(\.group)) where group > 1 && group != getpgrp() && RunningChildren.isAlive(group) {
             alive.append("process group \(group) still has members")
         }
         return alive

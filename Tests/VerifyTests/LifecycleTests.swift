@@ -1,6 +1,7 @@
 // qemu's lifecycle without a guest OS: KVM→TCG fallback, stop, and no qemu left after Ctrl-C or a crash of labforge.
 import Foundation
 import Logging
+import ProcessRunner
 import Testing
 import TestSupport
 @testable import Verify
@@ -25,7 +26,7 @@ struct LifecycleTests {
         let disk = try await emptyDisk(in: scratch)
         let before = try Data(contentsOf: URL(fileURLWithPath: disk))
         let seed = try await NoCloudSeed.create(userName: "student", in: scratch.path)
-        let machine = try VirtualMachine.boot(
+        let machine = try QemuGuest.boot(
             disk: disk, diskFormat: "qcow2", seed: seed.isoPath, guestPorts: [22, 7681], in: scratch.path, cpus: 1, memoryMiB: 256,
             accelerator: nil, logger: Logger(label: "test"))
         let pid = machine.pid
@@ -33,7 +34,7 @@ struct LifecycleTests {
         #expect(machine.hostPorts.keys.sorted() == [22, 7681])
         // On these machines /dev/kvm exists but qemu aborts under KVM: the fallback must have switched to TCG.
         print("lifecycle: running under \(machine.invocation.accelerator.rawValue)")
-        #expect(RunningMachines.current.contains(pid))
+        #expect(RunningChildren.groups.contains(pid))
         let qmpStatus = try machine.qmp("query-status") as? [String: Any]
         #expect(qmpStatus?["status"] as? String == "running")
         // Nothing is there to answer the ACPI power button, so the stop escalates to QMP quit.
@@ -41,7 +42,7 @@ struct LifecycleTests {
         #expect(how == "quit")
         #expect(!machine.isRunning)
         #expect(!LabforgeRun.isAlive(pid))
-        #expect(!RunningMachines.current.contains(pid))
+        #expect(!RunningChildren.groups.contains(pid))
         #expect(try Data(contentsOf: URL(fileURLWithPath: disk)) == before)
     }
 
