@@ -93,7 +93,7 @@ let package = Package(
         .target(name: "Signing", dependencies: ["OCI", "Registry", crypto]),
         // `labforge build`: every stage of every image, incremental, parallel, with a catalog at the end.
         .target(name: "Pipeline", dependencies: [
-            "AtomicFile", "Reporting", "Guestfs", "DiskImage", "EngineIdentity", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", crypto, log,
+            "AtomicFile", "Reporting", "Guestfs", "DiskImage", "EngineIdentity", "Naming", "OCI", "Registry", "LabforgeRecipe", "Bases", "Customize", "Kube", "Catalog", "Verify", "SBOM", "Signing", "SourceDate", crypto, log,
         ]),
         // A lab team's recipes folder: found, compiled against LabforgeRecipe (cached by content), run, validated; `labforge init`.
         .target(name: "RecipeRepository", dependencies: ["AtomicFile", "LabforgeRecipe", "Bases", "DiskImage", "ProcessRunner", "Reporting", crypto]),

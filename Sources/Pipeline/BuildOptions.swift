@@ -1,6 +1,7 @@
 // How `labforge build` runs: where outputs and caches go, what to publish, how many images at once.
 import Catalog
 import Foundation
+import SourceDate
 import OCI
 import Signing
 
@@ -123,9 +124,10 @@ public struct BuildOptions: Sendable {
         return max(1, min(cores / 2, gib / 4))
     }
 
-    /// `SOURCE_DATE_EPOCH`, when set to a number.
+    /// `SOURCE_DATE_EPOCH` as this process read it once (``SourceDateEpoch/current()``; a malformed value is refused
+    /// by the CLI before any command runs, and counts as unset here).
     public static func sourceDateEpochFromEnvironment() -> Int64? {
-        ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        (try? SourceDateEpoch.current())??.seconds
     }
 
     /// The dated tag of a version, `<version>-<YYYYMMDDhhmm>`: from `SOURCE_DATE_EPOCH` when set, else now (UTC).

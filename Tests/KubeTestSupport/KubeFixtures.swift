@@ -21,7 +21,7 @@ public enum KubeFixtures {
     public static func desktopImage(name: String = "debian-desktop") -> ImageDescription {
         ImageDescription(
             name: name, version: "1.0", displayName: "Debian desktop", summary: "Xfce desktop and a terminal in the browser.",
-            operatingSystem: OperatingSystem(id: "debian", version: "13"), repository: "registry.example.org/labs/debian-desktop",
+            operatingSystem: OperatingSystemLabel(id: "debian", version: "13"), repository: "registry.example.org/labs/debian-desktop",
             tag: "1.0", digest: digest, diskVirtualSize: 10 << 30, diskFormat: "qcow2", compressedSize: 340 << 20,
             instancetype: "u1.medium", preference: "debian",
             agents: [ExposedAgent(kind: .terminal), ExposedAgent(kind: .desktop, port: 6080, basePath: "/")],
