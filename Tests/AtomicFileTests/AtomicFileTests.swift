@@ -127,6 +127,26 @@ struct AtomicFileTests {
         #expect(try names(dir) == ["catalog.json"])
     }
 
+    @Test("a tree replaces a non-empty directory only when asked to (swapped in one step, the old tree removed)")
+    func directoryReplacement() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let target = dir + "/layout"
+        try FileManager.default.createDirectory(atPath: target + "/blobs", withIntermediateDirectories: true)
+        try Data("old".utf8).write(to: URL(fileURLWithPath: target + "/index.json"))
+        let fill = { (temporary: String) throws in
+            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
+            try Data("new".utf8).write(to: URL(fileURLWithPath: temporary + "/index.json"))
+        }
+        #expect(throws: AtomicFileError.self) { try AtomicFile.replace(target, fill: fill) }
+        #expect(FileManager.default.contents(atPath: target + "/index.json") == Data("old".utf8))
+        #expect(try names(dir) == ["layout"])
+        try AtomicFile.replace(target, replacingDirectory: true, fill: fill)
+        #expect(try names(target) == ["index.json"])
+        #expect(FileManager.default.contents(atPath: target + "/index.json") == Data("new".utf8))
+        #expect(try names(dir) == ["layout"])
+    }
+
     @Test("a fill that makes nothing is refused naming the target; nothing is renamed")
     func emptyFill() throws {
         let dir = try directory()

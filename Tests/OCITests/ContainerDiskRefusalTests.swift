@@ -146,7 +146,7 @@ struct ContainerDiskRefusalTests {
         #expect(refused.stderr.contains("is not an OCI image layout"))
         #expect(FileManager.default.fileExists(atPath: precious + "/notes.txt"))
         // No temp directories were left beside the outputs.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".partial-") }.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") && $0.hasSuffix(".partial") }.isEmpty)
     }
 
     @Test("Ctrl-C during packaging leaves the previous output or nothing")
@@ -164,7 +164,7 @@ struct ContainerDiskRefusalTests {
         try process.run()
         // Wait until the temp layout exists, then interrupt.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy({ !$0.contains(".partial-") }) {
+        while Date() < deadline, try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy({ !($0.hasPrefix(".") && $0.hasSuffix(".partial")) }) {
             usleep(20_000)
         }
         usleep(200_000)
