@@ -111,7 +111,7 @@ let package = Package(
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
         .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Guestfs", "LabforgeRecipe", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
+        .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile", "TestSupport"]),
         // Also runs the labforge binary: a malformed SOURCE_DATE_EPOCH is refused when it starts.
         .testTarget(name: "SourceDateTests", dependencies: ["SourceDate", "TestSupport"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
