@@ -45,7 +45,7 @@ let package = Package(
         // Progress events and their renderers (live bar, plain lines, JSON lines).
         .target(name: "Reporting"),
         // The one way to replace a file: written whole under a hidden temporary name beside it, fsynced, renamed.
-        .target(name: "AtomicFile"),
+        .target(name: "AtomicFile", dependencies: ["CLinux"]),
         // SOURCE_DATE_EPOCH, read once per process and checked by one rule.
         .target(name: "SourceDate"),
         // The one way to run a host program: process groups, timeouts, streamed output, teardown on cancellation.
@@ -67,7 +67,7 @@ let package = Package(
         // The one rule for each kind of name (image version/tag, DNS label) that becomes a path or YAML.
         .target(name: "Naming"),
         // OCI spec types, digests, image layouts and the containerDisk packer.
-        .target(name: "OCI", dependencies: ["Archive", "AtomicFile", "DiskImage", "Naming", "Reporting", "SourceDate", "CLinux", crypto]),
+        .target(name: "OCI", dependencies: ["Archive", "AtomicFile", "DiskImage", "Naming", "Reporting", "SourceDate", crypto]),
         // OCI distribution client: auth, blob uploads, manifests.
         .target(name: "Registry", dependencies: ["OCI", "ProcessRunner", "Reporting", httpClient, log] + nio),
         // The recipe DSL: pure values, no I/O.
@@ -111,7 +111,7 @@ let package = Package(
         // Shared by the tests: temp dirs, subprocesses, fixtures (disks, registry).
         .target(name: "TestSupport", dependencies: ["OCI", "Bases", "Customize", "DiskImage", "Guestfs", "LabforgeRecipe", "ProcessRunner", "Recipes", "Reporting", crypto], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
+        .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile", "TestSupport"]),
         // Also runs the labforge binary: a malformed SOURCE_DATE_EPOCH is refused when it starts.
         .testTarget(name: "SourceDateTests", dependencies: ["SourceDate", "TestSupport"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),

@@ -1,4 +1,5 @@
 // The one way labforge replaces a file: written whole beside it under a hidden temporary name, then renamed over it.
+import CLinux
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,8 @@ import Glibc
 /// temporary file is removed and the target is left as it was.
 ///
 /// Nothing here registers the temporary path for removal on an interrupt: a caller that writes for long registers the
-/// path it is handed (``replace(_:mode:sync:fill:)-(_,_,_,(String)throws->T)``) with its own interrupt handling.
+/// path it is handed (``replace(_:mode:sync:replacingDirectory:fill:)-(_,_,_,_,(String)throws->T)``) with its own
+/// interrupt handling.
 public enum AtomicFile {
     /// The mode of a file written without one: readable by everyone, writable by its owner.
     public static let defaultMode: mode_t = 0o644
@@ -42,19 +44,25 @@ public enum AtomicFile {
     /// Makes `path` by handing `fill` a temporary path beside it to create (a file a tool writes, a copy, a
     /// directory tree), then renames that over `path`. For outputs too large to hold in memory.
     /// - Parameters:
-    ///   - path: The target; its directory must exist. A directory target can only replace an empty directory.
+    ///   - path: The target; its directory must exist.
     ///   - mode: Permission bits set on what `fill` made before the rename; `nil` leaves them as `fill` left them.
     ///   - sync: Whether a regular file is flushed to disk (`fsync(2)`) before the rename. Pass `false` for a file
     ///     that is rebuilt when lost (a cache entry) and large enough that the flush costs seconds.
+    ///   - replacingDirectory: Whether a directory tree may replace an existing, non-empty directory at `path`: the
+    ///     two are swapped in one step (`renameat2(RENAME_EXCHANGE)`), then the old tree is removed. Without it, a
+    ///     tree replaces only an empty directory. The caller decides first that the old directory may go.
     ///   - fill: Creates the temporary path it is given; its result is returned.
     /// - Returns: What `fill` returned.
     /// - Throws: What `fill` threw, or ``AtomicFileError/writeFailed(path:step:temporary:reason:)``; either way the
     ///   temporary path is removed and `path` is unchanged.
-    public static func replace<T>(_ path: String, mode: mode_t? = nil, sync: Bool = true, fill: (String) throws -> T) throws -> T {
+    @discardableResult
+    public static func replace<T>(
+        _ path: String, mode: mode_t? = nil, sync: Bool = true, replacingDirectory: Bool = false, fill: (String) throws -> T
+    ) throws -> T {
         let temporary = temporaryPath(for: path)
         do {
             let result = try fill(temporary)
-            try finish(temporary, as: path, mode: mode, sync: sync)
+            try finish(temporary, as: path, mode: mode, sync: sync, replacingDirectory: replacingDirectory)
             return result
         } catch {
             removeTemporary(temporary)
@@ -62,22 +70,24 @@ public enum AtomicFile {
         }
     }
 
-    /// ``replace(_:mode:sync:fill:)-(_,_,_,(String)throws->T)`` for a `fill` that awaits (a tool run as a child
-    /// process, a download). Cancellation removes the temporary path like any other failure.
+    /// ``replace(_:mode:sync:replacingDirectory:fill:)-(_,_,_,_,(String)throws->T)`` for a `fill` that awaits (a tool
+    /// run as a child process, a download). Cancellation removes the temporary path like any other failure.
     /// - Parameters:
-    ///   - path: The target; its directory must exist. A directory target can only replace an empty directory.
+    ///   - path: The target; its directory must exist.
     ///   - mode: Permission bits set on what `fill` made before the rename; `nil` leaves them as `fill` left them.
     ///   - sync: Whether a regular file is flushed to disk (`fsync(2)`) before the rename.
+    ///   - replacingDirectory: Whether a tree may replace an existing, non-empty directory (swapped, then removed).
     ///   - fill: Creates the temporary path it is given; its result is returned.
     /// - Returns: What `fill` returned.
     /// - Throws: What `fill` threw, or ``AtomicFileError/writeFailed(path:step:temporary:reason:)``.
+    @discardableResult
     public static func replace<T>(
-        _ path: String, mode: mode_t? = nil, sync: Bool = true, fill: (String) async throws -> T
+        _ path: String, mode: mode_t? = nil, sync: Bool = true, replacingDirectory: Bool = false, fill: (String) async throws -> T
     ) async throws -> T {
         let temporary = temporaryPath(for: path)
         do {
             let result = try await fill(temporary)
-            try finish(temporary, as: path, mode: mode, sync: sync)
+            try finish(temporary, as: path, mode: mode, sync: sync, replacingDirectory: replacingDirectory)
             return result
         } catch {
             removeTemporary(temporary)
@@ -120,7 +130,7 @@ public enum AtomicFile {
     }
 
     /// Mode, flush and rename of what `fill` made.
-    private static func finish(_ temporary: String, as path: String, mode: mode_t?, sync: Bool) throws(AtomicFileError) {
+    private static func finish(_ temporary: String, as path: String, mode: mode_t?, sync: Bool, replacingDirectory: Bool) throws(AtomicFileError) {
         var info = stat()
         guard lstat(temporary, &info) == 0 else { throw .system(path: path, step: "stat (nothing was written there)", temporary: temporary) }
         if let mode, chmod(temporary, mode) != 0 {
@@ -132,10 +142,18 @@ public enum AtomicFile {
             defer { close(descriptor) }
             guard fsync(descriptor) == 0 else { throw .system(path: path, step: "fsync", temporary: temporary) }
         }
+        var existing = stat()
+        if replacingDirectory, info.st_mode & S_IFMT == S_IFDIR, lstat(path, &existing) == 0, existing.st_mode & S_IFMT == S_IFDIR {
+            // One step, so a reader sees the old tree or the new one; the old one is then at `temporary`.
+            guard labforge_exchange_paths(temporary, path) == 0 else { throw .system(path: path, step: "exchange with the old directory", temporary: temporary) }
+            removeTemporary(temporary)
+            return
+        }
         guard rename(temporary, path) == 0 else { throw .system(path: path, step: "rename", temporary: temporary) }
     }
 
-    /// Removes a failed write's temporary file or tree; there is nothing to report when it is already gone.
+    /// Removes a failed write's temporary file or tree (or the tree a directory replaced); nothing to report when it
+    /// is already gone, and a tree that cannot be removed is left under its hidden temporary name.
     private static func removeTemporary(_ temporary: String) {
         var info = stat()
         guard lstat(temporary, &info) == 0 else { return }

@@ -115,14 +115,8 @@ public struct ContainerDiskPacker: Sendable {
         }
         try LayoutPlacement.checkOutput(output, force: options.force)
 
-        let placement = try LayoutPlacement(output: output)
-        do {
-            let result = try write(disk: disk, info: info, placement: placement, options: options, started: started)
-            try placement.commit()
-            return result
-        } catch {
-            placement.discard()
-            throw error
+        return try LayoutPlacement.place(at: output) { placement in
+            try write(disk: disk, info: info, placement: placement, options: options, started: started)
         }
     }
 

@@ -88,8 +88,7 @@ public struct ContainerImagePacker: Sendable {
             throw ContainerDiskError.readFailed(path: tree, message: "not a directory")
         }
         try LayoutPlacement.checkOutput(output, force: options.force)
-        let placement = try LayoutPlacement(output: output)
-        do {
+        return try LayoutPlacement.place(at: output) { placement in
             let layer = try RootTreeLayer(root: tree, compression: options.compression, timestamp: options.timestamp, progress: progress)
                 .write(to: placement.partialLayer)
             let created = ReproducibleTime.rfc3339(options.timestamp)
@@ -110,13 +109,9 @@ public struct ContainerImagePacker: Sendable {
             let layerDescriptor = Descriptor(mediaType: options.compression.mediaType, digest: layer.digest, size: layer.size)
             let (manifestDescriptor, configDescriptor) = try placement.writeImage(
                 layer: layerDescriptor, config: config, annotations: annotations, tag: options.tag.value, architecture: options.architecture)
-            try placement.commit()
             return PackagedContainerImage(
                 layout: placement.output.path, manifestDigest: manifestDescriptor.digest, configDigest: configDescriptor.digest, layer: layer,
                 seconds: Date().timeIntervalSince(started))
-        } catch {
-            placement.discard()
-            throw error
         }
     }
 }

@@ -1,61 +1,75 @@
-// Makes a layout appear atomically: written in a hidden temp directory beside the output, then renamed.
-import CLinux
+// Makes a layout appear atomically: written in a hidden temp directory beside the output (AtomicFile), then swapped in.
+import AtomicFile
 import Foundation
 import Reporting
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A temp directory next to the final output, renamed into place when complete.
+/// The temp directory a layout is written in (``AtomicFile``'s `.<name>.<16 hex>.partial` beside the output), put in
+/// place when complete: renamed, or swapped with an existing layout in one step and the old one removed.
 struct LayoutPlacement {
     let output: URL
     let temporary: URL
 
-    /// Prepares a temp directory for `output`, removing stale ones left by killed runs.
-    init(output: String) throws {
-        self.output = URL(fileURLWithPath: output).standardizedFileURL
-        let parent = self.output.deletingLastPathComponent()
-        let prefix = ".\(self.output.lastPathComponent).partial-"
-        Self.removeStalePartials(in: parent, prefix: prefix)
-        temporary = parent.appendingPathComponent("\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))")
+    /// Writes a layout at `output`: `fill` is handed the placement, whose temp directory exists (with
+    /// `blobs/sha256`) and is locked (`flock`) for as long as it is written, so a later run can tell an abandoned one
+    /// (a writer killed with SIGKILL) from one being written, and remove it.
+    /// - Parameters:
+    ///   - output: The layout directory; its parent is created when missing. Check it with ``checkOutput(_:force:)`` first.
+    ///   - fill: Writes the layout into the placement.
+    /// - Returns: What `fill` returned.
+    /// - Throws: What `fill` threw, or ``ContainerDiskError/writeFailed(path:message:)``; the temp directory is gone either way.
+    static func place<T>(at output: String, fill: (LayoutPlacement) throws -> T) throws -> T {
+        let url = URL(fileURLWithPath: output).standardizedFileURL
+        let parent = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(at: temporary.appendingPathComponent("blobs/sha256"), withIntermediateDirectories: true)
         } catch {
-            throw ContainerDiskError.writeFailed(path: temporary.path, message: "\(error)")
+            throw ContainerDiskError.writeFailed(path: parent.path, message: "\(error)")
         }
-        Interruption.register(temporary.path)
-    }
-
-    /// Moves the temp directory to the output; an existing output is swapped out atomically and removed.
-    func commit() throws {
-        defer { Interruption.unregister(temporary.path) }
-        if FileManager.default.fileExists(atPath: output.path) {
-            // RENAME_EXCHANGE swaps both names in one step: readers see the old layout or the new one.
-            guard labforge_exchange_paths(temporary.path, output.path) == 0 else {
-                throw ContainerDiskError.writeFailed(path: output.path, message: String(cString: strerror(errno)))
+        removeAbandoned(beside: url)
+        // Held until the rename is done: the temp directory is never unlocked while it holds a layout being written.
+        var lock: Int32 = -1
+        var registered: String?
+        defer {
+            if lock >= 0 { close(lock) }
+            if let registered { Interruption.unregister(registered) }
+        }
+        do {
+            return try AtomicFile.replace(url.path, replacingDirectory: true) { temporary in
+                let placement = LayoutPlacement(output: url, temporary: URL(fileURLWithPath: temporary))
+                do {
+                    try FileManager.default.createDirectory(at: placement.blobs, withIntermediateDirectories: true)
+                } catch {
+                    throw ContainerDiskError.writeFailed(path: temporary, message: "\(error)")
+                }
+                Interruption.register(temporary)
+                registered = temporary
+                lock = open(temporary, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+                    throw ContainerDiskError.writeFailed(path: temporary, message: "cannot lock it: \(String(cString: strerror(errno)))")
+                }
+                return try fill(placement)
             }
-            try? FileManager.default.removeItem(at: temporary)
-        } else {
-            guard rename(temporary.path, output.path) == 0 else {
-                throw ContainerDiskError.writeFailed(path: output.path, message: String(cString: strerror(errno)))
-            }
+        } catch let error as AtomicFileError {
+            throw ContainerDiskError.writeFailed(path: url.path, message: error.detail)
         }
     }
 
-    /// Removes the temp directory (on failure).
-    func discard() {
-        try? FileManager.default.removeItem(at: temporary)
-        Interruption.unregister(temporary.path)
-    }
-
-    private static func removeStalePartials(in parent: URL, prefix: String) {
+    /// Removes the temp directories of `output` that no writer holds (left by a run killed with SIGKILL); a concurrent
+    /// run's own stays, locked.
+    private static func removeAbandoned(beside output: URL) {
+        let parent = output.deletingLastPathComponent()
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
-        for name in names where name.hasPrefix(prefix) {
-            let pidText = name.dropFirst(prefix.count).prefix { $0 != "-" }
-            // Only remove directories whose writer is gone; a concurrent run keeps its own.
-            if let pid = Int32(pidText), kill(pid, 0) == -1, errno == ESRCH {
-                try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        for name in names where name.hasPrefix(".\(output.lastPathComponent).") && AtomicFile.isTemporaryName(name) {
+            let path = parent.appendingPathComponent(name).path
+            let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+                // Abandoned, and still locked by this run while it goes; nothing to report if it cannot be removed.
+                try? FileManager.default.removeItem(atPath: path)
             }
         }
     }

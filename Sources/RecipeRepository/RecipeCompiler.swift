@@ -1,4 +1,5 @@
 // Compiles recipe files against the shipped LabforgeRecipe module into a small program, once per content hash.
+import AtomicFile
 import Bases
 import Crypto
 import DiskImage
@@ -104,14 +105,22 @@ public struct RecipeCompiler: Sendable {
         return compiled
     }
 
-    /// Compiles `source` into a temp folder renamed to `entry` when complete.
+    /// Compiles `source` into a temp folder renamed to `entry` when complete (``AtomicFile``).
     private func build(_ source: RecipeSource, key: String, into entry: String) async throws {
-        let work = entry + ".partial-\(UUID().uuidString.prefix(8))"
-        Interruption.register(work)
-        defer {
-            try? FileManager.default.removeItem(atPath: work)
-            Interruption.unregister(work)
+        do {
+            // No fsync: an entry lost in a crash is compiled again (and every entry is checked before it runs).
+            try await AtomicFile.replace(entry, sync: false) { work in
+                Interruption.register(work)
+                defer { Interruption.unregister(work) }
+                try await compile(source, key: key, into: work)
+            }
+        } catch let error as AtomicFileError {
+            throw RecipeRepositoryError.cacheUnusable(path: entry, reason: error.detail)
         }
+    }
+
+    /// Compiles `source` into the folder `work`: the program, its declarations and the entry's record.
+    private func compile(_ source: RecipeSource, key: String, into work: String) async throws {
         // Owner-only whatever the umask: the entry is renamed into place with these modes, and checked for them.
         try FileAccess.makePrivateDirectory(work)
         try FileManager.default.createDirectory(atPath: work + "/symbols", withIntermediateDirectories: true)
@@ -153,9 +162,6 @@ public struct RecipeCompiler: Sendable {
             },
             program: CompiledRecipesRecord.Digest(program), declarations: CompiledRecipesRecord.Digest(declarationsData))
         try record.write(into: work)
-        guard Foundation.rename(work, entry) == 0 else {
-            throw RecipeRepositoryError.cacheUnusable(path: entry, reason: String(cString: strerror(errno)))
-        }
     }
 
     /// The finished entry's declarations, once the entry is checked (its program is checked just before it runs).

@@ -1,4 +1,5 @@
 // `labforge init DIR`: a lab team's repository with one recipe that builds, a README, a .gitignore and a CI workflow.
+import AtomicFile
 import Foundation
 import LabforgeRecipe
 
@@ -54,8 +55,8 @@ public struct StarterRepository: Sendable {
         ]
     }
 
-    /// Writes the repository into `directory` (a new or empty folder), all at once: the files go to a sibling
-    /// temporary folder first, renamed into place when complete.
+    /// Writes the repository into `directory` (a new or empty folder), all at once: the files go to a hidden sibling
+    /// temporary folder first (``AtomicFile``), renamed into place when complete.
     /// - Parameter directory: The repository folder.
     /// - Throws: ``RecipeRepositoryError/initTargetNotEmpty(path:)`` for an existing file or non-empty folder,
     ///   ``RecipeRepositoryError/cannotWrite(path:reason:)`` when it cannot be written (nothing is left behind).
@@ -68,17 +69,17 @@ public struct StarterRepository: Sendable {
                 throw RecipeRepositoryError.initTargetNotEmpty(path: directory)
             }
         }
-        let parent = URL(fileURLWithPath: target).deletingLastPathComponent().path
-        let partial = parent + "/." + URL(fileURLWithPath: target).lastPathComponent + ".partial-\(UUID().uuidString.prefix(8))"
-        defer { try? manager.removeItem(atPath: partial) }
         do {
-            for file in files {
-                let path = partial + "/" + file.path
-                try manager.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
-                try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path))
+            // rename(2) replaces the empty folder, if there is one, in the same step.
+            try AtomicFile.replace(target) { partial in
+                for file in files {
+                    let path = partial + "/" + file.path
+                    try manager.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+                    try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path))
+                }
             }
-            if manager.fileExists(atPath: target) { try manager.removeItem(atPath: target) }
-            try manager.moveItem(atPath: partial, toPath: target)
+        } catch let error as AtomicFileError {
+            throw RecipeRepositoryError.cannotWrite(path: directory, reason: error.detail)
         } catch {
             throw RecipeRepositoryError.cannotWrite(path: directory, reason: "\(error)")
         }

@@ -124,12 +124,21 @@ struct ContainerDiskRefusalTests {
         #expect(plain.status == 0, "\(plain.stderr)")
     }
 
-    @Test("an existing output needs --force; --force replaces a layout but never a non-layout directory")
+    @Test("an existing output needs --force; --force replaces a layout but never a non-layout directory; a temp layout a killed run abandoned is removed, a live writer's kept")
     func existingOutput() async throws {
         let dir = try TemporaryDirectory()
         let disk = dir.appending("d.qcow2")
         try await DiskFixtures.makeQcow2(at: disk, virtualSize: "128M", randomMiB: 1)
         let out = dir.appending("out")
+        // Temp layouts as AtomicFile names them (`.<name>.<16 hex digits>.partial`): one abandoned, one whose writer
+        // (here, this process) holds it locked for as long as it writes.
+        let held = ".out.fedcba9876543210.partial"
+        for name in [".out.0123456789abcdef.partial", held] {
+            try FileManager.default.createDirectory(atPath: dir.appending(name + "/blobs/sha256"), withIntermediateDirectories: true)
+        }
+        let lock = open(dir.appending(held), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(lock) }
+        #expect(flock(lock, LOCK_EX | LOCK_NB) == 0)
         try await Command.check([Command.labforgeBinary, "package", disk, "-o", out, "--name", "labs/x", "--tag", "1"])
         let again = try await Command.labforge(["package", disk, "-o", out, "--name", "labs/x", "--tag", "2"])
         #expect(again.status != 0)
@@ -145,8 +154,8 @@ struct ContainerDiskRefusalTests {
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("is not an OCI image layout"))
         #expect(FileManager.default.fileExists(atPath: precious + "/notes.txt"))
-        // No temp directories were left beside the outputs.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".partial-") }.isEmpty)
+        // No temp directories were left beside the outputs but the one still held.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") && $0.hasSuffix(".partial") } == [held])
     }
 
     @Test("Ctrl-C during packaging leaves the previous output or nothing")
@@ -164,7 +173,7 @@ struct ContainerDiskRefusalTests {
         try process.run()
         // Wait until the temp layout exists, then interrupt.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy({ !$0.contains(".partial-") }) {
+        while Date() < deadline, try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy({ !($0.hasPrefix(".") && $0.hasSuffix(".partial")) }) {
             usleep(20_000)
         }
         usleep(200_000)
