@@ -97,9 +97,9 @@ public struct CachePruner: Sendable {
     }
 
     static func allocatedBytes(_ path: String) -> Int64 {
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return FileWrite.allocatedBytes(path) }
-        var total = FileWrite.allocatedBytes(path)
-        while let relative = walker.nextObject() as? String { total += FileWrite.allocatedBytes(path + "/" + relative) }
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return DiskFile.allocatedBytes(path) }
+        var total = DiskFile.allocatedBytes(path)
+        while let relative = walker.nextObject() as? String { total += DiskFile.allocatedBytes(path + "/" + relative) }
         return total
     }
 }

@@ -21,7 +21,7 @@ struct ContainerDiskStage: Stage {
 
     func run(_ input: ContainerDiskInput, key: String?, in context: StageContext) async throws -> StageResult<PackagedImage> {
         let output = context.output
-        if !FileWrite.sameFile(input.disk.path, output.disk) { try FileWrite.link(input.disk.path, to: output.disk) }
+        if !DiskFile.sameFile(input.disk.path, output.disk) { try DiskFile.link(input.disk.path, to: output.disk) }
         let disk = output.disk
         let key = key ?? ""
         if !context.options.force, let layout = try? ImageLayout(path: output.layout), let (descriptor, _, manifest) = try? layout.manifest(tag: nil),

@@ -29,7 +29,7 @@ struct CustomizeStage: Stage {
             // Leased shared until the build ends, so `labforge cache prune` leaves it alone.
             context.leases.keep(lock)
             ImageCache.touch(disk)
-            return .cached(CustomizedDisk(form: .finished(disk), inventory: nil), "\(disk) (\(ByteCount.format(FileWrite.allocatedBytes(disk))))")
+            return .cached(CustomizedDisk(form: .finished(disk), inventory: nil), "\(disk) (\(ByteCount.format(DiskFile.allocatedBytes(disk))))")
         case .toMake(let lock):
             // Held exclusive (and released with the build's leases should it fail) until finalize turns it shared.
             context.leases.keep(lock)

@@ -123,7 +123,7 @@ struct ImageBuilder: Sendable {
             if let plan { built = try await buildPod(driver, plan: plan) } else { built = try await buildVM(driver) }
             summary.status = .built
             summary.disk = built.disk
-            summary.diskBytes = built.disk.map(FileWrite.allocatedBytes)
+            summary.diskBytes = built.disk.map(DiskFile.allocatedBytes)
             summary.layout = built.packaged.layout
             summary.manifestDigest = built.packaged.digest
             summary.imageBytes = built.packaged.layerBytes

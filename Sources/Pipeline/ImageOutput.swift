@@ -1,4 +1,5 @@
 // The files of one built image under the output root: images/<name>/<version>/….
+import AtomicFile
 import Foundation
 import LabforgeRecipe
 import Naming
@@ -58,6 +59,6 @@ public struct ImageOutput: Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(summary) + Data("\n".utf8)
-        try FileWrite.atomically(data, to: self.summary)
+        try AtomicFile.write(data, to: self.summary)
     }
 }

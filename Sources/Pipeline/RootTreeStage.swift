@@ -1,4 +1,5 @@
 // The pod image's producer, first half: the recipe applied to a Debian root tree on the host (mmdebstrap + hooks).
+import AtomicFile
 import Bases
 import Customize
 import Foundation
@@ -36,13 +37,13 @@ struct RootTreeStage: Stage {
         let staging = input.scratch + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for (name, contents) in ContainerTreeScript.stagedFiles(plan: plan) {
-            try FileWrite.atomically(Data(contents.utf8), to: staging + "/" + name)
+            try AtomicFile.write(Data(contents.utf8), to: staging + "/" + name)
         }
         let script = ContainerTreeScript(plan: plan, artifacts: artifacts, staging: staging)
         var hooks: [String] = []
         for (index, hook) in script.hooks.enumerated() {
             let path = staging + "/hook-\(index)-\(hook.name).sh"
-            try FileWrite.atomically(Data(hook.script.utf8), to: path)
+            try AtomicFile.write(Data(hook.script.utf8), to: path)
             hooks.append("sh '\(path)' \"$1\"")
         }
         log.line("root tree on the host: mmdebstrap \(plan.suite), --include \(script.includedPackages.joined(separator: ",")) (steps \(script.batchedSteps.map(String.init).joined(separator: ", "))), then \(hooks.count) hooks")

@@ -1,4 +1,5 @@
 // The SBOM stage: the image's packages, licenses and recipe files as SPDX 2.3, cached with the image by fingerprint.
+import AtomicFile
 import Crypto
 import Customize
 import Foundation
@@ -39,8 +40,8 @@ struct SBOMStage: Stage {
             seconds = Date().timeIntervalSince(started)
             outcome = .ran
         }
-        if outcome == .ran { try FileWrite.atomically(data, to: cached) }
-        try FileWrite.atomically(data, to: context.output.sbom)
+        if outcome == .ran { try AtomicFile.write(data, to: cached) }
+        try AtomicFile.write(data, to: context.output.sbom)
         let digest = "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let record = BuildSummary.SBOMRecord(path: context.output.sbom, digest: digest, packages: packages, seconds: seconds)
         return StageResult(output: SBOMDocument(record: record), outcome: outcome, detail: "\(packages) packages, \(digest)\(note)")

@@ -1,5 +1,6 @@
 // The verify stage: a VM disk booted under every firmware its recipe claims, a pod image run in namespaces; the agents
 // probed with credentials either way. A passed verification is cached with the image by fingerprint.
+import AtomicFile
 import Foundation
 import Kube
 import LabforgeRecipe
@@ -30,7 +31,7 @@ struct VerifyStage: Stage {
            let report = try? JSONDecoder().decode(VerificationReport.self, from: data), report.passed,
            // Only a verification under exactly the firmwares the recipe claims now (an older report has none).
            context.target == .container || Set(report.verifiedFirmware) == Set(context.recipe.firmware) {
-            try FileWrite.atomically(data, to: output.verification)
+            try AtomicFile.write(data, to: output.verification)
             let pictures = try placePictures(from: context)
             return .cached(outcome(report, pictures: pictures, context), "passed earlier: " + Self.oneLine(report))
         }
@@ -56,12 +57,12 @@ struct VerifyStage: Stage {
         for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] {
             let taken = output.directory + "/" + name
             if let picture = FileManager.default.contents(atPath: taken) {
-                try FileWrite.atomically(picture, to: context.cache.picture(context.fingerprint, name))
+                try AtomicFile.write(picture, to: context.cache.picture(context.fingerprint, name))
             } else {
                 try? FileManager.default.removeItem(atPath: context.cache.picture(context.fingerprint, name))
             }
         }
-        try FileWrite.atomically(try report.json(), to: cached)
+        try AtomicFile.write(try report.json(), to: cached)
         let pictures = report.pictures.map { BuildSummary.Pictures(desktop: $0.desktop, terminal: $0.terminal) }
         return .ran(outcome(report, pictures: pictures, context), Self.oneLine(report))
     }
@@ -88,7 +89,7 @@ struct VerifyStage: Stage {
                 try? FileManager.default.removeItem(atPath: path)
                 continue
             }
-            try FileWrite.atomically(picture, to: path)
+            try AtomicFile.write(picture, to: path)
             if name == VerifyOptions.desktopPicture { pictures.desktop = path } else { pictures.terminal = path }
         }
         return pictures.desktop == nil && pictures.terminal == nil ? nil : pictures

@@ -1,5 +1,6 @@
 // Names and versions reach `images/<name>/<version>/` only when valid; the cache is private; disks are not
 // world-readable. No VM: an invalid recipe stops before anything is built.
+import AtomicFile
 import DiskImage
 import Foundation
 import LabforgeRecipe
@@ -61,16 +62,16 @@ struct OutputHardeningTests {
         #expect(Self.mode(cache.images) == 0o700)
         #expect(Self.mode(cache.snapshots) == 0o700)
         let file = work.appending("report.json")
-        try FileWrite.atomically(Data("{}".utf8), to: file, mode: 0o600)
+        try AtomicFile.write(Data("{}".utf8), to: file, mode: 0o600)
         #expect(Self.mode(file) == 0o600)
-        try FileWrite.atomically(Data("{}".utf8), to: file)
+        try AtomicFile.write(Data("{}".utf8), to: file)
         #expect(Self.mode(file) == 0o644)
         // A disk copied into the output (no hard link possible) is 0640 like the cached one.
         let disk = work.appending("cache/images/disk.qcow2")
         try Data(count: 4096).write(to: URL(fileURLWithPath: disk))
         try FileAccess.setMode(disk, FileAccess.diskFileMode)
         try FileManager.default.createDirectory(atPath: work.appending("images/lab/1.0"), withIntermediateDirectories: true)
-        try FileWrite.link(disk, to: work.appending("images/lab/1.0/disk.qcow2"))
+        try DiskFile.link(disk, to: work.appending("images/lab/1.0/disk.qcow2"))
         #expect(Self.mode(work.appending("images/lab/1.0/disk.qcow2")) == 0o640)
     }
 }

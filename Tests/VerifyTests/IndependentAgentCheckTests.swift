@@ -1,6 +1,7 @@
 // The built debian-desktop disk booted by hand (plain qemu, a credentials ISO made by xorriso from the Secret that
 // `labforge class` wrote) and checked by a Python client: nothing of labforge's verification code is involved.
 import Foundation
+import ProcessRunner
 import Testing
 import TestSupport
 
@@ -36,32 +37,27 @@ struct IndependentAgentCheckTests {
         try await Command.check(["qemu-img", "create", "-q", "-f", "qcow2", "-b", disk, "-F", "qcow2", overlay])
         let ports = try await [Self.freePort(), Self.freePort()]
         // The guest runs while the client checks it: one VM slot for both.
-        let (check, started) = try await VMSlots.hold {
-            let qemu = Process()
-            qemu.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            qemu.arguments = [
-                "--pdeathsig", "KILL", "--", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "2048", "-smp", "2", "-display", "none",
+        let (check, started, qemuError) = try await VMSlots.hold {
+            // Started through the process module's one launcher (its own thread lives as long as qemu, so the
+            // pdeathsig that ends qemu with this process never fires because a pool thread retired); the guest and the
+            // client below stay independent of labforge's verification code.
+            let qemu = try LongLivedChild.launch([
+                "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "2048", "-smp", "2", "-display", "none",
                 "-nodefaults", "-serial", "file:" + scratch.appending("console.log"),
                 "-drive", "file=\(overlay),if=none,id=root,format=qcow2,cache=unsafe", "-device", "virtio-blk-pci,drive=root,bootindex=0",
                 "-drive", "file=\(iso),if=none,id=creds,format=raw,readonly=on", "-device", "virtio-blk-pci,drive=creds,serial=labcreds",
                 "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:\(ports[0])-:7681,hostfwd=tcp:127.0.0.1:\(ports[1])-:6080",
                 "-device", "virtio-net-pci,netdev=n0", "-device", "virtio-rng-pci",
-            ]
-            qemu.standardOutput = FileHandle.nullDevice
-            qemu.standardError = FileHandle.nullDevice
-            try qemu.run()
-            defer {
-                kill(qemu.processIdentifier, SIGKILL)
-                qemu.waitUntilExit()
-            }
+            ], error: .capture, name: "qemu")
+            defer { _ = qemu.kill(waitingUpTo: 10) }
             // 4. A client nobody here wrote the probe of: Python's urllib, a small RFC 6455 client, DES from `cryptography`.
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/check_agents.py").path
             let started = Date()
             let check = try await Command.run(["python3", script, String(ports[0]), String(ports[1]), terminal[0], terminal[1], vnc, "900"])
-            return (check, started)
+            return (check, started, qemu.isRunning ? "running" : "exited with \(qemu.exitStatus ?? -1): \(qemu.capturedError.suffix(2000))")
         }
         print("independent agent check after \(Int(Date().timeIntervalSince(started))) s: \(check.stdout)")
-        #expect(check.status == 0, "stdout: \(check.stdout)\nstderr: \(check.stderr)\nconsole: \(((try? String(contentsOfFile: scratch.appending("console.log"), encoding: .utf8)) ?? "").suffix(2000))")
+        #expect(check.status == 0, "stdout: \(check.stdout)\nstderr: \(check.stderr)\nconsole: \(((try? String(contentsOfFile: scratch.appending("console.log"), encoding: .utf8)) ?? "").suffix(2000))\nqemu: \(qemuError)")
         #expect(check.stdout.contains("\"terminalNoCredentials\": 401"))
         #expect(check.stdout.contains("\"types\": [2]"))
     }

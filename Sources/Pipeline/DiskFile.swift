@@ -1,20 +1,11 @@
-// Small file operations the pipeline needs: atomic writes (through AtomicFile), hard links with a copy fallback.
+// The disk files of an image's output: hard links into the cache (a copy when they cannot be), identity and size.
 import AtomicFile
 import DiskImage
 import Foundation
 
-/// Writes that never leave a half-written file behind.
-enum FileWrite {
-    /// Writes `data` to a temp name beside `path`, then renames it over `path` (``AtomicFile/write(_:to:mode:)``).
-    /// - Parameters:
-    ///   - data: The bytes.
-    ///   - path: The file.
-    ///   - mode: Its permission bits, set before the rename (whatever the umask).
-    /// - Throws: ``AtomicFileError`` naming `path`.
-    static func atomically(_ data: Data, to path: String, mode: mode_t = AtomicFile.defaultMode) throws {
-        try AtomicFile.write(data, to: path, mode: mode)
-    }
-
+/// A disk file in the output directory: linked from the cache, compared, measured. (Every other output is written
+/// through ``AtomicFile``.)
+enum DiskFile {
     /// Puts a disk `source` at `path` as a hard link (no copy of a multi-GiB disk; it shares the cached disk's
     /// 0640), else a copy made 0640; atomically.
     static func link(_ source: String, to path: String) throws {
