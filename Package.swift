@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "labforge",
             dependencies: [
-                "Reporting", "ProcessRunner", "Hypervisor", "Guestfs", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
+                "Reporting", "ProcessRunner", "Hypervisor", "DiskImage", "OCI", "Registry", "LabforgeRecipe", "Bases",
                 "Customize", "Kube", "Classroom", "Catalog", "Verify", "Pipeline", "RecipeRepository", "SBOM", "Signing", "SourceDate", argumentParser, log,
             ]
         ),
@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport", crypto], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),
         .testTarget(name: "RecipeRepositoryTests", dependencies: ["RecipeRepository", "LabforgeRecipe", "Recipes", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Kube", "Verify", "Reporting", "TestSupport", log]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "AtomicFile", "Customize", "SBOM", "Signing", "DiskImage", "Recipes", "LabforgeRecipe", "Bases", "Kube", "Verify", "Reporting", "TestSupport", log]),
     ],
     swiftLanguageModes: [.v6]
 )
