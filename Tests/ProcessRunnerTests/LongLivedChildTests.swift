@@ -92,6 +92,8 @@ struct LongLivedChildTests {
         let helper = try LongLivedChild.launch([Self.helper, "launch-and-wait", "sleep", marker], output: .capture, error: .capture, name: "test")
         try await waitUntil { helper.capturedOutput.hasPrefix("pid ") || !helper.isRunning }
         let pid = try #require(Int32(helper.capturedOutput.dropFirst(4).prefix { $0.isNumber }), "helper said: \(helper.capturedOutput) \(helper.capturedError)")
+        // Spawned a moment ago: on a busy machine its command line may not read yet (mid-exec through setpriv and env).
+        try await waitUntil { processes(named: marker).contains(pid) }
         #expect(processes(named: marker).contains(pid))
         // SIGKILL for the helper process alone, not its group: only the kernel's death signal can end the sleep.
         kill(helper.pid, SIGKILL)
