@@ -230,7 +230,7 @@ struct ImageBuilder: Sendable {
             return false
         }
         let pushTarget = options.push ?? options.referencePrefix
-        let repository = pushTarget.repository(for: target == .container ? recipe.name + ImageOutput.podRepositorySuffix : recipe.name)
+        let repository = StageContext.repository(of: recipe, target: target, under: pushTarget)
         if let push = options.push {
             guard let pushed = previous.pushed, pushed.repository == "\(push.registry)/\(repository)",
                   pushed.reference.hasSuffix("@" + (previous.manifestDigest ?? "-")), previous.sbom?.referrer != nil

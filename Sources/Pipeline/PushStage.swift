@@ -41,7 +41,7 @@ struct PushStage: Stage {
         let pushed = PushedImage(
             reference: "\(push.registry)/\(repository):\(version)@\(result.digest)",
             pushed: .init(reference: result.reference, repository: "\(push.registry)/\(repository)", tags: result.tags),
-            digest: result.digest.description, layout: image.layout)
+            digest: result.digest.description, layout: image.layout, credential: credential)
         return .ran(pushed, "\(result.reference) tags \(result.tags.joined(separator: ",")), \(ByteCount.format(result.bytesSent)) sent")
     }
 }

@@ -22,7 +22,7 @@ struct SignStage: Stage {
         let repository = context.repository
         let name = try RepositoryName(repository)
         let digest = try Digest(parsing: input.image.digest)
-        let credential = try await RegistryCredential.lookup(registry: push.registry, repository: repository, authFile: context.options.authFile)
+        let credential = input.image.credential
         var sbom = input.sbom?.record
         var details: [String] = []
         if let record = sbom {

@@ -69,8 +69,11 @@ struct StageContext: Sendable {
     /// Where the image is pushed, or the prefix its manifests name.
     var pushTarget: PushTarget { options.push ?? options.referencePrefix }
 
-    /// The image's repository under ``pushTarget``: the recipe's name, `-pod` appended for a pod image.
-    var repository: String {
+    /// The image's repository under ``pushTarget`` (``repository(of:target:under:)``).
+    var repository: String { Self.repository(of: recipe, target: target, under: pushTarget) }
+
+    /// The one rule for an image's repository: the recipe's name under the push target, `-pod` appended for a pod image.
+    static func repository(of recipe: Recipe, target: BuildTarget, under pushTarget: PushTarget) -> String {
         pushTarget.repository(for: target == .container ? recipe.name + ImageOutput.podRepositorySuffix : recipe.name)
     }
 }

@@ -4,6 +4,7 @@ import DiskImage
 import Foundation
 import Kube
 import LabforgeRecipe
+import Registry
 import Verify
 
 /// The customized guest before it is finalized: an overlay this build just made, or the finished disk a build of
@@ -102,6 +103,9 @@ struct PushedImage: Sendable, Equatable {
     var digest: String
     /// The layout it came from.
     var layout: String
+    /// The registry credential the push used (nil: anonymous, or not pushed): the sign stage uses it too, so a
+    /// credential helper runs once per image.
+    var credential: ResolvedCredential? = nil
 }
 
 /// What the sign stage attaches to a pushed image.
