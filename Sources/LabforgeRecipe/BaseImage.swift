@@ -60,6 +60,8 @@ public struct DebianBootstrap: Sendable, Hashable, Codable {
     /// Packages that come as pinned `.deb` files (always the file, or the repositories' package when the
     /// archive offers it, else the file), installed after `extraPackages` in the same bootstrap.
     public var pinnedPackages: [PackageRequest]
+    /// The architecture bootstrapped (``Architecture/amd64`` by default; another one runs its programs under qemu-user).
+    public var architecture: Architecture
 
     /// Creates a bootstrap description.
     /// - Parameters:
@@ -67,32 +69,39 @@ public struct DebianBootstrap: Sendable, Hashable, Codable {
     ///   - extraPackages: Extra packages to include.
     ///   - diskSizeGiB: Virtual disk size in GiB.
     ///   - pinnedPackages: Packages from pinned `.deb` files (sources `.artifact` or `.repositoriesElse`).
-    public init(suite: String = "trixie", extraPackages: [String] = [], diskSizeGiB: Int = 4, pinnedPackages: [PackageRequest] = []) {
+    ///   - architecture: The architecture bootstrapped.
+    public init(
+        suite: String = "trixie", extraPackages: [String] = [], diskSizeGiB: Int = 4, pinnedPackages: [PackageRequest] = [],
+        architecture: Architecture = .amd64
+    ) {
+        self.architecture = architecture
         self.suite = suite
         self.extraPackages = extraPackages
         self.diskSizeGiB = diskSizeGiB
         self.pinnedPackages = pinnedPackages
     }
 
-    private enum CodingKeys: String, CodingKey { case suite, extraPackages, diskSizeGiB, pinnedPackages }
+    private enum CodingKeys: String, CodingKey { case suite, extraPackages, diskSizeGiB, pinnedPackages, architecture }
 
-    /// Decodes a description; `pinnedPackages` may be absent (none).
+    /// Decodes a description; `pinnedPackages` may be absent (none), `architecture` too (amd64).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         suite = try container.decode(String.self, forKey: .suite)
         extraPackages = try container.decode([String].self, forKey: .extraPackages)
         diskSizeGiB = try container.decode(Int.self, forKey: .diskSizeGiB)
         pinnedPackages = try container.decodeIfPresent([PackageRequest].self, forKey: .pinnedPackages) ?? []
+        architecture = try container.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .amd64
     }
 
-    /// Encodes a description; no `pinnedPackages` key when there are none, so that recipes without them keep
-    /// the fingerprints they had.
+    /// Encodes a description; no `pinnedPackages` key when there are none and no `architecture` for amd64, so that
+    /// recipes without them keep the fingerprints they had.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(suite, forKey: .suite)
         try container.encode(extraPackages, forKey: .extraPackages)
         try container.encode(diskSizeGiB, forKey: .diskSizeGiB)
         if !pinnedPackages.isEmpty { try container.encode(pinnedPackages, forKey: .pinnedPackages) }
+        if architecture != .amd64 { try container.encode(architecture, forKey: .architecture) }
     }
 }
 

@@ -15,6 +15,7 @@ extension Recipe {
             throw RecipeError.invalidResources(recipe: name, detail: "disk size must be positive")
         }
         if targets.contains(.vm), firmware.isEmpty { throw RecipeError.noFirmware(recipe: name) }
+        for architecture in architectures where architecture != .amd64 { _ = try building(for: architecture) }
         try validateAgents()
         var users: Set<String> = ["root"]
         for item in body {

@@ -35,6 +35,9 @@ public struct Recipe: Sendable, Hashable, Codable {
     /// The firmwares the VM image claims to boot under, each verified by a boot (``Firmware/standard`` by default:
     /// UEFI with Secure Boot, what the `debian` preference asks for, and BIOS).
     public var firmware: [Firmware]
+    /// The architectures it is built for, each its own image under one OCI index (``Architecture/amd64`` by default).
+    /// An arm64 image boots UEFI alone (``Architecture/bootableFirmware``), whatever ``firmware`` claims for amd64.
+    public var architectures: [Architecture]
 
     /// Creates a recipe.
     /// - Parameters:
@@ -53,12 +56,14 @@ public struct Recipe: Sendable, Hashable, Codable {
     ///   - latest: Whether pushes also tag it `latest`.
     ///   - targets: What it is built as by default (`[.vm]`; `[.vm, .container]` for both kinds).
     ///   - firmware: The firmwares the VM image must boot under (``Firmware/standard``: UEFI Secure Boot and BIOS).
+    ///   - architectures: The architectures it is built for (`[.amd64]`; `[.amd64, .arm64]` for both under one index).
     ///   - body: Steps and agents.
     public init(
         name: String, version: String = "1.0.0", displayName: String = "", description: String = "", tags: [String] = [],
         instancetype: String? = "u1.small", preference: String? = "debian", minimumCPUs: Int = 1, minimumMemoryMiB: Int = 1024,
         diskSizeGiB: Int? = nil, base: BaseImage = .defaultDebian, sysprep: Sysprep? = .standard,
-        latest: Bool = false, targets: [BuildTarget] = [.vm], firmware: [Firmware] = Firmware.standard, @RecipeBuilder body: () -> [RecipeItem]
+        latest: Bool = false, targets: [BuildTarget] = [.vm], firmware: [Firmware] = Firmware.standard,
+        architectures: [Architecture] = [.amd64], @RecipeBuilder body: () -> [RecipeItem]
     ) {
         self.name = name
         self.version = version
@@ -75,7 +80,27 @@ public struct Recipe: Sendable, Hashable, Codable {
         self.latest = latest
         self.targets = targets.isEmpty ? [.vm] : targets
         self.firmware = firmware
+        self.architectures = architectures.isEmpty ? [.amd64] : architectures
         self.body = body()
+    }
+
+    /// The recipe as built for one architecture: ``architectures`` just that one, a Debian bootstrap base of that
+    /// architecture, and the firmware claims it can meet (arm64: UEFI alone). amd64 gives the recipe unchanged.
+    /// - Parameter architecture: The architecture.
+    /// - Returns: The recipe for it.
+    /// - Throws: ``RecipeError/architectureNeedsBootstrap(recipe:architecture:)`` for a foreign architecture on a base
+    ///   that is not a Debian bootstrap (upstream and local disks are one architecture's).
+    public func building(for architecture: Architecture) throws -> Recipe {
+        var recipe = self
+        recipe.architectures = [architecture]
+        guard architecture != .amd64 else { return recipe }
+        guard case .debianBootstrap(var spec) = base else {
+            throw RecipeError.architectureNeedsBootstrap(recipe: name, architecture: architecture.rawValue)
+        }
+        spec.architecture = architecture
+        recipe.base = .debianBootstrap(spec)
+        recipe.firmware = architecture.bootableFirmware
+        return recipe
     }
 
     /// The agents, in body order.

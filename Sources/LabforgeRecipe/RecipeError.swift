@@ -42,6 +42,8 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     case duplicateRecipe(String)
     /// A VM image that claims no firmware (it could never be started).
     case noFirmware(recipe: String)
+    /// A foreign architecture asked of a base that is one architecture's disk (upstream or local).
+    case architectureNeedsBootstrap(recipe: String, architecture: String)
     /// An agent's auth mode cannot work as written (a fixed credential with a newline, a VNC password of the wrong length…).
     case invalidAgentAuth(recipe: String, agent: String, reason: String)
 
@@ -84,6 +86,8 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "recipe \(recipe): first-boot name \"\(name)\" must be letters, digits and '-'"
         case .invalidResources(let recipe, let detail):
             return "recipe \(recipe): \(detail)"
+        case .architectureNeedsBootstrap(let recipe, let architecture):
+            return "recipe \(recipe): \(architecture) is built from a Debian bootstrap base (base: .defaultDebian or .debianBootstrap(…)); an upstream or local disk is one architecture's — build it for amd64 alone"
         case .noFirmware(let recipe):
             return "recipe \(recipe): firmware is empty; name what the VM boots under, e.g. firmware: [.uefiSecureBoot, .bios] (the default)"
         case .invalidAgentAuth(let recipe, let agent, let reason):
