@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Runs a recipe's steps in one libguestfs appliance.
-        .target(name: "Customize", dependencies: ["AtomicFile", "Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "Reporting", "SBOM", crypto, log]),
+        .target(name: "Customize", dependencies: ["AtomicFile", "Bases", "Guestfs", "DiskImage", "EngineIdentity", "LabforgeRecipe", "ProcessRunner", "Reporting", "SBOM", crypto, log]),
         // Kubernetes manifests from an image and its recipe.
         .target(name: "Kube", dependencies: ["AtomicFile", "OCI", "LabforgeRecipe", "Naming", yams]),
         // `labforge class`: roster, credentials, per-student objects and isolation, built on Kube's per-image pieces.
@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "NamingTests", dependencies: ["Naming"]),
         .testTarget(name: "DocsTests", dependencies: ["labforge", argumentParser]),
         .testTarget(name: "BasesTests", dependencies: ["Bases", "DiskImage", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
-        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "TestSupport", crypto]),
+        .testTarget(name: "CustomizeTests", dependencies: ["Customize", "DiskImage", "EngineIdentity", "Recipes", "Guestfs", "LabforgeRecipe", "Reporting", "TestSupport", crypto]),
         // Fixtures/ holds the upstream schemas the manifests are validated against, read by path.
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeTestSupport", "LabforgeRecipe", "OCI", "Recipes", "TestSupport"], exclude: ["Fixtures"]),
         // Shared by KubeTests and ClassroomTests: sample images, the schema validator (reads KubeTests/Fixtures by path), the Gateway model.

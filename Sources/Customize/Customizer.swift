@@ -168,22 +168,22 @@ public struct Customizer: Sendable {
         )
         let launchStarted = Date()
         let build: GuestBuild
+        let system: InspectedOperatingSystem
         do {
             try appliance.add(Drive(path: overlay, format: .qcow2, readOnly: false))
             try appliance.launch()
-            let system = try appliance.inspectOperatingSystem(diskName: basePath)
+            system = try appliance.inspectOperatingSystem(diskName: basePath)
             let manager = try PackageManager(inspected: system.packageManagement, distro: system.distro)
             // Batches are formed among the steps that run here: a host-installed step leads no batch.
             build = GuestBuild(
-                appliance: appliance, system: system, manager: manager, artifacts: artifacts,
-                plan: plan.filter { !hostInstalledSteps.contains($0.number) },
-                shell: GuestShell(appliance: appliance, log: log)
+                workspace: .appliance(appliance, system), manager: manager, artifacts: artifacts,
+                plan: plan.filter { !hostInstalledSteps.contains($0.number) }, log: log
             )
         } catch let error as GuestfsError {
             throw CustomizeError.appliance(error.description)
         }
         let launchSeconds = Date().timeIntervalSince(launchStarted)
-        log("appliance up in \(String(format: "%.1f", launchSeconds)) s (\(appliance.accelerator.rawValue)); \(build.system.productName), package manager \(build.manager.rawValue)\n")
+        log("appliance up in \(String(format: "%.1f", launchSeconds)) s (\(appliance.accelerator.rawValue)); \(system.productName), package manager \(build.manager.rawValue)\n")
 
         var snapshots: [Int] = []
         let timings = try run(plan: plan, recipe: recipe, build: build, resumeAfter: resume?.step ?? 0) { number in
@@ -201,7 +201,7 @@ public struct Customizer: Sendable {
                 log("step cache: no snapshot after step \(number): \(error)\n")
             }
         }
-        let inventory = inventory.map { readInventory($0, in: appliance, system: build.system, disk: basePath) }
+        let inventory = inventory.map { readInventory($0, in: appliance, system: system, disk: basePath) }
         do {
             try build.finish()
             try appliance.shutdown()
@@ -280,7 +280,7 @@ public struct Customizer: Sendable {
         return "file:\(absolute):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
     }
 
-    private func run(
+    func run(
         plan: [PlannedStep], recipe: Recipe, build: GuestBuild, resumeAfter: Int, afterStep: (Int) -> Void
     ) throws -> [CustomizationResult.StepTiming] {
         var timings: [CustomizationResult.StepTiming] = []
@@ -325,7 +325,7 @@ public struct Customizer: Sendable {
         return timings
     }
 
-    private func fetchArtifacts(_ plan: [PlannedStep], leases: CacheLeases) async throws -> [PinnedArtifact: String] {
+    func fetchArtifacts(_ plan: [PlannedStep], leases: CacheLeases) async throws -> [PinnedArtifact: String] {
         var paths: [PinnedArtifact: String] = [:]
         for case .install(let requests) in plan.map(\.step) {
             for request in requests {

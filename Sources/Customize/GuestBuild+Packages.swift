@@ -50,7 +50,7 @@ extension GuestBuild {
         if !unique.isEmpty || !files.isEmpty {
             try shell.run(manager.install(names: unique, files: files))
         }
-        try appliance.removeRecursively(Self.packageUploadDirectory)
+        try guest.removeRecursively(Self.packageUploadDirectory)
     }
 
     private func use(_ artifact: PinnedArtifact, for name: String, names: inout [String], files: inout [String]) throws {
@@ -59,16 +59,16 @@ extension GuestBuild {
         }
         switch artifact.kind {
         case .package:
-            try appliance.makeDirectories(Self.packageUploadDirectory)
+            try guest.makeDirectories(Self.packageUploadDirectory)
             let guestPath = "\(Self.packageUploadDirectory)/\(artifact.fileName)"
-            try appliance.upload(hostPath, to: guestPath)
+            try guest.upload(hostPath, to: guestPath)
             files.append(guestPath)
         case .executable:
             let target = artifact.installPath ?? "/usr/local/bin/\(name)"
-            try appliance.makeDirectories(Self.parent(of: target))
-            try appliance.upload(hostPath, to: target)
-            try appliance.setMode(0o755, of: target)
-            try appliance.setOwner(uid: 0, gid: 0, of: target)
+            try guest.makeDirectories(Self.parent(of: target))
+            try guest.upload(hostPath, to: target)
+            try guest.setMode(0o755, of: target)
+            try guest.setOwner(uid: 0, gid: 0, of: target)
         }
     }
 
@@ -87,7 +87,7 @@ extension GuestBuild {
     /// so the image carries no freed-but-allocated blocks of them.
     func mountScratch() throws {
         for directory in manager.scratchDirectories {
-            try appliance.makeDirectories(directory)
+            try guest.makeDirectories(directory)
             try shell.run("mount -t tmpfs -o size=1536m,mode=0755 tmpfs \(shellQuoted(directory))")
             scratchMounts.append(directory)
         }

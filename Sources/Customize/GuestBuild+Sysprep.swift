@@ -29,7 +29,7 @@ extension GuestBuild {
         }
         if options.sshHostKeys {
             script.append("rm -f /etc/ssh/ssh_host_*")
-            if try appliance.exists("/usr/sbin/sshd") {
+            if try guest.exists("/usr/sbin/sshd") {
                 try writeFile(path: Self.hostKeyDropIn.path, contents: Data(Self.hostKeyDropIn.text.utf8), mode: 0o644, owner: .root)
             }
         }

@@ -22,7 +22,7 @@ extension GuestBuild {
         // The log and errors show `usermod --password <redacted>` (GuestShell redacts), never the hash.
         try shell.run(Self.createUserScript(account))
         if account.sudo != .none {
-            if !(try appliance.exists("/usr/bin/sudo")) {
+            if !(try guest.exists("/usr/bin/sudo")) {
                 try refreshIndexes()
                 try shell.run(manager.install(names: ["sudo"], files: []))
             }
@@ -36,8 +36,8 @@ extension GuestBuild {
             let home = try shell.run("getent passwd \(shellQuoted(account.name)) | cut -d: -f6")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             let owner = FileOwner(account.name)
-            try appliance.makeDirectories(home + "/.ssh")
-            try appliance.setMode(0o700, of: home + "/.ssh")
+            try guest.makeDirectories(home + "/.ssh")
+            try guest.setMode(0o700, of: home + "/.ssh")
             try writeFile(
                 path: home + "/.ssh/authorized_keys", contents: Data((account.authorizedKeys.joined(separator: "\n") + "\n").utf8),
                 mode: 0o600, owner: owner
@@ -59,14 +59,14 @@ extension GuestBuild {
     }
 
     func setTimezone(_ zone: String) throws {
-        guard try appliance.isFile("/usr/share/zoneinfo/\(zone)") else { throw CustomizeError.timezoneNotFound(zone) }
-        try appliance.symlink("/usr/share/zoneinfo/\(zone)", at: "/etc/localtime")
+        guard try guest.isFile("/usr/share/zoneinfo/\(zone)") else { throw CustomizeError.timezoneNotFound(zone) }
+        try guest.symlink("/usr/share/zoneinfo/\(zone)", at: "/etc/localtime")
         try writeFile(path: "/etc/timezone", contents: Data("\(zone)\n".utf8), mode: 0o644, owner: .root)
     }
 
     func setLocale(_ locale: String) throws {
         if manager == .apt {
-            if !(try appliance.exists("/usr/sbin/locale-gen")) {
+            if !(try guest.exists("/usr/sbin/locale-gen")) {
                 try refreshIndexes()
                 try shell.run(manager.install(names: ["locales"], files: []))
             }
@@ -117,7 +117,7 @@ extension GuestBuild {
     func unitPath(_ name: String) throws -> String? {
         for directory in Self.unitDirectories {
             let path = "\(directory)/\(name)"
-            if try appliance.exists(path), try appliance.isFile(path) { return path }
+            if try guest.exists(path), try guest.isFile(path) { return path }
         }
         return nil
     }
@@ -126,14 +126,14 @@ extension GuestBuild {
     func apply(_ action: UnitAction, toUnit name: String, seen: Set<String> = []) throws {
         switch action {
         case .mask:
-            try appliance.symlink("/dev/null", at: "/etc/systemd/system/\(name)")
+            try guest.symlink("/dev/null", at: "/etc/systemd/system/\(name)")
         case .enable:
             guard let path = try unitPath(name) else { throw CustomizeError.unitNotFound(name) }
-            let section = UnitInstallSection(unitText: String(decoding: try appliance.readFile(path), as: UTF8.self))
+            let section = UnitInstallSection(unitText: String(decoding: try guest.readFile(path), as: UTF8.self))
             guard !section.isEmpty || !section.also.isEmpty else { throw CustomizeError.unitNotInstallable(name) }
             for (link, target) in section.links(unitName: name, unitPath: path) {
-                try appliance.makeDirectories(Self.parent(of: link))
-                try appliance.symlink(target, at: link)
+                try guest.makeDirectories(Self.parent(of: link))
+                try guest.symlink(target, at: link)
                 shell.log("enabled \(name): \(link) → \(target)\n")
             }
             for other in section.also where !seen.contains(other) {
@@ -141,19 +141,19 @@ extension GuestBuild {
             }
         case .disable:
             // Not installed is already disabled.
-            for link in try appliance.glob("/etc/systemd/system/*.wants/\(name)") + appliance.glob("/etc/systemd/system/*.requires/\(name)") {
-                try appliance.removeRecursively(link)
+            for link in try guest.glob("/etc/systemd/system/*.wants/\(name)") + guest.glob("/etc/systemd/system/*.requires/\(name)") {
+                try guest.removeRecursively(link)
                 shell.log("disabled \(name): removed \(link)\n")
             }
             if let path = try unitPath(name) {
-                let section = UnitInstallSection(unitText: String(decoding: try appliance.readFile(path), as: UTF8.self))
-                for alias in section.aliases { try appliance.removeRecursively("/etc/systemd/system/\(alias)") }
+                let section = UnitInstallSection(unitText: String(decoding: try guest.readFile(path), as: UTF8.self))
+                for alias in section.aliases { try guest.removeRecursively("/etc/systemd/system/\(alias)") }
             }
         }
     }
 
     /// Grows the last partition to the end of the (already enlarged) disk and its ext filesystem with it.
-    func growRoot(toGiB size: Int) throws {
+    func growRoot(toGiB size: Int, appliance: Appliance, system: InspectedOperatingSystem) throws {
         let root = system.root
         let type = try appliance.filesystemType(root)
         guard type.hasPrefix("ext") else { throw CustomizeError.growUnsupported("root \(root) is \(type); labforge grows ext2/3/4") }

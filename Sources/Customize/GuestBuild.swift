@@ -1,12 +1,20 @@
-// The state of one running build inside the appliance, and the dispatch from each step to its handler.
+// The state of one running build (in the appliance, or in a host root tree), and the dispatch from each step to its handler.
 import Foundation
 import Guestfs
 import LabforgeRecipe
 
-/// One build in one launched appliance: the guest, its package manager, and what earlier steps did.
+/// One build in one guest: its files and shell, its package manager, and what earlier steps did.
 final class GuestBuild {
-    let appliance: Appliance
-    let system: InspectedOperatingSystem
+    /// Where the guest is: a disk mounted in a launched appliance, or a root tree on the host.
+    enum Workspace {
+        /// The appliance with the disk's file systems (mounted by ``prepare(resuming:)``).
+        case appliance(Appliance, InspectedOperatingSystem)
+        /// A root tree on the host; the disk is written from it afterwards, at the size the recipe asks.
+        case hostTree(HostRootTree)
+    }
+
+    let workspace: Workspace
+    let guest: any GuestFileSystem
     let manager: PackageManager
     let artifacts: [PinnedArtifact: String]
     let plan: [PlannedStep]
@@ -22,24 +30,28 @@ final class GuestBuild {
     var firstBootScripts = 0
 
     init(
-        appliance: Appliance, system: InspectedOperatingSystem, manager: PackageManager, artifacts: [PinnedArtifact: String],
-        plan: [PlannedStep], shell: GuestShell
+        workspace: Workspace, manager: PackageManager, artifacts: [PinnedArtifact: String], plan: [PlannedStep], log: @escaping @Sendable (String) -> Void
     ) {
-        self.appliance = appliance
-        self.system = system
+        self.workspace = workspace
+        switch workspace {
+        case .appliance(let appliance, _): guest = appliance
+        case .hostTree(let tree): guest = tree
+        }
         self.manager = manager
         self.artifacts = artifacts
         self.plan = plan
-        self.shell = shell
+        self.shell = GuestShell(guest: guest, log: log)
         self.installedWith = StepCachePlan.batches(plan)
     }
 
     /// Grows the root filesystem when asked (it must not be mounted), then mounts the guest read-write
-    /// and puts the package download directories on a tmpfs when sysprep would delete them anyway.
+    /// and puts the package download directories on a tmpfs when sysprep would delete them anyway. A host tree needs
+    /// none of it (its disk is written afterwards at the recipe's size, from the files alone).
     /// - Parameter resuming: The disk is a step-cache snapshot, which already has the grown root.
     func prepare(resuming: Bool = false) throws {
+        guard case .appliance(let appliance, let system) = workspace else { return }
         for case .growRoot(let size) in plan.map(\.step) where !resuming {
-            try growRoot(toGiB: size)
+            try growRoot(toGiB: size, appliance: appliance, system: system)
         }
         try appliance.mountAll(system, readOnly: false)
         let cleansCaches = plan.contains { if case .sysprep(let sysprep) = $0.step { return sysprep.packageCaches } else { return false } }
@@ -65,14 +77,14 @@ final class GuestBuild {
         case .upload(let source, let destination, let owner):
             try upload(source: source, destination: destination, owner: owner)
         case .makeDirectory(let path, let mode, let owner):
-            try appliance.makeDirectories(path)
-            try appliance.setMode(Int32(mode), of: path)
+            try guest.makeDirectories(path)
+            try guest.setMode(Int32(mode), of: path)
             try chown(owner, path)
         case .symlink(let target, let path):
-            try appliance.makeDirectories(Self.parent(of: path))
-            try appliance.symlink(target, at: path)
+            try guest.makeDirectories(Self.parent(of: path))
+            try guest.symlink(target, at: path)
         case .delete(let pattern):
-            for path in try appliance.glob(pattern) { try appliance.removeRecursively(path) }
+            for path in try guest.glob(pattern) { try guest.removeRecursively(path) }
         case .run(let script):
             try shell.run(script)
         case .createUser(let account):
@@ -88,7 +100,7 @@ final class GuestBuild {
         case .firstBoot(let name, let script):
             try addFirstBoot(name: name, script: script)
         case .growRoot:
-            shell.log("(grown before mounting)\n")
+            if case .hostTree = workspace { shell.log("(the disk is written at this size from the tree)\n") } else { shell.log("(grown before mounting)\n") }
         case .sysprep(let options):
             try sysprep(options)
         }
@@ -97,6 +109,7 @@ final class GuestBuild {
     /// Leaves the guest consistent: scratch unmounted, free blocks discarded, everything written back.
     func finish() throws {
         try unmountScratch()
+        guard case .appliance(let appliance, let system) = workspace else { return }
         for mount in system.mountpoints.reversed() {
             // fstrim fails on filesystems without discard support; that only costs image size.
             do { try appliance.trim(mount.path) } catch { shell.log("fstrim \(mount.path): \(error)\n") }
@@ -106,16 +119,16 @@ final class GuestBuild {
     }
 
     func writeFile(path: String, contents: Data, mode: Int, owner: FileOwner) throws {
-        try appliance.makeDirectories(Self.parent(of: path))
-        try appliance.write(contents, to: path)
-        try appliance.setMode(Int32(mode), of: path)
+        try guest.makeDirectories(Self.parent(of: path))
+        try guest.write(contents, to: path)
+        try guest.setMode(Int32(mode), of: path)
         try chown(owner, path)
     }
 
     /// Changes the owner by name, resolved by the guest's own tools.
     func chown(_ owner: FileOwner, _ path: String, recursive: Bool = false) throws {
         guard owner != .root else {
-            try appliance.setOwner(uid: 0, gid: 0, of: path)
+            try guest.setOwner(uid: 0, gid: 0, of: path)
             return
         }
         try shell.run("chown \(recursive ? "-R " : "")\(shellQuoted("\(owner.user):\(owner.group)")) \(shellQuoted(path))")
@@ -126,8 +139,8 @@ final class GuestBuild {
         guard FileManager.default.fileExists(atPath: hostPath) else {
             throw CustomizeError.commandFailed(command: "upload \(hostPath)", status: 1, outputTail: "\(hostPath): no such file or directory on the host")
         }
-        try appliance.makeDirectories(destination)
-        try appliance.copyIn(hostPath, to: destination)
+        try guest.makeDirectories(destination)
+        try guest.copyIn(hostPath, to: destination)
         if let owner {
             let copied = destination == "/" ? "/" + URL(fileURLWithPath: hostPath).lastPathComponent
                 : destination + "/" + URL(fileURLWithPath: hostPath).lastPathComponent

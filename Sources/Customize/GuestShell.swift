@@ -3,9 +3,9 @@ import Foundation
 import Guestfs
 import LabforgeRecipe
 
-/// Runs scripts in the guest (chrooted at its root) through one appliance.
+/// Runs scripts in the guest, chrooted at its root (in the appliance, or in a host tree).
 struct GuestShell {
-    let appliance: Appliance
+    let guest: any GuestFileSystem
     let log: @Sendable (String) -> Void
 
     /// What every script starts with: a non-interactive, predictable environment.
@@ -29,10 +29,10 @@ struct GuestShell {
         log("$ \(shown)\n")
         // The script goes through a file: no quoting limits, and `sh` reports its exit status to us
         // instead of libguestfs keeping only standard error.
-        try appliance.write(Data((Self.prelude + script + "\n").utf8), to: Self.scriptPath)
+        try guest.write(Data((Self.prelude + script + "\n").utf8), to: Self.scriptPath)
         let raw: String
         do {
-            raw = try appliance.shell("/bin/sh \(Self.scriptPath) 2>&1; echo \"\(Self.statusMarker)$?\"")
+            raw = try guest.shell("/bin/sh \(Self.scriptPath) 2>&1; echo \"\(Self.statusMarker)$?\"")
         } catch {
             throw CustomizeError.commandFailed(command: shown, status: -1, outputTail: "\(error)")
         }
@@ -43,7 +43,7 @@ struct GuestShell {
             output = String(raw[..<range.lowerBound])
         }
         if !output.isEmpty { log(output.hasSuffix("\n") ? output : output + "\n") }
-        try? appliance.removeRecursively(Self.scriptPath)
+        try? guest.removeRecursively(Self.scriptPath)
         guard status == 0 else {
             throw CustomizeError.commandFailed(command: shown, status: status, outputTail: Self.tail(of: output))
         }

@@ -31,32 +31,50 @@ public struct BuildRunner: Sendable {
         )
     }
 
+    /// One image a run builds: a recipe for one target and architecture.
+    struct Job: Sendable {
+        var recipe: Recipe
+        var target: BuildTarget
+        var architecture: Architecture
+        /// Whether the recipe is built for more than this architecture in this run (one index over them).
+        var partOfIndex: Bool
+    }
+
     /// Builds `recipes` and updates `<output>/catalog.json` and `<output>/index.html`.
-    /// - Parameter recipes: The recipes, in the order reported.
-    /// - Returns: One summary per recipe, the catalog paths, the failure count.
+    /// - Parameters:
+    ///   - recipes: The recipes, in the order reported.
+    ///   - targets: What to build of each (nil: each recipe's `targets`).
+    ///   - architectures: The architectures to build each for (nil: each recipe's `architectures`); more than one gives
+    ///     one image per architecture and one OCI index over them (``IndexStage``).
+    /// - Returns: One summary per image, the indexes, the catalog paths, the failure count.
     /// - Throws: ``PipelineError/outputUnusable(path:reason:)`` when the output root cannot be created;
     ///   image failures are in the report, never thrown.
-    public func run(_ recipes: [Recipe], targets: [BuildTarget]? = nil) async throws -> BuildReport {
+    public func run(_ recipes: [Recipe], targets: [BuildTarget]? = nil, architectures: [Architecture]? = nil) async throws -> BuildReport {
         let started = Date()
-        let containerRecipes = recipes.filter { (targets ?? $0.targets).contains(.container) }
-        let recipes = recipes.filter { (targets ?? $0.targets).contains(.vm) }
+        func jobs(_ target: BuildTarget) -> [Job] {
+            recipes.filter { (targets ?? $0.targets).contains(target) }.flatMap { recipe in
+                let set = architectures ?? recipe.architectures
+                return set.map { Job(recipe: recipe, target: target, architecture: $0, partOfIndex: set.count > 1) }
+            }
+        }
+        let vmJobs = jobs(.vm), podJobs = jobs(.container)
         do {
             try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         } catch {
             throw PipelineError.outputUnusable(path: options.output, reason: "\(error)")
         }
         let cache = ImageCache(root: options.cacheRoot)
-        var summaries = [BuildSummary?](repeating: nil, count: recipes.count)
+        var summaries = [BuildSummary?](repeating: nil, count: vmJobs.count)
         await withTaskGroup(of: (Int, BuildSummary).self) { group in
             var next = 0
             func startNext() {
-                guard next < recipes.count else { return }
+                guard next < vmJobs.count else { return }
                 let index = next
-                let builder = ImageBuilder(recipe: recipes[index], options: options, store: store, cache: cache, reporter: reporter, logger: logger)
+                let builder = builder(for: vmJobs[index], cache: cache)
                 group.addTask { (index, await builder.build()) }
                 next += 1
             }
-            for _ in 0..<min(options.jobs, recipes.count) { startNext() }
+            for _ in 0..<min(options.jobs, vmJobs.count) { startNext() }
             while let (index, summary) = await group.next() {
                 summaries[index] = summary
                 startNext()
@@ -64,30 +82,62 @@ public struct BuildRunner: Sendable {
         }
         var images = summaries.compactMap { $0 }
         // Pod images after the VMs, one at a time: each is an mmdebstrap run that wants both cores.
-        for recipe in containerRecipes {
-            images.append(await ImageBuilder(
-                recipe: recipe, target: .container, options: options, store: store, cache: cache, reporter: reporter, logger: logger).build())
+        for job in podJobs {
+            images.append(await builder(for: job, cache: cache).build())
+        }
+        let built = zip(vmJobs + podJobs, images).map { ($0, $1) }
+        // Each recipe built for several architectures: one index over its images, tagged, signed.
+        var indexes: [IndexSummary] = []
+        for group in Self.indexGroups(built) {
+            indexes.append(await IndexStage(options: options, reporter: reporter, logger: logger).run(group))
         }
         let catalogPath = options.output + "/catalog.json"
         let pagePath = options.output + "/index.html"
-        let built = zip(recipes + containerRecipes, images).map { ($0, $1) }
-        let updated = try await updateCatalog(built, catalog: catalogPath, page: pagePath)
+        let updated = try await updateCatalog(built, indexes: indexes, catalog: catalogPath, page: pagePath)
         return BuildReport(
-            images: images, catalog: catalogPath, page: pagePath, catalogUpdated: updated,
-            failed: images.filter { $0.status == .failed }.count, seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+            images: images, indexes: indexes.isEmpty ? nil : indexes, catalog: catalogPath, page: pagePath, catalogUpdated: updated,
+            failed: images.filter { $0.status == .failed }.count + indexes.filter { $0.status == .failed }.count,
+            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000
         )
     }
 
+    private func builder(for job: Job, cache: ImageCache) -> ImageBuilder {
+        ImageBuilder(
+            recipe: job.recipe, target: job.target, architecture: job.architecture, partOfIndex: job.partOfIndex, options: options, store: store,
+            cache: cache, reporter: reporter, logger: logger)
+    }
+
+    /// The images of each recipe and target built for several architectures, in architecture order.
+    static func indexGroups(_ built: [(Job, BuildSummary)]) -> [[(Job, BuildSummary)]] {
+        var groups: [[(Job, BuildSummary)]] = []
+        for (job, summary) in built where job.partOfIndex {
+            if let index = groups.firstIndex(where: { $0[0].0.recipe.name == job.recipe.name && $0[0].0.target == job.target }) {
+                groups[index].append((job, summary))
+            } else {
+                groups.append([(job, summary)])
+            }
+        }
+        return groups.map { $0.sorted { Architecture.allCases.firstIndex(of: $0.0.architecture)! < Architecture.allCases.firstIndex(of: $1.0.architecture)! } }
+    }
+
     /// Upserts every successful image (VM and pod); rewrites the files only when the catalog changed.
-    private func updateCatalog(_ images: [(Recipe, BuildSummary)], catalog path: String, page: String) async throws -> Bool {
+    /// An image built for several architectures is one entry, the index's, described by its first architecture's image.
+    private func updateCatalog(_ images: [(Job, BuildSummary)], indexes: [IndexSummary], catalog path: String, page: String) async throws -> Bool {
         let lock = try await FileLock.acquire(options.output + "/.catalog.lock")
         defer { lock.release() }
         let existing = FileManager.default.contents(atPath: path)
         var catalog = try ImageCatalog.load(from: path)
         var built: [CatalogEntry] = []
-        for (recipe, summary) in images where summary.status != .failed {
+        var listed = Set<String>()
+        for (job, summary) in images where summary.status != .failed {
+            let index = job.partOfIndex ? indexes.first { $0.name == job.recipe.name && $0.kind == job.target } : nil
+            if job.partOfIndex {
+                // The index's entry, once; none when the index failed.
+                guard let index, index.status != .failed, listed.insert("\(job.recipe.name) \(job.target)").inserted else { continue }
+            }
+            let recipe = (try? job.recipe.building(for: job.architecture)) ?? job.recipe
             do {
-                let entry = try CatalogEntries.entry(for: summary, recipe: recipe, options: options)
+                let entry = try CatalogEntries.entry(for: summary, recipe: recipe, options: options, index: index)
                 catalog.upsert(entry)
                 if entry.kind != .container { built.append(entry) }
             } catch {

@@ -104,6 +104,10 @@ public struct BuildSummary: Sendable, Codable, Equatable {
     /// `vm` (a containerDisk) or `container` (a pod image); nil in summaries written before pod images went through the
     /// same pipeline (VM images).
     public var kind: BuildTarget? = nil
+    /// The image's architecture (nil in summaries written before labforge built more than amd64).
+    public var architecture: Architecture? = nil
+    /// A pod image's lab user uid (its manifests run the pod as it).
+    public var podUID: Int? = nil
     /// The image layer's compressed bytes, when this run packed it.
     public var imageBytes: Int64? = nil
     /// A pod image's layer uncompressed (its root tree's bytes).
@@ -144,6 +148,8 @@ public struct BuildSummary: Sendable, Codable, Equatable {
 public struct BuildReport: Sendable, Codable, Equatable {
     /// One summary per image, VM and pod images alike (`kind`), VM images first, each kind in the order asked.
     public var images: [BuildSummary]
+    /// One per recipe built for several architectures: the OCI index over its images (absent when there is none).
+    public var indexes: [IndexSummary]? = nil
     /// The catalog JSON.
     public var catalog: String
     /// The catalog page.
@@ -166,8 +172,16 @@ public struct BuildReport: Sendable, Codable, Equatable {
             let result = image.error.map { "\($0.stage.rawValue): \($0.message)" } ?? image.reference ?? image.disk ?? ""
             let firmware = image.error == nil ? image.firmware.map { "; firmware: \($0.summary)" } ?? "" : ""
             rows.append([
-                "\(image.name) \(image.version)" + (image.kind == .container ? " (pod)" : ""), image.status.rawValue,
+                "\(image.name) \(image.version)" + (image.architecture.map { $0 == .amd64 ? "" : " \($0)" } ?? "") + (image.kind == .container ? " (pod)" : ""),
+                image.status.rawValue,
                 String(format: "%.1fs", image.seconds), stages, String(result.prefix(160)) + firmware,
+            ])
+        }
+        for index in indexes ?? [] {
+            rows.append([
+                "\(index.name) \(index.version) index" + (index.kind == .container ? " (pod)" : ""), index.status.rawValue,
+                String(format: "%.1fs", index.seconds), index.architectures.map(\.rawValue).joined(separator: "+"),
+                index.error ?? index.reference ?? index.layout ?? "",
             ])
         }
         let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }

@@ -16,17 +16,26 @@ enum CatalogEntries {
     /// - Returns: The entry; pictures and the SBOM named relative to the catalog.
     /// - Throws: ``PipelineError/outputUnusable(path:reason:)`` when the summary names no layout or reference;
     ///   ``KubeError`` or ``OCIError`` when the layout cannot be described.
-    static func entry(for summary: BuildSummary, recipe: Recipe, options: BuildOptions) throws -> CatalogEntry {
+    ///   - index: The index the image is listed in, when it is one architecture of several: the entry then pins the
+    ///     index and names every architecture.
+    static func entry(for summary: BuildSummary, recipe: Recipe, options: BuildOptions, index: IndexSummary? = nil) throws -> CatalogEntry {
         guard let layout = summary.layout else {
             throw PipelineError.outputUnusable(path: summary.directory, reason: "no OCI layout in the summary")
         }
         let kind = summary.kind ?? .vm
-        let description = try kind == .vm
+        var description = try kind == .vm
             ? ImageDescriptions.describe(recipe, layout: layout, firmware: summary.firmware, target: options.push ?? options.referencePrefix)
             : podDescription(summary, recipe: recipe)
+        if let index, let digest = index.digest {
+            description.platformDigest = description.digest
+            description.digest = try Digest(parsing: digest)
+            description.architectures = index.architectures.map(\.rawValue)
+        }
         let status = CatalogEntry.Verification.Status(rawValue: summary.verification.status) ?? .notRun
         // Files relative to the catalog: `<name>/<version>/…` (`…/container/…` for a pod image).
+        let architecture = summary.architecture ?? .amd64
         let prefix = "\(recipe.name)/\(recipe.version)/" + (kind == .container ? ImageOutput.podDirectoryName + "/" : "")
+            + (architecture == .amd64 ? "" : architecture.rawValue + "/")
         var entry = CatalogEntry(
             image: description,
             build: .init(

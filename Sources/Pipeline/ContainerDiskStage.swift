@@ -17,6 +17,7 @@ struct ContainerDiskStage: Stage {
         let preference = input.firmware.admittedPreference(context.recipe.preference)
         return "\(context.fingerprint.hex) \(context.options.layerCompression.rawValue) \(context.repository) \(EngineIdentity.packaging)"
             + " firmware=\(context.recipe.firmware.map(\.rawValue).joined(separator: ",")) preference=\(preference ?? "-")"
+            + (context.architecture == .amd64 ? "" : " architecture=\(context.architecture)")
     }
 
     func run(_ input: ContainerDiskInput, key: String?, in context: StageContext) async throws -> StageResult<PackagedImage> {
@@ -33,7 +34,7 @@ struct ContainerDiskStage: Stage {
             name: try RepositoryName(context.repository), tag: try Tag(recipe.version), compression: context.options.layerCompression,
             annotations: [AnnotationKey.title: recipe.displayName, AnnotationKey.description: recipe.description, Self.buildKeyAnnotation: key],
             instancetype: recipe.instancetype, preference: input.firmware.admittedPreference(recipe.preference), firmware: recipe.firmware.map(\.rawValue),
-            timestamp: context.options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true
+            architecture: context.architecture.rawValue, timestamp: context.options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true
         )
         let packer = ContainerDiskPacker(progress: context.reporter)
         let layoutPath = output.layout

@@ -34,7 +34,7 @@ struct ContainerImageStage: Stage {
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=\(tree.home)", "USER=\(plan.labUser)",
                 "LANG=C.UTF-8", "TERM=xterm-256color",
             ], workingDirectory: tree.home, entrypoint: LabSupervisor.entrypoint, annotations: annotations,
-            timestamp: context.options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true)
+            architecture: context.architecture.rawValue, timestamp: context.options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true)
         let packer = ContainerImagePacker(progress: context.reporter)
         let layout = context.output.layout
         let packaged = try await DedicatedThread.run(name: "labforge.package.\(recipe.name)") {

@@ -41,9 +41,12 @@ struct CustomizeStage: Stage {
                     memoryMiB: context.options.applianceMemoryMiB, cpus: Int32(context.options.cpus),
                     cache: ArtifactCache(directory: cache.artifacts, locks: cache.locks), reporter: context.reporter, logger: context.logger,
                     log: { context.log.write($0) })
-                customizer.stepCache = StepCache(directory: cache.snapshots, locks: cache.locks)
                 customizer.hostInstalledSteps = hostInstalledSteps
                 customizer.inventory = SBOMStage.request(for: context)
+                if base.content == .rootTreeArchive {
+                    return try await customizeTree(base, customizer: customizer, work: work, entry: lock, in: context)
+                }
+                customizer.stepCache = StepCache(directory: cache.snapshots, locks: cache.locks)
                 let customized = try await customizer.customizeOverlay(
                     recipe: context.recipe, base: base.path, baseIdentity: context.fingerprint.baseIdentity, workDirectory: work, leases: context.leases)
                 let result = customized.result
@@ -56,5 +59,21 @@ struct CustomizeStage: Stage {
                 throw error
             }
         }
+    }
+
+    /// A foreign architecture: the recipe's steps in the base's root tree on the host (``Customizer/customizeTree``).
+    private func customizeTree(
+        _ base: ResolvedBase, customizer: Customizer, work: String, entry: FileLock, in context: StageContext
+    ) async throws -> StageResult<CustomizedDisk> {
+        guard case .debianBootstrap(let bootstrap) = context.recipe.base else {
+            throw PipelineError.outputUnusable(path: base.path, reason: "a root tree base comes from a Debian bootstrap only")
+        }
+        let customized = try await customizer.customizeTree(
+            recipe: context.recipe, baseArchive: base.path, baseIdentity: context.fingerprint.baseIdentity, workDirectory: work, leases: context.leases)
+        let grown = context.recipe.plan.compactMap { if case .growRoot(let size) = $0.step { return size } else { return nil } }
+        let size = ([bootstrap.diskSizeGiB] + grown).max() ?? bootstrap.diskSizeGiB
+        let detail = "\(customized.result.steps.count) steps in the \(context.architecture) root tree (qemu-user), base extracted in \(String(format: "%.1f", customized.result.launchSeconds)) s"
+        return .ran(CustomizedDisk(
+            form: .tree(root: customized.root, workDirectory: work, entry: entry, bootstrap: bootstrap, sizeGiB: size), inventory: customized.inventory), detail)
     }
 }

@@ -1,4 +1,5 @@
 // The finalize stage: the customized overlay as the dense, zstd-compressed, checked qcow2 a containerDisk ships.
+import Bases
 import Customize
 import DiskImage
 import Foundation
@@ -23,6 +24,20 @@ struct FinalizeStage: Stage {
             }
             entry.downgrade()
             return .ran(FinalDisk(path: finalized.path), "zstd-compressed qcow2, checked: \(ByteCount.format(finalized.bytes))")
+        case .tree(let root, let work, let entry, let bootstrap, let sizeGiB):
+            defer { Self.removeWork(work) }
+            let written = work + "/disk.qcow2"
+            let log = context.log
+            try await context.store.bootstrapper.writeDisk(rootTree: root, spec: bootstrap, sizeGiB: sizeGiB, output: written, log: { log.write($0) })
+            // The tree is in the disk now: free its space before the compressed copy is written.
+            _ = ScratchRemoval.remove(root)
+            let finalized = try await DedicatedThread.run(name: "labforge.finalize.\(context.recipe.name)") {
+                try Customizer.finalize(overlay: written, to: disk, compressed: true)
+            }
+            entry.downgrade()
+            return .ran(
+                FinalDisk(path: finalized.path),
+                "\(context.architecture) disk written from the tree (\(sizeGiB) GiB, UEFI), zstd-compressed qcow2, checked: \(ByteCount.format(finalized.bytes))")
         }
     }
 

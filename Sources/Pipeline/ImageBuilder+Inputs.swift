@@ -9,9 +9,11 @@ import LabforgeRecipe
 
 extension ImageBuilder {
     /// The recipe's leading install steps that the bootstrap installs on the host (``HostPackagePlan``): only
-    /// when the base is a labforge bootstrap, and unless `LABFORGE_HOST_PACKAGES=0`.
+    /// when the base is a labforge bootstrap of amd64, and unless `LABFORGE_HOST_PACKAGES=0`. (They spare amd64 the
+    /// appliance's emulated package installs; a foreign architecture's steps run in a host tree under qemu-user anyway,
+    /// as fast as in the bootstrap, so its base stays the plain one every recipe shares.)
     var hostPackages: HostPackagePlan? {
-        guard case .debianBootstrap = recipe.base,
+        guard case .debianBootstrap(let spec) = recipe.base, spec.architecture == .amd64,
               ProcessInfo.processInfo.environment["LABFORGE_HOST_PACKAGES"] != "0"
         else { return nil }
         let plan = HostPackagePlan(plan: recipe.plan)
@@ -37,8 +39,9 @@ extension ImageBuilder {
             try recipe.fingerprint, options.toolVersion, EngineIdentity.customization, EngineIdentity.packaging, archive,
             store.bootstrapper.mirror, store.bootstrapper.securityMirror, plan.suite,
         ] + script.includedPackages + script.hooks.map(\.script) + files.map { "\($0.key)\u{0}\($0.value)" }
+            + (architecture == .amd64 ? [] : ["architecture \(architecture)"])
         for part in parts { hasher.update(data: Data((part + "\u{0}").utf8)) }
         let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return ImageFingerprint(hex: hex, baseIdentity: "mmdebstrap root tree (\(plan.suite))")
+        return ImageFingerprint(hex: hex, baseIdentity: "mmdebstrap root tree (\(plan.suite)\(architecture == .amd64 ? "" : ", \(architecture)"))")
     }
 }

@@ -11,26 +11,47 @@ import Reporting
 
 /// One image's build. Every failure is caught into the summary: one image never stops another.
 struct ImageBuilder: Sendable {
+    /// The recipe as built for this image's architecture (``LabforgeRecipe/Recipe/building(for:)``).
     let recipe: Recipe
     let target: BuildTarget
+    /// Whether the image is one architecture of several under one index.
+    let partOfIndex: Bool
     let options: BuildOptions
     let store: BaseImageStore
     let cache: ImageCache
     let reporter: any ProgressReporter
     let logger: Logger
 
+    /// Why the recipe cannot be built for the architecture asked (nil: it can).
+    let refusal: RecipeError?
+
     init(
-        recipe: Recipe, target: BuildTarget = .vm, options: BuildOptions, store: BaseImageStore, cache: ImageCache,
-        reporter: any ProgressReporter, logger: Logger
+        recipe: Recipe, target: BuildTarget = .vm, architecture: Architecture = .amd64, partOfIndex: Bool = false, options: BuildOptions,
+        store: BaseImageStore, cache: ImageCache, reporter: any ProgressReporter, logger: Logger
     ) {
-        self.recipe = recipe
+        do {
+            self.recipe = try recipe.building(for: architecture)
+            refusal = nil
+        } catch {
+            var named = recipe
+            named.architectures = [architecture]
+            self.recipe = named
+            refusal = error as? RecipeError ?? .architectureNeedsBootstrap(recipe: recipe.name, architecture: architecture.rawValue)
+        }
         self.target = target
+        self.partOfIndex = partOfIndex
         self.options = options
         self.store = store
         self.cache = cache
         self.reporter = reporter
         self.logger = logger
     }
+
+    /// The image's architecture.
+    var architecture: Architecture { recipe.architectures.first ?? .amd64 }
+
+    /// What progress names the image by: the recipe's name, with the architecture for any but amd64 (`debian-terminal/arm64`).
+    var subject: String { architecture == .amd64 ? recipe.name : "\(recipe.name)/\(architecture)" }
 
     /// What one image's stages produced, for its summary.
     struct BuiltImage: Sendable {
@@ -40,6 +61,7 @@ struct ImageBuilder: Sendable {
         var verification: VerificationOutcome
         var signed: SignedImage
         var manifests: String
+        var podUID: Int? = nil
     }
 
     /// Builds the image (or finds it unchanged).
@@ -51,9 +73,10 @@ struct ImageBuilder: Sendable {
         let output: ImageOutput
         let plan: ContainerPlan?
         do {
+            if let refusal { throw refusal }
             try recipe.validate()
             plan = target == .container ? try ContainerPlan(recipe: recipe) : nil
-            output = try ImageOutput(root: options.output, name: recipe.name, version: recipe.version, target: target)
+            output = try ImageOutput(root: options.output, name: recipe.name, version: recipe.version, target: target, architecture: architecture)
         } catch {
             return refusedSummary(fingerprint: nil, started: started, message: "\(error)")
         }
@@ -81,6 +104,7 @@ struct ImageBuilder: Sendable {
             directory: output.directory, disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
             manifests: nil, verification: .init(status: "not-run", summary: "not run"), stages: [], log: output.log, finished: "", seconds: 0,
             error: nil, archiveDate: archiveDate, firmware: target == .vm ? FirmwareBasis(claimed: recipe.firmware) : nil, kind: target)
+        summary.architecture = architecture
         do {
             try FileManager.default.createDirectory(atPath: output.directory, withIntermediateDirectories: true)
         } catch {
@@ -91,7 +115,7 @@ struct ImageBuilder: Sendable {
         let lock: FileLock
         do {
             lock = try await FileLock.acquire(output.lock) {
-                reporter.report(ProgressEvent(subject: recipe.name, stage: "wait", detail: "another build holds \(output.lock)", completed: 0, total: nil, unit: .steps))
+                reporter.report(ProgressEvent(subject: subject, stage: "wait", detail: "another build holds \(output.lock)", completed: 0, total: nil, unit: .steps))
             }
         } catch {
             return failed(summary, output: output, started: started, stage: .base, message: "\(error)")
@@ -102,7 +126,7 @@ struct ImageBuilder: Sendable {
             var unchanged = previous
             unchanged.status = .unchanged
             unchanged.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-            reporter.report(ProgressEvent(subject: recipe.name, stage: "build", detail: "unchanged (\(fingerprint.short))", completed: 1, total: 1, unit: .steps, finished: true))
+            reporter.report(ProgressEvent(subject: subject, stage: "build", detail: "unchanged (\(fingerprint.short))", completed: 1, total: 1, unit: .steps, finished: true))
             return unchanged
         }
         guard let log = BuildLog(path: output.log) else {
@@ -114,8 +138,8 @@ struct ImageBuilder: Sendable {
         let leases = CacheLeases()
         defer { leases.releaseAll() }
         let context = StageContext(
-            recipe: recipe, target: target, options: options, output: output, fingerprint: fingerprint, cache: cache, store: store, log: log,
-            reporter: RelabeledProgress(subject: recipe.name, inner: reporter), logger: logger, leases: leases, started: started)
+            recipe: recipe, target: target, partOfIndex: partOfIndex, options: options, output: output, fingerprint: fingerprint, cache: cache, store: store, log: log,
+            reporter: RelabeledProgress(subject: subject, inner: reporter), logger: logger, leases: leases, started: started)
         let driver = BuildDriver(context: context)
         do {
             try cache.prepare()
@@ -135,6 +159,7 @@ struct ImageBuilder: Sendable {
             summary.sbom = built.signed.sbom
             summary.signature = built.signed.signature
             summary.manifests = built.manifests
+            summary.podUID = built.podUID
         } catch {
             let failure = error as? StageFailure ?? StageFailure(stage: .base, error: error)
             if let verification = failure.error as? FailedVerification {
@@ -150,7 +175,7 @@ struct ImageBuilder: Sendable {
         summary.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
         do { try output.write(summary) } catch { log.line("cannot write \(output.summary): \(error)") }
         log.line("built in \(String(format: "%.1f", summary.seconds)) s")
-        reporter.report(ProgressEvent(subject: recipe.name, stage: "build", detail: "built in \(String(format: "%.0f", summary.seconds)) s", completed: 1, total: 1, unit: .steps, finished: true))
+        reporter.report(ProgressEvent(subject: subject, stage: "build", detail: "built in \(String(format: "%.0f", summary.seconds)) s", completed: 1, total: 1, unit: .steps, finished: true))
         return summary
     }
 
@@ -190,7 +215,7 @@ struct ImageBuilder: Sendable {
         let pushed = try await driver.run(PushStage(), packaged)
         let signed = try await driver.run(SignStage(), SignInput(image: pushed, sbom: sbom))
         let manifests = try await driver.run(ManifestsStage(), .pod(plan: plan, uid: tree.uid, reference: pushed.reference))
-        return BuiltImage(disk: nil, packaged: packaged, pushed: pushed, verification: verification, signed: signed, manifests: manifests)
+        return BuiltImage(disk: nil, packaged: packaged, pushed: pushed, verification: verification, signed: signed, manifests: manifests, podUID: tree.uid)
     }
 
     /// A private scratch directory for a pod image's tree, registered so an interrupt removes it.
@@ -235,7 +260,7 @@ struct ImageBuilder: Sendable {
             guard let pushed = previous.pushed, pushed.repository == "\(push.registry)/\(repository)",
                   pushed.reference.hasSuffix("@" + (previous.manifestDigest ?? "-")), previous.sbom?.referrer != nil
             else { return false }
-        } else if previous.reference?.hasPrefix("\(pushTarget.registry)/\(repository):") != true {
+        } else if previous.reference?.hasPrefix("\(pushTarget.registry)/\(repository)\(partOfIndex ? "@" : ":")") != true {
             return false
         }
         return true
@@ -243,18 +268,19 @@ struct ImageBuilder: Sendable {
 
     /// The summary of a recipe refused before anything was written (no directory, no log, no summary file).
     private func refusedSummary(fingerprint: ImageFingerprint?, started: Date, message: String) -> BuildSummary {
-        reporter.report(ProgressEvent(subject: recipe.name, stage: BuildStage.base.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
+        reporter.report(ProgressEvent(subject: subject, stage: BuildStage.base.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
         return BuildSummary(
             name: recipe.name, version: recipe.version, status: .failed, fingerprint: fingerprint?.hex ?? "", baseImage: fingerprint?.baseIdentity ?? "",
             directory: "", disk: nil, diskBytes: nil, layout: nil, manifestDigest: nil, pushed: nil, reference: nil,
             manifests: nil, verification: .init(status: "not-run", summary: "not run"), stages: [], log: "", finished: Date().formatted(.iso8601),
-            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: .base, message: message), kind: target
+            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000, error: .init(stage: .base, message: message), kind: target,
+            architecture: architecture
         )
     }
 
     /// The summary of a failed image, written beside it: no outputs, the stages run, where it stopped and why.
     private func failed(_ summary: BuildSummary, output: ImageOutput, started: Date, stage: BuildStage, message: String) -> BuildSummary {
-        reporter.report(ProgressEvent(subject: recipe.name, stage: stage.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
+        reporter.report(ProgressEvent(subject: subject, stage: stage.rawValue, detail: "FAILED: \(message)", completed: 0, total: nil, unit: .steps, finished: true))
         var failed = summary
         failed.status = .failed
         (failed.disk, failed.diskBytes, failed.layout, failed.manifestDigest, failed.pushed, failed.reference, failed.manifests) = (nil, nil, nil, nil, nil, nil, nil)

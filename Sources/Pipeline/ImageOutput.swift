@@ -14,19 +14,34 @@ public struct ImageOutput: Sendable, Equatable {
     /// The suffix of a pod image's repository (`labs/debian-desktop-pod`), beside the VM image's.
     public static let podRepositorySuffix = "-pod"
 
-    /// The output directory of `name` `version` under `root`: `<root>/<name>/<version>` for a VM image, its
-    /// `container` subdirectory for a pod image.
+    /// The output directory of `name` `version` under `root`: `<root>/<name>/<version>` for an amd64 VM image, its
+    /// `container` subdirectory for a pod image; another architecture's image in a subdirectory named after it
+    /// (`<root>/<name>/<version>/arm64`, `<root>/<name>/<version>/container/arm64`).
     /// - Parameters:
     ///   - root: The output root.
     ///   - name: Recipe name, a DNS-1123 label.
     ///   - version: Recipe version, an image tag.
     ///   - target: VM or pod image.
+    ///   - architecture: The image's architecture.
     /// - Throws: ``PipelineError/unsafeOutputName(name:version:)`` when either could leave `root` or break a line
     ///   (`..`, `/`, a newline): checked here, where they become a path, whoever called.
-    public init(root: String, name: String, version: String, target: BuildTarget = .vm) throws {
+    public init(root: String, name: String, version: String, target: BuildTarget = .vm, architecture: Architecture = .amd64) throws {
+        let kind = try Self.kindDirectory(root: root, name: name, version: version, target: target)
+        directory = architecture == .amd64 ? kind : kind + "/" + architecture.rawValue
+    }
+
+    /// `<root>/<name>/<version>`, or its `container` subdirectory for a pod image.
+    static func kindDirectory(root: String, name: String, version: String, target: BuildTarget) throws -> String {
         guard DNSLabel.isValid(name), ImageVersion.isValid(version) else { throw PipelineError.unsafeOutputName(name: name, version: version) }
         let url = URL(fileURLWithPath: root).standardizedFileURL.appendingPathComponent(name).appendingPathComponent(version)
-        directory = (target == .container ? url.appendingPathComponent(Self.podDirectoryName) : url).path
+        return (target == .container ? url.appendingPathComponent(Self.podDirectoryName) : url).path
+    }
+
+    /// The multi-architecture OCI layout of `name` `version` (one image index over each architecture's manifest):
+    /// `<root>/<name>/<version>/oci-index`, or under `container/` for a pod image.
+    /// - Throws: ``PipelineError/unsafeOutputName(name:version:)``.
+    static func indexLayout(root: String, name: String, version: String, target: BuildTarget) throws -> String {
+        try kindDirectory(root: root, name: name, version: version, target: target) + "/oci-index"
     }
 
     /// The final disk.

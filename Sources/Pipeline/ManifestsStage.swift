@@ -13,6 +13,9 @@ struct ManifestsStage: Stage {
 
     func run(_ input: ManifestsInput, key: String?, in context: StageContext) async throws -> StageResult<String> {
         let directory = context.output.manifests
+        if context.partOfIndex {
+            return .skipped(directory, "written with the \(context.recipe.name) index, pinned to its digest")
+        }
         switch input {
         case .vm(let layout, let firmware):
             let description = try ImageDescriptions.describe(context.recipe, layout: layout, firmware: firmware, target: context.pushTarget)

@@ -20,6 +20,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
     case unsafeOutputName(name: String, version: String)
     /// A step of a container build failed in the root tree (`step` as the build log names it).
     case containerStep(step: String, status: Int32, outputTail: String)
+    /// An architecture's image of a multi-architecture recipe failed: no index is pushed under the version's tags.
+    case indexIncomplete(recipe: String, architecture: String, reason: String)
     /// The lab user of a container image is missing or has a system uid.
     case containerUser(user: String, reason: String)
     /// A verification report (`verification.json`) that cannot be read or says nothing about firmware.
@@ -29,6 +31,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .containerStep(let step, let status, let tail):
             return "container root tree: \(step) failed (mmdebstrap exited \(status)); last output:\n\(tail)"
+        case .indexIncomplete(let recipe, let architecture, let reason):
+            return "\(recipe): no multi-architecture index: its \(architecture) image failed (\(reason)); fix that image and build again (the other architectures' images are built)"
         case .containerUser(let user, let reason):
             return "container image user \(user): \(reason)"
         case .verificationReportUnreadable(let path, let reason):

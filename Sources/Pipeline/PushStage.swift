@@ -27,22 +27,31 @@ struct PushStage: Stage {
         guard let push = context.options.push else {
             let target = context.pushTarget
             return .skipped(
-                PushedImage(reference: "\(target.registry)/\(repository):\(version)@\(image.digest)", pushed: nil, digest: image.digest, layout: image.layout),
+                PushedImage(reference: Self.reference(registry: target.registry, repository: repository, version: version, digest: image.digest, in: context),
+                            pushed: nil, digest: image.digest, layout: image.layout),
                 "no --push; manifests name \(target.registry)/\(repository)")
         }
         let credential = try await RegistryCredential.lookup(registry: push.registry, repository: repository, authFile: context.options.authFile)
         let layout = try ImageLayout(path: image.layout)
         let name = try RepositoryName(repository)
-        let tags = try Self.tags(context).map { try Tag($0) }
+        // One architecture of several: by digest alone; the index gets the tags.
+        let tags = context.partOfIndex ? [] : try Self.tags(context).map { try Tag($0) }
         let reporter = context.reporter
         let result = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
             try await LayoutPusher(destination: client, progress: reporter).push(layout: layout, sourceTag: nil, to: name, tags: tags)
         }
         let pushed = PushedImage(
-            reference: "\(push.registry)/\(repository):\(version)@\(result.digest)",
+            reference: Self.reference(registry: push.registry, repository: repository, version: version, digest: result.digest.description, in: context),
             pushed: .init(reference: result.reference, repository: "\(push.registry)/\(repository)", tags: result.tags),
             digest: result.digest.description, layout: image.layout, credential: credential)
-        return .ran(pushed, "\(result.reference) tags \(result.tags.joined(separator: ",")), \(ByteCount.format(result.bytesSent)) sent")
+        let tagged = result.tags.isEmpty ? "by digest (the index takes the tags)" : "tags \(result.tags.joined(separator: ","))"
+        return .ran(pushed, "\(result.reference) \(tagged), \(ByteCount.format(result.bytesSent)) sent")
+    }
+
+    /// What manifests and the catalog pin: `registry/repository:version@digest`, or `registry/repository@digest` for one
+    /// architecture of several (the version's tag names the index, not this manifest).
+    static func reference(registry: String, repository: String, version: String, digest: String, in context: StageContext) -> String {
+        context.partOfIndex ? "\(registry)/\(repository)@\(digest)" : "\(registry)/\(repository):\(version)@\(digest)"
     }
 }
 

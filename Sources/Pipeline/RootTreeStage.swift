@@ -52,7 +52,8 @@ struct RootTreeStage: Stage {
             suite: plan.suite, packages: script.includedPackages, customizeHooks: hooks,
             sources: DebianRootTree.sources(for: plan.suite, mirror: store.bootstrapper.mirror, securityMirror: store.bootstrapper.securityMirror),
             // /run/labforge/credentials must stay (the hardening hook empties the rest of /run itself).
-            skip: ["cleanup/run"], dpkgOptions: ContainerTreeScript.dpkgExcludes)
+            skip: ["cleanup/run"], dpkgOptions: ContainerTreeScript.dpkgExcludes,
+            foreignArchitecture: context.architecture == .amd64 ? nil : context.architecture)
         let root = input.scratch + "/root"
         do {
             try await tree.make(into: root, logger: context.logger, log: { log.write($0) })

@@ -45,6 +45,9 @@ struct StageContext: Sendable {
     let recipe: Recipe
     /// VM or pod image.
     let target: BuildTarget
+    /// Whether this image is one architecture of several under one index: it is then pushed by digest alone, and the
+    /// index takes the tags (the recipe, as built for its architecture, names the architecture).
+    let partOfIndex: Bool
     /// The run's options.
     let options: BuildOptions
     /// Where this image's files go.
@@ -65,6 +68,9 @@ struct StageContext: Sendable {
     let leases: CacheLeases
     /// When the build started (the provenance's `startedOn`).
     let started: Date
+
+    /// The image's architecture.
+    var architecture: Architecture { recipe.architectures.first ?? .amd64 }
 
     /// Where the image is pushed, or the prefix its manifests name.
     var pushTarget: PushTarget { options.push ?? options.referencePrefix }

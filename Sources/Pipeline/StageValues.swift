@@ -17,6 +17,9 @@ struct CustomizedDisk: Sendable {
         case overlay(path: String, workDirectory: String, entry: FileLock)
         /// The finished disk of this fingerprint, leased shared.
         case finished(String)
+        /// A foreign architecture's customized root tree in a private work directory (its disk is written by the
+        /// finalize stage, `sizeGiB` large, with the bootstrap's layout); the entry held exclusive as for an overlay.
+        case tree(root: String, workDirectory: String, entry: FileLock, bootstrap: DebianBootstrap, sizeGiB: Int)
     }
 
     /// Where the guest is.

@@ -50,6 +50,11 @@ struct BuildCommand: AsyncParsableCommand {
         valueName: "vm|container"))
     var targets: [BuildTarget] = []
 
+    @Option(name: .customLong("arch"), help: ArgumentHelp(
+        "Architectures to build (repeatable): amd64, arm64 (under qemu-user, booted under AAVMF); more than one pushes one OCI index over them. Default: each recipe's `architectures:` (amd64).",
+        valueName: "amd64|arm64"))
+    var architectures: [Architecture] = []
+
     @Flag(help: "Do not boot and probe the images.")
     var noVerify = false
 
@@ -97,13 +102,14 @@ struct BuildCommand: AsyncParsableCommand {
         options.signingKey = signingKey
         options.refreshArchives = refresh
         options.recipeSources = Dictionary(selected.map { ($0.recipe.name, $0.origin.catalogSource) }, uniquingKeysWith: { first, _ in first })
-        let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(selected.map(\.recipe), targets: targets.isEmpty ? nil : targets)
+        let report = try await BuildRunner(options: options, reporter: cacheOptions.progress).run(
+            selected.map(\.recipe), targets: targets.isEmpty ? nil : targets, architectures: architectures.isEmpty ? nil : Self.unique(architectures))
         if cacheOptions.json {
             try printJSON(report)
         } else {
             print(report.table)
             for image in report.images where image.status == .failed {
-                let name = image.kind == .container ? "\(image.name) (pod)" : image.name
+                let name = image.name + (image.architecture.map { $0 == .amd64 ? "" : "/\($0)" } ?? "") + (image.kind == .container ? " (pod)" : "")
                 print("\(name): \(image.log.isEmpty ? image.error?.message ?? "" : "see \(image.log)")")
             }
             print("catalog: \(report.catalog), page \(report.page)\(report.catalogUpdated ? "" : " (unchanged)"); \(String(format: "%.1f", report.seconds)) s")
@@ -112,4 +118,12 @@ struct BuildCommand: AsyncParsableCommand {
     }
 }
 
+extension BuildCommand {
+    /// Each architecture once, in the order given.
+    static func unique(_ architectures: [Architecture]) -> [Architecture] {
+        architectures.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+}
+
 extension BuildTarget: ExpressibleByArgument {}
+extension Architecture: ExpressibleByArgument {}
