@@ -76,6 +76,7 @@ struct VerifyStage: Stage {
             deadline: context.options.verifyTimeout, cpus: context.options.cpus, memoryMiB: max(2048, context.recipe.minimumMemoryMiB), consoleLog: output.console)
         options.pictures = output.directory
         options.firmware = context.recipe.firmware
+        options.architecture = context.architecture
         context.log.line("firmware: \(context.recipe.firmware.map(\.displayName).joined(separator: ", ")) (the first with every probe)")
         return try await Verifier(logger: context.logger, progress: context.reporter).verify(disk: disk.path, plan: plan, options: options)
     }

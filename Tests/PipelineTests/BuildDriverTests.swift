@@ -67,7 +67,7 @@ func testContext(
     let imageCache = ImageCache(root: cache)
     try imageCache.prepare()
     return StageContext(
-        recipe: recipe, target: .vm, options: options, output: output, fingerprint: ImageFingerprint(hex: String(repeating: "ab", count: 32), baseIdentity: "test-base"),
+        recipe: recipe, target: .vm, partOfIndex: false, options: options, output: output, fingerprint: ImageFingerprint(hex: String(repeating: "ab", count: 32), baseIdentity: "test-base"),
         cache: imageCache, store: BaseImageStore(cache: CacheDirectory(root: cache), toolVersion: "test"), log: log, reporter: reporter,
         logger: Logger(label: "test"), leases: CacheLeases(), started: Date())
 }
