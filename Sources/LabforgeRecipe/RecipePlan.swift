@@ -45,6 +45,18 @@ extension Recipe {
         let rest = steps.filter { if case .growRoot = $0.1 { return false } else { return true } }
         var ordered = growth + rest
         if let sysprep { ordered.append((.sysprep, .sysprep(sysprep))) }
-        return ordered.enumerated().map { PlannedStep(number: $0.offset + 1, origin: $0.element.0, step: $0.element.1) }
+        // Pinned artifacts as the image's architecture (the first, for a recipe not yet built for one) installs them.
+        let architecture = architectures.first ?? .amd64
+        return ordered.enumerated().map {
+            PlannedStep(number: $0.offset + 1, origin: $0.element.0, step: $0.element.1.resolvingArtifacts(for: architecture))
+        }
+    }
+}
+
+extension Step {
+    /// The step with every pinned artifact it installs resolved for `architecture`.
+    func resolvingArtifacts(for architecture: Architecture) -> Step {
+        guard case .install(let requests) = self else { return self }
+        return .install(requests.map { PackageRequest($0.name, source: $0.source.resolved(for: architecture)) })
     }
 }

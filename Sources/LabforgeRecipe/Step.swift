@@ -40,6 +40,26 @@ public struct PinnedArtifact: Sendable, Hashable, Codable {
     public var kind: Kind
     /// Where an executable goes in the guest (ignored for packages).
     public var installPath: String?
+    /// The same artifact built for other architectures (a `.deb` of another architecture), each pinned alike; empty for
+    /// a file every architecture takes (`_all.deb`, a script) or one that exists for one architecture only.
+    public var variants: [Architecture: Variant]
+
+    /// Another architecture's build of an artifact.
+    public struct Variant: Sendable, Hashable, Codable {
+        /// Download URL.
+        public var url: String
+        /// Lower-case hex sha256 of the file.
+        public var sha256: String
+
+        /// Creates a variant.
+        /// - Parameters:
+        ///   - url: Download URL.
+        ///   - sha256: Hex sha256 of the file.
+        public init(url: String, sha256: String) {
+            self.url = url
+            self.sha256 = sha256
+        }
+    }
 
     /// Creates a pinned artifact.
     /// - Parameters:
@@ -47,11 +67,49 @@ public struct PinnedArtifact: Sendable, Hashable, Codable {
     ///   - sha256: Hex sha256 of the file.
     ///   - kind: Package or executable.
     ///   - installPath: Guest path of an executable.
-    public init(url: String, sha256: String, kind: Kind = .package, installPath: String? = nil) {
+    ///   - variants: Other architectures' builds of it.
+    public init(url: String, sha256: String, kind: Kind = .package, installPath: String? = nil, variants: [Architecture: Variant] = [:]) {
         self.url = url
         self.sha256 = sha256
         self.kind = kind
         self.installPath = installPath
+        self.variants = variants
+    }
+
+    /// The artifact a build for `architecture` downloads: that architecture's variant when there is one, else this
+    /// file; without variants either way (what the build installs is what its fingerprint names).
+    /// - Parameter architecture: The image's architecture.
+    /// - Returns: The artifact for it.
+    public func resolved(for architecture: Architecture) -> PinnedArtifact {
+        var resolved = self
+        if let variant = variants[architecture] {
+            resolved.url = variant.url
+            resolved.sha256 = variant.sha256
+        }
+        resolved.variants = [:]
+        return resolved
+    }
+
+    private enum CodingKeys: String, CodingKey { case url, sha256, kind, installPath, variants }
+
+    /// Decodes an artifact; `variants` may be absent (none).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decode(String.self, forKey: .url)
+        sha256 = try container.decode(String.self, forKey: .sha256)
+        kind = try container.decode(Kind.self, forKey: .kind)
+        installPath = try container.decodeIfPresent(String.self, forKey: .installPath)
+        variants = try container.decodeIfPresent([Architecture: Variant].self, forKey: .variants) ?? [:]
+    }
+
+    /// Encodes an artifact; no `variants` key when there are none (a resolved artifact encodes as artifacts always did).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(url, forKey: .url)
+        try container.encode(sha256, forKey: .sha256)
+        try container.encode(kind, forKey: .kind)
+        try container.encodeIfPresent(installPath, forKey: .installPath)
+        if !variants.isEmpty { try container.encode(variants, forKey: .variants) }
     }
 
     /// The file name at the end of the URL.
@@ -71,6 +129,15 @@ public enum PackageSource: Sendable, Hashable, Codable {
 }
 
 extension PackageSource {
+    /// The source with its pinned artifact resolved for `architecture` (``PinnedArtifact/resolved(for:)``).
+    public func resolved(for architecture: Architecture) -> PackageSource {
+        switch self {
+        case .repositories: return self
+        case .repositoriesElse(let artifact): return .repositoriesElse(artifact.resolved(for: architecture))
+        case .artifact(let artifact): return .artifact(artifact.resolved(for: architecture))
+        }
+    }
+
     /// The pinned file of an `.artifact` or `.repositoriesElse` source.
     public var artifact: PinnedArtifact? {
         switch self {

@@ -20,9 +20,13 @@ public struct WebTerminal: RecipeComponent, Hashable, Codable {
 
     /// ttyd from the Debian mirror's sid pool: Debian 12 and 13 do not package ttyd; this `.deb`
     /// installs on Debian 13 with Debian 13's own libraries (apt resolves them from the guest's repositories).
+    /// amd64's, with arm64's build of the same version as its variant.
     public static let debianSidPackage = PinnedArtifact(
         url: "http://deb.debian.org/debian/pool/main/t/ttyd/ttyd_1.7.7-8_amd64.deb",
-        sha256: "2cd573842ad6a9b0b5db771db7edfc1640ae14e3d726de0b9adca86cec3c6b37"
+        sha256: "2cd573842ad6a9b0b5db771db7edfc1640ae14e3d726de0b9adca86cec3c6b37",
+        variants: [.arm64: .init(
+            url: "http://deb.debian.org/debian/pool/main/t/ttyd/ttyd_1.7.7-8_arm64.deb",
+            sha256: "7931c891d72b45e9273e56e0f54f0dfaa9f943d75ece4718b882ba64c17e7171")]
     )
 
     /// The systemd unit labforge writes.
