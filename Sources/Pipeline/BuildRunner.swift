@@ -3,6 +3,7 @@ import Bases
 import Catalog
 import DiskImage
 import Foundation
+import Kube
 import LabforgeRecipe
 import Logging
 import OCI
@@ -137,7 +138,13 @@ public struct BuildRunner: Sendable {
             }
             let recipe = (try? job.recipe.building(for: job.architecture)) ?? job.recipe
             do {
-                let entry = try CatalogEntries.entry(for: summary, recipe: recipe, options: options, index: index)
+                // An index's other architectures: their verified firmware beside the first's.
+                var others: [String: FirmwareBasis] = [:]
+                for (other, image) in images where index != nil && other.partOfIndex && other.recipe.name == job.recipe.name
+                    && other.target == job.target && other.architecture != job.architecture {
+                    if let basis = image.firmware { others[other.architecture.rawValue] = basis }
+                }
+                let entry = try CatalogEntries.entry(for: summary, recipe: recipe, options: options, index: index, platformFirmware: others)
                 catalog.upsert(entry)
                 if entry.kind != .container { built.append(entry) }
             } catch {

@@ -18,7 +18,10 @@ enum CatalogEntries {
     ///   ``KubeError`` or ``OCIError`` when the layout cannot be described.
     ///   - index: The index the image is listed in, when it is one architecture of several: the entry then pins the
     ///     index and names every architecture.
-    static func entry(for summary: BuildSummary, recipe: Recipe, options: BuildOptions, index: IndexSummary? = nil) throws -> CatalogEntry {
+    ///   - platformFirmware: Of an index, each other architecture's firmware basis (its verification), by architecture.
+    static func entry(
+        for summary: BuildSummary, recipe: Recipe, options: BuildOptions, index: IndexSummary? = nil, platformFirmware: [String: FirmwareBasis] = [:]
+    ) throws -> CatalogEntry {
         guard let layout = summary.layout else {
             throw PipelineError.outputUnusable(path: summary.directory, reason: "no OCI layout in the summary")
         }
@@ -47,9 +50,10 @@ enum CatalogEntries {
                     CatalogEntry.SBOM(packages: record.packages, digest: $0, path: prefix + "sbom.spdx.json", referrer: record.referrer)
                 }
             },
-            signature: summary.signature.map {
+            signature: (index?.signature ?? summary.signature).map {
                 CatalogEntry.Signature(keyFingerprint: $0.keyFingerprint, reference: $0.reference, attestations: $0.attestations, predicateTypes: $0.predicateTypes)
-            }
+            },
+            platformFirmware: platformFirmware
         )
         let relative = { (path: String?) in path.map { prefix + URL(fileURLWithPath: $0).lastPathComponent } }
         if let pictures = summary.verification.pictures {

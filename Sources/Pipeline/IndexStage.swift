@@ -79,8 +79,9 @@ struct IndexStage: Sendable {
                 guard let layout = image.layout else { throw PipelineError.outputUnusable(path: image.directory, reason: "no OCI layout in the \(job.architecture) image's summary") }
                 return layout
             }
-            var annotations = [AnnotationKey.version: recipe.version]
-            if let epoch = options.sourceDateEpoch { annotations[AnnotationKey.created] = ReproducibleTime.rfc3339(epoch) }
+            var indexAnnotations = [AnnotationKey.version: recipe.version]
+            if let epoch = options.sourceDateEpoch { indexAnnotations[AnnotationKey.created] = ReproducibleTime.rfc3339(epoch) }
+            let annotations = indexAnnotations
             let tag = try Tag(recipe.version)
             let index = try await DedicatedThread.run(name: "labforge.index.\(recipe.name)") {
                 try MultiArchLayout.write(images: layouts, into: layoutPath, tag: tag, annotations: annotations, force: true)
