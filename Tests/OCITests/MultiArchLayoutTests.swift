@@ -91,6 +91,29 @@ struct MultiArchLayoutTests {
         }
     }
 
+    @Test("pod images join an index the same way: the packer's arm64 config, skopeo copies that platform and umoci unpacks its tree")
+    func containerImageIndex() async throws {
+        let dir = try TemporaryDirectory(prefix: "labforge-tree")
+        let root = try ContainerImagePackerTests.makeTree(in: dir)
+        var packed: [String: PackagedContainerImage] = [:]
+        for architecture in ["arm64", "amd64"] {
+            var options = try ContainerImagePackerTests.options()
+            options.architecture = architecture
+            packed[architecture] = try ContainerImagePacker().package(tree: root, into: dir.appending(architecture), options: options)
+        }
+        let multi = try MultiArchLayout.write(images: [dir.appending("arm64"), dir.appending("amd64")], into: dir.appending("multi"), tag: try Tag("1.0"))
+        #expect(multi.manifests.map(\.digest) == [packed["amd64"]!.manifestDigest, packed["arm64"]!.manifestDigest])
+        let config = try JSONDecoder().decode(ConfigPlatform.self, from: try await Command.check([
+            "skopeo", "inspect", "--override-os", "linux", "--override-arch", "arm64", "--config", "oci:\(multi.layout):1.0",
+        ]).stdoutData)
+        #expect(config.architecture == "arm64")
+        let copy = dir.appending("copy")
+        try await Command.check(["skopeo", "copy", "--override-os", "linux", "--override-arch", "arm64", "oci:\(multi.layout):1.0", "oci:\(copy):arm"])
+        #expect(try ImageLayout(path: copy).manifest(tag: "arm").descriptor.digest == packed["arm64"]!.manifestDigest)
+        try await Command.check(["umoci", "unpack", "--image", "\(copy):arm", dir.appending("bundle")])
+        #expect(FileManager.default.contents(atPath: dir.appending("bundle/rootfs/etc/motd")) == Data("hello\n".utf8))
+    }
+
     @Test("refusals name the layouts at fault: two images of one platform, no image; nothing is written")
     func refusals() async throws {
         let dir = try TemporaryDirectory()
