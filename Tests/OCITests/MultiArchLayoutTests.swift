@@ -114,6 +114,35 @@ struct MultiArchLayoutTests {
         #expect(FileManager.default.contents(atPath: dir.appending("bundle/rootfs/etc/motd")) == Data("hello\n".utf8))
     }
 
+    /// Whether /dev/shm is another file system than the temp directory (a hard link between them fails with EXDEV).
+    static var sharedMemoryIsAnotherFileSystem: Bool {
+        var temporary = stat(), shared = stat()
+        return stat(FileManager.default.temporaryDirectory.path, &temporary) == 0 && stat("/dev/shm", &shared) == 0
+            && temporary.st_dev != shared.st_dev && access("/dev/shm", W_OK) == 0
+    }
+
+    @Test(
+        "across file systems the blobs are copied, with their mode, and the index is the same bytes as a linked one",
+        .enabled(if: sharedMemoryIsAnotherFileSystem, "needs a writable /dev/shm on another file system than the temp directory"))
+    func copiesAcrossFileSystems() async throws {
+        let dir = try TemporaryDirectory()
+        let multi = try await MultiArchContainerDisk.write(in: dir)
+        let shared = "/dev/shm/labforge-test-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: shared) }
+        let copied = try MultiArchLayout.write(
+            images: [dir.appending("amd64"), dir.appending("arm64")], into: shared + "/multi", tag: try Tag("1.0"),
+            annotations: [AnnotationKey.version: "1.0"])
+        #expect(copied.index == multi.index.index)
+        let layer = try #require(multi.packed["arm64"]).layerDigest
+        let source = try FileManager.default.attributesOfItem(atPath: try ImageLayout(path: dir.appending("arm64")).blobPath(layer))
+        let copy = try FileManager.default.attributesOfItem(atPath: try ImageLayout(path: copied.layout).blobPath(layer))
+        #expect(copy[.posixPermissions] as? Int == source[.posixPermissions] as? Int)
+        #expect(copy[.systemFileNumber] as? Int != source[.systemFileNumber] as? Int || copy[.systemNumber] as? Int != source[.systemNumber] as? Int)
+        let raw = try await Command.check(["skopeo", "inspect", "--raw", "oci:\(copied.layout):1.0"]).stdoutData
+        #expect(Digest.sha256(of: raw) == multi.index.index.digest)
+        try await Command.check(["cmp", try ImageLayout(path: copied.layout).blobPath(layer), try ImageLayout(path: dir.appending("arm64")).blobPath(layer)])
+    }
+
     @Test("refusals name the layouts at fault: two images of one platform, no image; nothing is written")
     func refusals() async throws {
         let dir = try TemporaryDirectory()
