@@ -91,36 +91,25 @@ enum DebianBootstrapFiles {
 
     /// GRUB's settings for `grub-mkconfig` (a drop-in: `/etc/default/grub` stays Debian's): no menu wait, the serial
     /// console for TCG boots and `virtctl console`, kernel messages visible (no `quiet`), no other OS to look for.
-    static let grubDefaults = """
-        # Written by labforge: lab VMs boot at once, with the serial console (virtctl console) and kernel messages.
-        GRUB_TIMEOUT=0
-        GRUB_CMDLINE_LINUX_DEFAULT=""
-        GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"
-        GRUB_TERMINAL="console serial"
-        GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
-        GRUB_DISABLE_OS_PROBER=true
+    static var grubDefaults: String { grubDefaults(for: .amd64) }
 
-        """
-
-    /// GRUB's settings on an architecture: amd64's ``grubDefaults``; on arm64 the serial console is the PL011
-    /// (`ttyAMA0`, what `virtctl console` and qemu's `virt` machine show) and GRUB writes to the firmware's console
-    /// (AAVMF puts it on that same serial port; GRUB's own serial driver has no PL011 port to name).
+    /// GRUB's settings on an architecture (``grubDefaults`` is amd64's). The kernel's serial console is
+    /// ``serialConsole(for:)``; on amd64 GRUB drives COM1 itself as well, on arm64 it writes to the firmware's console
+    /// only (AAVMF puts it on the PL011; GRUB's own serial driver has no PL011 port to name).
     /// - Parameter architecture: The tree's architecture.
     /// - Returns: The drop-in's text.
     static func grubDefaults(for architecture: Architecture) -> String {
-        switch architecture {
-        case .amd64: return grubDefaults
-        case .arm64:
-            return """
-                # Written by labforge: lab VMs boot at once, with the serial console (virtctl console) and kernel messages.
-                GRUB_TIMEOUT=0
-                GRUB_CMDLINE_LINUX_DEFAULT=""
-                GRUB_CMDLINE_LINUX="console=tty0 console=\(serialConsole(for: architecture)),115200n8"
-                GRUB_TERMINAL="console"
-                GRUB_DISABLE_OS_PROBER=true
+        let terminal = architecture == .amd64
+            ? "GRUB_TERMINAL=\"console serial\"\nGRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\"" : "GRUB_TERMINAL=\"console\""
+        return """
+            # Written by labforge: lab VMs boot at once, with the serial console (virtctl console) and kernel messages.
+            GRUB_TIMEOUT=0
+            GRUB_CMDLINE_LINUX_DEFAULT=""
+            GRUB_CMDLINE_LINUX="console=tty0 console=\(serialConsole(for: architecture)),115200n8"
+            \(terminal)
+            GRUB_DISABLE_OS_PROBER=true
 
-                """
-        }
+            """
     }
 
     /// The kernel's name of the serial console KubeVirt and qemu give a VM: `ttyS0` (16550) on amd64, `ttyAMA0`

@@ -62,8 +62,7 @@ public struct DebianBootstrapper: Sendable {
         _ spec: DebianBootstrap, pinnedFiles: [String: String] = [:], output: String, progress: any ProgressReporter = SilentProgress()
     ) async throws {
         let subject = "debian-\(spec.suite)"
-        try await withScratchDirectory { scratch in
-            let staging = try prepareStaging(spec, pinnedFiles: pinnedFiles, scratch: scratch)
+        try await bootstrapping(spec, pinnedFiles: pinnedFiles, subject: subject, progress: progress) { scratch, staging in
             // No fsync, as for every disk labforge writes (qemu-img does not flush; a base lost in a crash is bootstrapped again).
             try await AtomicFile.replace(output, sync: false) { temporary in
                 Interruption.register(temporary)
@@ -79,7 +78,6 @@ public struct DebianBootstrapper: Sendable {
                 }
             }
         }
-        progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "done", completed: 3, total: 3, unit: .steps, finished: true))
     }
 
     /// Bootstraps the root tree of `spec` (with the boot hook's files: `/boot/grub/grub.cfg` naming the root by the
@@ -98,9 +96,18 @@ public struct DebianBootstrapper: Sendable {
         _ spec: DebianBootstrap, pinnedFiles: [String: String] = [:], output: String, progress: any ProgressReporter = SilentProgress()
     ) async throws {
         let subject = "debian-\(spec.suite)-\(spec.architecture)"
-        try await withScratchDirectory { scratch in
-            let staging = try prepareStaging(spec, pinnedFiles: pinnedFiles, scratch: scratch)
+        try await bootstrapping(spec, pinnedFiles: pinnedFiles, subject: subject, progress: progress) { _, staging in
             try await bootstrapTree(spec, staging: staging, into: output, format: "tar", subject: subject, progress: progress)
+        }
+    }
+
+    /// Runs `body` with a scratch directory and the hooks' files staged in it, then reports the bootstrap done.
+    private func bootstrapping(
+        _ spec: DebianBootstrap, pinnedFiles: [String: String], subject: String, progress: any ProgressReporter,
+        _ body: (_ scratch: String, _ staging: String) async throws -> Void
+    ) async throws {
+        try await withScratchDirectory { scratch in
+            try await body(scratch, try prepareStaging(spec, pinnedFiles: pinnedFiles, scratch: scratch))
         }
         progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "done", completed: 3, total: 3, unit: .steps, finished: true))
     }

@@ -42,26 +42,4 @@ public struct ResolvedBase: Sendable, Equatable, Codable {
         self.identity = identity
         self.wasCached = wasCached
     }
-
-    private enum CodingKeys: String, CodingKey { case path, format, identity, wasCached, content }
-
-    /// Decodes a resolved base; `content` may be absent (a disk, as every base was before root tree archives).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        path = try container.decode(String.self, forKey: .path)
-        format = try container.decode(DiskFormat.self, forKey: .format)
-        identity = try container.decode(String.self, forKey: .identity)
-        wasCached = try container.decode(Bool.self, forKey: .wasCached)
-        content = try container.decodeIfPresent(BaseContent.self, forKey: .content) ?? .disk
-    }
-
-    /// Encodes a resolved base; no `content` key for a disk, so that what was encoded before reads the same.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(path, forKey: .path)
-        try container.encode(format, forKey: .format)
-        try container.encode(identity, forKey: .identity)
-        try container.encode(wasCached, forKey: .wasCached)
-        if content != .disk { try container.encode(content, forKey: .content) }
-    }
 }
