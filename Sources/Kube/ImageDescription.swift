@@ -27,8 +27,8 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     public var tag: String?
     /// The manifest digest the image is pinned by (of a multi-architecture image: its index's).
     public var digest: Digest
-    /// Of a multi-architecture image: the manifest digest of ``architecture``'s image inside the index; nil when unknown
-    /// (a pinned reference) or single-architecture.
+    /// When ``digest`` names an image index: the manifest digest of ``architecture``'s image inside it; nil when unknown
+    /// (a pinned reference) or when ``digest`` names the manifest itself.
     public var platformDigest: Digest?
     /// Virtual size of the disk in bytes (what the guest sees).
     public var diskVirtualSize: Int64
@@ -140,19 +140,17 @@ public struct ImageDescription: Sendable, Hashable, Codable {
         architecture == Architecture.amd64.rawValue && !isMultiArchitecture ? nil : architecture
     }
 
-    /// What a VM's own DataVolume (`dataVolumeTemplates`) imports: ``architecture``'s manifest by digest when the image
-    /// is multi-architecture and that digest is known (KubeVirt releases whose VirtualMachine schema predates CDI's
-    /// `registry.platform` accept it), else ``pinnedReference``.
+    /// `registry/repository@sha256:…` of ``architecture``'s own manifest: by ``platformDigest`` when known, else
+    /// ``pinnedReference``.
     public var platformPinnedReference: String {
-        guard isMultiArchitecture, let platformDigest else { return pinnedReference }
-        return "\(repository)@\(platformDigest)"
+        platformDigest.map { "\(repository)@\($0)" } ?? pinnedReference
     }
 
-    /// The platform CDI imports from the image index (`spec.source.registry.platform.architecture`): ``architecture``
-    /// for a multi-architecture image, so a mixed cluster imports the disk the VMs run; nil for a single-architecture one.
-    public var importedArchitecture: String? {
-        isMultiArchitecture ? architecture : nil
-    }
+    /// The platform CDI imports (`spec.source.registry.platform.architecture`) where an image index may be met: the
+    /// VMs' architecture whenever they state it (``statedArchitecture``: a multi-architecture image, or one not amd64,
+    /// whose tag may name an index of one platform), so the importer takes that platform whatever node it runs on;
+    /// nil for a single-architecture amd64 image (written as before).
+    public var importedArchitecture: String? { statedArchitecture }
 
     /// The agent of a kind, when the image has one.
     /// - Parameter kind: Terminal or desktop.

@@ -57,12 +57,12 @@ package struct ManifestBuilder {
         DataVolumeSource(registry: RegistrySource(url: "docker://\(image.pinnedReference)", architecture: image.importedArchitecture))
     }
 
-    /// A VM's own DataVolume's import (`dataVolumeTemplates`): the golden image's, or for a multi-architecture image
-    /// whose platform's manifest digest is known, that manifest by digest (no `platform`, which the VirtualMachine
-    /// schema of KubeVirt releases before CDI's `registry.platform` refuses).
+    /// A VM's own DataVolume's import (`dataVolumeTemplates`), where the VirtualMachine schema of KubeVirt releases
+    /// before CDI's `registry.platform` refuses that field: the platform's manifest by digest when known; else the pinned
+    /// reference, with the platform only for a multi-architecture index (it cannot be imported right without).
     var ownSource: DataVolumeSource {
-        guard image.platformPinnedReference != image.pinnedReference else { return pinnedSource }
-        return DataVolumeSource(registry: RegistrySource(url: "docker://\(image.platformPinnedReference)"))
+        let architecture = image.platformDigest == nil && image.isMultiArchitecture ? image.importedArchitecture : nil
+        return DataVolumeSource(registry: RegistrySource(url: "docker://\(image.platformPinnedReference)", architecture: architecture))
     }
 
     /// The golden image's pinned registry import.
