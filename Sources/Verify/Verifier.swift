@@ -34,9 +34,9 @@ public struct VerifyOptions: Sendable, Equatable {
     /// (``emulationSlowdown``), and only under the firmwares it has (``Architecture/bootableFirmware``).
     public var architecture: Architecture = .amd64
 
-    /// How much longer than amd64 everything takes on an architecture emulated under TCG, where the limits above
-    /// are multiplied by it: a trixie arm64 cloud kernel reached its login prompt in ≈ 76 s under AAVMF and TCG on
-    /// 2 cores, 3 times an amd64 TCG boot.
+    /// The factor the limits above are multiplied by on an architecture emulated under TCG. Measured on 2 cores: the
+    /// bootstrapped arm64 base's guest agent answered 50 s after qemu started under AAVMF (96 s while other builds
+    /// ran), amd64's under OVMF and TCG after 40 s; 3 leaves a loaded host (`make test`) the same room amd64 has.
     public static let emulationSlowdown: Double = 3
 
     /// Whether `architecture` runs emulated: labforge's hosts are amd64, so any other architecture runs under TCG.
