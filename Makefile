@@ -8,7 +8,8 @@ DEB_PACKAGES := \
 	pkg-config libguestfs-tools libguestfs-dev linux-image-amd64 libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libssl-dev \
 	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring dosfstools mtools xorriso \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
-	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux fdisk e2fsprogs git tini iproute2 bubblewrap xauth
+	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux fdisk e2fsprogs git tini iproute2 bubblewrap xauth \
+	qemu-user-static binfmt-support qemu-system-arm qemu-efi-aarch64
 
 .PHONY: all deps build release install check test demo demo-container images bench clean
 
@@ -24,6 +25,14 @@ deps:
 		$$sudo apt-get update -q >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
 	fi
+	@# arm64 images: mmdebstrap runs the arm64 tree's programs under qemu-user, handed over by binfmt_misc (its
+	@# qemu-aarch64 handler, F flag). Enabled where this machine allows it; where it cannot (a container without
+	@# binfmt_misc), one line says so and deps goes on: only arm64 bootstraps need it.
+	@sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; binfmt=/proc/sys/fs/binfmt_misc; \
+	[ -e $$binfmt/status ] || $$sudo mount -t binfmt_misc binfmt_misc $$binfmt >/dev/null 2>&1 || true; \
+	head -n1 $$binfmt/qemu-aarch64 2>/dev/null | grep -qx enabled || $$sudo update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true; \
+	head -n1 $$binfmt/qemu-aarch64 2>/dev/null | grep -qx enabled || \
+		echo "make deps: binfmt_misc cannot run arm64 programs here (mount -t binfmt_misc binfmt_misc $$binfmt; update-binfmts --enable qemu-aarch64): arm64 bootstraps will fail"
 	@# The deploy tests ask apt-cache whether the Containerfile's packages exist: package lists must be there.
 	@ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; $$sudo apt-get update -q >/dev/null; }
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || python3 -m pip install -q 'jsonschema>=4.18'

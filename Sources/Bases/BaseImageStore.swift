@@ -52,7 +52,9 @@ public struct BaseImageStore: Sendable {
     ///   - progress: Receives download bytes and bootstrap steps.
     ///   - leases: Keeps the cache entry leased (shared, ``CacheLocks``) until the caller releases it, so that
     ///     `labforge cache prune` leaves it alone while a build uses it; by default it is released on return.
-    /// - Returns: The disk path (never modify it), its format and identity.
+    /// - Returns: The disk path (never modify it), its format and identity. A Debian bootstrap of an architecture other
+    ///   than amd64 gives its root tree as a tar archive instead (``BaseContent/rootTreeArchive``): libguestfs's
+    ///   appliance is x86-64 and cannot run the tree's programs, so it is customized extracted, under qemu-user.
     /// - Throws: ``BasesError``.
     public func resolve(
         _ base: BaseImage, pinnedFiles: [String: String] = [:], progress: any ProgressReporter = SilentProgress(),
@@ -82,17 +84,19 @@ public struct BaseImageStore: Sendable {
     /// - Parameters:
     ///   - spec: The bootstrap.
     ///   - archive: The archives' state; `nil` when never checked.
-    /// - Returns: `debian-<suite>-<16 hex>`.
+    /// - Returns: `debian-<suite>-<16 hex>`; `debian-<suite>-<architecture>-<16 hex>` for an architecture other than
+    ///   amd64 (whose keys are what they were before architectures).
     public func cacheKey(for spec: DebianBootstrap, archive: ArchiveState?) -> String {
         let lines = [
             "suite=\(spec.suite)", "packages=\(Set(spec.extraPackages).sorted().joined(separator: ","))",
             "size=\(spec.diskSizeGiB)", "mirror=\(bootstrapper.mirror)", "security=\(bootstrapper.securityMirror)",
-            "labforge=\(toolVersion)", "layout=\(DebianBootstrapFiles.revision)",
+            "labforge=\(toolVersion)", "layout=\(DebianBootstrapFiles.revision(for: spec.architecture))",
             "archive=\(archive?.keyInput ?? "unknown")",
         ] + (spec.pinnedPackages.isEmpty ? [] : ["pinned=" + spec.pinnedPackages.map(Self.keyInput).joined(separator: ",")])
+            + (spec.architecture == .amd64 ? [] : ["architecture=\(spec.architecture)"])
         let inputs = lines.joined(separator: "\n")
         let hex = SHA256.hash(data: Data(inputs.utf8)).map { String(format: "%02x", $0) }.joined()
-        return "debian-\(spec.suite)-\(hex.prefix(16))"
+        return spec.architecture == .amd64 ? "debian-\(spec.suite)-\(hex.prefix(16))" : "debian-\(spec.suite)-\(spec.architecture)-\(hex.prefix(16))"
     }
 
     /// One pinned package in a bootstrap key: name, how it is chosen, and the file's sha256.
@@ -117,7 +121,9 @@ public struct BaseImageStore: Sendable {
     public func cachedPath(for base: BaseImage) -> String? {
         switch base {
         case let .upstream(image): return cache.image(cacheKey(for: image))
-        case let .debianBootstrap(spec): return cache.image(cacheKey(for: spec))
+        case let .debianBootstrap(spec):
+            let key = cacheKey(for: spec)
+            return Self.content(of: spec) == .disk ? cache.image(key) : cache.rootTreeArchive(key)
         case .localFile: return nil
         }
     }
@@ -127,9 +133,22 @@ public struct BaseImageStore: Sendable {
     ) async throws -> ResolvedBase {
         let key = cacheKey(for: spec, archive: try await checkArchive(for: spec))
         let identity = "debian-bootstrap:\(key)"
+        guard Self.content(of: spec) == .disk else {
+            return try await cached(key: key, identity: identity, leases: leases, content: .rootTreeArchive) { final in
+                try await bootstrapper.buildRootTreeArchive(spec, pinnedFiles: pinnedFiles, output: final, progress: progress)
+            }
+        }
         return try await cached(key: key, identity: identity, leases: leases) { final in
             try await bootstrapper.build(spec, pinnedFiles: pinnedFiles, output: final, progress: progress)
         }
+    }
+
+    /// What a bootstrap resolves to: a disk for amd64, a root tree archive for an architecture libguestfs's x86-64
+    /// appliance cannot customize.
+    /// - Parameter spec: The bootstrap.
+    /// - Returns: The content of its cache entry.
+    public static func content(of spec: DebianBootstrap) -> BaseContent {
+        spec.architecture == .amd64 ? .disk : .rootTreeArchive
     }
 
     private func resolve(_ image: UpstreamImage, progress: any ProgressReporter, leases: CacheLeases) async throws -> ResolvedBase {
@@ -176,9 +195,9 @@ public struct BaseImageStore: Sendable {
     /// exclusive lock when it is missing (``CacheLocks/entry(_:exists:onWait:make:)``); the entry stays leased
     /// (shared) in `leases`. The finished file is made read-only, for its owner and group (0440).
     private func cached(
-        key: String, identity: String, leases: CacheLeases, make: (String) async throws -> Void
+        key: String, identity: String, leases: CacheLeases, content: BaseContent = .disk, make: (String) async throws -> Void
     ) async throws -> ResolvedBase {
-        let final = cache.image(key)
+        let final = content == .disk ? cache.image(key) : cache.rootTreeArchive(key)
         try cache.prepare()
         let (lock, made) = try await cache.locks.entry(key, exists: { FileManager.default.fileExists(atPath: final) }, onWait: { [logger] in
             logger.info("waiting for another labforge process to finish \(key)")
@@ -190,6 +209,6 @@ public struct BaseImageStore: Sendable {
             }
         }
         leases.keep(lock)
-        return ResolvedBase(path: final, format: .qcow2, identity: identity, wasCached: !made)
+        return ResolvedBase(path: final, format: content == .disk ? .qcow2 : .raw, identity: identity, wasCached: !made, content: content)
     }
 }

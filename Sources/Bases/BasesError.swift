@@ -1,6 +1,7 @@
 // Everything that can go wrong while fetching, verifying, converting or bootstrapping a base image.
 import DiskImage
 import Foundation
+import LabforgeRecipe
 
 /// Errors of the Bases module; each names the URL, file or step at fault and what to do.
 public enum BasesError: Error, Sendable, CustomStringConvertible {
@@ -34,6 +35,10 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
     case unusableDisk(DiskImageError)
     /// A bootstrap installs a pinned `.deb` that the caller did not fetch.
     case pinnedPackageMissing(package: String, file: String)
+    /// The host cannot run a foreign architecture's programs (binfmt_misc or qemu-user missing), so no tree of it can be bootstrapped.
+    case foreignArchitectureUnsupported(architecture: String, missing: String)
+    /// A disk asked to be smaller than its bootstrap's size.
+    case diskTooSmall(requestedGiB: Int, minimumGiB: Int)
 
     /// The message shown to the user: what failed, where, and what to do.
     public var description: String {
@@ -66,6 +71,10 @@ public enum BasesError: Error, Sendable, CustomStringConvertible {
             return error.description
         case let .pinnedPackageMissing(package, file):
             return "the bootstrap installs \(package) from the pinned \(file), but that file was not fetched before the bootstrap (a labforge bug: fetch the recipe's artifacts first)."
+        case let .foreignArchitectureUnsupported(architecture, missing):
+            return "cannot bootstrap \(architecture) on this host: \(missing). Run `make deps`, or: apt-get install qemu-user-static binfmt-support; mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; update-binfmts --enable qemu-\(Architecture(rawValue: architecture)?.machine ?? architecture)."
+        case let .diskTooSmall(requestedGiB, minimumGiB):
+            return "a disk of \(requestedGiB) GiB was asked for a base of \(minimumGiB) GiB; give at least \(minimumGiB) GiB."
         case let .malformedChecksum(value):
             return "\(value) is not a valid sha256 (64 hex digits) or sha512 (128 hex digits) checksum."
         }

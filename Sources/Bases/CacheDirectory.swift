@@ -34,6 +34,8 @@ public struct CacheDirectory: Sendable, Equatable {
 
     /// The finished image for `key`.
     func image(_ key: String) -> String { "\(images)/\(key).qcow2" }
+    /// The finished root tree archive (tar) for `key` (a bootstrap of an architecture handed over as a tree).
+    func rootTreeArchive(_ key: String) -> String { "\(images)/\(key).tar" }
     /// The partial download for `key`.
     func download(_ key: String) -> String { "\(downloads)/\(key).download" }
 

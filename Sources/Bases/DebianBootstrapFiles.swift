@@ -13,6 +13,37 @@ enum DebianBootstrapFiles {
         "cloud-init", "cloud-guest-utils", "qemu-guest-agent", "iproute2", "sudo", "less", "netbase",
     ]
 
+    /// The packages of every base that are not the boot chain (init, network, ssh, cloud-init, guest agent, tools).
+    private static var systemPackages: [String] { Array(basePackages.drop { !$0.hasPrefix("systemd-sysv") }) }
+
+    /// The base packages of an architecture: amd64's ``basePackages``; on arm64 Debian's signed cloud kernel for arm64
+    /// and Debian's signed GRUB for arm64 UEFI (no shim: KubeVirt's arm64 VMs boot UEFI without Secure Boot, so
+    /// nothing checks the chain GRUB would be verified for; no BIOS GRUB: arm64 has no BIOS).
+    /// - Parameter architecture: The tree's architecture.
+    /// - Returns: Package names.
+    static func basePackages(for architecture: Architecture) -> [String] {
+        switch architecture {
+        case .amd64: return basePackages
+        case .arm64: return ["linux-image-cloud-arm64", "grub-efi-arm64-signed", "grub2-common"] + systemPackages
+        }
+    }
+
+    /// The files kept out by dpkg on an architecture: amd64's ``dpkgExcludes``; on arm64 the same kinds of file in
+    /// GRUB's arm64 directories (no shim is installed there).
+    /// - Parameter architecture: The tree's architecture.
+    /// - Returns: dpkg `path-exclude` options.
+    static func dpkgExcludes(for architecture: Architecture) -> [String] {
+        switch architecture {
+        case .amd64: return dpkgExcludes
+        case .arm64:
+            return [
+                "path-exclude=/usr/lib/grub/arm64-efi-signed/grubnet*", "path-exclude=/usr/lib/grub/arm64-efi-signed/gcd*",
+                "path-exclude=/usr/lib/grub/arm64-efi/monolithic/*",
+                "path-exclude=/usr/share/grub/unicode.pf2", "path-exclude=/usr/share/locale/*/LC_MESSAGES/grub.mo",
+            ]
+        }
+    }
+
     /// Files the boot chain's packages ship that a lab disk never uses, kept out by dpkg (and by later upgrades in
     /// the guest: mmdebstrap leaves the options in `/etc/dpkg/dpkg.cfg.d/`): GRUB's signed network-boot and CD images
     /// (6.9 MB), the unsigned monolithic GRUB images they are made from (9.7 MB), shim's unsigned binaries (2.8 MB;
@@ -60,16 +91,37 @@ enum DebianBootstrapFiles {
 
     /// GRUB's settings for `grub-mkconfig` (a drop-in: `/etc/default/grub` stays Debian's): no menu wait, the serial
     /// console for TCG boots and `virtctl console`, kernel messages visible (no `quiet`), no other OS to look for.
-    static let grubDefaults = """
-        # Written by labforge: lab VMs boot at once, with the serial console (virtctl console) and kernel messages.
-        GRUB_TIMEOUT=0
-        GRUB_CMDLINE_LINUX_DEFAULT=""
-        GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"
-        GRUB_TERMINAL="console serial"
-        GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
-        GRUB_DISABLE_OS_PROBER=true
+    static var grubDefaults: String { grubDefaults(for: .amd64) }
 
-        """
+    /// GRUB's settings on an architecture (``grubDefaults`` is amd64's). The kernel's serial console is
+    /// ``serialConsole(for:)``; on amd64 GRUB drives COM1 itself as well, on arm64 it writes to the firmware's console
+    /// only (AAVMF puts it on the PL011; GRUB's own serial driver has no PL011 port to name).
+    /// - Parameter architecture: The tree's architecture.
+    /// - Returns: The drop-in's text.
+    static func grubDefaults(for architecture: Architecture) -> String {
+        let terminal = architecture == .amd64
+            ? "GRUB_TERMINAL=\"console serial\"\nGRUB_SERIAL_COMMAND=\"serial --unit=0 --speed=115200\"" : "GRUB_TERMINAL=\"console\""
+        return """
+            # Written by labforge: lab VMs boot at once, with the serial console (virtctl console) and kernel messages.
+            GRUB_TIMEOUT=0
+            GRUB_CMDLINE_LINUX_DEFAULT=""
+            GRUB_CMDLINE_LINUX="console=tty0 console=\(serialConsole(for: architecture)),115200n8"
+            \(terminal)
+            GRUB_DISABLE_OS_PROBER=true
+
+            """
+    }
+
+    /// The kernel's name of the serial console KubeVirt and qemu give a VM: `ttyS0` (16550) on amd64, `ttyAMA0`
+    /// (PL011) on arm64.
+    /// - Parameter architecture: The VM's architecture.
+    /// - Returns: The device name.
+    static func serialConsole(for architecture: Architecture) -> String {
+        switch architecture {
+        case .amd64: return "ttyS0"
+        case .arm64: return "ttyAMA0"
+        }
+    }
 
     /// The boot hook: runs on the host with the tree as `$1`, after every package is in. It has Debian's own
     /// `grub-mkconfig` write `/boot/grub/grub.cfg` — the file the kernel packages' hook (`zz-update-grub`) rewrites on
@@ -79,6 +131,24 @@ enum DebianBootstrapFiles {
     /// finished disk (ext4 root with `rootUUID` in a GPT partition); the real one is put back before the hook ends.
     /// - Parameter rootUUID: The root file system's UUID (``HostDiskLayout/uuid``).
     static func bootLoaderScript(rootUUID: String) -> String {
+        grubConfigScript(rootUUID: rootUUID) + biosCoreImageScript(rootUUID: rootUUID)
+    }
+
+    /// The boot hook of an architecture: amd64's ``bootLoaderScript(rootUUID:)``; on arm64 (UEFI alone) only its
+    /// `grub-mkconfig` part, run under qemu-user like every program of the foreign tree.
+    /// - Parameters:
+    ///   - rootUUID: The root file system's UUID (``HostDiskLayout/uuid``).
+    ///   - architecture: The tree's architecture.
+    static func bootLoaderScript(rootUUID: String, architecture: Architecture) -> String {
+        switch architecture {
+        case .amd64: return bootLoaderScript(rootUUID: rootUUID)
+        case .arm64: return grubConfigScript(rootUUID: rootUUID)
+        }
+    }
+
+    /// The part of the boot hook that has Debian's `grub-mkconfig` write `/boot/grub/grub.cfg` (with the stand-in
+    /// `grub-probe`), common to every architecture.
+    private static func grubConfigScript(rootUUID: String) -> String {
         """
         #!/bin/sh
         # Written by labforge: Debian's GRUB config and GRUB's BIOS core image, made in the tree before the disk exists.
@@ -110,6 +180,13 @@ enum DebianBootstrapFiles {
         chroot "$root" grub-mkconfig -o /boot/grub/grub.cfg
         mv "$probe.labforge-real" "$probe"
         trap - EXIT
+
+        """
+    }
+
+    /// The part of amd64's boot hook that makes GRUB's i386-pc core image and copies its modules.
+    private static func biosCoreImageScript(rootUUID: String) -> String {
+        """
         # BIOS: the core image grub-install would make (the root by UUID, its modules beside grub.cfg). The modules are
         # hard links: one copy on the disk, and an upgrade of grub-pc-bin (dpkg renames new files into place) leaves
         # the ones that match this core alone.
@@ -138,6 +215,19 @@ enum DebianBootstrapFiles {
     static var revision: String {
         ([basePackages.joined(separator: ","), dpkgExcludes.joined(separator: ","), rootLabel, dhcpNetwork, cloudConfig, sshHostKeys, grubDefaults,
           bootLoaderScript(rootUUID: ""), "gpt bios-boot 14 esp 15 root 1", essentialScript, customizeScript(staging: "")]).joined(separator: "\u{0}")
+    }
+
+    /// Everything that shapes a bootstrapped tree of `architecture`, hashed into its cache key: amd64's ``revision``
+    /// (unchanged, so amd64 bases keep their keys); arm64's own packages, exclusions, GRUB settings, boot hook and
+    /// partition table.
+    /// - Parameter architecture: The tree's architecture.
+    /// - Returns: The text hashed.
+    static func revision(for architecture: Architecture) -> String {
+        guard architecture != .amd64 else { return revision }
+        return ([basePackages(for: architecture).joined(separator: ","), dpkgExcludes(for: architecture).joined(separator: ","), rootLabel, dhcpNetwork,
+                 cloudConfig, sshHostKeys, grubDefaults(for: architecture), bootLoaderScript(rootUUID: "", architecture: architecture),
+                 "gpt esp 15 root 1 \(HostDiskLayout.rootType(for: architecture))", "esp /EFI/BOOT/BOOTAA64.EFI grub",
+                 essentialScript, customizeScript(staging: ""), "architecture=\(architecture)"]).joined(separator: "\u{0}")
     }
 
     /// The hook that installs pinned packages in the tree (`$1`) with the guest's apt, from `staging/debs`:

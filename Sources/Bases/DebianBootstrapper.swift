@@ -53,7 +53,7 @@ public struct DebianBootstrapper: Sendable {
 
     /// Builds the disk and renames it into place at `output` (nothing is left there on failure).
     /// - Parameters:
-    ///   - spec: Suite, extra packages, disk size, pinned packages.
+    ///   - spec: Suite, extra packages, disk size, pinned packages, architecture (a foreign one runs under qemu-user).
     ///   - pinnedFiles: sha256 → verified host file of each pinned `.deb` in `spec.pinnedPackages`.
     ///   - output: Path of the qcow2 to write.
     ///   - progress: Receives `bootstrap` steps and `disk` bytes.
@@ -62,6 +62,121 @@ public struct DebianBootstrapper: Sendable {
         _ spec: DebianBootstrap, pinnedFiles: [String: String] = [:], output: String, progress: any ProgressReporter = SilentProgress()
     ) async throws {
         let subject = "debian-\(spec.suite)"
+        try await bootstrapping(spec, pinnedFiles: pinnedFiles, subject: subject, progress: progress) { scratch, staging in
+            // No fsync, as for every disk labforge writes (qemu-img does not flush; a base lost in a crash is bootstrapped again).
+            try await AtomicFile.replace(output, sync: false) { temporary in
+                Interruption.register(temporary)
+                defer { Interruption.unregister(temporary) }
+                let rootTree = scratch + "/root"
+                try await bootstrapTree(spec, staging: staging, into: rootTree, format: "directory", subject: subject, progress: progress)
+                progress.report(ProgressEvent(
+                    subject: subject, stage: "bootstrap", detail: "GPT, EFI system partition, BIOS boot and ext4 on the host", completed: 1, total: 3, unit: .steps))
+                try await diskFromTree(rootTree, layout: try HostDiskLayout.make(for: spec), scratch: scratch, output: temporary, log: log) {
+                    // The tree is no longer needed: free its ≈ 0.5 GiB before the qcow2 is written (what is left goes with the scratch).
+                    _ = removeTree(rootTree)
+                    progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "qcow2", completed: 2, total: 3, unit: .steps))
+                }
+            }
+        }
+    }
+
+    /// Bootstraps the root tree of `spec` (with the boot hook's files: `/boot/grub/grub.cfg` naming the root by the
+    /// UUID ``writeDisk(rootTree:spec:sizeGiB:output:log:)`` gives it) and packs it as a tar archive at `output`:
+    /// mmdebstrap's own `--format=tar` (numeric owners, extended attributes, device nodes; times clamped to
+    /// `SOURCE_DATE_EPOCH` when set). What the store hands over for an architecture libguestfs's x86-64 appliance
+    /// cannot run (``BaseContent/rootTreeArchive``): the tree is customized under qemu-user and the disk written after.
+    /// - Parameters:
+    ///   - spec: The bootstrap.
+    ///   - pinnedFiles: sha256 → verified host file of each pinned `.deb`.
+    ///   - output: The tar file to write (written in place: the caller renames it).
+    ///   - progress: Receives `bootstrap` steps.
+    /// - Throws: ``BasesError/foreignArchitectureUnsupported(architecture:missing:)`` when the host cannot run the
+    ///   tree's programs, else ``BasesError`` naming the failed tool or step.
+    public func buildRootTreeArchive(
+        _ spec: DebianBootstrap, pinnedFiles: [String: String] = [:], output: String, progress: any ProgressReporter = SilentProgress()
+    ) async throws {
+        let subject = "debian-\(spec.suite)-\(spec.architecture)"
+        try await bootstrapping(spec, pinnedFiles: pinnedFiles, subject: subject, progress: progress) { _, staging in
+            try await bootstrapTree(spec, staging: staging, into: output, format: "tar", subject: subject, progress: progress)
+        }
+    }
+
+    /// Runs `body` with a scratch directory and the hooks' files staged in it, then reports the bootstrap done.
+    private func bootstrapping(
+        _ spec: DebianBootstrap, pinnedFiles: [String: String], subject: String, progress: any ProgressReporter,
+        _ body: (_ scratch: String, _ staging: String) async throws -> Void
+    ) async throws {
+        try await withScratchDirectory { scratch in
+            try await body(scratch, try prepareStaging(spec, pinnedFiles: pinnedFiles, scratch: scratch))
+        }
+        progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "done", completed: 3, total: 3, unit: .steps, finished: true))
+    }
+
+    /// Writes a bootable qcow2 (uncompressed) from an extracted root tree of `spec`'s architecture: the same layout
+    /// the bootstrap's `grub.cfg` was made for (``HostDiskLayout/make(for:sizeGiB:)``: UUIDs from the suite, the
+    /// architecture and `SOURCE_DATE_EPOCH`), the root partition filling `sizeGiB`. The file is renamed into place
+    /// (nothing is left at `output` on failure). The bootstrap's own disks are written by this same code.
+    /// - Parameters:
+    ///   - rootTree: The extracted tree (``extractRootTree(archive:into:)``), read as root; left as it is.
+    ///   - spec: The bootstrap the tree came from.
+    ///   - sizeGiB: Virtual disk size, at least `spec.diskSizeGiB`.
+    ///   - output: The qcow2 to write.
+    ///   - log: Receives the tools' output; the bootstrapper's own ``log`` when nil.
+    /// - Throws: ``BasesError/diskTooSmall(requestedGiB:minimumGiB:)``, ``BasesError/bootFilesMissing(path:package:)``
+    ///   for a tree without its boot chain, ``BasesError/toolFailed(tool:arguments:status:output:)``.
+    public func writeDisk(rootTree: String, spec: DebianBootstrap, sizeGiB: Int, output: String, log: (@Sendable (String) -> Void)?) async throws {
+        guard sizeGiB >= spec.diskSizeGiB else { throw BasesError.diskTooSmall(requestedGiB: sizeGiB, minimumGiB: spec.diskSizeGiB) }
+        let layout = try HostDiskLayout.make(for: spec, sizeGiB: sizeGiB)
+        try await withScratchDirectory { scratch in
+            try await AtomicFile.replace(output, sync: false) { temporary in
+                Interruption.register(temporary)
+                defer { Interruption.unregister(temporary) }
+                try await diskFromTree(rootTree, layout: layout, scratch: scratch, output: temporary, log: log ?? self.log) {}
+            }
+        }
+    }
+
+    /// Writes the disk of a root tree archive as it is (no customization): the tree unpacked into a scratch directory
+    /// (``extractRootTree(archive:into:)``), then ``writeDisk(rootTree:spec:sizeGiB:output:log:)``.
+    /// - Parameters:
+    ///   - archive: The archive (``BaseContent/rootTreeArchive``).
+    ///   - spec: The bootstrap it came from.
+    ///   - sizeGiB: Virtual disk size, at least `spec.diskSizeGiB`.
+    ///   - output: The qcow2 to write.
+    /// - Throws: What the two steps throw.
+    public func writeDisk(rootTreeArchive archive: String, spec: DebianBootstrap, sizeGiB: Int, output: String) async throws {
+        try await withScratchDirectory { scratch in
+            let tree = scratch + "/root"
+            let started = ContinuousClock.now
+            try await Self.extractRootTree(archive: archive, into: tree)
+            logger.info("root tree archive extracted in \(Self.seconds(ContinuousClock.now - started)) s")
+            try await writeDisk(rootTree: tree, spec: spec, sizeGiB: sizeGiB, output: output, log: log)
+        }
+    }
+
+    /// Unpacks a root tree archive (``buildRootTreeArchive(_:pinnedFiles:output:progress:)``) into `directory`
+    /// (created when missing) with GNU tar as root: numeric owners, permissions, extended attributes (file
+    /// capabilities), device nodes.
+    /// - Parameters:
+    ///   - archive: The tar file.
+    ///   - directory: Where the tree goes.
+    /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)`` or ``BasesError/localFileMissing(path:)``.
+    public static func extractRootTree(archive: String, into directory: String) async throws {
+        guard FileManager.default.isReadableFile(atPath: archive) else { throw BasesError.localFileMissing(path: archive) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try await PackagedTool.tar.run(extractArguments(archive: archive, into: directory))
+    }
+
+    /// GNU tar's arguments for ``extractRootTree(archive:into:)``.
+    static func extractArguments(archive: String, into directory: String) -> [String] {
+        [
+            "--extract", "--file", archive, "--directory", directory, "--numeric-owner", "--same-owner", "--preserve-permissions",
+            "--xattrs", "--xattrs-include=*",
+        ]
+    }
+
+    /// Makes a private scratch directory, runs `body` with it and removes it (registered for interrupts meanwhile).
+    private func withScratchDirectory(_ body: (String) async throws -> Void) async throws {
         let scratch = try makeScratchDirectory()
         // Registered so that an interrupt that cannot wait for this unwinding still removes it (gigabytes).
         Interruption.register(scratch)
@@ -69,29 +184,26 @@ public struct DebianBootstrapper: Sendable {
             // Left registered when it cannot be removed: the interrupted run's last line then names it and says why.
             if removeTree(scratch) { Interruption.unregister(scratch) }
         }
-        let staging = scratch + "/staging"
-        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        let layout = HostDiskLayout.make(
-            sizeGiB: spec.diskSizeGiB, label: DebianBootstrapFiles.rootLabel, seed: "debian-\(spec.suite)",
-            epoch: try SourceDateEpoch.current().map { Int($0.seconds) })
-        try writeStagingFiles(to: staging, rootUUID: layout.uuid)
-        try stagePinnedPackages(spec.pinnedPackages, files: pinnedFiles, staging: staging)
-
-        // No fsync, as for every disk labforge writes (qemu-img does not flush; a base lost in a crash is bootstrapped again).
-        try await AtomicFile.replace(output, sync: false) { temporary in
-            Interruption.register(temporary)
-            defer { Interruption.unregister(temporary) }
-            try await buildOnHost(spec, layout: layout, scratch: scratch, staging: staging, output: temporary, subject: subject, progress: progress)
-        }
-        progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "done", completed: 3, total: 3, unit: .steps, finished: true))
+        try await body(scratch)
     }
 
-    /// mmdebstrap into a directory (with the boot hook's GRUB files), then the partitioned disk written on the host.
-    private func buildOnHost(
-        _ spec: DebianBootstrap, layout: HostDiskLayout, scratch: String, staging: String, output: String, subject: String, progress: any ProgressReporter
+    /// Writes the hooks' files and the pinned packages to `scratch/staging`.
+    /// - Returns: The staging directory.
+    private func prepareStaging(_ spec: DebianBootstrap, pinnedFiles: [String: String], scratch: String) throws -> String {
+        let staging = scratch + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        try writeStagingFiles(to: staging, rootUUID: try HostDiskLayout.make(for: spec).uuid, architecture: spec.architecture)
+        try stagePinnedPackages(spec.pinnedPackages, files: pinnedFiles, staging: staging)
+        return staging
+    }
+
+    /// mmdebstrap into a directory or tar file, each of its phases a progress step; a foreign architecture is
+    /// checked first (``ForeignArchitecture/check(_:binfmtDirectory:)``).
+    private func bootstrapTree(
+        _ spec: DebianBootstrap, staging: String, into output: String, format: String, subject: String, progress: any ProgressReporter
     ) async throws {
+        try ForeignArchitecture.check(spec.architecture)
         progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "mmdebstrap \(spec.suite)", completed: 0, total: 3, unit: .steps))
-        let rootTree = scratch + "/root"
         let started = ContinuousClock.now
         // Each of mmdebstrap's phases (download, the chroot's dpkg, the hooks) is a progress step of its own.
         let log = self.log
@@ -101,22 +213,27 @@ public struct DebianBootstrapper: Sendable {
             progress.report(ProgressEvent(
                 subject: subject, stage: "bootstrap", detail: "mmdebstrap \(spec.suite): \(phase.rawValue)", completed: 0, total: 3, unit: .steps))
         }
-        try await runMmdebstrap(spec, staging: staging, into: rootTree, format: "directory", log: phases)
-        let treeDone = ContinuousClock.now
+        try await runMmdebstrap(spec, staging: staging, into: output, format: format, log: phases)
+        logger.info("bootstrap timings: mmdebstrap \(spec.suite) \(spec.architecture) (\(format)) \(Self.seconds(ContinuousClock.now - started)) s")
+    }
 
-        progress.report(ProgressEvent(
-            subject: subject, stage: "bootstrap", detail: "GPT, EFI system partition, BIOS boot and ext4 on the host", completed: 1, total: 3, unit: .steps))
+    /// The one way a disk is written from a tree: the partitioned raw disk on the host (``HostDiskLayout``), then
+    /// qcow2. `filesystemsWritten` runs between the two (the bootstrap frees its tree there).
+    private func diskFromTree(
+        _ rootTree: String, layout: HostDiskLayout, scratch: String, output: String, log: (@Sendable (String) -> Void)?,
+        filesystemsWritten: () -> Void
+    ) async throws {
+        let started = ContinuousClock.now
         let raw = scratch + "/disk.raw"
-        try await layout.write(rootTree: rootTree, to: raw, scratch: staging, log: log)
-        // The tree is no longer needed: free its ≈ 0.5 GiB before the qcow2 is written (what is left goes with the scratch).
-        _ = removeTree(rootTree)
+        let toolScratch = scratch + "/disk"
+        try FileManager.default.createDirectory(atPath: toolScratch, withIntermediateDirectories: true)
+        try await layout.write(rootTree: rootTree, to: raw, scratch: toolScratch, log: log)
+        filesystemsWritten()
         let filesystemDone = ContinuousClock.now
-
-        progress.report(ProgressEvent(subject: subject, stage: "bootstrap", detail: "qcow2", completed: 2, total: 3, unit: .steps))
         try await PackagedTool.qemuImg.run(["convert", "-q", "-f", "raw", "-O", "qcow2", raw, output])
-        let converted = ContinuousClock.now
+        try? FileManager.default.removeItem(atPath: raw)
         logger.info(
-            "bootstrap timings: mmdebstrap \(Self.seconds(treeDone - started)) s, partitions and file systems \(Self.seconds(filesystemDone - treeDone)) s, qcow2 \(Self.seconds(converted - filesystemDone)) s"
+            "disk timings (\(layout.architecture)): partitions and file systems \(Self.seconds(filesystemDone - started)) s, qcow2 \(Self.seconds(ContinuousClock.now - filesystemDone)) s"
         )
     }
 
@@ -154,13 +271,13 @@ public struct DebianBootstrapper: Sendable {
         return path
     }
 
-    private func writeStagingFiles(to staging: String, rootUUID: String) throws {
+    private func writeStagingFiles(to staging: String, rootUUID: String, architecture: Architecture) throws {
         let files = [
             "10-dhcp.network": DebianBootstrapFiles.dhcpNetwork,
             "90-labforge.cfg": DebianBootstrapFiles.cloudConfig,
             "10-hostkeys.conf": DebianBootstrapFiles.sshHostKeys,
-            "50-labforge.cfg": DebianBootstrapFiles.grubDefaults,
-            "boot.sh": DebianBootstrapFiles.bootLoaderScript(rootUUID: rootUUID),
+            "50-labforge.cfg": DebianBootstrapFiles.grubDefaults(for: architecture),
+            "boot.sh": DebianBootstrapFiles.bootLoaderScript(rootUUID: rootUUID, architecture: architecture),
             "customize.sh": DebianBootstrapFiles.customizeScript(staging: staging),
             "essential.sh": DebianBootstrapFiles.essentialScript,
         ]
@@ -191,10 +308,11 @@ public struct DebianBootstrapper: Sendable {
         // The pinned packages go in before labforge's own configuration, as in the appliance.
         let pinnedHooks = spec.pinnedPackages.isEmpty ? [] : ["sh '\(staging)/pinned.sh' \"$1\""]
         return DebianRootTree(
-            suite: spec.suite, packages: DebianBootstrapFiles.basePackages + spec.extraPackages,
+            suite: spec.suite, packages: DebianBootstrapFiles.basePackages(for: spec.architecture) + spec.extraPackages,
             essentialHooks: ["sh '\(staging)/essential.sh' \"$1\""],
             customizeHooks: pinnedHooks + ["sh '\(staging)/customize.sh' \"$1\"", "sh '\(staging)/boot.sh' \"$1\""],
-            sources: sources(for: spec.suite), dpkgOptions: DebianBootstrapFiles.dpkgExcludes
+            sources: sources(for: spec.suite), dpkgOptions: DebianBootstrapFiles.dpkgExcludes(for: spec.architecture),
+            foreignArchitecture: ForeignArchitecture.isForeign(spec.architecture) ? spec.architecture : nil
         )
     }
 

@@ -1,5 +1,6 @@
 // The host root tree: mmdebstrap on the host into a directory or tarball, the stage both the VM bootstrap and the container image start from.
 import Foundation
+import LabforgeRecipe
 import Logging
 import SourceDate
 
@@ -28,6 +29,9 @@ public struct DebianRootTree: Sendable, Equatable {
     public var skip: [String]
     /// dpkg options (`--dpkgopt=`), e.g. `path-exclude=/usr/share/man/*`.
     public var dpkgOptions: [String]
+    /// The tree's architecture when it is not the host's (`--architectures=`; its programs run under qemu-user, and
+    /// mmdebstrap's own qemu check — `arch-test`, absent from Debian's mirror — is skipped); nil: the host's.
+    public var foreignArchitecture: Architecture?
 
     /// Creates a description.
     /// - Parameters:
@@ -39,10 +43,12 @@ public struct DebianRootTree: Sendable, Equatable {
     ///   - sources: apt source lines.
     ///   - skip: mmdebstrap stages to skip.
     ///   - dpkgOptions: dpkg options.
+    ///   - foreignArchitecture: The architecture when it is not the host's.
     public init(
         suite: String, variant: String = "minbase", packages: [String], essentialHooks: [String] = [], customizeHooks: [String] = [],
-        sources: [String], skip: [String] = [], dpkgOptions: [String] = []
+        sources: [String], skip: [String] = [], dpkgOptions: [String] = [], foreignArchitecture: Architecture? = nil
     ) {
+        self.foreignArchitecture = foreignArchitecture
         self.skip = skip
         self.dpkgOptions = dpkgOptions
         self.suite = suite
@@ -75,7 +81,8 @@ public struct DebianRootTree: Sendable, Equatable {
     ///   - format: mmdebstrap's `--format`.
     /// - Returns: Arguments.
     public func arguments(output: String, format: String) -> [String] {
-        var arguments = [
+        var arguments = foreignArchitecture.map { ["--architectures=\($0.rawValue)", "--skip=check/qemu"] } ?? []
+        arguments += [
             "--variant=\(variant)", "--mode=root", "--format=\(format)",
             "--aptopt=APT::Install-Recommends \"false\"",
             "--aptopt=Acquire::Retries \"3\"",

@@ -1,6 +1,8 @@
 // Writes the bootable raw disk from a root tree on the host, without a VM: GPT, BIOS boot, EFI system partition, ext4 root.
 import Crypto
 import Foundation
+import LabforgeRecipe
+import SourceDate
 
 /// The bootstrapped disk's layout, made on the host. The same disk boots under UEFI with Secure Boot (what
 /// KubeVirt's `debian` preference starts, with fresh NVRAM), plain UEFI and BIOS:
@@ -15,7 +17,9 @@ import Foundation
 /// ```
 ///
 /// The numbers follow Debian's own cloud images (root first in the table, last on the disk, so cloud-init's growpart
-/// can grow it). `sfdisk` writes the table, `mke2fs -d` the root straight from the tree at its offset, `mkfs.vfat
+/// can grow it). On arm64 (UEFI alone) the table has no BIOS boot partition, the ESP holds Debian's signed GRUB
+/// for arm64 as `/EFI/BOOT/BOOTAA64.EFI`, and the root's type is "Linux root (ARM-64)"; the sectors are the same.
+/// `sfdisk` writes the table, `mke2fs -d` the root straight from the tree at its offset, `mkfs.vfat
 /// --offset` and mtools the EFI system partition in place: no loop device, no mount, no appliance.
 struct HostDiskLayout: Sendable, Equatable {
     static let sectorSize: Int64 = 512
@@ -27,6 +31,16 @@ struct HostDiskLayout: Sendable, Equatable {
     static let rootStartSector: Int64 = 262_144
     /// The root partition's type: "Linux root (x86-64)" of the Discoverable Partitions Specification.
     static let rootType = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
+    /// The root partition's type on an architecture: "Linux root (x86-64)" or "Linux root (ARM-64)" of the
+    /// Discoverable Partitions Specification.
+    /// - Parameter architecture: The disk's architecture.
+    /// - Returns: The GPT type GUID.
+    static func rootType(for architecture: Architecture) -> String {
+        switch architecture {
+        case .amd64: return rootType
+        case .arm64: return "B921B045-1DF0-41C3-AF44-4C6F280D3FAE"
+        }
+    }
     /// The root partition's number (fstab and GRUB find it by label and UUID; the number is what `/dev/sda1` tools expect).
     static let rootPartitionNumber = 1
 
@@ -45,6 +59,8 @@ struct HostDiskLayout: Sendable, Equatable {
     /// Seconds since the epoch for every time mke2fs, mkfs.vfat and mtools stamp themselves; `nil` leaves the
     /// clock. File modification times come from the tree.
     var epoch: Int?
+    /// The architecture booted: its root partition type, boot chain and whether there is a BIOS boot partition.
+    var architecture: Architecture = .amd64
 
     /// Byte offset of the root partition in the disk.
     var partitionOffset: Int64 { Self.rootStartSector * Self.sectorSize }
@@ -62,7 +78,8 @@ struct HostDiskLayout: Sendable, Equatable {
     ///   - label: Filesystem label.
     ///   - seed: Stable text naming the base (e.g. its suite).
     ///   - epoch: `SOURCE_DATE_EPOCH`, if set.
-    static func make(sizeGiB: Int, label: String, seed: String, epoch: Int?) -> HostDiskLayout {
+    ///   - architecture: The disk's architecture.
+    static func make(sizeGiB: Int, label: String, seed: String, epoch: Int?, architecture: Architecture = .amd64) -> HostDiskLayout {
         func derived(_ purpose: String) -> [UInt8] {
             Array(SHA256.hash(data: Data("labforge \(purpose)\u{0}\(seed)\u{0}\(epoch.map(String.init) ?? "")".utf8)))
         }
@@ -70,8 +87,27 @@ struct HostDiskLayout: Sendable, Equatable {
         return HostDiskLayout(
             diskBytes: Int64(sizeGiB) << 30, label: label, uuid: uuidText(digest), diskGUID: uuidText(derived("gpt disk")),
             partitionGUIDs: ["root", "bios boot", "esp"].map { uuidText(derived("gpt partition \($0)")) },
-            efiVolumeID: digest[16..<20].map { String(format: "%02x", $0) }.joined(), epoch: epoch)
+            efiVolumeID: digest[16..<20].map { String(format: "%02x", $0) }.joined(), epoch: epoch, architecture: architecture)
     }
+
+    /// The layout of a bootstrap's disk, from the bootstrap alone: the same identifiers (the root's UUID that the
+    /// tree's `grub.cfg` names) whether the disk is written right after mmdebstrap or later from the extracted tree.
+    /// The seed is `debian-<suite>` (amd64, as before) or `debian-<suite>-<architecture>`; the epoch is
+    /// `SOURCE_DATE_EPOCH`'s.
+    /// - Parameters:
+    ///   - spec: The bootstrap.
+    ///   - sizeGiB: Virtual disk size (the bootstrap's own by default); the UUIDs do not depend on it.
+    /// - Returns: The layout.
+    /// - Throws: ``SourceDateEpochError`` for a malformed `SOURCE_DATE_EPOCH`.
+    static func make(for spec: DebianBootstrap, sizeGiB: Int? = nil) throws -> HostDiskLayout {
+        let seed = spec.architecture == .amd64 ? "debian-\(spec.suite)" : "debian-\(spec.suite)-\(spec.architecture)"
+        return make(
+            sizeGiB: sizeGiB ?? spec.diskSizeGiB, label: DebianBootstrapFiles.rootLabel, seed: seed,
+            epoch: try SourceDateEpoch.current().map { Int($0.seconds) }, architecture: spec.architecture)
+    }
+
+    /// Whether the disk has GRUB's BIOS boot partition and boot code (amd64 only).
+    var hasBIOSBoot: Bool { architecture == .amd64 }
 
     /// A name-based (version 5 shape, RFC 4122 variant) UUID from the first 16 bytes of a digest.
     private static func uuidText(_ digest: [UInt8]) -> String {
@@ -83,14 +119,14 @@ struct HostDiskLayout: Sendable, Equatable {
             .map(String.init).joined(separator: "-")
     }
 
-    /// The `sfdisk` script for `disk`: a GPT with the root (1), BIOS boot (14) and EFI system (15) partitions.
+    /// The `sfdisk` script for `disk`: a GPT with the root (1), BIOS boot (14, amd64 only) and EFI system (15) partitions.
     /// - Parameter disk: The path given to sfdisk (partition lines are named after it, which sets their numbers).
     func sfdiskScript(disk: String) -> String {
         let partitions = [
-            (Self.rootPartitionNumber, Self.rootStartSector, partitionSectors, Self.rootType, partitionGUIDs[0], "root"),
+            (Self.rootPartitionNumber, Self.rootStartSector, partitionSectors, Self.rootType(for: architecture), partitionGUIDs[0], "root"),
             (Self.biosBoot.number, Self.biosBoot.startSector, Self.biosBoot.sectors, Self.biosBoot.type, partitionGUIDs[1], Self.biosBoot.name),
             (Self.efiSystem.number, Self.efiSystem.startSector, Self.efiSystem.sectors, Self.efiSystem.type, partitionGUIDs[2], Self.efiSystem.name),
-        ]
+        ].filter { hasBIOSBoot || $0.0 != Self.biosBoot.number }
         let lines = partitions.map { number, start, size, type, guid, name in
             // The ESP carries the no-auto attribute (bit 63): systemd-gpt-auto-generator in the guest leaves it unmounted.
             let attributes = number == Self.efiSystem.number ? ", attrs=\"GUID:63\"" : ""
@@ -137,7 +173,7 @@ struct HostDiskLayout: Sendable, Equatable {
     /// - Throws: ``BasesError/toolFailed(tool:arguments:status:output:)``, ``BasesError/bootFilesMissing(path:package:)``
     ///   and file errors.
     func write(rootTree: String, to disk: String, scratch: String, log: (@Sendable (String) -> Void)?) async throws {
-        let boot = BootFiles(rootTree: rootTree)
+        let boot = BootFiles(rootTree: rootTree, architecture: architecture)
         try boot.check()
         guard FileManager.default.createFile(atPath: disk, contents: nil), let handle = FileHandle(forWritingAtPath: disk) else {
             throw BasesError.cacheUnusable(path: disk, reason: "cannot create the raw disk")
@@ -149,12 +185,14 @@ struct HostDiskLayout: Sendable, Equatable {
         try await PackagedTool.sfdisk.run(["--quiet", "--no-reread", "--no-tell-kernel", disk], standardInput: script, output: log)
         try await PackagedTool.mke2fs.run(mke2fsArguments(rootTree: rootTree, disk: disk), environment: toolEnvironment, output: log)
         try await writeEFISystemPartition(boot, disk: disk, scratch: scratch, log: log)
+        guard hasBIOSBoot else { return }
         try GrubPCBoot(bootImage: boot.biosBootImage, coreImage: boot.biosCoreImage)
             .install(into: disk, coreSector: Self.biosBoot.startSector, coreSectorsAvailable: Self.biosBoot.sectors)
     }
 
     /// FAT32 in the EFI system partition with the removable-media path firmware with fresh NVRAM boots from:
-    /// `/EFI/BOOT/BOOTX64.EFI` (shim), the signed GRUB and MokManager beside it, and GRUB's config stub where the
+    /// `/EFI/BOOT/BOOTX64.EFI` (shim), the signed GRUB and MokManager beside it (arm64: `/EFI/BOOT/BOOTAA64.EFI`,
+    /// the signed GRUB), and GRUB's config stub where the
     /// signed GRUB's built-in prefix (`/EFI/debian`) looks. The files are staged with one time (the epoch, else the
     /// shim's) and copied in one `mcopy -s -m`, so that the same tree gives the same partition bytes.
     private func writeEFISystemPartition(_ boot: BootFiles, disk: String, scratch: String, log: (@Sendable (String) -> Void)?) async throws {
@@ -163,13 +201,15 @@ struct HostDiskLayout: Sendable, Equatable {
         let files = FileManager.default
         try? files.removeItem(atPath: staging)
         for directory in ["/EFI/BOOT", "/EFI/debian"] { try files.createDirectory(atPath: staging + directory, withIntermediateDirectories: true) }
-        for (source, destination) in [(boot.shim, "/EFI/BOOT/BOOTX64.EFI"), (boot.signedGrub, "/EFI/BOOT/grubx64.efi"), (boot.mokManager, "/EFI/BOOT/mmx64.efi")] {
+        let efiFiles = boot.efiFiles
+        for (source, destination) in efiFiles {
             try files.copyItem(atPath: source, toPath: staging + destination)
         }
-        try BootFiles.efiGrubStub(rootUUID: uuid).write(toFile: staging + "/EFI/debian/grub.cfg", atomically: false, encoding: .utf8)
-        let shimTime = try files.attributesOfItem(atPath: boot.shim)[.modificationDate] as? Date
-        let stamp = epoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? shimTime ?? Date(timeIntervalSince1970: 0)
-        for path in ["/EFI/BOOT/BOOTX64.EFI", "/EFI/BOOT/grubx64.efi", "/EFI/BOOT/mmx64.efi", "/EFI/debian/grub.cfg", "/EFI/BOOT", "/EFI/debian", "/EFI"] {
+        try BootFiles.efiGrubStub(rootUUID: uuid).write(toFile: staging + BootFiles.efiGrubStubPath, atomically: false, encoding: .utf8)
+        // The first loader's time stands for all (amd64: shim's, as before).
+        let loaderTime = try files.attributesOfItem(atPath: efiFiles[0].source)[.modificationDate] as? Date
+        let stamp = epoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? loaderTime ?? Date(timeIntervalSince1970: 0)
+        for path in efiFiles.map(\.destination) + [BootFiles.efiGrubStubPath, "/EFI/BOOT", "/EFI/debian", "/EFI"] {
             try files.setAttributes([.modificationDate: stamp], ofItemAtPath: staging + path)
         }
         // No user mtools configuration, no geometry check (the partition is not a floppy); -m keeps the staged times.

@@ -17,6 +17,7 @@ struct PackagedTool: Sendable {
     static let mke2fs = PackagedTool(name: "mke2fs", package: "e2fsprogs")
     static let mkfsVfat = PackagedTool(name: "mkfs.vfat", package: "dosfstools")
     static let mcopy = PackagedTool(name: "mcopy", package: "mtools")
+    static let tar = PackagedTool(name: "tar", package: "tar")
 
     /// The absolute path of the program.
     func executable() throws -> URL {

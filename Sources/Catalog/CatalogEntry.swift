@@ -23,8 +23,11 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     public var description: String?
     /// Guest OS.
     public var os: OperatingSystemLabel?
-    /// Architecture.
+    /// Architecture (of a multi-architecture image: the one its DataVolume YAML imports, amd64 when it has it).
     public var architecture: String
+    /// The image index's architectures, in index order, when the image is multi-architecture (`["amd64", "arm64"]`);
+    /// nil (absent from the JSON) for a single-architecture image, which runs on ``architecture`` alone.
+    public var architectures: [String]? = nil
     /// What the image offers in the browser.
     public var features: [Feature]
     /// Where to pull it.
@@ -98,14 +101,19 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         public var firmware: Firmware
         /// Whether a verification boot under it passed (false: it failed, or the image was not verified).
         public var verified: Bool
+        /// Of a multi-architecture image: the other platform whose image claims it; nil (absent) for the entry's
+        /// ``CatalogEntry/architecture``.
+        public var architecture: String? = nil
 
         /// Creates a record.
         /// - Parameters:
         ///   - firmware: The firmware.
         ///   - verified: Whether a verification boot proved it.
-        public init(firmware: Firmware, verified: Bool) {
+        ///   - architecture: The other platform whose image claims it, or nil for the entry's architecture.
+        public init(firmware: Firmware, verified: Bool, architecture: String? = nil) {
             self.firmware = firmware
             self.verified = verified
+            self.architecture = architecture
         }
     }
 
@@ -268,8 +276,11 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     ///   - verification: Verification result.
     ///   - sbom: The SBOM record, when the build wrote one.
     ///   - signature: The signature record, when the build signed the image.
+    ///   - platformFirmware: Of a multi-architecture image, the firmware basis of each other platform's image, keyed by
+    ///     architecture (e.g. `["arm64": …]` for an entry described as amd64); added to ``firmware`` with their architecture.
     public init(
-        image: ImageDescription, build: Build = Build(), verification: Verification = Verification(), sbom: SBOM? = nil, signature: Signature? = nil
+        image: ImageDescription, build: Build = Build(), verification: Verification = Verification(), sbom: SBOM? = nil, signature: Signature? = nil,
+        platformFirmware: [String: FirmwareBasis] = [:]
     ) {
         name = image.name
         version = image.version
@@ -277,6 +288,7 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         description = image.summary
         os = image.operatingSystem
         architecture = image.architecture
+        architectures = image.isMultiArchitecture ? image.architectures : nil
         features = image.agents.map {
             Feature(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage, auth: $0.auth)
         }
@@ -288,6 +300,11 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         instancetype = image.instancetype
         preference = image.namedPreference
         firmware = image.firmware?.claims.map { FirmwareRecord(firmware: $0.firmware, verified: $0.status == .verified) }
+        for other in image.architectures where other != image.architecture {
+            guard let basis = platformFirmware[other] else { continue }
+            let records = basis.claims.map { FirmwareRecord(firmware: $0.firmware, verified: $0.status == .verified, architecture: other) }
+            firmware = (firmware ?? []) + records
+        }
         self.build = build
         self.verification = verification
         self.sbom = sbom
@@ -295,15 +312,20 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
         self.kind = .vm
     }
 
+    /// Every architecture the image runs on: ``architectures``, else ``architecture`` alone (entries written before
+    /// multi-architecture images have only that).
+    public var platforms: [String] { architectures ?? [architecture] }
+
     /// The image description the entry was made from (lab user and credentials take their defaults; a firmware that
     /// was not verified counts as claimed, so the basis is the same).
     public var imageDescription: ImageDescription {
         ImageDescription(
             name: name, version: version, displayName: displayName, summary: description, operatingSystem: os,
-            architecture: architecture, repository: registry.repository, tag: registry.tag, digest: registry.digest,
+            architecture: architecture, architectures: architectures, repository: registry.repository, tag: registry.tag, digest: registry.digest,
             diskVirtualSize: sizes.virtual, compressedSize: sizes.compressed, instancetype: instancetype, preference: preference,
-            firmware: firmware.map { records in
-                FirmwareBasis(claimed: records.map(\.firmware), verified: records.filter(\.verified).map(\.firmware))
+            firmware: firmware.map { all in
+                let records = all.filter { $0.architecture == nil }
+                return FirmwareBasis(claimed: records.map(\.firmware), verified: records.filter(\.verified).map(\.firmware))
             },
             agents: features.map {
                 ExposedAgent(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage, auth: $0.auth)

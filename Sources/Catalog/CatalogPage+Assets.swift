@@ -39,7 +39,7 @@ extension CatalogPage {
             cards.forEach(function(card){
               var features=' '+card.dataset.features+' ';
               var ok=words.every(function(w){return card.dataset.search.indexOf(w)>=0;})
-                &&(!os.value||card.dataset.os===os.value)&&(!arch.value||card.dataset.arch===arch.value)
+                &&(!os.value||card.dataset.os===os.value)&&(!arch.value||card.dataset.arch.split(' ').indexOf(arch.value)>=0)
                 &&(!terminal.checked||features.indexOf(' terminal ')>=0)&&(!desktop.checked||features.indexOf(' desktop ')>=0);
               card.hidden=!ok;if(ok)shown++;
             });

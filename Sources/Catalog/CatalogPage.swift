@@ -27,7 +27,7 @@ public enum CatalogPage {
             return group.count > 1 ? "<div class=\"kinds\">\n\(rendered)\n</div>" : rendered
         }.joined(separator: "\n")
         let systems = Set(catalog.images.compactMap { $0.os?.id }).sorted()
-        let architectures = Set(catalog.images.map(\.architecture)).sorted()
+        let architectures = Set(catalog.images.flatMap(\.platforms)).sorted()
         let options: ([String]) -> String = { $0.map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined() }
         return """
             <!DOCTYPE html>
@@ -79,7 +79,7 @@ public enum CatalogPage {
         let yaml = kind == .container ? containerYAML(entry) : try entry.dataVolumeYAML()
         let features = entry.features.map(\.kind.rawValue)
         let searchText = [
-            entry.name, entry.version, entry.displayName, entry.description ?? "", entry.os?.displayText ?? "", entry.architecture,
+            entry.name, entry.version, entry.displayName, entry.description ?? "", entry.os?.displayText ?? "", entry.platforms.joined(separator: " "),
             entry.registry.pinned, features.joined(separator: " "), (entry.firmware ?? []).map(\.firmware.rawValue).joined(separator: " "),
         ].joined(separator: " ").lowercased()
         var badges: [String] = entry.features.map { feature in
@@ -88,7 +88,7 @@ public enum CatalogPage {
         }
         badges.insert(kind == .container ? "<span class=\"badge kind\">pod (container image)</span>" : "<span class=\"badge kind\">VM (KubeVirt)</span>", at: 0)
         if let os = entry.os { badges.append("<span class=\"badge\">\(escape(os.displayText))</span>") }
-        badges.append("<span class=\"badge\">\(escape(entry.architecture))</span>")
+        badges += entry.platforms.map { "<span class=\"badge\">\(escape($0))</span>" }
         badges += (entry.firmware ?? []).map(firmwareBadge)
         let status = entry.verification.status
         var facts: [(String, String)] = [
@@ -120,7 +120,7 @@ public enum CatalogPage {
         if let changes = entry.changes { facts.append(("Changes", changesHTML(changes))) }
         let id = "dv-\(index)"
         return """
-            <article class="image" data-kind="\(kind.rawValue)" data-search="\(escape(searchText))" data-os="\(escape(entry.os?.id ?? ""))" data-arch="\(escape(entry.architecture))" data-features="\(escape(features.joined(separator: " ")))">
+            <article class="image" data-kind="\(kind.rawValue)" data-search="\(escape(searchText))" data-os="\(escape(entry.os?.id ?? ""))" data-arch="\(escape(entry.platforms.joined(separator: " ")))" data-features="\(escape(features.joined(separator: " ")))">
             <h2>\(escape(entry.displayName)) <span class="version">\(escape(entry.name)) \(escape(entry.version))</span></h2>
             <p class="badges">\(badges.joined(separator: " ")) <span class="badge verify-\(status.rawValue)">verification: \(status.rawValue)</span></p>
             \(entry.description.map { "<p class=\"description\">\(escape($0))</p>" } ?? "")
@@ -134,9 +134,10 @@ public enum CatalogPage {
             """
     }
 
-    /// `UEFI Secure Boot ✓` for a firmware a verification boot proved, `BIOS not verified` for one only claimed.
+    /// `UEFI Secure Boot ✓` for a firmware a verification boot proved, `BIOS not verified` for one only claimed;
+    /// `arm64: UEFI ✓` for another platform's image of a multi-architecture entry.
     static func firmwareBadge(_ record: CatalogEntry.FirmwareRecord) -> String {
-        let name = escape(record.firmware.displayName)
+        let name = (record.architecture.map { escape($0) + ": " } ?? "") + escape(record.firmware.displayName)
         return record.verified
             ? "<span class=\"badge firmware firmware-verified\" data-firmware=\"\(record.firmware.rawValue)\">\(name) ✓</span>"
             : "<span class=\"badge firmware firmware-unverified\" data-firmware=\"\(record.firmware.rawValue)\">\(name) not verified</span>"

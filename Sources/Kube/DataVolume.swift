@@ -87,14 +87,30 @@ public struct RegistrySource: Sendable, Hashable, Codable {
     public var url: String
     /// Pull credentials Secret, if the registry needs one.
     public var secretRef: String?
+    /// The platform to import from an image index (a multi-architecture image); nil lets the importer pick.
+    public var platform: RegistryPlatform?
 
     /// Creates a registry source.
     /// - Parameters:
     ///   - url: The docker:// URL.
     ///   - secretRef: Pull Secret, or nil.
-    public init(url: String, secretRef: String? = nil) {
+    ///   - architecture: The architecture to import from an image index, or nil.
+    public init(url: String, secretRef: String? = nil, architecture: String? = nil) {
         self.url = url
         self.secretRef = secretRef
+        platform = architecture.map(RegistryPlatform.init(architecture:))
+    }
+}
+
+/// `spec.source.registry.platform`: which of an image index's manifests CDI imports.
+public struct RegistryPlatform: Sendable, Hashable, Codable {
+    /// GOARCH-style architecture, e.g. `arm64`.
+    public var architecture: String
+
+    /// Creates a platform.
+    /// - Parameter architecture: GOARCH-style architecture.
+    public init(architecture: String) {
+        self.architecture = architecture
     }
 }
 

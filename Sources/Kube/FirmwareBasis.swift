@@ -55,6 +55,14 @@ public struct FirmwareBasis: Sendable, Hashable, Codable {
         }
     }
 
+    /// The claims of the firmwares in `bootable` alone, in claim order: what a VM of an architecture that boots only
+    /// those may count on (an arm64 VM boots UEFI alone, see `Architecture.bootableFirmware`).
+    /// - Parameter bootable: The firmwares the VM can be started with.
+    /// - Returns: The basis without the other claims.
+    public func restricted(to bootable: [Firmware]) -> FirmwareBasis {
+        FirmwareBasis(claims: claims.filter { bootable.contains($0.firmware) })
+    }
+
     /// The claimed firmwares, in claim order.
     public var claimed: [Firmware] { claims.map(\.firmware) }
 

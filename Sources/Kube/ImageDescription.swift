@@ -16,14 +16,20 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     public var summary: String?
     /// Guest operating system, e.g. `debian` `13`.
     public var operatingSystem: OperatingSystemLabel?
-    /// GOARCH-style architecture (`amd64`, `arm64`).
+    /// GOARCH-style architecture (`amd64`, `arm64`) the VMs built from this description run as.
     public var architecture: String
+    /// The platforms' architectures of the image index the image is pushed as, in index order (`["amd64", "arm64"]`);
+    /// `[architecture]` for a single-architecture image. ``digest`` is then the index's digest.
+    public var architectures: [String]
     /// Registry and repository, e.g. `registry.example.org/labs/debian-desktop` (no tag, no digest).
     public var repository: String
     /// The tag pushed, when known (DataImportCron follows it).
     public var tag: String?
-    /// The manifest digest the image is pinned by.
+    /// The manifest digest the image is pinned by (of a multi-architecture image: its index's).
     public var digest: Digest
+    /// When ``digest`` names an image index: the manifest digest of ``architecture``'s image inside it; nil when unknown
+    /// (a pinned reference) or when ``digest`` names the manifest itself.
+    public var platformDigest: Digest?
     /// Virtual size of the disk in bytes (what the guest sees).
     public var diskVirtualSize: Int64
     /// Format of the disk inside the containerDisk (`qcow2`, `raw`).
@@ -51,10 +57,12 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     ///   - displayName: Portal name.
     ///   - summary: Portal description.
     ///   - operatingSystem: Guest OS.
-    ///   - architecture: GOARCH-style architecture.
+    ///   - architecture: GOARCH-style architecture the VMs run as.
+    ///   - architectures: The image index's architectures, or nil for `[architecture]` (a single-architecture image).
     ///   - repository: `registry/repository`.
     ///   - tag: The pushed tag.
-    ///   - digest: The manifest digest.
+    ///   - digest: The manifest digest (a multi-architecture image's index digest).
+    ///   - platformDigest: ``architecture``'s manifest digest inside the index, when known.
     ///   - diskVirtualSize: Virtual disk size in bytes.
     ///   - diskFormat: `qcow2` or `raw`.
     ///   - compressedSize: Bytes in the registry.
@@ -66,8 +74,8 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     ///   - credentialsSecret: Secret with credentials.
     public init(
         name: String, version: String, displayName: String? = nil, summary: String? = nil,
-        operatingSystem: OperatingSystemLabel? = nil, architecture: String = "amd64", repository: String, tag: String? = nil,
-        digest: Digest, diskVirtualSize: Int64, diskFormat: String? = nil, compressedSize: Int64? = nil,
+        operatingSystem: OperatingSystemLabel? = nil, architecture: String = "amd64", architectures: [String]? = nil, repository: String, tag: String? = nil,
+        digest: Digest, platformDigest: Digest? = nil, diskVirtualSize: Int64, diskFormat: String? = nil, compressedSize: Int64? = nil,
         instancetype: String? = nil, preference: String? = nil, firmware: FirmwareBasis? = nil, agents: [ExposedAgent] = [],
         labUser: String = "student", credentialsSecret: String? = nil
     ) {
@@ -77,9 +85,11 @@ public struct ImageDescription: Sendable, Hashable, Codable {
         self.summary = summary
         self.operatingSystem = operatingSystem
         self.architecture = architecture
+        self.architectures = architectures ?? [architecture]
         self.repository = repository
         self.tag = tag
         self.digest = digest
+        self.platformDigest = platformDigest
         self.diskVirtualSize = diskVirtualSize
         self.diskFormat = diskFormat
         self.compressedSize = compressedSize
@@ -97,18 +107,50 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// `registry/repository:tag`, what a DataImportCron polls (the version when no tag was pushed).
     public var taggedReference: String { "\(repository):\(tag ?? version)" }
 
+    /// Whether the image is an index over more than one architecture.
+    public var isMultiArchitecture: Bool { architectures.count > 1 }
+
+    /// The firmware basis the VMs may count on as ``architecture``: ``firmware`` without the claims that architecture
+    /// cannot boot (an arm64 VM boots UEFI alone, `Architecture.bootableFirmware`); when ``firmware`` is unknown, the
+    /// one firmware of an architecture that boots just one (arm64: UEFI, not verified), else nil.
+    public var architectureFirmware: FirmwareBasis? {
+        let bootable = Architecture(rawValue: architecture)?.bootableFirmware ?? Firmware.allCases
+        guard let firmware else { return bootable.count == 1 ? FirmwareBasis(claimed: bootable) : nil }
+        return firmware.restricted(to: bootable)
+    }
+
     /// The preference the VMs name and the golden image's labels carry: ``preference`` unless the firmware basis lacks
-    /// UEFI Secure Boot (see ``FirmwareBasis/admittedPreference(_:)``); ``preference`` as given when the firmware is unknown.
+    /// UEFI Secure Boot (see ``FirmwareBasis/admittedPreference(_:)``, on ``architectureFirmware``: never on arm64);
+    /// ``preference`` as given when the firmware is unknown.
     public var namedPreference: String? {
-        firmware.map { $0.admittedPreference(preference) } ?? preference
+        architectureFirmware.map { $0.admittedPreference(preference) } ?? preference
     }
 
     /// The firmware the VMs state in `spec.template.spec.domain` because no preference brings it
-    /// (``FirmwareBasis/statedWithoutPreference``); nil when a preference is named or the firmware is unknown.
+    /// (``FirmwareBasis/statedWithoutPreference`` of ``architectureFirmware``; arm64: UEFI without Secure Boot); nil when
+    /// a preference is named or the firmware is unknown.
     public var statedFirmware: Firmware? {
-        guard let firmware, namedPreference == nil else { return nil }
-        return firmware.statedWithoutPreference
+        guard let basis = architectureFirmware, namedPreference == nil else { return nil }
+        return basis.statedWithoutPreference
     }
+
+    /// The architecture the VMs state in `spec.template.spec.architecture`: ``architecture`` unless it is amd64 of a
+    /// single-architecture image (KubeVirt's usual default, left unsaid as before).
+    public var statedArchitecture: String? {
+        architecture == Architecture.amd64.rawValue && !isMultiArchitecture ? nil : architecture
+    }
+
+    /// `registry/repository@sha256:…` of ``architecture``'s own manifest: by ``platformDigest`` when known, else
+    /// ``pinnedReference``.
+    public var platformPinnedReference: String {
+        platformDigest.map { "\(repository)@\($0)" } ?? pinnedReference
+    }
+
+    /// The platform CDI imports (`spec.source.registry.platform.architecture`) where an image index may be met: the
+    /// VMs' architecture whenever they state it (``statedArchitecture``: a multi-architecture image, or one not amd64,
+    /// whose tag may name an index of one platform), so the importer takes that platform whatever node it runs on;
+    /// nil for a single-architecture amd64 image (written as before).
+    public var importedArchitecture: String? { statedArchitecture }
 
     /// The agent of a kind, when the image has one.
     /// - Parameter kind: Terminal or desktop.
@@ -134,8 +176,15 @@ public struct ImageDescription: Sendable, Hashable, Codable {
         let ports = agents.map(\.port)
         guard Set(ports).count == ports.count else { throw KubeError.invalidAgent("two agents share port \(ports)") }
         guard diskVirtualSize > 0 else { throw KubeError.missingVirtualSize(source: pinnedReference) }
+        try validateArchitectures()
         if let firmware, firmware.firmware.isEmpty {
             throw KubeError.noBootableFirmware(image: pinnedReference, claims: firmware.summary)
+        }
+        if let firmware, let basis = architectureFirmware, basis.firmware.isEmpty {
+            let bootable = Architecture(rawValue: architecture)?.bootableFirmware ?? []
+            throw KubeError.noFirmwareForArchitecture(
+                image: pinnedReference, architecture: architecture, claims: firmware.summary,
+                bootable: bootable.map(\.displayName).joined(separator: ", "))
         }
         let userOK = !labUser.isEmpty && labUser.count <= 32
             && labUser.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" }
@@ -144,5 +193,24 @@ public struct ImageDescription: Sendable, Hashable, Codable {
             throw KubeError.invalidSetting(name: "lab user", value: labUser, reason: "a Linux user name is 1–32 of a-z 0-9 _ -, starting with a letter")
         }
         if let credentialsSecret { try KubernetesName.checkLabel(credentialsSecret, kind: "Secret") }
+    }
+
+    /// Checks ``architecture`` and ``architectures``: GOARCH-style names (they reach YAML, the page's filter and its
+    /// attributes), each once, the VMs' architecture among the index's.
+    /// - Throws: ``KubeError/invalidSetting(name:value:reason:)`` naming the option.
+    func validateArchitectures() throws {
+        let rule = "a GOARCH-style name of 1–16 lower-case letters and digits (amd64, arm64)"
+        for name in [architecture] + architectures {
+            let valid = (1...16).contains(name.count) && name.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") }
+            guard valid else { throw KubeError.invalidSetting(name: "architecture", value: name, reason: rule) }
+        }
+        let list = architectures.joined(separator: ",")
+        guard Set(architectures).count == architectures.count else {
+            throw KubeError.invalidSetting(name: "--architectures", value: list, reason: "an architecture is listed twice")
+        }
+        guard architectures.contains(architecture) else {
+            throw KubeError.invalidSetting(
+                name: "--arch", value: architecture, reason: "the image index holds \(list) only; pass one of them, or the image's --architectures")
+        }
     }
 }

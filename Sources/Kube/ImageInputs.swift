@@ -49,8 +49,11 @@ public struct ImageInputs: Sendable, Hashable, Codable {
     public var summary: String?
     /// Guest OS, e.g. `debian-13`.
     public var operatingSystem: String?
-    /// Architecture.
+    /// The architecture the VMs run as (and, for a multi-architecture layout, the platform whose image is read).
     public var architecture: String?
+    /// The image index's architectures (default: a multi-architecture layout's index, else `[architecture]`: `--arch`
+    /// overrides a single-architecture layout's config).
+    public var architectures: [String]?
     /// `registry/repository[:tag]` the layout is (or will be) pushed to.
     public var reference: String?
     /// Virtual disk size in bytes.
@@ -88,7 +91,7 @@ extension ImageDescription {
         let digest: Digest
         switch source {
         case .layout(let path, let tag):
-            let read = try LayoutFacts(layoutPath: path, tag: tag)
+            let read = try LayoutFacts(layoutPath: path, tag: tag, architecture: inputs.architecture)
             facts = read
             guard let optionReference else {
                 throw KubeError.invalidSetting(
@@ -122,7 +125,8 @@ extension ImageDescription {
         let description = ImageDescription(
             name: name, version: version, displayName: inputs.displayName ?? facts?.title, summary: inputs.summary ?? facts?.summary,
             operatingSystem: inputs.operatingSystem.map(OperatingSystemLabel.init(parsing:)),
-            architecture: inputs.architecture ?? facts?.architecture ?? "amd64", repository: repository, tag: tag, digest: digest,
+            architecture: inputs.architecture ?? facts?.architecture ?? "amd64", architectures: inputs.architectures ?? facts.flatMap { $0.architectures.count > 1 ? $0.architectures : nil },
+            repository: repository, tag: tag, digest: digest, platformDigest: facts?.platformDigest,
             diskVirtualSize: virtualSize, diskFormat: facts?.diskFormat, compressedSize: inputs.compressedSize ?? facts?.compressedSize,
             instancetype: inputs.instancetype ?? facts?.instancetype, preference: inputs.preference ?? facts?.preference,
             firmware: inputs.firmware ?? facts?.firmware.map { FirmwareBasis(claimed: $0) },

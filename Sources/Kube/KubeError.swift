@@ -24,6 +24,8 @@ public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
     case proxyHeaderAgent(agent: String, header: String?, reason: String)
     /// The image claims no firmware, or verification booted it under none of those it claims (`claims` says which failed).
     case noBootableFirmware(image: String, claims: String)
+    /// The image's firmware basis holds no firmware a VM of its architecture can start (`bootable`: those it can).
+    case noFirmwareForArchitecture(image: String, architecture: String, claims: String, bootable: String)
     /// An identity (`--access-user`, a roster's identity column) that is not `user:`, `group:` or `serviceaccount:` something.
     case invalidIdentity(identity: String, reason: String)
     /// A seat's identity the route cannot admit alone (`origin` is where the seat was declared, e.g. `roster.txt:3`).
@@ -58,6 +60,10 @@ public enum KubeError: Error, CustomStringConvertible, Sendable, Equatable {
         case .noBootableFirmware(let image, let claims):
             return "\(image) was verified under none of its firmwares (\(claims.isEmpty ? "none claimed" : claims)); "
                 + "no VirtualMachine may boot it: fix the image, or claim the firmwares it boots under (recipe `firmware:`, `--firmware`)"
+        case .noFirmwareForArchitecture(let image, let architecture, let claims, let bootable):
+            return "\(image) counts on \(claims.isEmpty ? "no firmware" : claims), but a VirtualMachine running as \(architecture) boots only \(bootable); "
+                + "no VirtualMachine may run it as \(architecture): build the \(architecture) image claiming \(bootable) (recipe `firmware:`, "
+                + "`--firmware`), or pass the architecture it was built for (--arch)"
         case .invalidIdentity(let identity, let reason):
             return "identity '\(identity)': \(reason); write user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME (a bare NAME is a user)"
         case .seatIdentity(let seat, let origin, let reason):

@@ -54,7 +54,15 @@ package struct ManifestBuilder {
     }
 
     var pinnedSource: DataVolumeSource {
-        DataVolumeSource(registry: RegistrySource(url: "docker://\(image.pinnedReference)"))
+        DataVolumeSource(registry: RegistrySource(url: "docker://\(image.pinnedReference)", architecture: image.importedArchitecture))
+    }
+
+    /// A VM's own DataVolume's import (`dataVolumeTemplates`), where the VirtualMachine schema of KubeVirt releases
+    /// before CDI's `registry.platform` refuses that field: the platform's manifest by digest when known; else the pinned
+    /// reference, with the platform only for a multi-architecture index (it cannot be imported right without).
+    var ownSource: DataVolumeSource {
+        let architecture = image.platformDigest == nil && image.isMultiArchitecture ? image.importedArchitecture : nil
+        return DataVolumeSource(registry: RegistrySource(url: "docker://\(image.platformPinnedReference)", architecture: architecture))
     }
 
     /// The golden image's pinned registry import.
@@ -80,7 +88,9 @@ package struct ManifestBuilder {
     package func dataImportCron() -> DataImportCron {
         let template = DataImportCron.Template(
             metadata: ObjectMeta(labels: instancetypeLabels, annotations: ["cdi.kubevirt.io/storage.bind.immediate.requested": "true"]),
-            spec: DataVolumeSpec(source: DataVolumeSource(registry: RegistrySource(url: "docker://\(image.taggedReference)")), storage: storage)
+            spec: DataVolumeSpec(
+                source: DataVolumeSource(registry: RegistrySource(url: "docker://\(image.taggedReference)", architecture: image.importedArchitecture)),
+                storage: storage)
         )
         return DataImportCron(
             metadata: meta(names.golden, labels: commonLabels, annotations: imageAnnotations),
@@ -108,7 +118,7 @@ package struct ManifestBuilder {
             dataVolumeTemplates = [
                 DataVolumeTemplate(
                     metadata: ObjectMeta(name: names.persistentDisk, labels: instancetypeLabels),
-                    spec: DataVolumeSpec(source: pinnedSource, storage: storage)
+                    spec: DataVolumeSpec(source: ownSource, storage: storage)
                 )
             ]
         }
@@ -161,7 +171,7 @@ package struct ManifestBuilder {
                 template: .init(
                     metadata: ObjectMeta(labels: templateLabels),
                     spec: InstanceSpec(
-                        domain: domain, networks: [.init(name: "default", pod: EmptyObject())], readinessProbe: probe,
+                        architecture: image.statedArchitecture, domain: domain, networks: [.init(name: "default", pod: EmptyObject())], readinessProbe: probe,
                         terminationGracePeriodSeconds: 30, volumes: volumes
                     )
                 )

@@ -53,6 +53,9 @@ public struct VirtualMachine: KubernetesObject, Hashable {
 
 /// `spec.template.spec` of a VirtualMachine (a VMI spec).
 public struct InstanceSpec: Sendable, Hashable, Codable {
+    /// The guest's CPU architecture (`arm64`), when it must be said: not for a single-architecture amd64 image
+    /// (``ImageDescription/statedArchitecture``).
+    public var architecture: String? = nil
     /// CPU, memory and devices.
     public var domain: Domain
     /// The pod network.

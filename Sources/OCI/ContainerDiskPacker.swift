@@ -24,7 +24,8 @@ public struct ContainerDiskOptions: Sendable {
     /// Names of the firmwares the disk claims to boot under (`uefi-secure-boot`, `bios`), in order: the config's
     /// ``AnnotationKey/firmware`` label and the manifest annotation of that name; empty for neither.
     public var firmware: [String]
-    /// GOARCH-style architecture of the guest.
+    /// The guest's architecture in OCI's (GOARCH) names, `amd64` or `arm64`: the config's `architecture` and the platform
+    /// of the layout's index entry. Always the architecture the disk was built for, never the host's.
     public var architecture: String
     /// Seconds since the epoch for every time field (tar mtimes, `created`).
     public var timestamp: Int64
@@ -36,7 +37,7 @@ public struct ContainerDiskOptions: Sendable {
     /// Creates options.
     public init(
         name: RepositoryName, tag: Tag, compression: LayerCompression = .gzip, annotations: [String: String] = [:],
-        instancetype: String? = nil, preference: String? = nil, firmware: [String] = [], architecture: String = HostArchitecture.goArch,
+        instancetype: String? = nil, preference: String? = nil, firmware: [String] = [], architecture: String = "amd64",
         timestamp: Int64 = ReproducibleTime.fromEnvironment(), force: Bool = false, allowBlank: Bool = false
     ) {
         self.allowBlank = allowBlank

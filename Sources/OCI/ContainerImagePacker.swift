@@ -22,7 +22,8 @@ public struct ContainerImageOptions: Sendable {
     public var entrypoint: [String]
     /// Manifest annotations (source, revision, description, recipe fingerprint); also the config's labels.
     public var annotations: [String: String]
-    /// GOARCH-style architecture.
+    /// The root tree's architecture in OCI's (GOARCH) names, `amd64` or `arm64`: the config's `architecture` and the
+    /// platform of the layout's index entry. Always the architecture the tree was built for, never the host's.
     public var architecture: String
     /// Seconds since the epoch for every time field.
     public var timestamp: Int64
@@ -32,7 +33,7 @@ public struct ContainerImageOptions: Sendable {
     /// Creates options.
     public init(
         name: RepositoryName, tag: Tag, compression: LayerCompression = .gzip, user: String, exposedPorts: [Int], environment: [String],
-        workingDirectory: String, entrypoint: [String], annotations: [String: String] = [:], architecture: String = HostArchitecture.goArch,
+        workingDirectory: String, entrypoint: [String], annotations: [String: String] = [:], architecture: String = "amd64",
         timestamp: Int64 = ReproducibleTime.fromEnvironment(), force: Bool = false
     ) {
         self.name = name

@@ -81,9 +81,14 @@ public struct ImageLayout: Sendable {
     /// Loads the manifest for a tag (or the only one).
     /// - Parameter tag: A tag in the index, or nil.
     /// - Returns: The descriptor, the exact manifest bytes and the decoded manifest.
-    /// - Throws: ``OCIError``.
+    /// - Throws: ``OCIError``; ``OCIError/imageIndex(layout:platforms:)`` when the tag names a multi-architecture index
+    ///   (read it with ``platformImages(tag:)``).
     public func manifest(tag: String?) throws -> (descriptor: Descriptor, bytes: Data, manifest: ImageManifest) {
         let descriptor = try manifestDescriptor(tag: tag)
+        if MediaType.isIndex(descriptor.mediaType) {
+            let platforms = (try? imageIndex(descriptor).index.manifests.compactMap { $0.platform.map { "\($0.os)/\($0.architecture)" } }) ?? []
+            throw OCIError.imageIndex(layout: path, platforms: platforms)
+        }
         let bytes = try readBlob(descriptor.digest)
         let manifest = try CanonicalJSON.decode(ImageManifest.self, from: bytes, source: blobPath(descriptor.digest))
         return (descriptor, bytes, manifest)

@@ -43,13 +43,15 @@ extension LayoutPlacement {
         return (manifestDescriptor, configDescriptor)
     }
 
-    private func writeBlob(_ data: Data, mediaType: String) throws -> Descriptor {
+    /// Writes a small blob (config, manifest, index) under its digest.
+    func writeBlob(_ data: Data, mediaType: String) throws -> Descriptor {
         let digest = Digest.sha256(of: data)
         try write(data, to: blobs.appendingPathComponent(digest.hex))
         return Descriptor(mediaType: mediaType, digest: digest, size: Int64(data.count))
     }
 
-    private func write(_ data: Data, to url: URL) throws {
+    /// Writes a file of the layout (`index.json`, `oci-layout`).
+    func write(_ data: Data, to url: URL) throws {
         do { try data.write(to: url, options: .atomic) } catch { throw ContainerDiskError.writeFailed(path: url.path, message: "\(error)") }
     }
 }

@@ -20,6 +20,13 @@ public enum MediaType {
     public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
     /// The empty descriptor's media type (image spec 1.1): the config of an artifact that needs none.
     public static let empty = "application/vnd.oci.empty.v1+json"
+
+    /// Whether a descriptor of this media type points at an index of manifests (OCI's or Docker's manifest list).
+    /// - Parameter mediaType: A descriptor's media type.
+    /// - Returns: True for ``imageIndex`` and ``dockerManifestList``.
+    public static func isIndex(_ mediaType: String) -> Bool {
+        mediaType == imageIndex || mediaType == dockerManifestList
+    }
 }
 
 /// Annotation keys from the OCI image spec's pre-defined list.

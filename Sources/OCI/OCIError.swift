@@ -21,6 +21,14 @@ public enum OCIError: Error, CustomStringConvertible, Sendable, Equatable {
     case tagNotFound(layout: String, tag: String, available: [String])
     /// The layout has several manifests and none was chosen.
     case ambiguousLayout(layout: String, tags: [String])
+    /// The layout's image is a multi-architecture image index where one image's manifest was expected.
+    case imageIndex(layout: String, platforms: [String])
+    /// Two layouts given for one image index hold an image for the same platform.
+    case duplicatePlatform(platform: String, layouts: [String])
+    /// An image index was asked for without any image.
+    case noImages(output: String)
+    /// A blob's file is not as long as its descriptor says.
+    case blobSize(path: String, expected: Int64, actual: Int64)
     /// A blob is missing from the layout.
     case blobMissing(layout: String, digest: Digest)
     /// A blob's bytes do not hash to its digest.
@@ -46,6 +54,15 @@ public enum OCIError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(layout): no image tagged '\(tag)' (tags: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         case .ambiguousLayout(let layout, let tags):
             return "\(layout): holds \(tags.count) images (\(tags.joined(separator: ", "))); name one with :TAG"
+        case .imageIndex(let layout, let platforms):
+            return "\(layout): holds a multi-architecture image index (\(platforms.isEmpty ? "no platform" : platforms.joined(separator: ", "))), "
+                + "not one image; use a single-architecture layout, or read the platform's image from the index"
+        case .duplicatePlatform(let platform, let layouts):
+            return "\(layouts.joined(separator: " and ")): both hold an image for \(platform); give one layout per architecture"
+        case .noImages(let output):
+            return "\(output): no per-architecture layout given; an image index needs at least one image"
+        case .blobSize(let path, let expected, let actual):
+            return "\(path): \(actual) bytes, its descriptor says \(expected); the layout is damaged, package it again"
         case .blobMissing(let layout, let digest):
             return "\(layout): blob \(digest) is missing from blobs/\(digest.algorithm)/"
         case .blobCorrupt(let path, let expected, let actual):

@@ -26,29 +26,3 @@ public enum ReproducibleTime {
         SourceDateEpoch.rfc3339(seconds)
     }
 }
-
-/// The host's architecture in the GOARCH names OCI uses.
-public enum HostArchitecture {
-    /// `amd64`, `arm64`, `ppc64le`, `s390x`, or `uname -m` as is.
-    public static var goArch: String {
-        var name = utsname()
-        uname(&name)
-        let machine = withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return goArch(fromMachine: machine)
-    }
-
-    /// Maps `uname -m` / libguestfs arch names to GOARCH names.
-    /// - Parameter machine: E.g. `x86_64`, `aarch64`.
-    /// - Returns: E.g. `amd64`, `arm64`.
-    public static func goArch(fromMachine machine: String) -> String {
-        switch machine {
-        case "x86_64": return "amd64"
-        case "aarch64", "arm64": return "arm64"
-        case "i386", "i686": return "386"
-        case "ppc64le": return "ppc64le"
-        case "s390x": return "s390x"
-        case "riscv64": return "riscv64"
-        default: return machine
-        }
-    }
-}

@@ -41,6 +41,14 @@ public protocol ImageDestination: Sendable {
         _ descriptor: Descriptor, file path: String, to repository: RepositoryName, progress: @escaping @Sendable (Int64) -> Void
     ) async throws -> UploadStatistics
 
+    /// The digest a tag points at, or whether a manifest is present when `reference` is a digest (`HEAD`).
+    /// - Parameters:
+    ///   - reference: A tag or digest string.
+    ///   - repository: The repository.
+    /// - Returns: The manifest's digest, or nil when the repository does not have it.
+    /// - Throws: When the destination cannot answer.
+    func manifestDigest(_ reference: String, in repository: RepositoryName) async throws -> Digest?
+
     /// Writes a manifest under a tag (or its digest).
     /// - Parameters:
     ///   - bytes: The exact manifest bytes.

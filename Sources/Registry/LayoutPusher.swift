@@ -1,4 +1,5 @@
-// Pushes one image of an OCI layout to an ImageDestination: blobs (skip, mount or upload), then the manifest per tag.
+// Pushes one image of an OCI layout to an ImageDestination: blobs (skip, mount or upload), then the manifest per tag
+// (a multi-architecture image index: LayoutPusher+Index.swift).
 import Foundation
 import OCI
 import Reporting
@@ -48,14 +49,18 @@ public struct PushResult: Sendable, Codable, Equatable {
     public var repository: String
     /// Tags pointing at the manifest.
     public var tags: [String]
-    /// The manifest's media type.
+    /// The manifest's media type (``MediaType/imageIndex`` for a multi-architecture image).
     public var mediaType: String
-    /// Config and layers.
+    /// The manifests of a pushed image index, one per platform; empty when one image's manifest was pushed.
+    public var platforms: [PushedManifest]
+    /// Config and layers (of every platform's image that was not already in the repository).
     public var blobs: [PushedBlob]
     /// Blob bytes in the image.
     public var totalBytes: Int64
     /// Blob bytes put on the wire.
     public var bytesSent: Int64
+    /// Manifest and index bytes put on the wire (what the registry already had under a reference is not sent).
+    public var manifestBytesSent: Int64
     /// Wall time in seconds.
     public var seconds: Double
 }
@@ -80,7 +85,9 @@ public struct LayoutPusher: Sendable {
         self.parallelUploads = max(1, parallelUploads)
     }
 
-    /// Pushes the image tagged `sourceTag` (or the only one) of a layout.
+    /// Pushes the image tagged `sourceTag` (or the only one) of a layout. When the tag names a multi-architecture image
+    /// index, each platform's manifest the repository lacks is pushed by digest with its blobs (a manifest it has, by
+    /// `HEAD`, is skipped with its blobs), then the index under each tag it does not already name.
     /// - Parameters:
     ///   - layout: The layout.
     ///   - sourceTag: Which image of the layout, nil for the only one.
@@ -93,20 +100,45 @@ public struct LayoutPusher: Sendable {
         layout: ImageLayout, sourceTag: String?, to repository: RepositoryName, tags: [Tag], mountFrom: [RepositoryName] = []
     ) async throws -> PushResult {
         let started = Date()
+        let top = try layout.manifestDescriptor(tag: sourceTag)
+        if MediaType.isIndex(top.mediaType) {
+            return try await pushIndex(top, layout: layout, sourceTag: sourceTag, to: repository, tags: tags, mountFrom: mountFrom, started: started)
+        }
         let (descriptor, bytes, manifest) = try layout.manifest(tag: sourceTag)
         let mediaType = manifest.mediaType ?? descriptor.mediaType
         guard mediaType == MediaType.imageManifest || mediaType == MediaType.dockerManifest else {
             throw RegistryError.unsupportedManifest(mediaType: mediaType, layout: layout.path)
         }
+        let blobs = try Self.blobs(of: [manifest], in: layout)
+        let overall = OverallProgress(
+            subject: "\(destination.name)/\(repository)", total: blobs.reduce(0) { $0 + $1.size }, reporter: progress)
+        let ordered = try await pushBlobs(blobs, layout: layout, repository: repository, mountFrom: mountFrom, overall: overall)
+        let references = tags.isEmpty ? [descriptor.digest.description] : tags.map(\.value)
+        for reference in references {
+            try await putManifest(bytes, as: descriptor, mediaType: mediaType, reference: reference, in: repository)
+        }
+        return result(
+            descriptor, mediaType: mediaType, repository: repository, tags: tags, platforms: [], blobs: ordered,
+            manifestBytesSent: Int64(bytes.count * references.count), overall: overall, started: started)
+    }
+
+    /// The distinct config and layer blobs of manifests, each checked to be in the layout.
+    static func blobs(of manifests: [ImageManifest], in layout: ImageLayout) throws -> [Descriptor] {
         var seen = Set<Digest>()
-        let blobs = ([manifest.config] + manifest.layers).filter { seen.insert($0.digest).inserted }
+        let blobs = manifests.flatMap { [$0.config] + $0.layers }.filter { seen.insert($0.digest).inserted }
         for blob in blobs where !FileManager.default.fileExists(atPath: layout.blobPath(blob.digest)) {
             throw OCIError.blobMissing(layout: layout.path, digest: blob.digest)
         }
-        var results: [Digest: PushedBlob] = [:]
-        let overall = OverallProgress(
-            subject: "\(destination.name)/\(repository)", total: blobs.reduce(0) { $0 + $1.size }, reporter: progress)
+        return blobs
+    }
+
+    /// Pushes blobs, `parallelUploads` at a time.
+    /// - Returns: What happened to each, in the order given.
+    func pushBlobs(
+        _ blobs: [Descriptor], layout: ImageLayout, repository: RepositoryName, mountFrom: [RepositoryName], overall: OverallProgress
+    ) async throws -> [PushedBlob] {
         overall.update(nil, 0)
+        var results: [Digest: PushedBlob] = [:]
         try await withThrowingTaskGroup(of: PushedBlob.self) { group in
             var next = 0
             func startNext() {
@@ -123,25 +155,34 @@ public struct LayoutPusher: Sendable {
                 startNext()
             }
         }
-        let references = tags.isEmpty ? [descriptor.digest.description] : tags.map(\.value)
-        for reference in references {
-            let digest = try await destination.putManifest(bytes, mediaType: mediaType, reference: reference, in: repository)
-            guard digest == descriptor.digest else {
-                throw RegistryError.digestMismatch(
-                    operation: "upload of manifest as \(repository):\(reference)", registry: destination.name,
-                    expected: descriptor.digest, received: digest.description)
-            }
+        return blobs.compactMap { results[$0.digest] }
+    }
+
+    /// PUTs a manifest (or index) under `reference` and checks the digest the registry computed.
+    func putManifest(_ bytes: Data, as descriptor: Descriptor, mediaType: String, reference: String, in repository: RepositoryName) async throws {
+        let digest = try await destination.putManifest(bytes, mediaType: mediaType, reference: reference, in: repository)
+        guard digest == descriptor.digest else {
+            throw RegistryError.digestMismatch(
+                operation: "upload of manifest as \(repository):\(reference)", registry: destination.name,
+                expected: descriptor.digest, received: digest.description)
         }
-        let ordered = blobs.compactMap { results[$0.digest] }
-        let total = ordered.reduce(0) { $0 + $1.size }
-        let sent = ordered.reduce(0) { $0 + $1.bytesSent }
+    }
+
+    /// Finishes the progress line and sums up the push.
+    func result(
+        _ descriptor: Descriptor, mediaType: String, repository: RepositoryName, tags: [Tag], platforms: [PushedManifest],
+        blobs: [PushedBlob], manifestBytesSent: Int64, overall: OverallProgress, started: Date
+    ) -> PushResult {
+        let total = blobs.reduce(0) { $0 + $1.size }
+        let sent = blobs.reduce(0) { $0 + $1.bytesSent }
         let seconds = Date().timeIntervalSince(started)
-        let counts = [PushedBlob.Outcome.uploaded, .existing, .mounted].map { outcome in ordered.filter { $0.outcome == outcome }.count }
+        let counts = [PushedBlob.Outcome.uploaded, .existing, .mounted].map { outcome in blobs.filter { $0.outcome == outcome }.count }
         overall.finish(detail: "\(counts[0]) uploaded, \(counts[1]) present, \(counts[2]) mounted; \(ByteCount.format(sent)) sent")
         return PushResult(
             reference: "\(destination.name)/\(repository)@\(descriptor.digest)", digest: descriptor.digest,
             registry: destination.name, repository: repository.value, tags: tags.map(\.value), mediaType: mediaType,
-            blobs: ordered, totalBytes: total, bytesSent: sent, seconds: (seconds * 1000).rounded() / 1000)
+            platforms: platforms, blobs: blobs, totalBytes: total, bytesSent: sent, manifestBytesSent: manifestBytesSent,
+            seconds: (seconds * 1000).rounded() / 1000)
     }
 
     private func pushBlob(

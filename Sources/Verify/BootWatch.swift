@@ -5,9 +5,12 @@ import LabforgeRecipe
 public enum BootWatch {
     /// Lines a firmware or boot loader prints before no kernel starts: OVMF refusing an unsigned or revoked loader,
     /// OVMF or SeaBIOS finding nothing to boot, GRUB unable to find its files.
+    /// On arm64, AAVMF's own crash (`Synchronous Exception at 0x…`, an `ASSERT` in a debug build) and the kernel's
+    /// EFI stub refusing to start are matched too.
     static let firmwareFailures = [
         "Security Violation", "Access Denied", "No bootable option or device was found", "No bootable device",
         "not a bootable disk", "Boot failed", "grub rescue>", "you need to load the kernel first", "bad shim signature",
+        "Synchronous Exception at", "ASSERT_EFI_ERROR", "EFI stub: ERROR",
     ]
     /// Whether the console shows a kernel panic (the boot cannot go on).
     /// - Parameter console: The serial console.
@@ -43,11 +46,26 @@ public enum BootWatch {
     ///   - console: The serial console.
     ///   - offending: The line ``failure(in:)`` found, if any.
     /// - Returns: The message.
-    public static func message(firmware: Firmware, console: String, offending: String?) -> String {
+    ///   - architecture: The VM's architecture (named with the firmware when it is not amd64).
+    public static func message(firmware: Firmware, console: String, offending: String?, architecture: Architecture = .amd64) -> String {
         let lines = console.split(whereSeparator: \.isNewline).map { printable(String($0)) }.filter { !$0.isEmpty }
         let last = lines.suffix(3).joined(separator: " | ")
-        if let offending { return "did not boot under \(firmware.displayName): \(offending) (console ends: \(last))" }
-        return "did not boot under \(firmware.displayName): no kernel started (console ends: \(last.isEmpty ? "nothing printed" : last))"
+        let name = firmwareName(firmware, architecture: architecture)
+        if let offending { return "did not boot under \(name): \(offending) (console ends: \(last))" }
+        return "did not boot under \(name): no kernel started (console ends: \(last.isEmpty ? "nothing printed" : last))"
+    }
+
+    /// A firmware as failure messages name it: its display name on amd64 (`UEFI Secure Boot`), with the firmware
+    /// image and architecture elsewhere (`UEFI (AAVMF, arm64, TCG)`).
+    /// - Parameters:
+    ///   - firmware: The firmware.
+    ///   - architecture: The VM's architecture.
+    /// - Returns: The name.
+    public static func firmwareName(_ firmware: Firmware, architecture: Architecture) -> String {
+        switch architecture {
+        case .amd64: return firmware.displayName
+        case .arm64: return "\(firmware.displayName) (AAVMF, arm64, TCG)"
+        }
     }
 
     /// The line without escape sequences and control characters.

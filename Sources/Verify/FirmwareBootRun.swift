@@ -72,7 +72,7 @@ struct FirmwareBootRun: Sendable {
         guard outcome.accelerator == .tcg, !outcome.record.passed, outcome.record.kernelStarted, BootWatch.kernelPanicked(outcome.console) else {
             return outcome
         }
-        logger.warning("the kernel panicked under \(firmware.displayName) (TCG); booting once more: \(outcome.record.failure ?? "")")
+        logger.warning("the kernel panicked under \(BootWatch.firmwareName(firmware, architecture: options.architecture)) (TCG); booting once more: \(outcome.record.failure ?? "")")
         return try await boot(firmware, plan: plan, cpus: cpus, in: directory, isPrimary: isPrimary)
     }
 
@@ -85,7 +85,7 @@ struct FirmwareBootRun: Sendable {
             try QemuGuest.boot(
                 disk: disk, diskFormat: diskFormat, seed: seed.isoPath, credentialsDisk: credentialsDisk, guestPorts: plan.forwardedGuestPorts,
                 in: directory, cpus: cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, firmware: firmware,
-                background: !isPrimary, logger: logger)
+                background: !isPrimary, architecture: options.architecture, logger: logger)
         }
         let started = Date()
         // A firmware that refuses the disk prints why and then waits or loops: stop the VM at once, so the failure
@@ -119,14 +119,15 @@ struct FirmwareBootRun: Sendable {
         let kernelStarted = BootWatch.kernelStarted(console)
         var passed = offending == nil && kernelStarted && results.allSatisfy(\.passed)
         var failure: String?
+        let firmwareName = BootWatch.firmwareName(firmware, architecture: options.architecture)
         if offending != nil || !kernelStarted {
-            failure = BootWatch.message(firmware: firmware, console: console, offending: offending)
+            failure = BootWatch.message(firmware: firmware, console: console, offending: offending, architecture: options.architecture)
         } else if firmware == .uefiSecureBoot, secureBoot != true {
             passed = false
             failure = "booted under \(firmware.displayName), but the guest does not report Secure Boot on"
                 + (secureBoot == false ? " (it says off)" : " (it could not be read)")
         } else if !passed {
-            failure = "booted under \(firmware.displayName); failed: \(results.filter { !$0.passed }.map(\.probe).joined(separator: ", "))"
+            failure = "booted under \(firmwareName); failed: \(results.filter { !$0.passed }.map(\.probe).joined(separator: ", "))"
         }
         let record = VerificationReport.FirmwareBoot(
             firmware: firmware, passed: passed, kernelStarted: kernelStarted, probes: plan.targets.map(\.name), secureBoot: secureBoot,

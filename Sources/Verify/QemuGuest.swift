@@ -47,15 +47,19 @@ public final class QemuGuest: Sendable {
     ///   - firmware: The firmware to start; UEFI boots get a fresh copy of OVMF's NVRAM template each time.
     ///   - background: Run qemu at the lowest CPU priority (`nice -n 19`): a shorter boot beside the main one then
     ///     takes the CPU the main one leaves, instead of slowing it.
+    ///   - architecture: The disk's architecture. A foreign one (arm64 on labforge's amd64 hosts) always runs under
+    ///     TCG (`qemu-system-aarch64`, `virt`, AAVMF), whatever `accelerator` says.
     ///   - logger: Receives the one line saying which accelerator runs.
     /// - Returns: The running machine.
     /// - Throws: ``VerifyError``, or a `HypervisorError` when KVM was required but failed.
     public static func boot(
         disk: String, diskFormat: String, seed: String, credentialsDisk: String? = nil, guestPorts: [Int], in directory: String, cpus: Int,
-        memoryMiB: Int, accelerator: Accelerator?, firmware: Firmware = .bios, background: Bool = false, logger: Logger
+        memoryMiB: Int, accelerator: Accelerator?, firmware: Firmware = .bios, background: Bool = false, architecture: Architecture = .amd64,
+        logger: Logger
     ) throws -> QemuGuest {
-        let firmwareFiles = try FirmwareFiles.of(firmware)
-        let chosen = try accelerator ?? AcceleratorChoice.shared.decide(logger: logger).accelerator
+        let firmwareFiles = try FirmwareFiles.of(firmware, architecture: architecture)
+        // KVM runs the host's architecture only: another one is emulated (the process's KVM decision is not asked).
+        let chosen = VerifyOptions.isEmulated(architecture) ? .tcg : try accelerator ?? AcceleratorChoice.shared.decide(logger: logger).accelerator
         var candidates: [Accelerator] = chosen == .kvm && accelerator == nil ? [.kvm, .tcg] : [chosen]
         var portAttempts = 0
         while let current = candidates.first {
@@ -77,11 +81,12 @@ public final class QemuGuest: Sendable {
                 qmpSocketPath: directory + "/qmp.sock", guestAgentSocketPath: directory + "/qga.sock",
                 pidFilePath: directory + "/qemu.pid", forwards: zip(ports, guestPorts).map { (host: $0, guest: $1) },
                 cpus: cpus, memoryMiB: memoryMiB, accelerator: current,
-                firmware: firmware, firmwareFiles: firmwareFiles, variablesPath: firmwareFiles == nil ? nil : variables, background: background)
+                firmware: firmware, firmwareFiles: firmwareFiles, variablesPath: firmwareFiles == nil ? nil : variables, background: background,
+                architecture: architecture)
             let machine = try launch(invocation)
             let started = machine.waitUntilStarted(under: current)
             if started == .running {
-                logger.info("booting \(disk) under \(current.displayName), \(firmware.displayName)")
+                logger.info("booting \(disk) under \(current.displayName), \(BootWatch.firmwareName(firmware, architecture: architecture))")
                 return machine
             }
             let message = machine.stderrText
@@ -152,7 +157,7 @@ public final class QemuGuest: Sendable {
         do {
             qemu = try LongLivedChild.launch(invocation.commandLine, error: .capture, name: "qemu")
         } catch ChildProcessError.programMissing {
-            throw VerifyError.toolMissing(tool: invocation.commandLine[0], package: "qemu-system-x86")
+            throw VerifyError.toolMissing(tool: invocation.commandLine[0], package: QemuInvocation.package(for: invocation.architecture))
         } catch {
             throw VerifyError.toolFailed(command: invocation.commandLine[0], status: 1, message: "\(error)")
         }

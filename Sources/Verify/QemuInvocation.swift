@@ -35,6 +35,8 @@ public struct QemuInvocation: Sendable, Equatable {
     public var variablesPath: String?
     /// Whether qemu runs at the lowest CPU priority (a shorter boot beside the main one).
     public var background: Bool
+    /// The VM's architecture: amd64 (`qemu-system-x86_64`, q35) or arm64 (`qemu-system-aarch64`, `virt`, AAVMF).
+    public var architecture: Architecture
 
     /// Creates an invocation.
     /// - Parameters:
@@ -53,11 +55,14 @@ public struct QemuInvocation: Sendable, Equatable {
     ///   - firmwareFiles: OVMF's code and NVRAM template, for the UEFI firmwares.
     ///   - variablesPath: The NVRAM file of this boot, for the UEFI firmwares.
     ///   - background: Run at the lowest CPU priority.
+    ///   - architecture: The VM's architecture.
     public init(
         overlayPath: String, seedPath: String, credentialsPath: String? = nil, consolePath: String, qmpSocketPath: String, guestAgentSocketPath: String,
         pidFilePath: String, forwards: [(host: Int, guest: Int)], cpus: Int = 2, memoryMiB: Int = 2048, accelerator: Accelerator,
-        firmware: Firmware = .bios, firmwareFiles: FirmwareFiles? = nil, variablesPath: String? = nil, background: Bool = false
+        firmware: Firmware = .bios, firmwareFiles: FirmwareFiles? = nil, variablesPath: String? = nil, background: Bool = false,
+        architecture: Architecture = .amd64
     ) {
+        self.architecture = architecture
         self.overlayPath = overlayPath
         self.seedPath = seedPath
         self.credentialsPath = credentialsPath
@@ -80,18 +85,48 @@ public struct QemuInvocation: Sendable, Equatable {
 
     public static func == (a: QemuInvocation, b: QemuInvocation) -> Bool { a.arguments == b.arguments }
 
+    /// The qemu program of an architecture: `qemu-system-x86_64` or `qemu-system-aarch64`.
+    /// - Parameter architecture: The VM's architecture.
+    /// - Returns: The program name.
+    public static func program(for architecture: Architecture) -> String { "qemu-system-\(architecture.machine)" }
+
+    /// The Debian package of ``program(for:)``: `qemu-system-x86` or `qemu-system-arm`.
+    /// - Parameter architecture: The VM's architecture.
+    /// - Returns: The package name.
+    public static func package(for architecture: Architecture) -> String {
+        switch architecture {
+        case .amd64: return "qemu-system-x86"
+        case .arm64: return "qemu-system-arm"
+        }
+    }
+
+    /// The machine and accelerator: q35 (with SMM under Secure Boot) on amd64; on arm64 qemu's `virt` machine (what
+    /// KubeVirt's arm64 VMs are).
+    private var machineArguments: [String] {
+        switch architecture {
+        case .amd64:
+            // Secure Boot needs SMM, so that only the firmware can write its variables (KubeVirt sets it likewise).
+            return ["-machine", firmware == .uefiSecureBoot ? "q35,smm=on" : "q35", "-accel", accelerator.rawValue]
+        case .arm64:
+            return ["-machine", "virt", "-accel", accelerator.rawValue]
+        }
+    }
+
+    /// The CPU: the host's under KVM; under TCG qemu's default on amd64 (it boots everything we build), and on arm64
+    /// `max` (`virt` has no usable default) with qemu's cheap implementation-defined pointer authentication
+    /// (`pauth-impdef`: the architected algorithm costs much of a TCG boot's time).
+    private var cpuArguments: [String] {
+        if accelerator == .kvm { return ["-cpu", "host"] }
+        return architecture == .arm64 ? ["-cpu", "max,pauth-impdef=on"] : []
+    }
+
     /// The program and its arguments (no shell). qemu options take commas as separators, so paths are
     /// escaped by doubling commas.
     public var arguments: [String] {
         func path(_ text: String) -> String { text.replacingOccurrences(of: ",", with: ",,") }
         let hostForwards = forwards.map { ",hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" }.joined()
-        var arguments = [
-            "qemu-system-x86_64",
-            "-name", "labforge-verify",
-            // Secure Boot needs SMM, so that only the firmware can write its variables (KubeVirt sets it likewise).
-            "-machine", firmware == .uefiSecureBoot ? "q35,smm=on" : "q35",
-            "-accel", accelerator.rawValue,
-        ]
+        var arguments = [Self.program(for: architecture), "-name", "labforge-verify"]
+        arguments += machineArguments
         if let files = firmwareFiles, let variablesPath, firmware != .bios {
             if firmware == .uefiSecureBoot { arguments += ["-global", "driver=cfi.pflash01,property=secure,value=on"] }
             arguments += [
@@ -99,8 +134,7 @@ public struct QemuInvocation: Sendable, Equatable {
                 "-drive", "if=pflash,format=raw,unit=1,file=\(path(variablesPath))",
             ]
         }
-        // Under KVM the guest sees the host CPU; under TCG qemu's default model boots everything we build.
-        if accelerator == .kvm { arguments += ["-cpu", "host"] }
+        arguments += cpuArguments
         arguments += [
             "-m", String(memoryMiB),
             "-smp", String(cpus),

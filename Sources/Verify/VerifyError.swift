@@ -9,6 +9,8 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidProbe(String)
     /// A verification asked to boot under no firmware.
     case noFirmware
+    /// A firmware no VM of the architecture starts with (arm64 boots UEFI alone).
+    case firmwareUnavailable(firmware: Firmware, architecture: Architecture)
     /// A host program labforge needs is not installed.
     case toolMissing(tool: String, package: String)
     /// A host program exited with an error.
@@ -34,6 +36,8 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
             return "unknown probe '\(text)': use web-terminal[:PORT[/PATH]], web-desktop[:PORT[/PAGE]], ssh, cloud-init, guest-agent or secure-boot"
         case .noFirmware:
             return "no firmware to boot under: give --firmware one or more of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .firmwareUnavailable(let firmware, let architecture):
+            return "\(architecture) VMs do not boot under \(firmware.displayName): give --firmware \(architecture.bootableFirmware.map(\.rawValue).joined(separator: ",")) (the recipe built for \(architecture) claims only those)"
         case .toolMissing(let tool, let package):
             return "\(tool) is not installed: install the Debian package \(package) (`make deps` does)"
         case .toolFailed(let command, let status, let message):

@@ -106,6 +106,11 @@ struct BaseCommand: AsyncParsableCommand {
         @Option(name: .customLong("size"), help: "Virtual disk size in GiB.")
         var sizeGiB = 4
 
+        @Option(name: .customLong("arch"), help: ArgumentHelp(
+            "Architecture: amd64, or arm64 (bootstrapped under qemu-user; cached as a root tree archive, --output writes its disk).",
+            valueName: "amd64|arm64"), transform: Architecture.parseOption)
+        var architecture: Architecture = .amd64
+
         @Option(help: "Write a copy of the base here (a fresh qcow2 you may modify).")
         var output: String?
 
@@ -137,12 +142,15 @@ struct BaseCommand: AsyncParsableCommand {
                 bootstrapper: DebianBootstrapper(mirror: mirror, securityMirror: securityMirror),
                 archivePolicy: ArchiveCheckPolicy(maximumAge: .seconds(checkHours * 3600), refresh: refresh)
             )
-            let spec = DebianBootstrap(suite: suite, extraPackages: packages, diskSizeGiB: sizeGiB)
+            let spec = DebianBootstrap(suite: suite, extraPackages: packages, diskSizeGiB: sizeGiB, architecture: architecture)
             let resolved = try await store.resolve(.debianBootstrap(spec), progress: options.progress)
             var path = resolved.path
             if let output {
                 path = absolute(output)
-                try await resolved.copy(to: path)
+                switch resolved.content {
+                case .disk: try await resolved.copy(to: path)
+                case .rootTreeArchive: try await store.bootstrapper.writeDisk(rootTreeArchive: resolved.path, spec: spec, sizeGiB: sizeGiB, output: path)
+                }
             }
             if options.json {
                 try printJSON(BootstrapResult(
@@ -172,4 +180,17 @@ struct BootstrapResult: Encodable {
     var wasCached: Bool
     /// The newest `Date:` of the suite's, updates' and security archives' InRelease files.
     var archiveDate: String?
+}
+
+extension Architecture {
+    /// `--arch`'s parser (one architecture).
+    /// - Parameter text: The option's value.
+    /// - Returns: The architecture.
+    /// - Throws: `ValidationError` naming the known ones.
+    static func parseOption(_ text: String) throws -> Architecture {
+        guard let architecture = Architecture(rawValue: text) else {
+            throw ValidationError("--arch \(text): expected one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return architecture
+    }
 }

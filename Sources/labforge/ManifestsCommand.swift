@@ -28,8 +28,11 @@ struct ImageOptions: ParsableArguments {
     @Option(help: "Guest OS, e.g. debian-13.")
     var os: String?
 
-    @Option(help: "Architecture (default: the layout's config, else amd64).")
+    @Option(help: "Architecture the VMs run as, and the platform read from a multi-architecture layout (default: the layout's config, amd64 of an index holding it, else amd64).")
     var arch: String?
+
+    @Option(help: "The architectures of a multi-architecture image index, e.g. amd64,arm64 (default: the layout's index, else --arch); CDI then imports --arch's platform.")
+    var architectures: String?
 
     @Option(help: "Virtual size of the disk in bytes (default: the layout's dev.labforge.disk.virtual-size annotation).")
     var virtualSize: Int64?
@@ -70,6 +73,13 @@ struct ImageOptions: ParsableArguments {
         inputs.summary = summary
         inputs.operatingSystem = os
         inputs.architecture = arch
+        inputs.architectures = try architectures.map { text in
+            let list = text.split(separator: ",").map { String($0.filter { $0 != " " }) }
+            guard !list.isEmpty, !list.contains(where: \.isEmpty) else {
+                throw ValidationError("--architectures \(text): expected a comma-separated list such as amd64,arm64")
+            }
+            return list
+        }
         inputs.reference = reference
         inputs.diskVirtualSize = virtualSize
         inputs.compressedSize = compressedSize

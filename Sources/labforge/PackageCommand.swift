@@ -46,8 +46,10 @@ struct PackageCommand: ParsableCommand {
         valueName: "uefi-secure-boot,uefi,bios"))
     var firmware: String?
 
-    @Option(help: "Guest architecture in GOARCH form (default: the host's).")
-    var arch: String = HostArchitecture.goArch
+    @Option(help: ArgumentHelp(
+        "The disk's architecture in OCI (GOARCH) names, written in the config and the index entry; never taken from the host.",
+        valueName: "amd64|arm64"))
+    var arch: String = "amd64"
 
     @Flag(help: "Replace an existing layout at --output.")
     var force = false
@@ -59,6 +61,9 @@ struct PackageCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if let kernelName = Architecture(machine: arch) {
+            throw ValidationError("--arch \(arch): that is the kernel's name; OCI names it \(kernelName.rawValue)")
+        }
         if let firmware, Firmware.list(firmware) == nil {
             throw ValidationError("--firmware \(firmware): expected a comma-separated list of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -20,7 +20,13 @@ struct PushCommand: AsyncParsableCommand {
             --authfile, $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json \
             or docker's config.json ($DOCKER_CONFIG or ~/.docker), including credHelpers/credsStore.
 
-            Prints the pullable reference registry/repository@sha256:… (the value for DataVolumes).
+            A multi-architecture layout (its tag names an OCI image index, as `labforge build --arch amd64 --arch \
+            arm64` writes it) is pushed whole: each platform's manifest the repository lacks goes by digest with its \
+            blobs, then the index under each tag; manifests and tags the repository already has are not sent again. \
+            With a signing key, the index and each platform's manifest are signed.
+
+            Prints the pullable reference registry/repository@sha256:… (the value for DataVolumes; the index's \
+            digest for a multi-architecture layout).
             """
     )
 
@@ -57,7 +63,7 @@ struct PushCommand: AsyncParsableCommand {
     @Option(help: "Attempts per request before giving up on transient failures.")
     var retries: Int = 6
 
-    @Option(help: "Sign the pushed manifest in cosign's format with this EC P-256 PEM key, a file of yours with mode 600 (else $LABFORGE_SIGN_KEY, if set).")
+    @Option(help: "Sign the pushed manifest (an index and each of its manifests) in cosign's format with this EC P-256 PEM key, a file of yours with mode 600 (else $LABFORGE_SIGN_KEY, if set).")
     var signKey: String?
 
     @Flag(help: "Print the result as one JSON document on standard output (progress as JSON lines on standard error).")
@@ -116,8 +122,10 @@ struct PushCommand: AsyncParsableCommand {
                 let result = try await LayoutPusher(destination: client, progress: reporter, parallelUploads: pushJobs)
                     .push(layout: image, sourceTag: sourceTag, to: finalReference.repository, tags: tags, mountFrom: mounts)
                 if let signingKey {
-                    _ = try await CosignSignature.sign(result.digest, in: finalReference.repository, client: client, key: signingKey)
-                    FileHandle.standardError.write(Data("signed \(result.digest) with \(signingKey)\n".utf8))
+                    for digest in [result.digest] + result.platforms.map(\.digest) {
+                        _ = try await CosignSignature.sign(digest, in: finalReference.repository, client: client, key: signingKey)
+                        FileHandle.standardError.write(Data("signed \(digest) with \(signingKey)\n".utf8))
+                    }
                 }
                 return result
             }

@@ -22,7 +22,8 @@ struct VerifyCommand: AsyncParsableCommand {
             Microsoft's keys enrolled, SMM, a fresh NVRAM copy: no boot entries), uefi (plain OVMF), bios (SeaBIOS). \
             The first of them gets every probe, plus secure-boot (the guest reads its SecureBoot EFI variable over \
             the guest agent); each other one boots beside it at the lowest CPU priority up to its first agent's answer. A boot the \
-            firmware refuses fails at once with the firmware's line and the console's last lines.
+            firmware refuses fails at once with the firmware's line and the console's last lines. An arm64 disk (--arch arm64, \
+            or a recipe's first architecture) boots qemu-system-aarch64's virt machine under AAVMF (uefi alone), always under TCG.
 
             Probes: web-terminal[:PORT[/PATH]] (ttyd page, then a shell over its `tty` WebSocket), \
             web-desktop[:PORT[/PAGE]] (noVNC page, then the RFB banner through websockify), ssh (banner, then a \
@@ -65,6 +66,11 @@ struct VerifyCommand: AsyncParsableCommand {
         "Firmwares to boot under, comma-separated (default: the recipe's claim, else uefi-secure-boot,bios).",
         valueName: "uefi-secure-boot,uefi,bios"))
     var firmware: String?
+
+    @Option(name: .customLong("arch"), help: ArgumentHelp(
+        "The disk's architecture (default: the recipe's first, else amd64). arm64 boots qemu-system-aarch64 (virt, AAVMF) under TCG, with --timeout and --probe-timeout tripled, under UEFI alone.",
+        valueName: "amd64|arm64"), transform: Architecture.parseOption)
+    var architecture: Architecture?
 
     @Option(help: "vCPUs.")
     var cpus: Int = 2
@@ -131,8 +137,10 @@ struct VerifyCommand: AsyncParsableCommand {
         var userName = user
         var access = AgentAccess()
         var firmwares = firmware.flatMap(Firmware.list) ?? Firmware.standard
+        var architecture = self.architecture ?? .amd64
         if let name = recipe, let recipe = try await source.load().select([name]).first?.recipe {
-            if firmware == nil { firmwares = recipe.firmware }
+            architecture = self.architecture ?? recipe.architectures.first ?? .amd64
+            if firmware == nil { firmwares = try recipe.building(for: architecture).firmware }
             let fromRecipe = ProbePlan(recipe: recipe)
             targets = fromRecipe.targets + targets.filter { !fromRecipe.targets.contains($0) }
             userName = user ?? fromRecipe.userName
@@ -159,7 +167,10 @@ struct VerifyCommand: AsyncParsableCommand {
         var options = VerifyOptions(
             deadline: timeout, probeTimeout: probeTimeout, cpus: cpus, memoryMiB: memory,
             consoleLog: consoleLog)
-        options.firmware = firmwares
+        // An arm64 disk boots UEFI alone: without --firmware, the default set is narrowed to what it has.
+        if firmware == nil { firmwares = firmwares.filter(architecture.bootableFirmware.contains) }
+        options.firmware = firmwares.isEmpty ? architecture.bootableFirmware : firmwares
+        options.architecture = architecture
         if let pictures {
             try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
             options.pictures = URL(fileURLWithPath: pictures).standardizedFileURL.path

@@ -35,6 +35,17 @@ enum CatalogFixtures {
         let result = try await Command.run(["python3", validator, "--schema", schema, json])
         return (result.status, result.stdout + result.stderr)
     }
+
+    /// Saves `catalog` as `catalog.json` in `scratch`, expects the schema to accept it and a load to give it back.
+    /// - Returns: The file's path.
+    static func saveChecked(_ catalog: ImageCatalog, in scratch: TemporaryDirectory) async throws -> String {
+        let path = scratch.appending("catalog.json")
+        try catalog.save(to: path)
+        let (status, report) = try await validate(path)
+        #expect(status == 0, "\(report)")
+        #expect(try ImageCatalog.load(from: path) == catalog)
+        return path
+    }
 }
 
 @Suite("Catalog JSON")

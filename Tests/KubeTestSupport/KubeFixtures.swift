@@ -58,8 +58,11 @@ public enum KubeFixtures {
     }
 
     /// Writes a minimal OCI layout like `labforge package` does: one layer, labforge's disk annotations,
-    /// CDI's instancetype variables and `labels` in the config. Made here because the packer lives on another branch.
-    public static func makeLayout(at path: String, virtualSize: Int64?, tag: String = "1.0", labels: [String: String]? = nil) async throws -> Digest {
+    /// CDI's instancetype variables and `labels` in the config, the platform `architecture`. Made here because the packer
+    /// lives on another branch.
+    public static func makeLayout(
+        at path: String, virtualSize: Int64?, tag: String = "1.0", labels: [String: String]? = nil, architecture: String = "amd64"
+    ) async throws -> Digest {
         let blobs = URL(fileURLWithPath: path).appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         func put(_ data: Data) throws -> Digest {
@@ -75,7 +78,7 @@ public enum KubeFixtures {
         let layer = try await Command.check(["gzip", "-n", "-c"], input: tar).stdoutData
         let layerDigest = try put(layer)
         let config = ImageConfig(
-            created: "2026-11-25T12:00:00Z", architecture: "amd64",
+            created: "2026-11-25T12:00:00Z", architecture: architecture,
             config: .init(Env: [
                 "\(ContainerDiskEnvironment.defaultInstancetype)=u1.small", "\(ContainerDiskEnvironment.defaultPreference)=debian",
             ], Labels: labels),
@@ -96,10 +99,31 @@ public enum KubeFixtures {
         let manifestData = try CanonicalJSON.encode(manifest)
         let manifestDigest = try put(manifestData)
         let index = ImageIndex(manifests: [
-            Descriptor(mediaType: MediaType.imageManifest, digest: manifestDigest, size: Int64(manifestData.count), annotations: [AnnotationKey.refName: tag])
+            Descriptor(
+                mediaType: MediaType.imageManifest, digest: manifestDigest, size: Int64(manifestData.count), annotations: [AnnotationKey.refName: tag],
+                platform: Platform(architecture: architecture))
         ])
         try CanonicalJSON.encode(index).write(to: URL(fileURLWithPath: path).appendingPathComponent("index.json"))
         try ImageLayout.layoutFileContents.write(to: URL(fileURLWithPath: path).appendingPathComponent("oci-layout"))
         return manifestDigest
+    }
+
+    /// Writes a multi-architecture layout as a build leaves it: one image per architecture (``makeLayout(at:virtualSize:tag:labels:architecture:)``,
+    /// each with its `firmware` label) joined by OCI's `MultiArchLayout` under one image index.
+    /// - Returns: The index's digest and each architecture's manifest digest.
+    public static func makeMultiArchLayout(
+        at path: String, virtualSize: Int64, tag: String = "1.0", firmware: [String: String]
+    ) async throws -> (index: Digest, manifests: [String: Digest]) {
+        var manifests: [String: Digest] = [:]
+        var singles: [String] = []
+        for architecture in firmware.keys.sorted() {
+            let single = path + "." + architecture
+            manifests[architecture] = try await makeLayout(
+                at: single, virtualSize: virtualSize, tag: tag, labels: [AnnotationKey.firmware: firmware[architecture] ?? ""], architecture: architecture)
+            singles.append(single)
+        }
+        let index = try MultiArchLayout.write(images: singles, into: path, tag: try Tag(tag))
+        for single in singles { try FileManager.default.removeItem(atPath: single) }
+        return (index.index.digest, manifests)
     }
 }

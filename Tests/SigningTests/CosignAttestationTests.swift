@@ -29,11 +29,9 @@ struct CosignAttestationTests {
 
     @Test("verify-attestation accepts the SBOM (spdxjson) and the SLSA provenance (slsaprovenance1); another key, a re-tagged or altered attestation fail")
     func attestationsVerify() async throws {
-        let registry = try LocalRegistry()
-        defer { registry.stop() }
-        let work = try TemporaryDirectory()
-        let key = try await CosignVerifyTests.makeKey(in: work, name: "signer", sec1: false)
-        let other = try await CosignVerifyTests.makeKey(in: work, name: "other", sec1: true)
+        let setup = try await SigningRegistry.start()
+        defer { setup.registry.stop() }
+        let (registry, work, key, other, home) = (setup.registry, setup.work, setup.signer, setup.other, setup.home)
         let repository = try RepositoryName("labs/attested")
         let first = try await SyntheticLayout.write(at: work.appending("one"), layerSizes: [20_000], tag: "v1")
         let second = try await SyntheticLayout.write(at: work.appending("two"), layerSizes: [21_000], tag: "v2")
@@ -53,8 +51,6 @@ struct CosignAttestationTests {
         let attestation = try await RegistryClient.withConnection(to: registry.address, credential: nil) { client in
             try await CosignAttestation.attach(predicates, to: firstDigest, in: repository, client: client, key: signer)
         }
-        let home = work.appending("home")
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let image = "\(registry.address)/\(repository)"
 
         let spdx = try await Self.verifyAttestation("\(image)@\(firstDigest)", type: "spdxjson", publicKey: key.publicKey, home: home)

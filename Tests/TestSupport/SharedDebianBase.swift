@@ -50,18 +50,41 @@ public enum SharedDebianBase {
     public static func path() async throws -> String {
         try await resolved().path
     }
+
+    /// The arm64 bootstrap of the same suite (what `Recipe.building(for: .arm64)` makes of the default base).
+    public static let arm64Spec = DebianBootstrap(architecture: .arm64)
+
+    /// The shared arm64 base: its root tree archive (``BaseContent/rootTreeArchive``), bootstrapped under
+    /// qemu-user on first use (≈ 10 min on 2 cores) in the same test cache, so the pipeline's arm64 tests reuse it.
+    /// - Returns: The read-only tar.
+    /// - Throws: ``BasesError`` when the bootstrap fails (e.g. no qemu-user binfmt handler: `make deps`).
+    public static func resolvedArm64() async throws -> ResolvedBase {
+        try TestTier.requireVMTier("the shared arm64 base")
+        return try await SharedDebianBaseMemo.shared.resolve(.debianBootstrap(arm64Spec))
+    }
+
+    /// Writes a bootable arm64 disk from the shared arm64 base's tree, unchanged (``DebianBootstrapper/writeDisk(rootTreeArchive:spec:sizeGiB:output:)``).
+    /// - Parameters:
+    ///   - output: The qcow2 to write.
+    ///   - sizeGiB: Its size (the bootstrap's 4 GiB by default).
+    /// - Throws: ``BasesError``.
+    public static func writeArm64Disk(to output: String, sizeGiB: Int? = nil) async throws {
+        let base = try await resolvedArm64()
+        try await store.bootstrapper.writeDisk(
+            rootTreeArchive: base.path, spec: arm64Spec, sizeGiB: sizeGiB ?? arm64Spec.diskSizeGiB, output: output)
+    }
 }
 
-/// Remembers the result within one test process (no repeated version probe or lock round-trip).
+/// Remembers each base within one test process (no repeated version probe or lock round-trip).
 private actor SharedDebianBaseMemo {
     static let shared = SharedDebianBaseMemo()
-    private var result: ResolvedBase?
+    private var results: [BaseImage: ResolvedBase] = [:]
 
-    func resolve() async throws -> ResolvedBase {
-        if let result, FileManager.default.fileExists(atPath: result.path) { return result }
+    func resolve(_ base: BaseImage = .defaultDebian) async throws -> ResolvedBase {
+        if let result = results[base], FileManager.default.fileExists(atPath: result.path) { return result }
         let store = await SharedDebianBase.store
-        let resolved = try await VMSlots.hold { try await store.resolve(.defaultDebian) }
-        result = resolved
+        let resolved = try await VMSlots.hold { try await store.resolve(base) }
+        results[base] = resolved
         return resolved
     }
 }

@@ -21,9 +21,10 @@ public struct SyntheticLayout: Sendable {
     ///   - path: The directory (created).
     ///   - layerSizes: Size of each layer in bytes.
     ///   - tag: The `org.opencontainers.image.ref.name`.
+    ///   - architecture: The config's architecture (OCI names).
     /// - Returns: The descriptors written.
     /// - Throws: File errors.
-    public static func write(at path: String, layerSizes: [Int], tag: String = "latest") async throws -> SyntheticLayout {
+    public static func write(at path: String, layerSizes: [Int], tag: String = "latest", architecture: String = "amd64") async throws -> SyntheticLayout {
         let blobs = URL(fileURLWithPath: path).appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         func store(_ data: Data) async throws -> Digest {
@@ -48,7 +49,7 @@ public struct SyntheticLayout: Sendable {
             diffIDs.append(Digest.sha256(of: raw))
         }
         let configValue = ImageConfig(
-            created: "1970-01-01T00:00:00Z", architecture: "amd64", os: "linux",
+            created: "1970-01-01T00:00:00Z", architecture: architecture, os: "linux",
             config: ImageConfig.Execution(Env: ["LABFORGE_TEST=\(UUID().uuidString)"]),
             rootfs: .init(diffIDs: diffIDs),
             history: [ImageConfig.History(created: "1970-01-01T00:00:00Z", created_by: "labforge SyntheticLayout")])
