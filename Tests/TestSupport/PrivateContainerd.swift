@@ -42,7 +42,7 @@ public final class PrivateContainerd: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try await PeerTools.path("containerd"))
         process.arguments = ["--config", config]
         let logPath = directory.appending("containerd.log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: logPath))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
