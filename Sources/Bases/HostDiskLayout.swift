@@ -80,8 +80,11 @@ struct HostDiskLayout: Sendable, Equatable {
     ///   - epoch: `SOURCE_DATE_EPOCH`, if set.
     ///   - architecture: The disk's architecture.
     static func make(sizeGiB: Int, label: String, seed: String, epoch: Int?, architecture: Architecture = .amd64) -> HostDiskLayout {
+        // A foreign architecture's tree is cached and its disk written later, by a build whose SOURCE_DATE_EPOCH may
+        // differ from the bootstrap's: its identifiers (the root UUID the tree's grub.cfg names) come from the seed alone.
+        let identityEpoch = architecture == .amd64 ? epoch : nil
         func derived(_ purpose: String) -> [UInt8] {
-            Array(SHA256.hash(data: Data("labforge \(purpose)\u{0}\(seed)\u{0}\(epoch.map(String.init) ?? "")".utf8)))
+            Array(SHA256.hash(data: Data("labforge \(purpose)\u{0}\(seed)\u{0}\(identityEpoch.map(String.init) ?? "")".utf8)))
         }
         let digest = derived("rootfs")
         return HostDiskLayout(
@@ -93,7 +96,8 @@ struct HostDiskLayout: Sendable, Equatable {
     /// The layout of a bootstrap's disk, from the bootstrap alone: the same identifiers (the root's UUID that the
     /// tree's `grub.cfg` names) whether the disk is written right after mmdebstrap or later from the extracted tree.
     /// The seed is `debian-<suite>` (amd64, as before) or `debian-<suite>-<architecture>`; the epoch is
-    /// `SOURCE_DATE_EPOCH`'s.
+    /// `SOURCE_DATE_EPOCH`'s (part of amd64's identifiers; only the tools' clock for another architecture, whose
+    /// identifiers must not change between the bootstrap and the later disk).
     /// - Parameters:
     ///   - spec: The bootstrap.
     ///   - sizeGiB: Virtual disk size (the bootstrap's own by default); the UUIDs do not depend on it.

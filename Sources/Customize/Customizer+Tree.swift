@@ -38,6 +38,9 @@ extension Customizer {
         let started = Date()
         do { try recipe.validate() } catch let error as RecipeError { throw CustomizeError.invalidRecipe(error) }
         guard FileManager.default.isReadableFile(atPath: baseArchive) else { throw CustomizeError.baseNotFound(baseArchive) }
+        guard case .debianBootstrap(let bootstrap) = recipe.base else {
+            throw CustomizeError.invalidRecipe(.architectureNeedsBootstrap(recipe: recipe.name, architecture: recipe.architectures.first?.rawValue ?? "?"))
+        }
         let artifacts = try await fetchArtifacts(recipe.plan, leases: leases)
         let root = workDirectory + "/root"
         log("labforge customize \(recipe.name) \(recipe.version) for \(recipe.architectures.map(\.rawValue).joined(separator: ",")) in a host root tree (fingerprint \(try recipe.fingerprint), engine \(EngineIdentity.summary))\nbase: \(baseArchive) (\(baseIdentity))\n")
@@ -46,19 +49,26 @@ extension Customizer {
         let extractSeconds = Date().timeIntervalSince(extractStarted)
         log("root tree extracted in \(String(format: "%.1f", extractSeconds)) s: \(root)\n")
         return try await DedicatedThread.run(name: "labforge.customize.\(recipe.name)") {
-            try buildTree(recipe: recipe, root: root, baseArchive: baseArchive, artifacts: artifacts, extractSeconds: extractSeconds, started: started)
+            try buildTree(
+                recipe: recipe, root: root, bootstrap: bootstrap, baseArchive: baseArchive, artifacts: artifacts, extractSeconds: extractSeconds,
+                started: started)
         }
     }
 
     private func buildTree(
-        recipe: Recipe, root: String, baseArchive: String, artifacts: [PinnedArtifact: String], extractSeconds: Double, started: Date
+        recipe: Recipe, root: String, bootstrap: DebianBootstrap, baseArchive: String, artifacts: [PinnedArtifact: String], extractSeconds: Double,
+        started: Date
     ) throws -> CustomizedTree {
         let plan = recipe.plan
         let build = GuestBuild(
             workspace: .hostTree(HostRootTree(root: root)), manager: .apt, artifacts: artifacts,
             plan: plan.filter { !hostInstalledSteps.contains($0.number) }, log: log)
+        // A kernel a step installs runs Debian's zz-update-grub in the chroot: its grub-probe must answer for the disk the
+        // tree becomes, not for the host's file system. The real one is back before the tree is read or written.
+        let standIn = try GrubProbeStandIn.install(in: root, spec: bootstrap)
         let timings = try run(plan: plan, recipe: recipe, build: build, resumeAfter: 0) { _ in }
         try build.finish()
+        try standIn.remove()
         let inventory = inventory.map { request in
             let readStarted = Date()
             do {

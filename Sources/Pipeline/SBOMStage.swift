@@ -24,17 +24,19 @@ struct SBOMStage: Stage {
         let outcome: StageRecord.Outcome
         var seconds: Double?
         if case .disk(_, let read?) = source, let inventory = read.inventory {
-            // Read a moment ago in the customize appliance: that was this stage's work.
+            // Read a moment ago by the customize stage (in its appliance, or from a foreign architecture's root tree):
+            // that was this stage's work.
             (data, packages) = try render(inventory, context)
-            context.log.line("sbom: read in the customize appliance: \(read.note)")
-            note = " (read in the customize appliance)"
+            let origin = context.architecture == .amd64 ? "in the customize appliance" : "from the customized root tree"
+            context.log.line("sbom: read \(origin): \(read.note)")
+            note = " (read \(origin))"
             seconds = read.seconds
             outcome = .ran
         } else if !context.options.force, let existing = FileManager.default.contents(atPath: cached),
                   let count = try? SBOMFile.packages(in: existing, path: cached).count {
             (data, packages, outcome) = (existing, count, .cached)
         } else {
-            if case .disk(_, let read?) = source { context.log.line("sbom: not read in the customize appliance (\(read.note)); reading the finished disk") }
+            if case .disk(_, let read?) = source { context.log.line("sbom: not read by the customize stage (\(read.note)); reading the finished disk") }
             let inventory = try await Self.inventory(of: source, context)
             (data, packages) = try render(inventory, context)
             seconds = Date().timeIntervalSince(started)

@@ -90,6 +90,14 @@ struct Arm64BootstrapTests {
         let amd64 = try HostDiskLayout.make(for: DebianBootstrap())
         #expect(amd64.uuid != small.uuid)
         #expect(amd64 == HostDiskLayout.make(sizeGiB: 4, label: "rootfs", seed: "debian-trixie", epoch: amd64.epoch))
+        // arm64's tree is cached and its disk written by a later build, maybe under another SOURCE_DATE_EPOCH: the root
+        // UUID its grub.cfg names must not move (a build with an epoch once booted to "UUID=… does not exist").
+        let bootstrapped = HostDiskLayout.make(sizeGiB: 4, label: "rootfs", seed: "debian-trixie-arm64", epoch: nil, architecture: .arm64)
+        let later = HostDiskLayout.make(sizeGiB: 4, label: "rootfs", seed: "debian-trixie-arm64", epoch: 1_764_115_200, architecture: .arm64)
+        #expect(bootstrapped.uuid == later.uuid && bootstrapped.diskGUID == later.diskGUID && bootstrapped.efiVolumeID == later.efiVolumeID)
+        #expect(later.epoch == 1_764_115_200, "the epoch still sets the tools' clock")
+        #expect(HostDiskLayout.make(sizeGiB: 4, label: "rootfs", seed: "debian-trixie", epoch: 1_764_115_200).uuid
+            != HostDiskLayout.make(sizeGiB: 4, label: "rootfs", seed: "debian-trixie", epoch: nil).uuid, "amd64's identifiers as before")
     }
 
     @Test("a disk smaller than the bootstrap's is refused before anything is written")

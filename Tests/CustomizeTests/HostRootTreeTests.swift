@@ -13,12 +13,15 @@ struct HostRootTreeTests {
     /// A busybox root tree packed as the base store packs a foreign architecture's base: a tar with numeric owners.
     static func busyboxArchive(in directory: TemporaryDirectory) async throws -> String {
         let tree = directory.appending("tree")
-        for path in ["bin", "etc/systemd/system", "usr/lib/systemd/system", "proc", "sys", "dev", "run", "tmp", "srv", "usr/share/zoneinfo/Europe"] {
+        for path in ["bin", "etc/systemd/system", "usr/lib/systemd/system", "usr/sbin", "proc", "sys", "dev", "run", "tmp", "srv", "usr/share/zoneinfo/Europe"] {
             try FileManager.default.createDirectory(atPath: tree + "/" + path, withIntermediateDirectories: true)
         }
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: tree + "/bin/busybox")
         try await Command.check(["chroot", tree, "/bin/busybox", "--install", "-s", "/bin"])
         try Data("root:x:0:0:root:/root:/bin/sh\n".utf8).write(to: URL(fileURLWithPath: tree + "/etc/passwd"))
+        // The tree's own grub-probe: while the steps run, a stand-in answering for the disk to be written takes its place.
+        try Data("#!/bin/sh\necho the tree's own grub-probe\n".utf8).write(to: URL(fileURLWithPath: tree + "/usr/sbin/grub-probe"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree + "/usr/sbin/grub-probe")
         try Data("TZif2 fixture\n".utf8).write(to: URL(fileURLWithPath: tree + "/usr/share/zoneinfo/Europe/Paris"))
         try Data("[Unit]\nDescription=lab\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n".utf8)
             .write(to: URL(fileURLWithPath: tree + "/usr/lib/systemd/system/lab.service"))
@@ -41,7 +44,7 @@ struct HostRootTreeTests {
             Symlink("/srv/lab", to: "/opt/lab")
             Timezone("Europe/Paris")
             EnableUnit("lab.service")
-            Run("cat /etc/resolv.conf > /opt/lab/resolv; grep -c ' /proc ' /proc/mounts > /opt/lab/proc; echo ran > /tmp/x")
+            Run("cat /etc/resolv.conf > /opt/lab/resolv; grub-probe --target=fs_uuid / > /opt/lab/uuid; echo ran > /tmp/x")
             Delete("/tmp/*")
         }
         let work = directory.appending("work")
@@ -61,6 +64,10 @@ struct HostRootTreeTests {
         let resolv = String(decoding: FileManager.default.contents(atPath: root + "/opt/lab/resolv") ?? Data(), as: UTF8.self)
         #expect(resolv.contains("nameserver"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/run").isEmpty)
+        // The steps saw the stand-in (the disk's root UUID); the tree's own grub-probe is back.
+        let uuid = String(decoding: FileManager.default.contents(atPath: root + "/opt/lab/uuid") ?? Data(), as: UTF8.self)
+        #expect(uuid.trimmingCharacters(in: .whitespacesAndNewlines).count == 36, "\(uuid)")
+        #expect(String(decoding: FileManager.default.contents(atPath: root + "/usr/sbin/grub-probe") ?? Data(), as: UTF8.self).contains("the tree's own"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/proc").isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/tmp").isEmpty)
         #expect(MountTable.mountPoints(under: root).isEmpty, "a mount outlived the step")
