@@ -158,23 +158,7 @@ enum DebianBootstrapFiles {
         mv "$probe" "$probe.labforge-real"
         trap 'mv "$probe.labforge-real" "$probe"' EXIT
         cat > "$probe" <<'PROBE'
-        #!/bin/sh
-        # labforge's stand-in while the image is built: what grub-probe will answer on the finished disk.
-        target=device
-        for argument in "$@"; do case "$argument" in --target=*) target="${argument#--target=}";; esac; done
-        case "$target" in
-          device) echo "UUID=\(rootUUID)";;
-          fs_uuid) echo "\(rootUUID)";;
-          fs) echo ext2;;
-          fs_label) echo \(rootLabel);;
-          partmap) echo gpt;;
-          abstraction) ;;
-          drive) echo "(hd0,gpt1)";;
-          compatibility_hint) echo "hd0,gpt1";;
-          hints_string) echo "--hint-bios=hd0,gpt1 --hint-efi=hd0,gpt1 --hint-baremetal=ahci0,gpt1";;
-          *) echo "grub-probe (labforge build): no answer for --target=$target" >&2; exit 1;;
-        esac
-        PROBE
+        \(GrubProbeStandIn.script(rootUUID: rootUUID))PROBE
         chmod 0755 "$probe"
         mkdir -p "$root/boot/grub"
         chroot "$root" grub-mkconfig -o /boot/grub/grub.cfg

@@ -114,6 +114,30 @@ struct Arm64BootstrapTests {
         #expect(Array(arguments.prefix(5)) == ["--extract", "--file", "/a.tar", "--directory", "/t"])
     }
 
+    @Test("the grub-probe stand-in answers for the disk writeDisk makes (the layout's UUID, ext2, GPT) and gives the tree's own binary back")
+    func grubProbeStandIn() async throws {
+        let tree = try TemporaryDirectory(prefix: "labforge-probe")
+        defer { tree.remove() }
+        try FileManager.default.createDirectory(atPath: tree.appending("usr/sbin"), withIntermediateDirectories: true)
+        let real = Data([0x7F, 0x45, 0x4C, 0x46, 1, 2, 3])
+        #expect(FileManager.default.createFile(atPath: tree.appending("usr/sbin/grub-probe"), contents: real))
+        let standIn = try GrubProbeStandIn.install(in: tree.path, spec: arm64)
+        // Installing twice (a run that did not remove it) keeps the real binary.
+        _ = try GrubProbeStandIn.install(in: tree.path, spec: arm64)
+        let uuid = try HostDiskLayout.make(for: arm64).uuid
+        for (target, answer) in [("fs_uuid", uuid), ("device", "UUID=\(uuid)"), ("fs", "ext2"), ("partmap", "gpt")] {
+            let result = try await Command.run(["sh", tree.appending("usr/sbin/grub-probe"), "--target=\(target)", "/"])
+            #expect(result.status == 0 && result.stdout == answer + "\n", "\(target): \(result.stdout)")
+        }
+        #expect(try await Command.run(["sh", tree.appending("usr/sbin/grub-probe"), "--target=cryptodisk_uuid", "/"]).status != 0)
+        // The bootstrap's boot hook runs the same stand-in.
+        #expect(DebianBootstrapFiles.bootLoaderScript(rootUUID: uuid, architecture: .arm64).contains(GrubProbeStandIn.script(rootUUID: uuid) + "PROBE\n"))
+        try standIn.remove()
+        #expect(FileManager.default.contents(atPath: tree.appending("usr/sbin/grub-probe")) == real)
+        #expect(!FileManager.default.fileExists(atPath: tree.appending("usr/sbin/grub-probe.labforge-real")))
+        #expect { _ = try GrubProbeStandIn.install(in: "/nonexistent", spec: arm64) } throws: { "\($0)".contains("grub-common") }
+    }
+
     @Test("a resolved root tree archive says so, and keeps it through JSON; a base is a disk unless told")
     func resolvedBaseContent() throws {
         #expect(ResolvedBase(path: "/b.qcow2", format: .qcow2, identity: "i", wasCached: true).content == .disk)

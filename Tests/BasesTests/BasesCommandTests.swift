@@ -30,4 +30,20 @@ struct BasesCommandTests {
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("debian-13-genericcloud"))
     }
+
+    @Test("`--arch` takes amd64 or arm64: `base bootstrap` and `verify` refuse another name, and verify refuses BIOS for arm64 before booting")
+    func architectureArguments() async throws {
+        let bootstrap = try await Command.labforge(["base", "bootstrap", "--arch", "sparc"])
+        #expect(bootstrap.status != 0)
+        #expect(bootstrap.stderr.contains("--arch sparc: expected one of amd64, arm64"))
+        let verify = try await Command.labforge(["verify", "/nonexistent.qcow2", "--arch", "mips"])
+        #expect(verify.status != 0 && verify.stderr.contains("--arch mips: expected one of amd64, arm64"))
+        let directory = try TemporaryDirectory(prefix: "labforge-arch")
+        defer { directory.remove() }
+        let disk = directory.appending("arm64.qcow2")
+        #expect(try await Command.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"]).status == 0)
+        let bios = try await Command.labforge(["verify", disk, "--arch", "arm64", "--firmware", "bios"])
+        #expect(bios.status != 0)
+        #expect(bios.stderr.contains("arm64 VMs do not boot under BIOS: give --firmware uefi"), "\(bios.stderr)")
+    }
 }
