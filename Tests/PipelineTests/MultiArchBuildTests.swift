@@ -70,7 +70,7 @@ struct MultiArchBuildTests {
         #expect(discovered.stdout.components(separatedBy: "application/spdx+json").count - 1 >= 2, "\(discovered.stdout)")
         // arm64's manifests run it as arm64 with EFI firmware (no Secure Boot), pinned to the index.
         let armManifests = output + "/debian-terminal/1.0.0/arm64/manifests"
-        let vm = try String(contentsOfFile: armManifests + "/virtualmachine.yaml", encoding: .utf8)
+        let vm = try String(contentsOfFile: armManifests + "/virtualmachine-ephemeral.yaml", encoding: .utf8)
         #expect(vm.contains("architecture: arm64") && vm.contains("secureBoot: false"), "\(vm)")
         let dataVolume = try String(contentsOfFile: armManifests + "/datavolume.yaml", encoding: .utf8)
         #expect(dataVolume.contains(indexDigest), "\(dataVolume)")
