@@ -1,7 +1,8 @@
 // `labforge build --arch amd64 --arch arm64` end to end: debian-terminal built for both architectures on this amd64
 // host (arm64 customized in a host root tree under qemu-user, booted under AAVMF with every probe), pushed to a real
 // registry as one OCI index that skopeo reads, its SBOMs attached to the index and to each manifest, everything signed
-// (the real cosign verifies), each architecture's manifests pinned to the index; the second run does nothing.
+// (the real cosign verifies), each architecture's manifests pinned to the index; the pod image of the same recipe built
+// for both the same way (arm64's root tree under qemu-user, run and probed in namespaces); the second run does nothing.
 import Foundation
 import LabforgeRecipe
 import Pipeline
@@ -22,15 +23,16 @@ struct MultiArchBuildTests {
         try await Command.check(["openssl", "ec", "-in", key, "-pubout", "-out", directory.appending("k.pub")])
         let environment = ["SOURCE_DATE_EPOCH": "1764115200", "LABFORGE_TEST_CACHE": TestBase.cacheDirectory]
         let arguments = [
-            "build", "debian-terminal", "--target", "vm", "--arch", "amd64", "--arch", "arm64", "--output", output, "--cache-dir", cache,
+            "build", "debian-terminal", "--target", "vm", "--target", "container", "--arch", "amd64", "--arch", "arm64", "--output", output, "--cache-dir", cache,
             "--push", "\(registry.address)/labs", "--sign-key", key, "--json",
         ]
         let first = try await Command.labforge(arguments, environment: environment)
         #expect(first.status == 0, "labforge build failed:\n\(first.stderr.suffix(4000))")
         let report = try JSONDecoder().decode(BuildReport.self, from: first.stdoutData)
         #expect(report.failed == 0, "\(report.table)")
-        #expect(report.images.map(\.architecture) == [.amd64, .arm64])
-        let arm = try #require(report.images.last)
+        #expect(report.images.map(\.architecture) == [.amd64, .arm64, .amd64, .arm64])
+        #expect(report.images.map(\.kind) == [.vm, .vm, .container, .container])
+        let arm = report.images[1]
         #expect(arm.status == .built, "\(arm.error?.message ?? "")")
         #expect(arm.directory == output + "/debian-terminal/1.0.0/arm64")
         // Every probe answered on the arm64 guest booted under AAVMF (UEFI, no Secure Boot: all arm64 nodes offer).
@@ -41,6 +43,7 @@ struct MultiArchBuildTests {
         #expect(customize.detail.contains("arm64 root tree"), "\(customize.detail)")
         // Each architecture's manifest is in the registry by digest alone; the index takes the tags.
         #expect(report.images.allSatisfy { $0.pushed?.tags.isEmpty == true })
+        #expect(report.indexes?.map(\.kind) == [.vm, .container])
         let index = try #require(report.indexes?.first)
         #expect(index.status == .built, "\(index.error ?? "")")
         #expect(index.architectures == [.amd64, .arm64])
@@ -60,7 +63,7 @@ struct MultiArchBuildTests {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let cosignEnvironment = ["HOME": home, "DOCKER_CONFIG": home + "/.docker"]
         let repository = "\(registry.address)/labs/debian-terminal"
-        for digest in [indexDigest] + report.images.compactMap(\.manifestDigest) {
+        for digest in [indexDigest] + report.images.filter({ $0.kind == .vm }).compactMap(\.manifestDigest) {
             let verified = try await Command.run(
                 [try PeerTools.path("cosign"), "verify", "--key", directory.appending("k.pub"), "--insecure-ignore-tlog=true", "--allow-insecure-registry",
                  "\(repository)@\(digest)"], environment: cosignEnvironment)
@@ -74,18 +77,30 @@ struct MultiArchBuildTests {
         #expect(vm.contains("architecture: arm64") && vm.contains("secureBoot: false"), "\(vm)")
         let dataVolume = try String(contentsOfFile: armManifests + "/datavolume.yaml", encoding: .utf8)
         #expect(dataVolume.contains(indexDigest), "\(dataVolume)")
+        // The pod image joined an index of its own the same way: arm64 ran and answered its probes in namespaces under
+        // qemu-user; its Deployment names the index, which the node resolves to its own platform.
+        let podArm = report.images[3]
+        #expect(podArm.status == .built && podArm.verification.status == "passed", "\(podArm.error?.message ?? podArm.verification.summary)")
+        let podIndex = try #require(report.indexes?.last)
+        #expect(podIndex.status == .built && podIndex.architectures == [.amd64, .arm64], "\(podIndex.error ?? "")")
+        let podRaw = try await Command.check(["skopeo", "inspect", "--raw", "--tls-verify=false", "docker://\(registry.address)/labs/debian-terminal-pod:1.0.0"])
+        let podIndexJSON = try #require(try JSONSerialization.jsonObject(with: Data(podRaw.stdout.utf8)) as? [String: Any])
+        #expect((podIndexJSON["manifests"] as? [[String: Any]] ?? []).compactMap { ($0["platform"] as? [String: Any])?["architecture"] as? String }
+            == ["amd64", "arm64"], "\(podRaw.stdout)")
+        let deployment = try String(contentsOfFile: output + "/debian-terminal/1.0.0/container/arm64/manifests/deployment.yaml", encoding: .utf8)
+        #expect(deployment.contains("debian-terminal-pod:1.0.0@\(try #require(podIndex.digest))"), "\(deployment)")
         let catalog = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/catalog.json"))) as? [String: Any])
         let entries = catalog["images"] as? [[String: Any]] ?? []
-        #expect(entries.count == 1)
-        #expect(entries.first?["architectures"] as? [String] == ["amd64", "arm64"], "\(entries)")
+        #expect(entries.count == 2)
+        #expect(entries.allSatisfy { $0["architectures"] as? [String] == ["amd64", "arm64"] }, "\(entries)")
 
         // Warm: nothing to do for either image, the index as before.
         let second = try await Command.labforge(arguments, environment: environment)
         #expect(second.status == 0, "second build failed:\n\(second.stderr.suffix(4000))")
         let again = try JSONDecoder().decode(BuildReport.self, from: second.stdoutData)
-        #expect(again.images.map(\.status) == [.unchanged, .unchanged])
+        #expect(again.images.map(\.status) == [.unchanged, .unchanged, .unchanged, .unchanged])
         #expect(again.indexes?.first?.digest == indexDigest)
-        #expect(again.indexes?.first?.status == .unchanged)
+        #expect(again.indexes?.map(\.status) == [.unchanged, .unchanged])
         #expect(again.catalogUpdated == false)
     }
 }
