@@ -118,7 +118,8 @@ public struct BuildRunner: Sendable {
                 groups.append([(job, summary)])
             }
         }
-        return groups.map { $0.sorted { Architecture.allCases.firstIndex(of: $0.0.architecture)! < Architecture.allCases.firstIndex(of: $1.0.architecture)! } }
+        let order = { (architecture: Architecture) in Architecture.allCases.firstIndex(of: architecture) ?? Architecture.allCases.count }
+        return groups.map { $0.sorted { order($0.0.architecture) < order($1.0.architecture) } }
     }
 
     /// Upserts every successful image (VM and pod); rewrites the files only when the catalog changed.

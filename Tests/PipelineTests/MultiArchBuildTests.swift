@@ -13,6 +13,9 @@ import TestSupport
 struct MultiArchBuildTests {
     @Test(.timeLimit(.minutes(80)), .bootsVM)
     func terminalForBothArchitecturesUnderOneIndex() async throws {
+        // The shared arm64 base first, through the fixture (one VM slot for the bootstrap, shared with Arm64VerifyTests):
+        // the build below holds a slot and must not spend it waiting for the base.
+        _ = try await SharedDebianBase.resolvedArm64()
         let directory = try TemporaryDirectory()
         let cache = try await BuildPipelineTests.cache(in: directory)
         let output = directory.appending("images")

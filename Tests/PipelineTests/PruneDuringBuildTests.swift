@@ -10,13 +10,16 @@ import TestSupport
 
 @Suite("cache prune during a build", .serialized)
 struct PruneDuringBuildTests {
-    /// Says whether the build is running its steps (its base and resumed snapshot chain are leased by then).
+    /// Says whether the build is running its steps (its base and resumed snapshot chain are leased by then): the
+    /// customizer's `[n/N] step` events, not the driver's `started` for the stage, which comes before the lease (under
+    /// load a prune between the two took the snapshot and the build ran from scratch).
     final class CustomizeWatch: ProgressReporter, @unchecked Sendable {
         private let state = NSLock()
         private var customizing = false
         var isCustomizing: Bool { state.withLock { customizing } }
         func report(_ event: ProgressEvent) {
-            if event.stage == "customize" { state.withLock { customizing = !event.finished } }
+            guard event.stage == "customize", event.finished || event.detail?.hasPrefix("[") == true else { return }
+            state.withLock { customizing = !event.finished }
         }
     }
 

@@ -76,14 +76,23 @@ public enum SharedDebianBase {
 }
 
 /// Remembers each base within one test process (no repeated version probe or lock round-trip).
+/// Concurrent callers of one base share one resolve: only the first takes a VM slot (a second one waiting on the store's
+/// lock while holding the other slot would stall every VM test for the whole arm64 bootstrap, ≈ 10–25 min).
 private actor SharedDebianBaseMemo {
     static let shared = SharedDebianBaseMemo()
     private var results: [BaseImage: ResolvedBase] = [:]
+    private var inFlight: [BaseImage: Task<ResolvedBase, any Error>] = [:]
 
     func resolve(_ base: BaseImage = .defaultDebian) async throws -> ResolvedBase {
         if let result = results[base], FileManager.default.fileExists(atPath: result.path) { return result }
-        let store = await SharedDebianBase.store
-        let resolved = try await VMSlots.hold { try await store.resolve(base) }
+        if let running = inFlight[base] { return try await running.value }
+        let task = Task {
+            let store = await SharedDebianBase.store
+            return try await VMSlots.hold { try await store.resolve(base) }
+        }
+        inFlight[base] = task
+        defer { inFlight[base] = nil }
+        let resolved = try await task.value
         results[base] = resolved
         return resolved
     }
