@@ -15,6 +15,8 @@ public struct CustomizedTree: Sendable {
     public var result: CustomizationResult
     /// The inventory read from the tree once every step was done, when ``Customizer/inventory`` asked for it.
     public var inventory: InventoryRead?
+    /// The bootstrap the tree came from: its disk is written with this layout (the root UUID its `grub.cfg` names).
+    public var bootstrap: DebianBootstrap
 }
 
 extension Customizer {
@@ -86,6 +88,6 @@ extension Customizer {
         reporter.report(ProgressEvent(
             subject: recipe.name, stage: "customize", detail: "done in \(String(format: "%.1f", result.totalSeconds)) s",
             completed: Int64(plan.count), total: Int64(plan.count), unit: .steps, finished: true))
-        return CustomizedTree(root: root, result: result, inventory: inventory)
+        return CustomizedTree(root: root, result: result, inventory: inventory, bootstrap: bootstrap)
     }
 }

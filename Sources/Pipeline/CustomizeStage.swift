@@ -65,11 +65,9 @@ struct CustomizeStage: Stage {
     private func customizeTree(
         _ base: ResolvedBase, customizer: Customizer, work: String, entry: FileLock, in context: StageContext
     ) async throws -> StageResult<CustomizedDisk> {
-        guard case .debianBootstrap(let bootstrap) = context.recipe.base else {
-            throw PipelineError.outputUnusable(path: base.path, reason: "a root tree base comes from a Debian bootstrap only")
-        }
         let customized = try await customizer.customizeTree(
             recipe: context.recipe, baseArchive: base.path, baseIdentity: context.fingerprint.baseIdentity, workDirectory: work, leases: context.leases)
+        let bootstrap = customized.bootstrap
         let grown = context.recipe.plan.compactMap { if case .growRoot(let size) = $0.step { return size } else { return nil } }
         let size = ([bootstrap.diskSizeGiB] + grown).max() ?? bootstrap.diskSizeGiB
         let detail = "\(customized.result.steps.count) steps in the \(context.architecture) root tree (qemu-user), base extracted in \(String(format: "%.1f", customized.result.launchSeconds)) s"

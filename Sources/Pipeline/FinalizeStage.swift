@@ -29,8 +29,9 @@ struct FinalizeStage: Stage {
             let written = work + "/disk.qcow2"
             let log = context.log
             try await context.store.bootstrapper.writeDisk(rootTree: root, spec: bootstrap, sizeGiB: sizeGiB, output: written, log: { log.write($0) })
-            // The tree is in the disk now: free its space before the compressed copy is written.
-            _ = ScratchRemoval.remove(root)
+            // The tree is in the disk now: free its space before the compressed copy is written (what cannot go now goes
+            // with the work directory, or is named by its removal).
+            if let left = ScratchRemoval.remove(root) { context.log.line("root tree not removed before the copy: \(left)") }
             let finalized = try await DedicatedThread.run(name: "labforge.finalize.\(context.recipe.name)") {
                 try Customizer.finalize(overlay: written, to: disk, compressed: true)
             }
