@@ -1,25 +1,27 @@
-// Runs a program that mounts (mmdebstrap's root mode) in a private mount namespace, so no mount of it outlives it on the host.
+// Runs a program that mounts (mmdebstrap's root mode) in private mount and PID namespaces: no mount and no process of it outlives it.
 import Foundation
 
-/// A mount namespace of a program's own, made by util-linux's `unshare --mount --propagation private` just before it
-/// execs the program.
+/// A mount and PID namespace of a program's own, made by util-linux's `unshare --mount --propagation private --pid
+/// --fork --kill-child`.
 ///
-/// The program keeps its PID and its process group (`unshare` execs it without forking), so the process-group
-/// SIGTERM/SIGKILL that ends children on interrupt still reaches it and everything it starts. Its mounts (a
-/// chroot's `/proc`, `/sys`, `/dev/pts`, `/dev/shm`) are made in the new namespace, and private propagation keeps
-/// them from reaching the host's: the host never sees them, and they vanish with the namespace when its last process
-/// exits, however it ends — a clean exit, SIGTERM, SIGINT, or SIGKILL of it or of labforge.
-enum PrivateMountNamespace {
+/// `unshare` stays in the caller's process group and the program (PID 1 of the new namespace) with it, so the
+/// process-group SIGTERM/SIGKILL that ends children on interrupt reaches both; `unshare` ends the program with SIGKILL
+/// when it is itself ended. The PID namespace is what makes that final: when its PID 1 exits the kernel kills every
+/// process left in it, a process that left the group included — apt runs dpkg in a session of its own, and a dpkg
+/// that outlived an interrupted bootstrap kept writing into the tree being removed (seen in CI). The program's mounts
+/// (a chroot's `/proc`, `/sys`, `/dev/pts`, `/dev/shm`) are made in the new mount namespace, and private propagation
+/// keeps them from the host's: the host never sees them, and they vanish with the namespace however it ends.
+public enum PrivateMountNamespace {
     /// util-linux's `unshare`.
     static let unshare = PackagedTool(name: "unshare", package: "util-linux")
 
-    /// The `unshare` arguments that run `executable arguments…` in a new private mount namespace.
+    /// The `unshare` arguments that run `executable arguments…` in a new private mount namespace and PID namespace.
     /// - Parameters:
     ///   - executable: The program's absolute path.
     ///   - arguments: Its arguments.
     /// - Returns: Arguments for `unshare`.
-    static func unshareArguments(executable: String, _ arguments: [String]) -> [String] {
-        ["--mount", "--propagation", "private", "--", executable] + arguments
+    public static func unshareArguments(executable: String, _ arguments: [String]) -> [String] {
+        ["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--", executable] + arguments
     }
 
     /// Runs `tool` in a private mount namespace of its own (through ``PackagedTool/run(_:environment:standardInput:standardOutput:output:)``

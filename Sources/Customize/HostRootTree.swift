@@ -1,13 +1,14 @@
 // A guest root tree on the host as a GuestFileSystem: files handled on the host with links resolved inside the tree,
 // programs run chrooted in it (under qemu-user through binfmt_misc for a foreign architecture).
+import Bases
 import Foundation
 import ProcessRunner
 
 /// A root tree extracted on the host that a recipe's steps run in, as they run in the appliance for an amd64 disk.
 ///
 /// File calls resolve every symbolic link inside the tree (an absolute target starts again at the tree's root), so a
-/// link in the guest never reaches a host file. ``shell(_:)`` runs the script with `chroot` in a mount namespace of its
-/// own (`unshare --mount --propagation private`) with `/proc`, `/sys`, `/dev` and a fresh tmpfs on `/run` mounted in
+/// link in the guest never reaches a host file. ``shell(_:)`` runs the script with `chroot` in a mount and PID namespace
+/// of its own (``Bases/PrivateMountNamespace``: no process it starts outlives it) with `/proc`, `/sys`, `/dev` and a fresh tmpfs on `/run` mounted in
 /// the tree and the host's DNS configuration where the guest's `/etc/resolv.conf` looks: nothing mounted outlives the
 /// script, nothing of the host's configuration is left in the tree. Needs root.
 final class HostRootTree: GuestFileSystem {
@@ -121,7 +122,7 @@ final class HostRootTree: GuestFileSystem {
     }
 
     func shell(_ script: String) throws -> String {
-        let result = try ChildProcess(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", Self.chrootScript, "labforge-chroot", root, script])
+        let result = try ChildProcess(["unshare"] + PrivateMountNamespace.unshareArguments(executable: "/bin/sh", ["-c", Self.chrootScript, "labforge-chroot", root, script]))
             .runBlocking()
         guard result.succeeded else {
             throw CustomizeError.commandFailed(command: GuestShell.shownCommand(script), status: result.status, outputTail: GuestShell.tail(of: result.stdoutText + result.stderr))

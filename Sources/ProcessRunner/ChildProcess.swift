@@ -210,47 +210,59 @@ public struct ChildProcess: Sendable {
         let onStart = self.onStart
         let timedOut = TimeoutFlag()
         let group = GroupRecord()
-        let result = try await Subprocess.run(configuration, input: input, output: output, error: .sequence) { execution in
-            let leader = execution.processIdentifier.value
-            group.set(leader)
-            RunningChildren.register(group: leader)
-            onStart?(leader)
-            try await withThrowingTaskGroup(of: Bool.self) { tasks in
-                tasks.addTask {
-                    try await withThrowingTaskGroup(of: Void.self) { streams in
-                        if let sequence = stdout(execution) {
-                            streams.addTask { for try await buffer in sequence { buffer.withUnsafeBytes { capture.append($0, to: .stdout) } } }
-                        }
-                        streams.addTask { for try await buffer in execution.standardError { buffer.withUnsafeBytes { capture.append($0, to: .stderr) } } }
-                        streams.addTask { try await feed(execution) }
-                        try await streams.waitForAll()
-                    }
-                    return false
-                }
-                if let timeout {
+        let termination: TerminationStatus
+        do {
+            termination = try await Subprocess.run(configuration, input: input, output: output, error: .sequence) { execution in
+                let leader = execution.processIdentifier.value
+                group.set(leader)
+                RunningChildren.register(group: leader)
+                onStart?(leader)
+                try await withThrowingTaskGroup(of: Bool.self) { tasks in
                     tasks.addTask {
-                        guard (try? await Task.sleep(for: timeout)) != nil else { return true }
-                        timedOut.set()
-                        await execution.teardown(using: teardown)
-                        return true
+                        try await withThrowingTaskGroup(of: Void.self) { streams in
+                            if let sequence = stdout(execution) {
+                                streams.addTask { for try await buffer in sequence { buffer.withUnsafeBytes { capture.append($0, to: .stdout) } } }
+                            }
+                            streams.addTask { for try await buffer in execution.standardError { buffer.withUnsafeBytes { capture.append($0, to: .stderr) } } }
+                            streams.addTask { try await feed(execution) }
+                            try await streams.waitForAll()
+                        }
+                        return false
+                    }
+                    if let timeout {
+                        tasks.addTask {
+                            guard (try? await Task.sleep(for: timeout)) != nil else { return true }
+                            timedOut.set()
+                            await execution.teardown(using: teardown)
+                            return true
+                        }
+                    }
+                    // The streams end when the child has exited (swift-subprocess cancels reads a grandchild keeps open).
+                    while let finished = try await tasks.next() {
+                        if !finished { tasks.cancelAll() }
                     }
                 }
-                // The streams end when the child has exited (swift-subprocess cancels reads a grandchild keeps open).
-                while let finished = try await tasks.next() {
-                    if !finished { tasks.cancelAll() }
-                }
-            }
+            }.terminationStatus
+        } catch {
+            // On cancel swift-subprocess's teardown waits for the leader only: a member still running (a hook's dpkg
+            // writing into a tree its caller is about to remove) must be gone before the caller cleans up.
+            await endGroup(group)
+            throw error
         }
-        if let leader = group.value {
-            await endStragglers(of: leader)
-            RunningChildren.unregister(group: leader)
-        }
+        await endGroup(group)
         let status: Int32
-        switch result.terminationStatus {
+        switch termination {
         case .exited(let code): status = code
         case .signaled(let signal): status = 128 + signal
         }
         return Outcome(status: status, timedOut: timedOut.isSet)
+    }
+
+    /// Ends what is left of the child's group and forgets it.
+    private func endGroup(_ group: GroupRecord) async {
+        guard let leader = group.value else { return }
+        await endStragglers(of: leader)
+        RunningChildren.unregister(group: leader)
     }
 
     /// A member of the child's group still alive after the leader was reaped gets SIGTERM, then SIGKILL.

@@ -57,16 +57,13 @@ struct ChildProcessTests {
     @Test("a time limit ends the whole group, a grandchild that ignores SIGTERM included")
     func timeoutEndsGroup() async throws {
         let marker = uniqueSleep()
-        let started = ContinuousClock.now
         // The grandchild ignores SIGTERM, so only the SIGKILL after the grace period ends it.
         let result = try await ChildProcess(
             ["sh", "-c", "(trap '' TERM; sleep \(marker)) & sleep 60"], timeout: .milliseconds(300),
             gracePeriod: .milliseconds(500)
         ).run()
         #expect(result.timedOut)
-        // About 1.8 s on an idle machine (limit, SIGTERM, grace, SIGKILL); 5.6 s while the other suites compress
-        // and build on both cores. Without the SIGKILL it would be the 60 s sleep, or the grandchild's 1000 s.
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Without the SIGKILL the run would have waited for the 60 s sleep, and the grandchild would still be there.
         #expect(processes(named: marker).isEmpty)
     }
 
@@ -77,11 +74,9 @@ struct ChildProcessTests {
             try await ChildProcess(["sh", "-c", "trap '' TERM; sleep \(marker) & wait"], gracePeriod: .milliseconds(500)).run()
         }
         try await waitUntil { !processes(named: marker).isEmpty }
-        let cancelled = ContinuousClock.now
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        // The grandchild ignores SIGTERM: only the SIGKILL after the grace period ends it (1.9 s idle).
-        #expect(ContinuousClock.now - cancelled < .seconds(20))
+        // The grandchild ignores SIGTERM: only the SIGKILL after the grace period ends it.
         #expect(processes(named: marker).isEmpty)
     }
 
