@@ -51,4 +51,15 @@ public struct HostPackagePlan: Sendable, Equatable {
 
     /// Whether no step moves to the host.
     public var isEmpty: Bool { steps.isEmpty }
+
+    /// `spec` with these packages added: the base a recipe's image is customized from when its host steps are done
+    /// by the bootstrap (a base of its own, keyed by the package set).
+    /// - Parameter spec: The recipe's bootstrap.
+    /// - Returns: The bootstrap that installs the host steps' packages too.
+    public func adding(to spec: DebianBootstrap) -> DebianBootstrap {
+        var built = spec
+        built.extraPackages += packages.filter { !spec.extraPackages.contains($0) }
+        built.pinnedPackages += pinned.filter { !spec.pinnedPackages.contains($0) }
+        return built
+    }
 }

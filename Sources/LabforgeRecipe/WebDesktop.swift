@@ -37,6 +37,8 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
     public var allowPrivilegeEscalation: Bool
     /// Who sees the desktop: VNC authentication with the password given at boot by default.
     public var auth: DesktopAuth
+    /// Clipboard both ways between the viewer (noVNC) and the session's X clipboard. On by default; off for an exam.
+    public var clipboard: Bool
 
     /// Creates the agent.
     /// - Parameters:
@@ -48,10 +50,11 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
     ///   - novnc: Web files only (default, lean) or the whole package.
     ///   - allowPrivilegeEscalation: Set when the user has sudo.
     ///   - auth: How viewers authenticate (default: the VNC password the VM is given at boot).
+    ///   - clipboard: Clipboard both ways between the browser and the desktop.
     public init(
         port: Int = 6080, user: String = "student", display: Int = 1, geometry: String = "1280x800",
         session: Session = .minimal, novnc: NoVNCSource = .webFilesOnly, allowPrivilegeEscalation: Bool = false,
-        auth: DesktopAuth = .bootPassword
+        auth: DesktopAuth = .bootPassword, clipboard: Bool = true
     ) {
         self.port = port
         self.user = user
@@ -61,6 +64,7 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
         self.novnc = novnc
         self.allowPrivilegeEscalation = allowPrivilegeEscalation
         self.auth = auth
+        self.clipboard = clipboard
     }
 
     /// The X authority file in the desktop user's home that holds the display's cookie (Xlib's default place).

@@ -48,6 +48,9 @@ public struct WebTerminal: RecipeComponent, Hashable, Codable {
     public var source: PackageSource
     /// Whether the user may escalate (has sudo): then the unit keeps no-new-privileges off.
     public var allowPrivilegeEscalation: Bool
+    /// Files in and out of the browser with ZMODEM: `sz FILE` downloads, `rz` opens an upload dialog (ttyd's
+    /// `enableZmodem` with Debian's lrzsz). On by default.
+    public var fileTransfer: Bool
 
     /// Creates the agent.
     /// - Parameters:
@@ -59,10 +62,12 @@ public struct WebTerminal: RecipeComponent, Hashable, Codable {
     ///   - auth: How browsers authenticate (default: the credential the VM is given at boot).
     ///   - source: The guest's repositories when they have ttyd, else the pinned sid `.deb`.
     ///   - allowPrivilegeEscalation: Set when the user has sudo.
+    ///   - fileTransfer: ZMODEM file transfer in the browser (`sz`, `rz`).
     public init(
         port: Int = 7681, user: String = "student", command: [String] = ["/bin/bash", "--login"], writable: Bool = true,
         basePath: String = "/", auth: TerminalAuth = .bootCredential,
-        source: PackageSource = .repositoriesElse(WebTerminal.debianSidPackage), allowPrivilegeEscalation: Bool = false
+        source: PackageSource = .repositoriesElse(WebTerminal.debianSidPackage), allowPrivilegeEscalation: Bool = false,
+        fileTransfer: Bool = true
     ) {
         self.port = port
         self.user = user
@@ -72,6 +77,7 @@ public struct WebTerminal: RecipeComponent, Hashable, Codable {
         self.auth = auth
         self.source = source
         self.allowPrivilegeEscalation = allowPrivilegeEscalation
+        self.fileTransfer = fileTransfer
     }
 
     /// The port it declares.

@@ -22,10 +22,8 @@ extension ImageBuilder {
 
     /// The base as built: the recipe's, or its bootstrap with the host packages added (a base keyed by that package set).
     var builtBase: BaseImage {
-        guard case .debianBootstrap(var spec) = recipe.base, let host = hostPackages else { return recipe.base }
-        spec.extraPackages += host.packages.filter { !spec.extraPackages.contains($0) }
-        spec.pinnedPackages += host.pinned.filter { !spec.pinnedPackages.contains($0) }
-        return .debianBootstrap(spec)
+        guard case .debianBootstrap(let spec) = recipe.base, let host = hostPackages else { return recipe.base }
+        return .debianBootstrap(host.adding(to: spec))
     }
 
     /// sha256 over what a pod image is made of: the recipe, the container plan's staged files and hooks, the archives,

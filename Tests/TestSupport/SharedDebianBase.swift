@@ -44,6 +44,15 @@ public enum SharedDebianBase {
         return try await SharedDebianBaseMemo.shared.resolve()
     }
 
+    /// Another base through the same cache and memo (e.g. a bootstrap with a recipe's host packages), built on first use.
+    /// - Parameter base: The base.
+    /// - Returns: The resolved base.
+    /// - Throws: ``BasesError`` when the bootstrap fails.
+    public static func resolved(_ base: BaseImage) async throws -> ResolvedBase {
+        try TestTier.requireVMTier("a bootstrapped base")
+        return try await SharedDebianBaseMemo.shared.resolve(base)
+    }
+
     /// The path of the shared base, bootstrapping it on first use.
     /// - Returns: Path of a read-only qcow2.
     /// - Throws: ``BasesError`` when the bootstrap fails.
