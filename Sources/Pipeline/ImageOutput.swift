@@ -71,9 +71,18 @@ public struct ImageOutput: Sendable, Equatable {
 
     /// Writes the summary under a temp name, renamed into place.
     func write(_ summary: BuildSummary) throws {
+        try Self.writeRecord(summary, to: self.summary)
+    }
+
+    /// Writes a build record (an image's summary, an index's) as sorted, indented JSON, atomically: the one format of
+    /// the records a later run reads to decide what is unchanged.
+    /// - Parameters:
+    ///   - record: The record.
+    ///   - path: Where it goes.
+    /// - Throws: Encoding or write errors.
+    static func writeRecord(_ record: some Encodable, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(summary) + Data("\n".utf8)
-        try AtomicFile.write(data, to: self.summary)
+        try AtomicFile.write(try encoder.encode(record) + Data("\n".utf8), to: path)
     }
 }

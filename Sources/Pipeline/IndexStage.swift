@@ -99,14 +99,12 @@ struct IndexStage: Sendable {
             summary.manifests = try writeManifests(group, index: index, reference: summary.reference ?? "", target: target)
             summary.status = .built
             summary.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try AtomicFile.write(try encoder.encode(summary) + Data("\n".utf8), to: record)
+            try ImageOutput.writeRecord(summary, to: record)
         } catch {
             summary.error = "\(error)"
+            summary.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
             logger.error("\(recipe.name) \(recipe.version): index not made: \(error)")
         }
-        summary.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
         reporter.report(ProgressEvent(
             subject: subject, stage: "index", detail: summary.error.map { "FAILED: \($0)" } ?? "\(summary.status.rawValue) \(summary.digest ?? "")",
             completed: 3, total: 3, unit: .steps, finished: true))
@@ -146,33 +144,35 @@ struct IndexStage: Sendable {
         if recipe.latest { tags.append("latest") }
         let layout = try ImageLayout(path: index.layout)
         let reporter = self.reporter
-        let result = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
-            try await LayoutPusher(destination: client, progress: reporter).push(layout: layout, sourceTag: nil, to: name, tags: try tags.map { try Tag($0) })
+        let sourceDateEpoch = options.sourceDateEpoch
+        let signingKey = options.signingKey
+        // One connection for the index, its referrers and its signature.
+        let (result, attached, signature) = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
+            let result = try await LayoutPusher(destination: client, progress: reporter).push(layout: layout, sourceTag: nil, to: name, tags: try tags.map { try Tag($0) })
+            var attached: [String] = []
+            for (job, image) in group {
+                guard let sbom = image.sbom else { continue }
+                let content = try Data(contentsOf: URL(fileURLWithPath: sbom.path))
+                var annotations = [IndexStage.architectureAnnotation: job.architecture.rawValue]
+                if let epoch = sourceDateEpoch { annotations[AnnotationKey.created] = ReproducibleTime.rfc3339(epoch) }
+                let referrer = try await ReferrerPusher(client: client).attach(
+                    content, fileName: "sbom-\(job.architecture).spdx.json", artifactType: "application/spdx+json", to: index.index, in: name, annotations: annotations)
+                attached.append(referrer.manifest.digest.description)
+            }
+            var signature: BuildSummary.SignatureRecord?
+            if let key = signingKey {
+                let signStarted = Date()
+                _ = try await CosignSignature.sign(index.index.digest, in: name, client: client, key: key)
+                signature = .init(
+                    reference: "\(push.registry)/\(repository):\(CosignSignature.tag(for: index.index.digest))", keyFingerprint: key.fingerprint,
+                    seconds: Date().timeIntervalSince(signStarted))
+            }
+            return (result, attached, signature)
         }
         summary.pushed = .init(reference: result.reference, repository: "\(push.registry)/\(repository)", tags: result.tags)
         summary.reference = "\(push.registry)/\(repository):\(recipe.version)@\(index.index.digest)"
-        var referrers: [String] = []
-        for (job, image) in group {
-            guard let sbom = image.sbom else { continue }
-            let content = try Data(contentsOf: URL(fileURLWithPath: sbom.path))
-            var annotations = [IndexStage.architectureAnnotation: job.architecture.rawValue]
-            if let epoch = options.sourceDateEpoch { annotations[AnnotationKey.created] = ReproducibleTime.rfc3339(epoch) }
-            let attached = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
-                try await ReferrerPusher(client: client).attach(
-                    content, fileName: "sbom-\(job.architecture).spdx.json", artifactType: "application/spdx+json", to: index.index, in: name, annotations: annotations)
-            }
-            referrers.append("\(push.registry)/\(repository)@\(attached.manifest.digest)")
-        }
-        summary.sbomReferrers = referrers
-        if let key = options.signingKey {
-            let signStarted = Date()
-            _ = try await RegistryClient.withConnection(to: push.registry, credential: credential) { client in
-                try await CosignSignature.sign(index.index.digest, in: name, client: client, key: key)
-            }
-            summary.signature = .init(
-                reference: "\(push.registry)/\(repository):\(CosignSignature.tag(for: index.index.digest))", keyFingerprint: key.fingerprint,
-                seconds: Date().timeIntervalSince(signStarted))
-        }
+        summary.sbomReferrers = attached.map { "\(push.registry)/\(repository)@\($0)" }
+        summary.signature = signature
     }
 
     /// Each architecture's manifests, pinned to the index: a VM's description names the index's digest, its own

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench/desktop.sh — issue 27's budgets for the Xfce debian-desktop: a cold build with verify within 8 min on this
+# 2-core TCG machine, and at most 1 GiB pulled (the containerDisk's compressed layers), measured here; the lean
+# debian-terminal in the same run for scale.
+#
+# "Cold" = a fresh cache (bases, artifacts, step snapshots, finished images): the Debian mirror is the only input.
+# Prints each build's stage breakdown, the pulled size and the ratios against the budgets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${LABFORGE_BIN:-.build/release/labforge}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/labforge-bench-desktop.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+echo "desktop: labforge $($BIN --version), $(nproc) cores, accel ${LABFORGE_ACCEL:-auto}"
+
+run() {  # run RECIPE → seconds on stdout, report in $WORK/RECIPE.json
+    local recipe=$1 cache=$WORK/cache-$1 t0 t1
+    mkdir -p "$cache"
+    t0=$(date +%s.%N)
+    "$BIN" build "$recipe" --target vm --output "$WORK/images-$recipe" --cache-dir "$cache" --json \
+        > "$WORK/$recipe.json" 2> "$WORK/$recipe.log" || { echo "$recipe build failed:" >&2; tail -20 "$WORK/$recipe.log" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc
+}
+
+terminal=$(run debian-terminal)
+desktop=$(run debian-desktop)
+python3 - "$WORK/debian-terminal.json" "$WORK/debian-desktop.json" "$terminal" "$desktop" <<'PY'
+import json, os, sys
+stages = ["base", "customize", "finalize", "sbom", "verify", "package", "manifests"]
+
+def pulled(layout):
+    """Bytes a node pulls: the manifest's config and layers (compressed), as the registry serves them."""
+    index = json.load(open(os.path.join(layout, "index.json")))
+    total = 0
+    for entry in index["manifests"]:
+        digest = entry["digest"].split(":", 1)[1]
+        manifest = json.load(open(os.path.join(layout, "blobs", "sha256", digest)))
+        total += manifest["config"]["size"] + sum(layer["size"] for layer in manifest["layers"])
+        break
+    return total
+
+print("%-16s %8s %10s  " % ("recipe", "total s", "pulled MiB") + " ".join("%10s" % s for s in stages))
+sizes = {}
+for path, total in zip(sys.argv[1:3], sys.argv[3:5]):
+    image = json.load(open(path))["images"][0]
+    if image["verification"]["status"] != "passed":
+        sys.exit("%s: verification %s" % (path, image["verification"]["summary"]))
+    seconds = {r["stage"]: "%.1f" % r["seconds"] for r in image["stages"] if r["outcome"] != "skipped"}
+    size = pulled(image["layout"])
+    sizes[image["name"]] = size
+    print("%-16s %8.1f %10.1f  " % (image["name"], float(total), size / 2**20) + " ".join("%10s" % seconds.get(s, "-") for s in stages))
+desktop_seconds = float(sys.argv[4])
+print("debian-desktop cold build, verify included: %.1f s = %.2fx the 480 s budget" % (desktop_seconds, desktop_seconds / 480))
+print("debian-desktop pulled: %.1f MiB = %.2fx the 1 GiB budget" % (sizes["debian-desktop"] / 2**20, sizes["debian-desktop"] / 2**30))
+print("debian-desktop / debian-terminal: %.2fx the time, %.2fx the bytes" % (desktop_seconds / float(sys.argv[3]), sizes["debian-desktop"] / sizes["debian-terminal"]))
+PY
