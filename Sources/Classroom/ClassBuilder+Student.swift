@@ -10,11 +10,17 @@ extension ClassBuilder {
         let access = "\(session)-access"
         let isolation = "\(session)-isolation"
         let clone = "\(session)-clone"
+        let home = "\(session)-home"
+        let snapshotName = "\(session)-snapshot"
+        let restoreName = "\(session)-restore"
+        let variantNames: [(kind: String, name: String)] =
+            (settings.variant == .persistentHome ? [("DataVolume", home)] : [])
+            + (settings.variant.keepsWork ? [("VirtualMachineSnapshot", snapshotName), ("VirtualMachineRestore", restoreName)] : [])
         try check(
             [
                 ("Namespace", seatNamespace), ("VirtualMachine", session), ("Secret", secretName), ("Role", access),
                 ("NetworkPolicy", isolation), ("DataVolume", "\(session)-root"), ("RoleBinding", clone),
-            ] + agentNames(session), service: session, student: student, seat: id)
+            ] + variantNames + agentNames(session), service: session, student: student, seat: id)
         let prefix = pathPrefix(id)
         let builder = seatBuilder(session: session, vm: session, namespace: seatNamespace, pathPrefix: prefix, secret: secretName)
         var labels = builder.sessionLabels
@@ -30,6 +36,15 @@ extension ClassBuilder {
         vm.spec.template.metadata.labels?[Self.studentLabel] = id
 
         let vmNames = [session]
+        // In the student's own namespace their VM is the only one, so snapshots and restores there touch only it; RBAC
+        // cannot restrict `create` by name, so a shared namespace gets none (``ClassBuilder/notes``).
+        let snapshotRules =
+            settings.variant.keepsWork && classSettings.namespacePerStudent
+            ? [
+                PolicyRule(
+                    apiGroups: ["snapshot.kubevirt.io"], resources: ["virtualmachinesnapshots", "virtualmachinerestores"], resourceNames: nil,
+                    verbs: ["get", "list", "watch", "create", "delete"])
+            ] : []
         let role = Role(
             metadata: meta(access),
             rules: [
@@ -41,7 +56,7 @@ extension ClassBuilder {
                     apiGroups: ["subresources.kubevirt.io"],
                     resources: ["virtualmachines/start", "virtualmachines/stop", "virtualmachines/restart"], resourceNames: vmNames,
                     verbs: ["update"]),
-            ]
+            ] + snapshotRules
         )
         // CDI authorizes a clone from another namespace against the target namespace's `default` ServiceAccount.
         let cloneBinding =
@@ -57,7 +72,12 @@ extension ClassBuilder {
         let routes = self.routes(builder, seat: id, identity: student.subject.name, labels: labels)
         return StudentManifests(
             student: student, namespace: seatNamespace, namespaceObject: namespaceObject, quota: quota,
-            secret: Secret(metadata: meta(secretName), stringData: credentials.secretData), virtualMachine: vm, role: role,
+            secret: Secret(metadata: meta(secretName), stringData: credentials.secretData), virtualMachine: vm,
+            homeDataVolume: settings.variant == .persistentHome ? builder.homeDataVolume(labels: labels) : nil,
+            snapshot: settings.variant.keepsWork ? VirtualMachineSnapshot(metadata: meta(snapshotName), virtualMachine: session) : nil,
+            restore: settings.variant.keepsWork
+                ? VirtualMachineRestore(metadata: meta(restoreName), virtualMachine: session, snapshot: snapshotName) : nil,
+            role: role,
             roleBinding: RoleBinding(metadata: meta(access), roleName: access, subjects: [student.subject.roleBindingSubject]),
             cloneBinding: cloneBinding,
             networkPolicy: builder.isolationPolicy(

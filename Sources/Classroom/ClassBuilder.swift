@@ -10,6 +10,13 @@ struct ClassBuilder {
     let rule: RouteRule
     var routesWritten: Bool { rule.writesRoutes }
     var warnings: [String] { rule.warnings }
+    /// What a roster class does not grant: snapshots in a shared namespace (RBAC cannot limit `create` to one VM).
+    var notes: [String] {
+        guard settings.variant.keepsWork, !classSettings.namespacePerStudent else { return [] }
+        return [
+            "students may not snapshot or restore their VMs in the shared namespace \(namespace) (Kubernetes RBAC cannot limit creating a VirtualMachineSnapshot or VirtualMachineRestore to one VM); the teacher applies students/<id>/\(ClassManifests.examplesDirectory)/, or use --namespace-per-student"
+        ]
+    }
 
     /// Label of every object of a class, with the class namespace as value.
     static let classLabel = "labforge.dev/class"

@@ -27,6 +27,12 @@ public struct StudentManifests: Sendable, Hashable {
     public let secret: Secret
     /// The student's VM.
     public let virtualMachine: VirtualMachine
+    /// The blank DataVolume holding the student's `/home` (persistent-home variant).
+    public let homeDataVolume: DataVolume?
+    /// An example snapshot of the student's VM (variants that keep work), written under `examples/`, not applied.
+    public let snapshot: VirtualMachineSnapshot?
+    /// An example restore of ``snapshot`` onto the student's VM, written under `examples/`, not applied.
+    public let restore: VirtualMachineRestore?
     /// get VM/VMI, console, VNC, start/stop/restart on that VM only.
     public let role: Role
     /// Grants ``role`` to the roster identity.
@@ -81,6 +87,8 @@ public struct ClassManifests: Sendable {
     public let pool: PoolManifests?
     /// Unsafe choices the user accepted, for standard error.
     public let warnings: [String]
+    /// What the class does not grant and why (e.g. snapshots in a shared namespace), for standard error.
+    public let notes: [String]
     /// Seat id → credentials.
     let credentials: [String: LabCredentials]
 
@@ -113,6 +121,7 @@ public struct ClassManifests: Sendable {
         }
         pool = nil
         warnings = builder.warnings
+        notes = builder.notes
         self.credentials = credentials
     }
 
@@ -135,6 +144,11 @@ public struct ClassManifests: Sendable {
             throw KubeError.invalidSetting(
                 name: "--namespace-per-student", value: "with --pool", reason: "a pool lives in one namespace; drop --namespace-per-student and --quota")
         }
+        guard settings.variant != .persistentHome else {
+            throw KubeError.invalidSetting(
+                name: "--variant", value: "persistent-home with --pool",
+                reason: "a pool's VMs are anonymous and replaceable, so nobody's home outlives them; give a roster (--roster or --student) for per-student homes")
+        }
         let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, audience: .pool)
         self.image = image
         self.settings = settings
@@ -143,6 +157,7 @@ public struct ClassManifests: Sendable {
         students = []
         pool = try builder.pool(size: poolSize, credentials: credentials)
         warnings = builder.warnings
+        notes = []
         self.credentials = credentials
     }
 

@@ -71,14 +71,27 @@ public struct DataSourceReference: Sendable, Hashable, Codable {
     }
 }
 
-/// `spec.source` of a DataVolume: only the registry source is written.
+/// `spec.source` of a DataVolume: a registry import, or a blank disk (exactly one is set).
 public struct DataVolumeSource: Sendable, Hashable, Codable {
     /// Registry import.
-    public var registry: RegistrySource
+    public var registry: RegistrySource?
+    /// `blank: {}`: an empty PVC (a persistent home, formatted by the guest on first boot).
+    public var blank: EmptyObject?
 
     /// Creates a registry source.
     /// - Parameter registry: The registry source.
-    public init(registry: RegistrySource) { self.registry = registry }
+    public init(registry: RegistrySource) {
+        self.registry = registry
+        blank = nil
+    }
+
+    private init(blank: EmptyObject) {
+        registry = nil
+        self.blank = blank
+    }
+
+    /// A blank disk.
+    public static var blankDisk: DataVolumeSource { DataVolumeSource(blank: EmptyObject()) }
 }
 
 /// `spec.source.registry`.

@@ -49,6 +49,9 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     public var labUser: String
     /// The Secret holding the lab user's password and the agents' credentials (never inlined).
     public var credentialsSecret: String?
+    /// Whether the image runs the QEMU guest agent (a recipe's `CloudInit(guestAgent: true)`, `--guest-agent`): the VMs'
+    /// readiness probe pings it when no browser agent can be probed.
+    public var guestAgent = false
 
     /// Creates a description.
     /// - Parameters:
@@ -151,6 +154,16 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// whose tag may name an index of one platform), so the importer takes that platform whatever node it runs on;
     /// nil for a single-architecture amd64 image (written as before).
     public var importedArchitecture: String? { statedArchitecture }
+
+    /// Whether `recipe` installs the QEMU guest agent (its `CloudInit` agent with `guestAgent`).
+    /// - Parameter recipe: The recipe.
+    /// - Returns: True when a VM of it answers `guest-ping`.
+    public static func runsGuestAgent(_ recipe: Recipe) -> Bool {
+        recipe.agents.contains { agent in
+            if case .cloudInit(let cloudInit) = agent { return cloudInit.guestAgent }
+            return false
+        }
+    }
 
     /// The agent of a kind, when the image has one.
     /// - Parameter kind: Terminal or desktop.

@@ -72,6 +72,8 @@ public struct ImageInputs: Sendable, Hashable, Codable {
     public var labUser: String?
     /// Credentials Secret.
     public var credentialsSecret: String?
+    /// Whether the image runs the QEMU guest agent (default: no).
+    public var guestAgent: Bool?
 
     /// Creates empty inputs.
     public init() {}
@@ -133,7 +135,9 @@ extension ImageDescription {
             agents: inputs.agents ?? [ExposedAgent(kind: .terminal)], labUser: inputs.labUser ?? "student",
             credentialsSecret: inputs.credentialsSecret
         )
-        try description.validate()
-        return (description, facts)
+        var checked = description
+        checked.guestAgent = inputs.guestAgent ?? false
+        try checked.validate()
+        return (checked, facts)
     }
 }

@@ -131,7 +131,7 @@ extension ManifestBuilder {
     }
 
     func role() -> Role {
-        let vms = [names.ephemeralVM, names.persistentVM]
+        let vms = [names.ephemeralVM, names.persistentVM] + (settings.variant == .persistentHome ? [names.persistentHomeVM] : [])
         return Role(
             metadata: meta(names.access, labels: sessionLabels),
             rules: [

@@ -101,18 +101,64 @@ package struct ManifestBuilder {
         )
     }
 
+    /// A blank DataVolume of ``ManifestSettings/homeSize`` for a persistent home (`<session>-home`): not owned by a VM, so
+    /// deleting or restarting the VM keeps it; the guest formats it on first boot.
+    /// - Parameter labels: Its labels (a class adds the student's), less `app.kubernetes.io/instance`, plus `labforge.dev/disk: home`.
+    /// - Returns: The DataVolume.
+    package func homeDataVolume(labels: StringMap) -> DataVolume {
+        var homeLabels = labels
+        homeLabels["labforge.dev/disk"] = "home"
+        // CDI may copy a DataVolume's labels onto its worker pods: none of them may match the Service's selector.
+        homeLabels["app.kubernetes.io/instance"] = nil
+        return DataVolume(
+            metadata: meta(names.homeDisk, labels: homeLabels, annotations: imageAnnotations),
+            spec: DataVolumeSpec(source: .blankDisk, storage: StorageSpec(size: settings.homeSize, storageClassName: settings.storageClassName))
+        )
+    }
+
+    /// The readiness probe: the web terminal (else the web desktop) by HTTP GET on its base path when it answers without
+    /// credentials, else by TCP connect; with no browser agent, the guest agent's `guest-ping` when the image runs it; nil
+    /// otherwise. KubeVirt takes one handler per probe, so a browser agent wins over the guest agent.
+    var readinessProbe: InstanceSpec.Probe? {
+        let probeAgent = image.agent(.terminal) ?? image.agent(.desktop)
+        // An agent that asks for credentials (its recipe says so, or a credentials Secret is attached) answers a bare
+        // GET with 401: then only the connection is checked. Agents of unknown auth (`--agent`) count as open.
+        let answersWithoutCredentials = image.credentialsSecret == nil && probeAgent.map { $0.auth == nil || $0.auth == "none" } ?? true
+        // TCG-booted guests take a while; 30 failures × 10 s leave five minutes.
+        if let agent = probeAgent {
+            return InstanceSpec.Probe(
+                httpGet: answersWithoutCredentials ? .init(path: agent.basePath, port: agent.port) : nil,
+                tcpSocket: answersWithoutCredentials ? nil : .init(port: agent.port), initialDelaySeconds: 20, periodSeconds: 10,
+                timeoutSeconds: 5, failureThreshold: 30
+            )
+        }
+        guard image.guestAgent else { return nil }
+        return InstanceSpec.Probe(
+            httpGet: nil, tcpSocket: nil, guestAgentPing: EmptyObject(), initialDelaySeconds: 20, periodSeconds: 10, timeoutSeconds: 5,
+            failureThreshold: 30)
+    }
+
     /// The session's VM of one variant.
-    /// - Parameter variant: Ephemeral (containerDisk) or persistent (its own DataVolume).
+    /// - Parameter variant: Ephemeral (containerDisk), persistent (its own DataVolume) or persistent-home (containerDisk and
+    ///   the `/home` PVC ``ManifestSet/Names/homeDisk`` with serial ``VirtualMachineVariant/homeDiskSerial``).
     /// - Returns: The VM.
     /// - Throws: A Yams encoding error of the cloud-init user data.
     package func virtualMachine(_ variant: VirtualMachineVariant) throws -> VirtualMachine {
-        let name = variant == .ephemeral ? names.ephemeralVM : names.persistentVM
+        let name = switch variant {
+        case .ephemeral: names.ephemeralVM
+        case .persistent: names.persistentVM
+        case .persistentHome: names.persistentHomeVM
+        }
         var volumes: [InstanceSpec.Volume] = []
         var disks: [InstanceSpec.Disk] = [InstanceSpec.Disk(name: "rootdisk", bootOrder: 1, serial: nil, disk: .init(bus: "virtio"))]
         var dataVolumeTemplates: [DataVolumeTemplate]?
         switch variant {
         case .ephemeral:
             volumes.append(.init(name: "rootdisk", containerDisk: .init(image: image.pinnedReference, imagePullPolicy: "IfNotPresent")))
+        case .persistentHome:
+            volumes.append(.init(name: "rootdisk", containerDisk: .init(image: image.pinnedReference, imagePullPolicy: "IfNotPresent")))
+            volumes.append(.init(name: "home", persistentVolumeClaim: .init(claimName: names.homeDisk)))
+            disks.append(.init(name: "home", bootOrder: nil, serial: VirtualMachineVariant.homeDiskSerial, disk: .init(bus: "virtio")))
         case .persistent:
             volumes.append(.init(name: "rootdisk", dataVolume: NameReference(name: names.persistentDisk)))
             dataVolumeTemplates = [
@@ -130,18 +176,6 @@ package struct ManifestBuilder {
             disks.append(.init(name: "credentials", bootOrder: nil, serial: CloudConfig.secretDiskSerial, disk: .init(bus: "virtio")))
         }
         let ports = image.agents.map { InstanceSpec.Port(name: $0.kind.rawValue, port: $0.port, protocol: "TCP") }
-        let probeAgent = image.agent(.terminal) ?? image.agent(.desktop)
-        // An agent that asks for credentials (its recipe says so, or a credentials Secret is attached) answers a bare
-        // GET with 401: then only the connection is checked. Agents of unknown auth (`--agent`) count as open.
-        let answersWithoutCredentials = image.credentialsSecret == nil && probeAgent.map { $0.auth == nil || $0.auth == "none" } ?? true
-        let probe = probeAgent.map {
-            // TCG-booted guests take a while; 30 failures × 10 s leave five minutes.
-            InstanceSpec.Probe(
-                httpGet: answersWithoutCredentials ? .init(path: $0.basePath, port: $0.port) : nil,
-                tcpSocket: answersWithoutCredentials ? nil : .init(port: $0.port), initialDelaySeconds: 20, periodSeconds: 10,
-                timeoutSeconds: 5, failureThreshold: 30
-            )
-        }
         let usesInstancetype = image.instancetype != nil
         let stated = image.statedFirmware
         let domain = InstanceSpec.Domain(
@@ -164,14 +198,14 @@ package struct ManifestBuilder {
         return VirtualMachine(
             metadata: meta(name, labels: sessionLabels, annotations: vmAnnotations),
             spec: .init(
-                runStrategy: settings.runStrategy.rawValue,
+                runStrategy: settings.effectiveRunStrategy.rawValue,
                 instancetype: image.instancetype.map { .init(kind: "VirtualMachineClusterInstancetype", name: $0) },
                 preference: image.namedPreference.map { .init(kind: "VirtualMachineClusterPreference", name: $0) },
                 dataVolumeTemplates: dataVolumeTemplates,
                 template: .init(
                     metadata: ObjectMeta(labels: templateLabels),
                     spec: InstanceSpec(
-                        architecture: image.statedArchitecture, domain: domain, networks: [.init(name: "default", pod: EmptyObject())], readinessProbe: probe,
+                        architecture: image.statedArchitecture, domain: domain, networks: [.init(name: "default", pod: EmptyObject())], readinessProbe: readinessProbe,
                         terminationGracePeriodSeconds: 30, volumes: volumes
                     )
                 )

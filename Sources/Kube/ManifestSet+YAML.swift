@@ -36,7 +36,8 @@ extension ManifestSet {
     /// - Throws: A Yams encoding error.
     public func dataVolumeYAML() throws -> String { header + (try Self.yaml([dataVolume])) }
 
-    /// Every file: the objects and a `kustomization.yaml` listing the chosen VM variant. The Service and the chosen
+    /// Every file: the objects and a `kustomization.yaml` listing the chosen VM variant (with persistent-home, its VM and
+    /// its home DataVolume, written only then). The Service and the chosen
     /// route kind only when ``RouteRule`` writes routes; the RoleBinding only with an identity.
     /// - Returns: The files, in apply order.
     /// - Throws: A Yams encoding error.
@@ -51,12 +52,20 @@ extension ManifestSet {
         try add("dataimportcron.yaml", [dataImportCron])
         try add(vmFiles[0], [ephemeralVM])
         try add(vmFiles[1], [persistentVM])
+        if let homeDataVolume, let persistentHomeVM {
+            try add("home-datavolume.yaml", [homeDataVolume])
+            try add("virtualmachine-persistent-home.yaml", [persistentHomeVM])
+        }
         try add("networkpolicy.yaml", [networkPolicy])
         if let service { try add("service.yaml", [service]) }
         if !ingresses.isEmpty { try add("ingress.yaml", ingresses) }
         if let httpRoute { try add("httproute.yaml", [httpRoute]) }
         try add("access.yaml", [role] + (roleBinding.map { [$0] } ?? []))
-        let excluded = Set([settings.variant == .ephemeral ? vmFiles[1] : vmFiles[0]])
+        let excluded: Set<String> = switch settings.variant {
+        case .ephemeral: [vmFiles[1]]
+        case .persistent: [vmFiles[0]]
+        case .persistentHome: Set(vmFiles)
+        }
         let listed = files.map(\.name).filter { !excluded.contains($0) }
         let kustomizationHeader = header + "# Alternatives written next to this file but not listed: \(excluded.sorted().joined(separator: ", ")).\n"
         let kustomization = Kustomization(namespace: settings.namespace, resources: listed)

@@ -17,6 +17,10 @@ public struct ManifestSet: Sendable {
     public let ephemeralVM: VirtualMachine
     /// VM with its own PVC (dataVolumeTemplates).
     public let persistentVM: VirtualMachine
+    /// With `--variant persistent-home`: the VM whose system disk is the containerDisk and whose `/home` is ``homeDataVolume``.
+    public let persistentHomeVM: VirtualMachine?
+    /// With `--variant persistent-home`: the blank DataVolume holding `/home`.
+    public let homeDataVolume: DataVolume?
     /// The agents' ports (only with routes).
     public let service: Service?
     /// One Ingress per agent (routing `ingress`, with routes).
@@ -45,6 +49,10 @@ public struct ManifestSet: Sendable {
         public var persistentVM: String
         /// The persistent VM's DataVolume.
         public var persistentDisk: String
+        /// The persistent-home VM (`--variant persistent-home`).
+        public var persistentHomeVM: String
+        /// The persistent-home VM's `/home` DataVolume (and PVC).
+        public var homeDisk: String
         /// Role and RoleBinding.
         public var access: String
         /// NetworkPolicy.
@@ -62,10 +70,14 @@ public struct ManifestSet: Sendable {
         ///   - access: Role and RoleBinding.
         ///   - isolation: NetworkPolicy.
         ///   - pathPrefix: Public path prefix, without slashes at the ends.
+        ///   - persistentHomeVM: The persistent-home VM, or nil for `persistentVM`.
+        ///   - homeDisk: The `/home` DataVolume, or nil for `<session>-home`.
         package init(
             golden: String, session: String, ephemeralVM: String, persistentVM: String, persistentDisk: String, access: String,
-            isolation: String, pathPrefix: String
+            isolation: String, pathPrefix: String, persistentHomeVM: String? = nil, homeDisk: String? = nil
         ) {
+            self.persistentHomeVM = persistentHomeVM ?? persistentVM
+            self.homeDisk = homeDisk ?? "\(session)-home"
             self.golden = golden
             self.session = session
             self.ephemeralVM = ephemeralVM
@@ -87,6 +99,8 @@ public struct ManifestSet: Sendable {
             ephemeralVM = "\(session)-ephemeral"
             persistentVM = "\(session)-persistent"
             persistentDisk = "\(session)-persistent-root"
+            persistentHomeVM = "\(session)-persistent-home"
+            homeDisk = "\(session)-home"
             access = "\(session)-access"
             isolation = "\(session)-isolation"
             pathPrefix = settings.pathPrefix.map { $0.split(separator: "/").joined(separator: "/") } ?? session
@@ -99,6 +113,10 @@ public struct ManifestSet: Sendable {
                 try KubernetesName.checkLabel(name, kind: kind)
             }
             for agent in image.agents { try KubernetesName.checkLabel("\(session)-\(agent.kind.rawValue)", kind: "Ingress") }
+            if settings.variant == .persistentHome {
+                try KubernetesName.checkLabel(persistentHomeVM, kind: "VirtualMachine")
+                try KubernetesName.checkLabel(homeDisk, kind: "DataVolume")
+            }
         }
     }
 
@@ -124,6 +142,8 @@ public struct ManifestSet: Sendable {
         dataImportCron = builder.dataImportCron()
         ephemeralVM = try builder.virtualMachine(.ephemeral)
         persistentVM = try builder.virtualMachine(.persistent)
+        persistentHomeVM = try settings.variant == .persistentHome ? builder.virtualMachine(.persistentHome) : nil
+        homeDataVolume = settings.variant == .persistentHome ? builder.homeDataVolume(labels: builder.sessionLabels) : nil
         let identity = settings.accessSubject?.name
         service = rule.writesRoutes ? builder.service() : nil
         ingresses = rule.writesRoutes && settings.routing == .ingress ? builder.ingresses(seat: names.session, identity: identity) : []

@@ -1,4 +1,5 @@
 // Choices made at deployment time, not at build time: namespace, run strategy, routing, sizes, schedule.
+import LabforgeRecipe
 
 /// How a VirtualMachine is kept running (KubeVirt `spec.runStrategy`).
 public enum RunStrategy: String, Sendable, Hashable, Codable, CaseIterable {
@@ -12,6 +13,18 @@ public enum RunStrategy: String, Sendable, Hashable, Codable, CaseIterable {
     case rerunOnFailure = "RerunOnFailure"
     /// Run once to completion.
     case once = "Once"
+
+    /// The strategy under which a guest's own power-off (an idle stop, a time limit, `poweroff`) leaves the VM stopped:
+    /// `Always` becomes `RerunOnFailure` (running now, restarted only after an infrastructure failure) and `Halted`
+    /// becomes `Manual` (stopped until started; `virtctl start` keeps `Manual`, where it turns `Halted` into `Always`).
+    /// The others already leave a powered-off guest stopped.
+    public var keepingGuestPowerOff: RunStrategy {
+        switch self {
+        case .always: return .rerunOnFailure
+        case .halted: return .manual
+        case .manual, .rerunOnFailure, .once: return self
+        }
+    }
 }
 
 /// Which route object is written (the default is the Gateway API's HTTPRoute).
@@ -23,12 +36,22 @@ public enum RoutingKind: String, Sendable, Hashable, Codable, CaseIterable {
     case httproute
 }
 
-/// Which VirtualMachine variant the kustomization lists (both are always written).
+/// Which VirtualMachine variant the kustomization lists (ephemeral and persistent are always written, persistent-home
+/// when chosen).
 public enum VirtualMachineVariant: String, Sendable, Hashable, Codable, CaseIterable {
     /// containerDisk volume: a throw-away lab session, nothing kept.
     case ephemeral
     /// dataVolumeTemplates: a PVC per VM, work is kept.
     case persistent
+    /// containerDisk system disk (a restart is a reset) and a blank per-session PVC mounted on `/home` in the guest
+    /// (disk serial ``VirtualMachineVariant/homeDiskSerial``; the image's `PersistentHome` component formats and mounts it).
+    case persistentHome = "persistent-home"
+
+    /// The serial of the home disk: the guest finds it as `/dev/disk/by-id/virtio-lab-home`.
+    public static let homeDiskSerial = PersistentHome.diskSerial
+
+    /// Whether work survives a restart (a PVC holds the whole disk or `/home`): these variants get snapshots.
+    public var keepsWork: Bool { self != .ephemeral }
 }
 
 /// Deployment-time settings for the manifests of one image.
@@ -73,6 +96,15 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
     public var allowSystemIdentities = false
     /// VirtualMachine variant listed in the kustomization.
     public var variant: VirtualMachineVariant
+    /// Whether a guest's own power-off leaves the VM stopped (``RunStrategy/keepingGuestPowerOff``): for images that stop
+    /// themselves when idle or at a time limit (`--stop-on-poweroff`).
+    public var stopOnPowerOff = false
+    /// Size of each persistent-home PVC (a Kubernetes quantity, `--home-size`).
+    public var homeSize = "5Gi"
+
+    /// The run strategy the VirtualMachines state: ``runStrategy``, or with ``stopOnPowerOff`` its
+    /// ``RunStrategy/keepingGuestPowerOff``.
+    public var effectiveRunStrategy: RunStrategy { stopOnPowerOff ? runStrategy.keepingGuestPowerOff : runStrategy }
 
     /// Creates settings; every parameter has a usable default.
     /// - Parameters:
@@ -144,6 +176,9 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
         }
         guard (1...1024).contains(cores) else {
             throw KubeError.invalidSetting(name: "cores", value: "\(cores)", reason: "expected 1–1024")
+        }
+        guard Quantity.isValid(homeSize) else {
+            throw KubeError.invalidSetting(name: "--home-size", value: homeSize, reason: "not a Kubernetes quantity such as 5Gi")
         }
         guard Quantity.isValid(memory) else {
             throw KubeError.invalidSetting(name: "memory", value: memory, reason: "not a Kubernetes quantity such as 2Gi or 512Mi")

@@ -60,7 +60,7 @@ public struct InstanceSpec: Sendable, Hashable, Codable {
     public var domain: Domain
     /// The pod network.
     public var networks: [Network]
-    /// Ready when the web terminal answers.
+    /// Ready when the web terminal (else the web desktop, else the guest agent) answers.
     public var readinessProbe: Probe?
     /// Seconds to shut down cleanly.
     public var terminationGracePeriodSeconds: Int
@@ -149,6 +149,8 @@ public struct InstanceSpec: Sendable, Hashable, Codable {
         public var httpGet: HTTPGet?
         /// A TCP connect to the terminal port (when the agent asks for credentials, so GET would be 401).
         public var tcpSocket: TCPSocket?
+        /// The QEMU guest agent answers `guest-ping` (an image without browser agents that runs the guest agent).
+        public var guestAgentPing: EmptyObject? = nil
         /// Boot time before the first probe.
         public var initialDelaySeconds: Int
         /// Seconds between probes.
@@ -185,18 +187,28 @@ public struct InstanceSpec: Sendable, Hashable, Codable {
         public var cloudInitNoCloud: CloudInitNoCloud?
         /// A Secret presented as a disk.
         public var secret: SecretVolume?
+        /// A PVC by claim name (the persistent home: KubeVirt's GitOps-safe way to mount a DataVolume's PVC, left
+        /// alone by a `VirtualMachineRestore` with `volumeRestorePolicy: InPlace`).
+        public var persistentVolumeClaim: ClaimReference?
 
         /// Creates a volume with one source.
         public init(
             name: String, containerDisk: ContainerDisk? = nil, dataVolume: NameReference? = nil,
-            cloudInitNoCloud: CloudInitNoCloud? = nil, secret: SecretVolume? = nil
+            cloudInitNoCloud: CloudInitNoCloud? = nil, secret: SecretVolume? = nil, persistentVolumeClaim: ClaimReference? = nil
         ) {
             self.name = name
             self.containerDisk = containerDisk
             self.dataVolume = dataVolume
             self.cloudInitNoCloud = cloudInitNoCloud
             self.secret = secret
+            self.persistentVolumeClaim = persistentVolumeClaim
         }
+    }
+
+    /// `persistentVolumeClaim`.
+    public struct ClaimReference: Sendable, Hashable, Codable {
+        /// The PVC's name.
+        public var claimName: String
     }
 
     /// `containerDisk`.

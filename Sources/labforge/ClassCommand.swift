@@ -22,6 +22,13 @@ struct ClassCommand: AsyncParsableCommand {
             user name, so alice's requests find no route to /bob/… (404). With --routing ingress (ingress-nginx, \
             retired in March 2026) --auth-url must hold {identity}: the auth service admits only that user. Roster \
             identities starting with system: are refused unless --allow-system-identities.
+
+            --variant persistent-home keeps each student's /home on a blank DataVolume of their own \
+            (students/<id>/home.yaml, attached with serial lab-home; the image needs the PersistentHome component) \
+            while the system disk is the containerDisk, reset by every restart. With persistent and persistent-home \
+            each student folder also gets examples/snapshot.yaml and examples/restore.yaml (not applied); with \
+            --namespace-per-student the student's Role allows creating them. --stop-on-poweroff keeps a VM that \
+            powered itself off stopped (Manual instead of Halted, RerunOnFailure instead of Always).
             """
     )
 
@@ -86,6 +93,7 @@ struct ClassCommand: AsyncParsableCommand {
                         image: description, settings: settings, classSettings: classSettings, poolSize: pool ?? 0, credentials: credentials)
                 }
             for warning in manifests.warnings { ManifestsCommand.printError("labforge class: warning: \(warning)") }
+            for note in manifests.notes { ManifestsCommand.printError("labforge class: note: \(note)") }
             let result = try ClassWriter.write(manifests, to: output)
             for id in result.staleStudents {
                 ManifestsCommand.printError(

@@ -58,6 +58,9 @@ struct ImageOptions: ParsableArguments {
     @Flag(help: "The image serves no browser agent.")
     var noAgents = false
 
+    @Flag(help: "The image runs the QEMU guest agent: with no browser agent the VMs' readiness probe pings it (guestAgentPing).")
+    var guestAgent = false
+
     @Option(help: "The lab user cloud-init creates.")
     var labUser: String = "student"
 
@@ -92,6 +95,7 @@ struct ImageOptions: ParsableArguments {
         }
         inputs.labUser = labUser
         inputs.credentialsSecret = credentialsSecret
+        inputs.guestAgent = guestAgent
         inputs.firmware = try firmwareBasis()
         return inputs
     }
@@ -179,8 +183,14 @@ struct DeploymentOptions: ParsableArguments {
     @Flag(help: "Accept identities Kubernetes reserves (system:anonymous, group:system:authenticated, system:serviceaccount:…) in --access-user and rosters.")
     var allowSystemIdentities = false
 
-    @Option(help: "VM variant: ephemeral or persistent (`manifests` writes both and lists this one in kustomization.yaml).")
+    @Option(help: "VM variant: ephemeral, persistent or persistent-home (a containerDisk system, reset by every restart, and a blank PVC on /home; the image needs the PersistentHome component). `manifests` writes ephemeral and persistent always, persistent-home when chosen, and lists the chosen one in kustomization.yaml.")
     var variant: String = VirtualMachineVariant.ephemeral.rawValue
+
+    @Option(help: "Size of each persistent-home PVC (--variant persistent-home).")
+    var homeSize: String = "5Gi"
+
+    @Flag(help: "A guest's own power-off (idle stop, time limit, poweroff) leaves the VM stopped: run strategy Always becomes RerunOnFailure, Halted becomes Manual.")
+    var stopOnPoweroff = false
 
     /// The settings for the library.
     func settings() throws -> ManifestSettings {
@@ -188,7 +198,7 @@ struct DeploymentOptions: ParsableArguments {
             throw ValidationError("--run-strategy \(runStrategy): expected one of \(RunStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let variantValue = VirtualMachineVariant(rawValue: variant) else {
-            throw ValidationError("--variant \(variant): expected ephemeral or persistent")
+            throw ValidationError("--variant \(variant): expected \(VirtualMachineVariant.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let routingValue = RoutingKind(rawValue: routing) else {
             throw ValidationError("--routing \(routing): expected ingress or httproute")
@@ -218,6 +228,8 @@ struct DeploymentOptions: ParsableArguments {
             proxyNamespace: proxyNamespace
         )
         settings.allowSystemIdentities = allowSystemIdentities
+        settings.stopOnPowerOff = stopOnPoweroff
+        settings.homeSize = homeSize
         return settings
     }
 }

@@ -108,7 +108,7 @@ struct ArchitectureManifestTests {
         // The platform's manifest unknown (a pinned reference): the VM's own DataVolume names the index and the platform.
         let unknown = try ManifestSet(image: Self.image("arm64", of: both, firmware: uefi))
         #expect(Self.registrySources(unknown).map { $0?.platform?.architecture } == ["arm64", "arm64", "arm64"])
-        #expect(unknown.persistentVM.spec.dataVolumeTemplates?.first?.spec.source?.registry.url == pinned)
+        #expect(unknown.persistentVM.spec.dataVolumeTemplates?.first?.spec.source?.registry?.url == pinned)
         // The same index run as amd64 (Secure Boot verified): the preference is kept, the platform and architecture said.
         let secure = FirmwareBasis(claimed: Firmware.standard, verified: Firmware.standard)
         let amdManifest = try Digest(parsing: "sha256:" + String(repeating: "d6", count: 32))
@@ -172,10 +172,10 @@ struct ArchitectureManifestTests {
         let (image, _) = try ImageDescription.resolve(.layout(path: layout, tag: nil), inputs: inputs)
         #expect(image.digest == index && image.architectures == ["amd64", "arm64"] && image.architecture == "arm64")
         let set = try ManifestSet(image: image)
-        #expect(set.dataVolume.spec.source?.registry.url == "docker://127.0.0.1:5000/labs/debian-lab@\(index)")
-        #expect(set.dataVolume.spec.source?.registry.platform?.architecture == "arm64")
+        #expect(set.dataVolume.spec.source?.registry?.url == "docker://127.0.0.1:5000/labs/debian-lab@\(index)")
+        #expect(set.dataVolume.spec.source?.registry?.platform?.architecture == "arm64")
         #expect(image.platformDigest == manifests["arm64"])
-        #expect(set.persistentVM.spec.dataVolumeTemplates?.first?.spec.source?.registry.url == "docker://127.0.0.1:5000/labs/debian-lab@\(manifests["arm64"]!)")
+        #expect(set.persistentVM.spec.dataVolumeTemplates?.first?.spec.source?.registry?.url == "docker://127.0.0.1:5000/labs/debian-lab@\(manifests["arm64"]!)")
         #expect(set.ephemeralVM.spec.template.spec.domain.firmware?.bootloader.efi?.secureBoot == false)
         #expect(set.ephemeralVM.spec.template.spec.architecture == "arm64")
         _ = try await Self.validated(set)
