@@ -6,7 +6,7 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
     public enum Session: String, Sendable, Hashable, Codable {
         /// matchbox-window-manager with one xterm: a few MiB.
         case minimal
-        /// Xfce with its terminal: a full desktop, a few hundred MiB.
+        /// Xfce: panel with menu and clock, Thunar, xfce4-terminal, Mousepad, Firefox ESR (``packages``); a few hundred MiB.
         case xfce
     }
 
@@ -46,7 +46,7 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
     ///   - user: The desktop user.
     ///   - display: X display number.
     ///   - geometry: Screen size.
-    ///   - session: Minimal window manager (default) or Xfce.
+    ///   - session: Minimal window manager (default) or the Xfce desktop.
     ///   - novnc: Web files only (default, lean) or the whole package.
     ///   - allowPrivilegeEscalation: Set when the user has sudo.
     ///   - auth: How viewers authenticate (default: the VNC password the VM is given at boot).
@@ -96,19 +96,19 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
         var names = ["tigervnc-standalone-server", "websockify", "xauth"]
         // tigervncpasswd turns the password into the VNC server's password file.
         if auth.readsPasswordFile { names.append("tigervnc-tools") }
-        switch session {
-        case .minimal: names += ["matchbox-window-manager", "xterm"]
-        case .xfce: names += ["xfce4", "xfce4-terminal", "dbus-x11"]
-        }
+        names += session.packages
+        // The session's X clipboard from a shell (`DISPLAY=:1 xclip -selection clipboard -o`): the student's terminals,
+        // and verify's clipboard proof through the web terminal. Not in an image whose clipboard is off.
+        if clipboard { names.append("xclip") }
         if novnc == .package { names.append("novnc") }
         return names
     }
 
-    var sessionCommand: String {
-        switch session {
-        case .minimal: return "/bin/sh -c 'xterm -ls & exec matchbox-window-manager -use_titlebar no'"
-        case .xfce: return "/usr/bin/dbus-launch --exit-with-session /usr/bin/startxfce4"
-        }
+    /// Xtigervnc's clipboard parameters: both ways (the viewer's text becomes the X clipboard and PRIMARY; either
+    /// selection goes back to the viewer) with ``clipboard``, neither way without it.
+    var clipboardArguments: [String] {
+        let on = clipboard ? "1" : "0"
+        return ["AcceptCutText", "SendCutText", "SetPrimary", "SendPrimary"].map { "-\($0)=\(on)" }
     }
 
     /// The VNC server's start script: only with the password its auth mode needs, else a journal line and exit 78.
@@ -145,8 +145,12 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
             "cookie=$(/usr/bin/od -An -N16 -tx1 /dev/urandom | /usr/bin/tr -d ' \\n')",
             "printf '\(cookieEntry)' \"$cookie\" | /usr/bin/xauth -q -f \"$authority\" nmerge -",
         ]
+        // `-s 0`: the X server's own screensaver never blanks the session (there is no locker to wake it from).
+        // `-AcceptSetDesktopSize=1`: a viewer may resize the desktop to its window (noVNC's remote resize); the session
+        // follows through RandR.
         let arguments = ["/usr/bin/Xtigervnc", ":\(display)", "-geometry", geometry, "-depth", "24"].map(shellQuoted) + security
-            + ["-auth", "\"$authority\"", "-localhost", "-rfbport", String(vncPort), "-AlwaysShared", "-desktop", "lab"]
+            + ["-auth", "\"$authority\"", "-localhost", "-rfbport", String(vncPort), "-AlwaysShared", "-desktop", "lab", "-s", "0",
+               "-AcceptSetDesktopSize=1"] + clipboardArguments
         lines.append("exec " + arguments.joined(separator: " "))
         return lines.joined(separator: "\n") + "\n"
     }
@@ -171,15 +175,15 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
             ],
             hardening: hardening
         )
-        let socket = "/tmp/.X11-unix/X\(display)"
+        var sessionService: [(String, String)] = [("User", user), ("Group", user), ("WorkingDirectory", "~"), ("Environment", "DISPLAY=:\(display)")]
+        if session == .xfce {
+            sessionService += [("RuntimeDirectory", Self.sessionRuntimeDirectory), ("RuntimeDirectoryMode", "0700")]
+        }
+        sessionService += [("ExecStartPre", waitForDisplay), ("ExecStart", sessionCommand), ("Restart", "always"), ("RestartSec", "1")]
         let session = SystemdUnit(
             name: Self.unitNames.session,
             unit: [("Description", "labforge desktop session on VNC display :\(display)"), ("Requires", Self.unitNames.vnc), ("After", Self.unitNames.vnc)],
-            service: [
-                ("User", user), ("Group", user), ("WorkingDirectory", "~"), ("Environment", "DISPLAY=:\(display)"),
-                ("ExecStartPre", "/bin/sh -c 'for i in $(seq 100); do [ -S \(socket) ] && exit 0; sleep 0.2; done; exit 1'"),
-                ("ExecStart", sessionCommand), ("Restart", "always"), ("RestartSec", "1"),
-            ],
+            service: sessionService,
             hardening: hardening
         )
         let novnc = SystemdUnit(
@@ -201,6 +205,8 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
         if novnc == .webFilesOnly { steps.append(.extractPackageFiles(package: "novnc", path: "/usr/share/novnc")) }
         // `/` opens the client instead of a directory listing.
         steps.append(.symlink(target: "vnc.html", path: "/usr/share/novnc/index.html"))
+        // Replaces the package's empty `{}` (with `.package`, an upgrade of novnc would put that back).
+        steps.append(.writeFile(path: Self.noVNCDefaultsPath, contents: Self.noVNCDefaultsJSON, mode: 0o644, owner: .root))
         if case .fixedPassword(let password) = auth {
             steps.append(.makeDirectory(path: BootCredentials.imageDirectory, mode: 0o750, owner: .root))
             steps.append(.writeFile(
@@ -209,7 +215,7 @@ public struct WebDesktop: RecipeComponent, Hashable, Codable {
         }
         steps.append(.makeDirectory(path: BootCredentials.scriptDirectory, mode: 0o755, owner: .root))
         steps.append(.writeFile(path: Self.scriptPath, contents: script, mode: 0o755, owner: .root))
-        return steps + units.flatMap(\.steps)
+        return steps + sessionSteps + units.flatMap(\.steps)
     }
 
     public var items: [RecipeItem] { [.agent(.webDesktop(self))] }

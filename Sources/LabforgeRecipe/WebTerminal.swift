@@ -137,6 +137,9 @@ public struct WebTerminal: RecipeComponent, Hashable, Codable {
         case .unauthenticated:
             break
         }
+        // ZMODEM in ttyd's page (a client option, `-t`): `sz FILE` in the shell downloads it, `rz` opens an upload
+        // dialog; both through this authenticated WebSocket, nothing else.
+        if fileTransfer { arguments += ["--client-option", "enableZmodem=true"] }
         let quoted = arguments.map { $0 == "\"$credential\"" ? $0 : shellQuoted($0) } + command.map(shellQuoted)
         lines.append("exec " + quoted.joined(separator: " "))
         return lines.joined(separator: "\n") + "\n"
@@ -163,10 +166,13 @@ public struct WebTerminal: RecipeComponent, Hashable, Codable {
         )
     }
 
+    /// Packages from the guest's repositories besides ttyd: `lrzsz` (`sz`, `rz`) with ``fileTransfer``.
+    public var packages: [String] { fileTransfer ? ["lrzsz"] : [] }
+
     /// Installation and configuration steps.
     public var steps: [Step] {
         var steps: [Step] = [
-            .install([PackageRequest("ttyd", source: source)]),
+            .install([PackageRequest("ttyd", source: source)] + packages.map { PackageRequest($0) }),
             // Debian's package enables its own ttyd.service (root `login` on lo:7681): ours replaces it.
             .unit(name: "ttyd.service", action: .disable),
         ]

@@ -72,15 +72,20 @@ struct DesktopDiskTests {
         #expect(try !guest.exists(BootCredentials.imageDirectory + "/" + BootCredentials.terminalKey))
     }
 
-    @Test("ttyd, the VNC server, websockify and noVNC are installed, without nodejs", .bootsVM)
+    @Test("ttyd, the VNC server, websockify, noVNC and the Xfce desktop are installed, without nodejs", .bootsVM)
     func packages() async throws {
         let guest = try await openShared()
         defer { try? guest.shutdown() }
-        for binary in ["/usr/bin/ttyd", "/usr/bin/Xtigervnc", "/usr/bin/websockify", "/usr/bin/matchbox-window-manager", "/usr/bin/xterm", "/usr/bin/cloud-init"] {
+        for binary in [
+            "/usr/bin/ttyd", "/usr/bin/Xtigervnc", "/usr/bin/websockify", "/usr/bin/cloud-init", "/usr/bin/startxfce4", "/usr/bin/xfce4-panel",
+            "/usr/bin/thunar", "/usr/bin/xfce4-terminal", "/usr/bin/mousepad", "/usr/bin/firefox-esr", "/usr/bin/xclip", "/usr/bin/sz", "/usr/bin/rz",
+        ] {
             #expect(try guest.exists(binary), "\(binary) missing")
         }
         #expect(try guest.isFile("/usr/share/novnc/vnc.html"))
         #expect(try guest.readLink("/usr/share/novnc/index.html") == "vnc.html")
+        #expect(try text(guest, WebDesktop.noVNCDefaultsPath) == WebDesktop.noVNCDefaultsJSON)
+        #expect(try text(guest, WebDesktop.sessionScriptPath).contains("XFCE_PANEL_MIGRATE_DEFAULT=1"))
         #expect(try !guest.exists("/usr/bin/node"))
         let status = try text(guest, "/var/lib/dpkg/status")
         #expect(status.contains("Package: ttyd\nStatus: install ok installed"))

@@ -7,17 +7,23 @@ import Testing
 
 @Suite("host package plan")
 struct HostPackagePlanTests {
-    @Test("debian-desktop: the whole first batch moves to the host, ttyd (repositories, else its pinned .deb) included")
+    @Test("debian-desktop: the whole first batch moves to the host, ttyd (repositories, else its pinned .deb) and the Xfce desktop included")
     func desktop() {
         let plan = Recipes.debianDesktop.plan
         let host = HostPackagePlan(plan: plan)
         let titles = host.steps.map { number in plan.first { $0.number == number }!.step.title }
         #expect(titles == [
             "install cloud-init qemu-guest-agent",
-            "install ttyd (else ttyd_1.7.7-8_amd64.deb)",
-            "install tigervnc-standalone-server websockify xauth tigervnc-tools matchbox-window-manager xterm",
+            "install ttyd (else ttyd_1.7.7-8_amd64.deb) lrzsz",
+            "install tigervnc-standalone-server websockify xauth tigervnc-tools xfce4-session xfwm4 xfce4-panel xfdesktop4 xfce4-settings "
+                + "xfce4-appfinder thunar xfce4-terminal mousepad firefox-esr dbus-x11 sensible-utils librsvg2-common tango-icon-theme xclip",
         ])
         #expect(host.packages.contains("tigervnc-standalone-server") && host.packages.contains("cloud-init"))
+        // Every package the recipe installs is in that batch: nothing of the desktop is left to the appliance's emulated apt.
+        let requested = plan.flatMap { planned -> [String] in
+            if case .install(let requests) = planned.step { return requests.map(\.name) } else { return [] }
+        }
+        #expect(Set(requested) == Set(host.packages + host.pinned.map(\.name)))
         #expect(!host.packages.contains("ttyd"), "a pinned choice is not a plain repository package")
         #expect(host.pinned.map(\.name) == ["ttyd"])
     }

@@ -25,6 +25,30 @@ struct ContainerPlanTests {
         #expect(vnc.command == WebDesktop.scriptPath && vnc.runtimeDirectory == "lab-vnc" && vnc.restartSeconds == 5)
     }
 
+    @Test("debian-desktop's Xfce session in a pod: its start script applied, run by lab-init with its runtime directory and display wait")
+    func xfceDesktopPlan() async throws {
+        let plan = try ContainerPlan(recipe: Recipes.debianDesktop)
+        let session = try #require(plan.services.first { $0.name == "lab-desktop-session" })
+        #expect(session.command == WebDesktop.sessionScriptPath)
+        #expect(session.runtimeDirectory == "lab-desktop-session")
+        #expect(session.environment == ["DISPLAY=:1"])
+        #expect(session.preStart.count == 1 && session.preStart[0].contains("grep -qw @/tmp/.X11-unix/X1 /proc/net/unix"))
+        // The session script, noVNC's defaults and the packages (xclip, lrzsz, the Xfce set) go into the root tree.
+        for path in [WebDesktop.sessionScriptPath, WebDesktop.scriptPath, WebDesktop.noVNCDefaultsPath, WebTerminal.scriptPath] {
+            #expect(plan.applied.contains { if case .writeFile(path, _, _, _) = $0.step { return true } else { return false } }, "\(path)")
+        }
+        let installed = Set(plan.applied.flatMap { planned -> [String] in
+            if case .install(let requests) = planned.step { return requests.map(\.name) } else { return [] }
+        })
+        #expect(installed.isSuperset(of: ["xfce4-panel", "thunar", "xfce4-terminal", "mousepad", "firefox-esr", "dbus-x11", "xclip", "lrzsz"]))
+        // lab-init gives the session its runtime directory (XDG_RUNTIME_DIR comes from it) and starts the script.
+        let script = LabSupervisor.script(services: plan.services)
+        #expect(script.contains("start_lab_desktop_session() (\n  export DISPLAY=:1\n  export RUNTIME_DIRECTORY=\"$runtime/lab-desktop-session\"\n"))
+        #expect(script.contains("  exec \(WebDesktop.sessionScriptPath)\n"))
+        let syntax = try await Command.run(["sh", "-n"], input: Data(script.utf8))
+        #expect(syntax.status == 0, "\(syntax.stderr)")
+    }
+
     @Test("refused: first-boot scripts, enabling a non-agent unit, a downloaded base, sudo for the agent's user")
     func refusals() throws {
         let firstBoot = Recipe(name: "fb") { CreateUser("student", uid: 1000); FirstBoot("hello", script: "echo hi"); WebTerminal() }

@@ -42,7 +42,7 @@ struct RecipeTests {
         #expect(text.contains("ExecStart=\(WebTerminal.scriptPath)"))
         #expect(text.contains("Wants=lab-credentials.service"))
         // The script serves only with the boot credential, and says why it does not.
-        #expect(terminal.script.contains("exec /usr/bin/ttyd --port 7700 --debug 3 --check-origin --writable --base-path /lab/term --credential \"$credential\" /bin/bash --login"))
+        #expect(terminal.script.contains("exec /usr/bin/ttyd --port 7700 --debug 3 --check-origin --writable --base-path /lab/term --credential \"$credential\" --client-option enableZmodem=true /bin/bash --login"))
         #expect(terminal.script.contains("not serving a shell without it"))
         #expect(terminal.script.contains("exit 78"))
         #expect(WebTerminal(auth: .proxyHeader("X-Remote-User")).script.contains("--auth-header X-Remote-User"))
@@ -52,7 +52,7 @@ struct RecipeTests {
         #expect(text.contains("WantedBy=multi-user.target"))
         #expect(terminal.ports == [AgentPort(name: "terminal", port: 7700, protocol: .http, path: "/lab/term/")])
         #expect(terminal.probes == [.ttydWebSocket(port: 7700, path: "/lab/term/")])
-        #expect(terminal.steps.first == .install([PackageRequest("ttyd", source: .repositoriesElse(WebTerminal.debianSidPackage))]))
+        #expect(terminal.steps.first == .install([PackageRequest("ttyd", source: .repositoriesElse(WebTerminal.debianSidPackage)), PackageRequest("lrzsz")]))
         #expect(WebTerminal.debianSidPackage.url.hasPrefix("http://deb.debian.org/debian/pool/main/t/ttyd/"))
         // With sudo, the session is not locked out of privilege escalation.
         #expect(!WebTerminal(allowPrivilegeEscalation: true).unit.text.contains("NoNewPrivileges"))
@@ -75,7 +75,7 @@ struct RecipeTests {
         #expect(desktop.steps.contains(.extractPackageFiles(package: "novnc", path: "/usr/share/novnc")))
         #expect(desktop.ports.map(\.port) == [6080])
         #expect(desktop.probes.contains(.rfbViaWebsockify(port: 6080, path: "/")))
-        #expect(WebDesktop(session: .xfce).packages.contains("xfce4"))
+        #expect(WebDesktop(session: .xfce).packages.contains("xfce4-panel"))
     }
 
     @Test("cloud-init is limited to the datasources KubeVirt provides, without cc_locale")
@@ -99,6 +99,9 @@ struct RecipeTests {
         for recipe in shipped { try recipe.validate() }
         #expect(shipped.map(\.name) == ["debian-terminal", "debian-desktop", "python-lab"])
         #expect(Recipes.debianDesktop.agents.map(\.kind) == ["CloudInit", "WebTerminal", "WebDesktop"])
+        // The shipped desktop is the Xfce one, with the clipboard and file transfer on.
+        #expect(Recipes.debianDesktop.agents.contains(.webDesktop(WebDesktop(port: 6080, user: "student", session: .xfce))))
+        #expect(Recipes.debianDesktop.agents.contains(.webTerminal(WebTerminal(port: 7681, user: "student", fileTransfer: true))))
         let decoded = try JSONDecoder().decode([Recipe].self, from: JSONEncoder().encode(shipped))
         #expect(decoded == shipped)
     }
