@@ -96,6 +96,27 @@ struct LabLifecycleManifestTests {
         #expect(!plain.contains("home-datavolume.yaml") && !plain.contains("virtualmachine-persistent-home.yaml"))
     }
 
+    @Test("through the binary: --no-agents --guest-agent --variant persistent-home --stop-on-poweroff --run-strategy Always; a bad --variant and --home-size are refused")
+    func commandLine() async throws {
+        let scratch = try TemporaryDirectory(prefix: "labforge-manifests-life")
+        let reference = "registry.example.org/labs/server:1.0@\(KubeFixtures.digest)"
+        let ok = try await Command.labforge([
+            "manifests", reference, "--virtual-size", "\(4 << 30)", "--no-agents", "--guest-agent", "--variant", "persistent-home",
+            "--stop-on-poweroff", "--run-strategy", "Always", "--home-size", "2Gi", "--output", scratch.path,
+        ])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let vm = try String(contentsOfFile: scratch.appending("virtualmachine-persistent-home.yaml"), encoding: .utf8)
+        #expect(vm.contains("name: server-persistent-home") && vm.contains("runStrategy: RerunOnFailure") && vm.contains("guestAgentPing: {}"))
+        #expect(try String(contentsOfFile: scratch.appending("home-datavolume.yaml"), encoding: .utf8).contains("storage: 2Gi"))
+        let yaml = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasSuffix(".yaml") }.map(scratch.appending)
+        let (status, report) = try await KubeFixtures.validate(yaml)
+        #expect(status == 0, "\(report)")
+        let variant = try await Command.labforge(["manifests", reference, "--virtual-size", "1", "--variant", "home", "--output", scratch.path])
+        #expect(variant.status != 0 && variant.stderr.contains("expected ephemeral, persistent, persistent-home"), "\(variant.stderr)")
+        let size = try await Command.labforge(["manifests", reference, "--virtual-size", "1", "--home-size", "lots", "--output", scratch.path])
+        #expect(size.status != 0 && size.stderr.contains("--home-size"), "\(size.stderr)")
+    }
+
     @Test("the strict schemas reject a misspelt home volume and an unknown DataVolume source field")
     func strictHomeSchemas() async throws {
         let set = try ManifestSet(image: KubeFixtures.desktopImage(), settings: ManifestSettings(variant: .persistentHome))
