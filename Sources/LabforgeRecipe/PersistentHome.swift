@@ -93,7 +93,7 @@ public struct PersistentHome: RecipeComponent, Hashable {
                 ("Description", "labforge: /home on the per-student disk (serial \(diskSerial)), when there is one"),
                 ("DefaultDependencies", "no"),
                 ("After", "local-fs.target"),
-                ("Before", (["sysinit.target", "cloud-init.service", "systemd-user-sessions.service", "ssh.service"] + agents).joined(separator: " ")),
+                ("Before", (["sysinit.target", "shutdown.target", "cloud-init.service", "systemd-user-sessions.service", "ssh.service"] + agents).joined(separator: " ")),
                 ("Conflicts", "shutdown.target"),
             ],
             service: [("Type", "oneshot"), ("RemainAfterExit", "yes"), ("ExecStart", scriptPath)],
