@@ -9,7 +9,9 @@ DEB_PACKAGES := \
 	qemu-utils qemu-system-x86 ovmf mmdebstrap debian-archive-keyring dosfstools mtools xorriso \
 	docker-registry skopeo umoci apache2-utils openssl pigz zstd xz-utils time \
 	openssh-client chromium python3 curl bc websockify tigervnc-standalone-server tigervnc-tools util-linux fdisk e2fsprogs git tini iproute2 bubblewrap xauth \
-	qemu-user-static binfmt-support qemu-system-arm qemu-efi-aarch64 busybox-static
+	qemu-user-static binfmt-support qemu-system-arm qemu-efi-aarch64 busybox-static \
+	xclip lrzsz x11-apps
+# (xclip, lrzsz, x11-apps: tests only — the desktop proofs' X clipboard, sz's ZMODEM frames, xlogo on a test desktop.)
 
 .PHONY: all deps build release install check test demo demo-container images bench clean
 

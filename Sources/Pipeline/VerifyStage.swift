@@ -29,6 +29,8 @@ struct VerifyStage: Stage {
         let cached = context.cache.verification(context.fingerprint)
         if !context.options.force, let data = FileManager.default.contents(atPath: cached),
            let report = try? JSONDecoder().decode(VerificationReport.self, from: data), report.passed,
+           // Only a verification that ran every probe the recipe asks for now (the fingerprint does not name them).
+           report.covers(context.target == .container ? ImageVerifier.containerTargets(ProbePlan(recipe: context.recipe)) : ProbePlan(recipe: context.recipe)),
            // Only a verification under exactly the firmwares the recipe claims now (an older report has none).
            context.target == .container || Set(report.verifiedFirmware) == Set(context.recipe.firmware) {
             try AtomicFile.write(data, to: output.verification)

@@ -47,11 +47,11 @@ public struct ImageVerifier: Sendable {
         self.progress = progress
     }
 
-    /// The image's probes: the web terminal and desktop of `plan` (SSH, cloud-init and the guest agent have no
-    /// meaning in a pod lab and are left out).
+    /// The image's probes: the web terminal and desktop of `plan` with their proofs (SSH, cloud-init and the guest
+    /// agent have no meaning in a pod lab and are left out).
     public static func containerTargets(_ plan: ProbePlan) -> ProbePlan {
         var plan = plan
-        plan.targets = plan.targets.filter { if case .webTerminal = $0 { return true } else if case .webDesktop = $0 { return true } else { return false } }
+        plan.targets = plan.targets.filter(\.probesAgent)
         return plan
     }
 
@@ -60,7 +60,7 @@ public struct ImageVerifier: Sendable {
     /// - Parameters:
     ///   - layout: An OCI image layout.
     ///   - tag: The tag in the layout (nil: its only image).
-    ///   - plan: The lab user and probes (only web-terminal and web-desktop are run).
+    ///   - plan: The lab user and probes (only those of the browser-facing agents run: web-terminal, web-desktop, the desktop and file-transfer proofs).
     ///   - options: Limits and credential source.
     /// - Returns: The report, passed or not.
     /// - Throws: ``VerifyError`` when the image cannot be read or started.
@@ -155,8 +155,9 @@ public struct ImageVerifier: Sendable {
         for target in plan.targets {
             guard let port = target.guestPort, let hostPort = container.hostPorts[port] else { continue }
             // websockify is a relay: it may accept a connection and serve noVNC's page, but with VNC refused (the log
-            // line above) no desktop is behind it — the same as in a VM. The terminal's port is the server itself.
-            if case .webDesktop = target { continue }
+            // line above) no desktop is behind it — the same as in a VM. The terminal's port is the server itself
+            // (checked once, for the web-terminal probe: the file-transfer proof speaks to the same port).
+            guard case .webTerminal = target else { continue }
             if Self.answers(port: hostPort) { serving.append("\(target.name) on \(port)") }
         }
         _ = try? await DedicatedThread.run(name: "labforge.verify.stop") { container.stop() }
@@ -271,6 +272,10 @@ extension ProbeTarget {
         case .cloudInit: return "cloud-init"
         case .guestAgent: return "guest-agent"
         case .secureBoot: return "secure-boot"
+        case .desktopSession(let port, let path, let panel): return "desktop-session\(panel.map { "=" + $0 } ?? ""):\(port)/\(path)"
+        case .desktopResize(let port, let path): return "desktop-resize:\(port)/\(path)"
+        case .clipboard(let port, let path, let display, let enabled): return "\(enabled ? "clipboard" : "clipboard-off")=\(display):\(port)/\(path)"
+        case .fileTransfer(let port, let path): return "file-transfer:\(port)/\(path)"
         }
     }
 }

@@ -105,38 +105,26 @@ enum ProbeAttempts {
         port: Int, path: String, headers: [(String, String)], token: String, expectShell: Bool, origin: String? = nil,
         unexpected: String = "without credentials"
     ) async throws -> (String, [UInt8]) {
-        switch try await WebClient.webSocket(port: port, path: path, subprotocol: "tty", headers: headers, origin: origin) {
+        let opening = try await withTtyd(port: port, path: path, headers: headers, token: token, origin: origin) { tty -> (String, [UInt8]) in
+            try await tty.send(TtydProtocol.input(TtydProtocol.probeCommand))
+            switch try await tty.read(until: { String(decoding: $0, as: UTF8.self).contains(TtydProtocol.probeAnswer) }) {
+            case .found:
+                if expectShell { return (tty.title, tty.output) }
+                throw FinalFailure("ttyd ran a shell for a WebSocket \(unexpected)")
+            case .closed:
+                if !expectShell { return ("closed", tty.output) }
+                throw ProbeFailure("ttyd closed the WebSocket; output so far: \(tty.tail())")
+            case .ended:
+                if !expectShell { return ("ended", tty.output) }
+                throw ProbeFailure("ttyd's WebSocket ended without the command's answer")
+            }
+        }
+        switch opening {
         case .refused(let status):
             if !expectShell { return ("upgrade refused\(status > 0 ? " (HTTP \(status))" : "")", []) }
             throw ProbeFailure("WebSocket upgrade at /\(path) refused\(status > 0 ? " (HTTP \(status))" : "")")
-        case .upgraded(let channel, let subprotocol):
-            guard subprotocol == nil || subprotocol == "tty" else { throw ProbeFailure("ttyd chose subprotocol \(subprotocol!)") }
-            return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(WebClient.clientFrame(TtydProtocol.initialMessage(token: token)))
-                try await outbound.write(WebClient.clientFrame(TtydProtocol.input(TtydProtocol.probeCommand)))
-                var output: [UInt8] = []
-                var title = ""
-                for try await frame in inbound {
-                    switch frame.opcode {
-                    case .binary, .text:
-                        switch TtydProtocol.decode(Array(frame.unmaskedData.readableBytesView)) {
-                        case .output(let bytes): output += bytes
-                        case .title(let text): title = text
-                        default: break
-                        }
-                        if String(decoding: output, as: UTF8.self).contains(TtydProtocol.probeAnswer) {
-                            if expectShell { return (title, output) }
-                            throw FinalFailure("ttyd ran a shell for a WebSocket \(unexpected)")
-                        }
-                    case .connectionClose:
-                        if !expectShell { return ("closed", output) }
-                        throw ProbeFailure("ttyd closed the WebSocket; output so far: \(String(decoding: output.suffix(200), as: UTF8.self).debugDescription)")
-                    default: break
-                    }
-                }
-                if !expectShell { return ("ended", output) }
-                throw ProbeFailure("ttyd's WebSocket ended without the command's answer")
-            }
+        case .opened(let result):
+            return result
         }
     }
 
@@ -183,50 +171,14 @@ enum ProbeAttempts {
             throw ProbeFailure("WebSocket upgrade at /\(path) refused\(status > 0 ? " (HTTP \(status))" : "")")
         case .upgraded(let channel, _):
             return try await channel.executeThenClose { inbound, outbound in
-                var reader = FrameReader(inbound.makeAsyncIterator())
-                guard let banner = RFBBanner(try await reader.read(12)) else { throw ProbeFailure("websockify did not relay an RFB banner") }
-                try await outbound.write(WebClient.clientFrame(RFBHandshake.clientVersion))
-                let count = Int(try await reader.read(1)[0])
-                if count == 0 {
-                    let length = Int(RFBHandshake.uint32(try await reader.read(4), at: 0))
-                    let reason = String(decoding: try await reader.read(min(length, 4096)), as: UTF8.self)
-                    throw ProbeFailure("the VNC server refused the connection: \(reason)")
-                }
-                let types = try await reader.read(count)
-                let offered = types.map(RFBHandshake.name).joined(separator: ", ")
-                let chosen: UInt8
-                if password != nil {
-                    if types.contains(RFBHandshake.none) {
-                        throw FinalFailure("the VNC server offers security type None (\(offered)): anyone who reaches websockify gets the desktop")
-                    }
-                    guard types.contains(RFBHandshake.vncAuthentication) else { throw FinalFailure("the VNC server does not offer VNC authentication (\(offered))") }
-                    chosen = RFBHandshake.vncAuthentication
-                } else {
-                    guard types.contains(RFBHandshake.none) else { throw FinalFailure("the VNC server asks for authentication (\(offered)) but the recipe says none") }
-                    chosen = RFBHandshake.none
-                }
-                try await outbound.write(WebClient.clientFrame([chosen]))
-                if let password {
-                    let challenge = try await reader.read(16)
-                    try await outbound.write(WebClient.clientFrame(RFBHandshake.vncResponse(challenge: challenge, password: password)))
-                }
-                let result = RFBHandshake.uint32(try await reader.read(4), at: 0)
-                if expectRefusal {
-                    guard result != 0 else { throw FinalFailure("the VNC server accepted a wrong password") }
-                    return "SecurityResult failed"
-                }
-                guard result == 0 else { throw ProbeFailure("the VNC server refused the \(password == nil ? "None" : "VNC") authentication (SecurityResult \(result))") }
-                try await outbound.write(WebClient.clientFrame([1]))  // ClientInit: shared
-                let serverInit = try await reader.read(24)
-                let width = RFBHandshake.uint16(serverInit, at: 0)
-                let height = RFBHandshake.uint16(serverInit, at: 2)
-                let nameLength = Int(RFBHandshake.uint32(serverInit, at: 20))
-                let name = String(decoding: try await reader.read(min(nameLength, 256)), as: UTF8.self)
-                if nameLength > 256 { _ = try await reader.read(nameLength - 256) }
-                var detail = "\(banner.text), security types [\(offered)], \(RFBHandshake.name(chosen)) accepted, ServerInit \(width)x\(height) \"\(name)\""
+                let outcome = try await RFBHandshake.open(
+                    reader: FrameReader(inbound.makeAsyncIterator()), outbound: outbound, password: password, expectRefusal: expectRefusal)
+                guard case .accepted(var session) = outcome else { return "SecurityResult failed" }
+                var detail = session.server.detail
                 if let picture {
+                    let (width, height) = (session.server.width, session.server.height)
                     do {
-                        let canvas = try await desktopPicture(width: width, height: height, reader: &reader, outbound: outbound)
+                        let canvas = try await desktopPicture(session: &session)
                         try PNGEncoder.encode(rgb: canvas.rgb, width: canvas.width, height: canvas.height)
                             .write(to: URL(fileURLWithPath: picture), options: .atomic)
                         detail += "; picture \(width)x\(height)\(canvas.isUniform ? " (one colour)" : "")"

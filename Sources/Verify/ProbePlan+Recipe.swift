@@ -2,13 +2,20 @@
 import LabforgeRecipe
 
 extension ProbePlan {
-    /// The probes a recipe's agents declare — the browser-facing ones first, in recipe order — then SSH,
+    /// The probes a recipe's agents declare — the browser-facing ones first, in recipe order — then what its agents
+    /// promise a student (every web desktop: a non-blank screen, with the Xfce panel for an Xfce session, resizing,
+    /// the clipboard both ways or, switched off, neither way; a web terminal with file transfer: ZMODEM), then SSH,
     /// cloud-init and the guest agent (always checked: the platform relies on them), for its lab user.
     /// - Parameter recipe: The recipe the disk was built from.
     public init(recipe: Recipe) {
         var targets: [ProbeTarget] = []
         let probes = recipe.probes
         func add(_ target: ProbeTarget) { if !targets.contains(target) { targets.append(target) } }
+        func websocketPath(_ port: Int) -> String? {
+            probes.lazy.compactMap { probe -> String? in
+                if case .rfbViaWebsockify(port, let path) = probe { return Self.relative(path) + "websockify" } else { return nil }
+            }.first
+        }
         for probe in probes {
             switch probe {
             case .ttydWebSocket(let port, let path):
@@ -23,9 +30,31 @@ extension ProbePlan {
                 continue  // a page is part of its desktop probe; the rest are in the basic set below
             }
         }
+        for agent in recipe.agents {
+            switch agent {
+            case .webDesktop(let desktop):
+                let path = websocketPath(desktop.port) ?? "websockify"
+                add(.desktopSession(port: desktop.port, websocketPath: path, panel: Self.panelProcess(desktop.session)))
+                add(.desktopResize(port: desktop.port, websocketPath: path))
+                add(.clipboard(port: desktop.port, websocketPath: path, display: desktop.display, enabled: desktop.clipboard))
+            case .webTerminal(let terminal) where terminal.fileTransfer:
+                add(.fileTransfer(port: terminal.port, path: Self.relative(terminal.normalizedBasePath) + "ws"))
+            case .webTerminal, .cloudInit:
+                continue
+            }
+        }
         for target in ProbePlan.basic { add(target) }
         let user = recipe.agents.flatMap(\.users).first { $0 != "root" } ?? "student"
         self.init(userName: user, targets: targets, access: AgentAccess(recipe: recipe))
+    }
+
+    /// The process that shows a session's panel, if it has one: Xfce's `xfce4-panel`; the minimal session
+    /// (matchbox and an xterm) has none.
+    static func panelProcess(_ session: WebDesktop.Session) -> String? {
+        switch session {
+        case .minimal: return nil
+        case .xfce: return "xfce4-panel"
+        }
     }
 
     /// A URL path without its leading slash (probes take paths relative to the server root).

@@ -15,6 +15,20 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
     /// The guest reads its `SecureBoot` EFI variable over the guest agent: on under UEFI Secure Boot, off under plain
     /// UEFI. Added by the verifier to UEFI boots; it has no meaning under BIOS or in a container.
     case secureBoot
+    /// The desktop is not a blank screen: in a full RFB framebuffer update through websockify, under 90 % of the
+    /// pixels have one colour. With `panel`, that process (`xfce4-panel`) also runs as the lab user, asked with
+    /// `pgrep` in the web terminal's shell.
+    case desktopSession(port: Int, websocketPath: String = "websockify", panel: String? = nil)
+    /// Resizing from the browser: ExtendedDesktopSize announced over RFB, a SetDesktopSize to another size answered
+    /// with status 0 and a framebuffer of that size, then the old size asked back.
+    case desktopResize(port: Int, websocketPath: String = "websockify")
+    /// The clipboard both ways: ClientCutText reaches the X clipboard of `display`, text set there comes back as
+    /// ServerCutText (the X side read and set with xclip in the web terminal's shell). With `enabled` false (an exam)
+    /// neither way may work.
+    case clipboard(port: Int, websocketPath: String = "websockify", display: Int = 1, enabled: Bool = true)
+    /// ZMODEM in the web terminal: ttyd's client options enable it, `sz` and `rz` start transfers (ZRQINIT,
+    /// ZRINIT reach the browser), each aborted so the shell answers again.
+    case fileTransfer(port: Int, path: String = "ws")
 
     /// The probe's short name in reports and `--probe` options.
     public var name: String {
@@ -25,26 +39,56 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
         case .cloudInit: return "cloud-init"
         case .guestAgent: return "guest-agent"
         case .secureBoot: return "secure-boot"
+        case .desktopSession: return "desktop-session"
+        case .desktopResize: return "desktop-resize"
+        case .clipboard(_, _, _, let enabled): return enabled ? "clipboard" : "clipboard-off"
+        case .fileTransfer: return "file-transfer"
         }
     }
 
     /// The guest TCP port the probe needs forwarded to the host, if any.
     public var guestPort: Int? {
         switch self {
-        case .webTerminal(let port, _), .webDesktop(let port, _, _): return port
+        case .webTerminal(let port, _), .webDesktop(let port, _, _), .desktopSession(let port, _, _), .desktopResize(let port, _),
+             .clipboard(let port, _, _, _), .fileTransfer(let port, _):
+            return port
         case .ssh, .cloudInit: return 22
         case .guestAgent, .secureBoot: return nil
         }
     }
 
+    /// Whether the probe talks to a browser-facing agent (the web terminal or desktop), with its authentication.
+    public var probesAgent: Bool {
+        switch self {
+        case .webTerminal, .webDesktop, .desktopSession, .desktopResize, .clipboard, .fileTransfer: return true
+        case .ssh, .cloudInit, .guestAgent, .secureBoot: return false
+        }
+    }
+
+    /// Whether the probe speaks RFB to the desktop through websockify (such probes run one after another: a
+    /// resize must not land in the middle of another probe's screenshot).
+    public var probesDesktop: Bool {
+        switch self {
+        case .webDesktop, .desktopSession, .desktopResize, .clipboard: return true
+        default: return false
+        }
+    }
+
     /// Parses a `--probe` value: `web-terminal[:PORT[/PATH]]`, `web-desktop[:PORT]`, `ssh`, `cloud-init`, `guest-agent`,
-    /// `secure-boot`.
+    /// `secure-boot`, `desktop-session[=PANEL][:PORT[/PATH]]`, `desktop-resize[:PORT[/PATH]]`,
+    /// `clipboard[=DISPLAY][:PORT[/PATH]]`, `clipboard-off[=DISPLAY][:PORT[/PATH]]`, `file-transfer[:PORT[/PATH]]`
+    /// (the desktop proofs' PATH is websockify's WebSocket, `websockify`; the file transfer's ttyd's, `ws`).
     /// - Parameter text: The option value.
-    /// - Returns: The probe, with ttyd's 7681 and websockify's 6080 as default ports.
+    /// - Returns: The probe, with ttyd's 7681 and websockify's 6080 as default ports, display 1.
     /// - Throws: ``VerifyError/invalidProbe(_:)``.
     public static func parse(_ text: String) throws -> ProbeTarget {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        let kind = parts.first ?? ""
+        let named = (parts.first ?? "").split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let kind = named.first ?? ""
+        let value = named.count == 2 ? named[1] : nil
+        guard value == nil || ["desktop-session", "clipboard", "clipboard-off"].contains(kind), value?.isEmpty != true else {
+            throw VerifyError.invalidProbe(text)
+        }
         var port: Int?
         var path: String?
         if parts.count == 2 {
@@ -60,6 +104,13 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
         case "cloud-init" where parts.count == 1: return .cloudInit
         case "guest-agent" where parts.count == 1: return .guestAgent
         case "secure-boot" where parts.count == 1: return .secureBoot
+        case "desktop-session": return .desktopSession(port: port ?? 6080, websocketPath: path ?? "websockify", panel: value)
+        case "desktop-resize": return .desktopResize(port: port ?? 6080, websocketPath: path ?? "websockify")
+        case "clipboard", "clipboard-off":
+            let display: Int? = if let value { Int(value) } else { 1 }
+            guard let display, (0...99).contains(display) else { throw VerifyError.invalidProbe(text) }
+            return .clipboard(port: port ?? 6080, websocketPath: path ?? "websockify", display: display, enabled: kind == "clipboard")
+        case "file-transfer": return .fileTransfer(port: port ?? 7681, path: path ?? "ws")
         default: throw VerifyError.invalidProbe(text)
         }
     }
@@ -98,8 +149,7 @@ public struct ProbePlan: Sendable, Equatable, Codable {
 
     /// Whether the VM must be given credentials at boot: an agent probe expects them.
     public var needsBootCredentials: Bool {
-        let probesAgents = targets.contains { if case .webTerminal = $0 { return true } else if case .webDesktop = $0 { return true } else { return false } }
-        return probesAgents && access.needsBootCredentials
+        targets.contains(where: \.probesAgent) && access.needsBootCredentials
     }
 
     /// Whether some probe needs a login over SSH (the SSH and cloud-init probes).

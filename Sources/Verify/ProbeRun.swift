@@ -1,4 +1,5 @@
-// Runs a plan's probes concurrently against a booted VM, each retried until success, its timeout or the deadline.
+// Runs a plan's probes concurrently against a booted VM, each retried until success, its timeout or the deadline;
+// the desktop's probes one after another.
 import Foundation
 import LabforgeRecipe
 import Logging
@@ -32,9 +33,12 @@ struct ProbeRun: Sendable {
                 case .ssh: group.addTask { await sshChain(includeSSH: true) }
                 case .cloudInit where !plan.targets.contains(.ssh): group.addTask { await sshChain(includeSSH: false) }
                 case .cloudInit: break
+                case _ where target.probesDesktop: continue
                 default: group.addTask { [await probe(target)] }
                 }
             }
+            let desktop = plan.targets.filter(\.probesDesktop)
+            if !desktop.isEmpty { group.addTask { await desktopChain(desktop) } }
             var all: [ProbeResult] = []
             for await some in group {
                 for result in some {
@@ -83,8 +87,55 @@ struct ProbeRun: Sendable {
         }
     }
 
-    private func probe(_ target: ProbeTarget) async -> ProbeResult {
-        let limit = options.probeTimeout
+    /// The desktop's probes one after another — web-desktop, desktop-session, clipboard, desktop-resize (last: it
+    /// changes the screen the others read) — each proof retried up to the deadline (the session starts after the
+    /// VNC server); none when web-desktop failed.
+    private func desktopChain(_ targets: [ProbeTarget]) async -> [ProbeResult] {
+        func rank(_ target: ProbeTarget) -> Int {
+            switch target {
+            case .webDesktop: return 0
+            case .desktopSession: return 1
+            case .clipboard: return 2
+            default: return 3
+            }
+        }
+        var results: [ProbeResult] = []
+        for target in targets.sorted(by: { rank($0) < rank($1) }) {
+            if case .webDesktop = target {
+                results.append(await probe(target))
+            } else if let failed = results.first(where: { $0.probe == "web-desktop" && !$0.passed }) {
+                results.append(ProbeResult(
+                    probe: target.name, passed: false, seconds: failed.seconds, attempts: 0, detail: "not checked: the web-desktop probe failed"))
+            } else {
+                results.append(await probe(target, limit: options.deadline))
+            }
+        }
+        return results
+    }
+
+    /// A desktop proof polled with the host port of websockify's guest `port` and the VNC password.
+    private func desktopProof(
+        _ target: ProbeTarget, port: Int, limit: Double, _ attempt: @escaping @Sendable (Int, String?) async throws -> String
+    ) async -> ProbeResult {
+        let hostPort = machine.hostPorts[port]!
+        let (access, credentials) = (plan.access.desktop, self.credentials)
+        return await poll(target.name, limit: limit, auth: plan.access.desktopName) {
+            try await attempt(hostPort, try ProbeAttempts.desktopPassword(access, credentials: credentials))
+        }
+    }
+
+    /// The session's shell for the desktop proofs: the web terminal of the plan, nil without one.
+    /// - Throws: ``FinalFailure`` when the terminal needs a credential the run does not have.
+    private func sessionShells() throws -> (any SessionShellOpener)? {
+        for case .webTerminal(let port, let path) in plan.targets {
+            guard let hostPort = machine.hostPorts[port] else { return nil }
+            return try TtydShellOpener(hostPort: hostPort, path: path, access: plan.access.terminal, credentials: credentials)
+        }
+        return nil
+    }
+
+    private func probe(_ target: ProbeTarget, limit: Double? = nil) async -> ProbeResult {
+        let limit = limit ?? options.probeTimeout
         switch target {
         case .webTerminal(let port, let path):
             let hostPort = machine.hostPorts[port]!
@@ -117,6 +168,27 @@ struct ProbeRun: Sendable {
                     throw FinalFailure("the guest says Secure Boot is \(reading.on ? "on" : "off") under \(firmware.displayName) (\(reading.source))")
                 }
                 return reading.source
+            }
+        case .desktopSession(let port, let websocketPath, let panel):
+            let user = plan.userName
+            return await desktopProof(target, port: port, limit: limit) { hostPort, password in
+                try await ProbeAttempts.desktopSession(
+                    hostPort: hostPort, websocketPath: websocketPath, password: password, panel: panel, user: user, shells: try sessionShells())
+            }
+        case .desktopResize(let port, let websocketPath):
+            return await desktopProof(target, port: port, limit: limit) { hostPort, password in
+                try await ProbeAttempts.desktopResize(hostPort: hostPort, websocketPath: websocketPath, password: password)
+            }
+        case .clipboard(let port, let websocketPath, let display, let enabled):
+            return await desktopProof(target, port: port, limit: limit) { hostPort, password in
+                try await ProbeAttempts.clipboard(
+                    hostPort: hostPort, websocketPath: websocketPath, password: password, display: display, enabled: enabled, shells: try sessionShells())
+            }
+        case .fileTransfer(let port, let path):
+            let hostPort = machine.hostPorts[port]!
+            let (access, credentials) = (plan.access.terminal, self.credentials)
+            return await poll(target.name, limit: limit, auth: plan.access.terminalName) {
+                try await ProbeAttempts.fileTransfer(hostPort: hostPort, path: path, access: access, credentials: credentials)
             }
         case .ssh, .cloudInit:
             return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "internal: run by the SSH chain")

@@ -5,13 +5,28 @@
 enum RFBFramebuffer {
     /// SetPixelFormat: 32 bits per pixel, depth 24, little-endian true colour, red at bit 16, green 8, blue 0.
     static let setPixelFormat: [UInt8] = [0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]
-    /// SetEncodings with Raw (0) only: every server can send it, and nothing needs decompressing.
-    static let setEncodingsRaw: [UInt8] = [2, 0, 0, 1, 0, 0, 0, 0]
-
-    /// A non-incremental FramebufferUpdateRequest for the whole screen.
-    static func updateRequest(width: UInt16, height: UInt16) -> [UInt8] {
-        [3, 0, 0, 0, 0, 0, UInt8(width >> 8), UInt8(width & 0xFF), UInt8(height >> 8), UInt8(height & 0xFF)]
+    /// SetEncodings (type 2) with `encodings` in order of preference. The probes ask for Raw (0): every server can
+    /// send it, and nothing needs decompressing; pseudo-encodings are added where a proof needs one.
+    static func setEncodings(_ encodings: [Int32]) -> [UInt8] {
+        var message: [UInt8] = [2, 0]
+        message += bigEndian(UInt16(encodings.count))
+        for encoding in encodings { message += bigEndian(UInt32(bitPattern: encoding)) }
+        return message
     }
+
+    /// A FramebufferUpdateRequest (type 3) for a region, by default the whole screen from the corner, non-incremental
+    /// (everything in it is sent) unless `incremental` (only what changed).
+    static func updateRequest(x: UInt16 = 0, y: UInt16 = 0, width: UInt16, height: UInt16, incremental: Bool = false) -> [UInt8] {
+        var message: [UInt8] = [3, incremental ? 1 : 0]
+        for value in [x, y, width, height] { message += bigEndian(value) }
+        return message
+    }
+
+    /// A big-endian UInt16.
+    static func bigEndian(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
+
+    /// A big-endian UInt32.
+    static func bigEndian(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)] }
 
     /// The screen being painted: RGB bytes, row-major.
     struct Canvas: Sendable {
@@ -40,6 +55,25 @@ enum RFBFramebuffer {
                 }
             }
             painted += w * h
+        }
+
+        /// The colour covering more than half of the screen, with its share (0…1); nil when no colour does (the
+        /// screen is anything but blank). One majority-vote pass and one counting pass, without a table of colours.
+        var dominantColour: (rgb: UInt32, share: Double)? {
+            let count = width * height
+            guard count > 0 else { return nil }
+            func colour(_ pixel: Int) -> UInt32 { UInt32(rgb[pixel * 3]) << 16 | UInt32(rgb[pixel * 3 + 1]) << 8 | UInt32(rgb[pixel * 3 + 2]) }
+            var candidate = colour(0)
+            var votes = 0
+            for pixel in 0..<count {
+                let value = colour(pixel)
+                if votes == 0 { candidate = value }
+                votes += value == candidate ? 1 : -1
+            }
+            var same = 0
+            for pixel in 0..<count where colour(pixel) == candidate { same += 1 }
+            guard same * 2 > count else { return nil }
+            return (candidate, Double(same) / Double(count))
         }
 
         /// Whether every pixel has one colour (a desktop still starting).

@@ -1,4 +1,5 @@
 // ttyd's WebSocket message framing (subprotocol `tty`): one type byte, then the payload.
+import Foundation
 
 /// Messages between a browser and ttyd, as ttyd 1.7 frames them on the `tty` WebSocket.
 public enum TtydProtocol {
@@ -29,7 +30,26 @@ public enum TtydProtocol {
     /// - Parameter text: What the user types (end a command with `\r`).
     /// - Returns: The message bytes.
     public static func input(_ text: String) -> [UInt8] {
-        Array("0".utf8) + Array(text.utf8)
+        input(bytes: Array(text.utf8))
+    }
+
+    /// Keyboard input as bytes (control characters such as ZMODEM's CAN): `'0'` then the bytes.
+    /// - Parameter bytes: What the user types.
+    /// - Returns: The message bytes.
+    public static func input(bytes: [UInt8]) -> [UInt8] {
+        Array("0".utf8) + bytes
+    }
+
+    /// The client option `-t enableZmodem=true` gives ttyd: sent in its preferences message as JSON `true`.
+    public static let zmodemPreference = "enableZmodem"
+
+    /// Whether ttyd's preferences JSON (the `'2'` message it sends on connect: its `-t key=value` client options)
+    /// enables ZMODEM in the browser's terminal.
+    /// - Parameter preferences: The JSON text.
+    /// - Returns: True when `enableZmodem` is `true`.
+    public static func enablesZmodem(_ preferences: String) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(preferences.utf8)) as? [String: Any] else { return false }
+        return (object[zmodemPreference] as? Bool) == true
     }
 
     /// Decodes one message from ttyd.

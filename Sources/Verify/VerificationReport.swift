@@ -5,7 +5,8 @@ import LabforgeRecipe
 
 /// How one probe ended.
 public struct ProbeResult: Sendable, Codable, Equatable {
-    /// The probe's name (`web-terminal`, `web-desktop`, `ssh`, `cloud-init`, `guest-agent`).
+    /// The probe's name (`web-terminal`, `web-desktop`, `desktop-session`, `desktop-resize`, `clipboard` or
+    /// `clipboard-off`, `file-transfer`, `ssh`, `cloud-init`, `guest-agent`, `secure-boot`; a pod image's `sigterm`, `fail-closed`).
     public var probe: String
     /// Whether it succeeded before its timeout.
     public var passed: Bool
@@ -119,6 +120,16 @@ public struct VerificationReport: Sendable, Codable, Equatable {
 
     /// Names of the probes that failed.
     public var failedProbes: [String] { results.filter { !$0.passed }.map(\.probe) }
+
+    /// Whether every probe of `plan` passed in this report. A cached report is kept by the image's fingerprint,
+    /// which does not name the probes: one written before the plan gained a probe (the desktop proofs) does not
+    /// cover the plan, and the image is verified again.
+    /// - Parameter plan: The probes the verification runs now (for a pod image, ``ImageVerifier/containerTargets(_:)``).
+    /// - Returns: True when each of the plan's probes has a passed result.
+    public func covers(_ plan: ProbePlan) -> Bool {
+        let passed = Set(results.filter(\.passed).map(\.probe))
+        return plan.targets.allSatisfy { passed.contains($0.name) }
+    }
 
     /// A fixed-width table for people.
     public var table: String {

@@ -138,7 +138,13 @@ struct BuildDriverTests {
         // A report a build left in the cache for this fingerprint, under exactly the claimed firmware: no disk is booted
         // (the disk does not even exist), the report is placed beside the image and its boots decide each firmware.
         let context = try testContext(recipe, in: work)
-        try BuildFirmwareTests.report([(.uefiSecureBoot, true), (.bios, true)], passed: true).write(to: context.cache.verification(context.fingerprint))
+        var report = try BuildFirmwareTests.report([(.uefiSecureBoot, true), (.bios, true)], passed: true)
+        // A report without a result for each probe of the recipe's plan now (one from before the plan gained the
+        // desktop proofs) is not taken: the stage boots the disk, which here does not exist.
+        try report.write(to: context.cache.verification(context.fingerprint))
+        await #expect(throws: StageFailure.self) { try await BuildDriver(context: context).run(VerifyStage(), .disk(FinalDisk(path: work.appending("no-such-disk.qcow2")))) }
+        report.results = ProbePlan(recipe: recipe).targets.map { ProbeResult(probe: $0.name, passed: true, seconds: 1, attempts: 1, detail: "ok") }
+        try report.write(to: context.cache.verification(context.fingerprint))
         let driver = BuildDriver(context: context)
         let taken = try await driver.run(VerifyStage(), .disk(FinalDisk(path: work.appending("no-such-disk.qcow2"))))
         #expect(driver.stages.map(\.outcome) == [.cached])

@@ -1,0 +1,127 @@
+// The desktop proofs of `labforge verify` against a real Xtigervnc behind a real websockify, the X clipboard read and
+// set with xclip, and ZMODEM frames from lrzsz's sz and rz: no VM (ttyd's side is proven by the VM tests).
+import Foundation
+import Testing
+import TestSupport
+@testable import Verify
+
+@Suite("desktop proofs through websockify and TigerVNC", .serialized, .timeLimit(.minutes(5)), .enabled(if: TestDesktop.available, "Xtigervnc, websockify, xclip or xlogo not installed (make deps)"))
+struct DesktopProofTests {
+    @Test("desktop-session: a drawn screen passes, the panel process is found with pgrep; a blank root window fails")
+    func desktopSession() async throws {
+        let drawn = try await TestDesktop()
+        defer { drawn.stop() }
+        let user = try await Command.check(["id", "-un"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let detail = try await drawn.retrying {
+            try await ProbeAttempts.desktopSession(
+                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", user: user, shells: HostShells())
+        }
+        #expect(detail.hasPrefix("screen 1280x800: "), "\(detail)")
+        #expect(detail.contains("; xlogo runs as \(user) (pid "), "\(detail)")
+        // Without a shell the panel is not checked, and the detail says so.
+        let unchecked = try await ProbeAttempts.desktopSession(
+            hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", user: user, shells: nil)
+        #expect(unchecked.hasSuffix("; xlogo not checked: no web terminal to run pgrep in"), "\(unchecked)")
+        // A panel that does not run fails with what pgrep said.
+        let noPanel = await #expect(throws: ProbeFailure.self) {
+            try await ProbeAttempts.desktopSession(
+                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xfce4-panel", user: user, shells: HostShells())
+        }
+        #expect(noPanel?.description.contains("but no xfce4-panel process of \(user) (pgrep exit 1") == true, "\(String(describing: noPanel))")
+
+        let blank = try await TestDesktop(drawing: false)
+        defer { blank.stop() }
+        // The server answers once it is up; the screen stays one colour: every attempt fails naming it.
+        var failure = ""
+        for _ in 0..<200 {
+            do {
+                let passed = try await ProbeAttempts.desktopSession(
+                    hostPort: blank.webPort, websocketPath: "websockify", password: blank.password, panel: nil, user: user, shells: nil)
+                Issue.record("a blank screen passed: \(passed)")
+                break
+            } catch let error as ProbeFailure where error.description.contains("is blank") {
+                failure = error.description
+                break
+            } catch {
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        #expect(failure.hasPrefix("the screen 1280x800 is blank: #"), "\(failure)")
+        #expect(failure.contains("on 100.0 % of its pixels (90.0 % or more is blank)"), "\(failure)")
+    }
+
+    @Test("desktop-resize: SetDesktopSize 1024x700 answered with status 0 and a 1024x700 framebuffer, then back; refused when the server forbids it")
+    func desktopResize() async throws {
+        let desktop = try await TestDesktop(drawing: false)
+        defer { desktop.stop() }
+        let detail = try await desktop.retrying {
+            try await ProbeAttempts.desktopResize(hostPort: desktop.webPort, websocketPath: "websockify", password: desktop.password)
+        }
+        #expect(detail.hasPrefix("ExtendedDesktopSize: 1280x800, 1 screen; SetDesktopSize 1024x700 → status 0, framebuffer 1024x700 ("), "\(detail)")
+        #expect(detail.hasSuffix("; back to 1280x800"), "\(detail)")
+        // The session is left as found: a new connection's ServerInit is 1280x800 again.
+        let size = try await ProbeAttempts.withRFBSession(port: desktop.webPort, path: "websockify", password: desktop.password) { session in
+            "\(session.server.width)x\(session.server.height)"
+        }
+        #expect(size == "1280x800")
+
+        let fixed = try await TestDesktop(drawing: false, extraArguments: ["-AcceptSetDesktopSize=0"])
+        defer { fixed.stop() }
+        do {
+            let passed = try await fixed.retrying {
+                try await ProbeAttempts.desktopResize(hostPort: fixed.webPort, websocketPath: "websockify", password: fixed.password)
+            }
+            Issue.record("a server that forbids resizing passed: \(passed)")
+        } catch let error as FinalFailure {
+            #expect(error.description == "ExtendedDesktopSize: 1280x800, 1 screen; SetDesktopSize 1024x700 answered status 1 (resize is administratively prohibited)")
+        }
+    }
+
+    @Test("clipboard: ClientCutText reaches the X clipboard, the X clipboard comes back as ServerCutText")
+    func clipboardBothWays() async throws {
+        let desktop = try await TestDesktop(drawing: false)
+        defer { desktop.stop() }
+        let detail = try await desktop.retrying { try await desktop.clipboard(enabled: true) }
+        #expect(detail.contains("in the X clipboard of :\(desktop.display); X clipboard text labforge-clipboard-out-"), "\(detail)")
+        #expect(detail.contains("came back as ServerCutText"), "\(detail)")
+        // The clipboard off (an exam) against a server that shares it: the proof fails at the first crossing.
+        let crossed = await #expect(throws: FinalFailure.self) { try await desktop.clipboard(enabled: false) }
+        #expect(crossed?.description.contains("the clipboard is off, yet ClientCutText labforge-clipboard-in-") == true, "\(String(describing: crossed))")
+        // Without a shell in the session nothing can be read or set on the X side: said, not failed.
+        let unchecked = try await desktop.clipboard(enabled: true, shells: nil)
+        #expect(unchecked.hasPrefix("not checked: no web terminal"))
+    }
+
+    @Test("clipboard: a server with -AcceptCutText=0 -SendCutText=0 fails the proof and passes the clipboard-off proof")
+    func clipboardRefused() async throws {
+        let desktop = try await TestDesktop(drawing: false, extraArguments: ["-AcceptCutText=0", "-SendCutText=0"])
+        defer { desktop.stop() }
+        let off = try await desktop.retrying { try await desktop.clipboard(enabled: false) }
+        #expect(off.hasPrefix("clipboard off on :\(desktop.display): ClientCutText not in the X clipboard (xclip -o exit 1"), "\(off)")
+        #expect(off.contains("X clipboard text not sent as ServerCutText in \(ProbeAttempts.cutTextRounds) update rounds"), "\(off)")
+        let refused = await #expect(throws: ProbeFailure.self) { try await desktop.clipboard(enabled: true) }
+        let text = refused?.description ?? ""
+        #expect(text.hasPrefix("ClientCutText labforge-clipboard-in-") && text.contains("not in the X clipboard"), "\(text)")
+    }
+
+    @Test("ZMODEM: lrzsz's sz opens with ZRQINIT and rz with ZRINIT; both end on the abort sequence")
+    func zmodemFrames() async throws {
+        guard hostTool("sz") != nil, hostTool("rz") != nil else {
+            Issue.record("lrzsz is not installed (make deps)")
+            return
+        }
+        let scratch = try TemporaryDirectory(prefix: "labforge-zmodem")
+        let file = scratch.appending("probe.txt")
+        try Data("labforge ZMODEM probe\n".utf8).write(to: URL(fileURLWithPath: file))
+        // The abort the proof types arrives on sz's input right away: it sends its header, reads the CANs and gives up.
+        let sent = try await Command.run(["sz", file], input: Data(ZmodemFrames.abort), directory: scratch.path)
+        #expect(ZmodemFrames.contains(.zrqinit, in: Array(sent.stdoutData)), "\(sent.stdout.debugDescription)")
+        #expect(!ZmodemFrames.contains(.zrinit, in: Array(sent.stdoutData)))
+        #expect(sent.status != 0, "sz reports the aborted transfer")
+        let received = try await Command.run(["rz"], input: Data(ZmodemFrames.abort), directory: scratch.path)
+        #expect(ZmodemFrames.contains(.zrinit, in: Array(received.stdoutData)), "\(received.stdout.debugDescription)")
+        #expect(!ZmodemFrames.contains(.zrqinit, in: Array(received.stdoutData)))
+        // The header needs ZDLE: the text of a typed command line never matches.
+        #expect(!ZmodemFrames.contains(.zrqinit, in: Array("echo '**B00' rz sz".utf8)))
+    }
+}

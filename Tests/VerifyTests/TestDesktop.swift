@@ -1,0 +1,120 @@
+// A real VNC desktop on the host for the desktop proofs: Xtigervnc (VNC authentication) behind websockify, an X
+// client drawing on it if asked, and a shell of the host as the "shell in the session".
+import Foundation
+import TestSupport
+@testable import Verify
+
+/// `name` from PATH.
+func hostTool(_ name: String) -> String? {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let candidate = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// Xtigervnc on a free display and port with websockify in front of it.
+struct TestDesktop {
+    /// Whether the tools are installed (`make deps`).
+    static let available = ["Xtigervnc", "tigervncpasswd", "websockify", "xclip", "xlogo"].allSatisfy { hostTool($0) != nil }
+
+    let scratch: TemporaryDirectory
+    /// websockify's port.
+    let webPort: Int
+    /// The X display number.
+    let display: Int
+    /// The VNC password.
+    let password: String
+    private let processes: [Process]
+
+    /// Starts the desktop.
+    /// - Parameters:
+    ///   - geometry: The screen size.
+    ///   - drawing: Whether xlogo fills the screen (else the root window stays one colour).
+    ///   - extraArguments: More Xtigervnc options (`-AcceptSetDesktopSize=0`).
+    init(geometry: String = "1280x800", drawing: Bool = true, extraArguments: [String] = []) async throws {
+        scratch = try TemporaryDirectory(prefix: "labforge-desktop-proof")
+        password = TestCredentials.generate(user: "student").desktopPassword
+        let passwordFile = scratch.appending("passwd")
+        try await Command.check(["tigervncpasswd", "-f"], input: Data((password + "\n").utf8)).stdoutData.write(to: URL(fileURLWithPath: passwordFile))
+        let ports = try LoopbackPorts.free(2)
+        webPort = ports[0]
+        // A display number nobody uses: the X socket must be free, the RFB port is given explicitly.
+        display = (100..<160).shuffled().first {
+            !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
+        } ?? 159
+        func start(_ program: String, _ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: hostTool(program)!)
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        var started = [
+            try start("Xtigervnc", [
+                ":\(display)", "-geometry", geometry, "-depth", "24", "-SecurityTypes", "VncAuth", "-PasswordFile", passwordFile,
+                "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab",
+            ] + extraArguments),
+            try start("websockify", ["127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"]),
+        ]
+        if drawing {
+            // X clients need the server's socket; a loaded 2-core machine takes a while to start X.
+            for _ in 0..<300 where !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(display)") { try await Task.sleep(for: .milliseconds(100)) }
+            started.append(try start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"]))
+        }
+        processes = started
+    }
+
+    func stop() {
+        for process in processes.reversed() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// The clipboard proof against this desktop, its X side in a host shell unless `shells` is nil.
+    func clipboard(enabled: Bool, shells: (any SessionShellOpener)? = HostShells()) async throws -> String {
+        try await ProbeAttempts.clipboard(
+            hostPort: webPort, websocketPath: "websockify", password: password, display: display, enabled: enabled, shells: shells)
+    }
+
+    /// `attempt`, retried while the servers start (a minute); a ``FinalFailure`` ends it at once.
+    func retrying<T: Sendable>(_ attempt: () async throws -> T) async throws -> T {
+        var lastError: Error = ProbeFailure("not tried")
+        for _ in 0..<200 {
+            do {
+                return try await attempt()
+            } catch let error as FinalFailure {
+                throw error
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        throw lastError
+    }
+}
+
+/// The test's shell in the session: `sh` on the host next to the test's X server (the VM's is ttyd's shell; this
+/// is the seam the proofs take, not a stand-in for RFB or X).
+struct HostShells: SessionShellOpener {
+    func withShell<T: Sendable>(_ body: (any SessionShell) async throws -> T) async throws -> T {
+        try await body(HostShell())
+    }
+}
+
+/// One `sh -c` per command, output as the shell's command substitution gives it (trailing newlines dropped). It runs
+/// in a session of its own (`setsid -w`), as a login shell's commands do: a background program a command leaves (the
+/// clipboard proof's xclip) outlives the command until the proof ends it, where the process runner would end the
+/// rest of the command's process group. The process runner also gives the child no descriptor but its three
+/// (Foundation's Process leaks one, and a background xclip holding it kept `waitUntilExit` from returning).
+struct HostShell: SessionShell {
+    func run(_ command: String) async throws -> ShellOutput {
+        let result = try await HostCommand.run(["setsid", "-w", "sh", "-c", "{ \(command); } 2>&1"], timeout: 60, package: "util-linux")
+        var text = result.stdoutText
+        while text.hasSuffix("\n") { text.removeLast() }
+        return ShellOutput(status: result.status, text: text)
+    }
+}
