@@ -18,8 +18,8 @@ extension ClassBuilder {
 
         var vm = try virtualMachine(poolBuilder, diskName: "\(poolName)-root")
         // Nobody can start a pool VM by hand (there are no identities), so they run; per-VM paths differ. One that powers
-        // itself off (--stop-on-poweroff) stays off: RerunOnFailure.
-        vm.spec.runStrategy = (settings.stopOnPowerOff ? RunStrategy.always.keepingGuestPowerOff : .always).rawValue
+        // itself off (--stop-on-poweroff, or an image with a LabLifetime) stays off: RerunOnFailure.
+        vm.spec.runStrategy = (settings.stopOnPowerOff || image.stopsItself ? RunStrategy.always.keepingGuestPowerOff : .always).rawValue
         vm.spec.template.metadata.labels?[Self.classLabel] = namespace
         vm.spec.template.metadata.labels?[Self.poolLabel] = poolName
         var annotations = poolBuilder.imageAnnotations

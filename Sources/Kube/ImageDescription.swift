@@ -52,6 +52,9 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// Whether the image runs the QEMU guest agent (a recipe's `CloudInit(guestAgent: true)`, `--guest-agent`): the VMs'
     /// readiness probe pings it when no browser agent can be probed.
     public var guestAgent = false
+    /// Whether the image powers itself off (a recipe's `LabLifetime`: idle stop or time limit): its VMs then use a run
+    /// strategy under which that power-off leaves them stopped, as `--stop-on-poweroff` asks.
+    public var stopsItself = false
 
     /// Creates a description.
     /// - Parameters:
@@ -164,6 +167,11 @@ public struct ImageDescription: Sendable, Hashable, Codable {
             return false
         }
     }
+
+    /// Whether `recipe` powers its VMs off itself (it has a `LabLifetime`).
+    /// - Parameter recipe: The recipe.
+    /// - Returns: True when a guest power-off is the lab's own decision, to be kept.
+    public static func stopsItself(_ recipe: Recipe) -> Bool { recipe.lifetime != nil }
 
     /// The agent of a kind, when the image has one.
     /// - Parameter kind: Terminal or desktop.

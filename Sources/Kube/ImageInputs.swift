@@ -74,6 +74,8 @@ public struct ImageInputs: Sendable, Hashable, Codable {
     public var credentialsSecret: String?
     /// Whether the image runs the QEMU guest agent (default: no).
     public var guestAgent: Bool?
+    /// Whether the image powers itself off (a recipe's `LabLifetime`; default: no).
+    public var stopsItself: Bool?
 
     /// Creates empty inputs.
     public init() {}
@@ -137,6 +139,7 @@ extension ImageDescription {
         )
         var checked = description
         checked.guestAgent = inputs.guestAgent ?? false
+        checked.stopsItself = inputs.stopsItself ?? false
         try checked.validate()
         return (checked, facts)
     }

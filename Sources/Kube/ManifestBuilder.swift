@@ -198,7 +198,7 @@ package struct ManifestBuilder {
         return VirtualMachine(
             metadata: meta(name, labels: sessionLabels, annotations: vmAnnotations),
             spec: .init(
-                runStrategy: settings.effectiveRunStrategy.rawValue,
+                runStrategy: settings.runStrategy(for: image).rawValue,
                 instancetype: image.instancetype.map { .init(kind: "VirtualMachineClusterInstancetype", name: $0) },
                 preference: image.namedPreference.map { .init(kind: "VirtualMachineClusterPreference", name: $0) },
                 dataVolumeTemplates: dataVolumeTemplates,

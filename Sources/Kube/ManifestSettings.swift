@@ -106,6 +106,15 @@ public struct ManifestSettings: Sendable, Hashable, Codable {
     /// ``RunStrategy/keepingGuestPowerOff``.
     public var effectiveRunStrategy: RunStrategy { stopOnPowerOff ? runStrategy.keepingGuestPowerOff : runStrategy }
 
+    /// The run strategy `image`'s VirtualMachines state: ``effectiveRunStrategy``, and its
+    /// ``RunStrategy/keepingGuestPowerOff`` whenever the image powers itself off (``ImageDescription/stopsItself``), with
+    /// or without `--stop-on-poweroff`.
+    /// - Parameter image: The image.
+    /// - Returns: The strategy.
+    public func runStrategy(for image: ImageDescription) -> RunStrategy {
+        image.stopsItself ? runStrategy.keepingGuestPowerOff : effectiveRunStrategy
+    }
+
     /// Creates settings; every parameter has a usable default.
     /// - Parameters:
     ///   - namespace: Namespace, or nil.

@@ -28,7 +28,58 @@ extension Recipe {
                 for user in agent.users where !users.contains(user) {
                     throw RecipeError.unknownUser(recipe: name, agent: agent.kind, user: user)
                 }
+            case .tasks(let tasks):
+                try validate(tasks)
+                for step in tasks.steps { try validate(step) }
+                guard users.contains(tasks.user) else { throw RecipeError.unknownUser(recipe: name, agent: "LabTasks", user: tasks.user) }
+            case .lifetime(let lifetime):
+                try validate(lifetime)
             }
+        }
+    }
+
+    private func validate(_ tasks: LabTasks) throws {
+        guard body.filter({ if case .tasks = $0 { return true } else { return false } }).count == 1 else {
+            throw RecipeError.invalidTasks(recipe: name, task: nil, reason: "LabTasks appears more than once; put every task in one LabTasks")
+        }
+        guard !tasks.tasks.isEmpty else { throw RecipeError.invalidTasks(recipe: name, task: nil, reason: "LabTasks holds no task") }
+        guard tasks.tasks.count <= LabTasks.maximumCount else {
+            throw RecipeError.invalidTasks(recipe: name, task: nil, reason: "\(tasks.tasks.count) tasks; a lab holds at most \(LabTasks.maximumCount)")
+        }
+        guard (1...3600).contains(tasks.checkTimeoutSeconds) else {
+            throw RecipeError.invalidTasks(recipe: name, task: nil, reason: "check timeout \(tasks.checkTimeoutSeconds)s is outside 1–3600 s")
+        }
+        for (index, task) in tasks.tasks.enumerated() {
+            func refuse(_ reason: String) -> RecipeError { .invalidTasks(recipe: name, task: "\(index + 1) (\(MessageText.quoted(task.title)))", reason: reason) }
+            let blank: (String) -> Bool = { $0.allSatisfy(\.isWhitespace) }
+            guard !blank(task.title) else { throw refuse("the title is empty") }
+            guard !task.title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw refuse("the title is one line of text (no line break, tab or other control character)")
+            }
+            guard !blank(task.check) else { throw refuse("the check script is empty; it must exit 0 once the task is done") }
+            if let solve = task.solve, blank(solve) { throw refuse("the solve script is empty; leave solve out instead") }
+            let texts = [task.instructions, task.check, task.solve ?? "", task.hint ?? ""]
+            guard !texts.contains(where: { $0.contains("\0") }) else { throw refuse("a text or script contains NUL") }
+        }
+    }
+
+    private func validate(_ lifetime: LabLifetime) throws {
+        func refuse(_ reason: String) -> RecipeError { .invalidLifetime(recipe: name, reason: reason) }
+        guard body.filter({ if case .lifetime = $0 { return true } else { return false } }).count == 1 else {
+            throw refuse("LabLifetime appears more than once")
+        }
+        guard lifetime.idleStop != nil || lifetime.timeLimit != nil else { throw refuse("it sets neither idleStop nor timeLimit") }
+        guard lifetime.warning >= .zero else { throw refuse("the warning is negative") }
+        for (label, window) in [("idleStop", lifetime.idleStop), ("timeLimit", lifetime.timeLimit)] {
+            guard let window else { continue }
+            let seconds = LabLifetime.seconds(window), warning = LabLifetime.seconds(lifetime.warning)
+            guard window >= LabLifetime.minimumWindow else {
+                throw refuse("\(label) (\(seconds) s) is shorter than \(LabLifetime.seconds(LabLifetime.minimumWindow)) s")
+            }
+            guard lifetime.warning < window else { throw refuse("the warning (\(warning) s) is not shorter than \(label) (\(seconds) s)") }
+        }
+        for port in lifetime.extraPorts where !(1...65535).contains(port) {
+            throw refuse("extra port \(port) is not a TCP port (1–65535)")
         }
     }
 

@@ -108,6 +108,16 @@ public struct Recipe: Sendable, Hashable, Codable {
         body.compactMap { if case .agent(let agent) = $0 { return agent } else { return nil } }
     }
 
+    /// The lab's tasks, when the body has them.
+    public var tasks: LabTasks? {
+        body.lazy.compactMap { if case .tasks(let tasks) = $0 { return tasks } else { return nil } }.first
+    }
+
+    /// When the lab powers itself off, when the body says.
+    public var lifetime: LabLifetime? {
+        body.lazy.compactMap { if case .lifetime(let lifetime) = $0 { return lifetime } else { return nil } }.first
+    }
+
     /// Every port the agents declare (manifests make Services of them, verify probes them).
     public var ports: [AgentPort] { agents.flatMap(\.ports) }
 

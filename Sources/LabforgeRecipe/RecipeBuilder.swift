@@ -1,6 +1,6 @@
 // The result builder behind a recipe's body: steps and agents, written one per line.
 
-/// Something that can appear in a recipe body: a step or an agent.
+/// Something that can appear in a recipe body: a step, an agent, the lab's tasks or its lifetime.
 public protocol RecipeComponent: Sendable {
     /// What this component contributes, in order.
     var items: [RecipeItem] { get }
@@ -12,6 +12,10 @@ public enum RecipeItem: Sendable, Hashable, Codable {
     case step(Step)
     /// An agent (which expands into steps and declares ports and probes).
     case agent(Agent)
+    /// The lab's tasks (``LabTasks``: texts, checks and the `lab` command).
+    case tasks(LabTasks)
+    /// When the lab powers itself off (``LabLifetime``).
+    case lifetime(LabLifetime)
 }
 
 /// Builds a recipe body from components, with `if`, `if/else` and `for` support.

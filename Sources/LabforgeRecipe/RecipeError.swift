@@ -46,6 +46,11 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     case architectureNeedsBootstrap(recipe: String, architecture: String)
     /// An agent's auth mode cannot work as written (a fixed credential with a newline, a VNC password of the wrong length…).
     case invalidAgentAuth(recipe: String, agent: String, reason: String)
+    /// ``LabTasks`` that cannot work: no task, too many, or a task (`task`: its number and title) with an empty title or
+    /// script.
+    case invalidTasks(recipe: String, task: String?, reason: String)
+    /// A ``LabLifetime`` that cannot work: no window, a window under a minute, a warning not shorter than its window.
+    case invalidLifetime(recipe: String, reason: String)
 
     public var description: String {
         switch self {
@@ -94,6 +99,10 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "recipe \(recipe): \(agent) auth: \(reason)"
         case .duplicateRecipe(let name):
             return "two recipes are named \(name); names must be unique"
+        case .invalidTasks(let recipe, let task, let reason):
+            return "recipe \(recipe), LabTasks" + (task.map { ", task \($0)" } ?? "") + ": \(reason)"
+        case .invalidLifetime(let recipe, let reason):
+            return "recipe \(recipe), LabLifetime: \(reason) (idleStop and timeLimit at least a minute, the warning shorter than each)"
         }
     }
 }

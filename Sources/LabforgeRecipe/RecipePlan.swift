@@ -37,6 +37,8 @@ extension Recipe {
             switch item {
             case .step(let step): steps.append((.recipe, step))
             case .agent(let agent): steps += agent.steps.map { (.agent(agent.kind), $0) }
+            case .tasks(let tasks): steps += tasks.steps.map { (.recipe, $0) }
+            case .lifetime(let lifetime): steps += lifetime.steps(for: self).map { (.recipe, $0) }
             }
         }
         // After every agent (and the users they run as): the unit that hands them their boot credentials.
