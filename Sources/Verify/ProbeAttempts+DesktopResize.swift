@@ -29,9 +29,18 @@ extension ProbeAttempts {
             guard (reply.width, reply.height) == (Int(target.width), Int(target.height)) else {
                 throw FinalFailure("\(detail); \(asked) answered status 0 but a framebuffer of \(reply.width)x\(reply.height)")
             }
-            let rectangles = try await fullUpdate(&session, width: target.width, height: target.height)
+            let restore = RFBDesktopSize.setDesktopSize(width: oldWidth, height: oldHeight, keeping: reply.screens.first ?? layout.screens.first)
+            let rectangles: Int
+            do {
+                rectangles = try await fullUpdate(&session, width: target.width, height: target.height)
+            } catch {
+                // The session is left as found even when the proof fails after the resize (a retry then starts
+                // from the same size).
+                try await session.send(restore)
+                throw error
+            }
             detail += "; \(asked) → status 0, framebuffer \(target.width)x\(target.height) (\(rectangles) rectangle\(rectangles == 1 ? "" : "s"))"
-            try await session.send(RFBDesktopSize.setDesktopSize(width: oldWidth, height: oldHeight, keeping: reply.screens.first ?? layout.screens.first))
+            try await session.send(restore)
             let back = try await desktopLayout(&session, reply: true)
             detail += back.y == 0
                 ? "; back to \(oldWidth)x\(oldHeight)"

@@ -1,4 +1,5 @@
 // The desktop-session proof: the screen a student gets is not blank, and the session's panel runs.
+import Archive
 import Foundation
 import LabforgeRecipe
 
@@ -6,8 +7,9 @@ extension ProbeAttempts {
     /// A screen with at least this share of its pixels in one colour counts as blank.
     static let blankShare = 0.9
 
-    /// One full framebuffer update over RFB through websockify: under ``blankShare`` of the pixels one colour; then,
-    /// with `panel`, `pgrep -u USER -x PANEL` in the session's shell.
+    /// With `panel`, `pgrep -u USER -x PANEL` in the session's shell first (the session is up); then one full
+    /// framebuffer update over RFB through websockify: under ``blankShare`` of the pixels one colour. With `picture`,
+    /// a screen that passes is written there as PNG (the catalog's screenshot: the session drawn, its panel running).
     /// - Parameters:
     ///   - hostPort: websockify's host port.
     ///   - websocketPath: Its WebSocket path.
@@ -15,31 +17,47 @@ extension ProbeAttempts {
     ///   - panel: The panel's process name, nil when the session has none.
     ///   - user: The desktop user the panel runs as.
     ///   - shells: The session's shell, nil when the image has no web terminal (the panel is then not checked).
+    ///   - picture: Where to write the screen as PNG, if anywhere (a failure to write it is said in the detail).
     /// - Returns: The success detail.
-    /// - Throws: ``ProbeFailure`` naming what was seen (a blank screen, no panel process).
+    /// - Throws: ``ProbeFailure`` naming what was seen (no panel process, a blank screen).
     static func desktopSession(
-        hostPort: Int, websocketPath: String, password: String?, panel: String?, user: String, shells: (any SessionShellOpener)?
+        hostPort: Int, websocketPath: String, password: String?, panel: String?, user: String, shells: (any SessionShellOpener)?,
+        picture: String? = nil
     ) async throws -> String {
-        let screen = try await withRFBSession(port: hostPort, path: websocketPath, password: password) { session -> String in
+        var panelDetail = ""
+        if let panel, let shells {
+            let found = try await shells.withShell { shell in try await shell.run("pgrep -u \(shellQuoted(user)) -x \(shellQuoted(panel))") }
+            let pids = found.text.split(whereSeparator: \.isNewline).filter { $0.allSatisfy(\.isNumber) }
+            guard found.status == 0, !pids.isEmpty else {
+                throw ProbeFailure("no \(panel) process of \(user) (pgrep exit \(found.status)\(found.text.isEmpty ? "" : ": \(found.text.prefix(200))"))")
+            }
+            panelDetail = "; \(panel) runs as \(user) (pid \(pids.joined(separator: ", ")))"
+        } else if let panel {
+            panelDetail = "; \(panel) not checked: no web terminal to run pgrep in"
+        }
+        let canvas = try await withRFBSession(port: hostPort, path: websocketPath, password: password) { session -> RFBFramebuffer.Canvas in
             try await session.configure()
             let (width, height) = (session.server.width, session.server.height)
-            let canvas = try await screenshot(session: &session, width: width, height: height)
-            let size = "\(canvas.width)x\(canvas.height)"
-            guard let dominant = canvas.dominantColour else { return "screen \(size): no colour covers half of it" }
+            return try await screenshot(session: &session, width: width, height: height)
+        }
+        let size = "\(canvas.width)x\(canvas.height)"
+        var screen = "screen \(size): no colour covers half of it"
+        if let dominant = canvas.dominantColour {
             let share = percent(dominant.share)
             guard dominant.share < blankShare else {
-                throw ProbeFailure("the screen \(size) is blank: \(hexColour(dominant.rgb)) on \(share) of its pixels (\(percent(blankShare)) or more is blank)")
+                throw ProbeFailure("the screen \(size) is blank: \(hexColour(dominant.rgb)) on \(share) of its pixels (\(percent(blankShare)) or more is blank)\(panelDetail)")
             }
-            return "screen \(size): most common colour \(hexColour(dominant.rgb)) on \(share) of the pixels"
+            screen = "screen \(size): most common colour \(hexColour(dominant.rgb)) on \(share) of the pixels"
         }
-        guard let panel else { return screen }
-        guard let shells else { return screen + "; \(panel) not checked: no web terminal to run pgrep in" }
-        let found = try await shells.withShell { shell in try await shell.run("pgrep -u \(shellQuoted(user)) -x \(shellQuoted(panel))") }
-        let pids = found.text.split(whereSeparator: \.isNewline).filter { $0.allSatisfy(\.isNumber) }
-        guard found.status == 0, !pids.isEmpty else {
-            throw ProbeFailure("\(screen), but no \(panel) process of \(user) (pgrep exit \(found.status)\(found.text.isEmpty ? "" : ": \(found.text.prefix(200))"))")
+        if let picture {
+            do {
+                try PNGEncoder.encode(rgb: canvas.rgb, width: canvas.width, height: canvas.height).write(to: URL(fileURLWithPath: picture), options: .atomic)
+                screen += " (picture taken)"
+            } catch {
+                screen += " (no picture: \(error))"
+            }
         }
-        return screen + "; \(panel) runs as \(user) (pid \(pids.joined(separator: ", ")))"
+        return screen + panelDetail
     }
 
     /// `#rrggbb`.

@@ -170,10 +170,12 @@ struct ProbeRun: Sendable {
                 return reading.source
             }
         case .desktopSession(let port, let websocketPath, let panel):
-            let user = plan.userName
+            // Its passing screen replaces the web-desktop probe's early picture: the catalog shows the drawn session.
+            let (user, picture) = (plan.userName, options.pictures.map { $0 + "/" + VerifyOptions.desktopPicture })
             return await desktopProof(target, port: port, limit: limit) { hostPort, password in
                 try await ProbeAttempts.desktopSession(
-                    hostPort: hostPort, websocketPath: websocketPath, password: password, panel: panel, user: user, shells: try sessionShells())
+                    hostPort: hostPort, websocketPath: websocketPath, password: password, panel: panel, user: user, shells: try sessionShells(),
+                    picture: picture)
             }
         case .desktopResize(let port, let websocketPath):
             return await desktopProof(target, port: port, limit: limit) { hostPort, password in

@@ -17,6 +17,12 @@ struct DesktopProofTests {
                 hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", user: user, shells: HostShells())
         }
         #expect(detail.hasPrefix("screen 1280x800: "), "\(detail)")
+        // With a picture asked for, the passing screen is written as PNG (the catalog's screenshot).
+        let picture = drawn.scratch.appending("desktop.png")
+        let pictured = try await ProbeAttempts.desktopSession(
+            hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: nil, user: user, shells: nil, picture: picture)
+        #expect(pictured.hasSuffix(" (picture taken)"), "\(pictured)")
+        #expect(FileManager.default.contents(atPath: picture)?.starts(with: [0x89, 0x50, 0x4E, 0x47]) == true)
         #expect(detail.contains("; xlogo runs as \(user) (pid "), "\(detail)")
         // Without a shell the panel is not checked, and the detail says so.
         let unchecked = try await ProbeAttempts.desktopSession(
@@ -27,7 +33,7 @@ struct DesktopProofTests {
             try await ProbeAttempts.desktopSession(
                 hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xfce4-panel", user: user, shells: HostShells())
         }
-        #expect(noPanel?.description.contains("but no xfce4-panel process of \(user) (pgrep exit 1") == true, "\(String(describing: noPanel))")
+        #expect(noPanel?.description.contains("no xfce4-panel process of \(user) (pgrep exit 1") == true, "\(String(describing: noPanel))")
 
         let blank = try await TestDesktop(drawing: false)
         defer { blank.stop() }
