@@ -53,6 +53,8 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     public var changes: PackageChanges? = nil
     /// What the students will see, as the verification took it (nil: not verified, or no picture).
     public var pictures: Pictures? = nil
+    /// The lab's tasks and lifetime (nil: the recipe has neither).
+    public var lab: Lab? = nil
 
     /// Pictures beside the disk, relative to the catalog (`<name>/<version>/desktop.png`).
     public struct Pictures: Sendable, Hashable, Codable {
@@ -319,7 +321,7 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
     /// The image description the entry was made from (lab user and credentials take their defaults; a firmware that
     /// was not verified counts as claimed, so the basis is the same).
     public var imageDescription: ImageDescription {
-        ImageDescription(
+        var description = ImageDescription(
             name: name, version: version, displayName: displayName, summary: description, operatingSystem: os,
             architecture: architecture, architectures: architectures, repository: registry.repository, tag: registry.tag, digest: registry.digest,
             diskVirtualSize: sizes.virtual, compressedSize: sizes.compressed, instancetype: instancetype, preference: preference,
@@ -331,6 +333,8 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
                 ExposedAgent(kind: $0.kind, port: $0.port, basePath: $0.basePath, websocketPath: $0.websocketPath, entryPage: $0.entryPage, auth: $0.auth)
             }
         )
+        description.stopsItself = lab?.stopsItself ?? false
+        return description
     }
 
     /// The DataVolume YAML the portal's copy button gives (default settings, pinned by digest).

@@ -118,6 +118,7 @@ public enum CatalogPage {
             return text
         } ?? "<span class=\"unsigned\">unsigned</span>"))
         if let changes = entry.changes { facts.append(("Changes", changesHTML(changes))) }
+        facts += entry.lab?.facts ?? []
         let id = "dv-\(index)"
         return """
             <article class="image" data-kind="\(kind.rawValue)" data-search="\(escape(searchText))" data-os="\(escape(entry.os?.id ?? ""))" data-arch="\(escape(entry.platforms.joined(separator: " ")))" data-features="\(escape(features.joined(separator: " ")))">

@@ -59,6 +59,7 @@ enum CatalogEntries {
         if let pictures = summary.verification.pictures {
             entry.pictures = CatalogEntry.Pictures(desktop: relative(pictures.desktop), terminal: relative(pictures.terminal))
         }
+        entry.lab = CatalogEntry.Lab(recipe: recipe)
         if kind == .container {
             entry.kind = .container
             entry.instancetype = nil
