@@ -3,8 +3,8 @@ import LabforgeRecipe
 
 extension ProbePlan {
     /// The probes a recipe's agents declare — the browser-facing ones first, in recipe order — then what its agents
-    /// promise a student (every web desktop: a non-blank screen, with the Xfce panel for an Xfce session, resizing,
-    /// the clipboard both ways or, switched off, neither way; a web terminal with file transfer: ZMODEM), then SSH,
+    /// promise a student (a desktop with a panel, Xfce: a non-blank screen with the panel running; every web desktop:
+    /// resizing, the clipboard both ways or, switched off, neither way; a web terminal with file transfer: ZMODEM), then SSH,
     /// cloud-init and the guest agent (always checked: the platform relies on them), for its lab user.
     /// - Parameter recipe: The recipe the disk was built from.
     public init(recipe: Recipe) {
@@ -34,7 +34,11 @@ extension ProbePlan {
             switch agent {
             case .webDesktop(let desktop):
                 let path = websocketPath(desktop.port) ?? "websockify"
-                add(.desktopSession(port: desktop.port, websocketPath: path, panel: Self.panelProcess(desktop.session)))
+                // A desktop with a panel must show more than one colour; the minimal session (one full-screen xterm,
+                // white) is plumbing, not a desktop: it gets the resize and clipboard proofs only.
+                if let panel = Self.panelProcess(desktop.session) {
+                    add(.desktopSession(port: desktop.port, websocketPath: path, panel: panel))
+                }
                 add(.desktopResize(port: desktop.port, websocketPath: path))
                 add(.clipboard(port: desktop.port, websocketPath: path, display: desktop.display, enabled: desktop.clipboard))
             case .webTerminal(let terminal) where terminal.fileTransfer:

@@ -27,10 +27,13 @@ struct ContainerBuildTests {
         let directoryPath = try #require(container["directory"] as? String)
         print("cold container build of debian-desktop: \(String(format: "%.1f", coldSeconds)) s; \(container["imageBytes"] ?? "?") bytes")
 
-        // The verification: both agents with credentials, a clean SIGTERM, and nothing served without credentials.
+        // The verification: both agents with credentials, the same desktop proofs as the VM's (the Xfce session with its
+        // panel, resize, clipboard both ways, ZMODEM), a clean SIGTERM, and nothing served without credentials.
         let verification = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directoryPath + "/verification.json"))) as? [String: Any])
         let results = try #require(verification["results"] as? [[String: Any]])
-        #expect(Set(results.compactMap { $0["probe"] as? String }) == ["web-terminal", "web-desktop", "sigterm", "fail-closed"])
+        #expect(Set(results.compactMap { $0["probe"] as? String }) == [
+            "web-terminal", "web-desktop", "file-transfer", "desktop-session", "desktop-resize", "clipboard", "sigterm", "fail-closed",
+        ])
         #expect(results.allSatisfy { $0["passed"] as? Bool == true }, "\(results)")
 
         // skopeo reads what the registry holds: a non-root user, the agents' ports, tini as entrypoint.

@@ -45,12 +45,14 @@ public enum SharedDebianBase {
     }
 
     /// Another base through the same cache and memo (e.g. a bootstrap with a recipe's host packages), built on first use.
-    /// - Parameter base: The base.
+    /// - Parameters:
+    ///   - base: The base.
+    ///   - pinnedFiles: The pinned `.deb`s its bootstrap installs, by sha256 (as the base stage hands them on).
     /// - Returns: The resolved base.
     /// - Throws: ``BasesError`` when the bootstrap fails.
-    public static func resolved(_ base: BaseImage) async throws -> ResolvedBase {
+    public static func resolved(_ base: BaseImage, pinnedFiles: [String: String] = [:]) async throws -> ResolvedBase {
         try TestTier.requireVMTier("a bootstrapped base")
-        return try await SharedDebianBaseMemo.shared.resolve(base)
+        return try await SharedDebianBaseMemo.shared.resolve(base, pinnedFiles: pinnedFiles)
     }
 
     /// The path of the shared base, bootstrapping it on first use.
@@ -92,12 +94,12 @@ private actor SharedDebianBaseMemo {
     private var results: [BaseImage: ResolvedBase] = [:]
     private var inFlight: [BaseImage: Task<ResolvedBase, any Error>] = [:]
 
-    func resolve(_ base: BaseImage = .defaultDebian) async throws -> ResolvedBase {
+    func resolve(_ base: BaseImage = .defaultDebian, pinnedFiles: [String: String] = [:]) async throws -> ResolvedBase {
         if let result = results[base], FileManager.default.fileExists(atPath: result.path) { return result }
         if let running = inFlight[base] { return try await running.value }
         let task = Task {
             let store = await SharedDebianBase.store
-            return try await VMSlots.hold { try await store.resolve(base) }
+            return try await VMSlots.hold { try await store.resolve(base, pinnedFiles: pinnedFiles) }
         }
         inFlight[base] = task
         defer { inFlight[base] = nil }

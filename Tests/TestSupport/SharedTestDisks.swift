@@ -50,7 +50,14 @@ public enum SharedDesktopDisk {
         let base: String
         let hostSteps: Set<Int>
         if ProcessInfo.processInfo.environment["LABFORGE_TEST_BASE"] == nil, case .debianBootstrap(let spec) = recipe.base, !host.isEmpty {
-            base = try await SharedDebianBase.resolved(.debianBootstrap(host.adding(to: spec))).path
+            // As the base stage does: the pinned .debs the bootstrap installs (ttyd) come from the artifact cache.
+            let built = host.adding(to: spec)
+            let artifacts = ArtifactCache(directory: SharedDebianBase.cache.root + "/artifacts", locks: SharedDebianBase.cache.locks)
+            var pinnedFiles: [String: String] = [:]
+            for artifact in built.pinnedPackages.compactMap(\.source.artifact) where pinnedFiles[artifact.sha256] == nil {
+                pinnedFiles[artifact.sha256] = try await artifacts.fetch(artifact)
+            }
+            base = try await SharedDebianBase.resolved(.debianBootstrap(built), pinnedFiles: pinnedFiles).path
             hostSteps = Set(host.steps)
         } else {
             base = try await TestBase.path()

@@ -40,8 +40,20 @@ struct EndToEndVerifyTests {
         let names = results.compactMap { $0["probe"] as? String }
         // Under UEFI Secure Boot (as KubeVirt's debian preference starts it) every probe and the guest's SecureBoot
         // variable; under BIOS, beside it, the web terminal (401 without, a shell with the boot credential).
-        let expected = ["web-terminal", "web-desktop", "ssh", "cloud-init", "guest-agent", "secure-boot", "web-terminal (bios)"]
+        // Then issue 27's proofs of what the Xfce desktop and the terminal promise a student.
+        let expected = [
+            "web-terminal", "web-desktop", "file-transfer", "desktop-session", "desktop-resize", "clipboard", "ssh", "cloud-init", "guest-agent",
+            "secure-boot", "web-terminal (bios)",
+        ]
         #expect(names == expected)
+        func detail(_ probe: String) -> String { results.first { $0["probe"] as? String == probe }?["detail"] as? String ?? "" }
+        #expect(detail("desktop-session").contains("xfce4-panel runs as student"), "\(detail("desktop-session"))")
+        #expect(detail("desktop-resize").contains("→ status 0"), "\(detail("desktop-resize"))")
+        #expect(detail("desktop-resize").contains("back to 1280x800"), "\(detail("desktop-resize"))")
+        #expect(detail("clipboard").contains("in the X clipboard of :1"), "\(detail("clipboard"))")
+        #expect(detail("clipboard").contains("came back as ServerCutText"), "\(detail("clipboard"))")
+        #expect(detail("file-transfer").contains("enableZmodem: true"), "\(detail("file-transfer"))")
+        #expect(detail("file-transfer").contains("→ ZRQINIT"), "\(detail("file-transfer"))")
         let boots = json?["firmware"] as? [[String: Any]] ?? []
         #expect(boots.map { $0["firmware"] as? String ?? "?" } == ["uefi-secure-boot", "bios"])
         #expect(boots.allSatisfy { $0["passed"] as? Bool == true })
@@ -73,11 +85,21 @@ struct EndToEndVerifyTests {
                 w, h = struct.unpack('>II', d[16:24]); pos = 8; idat = b''
                 while pos < len(d):
                     n, k = struct.unpack('>I4s', d[pos:pos+8]); idat += d[pos+8:pos+8+n] if k == b'IDAT' else b''; pos += 12 + n
-                print('%dx%d %d' % (w, h, len(zlib.decompress(idat))))
+                raw = zlib.decompress(idat); stride = w * 3; counts = {}
+                for y in range(h):
+                    row = raw[y * (stride + 1):(y + 1) * (stride + 1)]; assert row[0] == 1, 'Sub filter expected'
+                    line = bytearray(row[1:])
+                    for i in range(3, stride): line[i] = (line[i] + line[i - 3]) & 255
+                    for x in range(0, stride, 3): key = bytes(line[x:x + 3]); counts[key] = counts.get(key, 0) + 1
+                print('%dx%d %d %.3f' % (w, h, len(raw), max(counts.values()) / float(w * h)))
                 """, png])
             #expect(size.status == 0, "\(size.stderr)")
-            let dimensions = size.stdout.split(separator: " ").first.map(String.init) ?? "?"
+            let fields = size.stdout.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            let dimensions = fields.first ?? "?"
             #expect(detail.contains("ServerInit \(dimensions) "), "\(size.stdout) vs \(detail)")
+            // The picture the catalog shows is the desktop the session proof passed: not one colour (under 90 %).
+            let commonest = Double(fields.last ?? "1") ?? 1
+            #expect(commonest < 0.9, "the desktop picture is \(commonest * 100) % one colour")
             let screen = (try? String(contentsOfFile: pictures?["terminal"] ?? "-", encoding: .utf8)) ?? ""
             #expect(screen.contains("LABFORGE_PROBE_42"), "\(screen)")
             print("verify e2e pictures: \(png) (\(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), terminal screen:\n\(screen)")
