@@ -40,9 +40,10 @@ struct TestDesktop {
         let ports = try LoopbackPorts.free(2)
         webPort = ports[0]
         // A display number nobody uses: the X socket must be free, the RFB port is given explicitly.
-        display = (100..<160).shuffled().first {
+        guard let free = (100..<200).shuffled().first(where: {
             !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
-        } ?? 159
+        }) else { throw ProbeFailure("no free X display in :100-:199 (remove stale /tmp/.X*-lock files)") }
+        display = free
         func start(_ program: String, _ arguments: [String]) throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: hostTool(program)!)
@@ -59,19 +60,53 @@ struct TestDesktop {
             ] + extraArguments),
             try start("websockify", ["127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"]),
         ]
+        // Xtigervnc listens for RFB once X is up; a loaded 2-core machine (CI, VMs under TCG beside) takes a while.
+        let serverUp = Date().addingTimeInterval(120)
+        while !Self.accepts(port: ports[1]) {
+            guard Date() < serverUp, started[0].isRunning else {
+                for process in started { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+                throw ProbeFailure("Xtigervnc :\(display) did not listen on \(ports[1]) within 120 s (running: \(started[0].isRunning))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         if drawing {
-            // X clients need the server's socket; a loaded 2-core machine takes a while to start X.
-            for _ in 0..<300 where !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(display)") { try await Task.sleep(for: .milliseconds(100)) }
-            started.append(try start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"]))
+            // An X client that finds the server not ready exits: started again until it stays.
+            var client = try start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
+            for _ in 0..<20 {
+                try await Task.sleep(for: .seconds(1))
+                if client.isRunning { break }
+                client = try start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
+            }
+            started.append(client)
         }
         processes = started
     }
 
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    static func accepts(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Ends the clients, websockify and the X server: SIGTERM (Xtigervnc then removes its lock file and socket),
+    /// SIGKILL after 5 s; the display's lock and socket are removed if a killed server left them.
     func stop() {
         for process in processes.reversed() {
-            kill(process.processIdentifier, SIGKILL)
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning, Date() < deadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
+        for leftover in ["/tmp/.X\(display)-lock", "/tmp/.X11-unix/X\(display)"] { try? FileManager.default.removeItem(atPath: leftover) }
     }
 
     /// The clipboard proof against this desktop, its X side in a host shell unless `shells` is nil.
@@ -80,19 +115,21 @@ struct TestDesktop {
             hostPort: webPort, websocketPath: "websockify", password: password, display: display, enabled: enabled, shells: shells)
     }
 
-    /// `attempt`, retried while the servers start (a minute); a ``FinalFailure`` ends it at once.
-    func retrying<T: Sendable>(_ attempt: () async throws -> T) async throws -> T {
+    /// `attempt`, retried while the session starts (up to two minutes), each attempt bounded to 30 s as verify's are;
+    /// a ``FinalFailure`` ends it at once.
+    func retrying<T: Sendable>(_ attempt: @escaping @Sendable () async throws -> T) async throws -> T {
         var lastError: Error = ProbeFailure("not tried")
-        for _ in 0..<200 {
+        let deadline = Date().addingTimeInterval(120)
+        repeat {
             do {
-                return try await attempt()
+                return try await withTimeout(30, "attempt took longer than 30 s") { try await attempt() }
             } catch let error as FinalFailure {
                 throw error
             } catch {
                 lastError = error
                 try await Task.sleep(for: .milliseconds(300))
             }
-        }
+        } while Date() < deadline
         throw lastError
     }
 }
