@@ -42,9 +42,7 @@ struct DesktopXAuthorityTests {
     @Test("lab-vnc gives the X server a fresh cookie: a client without it is refused, the session's file admits")
     func cookieRequired() async throws {
         let home = try TemporaryDirectory(prefix: "labforge-xauth")
-        let display = (50..<100).shuffled().first {
-            !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
-        } ?? 99
+        let display = try TestDesktop.freeDisplay(in: 50..<100)
         let rfbPort = try LoopbackPorts.free(1)[0]
         let desktop = WebDesktop(display: display, geometry: "320x200", auth: .unauthenticated)
         // The script fixes the RFB port to 5900+display: point it at a free one instead.

@@ -40,10 +40,7 @@ struct TestDesktop {
         let ports = try LoopbackPorts.free(2)
         webPort = ports[0]
         // A display number nobody uses: the X socket must be free, the RFB port is given explicitly.
-        guard let free = (100..<200).shuffled().first(where: {
-            !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
-        }) else { throw ProbeFailure("no free X display in :100-:199 (remove stale /tmp/.X*-lock files)") }
-        display = free
+        display = try Self.freeDisplay(in: 100..<200)
         func start(_ program: String, _ arguments: [String]) throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: hostTool(program)!)
@@ -99,11 +96,24 @@ struct TestDesktop {
     /// Ends the clients, websockify and the X server: SIGTERM (Xtigervnc then removes its lock file and socket),
     /// SIGKILL after 5 s; the display's lock and socket are removed if a killed server left them.
     func stop() {
-        for process in processes.reversed() {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning, Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        Self.end(processes.reversed(), display: display)
+    }
+
+    /// A display number in `range` nobody uses (no X socket, no lock file); the RFB port is always given explicitly.
+    /// - Throws: ``ProbeFailure`` when every one is taken.
+    static func freeDisplay(in range: Range<Int>) throws -> Int {
+        guard let free = range.shuffled().first(where: {
+            !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
+        }) else { throw ProbeFailure("no free X display in :\(range.lowerBound)-:\(range.upperBound - 1) (remove stale /tmp/.X*-lock files)") }
+        return free
+    }
+
+    /// Ends `processes` in order with SIGKILL (a child started from a libdispatch worker inherits its blocked
+    /// SIGTERM), then removes the lock file and socket the killed X server left: before, every run left both, and
+    /// once all displays of the range were taken every test failed at once.
+    static func end(_ processes: [Process], display: Int) {
+        for process in processes {
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         for leftover in ["/tmp/.X\(display)-lock", "/tmp/.X11-unix/X\(display)"] { try? FileManager.default.removeItem(atPath: leftover) }

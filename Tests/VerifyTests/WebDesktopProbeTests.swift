@@ -4,22 +4,14 @@ import Testing
 import TestSupport
 @testable import Verify
 
-/// `name` from PATH.
-private func tool(_ name: String) -> String? {
-    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let candidate = "\(directory)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    return nil
-}
-
-private let websockify = ProcessInfo.processInfo.environment["LABFORGE_WEBSOCKIFY"] ?? tool("websockify")
-private let haveTools = websockify != nil && tool("Xtigervnc") != nil && tool("tigervncpasswd") != nil
+private let websockify = ProcessInfo.processInfo.environment["LABFORGE_WEBSOCKIFY"] ?? hostTool("websockify")
+private let haveTools = websockify != nil && hostTool("Xtigervnc") != nil && hostTool("tigervncpasswd") != nil
 
 /// Xtigervnc on a free display and port, with websockify and a noVNC-like page in front of it.
 private struct DesktopStack {
     let scratch: TemporaryDirectory
     let webPort: Int
+    let display: Int
     let processes: [Process]
 
     /// Starts the stack; `password` nil means `-SecurityTypes None`.
@@ -36,9 +28,9 @@ private struct DesktopStack {
             security = ["-SecurityTypes", "VncAuth", "-PasswordFile", file]
         }
         // A display number nobody uses: the X socket must be free, the RFB port is given explicitly.
-        let display = (50..<100).shuffled().first { !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock") } ?? 99
+        display = try TestDesktop.freeDisplay(in: 50..<100)
         let vnc = Process()
-        vnc.executableURL = URL(fileURLWithPath: tool("Xtigervnc")!)
+        vnc.executableURL = URL(fileURLWithPath: hostTool("Xtigervnc")!)
         vnc.arguments = [":\(display)", "-geometry", "320x200", "-depth", "24", "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab"] + security + extraArguments
         vnc.standardOutput = FileHandle.nullDevice
         vnc.standardError = FileHandle.nullDevice
@@ -53,10 +45,7 @@ private struct DesktopStack {
     }
 
     func stop() {
-        for process in processes {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        TestDesktop.end(processes, display: display)
     }
 
     /// The probe, retried while the servers start (a minute: Python and X start slowly on a loaded 2-core machine).
