@@ -90,7 +90,7 @@ public struct BuildRunner: Sendable {
         // Each recipe built for several architectures: one index over its images, tagged, signed.
         var indexes: [IndexSummary] = []
         for group in Self.indexGroups(built) {
-            indexes.append(await IndexStage(options: options, reporter: reporter, logger: logger).run(group))
+            indexes.append(await IndexBuilder(options: options, store: store, cache: cache, reporter: reporter, logger: logger).build(group))
         }
         let catalogPath = options.output + "/catalog.json"
         let pagePath = options.output + "/index.html"

@@ -20,6 +20,10 @@ public enum BuildStage: String, Sendable, Codable, CaseIterable {
     case sign
     /// Write the Kubernetes manifests.
     case manifests
+    /// Once per recipe built for several architectures, after its images: make the OCI image index over them, push it
+    /// under the version's tags with their SBOMs as referrers and a signature, and write each architecture's manifests
+    /// pinned to it (recorded in the index's summary, never an image's).
+    case index
 }
 
 /// What one stage did.

@@ -1,149 +1,113 @@
 // One recipe built for several architectures: one OCI image index over its images, pushed under the version's tags,
 // with the SBOMs as its referrers and a signature, and each architecture's manifests pinned to it.
-import AtomicFile
 import Foundation
 import Kube
 import LabforgeRecipe
-import Logging
 import OCI
 import Registry
 import Reporting
 import Signing
 
-/// What the index of one recipe's images came to (in the `--json` report's `indexes`).
-public struct IndexSummary: Sendable, Codable, Equatable {
-    /// Recipe name and version.
-    public var name: String, version: String
-    /// VM or pod images.
-    public var kind: BuildTarget
-    /// The architectures it lists, in index order.
-    public var architectures: [Architecture]
-    /// `built`, `unchanged` (every image unchanged and the index as before) or `failed`.
-    public var status: BuildSummary.Status
-    /// The multi-architecture layout.
-    public var layout: String?
-    /// The index's digest.
-    public var digest: String?
-    /// `registry/repository:version@sha256:…` of the index: what manifests and the catalog pin.
-    public var reference: String?
-    /// Where the index was pushed (nil: no `--push`).
-    public var pushed: BuildSummary.Pushed?
-    /// Each architecture's SBOM attached to the index as a referrer (`registry/repository@sha256:…`).
-    public var sbomReferrers: [String]?
-    /// The index's cosign signature (nil: no key, or not pushed).
-    public var signature: BuildSummary.SignatureRecord?
-    /// Each architecture's manifests directory (written pinned to the index).
-    public var manifests: [String]
-    /// Why it failed.
-    public var error: String?
-    /// Seconds it took.
-    public var seconds: Double
-}
+/// The images one index is made over: each architecture's job and what its build came to, in index order
+/// (``BuildRunner/indexGroups(_:)``).
+typealias IndexGroup = [(BuildRunner.Job, BuildSummary)]
 
 /// Makes, pushes, attaches and signs one index over a recipe's per-architecture images, then writes each
 /// architecture's manifests pinned to the index (a VM's `architecture` set; CDI's registry import picks the platform).
-/// Runs after every image of the recipe; an image that failed fails the index (nothing pushed under the tags).
-struct IndexStage: Sendable {
+/// Run by the ``BuildDriver`` (``IndexBuilder``) after every image of the recipe; an image that failed fails the index
+/// (nothing pushed under the tags). Its output is the index's summary, `status` left to the builder.
+struct IndexStage: Stage {
+    static let kind = BuildStage.index
+
     /// The annotation naming the architecture whose SBOM a referrer of the index holds.
     static let architectureAnnotation = "dev.labforge.architecture"
 
-    let options: BuildOptions
-    let reporter: any ProgressReporter
-    let logger: Logger
-
-    /// The index of one group (``BuildRunner/indexGroups(_:)``).
-    func run(_ group: [(BuildRunner.Job, BuildSummary)]) async -> IndexSummary {
-        let started = Date()
-        let (first, _) = group[0]
-        let recipe = first.recipe
-        var summary = IndexSummary(
-            name: recipe.name, version: recipe.version, kind: first.target, architectures: group.map(\.0.architecture), status: .failed,
-            layout: nil, digest: nil, reference: nil, pushed: nil, sbomReferrers: nil, signature: nil, manifests: [], error: nil, seconds: 0)
-        let subject = "\(recipe.name) index"
-        do {
-            if let failed = group.first(where: { $0.1.status == .failed }) {
-                throw PipelineError.indexIncomplete(
-                    recipe: recipe.name, architecture: failed.0.architecture.rawValue,
-                    reason: failed.1.error.map { "\($0.stage.rawValue): \($0.message)" } ?? "failed")
-            }
-            reporter.report(ProgressEvent(subject: subject, stage: "index", detail: group.map(\.0.architecture.rawValue).joined(separator: "+"), completed: 0, total: 3, unit: .steps))
-            let layoutPath = try ImageOutput.indexLayout(root: options.output, name: recipe.name, version: recipe.version, target: first.target)
-            let record = layoutPath + ".summary.json"
-            if var previous = unchangedIndex(record: record, group: group) {
-                previous.status = .unchanged
-                previous.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-                reporter.report(ProgressEvent(subject: subject, stage: "index", detail: "unchanged \(previous.digest ?? "")", completed: 3, total: 3, unit: .steps, finished: true))
-                return previous
-            }
-            let layouts = try group.map { job, image in
-                guard let layout = image.layout else { throw PipelineError.outputUnusable(path: image.directory, reason: "no OCI layout in the \(job.architecture) image's summary") }
-                return layout
-            }
-            var indexAnnotations = [AnnotationKey.version: recipe.version]
-            if let epoch = options.sourceDateEpoch { indexAnnotations[AnnotationKey.created] = ReproducibleTime.rfc3339(epoch) }
-            let annotations = indexAnnotations
-            let tag = try Tag(recipe.version)
-            let index = try await DedicatedThread.run(name: "labforge.index.\(recipe.name)") {
-                try MultiArchLayout.write(images: layouts, into: layoutPath, tag: tag, annotations: annotations, force: true)
-            }
-            summary.layout = index.layout
-            summary.digest = index.index.digest.description
-            let target = options.push ?? options.referencePrefix
-            let repository = StageContext.repository(of: recipe, target: first.target, under: target)
-            summary.reference = "\(target.registry)/\(repository):\(recipe.version)@\(index.index.digest)"
-            if let push = options.push {
-                reporter.report(ProgressEvent(subject: subject, stage: "push", detail: "\(push.registry)/\(repository)", completed: 1, total: 3, unit: .steps))
-                try await pushAndSign(index, group: group, repository: repository, push: push, into: &summary)
-            }
-            reporter.report(ProgressEvent(subject: subject, stage: "manifests", detail: "pinned to \(index.index.digest)", completed: 2, total: 3, unit: .steps))
-            summary.manifests = try writeManifests(group, index: index, reference: summary.reference ?? "", target: target)
-            summary.status = .built
-            summary.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-            try ImageOutput.writeRecord(summary, to: record)
-        } catch {
-            summary.error = "\(error)"
-            summary.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-            logger.error("\(recipe.name) \(recipe.version): index not made: \(error)")
+    /// What identifies the index and what it leads to: each architecture's manifest and SBOM digests (and what its
+    /// manifests say of it: the verified firmware, a pod's uid), and where it
+    /// goes (the push repository and the signing key's fingerprint, or the reference prefix its manifests name).
+    func key(for group: IndexGroup, in context: StageContext) throws -> String? {
+        let images = group.map { job, image in
+            "\(job.architecture) \(image.manifestDigest ?? "-") sbom \(image.sbom?.digest ?? "-")"
+                + (image.firmware.map { " firmware \($0.summary)" } ?? "") + (image.podUID.map { " uid \($0)" } ?? "")
         }
-        reporter.report(ProgressEvent(
-            subject: subject, stage: "index", detail: summary.error.map { "FAILED: \($0)" } ?? "\(summary.status.rawValue) \(summary.digest ?? "")",
-            completed: 3, total: 3, unit: .steps, finished: true))
-        return summary
+        let repository = StageContext.repository(of: context.recipe, target: context.target, under: context.pushTarget)
+        let destination: String
+        if let push = context.options.push {
+            destination = "pushed to \(push.registry)/\(repository)" + (context.options.signingKey.map { " signed \($0.fingerprint)" } ?? "")
+        } else {
+            destination = "named \(context.pushTarget.registry)/\(repository), not pushed"
+        }
+        return images.joined(separator: ", ") + "; " + destination
     }
 
-    /// The previous run's index, when every image is unchanged and it was made, pushed and signed as this run would.
-    private func unchangedIndex(record: String, group: [(BuildRunner.Job, BuildSummary)]) -> IndexSummary? {
-        guard !options.force, group.allSatisfy({ $0.1.status == .unchanged }), let data = FileManager.default.contents(atPath: record),
+    func run(_ group: IndexGroup, key: String?, in context: StageContext) async throws -> StageResult<IndexSummary> {
+        let (first, _) = group[0]
+        let recipe = first.recipe
+        if let failed = group.first(where: { $0.1.status == .failed }) {
+            throw PipelineError.indexIncomplete(
+                recipe: recipe.name, architecture: failed.0.architecture.rawValue,
+                reason: failed.1.error.map { "\($0.stage.rawValue): \($0.message)" } ?? "failed")
+        }
+        let options = context.options
+        let layoutPath = try ImageOutput.indexLayout(root: options.output, name: recipe.name, version: recipe.version, target: first.target)
+        if let key, let previous = unchangedIndex(record: IndexBuilder.record(of: layoutPath), key: key, group: group, options: options) {
+            return .cached(previous, "unchanged \(previous.digest ?? "")")
+        }
+        var summary = IndexSummary(
+            name: recipe.name, version: recipe.version, kind: first.target, architectures: group.map(\.0.architecture), status: .built,
+            layout: nil, digest: nil, reference: nil, pushed: nil, sbomReferrers: nil, signature: nil, manifests: [], error: nil, seconds: 0)
+        let layouts = try group.map { job, image in
+            guard let layout = image.layout else { throw PipelineError.outputUnusable(path: image.directory, reason: "no OCI layout in the \(job.architecture) image's summary") }
+            return layout
+        }
+        var indexAnnotations = [AnnotationKey.version: recipe.version]
+        if let epoch = options.sourceDateEpoch { indexAnnotations[AnnotationKey.created] = ReproducibleTime.rfc3339(epoch) }
+        let annotations = indexAnnotations
+        let tag = try Tag(recipe.version)
+        let index = try await DedicatedThread.run(name: "labforge.index.\(recipe.name)") {
+            try MultiArchLayout.write(images: layouts, into: layoutPath, tag: tag, annotations: annotations, force: true)
+        }
+        summary.layout = index.layout
+        summary.digest = index.index.digest.description
+        let target = context.pushTarget
+        let repository = StageContext.repository(of: recipe, target: first.target, under: target)
+        summary.reference = "\(target.registry)/\(repository):\(recipe.version)@\(index.index.digest)"
+        if let push = options.push {
+            try await pushAndSign(index, group: group, repository: repository, push: push, into: &summary, in: context)
+        }
+        summary.manifests = try writeManifests(group, index: index, reference: summary.reference ?? "", target: target, options: options)
+        let pushed = summary.pushed.map { "; pushed as \($0.tags.joined(separator: ", ")) with \(summary.sbomReferrers?.count ?? 0) SBOM referrers" } ?? ""
+        let signed = summary.signature == nil ? "" : ", signed"
+        return .ran(summary, "\(index.index.digest) over \(summary.architectures.map(\.rawValue).joined(separator: "+"))\(pushed)\(signed); manifests pinned to it")
+    }
+
+    /// The previous run's index, when its `index` stage had this key and its layout (listing exactly these images'
+    /// manifests) and manifests are still in place.
+    private func unchangedIndex(record: String, key: String, group: IndexGroup, options: BuildOptions) -> IndexSummary? {
+        guard !options.force, let data = FileManager.default.contents(atPath: record),
               let previous = try? JSONDecoder().decode(IndexSummary.self, from: data), previous.status != .failed,
-              previous.architectures == group.map(\.0.architecture), let layout = previous.layout,
+              previous.stages?.first(where: { $0.stage == .index })?.key == key, let layout = previous.layout,
               FileManager.default.fileExists(atPath: layout + "/index.json"), previous.manifests.allSatisfy(FileManager.default.fileExists(atPath:))
         else { return nil }
-        // The index lists exactly these images' manifests.
         guard let children = try? ImageLayout(path: layout).platformImages(tag: nil).map(\.descriptor.digest.description),
               children == group.compactMap(\.1.manifestDigest)
         else { return nil }
-        let repository = StageContext.repository(of: group[0].0.recipe, target: group[0].0.target, under: options.push ?? options.referencePrefix)
-        if let push = options.push {
-            guard previous.pushed?.repository == "\(push.registry)/\(repository)" else { return nil }
-            if let key = options.signingKey, previous.signature?.keyFingerprint != key.fingerprint { return nil }
-        } else if previous.pushed != nil {
-            return nil
-        }
         return previous
     }
 
     /// Pushes the index under the version's tags (its images are in the registry already, pushed by digest), attaches each
     /// architecture's SBOM to it as a referrer and, with a key, signs it.
     private func pushAndSign(
-        _ index: PackagedImageIndex, group: [(BuildRunner.Job, BuildSummary)], repository: String, push: PushTarget, into summary: inout IndexSummary
+        _ index: PackagedImageIndex, group: IndexGroup, repository: String, push: PushTarget, into summary: inout IndexSummary, in context: StageContext
     ) async throws {
         let recipe = group[0].0.recipe
+        let options = context.options
         let credential = try await RegistryCredential.lookup(registry: push.registry, repository: repository, authFile: options.authFile)
         let name = try RepositoryName(repository)
         var tags = [recipe.version, options.datedTag(version: recipe.version)]
         if recipe.latest { tags.append("latest") }
         let layout = try ImageLayout(path: index.layout)
-        let reporter = self.reporter
+        let reporter = context.reporter
         let sourceDateEpoch = options.sourceDateEpoch
         let signingKey = options.signingKey
         // One connection for the index, its referrers and its signature.
@@ -178,7 +142,7 @@ struct IndexStage: Sendable {
     /// Each architecture's manifests, pinned to the index: a VM's description names the index's digest, its own
     /// manifest's as the platform's, and the index's architectures; a pod lab's Deployment names the index.
     private func writeManifests(
-        _ group: [(BuildRunner.Job, BuildSummary)], index: PackagedImageIndex, reference: String, target: PushTarget
+        _ group: IndexGroup, index: PackagedImageIndex, reference: String, target: PushTarget, options: BuildOptions
     ) throws -> [String] {
         let architectures = group.map(\.0.architecture.rawValue)
         var written: [String] = []
