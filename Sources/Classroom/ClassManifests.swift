@@ -110,6 +110,7 @@ public struct ClassManifests: Sendable {
         guard !roster.students.isEmpty else {
             throw ClassError.roster("no students: pass --roster FILE or --student ID=IDENTITY (or --pool N for an anonymous workshop)")
         }
+        try image.checkSupports(settings.variant)
         let builder = try ClassBuilder(image: image, settings: settings, classSettings: classSettings, audience: .seats(roster.students))
         self.image = image
         self.settings = settings

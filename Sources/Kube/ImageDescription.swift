@@ -55,6 +55,9 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// Whether the image powers itself off (a recipe's `LabLifetime`: idle stop or time limit): its VMs then use a run
     /// strategy under which that power-off leaves them stopped, as `--stop-on-poweroff` asks.
     public var stopsItself = false
+    /// Whether the image mounts a per-student disk on `/home` (a recipe's `PersistentHome`), as the persistent-home
+    /// variant needs; nil when unknown (a pinned reference: the registry's annotations are not read).
+    public var mountsHomeDisk: Bool?
 
     /// Creates a description.
     /// - Parameters:
@@ -172,6 +175,19 @@ public struct ImageDescription: Sendable, Hashable, Codable {
     /// - Parameter recipe: The recipe.
     /// - Returns: True when a guest power-off is the lab's own decision, to be kept.
     public static func stopsItself(_ recipe: Recipe) -> Bool { recipe.lifetime != nil }
+
+    /// Checks that the image can run as `variant`: the persistent-home variant needs an image that mounts the home disk
+    /// (``mountsHomeDisk``); without it the student's files would silently stay on the system disk and vanish with every
+    /// restart. An unknown image (nil) is let through.
+    /// - Parameter variant: The VirtualMachine variant asked for.
+    /// - Throws: ``KubeError/invalidSetting(name:value:reason:)`` naming the image.
+    public func checkSupports(_ variant: VirtualMachineVariant) throws {
+        guard variant == .persistentHome, mountsHomeDisk == false else { return }
+        throw KubeError.invalidSetting(
+            name: "--variant", value: variant.rawValue,
+            reason: "image \(name) \(version) does not mount a home disk (its recipe has no PersistentHome component), so the students' "
+                + "files would be lost at every restart; add PersistentHome() to the recipe and rebuild, or use --variant persistent")
+    }
 
     /// The agent of a kind, when the image has one.
     /// - Parameter kind: Terminal or desktop.

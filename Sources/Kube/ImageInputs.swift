@@ -74,8 +74,12 @@ public struct ImageInputs: Sendable, Hashable, Codable {
     public var credentialsSecret: String?
     /// Whether the image runs the QEMU guest agent (default: no).
     public var guestAgent: Bool?
-    /// Whether the image powers itself off (a recipe's `LabLifetime`; default: no).
+    /// Whether the image powers itself off (a recipe's `LabLifetime`; default: the layout's
+    /// `dev.labforge.lab.stops-itself` annotation, else no).
     public var stopsItself: Bool?
+    /// Whether the image mounts a home disk (a recipe's `PersistentHome`; default: the layout's
+    /// `dev.labforge.lab.home-disk` annotation, unknown for a pinned reference).
+    public var mountsHomeDisk: Bool?
 
     /// Creates empty inputs.
     public init() {}
@@ -139,7 +143,8 @@ extension ImageDescription {
         )
         var checked = description
         checked.guestAgent = inputs.guestAgent ?? false
-        checked.stopsItself = inputs.stopsItself ?? false
+        checked.stopsItself = inputs.stopsItself ?? facts?.stopsItself ?? false
+        checked.mountsHomeDisk = inputs.mountsHomeDisk ?? facts.map { $0.homeDiskSerial != nil }
         try checked.validate()
         return (checked, facts)
     }

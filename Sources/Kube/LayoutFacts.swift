@@ -91,4 +91,9 @@ public struct LayoutFacts: Sendable, Hashable {
     public var summary: String? { annotations[AnnotationKey.description] }
     /// Build time from `org.opencontainers.image.created`.
     public var created: String? { annotations[AnnotationKey.created] }
+    /// Whether the lab powers itself off (`dev.labforge.lab.stops-itself: true`, from a recipe's `LabLifetime`).
+    public var stopsItself: Bool { annotations[AnnotationKey.labStopsItself] == "true" }
+    /// The serial of the disk the image mounts on `/home` (`dev.labforge.lab.home-disk`, from a recipe's
+    /// `PersistentHome`); nil when it mounts none.
+    public var homeDiskSerial: String? { annotations[AnnotationKey.labHomeDisk] }
 }

@@ -25,6 +25,13 @@ public struct PersistentHome: RecipeComponent, Hashable {
     /// Creates the component.
     public init() {}
 
+    /// Whether `recipe` holds this component (its plan writes ``scriptPath``).
+    /// - Parameter recipe: A recipe.
+    /// - Returns: True when its VMs mount a disk with serial ``diskSerial`` on `/home`.
+    public static func isIncluded(in recipe: Recipe) -> Bool {
+        recipe.plan.contains { if case .writeFile(scriptPath, _, _, _) = $0.step { return true } else { return false } }
+    }
+
     /// The script's text (POSIX sh).
     public static var script: String {
         """

@@ -53,6 +53,12 @@ public enum AnnotationKey {
     /// labforge: the firmwares the disk inside a containerDisk claims to boot under, comma-separated
     /// (`uefi-secure-boot,bios`); a config label and a manifest annotation.
     public static let firmware = "dev.labforge.firmware"
+    /// labforge: `true` when the lab powers itself off (a recipe's `LabLifetime`); manifests and classes then use a run
+    /// strategy under which that power-off leaves the VM stopped. A manifest annotation, absent otherwise.
+    public static let labStopsItself = "dev.labforge.lab.stops-itself"
+    /// labforge: the serial of the disk the image mounts on `/home` when the VM has one (a recipe's `PersistentHome`:
+    /// `lab-home`); what `--variant persistent-home` needs. A manifest annotation, absent otherwise.
+    public static let labHomeDisk = "dev.labforge.lab.home-disk"
 }
 
 /// Environment variables CDI turns into `instancetype.kubevirt.io/default-*` labels on imported PVCs.

@@ -2,6 +2,7 @@
 import EngineIdentity
 import Foundation
 import Kube
+import LabforgeRecipe
 import OCI
 import Reporting
 
@@ -15,9 +16,21 @@ struct ContainerDiskStage: Stage {
 
     func key(for input: ContainerDiskInput, in context: StageContext) throws -> String? {
         let preference = input.firmware.admittedPreference(context.recipe.preference)
+        let lab = Self.labAnnotations(context.recipe).sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         return "\(context.fingerprint.hex) \(context.options.layerCompression.rawValue) \(context.repository) \(EngineIdentity.packaging)"
             + " firmware=\(context.recipe.firmware.map(\.rawValue).joined(separator: ",")) preference=\(preference ?? "-")"
-            + (context.architecture == .amd64 ? "" : " architecture=\(context.architecture)")
+            + (context.architecture == .amd64 ? "" : " architecture=\(context.architecture)") + lab
+    }
+
+    /// What the lab's life needs from the platform, as manifest annotations `manifests` and `class` read from the layout:
+    /// it powers itself off (``AnnotationKey/labStopsItself``), it mounts a home disk (``AnnotationKey/labHomeDisk``).
+    /// - Parameter recipe: The recipe.
+    /// - Returns: The annotations, empty for an image without either.
+    static func labAnnotations(_ recipe: Recipe) -> [String: String] {
+        var annotations: [String: String] = [:]
+        if ImageDescription.stopsItself(recipe) { annotations[AnnotationKey.labStopsItself] = "true" }
+        if PersistentHome.isIncluded(in: recipe) { annotations[AnnotationKey.labHomeDisk] = PersistentHome.diskSerial }
+        return annotations
     }
 
     func run(_ input: ContainerDiskInput, key: String?, in context: StageContext) async throws -> StageResult<PackagedImage> {
@@ -32,7 +45,8 @@ struct ContainerDiskStage: Stage {
         let recipe = context.recipe
         let options = ContainerDiskOptions(
             name: try RepositoryName(context.repository), tag: try Tag(recipe.version), compression: context.options.layerCompression,
-            annotations: [AnnotationKey.title: recipe.displayName, AnnotationKey.description: recipe.description, Self.buildKeyAnnotation: key],
+            annotations: Self.labAnnotations(recipe).merging(
+                [AnnotationKey.title: recipe.displayName, AnnotationKey.description: recipe.description, Self.buildKeyAnnotation: key]) { $1 },
             instancetype: recipe.instancetype, preference: input.firmware.admittedPreference(recipe.preference), firmware: recipe.firmware.map(\.rawValue),
             architecture: context.architecture.rawValue, timestamp: context.options.sourceDateEpoch ?? ReproducibleTime.fallback, force: true
         )

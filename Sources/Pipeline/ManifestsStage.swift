@@ -55,6 +55,7 @@ enum ImageDescriptions {
         inputs.agents = ExposedAgent.agents(of: recipe)
         inputs.guestAgent = ImageDescription.runsGuestAgent(recipe)
         inputs.stopsItself = ImageDescription.stopsItself(recipe)
+        inputs.mountsHomeDisk = PersistentHome.isIncluded(in: recipe)
         inputs.labUser = ProbePlan(recipe: recipe).userName
         // Agents that wait for credentials given at boot get them from a Secret disk; without one they stay down.
         if AgentAccess(recipe: recipe).needsBootCredentials, inputs.agents?.isEmpty == false {

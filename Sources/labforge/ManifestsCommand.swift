@@ -264,7 +264,9 @@ struct ManifestsCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let (description, _) = try ImageDescription.resolve(try ImageSource(parsing: image.source), inputs: try image.inputs())
-            let set = try ManifestSet(image: description, settings: try deployment.settings())
+            let settings = try deployment.settings()
+            try description.checkSupports(settings.variant)
+            let set = try ManifestSet(image: description, settings: settings)
             for warning in set.rule.warnings { ManifestsCommand.printError("labforge manifests: warning: \(warning)") }
             for note in set.rule.notes { ManifestsCommand.printError("labforge manifests: note: \(note)") }
             let output = self.output ?? ManifestWriter.defaultDirectory(for: description)

@@ -97,7 +97,7 @@ struct RecipeTests {
     @Test("shipped recipes are valid and uniquely named, and survive JSON (what a compiled recipes program writes)")
     func shippedRecipes() throws {
         for recipe in shipped { try recipe.validate() }
-        #expect(shipped.map(\.name) == ["debian-terminal", "debian-desktop", "python-lab"])
+        #expect(shipped.map(\.name) == ["debian-terminal", "debian-desktop", "python-lab", "linux-basics"])
         #expect(Recipes.debianDesktop.agents.map(\.kind) == ["CloudInit", "WebTerminal", "WebDesktop"])
         // The shipped desktop is the Xfce one, with the clipboard and file transfer on.
         #expect(Recipes.debianDesktop.agents.contains(.webDesktop(WebDesktop(port: 6080, user: "student", session: .xfce))))
@@ -216,4 +216,4 @@ struct RecipeValidationTests {
 }
 
 /// The shipped recipes (labforge itself finds them without a list: `labforge list recipes/`).
-let shipped = [Recipes.debianTerminal, Recipes.debianDesktop, Recipes.pythonLab]
+let shipped = [Recipes.debianTerminal, Recipes.debianDesktop, Recipes.pythonLab, Recipes.linuxBasics]

@@ -72,8 +72,8 @@ struct RecipeFolderTests {
         let folder = try RecipeFolder()
         let loader = RecipeLoader(compiler: RecipeCompiler(toolchain: try RecipeToolchain.locate(executable: Command.labforgeBinary), cacheRoot: folder.cache))
         let loaded = try await loader.load(try RecipeSource(path: shipped))
-        #expect(loaded.recipes.map(\.recipe.name) == ["debian-desktop", "debian-terminal", "python-lab"])
-        for value in [Recipes.debianTerminal, Recipes.debianDesktop, Recipes.pythonLab] {
+        #expect(loaded.recipes.map(\.recipe.name) == ["debian-desktop", "debian-terminal", "linux-basics", "python-lab"])
+        for value in [Recipes.debianTerminal, Recipes.debianDesktop, Recipes.pythonLab, Recipes.linuxBasics] {
             #expect(loaded.named(value.name)?.recipe == value)
         }
         #expect(loaded.named("python-lab")?.origin.path.hasSuffix("PythonLab.swift") == true)

@@ -4,6 +4,7 @@ import Crypto
 import DiskImage
 import Customize
 import Foundation
+import LabforgeRecipe
 import Recipes
 #if canImport(Glibc)
 import Glibc
@@ -22,9 +23,10 @@ public enum TestBase {
     }
 }
 
-/// The `debian-desktop` disk customized once per (recipe fingerprint, base) and shared by every heavy test
-/// of every test process (a lock file serializes the first build).
-public enum SharedDesktopDisk {
+/// A shipped recipe's disk customized once per (recipe fingerprint, base) and shared by every heavy test of every
+/// test process (a lock file per recipe serializes the first build): `debian-desktop` for the desktop proofs,
+/// `linux-basics` for the lab's life (tasks, idle stop, persistent home).
+public enum SharedRecipeDisk {
     /// The disk, the customization result (nil when cached by an older run) and its build log.
     public struct Built: Sendable {
         public var path: String
@@ -34,14 +36,13 @@ public enum SharedDesktopDisk {
 
     private static let memo = Memo()
 
-    /// The customized disk, built on first use. Concurrent callers of one process share one build.
-    public static func get() async throws -> Built {
-        try TestTier.requireVMTier("the shared desktop disk")
-        return try await memo.value { try await build() }
+    /// The customized disk of `recipe`, built on first use. Concurrent callers of one process share one build.
+    /// - Parameter recipe: A shipped recipe (its name names the disk and its lock).
+    public static func get(_ recipe: Recipe) async throws -> Built {
+        try TestTier.requireVMTier("the shared \(recipe.name) disk")
+        return try await memo.value(recipe.name) { try await build(recipe) }
     }
-
-    private static func build() async throws -> Built {
-        let recipe = Recipes.debianDesktop
+    private static func build(_ recipe: Recipe) async throws -> Built {
         // As `labforge build` does for amd64: the recipe's leading package installs done by the bootstrap on the host
         // (a base of its own, shared through the test cache), the rest in the appliance. Installing the Xfce desktop
         // with the appliance's emulated apt would take most of make test's budget. An explicit LABFORGE_TEST_BASE
@@ -68,13 +69,13 @@ public enum SharedDesktopDisk {
         let key = SHA256.hash(data: Data((try recipe.fingerprint + "|" + baseIdentity).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
         let directory = TestBase.cacheDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let disk = "\(directory)/debian-desktop-\(key).qcow2"
+        let disk = "\(directory)/\(recipe.name)-\(key).qcow2"
         let resultPath = disk + ".result.json"
         let logPath = disk + ".log"
 
         // Across processes; waits without blocking a thread (a blocking flock here once took both threads of the
         // cooperative pool while the holder waited to resume: a deadlock).
-        let lock = try await FileLock.acquire("\(directory)/debian-desktop.lock")
+        let lock = try await FileLock.acquire("\(directory)/\(recipe.name).lock")
         defer { lock.release() }
 
         // The disk counts only with its result and log beside it: a run stopped between the disk's rename and
@@ -95,14 +96,22 @@ public enum SharedDesktopDisk {
     }
 }
 
-/// One build per process: the first caller starts it, later callers await the same task.
-private actor Memo {
-    private var task: Task<SharedDesktopDisk.Built, Error>?
+/// The shipped desktop's shared disk (``SharedRecipeDisk`` of `debian-desktop`).
+public enum SharedDesktopDisk {
+    /// The customized `debian-desktop` disk, built on first use.
+    public static func get() async throws -> SharedRecipeDisk.Built {
+        try await SharedRecipeDisk.get(Recipes.debianDesktop)
+    }
+}
 
-    func value(_ make: @escaping @Sendable () async throws -> SharedDesktopDisk.Built) async throws -> SharedDesktopDisk.Built {
-        if let task { return try await task.value }
+/// One build per process and recipe: the first caller starts it, later callers await the same task.
+private actor Memo {
+    private var tasks: [String: Task<SharedRecipeDisk.Built, Error>] = [:]
+
+    func value(_ name: String, _ make: @escaping @Sendable () async throws -> SharedRecipeDisk.Built) async throws -> SharedRecipeDisk.Built {
+        if let task = tasks[name] { return try await task.value }
         let task = Task { try await make() }
-        self.task = task
+        tasks[name] = task
         return try await task.value
     }
 }
