@@ -7,26 +7,13 @@
 # (then only customize → verify is compared). Prints each side's stage breakdown and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${LABFORGE_BIN:-.build/release/labforge}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/labforge-bench-arch.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+. bench/lib.sh
+bench_scratch arch
 echo "arch: labforge $($BIN --version), $(nproc) cores, $(uname -m) host"
+BENCH_WARM_BASES=${BENCH_ARCH_WARM_BASES:-0}
 
 run() {  # run ARCH → seconds on stdout, report in $WORK/ARCH.json
-    local arch=$1 cache=$WORK/cache-$1
-    mkdir -p "$cache"
-    if [ "${BENCH_ARCH_WARM_BASES:-0}" = 1 ]; then
-        local normal=${XDG_CACHE_HOME:-$HOME/.cache}/labforge
-        mkdir -p "$normal/bases" "$normal/artifacts"
-        ln -s "$normal/bases" "$cache/bases"
-        ln -s "$normal/artifacts" "$cache/artifacts"
-    fi
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$BIN" build debian-terminal --target vm --arch "$arch" --output "$WORK/images-$arch" --cache-dir "$cache" --json \
-        > "$WORK/$arch.json" 2> "$WORK/$arch.log" || { echo "$arch build failed:" >&2; tail -20 "$WORK/$arch.log" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc
+    bench_build "$1" debian-terminal --target vm --arch "$1"
 }
 
 amd=$(run amd64)

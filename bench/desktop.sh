@@ -8,19 +8,12 @@
 # the debian-terminal build (the budgets alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${LABFORGE_BIN:-.build/release/labforge}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/labforge-bench-desktop.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+. bench/lib.sh
+bench_scratch desktop
 echo "desktop: labforge $($BIN --version), $(nproc) cores, accel ${LABFORGE_ACCEL:-auto}"
 
 run() {  # run RECIPE → seconds on stdout, report in $WORK/RECIPE.json
-    local recipe=$1 cache=$WORK/cache-$1 t0 t1
-    mkdir -p "$cache"
-    t0=$(date +%s.%N)
-    "$BIN" build "$recipe" --target vm --output "$WORK/images-$recipe" --cache-dir "$cache" --json \
-        > "$WORK/$recipe.json" 2> "$WORK/$recipe.log" || { echo "$recipe build failed:" >&2; tail -20 "$WORK/$recipe.log" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc
+    bench_build "$1" "$1" --target vm
 }
 
 if [ "${BENCH_DESKTOP_ONLY:-0}" = 1 ]; then terminal=0; else terminal=$(run debian-terminal); fi
