@@ -46,7 +46,7 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable {
         case .invalidPushTarget(let value, let reason):
             return "--push \(value): \(reason); expected REGISTRY/PREFIX, e.g. ghcr.io/acme/labs or 127.0.0.1:5000/labs"
         case .verificationFailed(let image, let failed, let log):
-            return "\(image): verification failed (\(failed.joined(separator: ", "))); the serial console is in \(log); rerun with --no-verify to publish anyway"
+            return "\(image): verification failed (\(failed.joined(separator: "; "))); the serial console is in \(log); rerun with --no-verify to publish anyway"
         case .cacheUnusable(let path, let reason):
             return "cache \(path) is unusable: \(reason); pass --cache-dir to a writable directory"
         case .unsafeOutputName(let name, let version):

@@ -53,7 +53,7 @@ struct VerifyStage: Stage {
             // The outcome travels with the error: the summary of the failed image still says which firmware failed.
             throw FailedVerification(
                 outcome: outcome(report, pictures: nil, context),
-                error: .verificationFailed(image: context.recipe.name, failed: report.bootFailures + report.failedProbes, log: output.console))
+                error: .verificationFailed(image: context.recipe.name, failed: report.bootFailures + Self.failures(report), log: output.console))
         }
         // The pictures first: a cached verification is only taken with the pictures it had.
         for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] {
@@ -119,4 +119,17 @@ struct FailedVerification: Error, CustomStringConvertible {
     var error: PipelineError
 
     var description: String { error.description }
+}
+
+extension VerifyStage {
+    /// The failed probes for the build's error, each with the start of what it saw (a lab task's check that never
+    /// fails names the task there), one line each.
+    /// - Parameter report: A failed report.
+    /// - Returns: `probe: detail` per failed probe, the detail cut at 240 characters.
+    static func failures(_ report: VerificationReport) -> [String] {
+        report.results.filter { !$0.passed }.map { result in
+            let detail = result.detail.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return detail.isEmpty ? result.probe : "\(result.probe): \(detail.count > 240 ? detail.prefix(240) + "…" : detail)"
+        }
+    }
 }
