@@ -88,14 +88,29 @@ public struct ManifestSet: Sendable {
             self.pathPrefix = pathPrefix
         }
 
-        /// Derives and checks every name.
+        /// What ends the names of a multi-architecture image's objects run as another architecture than its default one
+        /// (amd64 when the index holds it, else its first): `-arm64`. Each architecture's set is applied beside the
+        /// others on a mixed cluster, so the two must not name a DataVolume, a DataImportCron, a VM or a Service alike
+        /// (the second `kubectl apply` would overwrite the first). Empty for the default architecture and for a
+        /// single-architecture image, whose names stay as they were.
+        /// - Parameter image: The image.
+        /// - Returns: `-<architecture>` or "".
+        public static func architectureSuffix(of image: ImageDescription) -> String {
+            guard image.isMultiArchitecture else { return "" }
+            let defaultArchitecture = image.architectures.contains("amd64") ? "amd64" : image.architectures.first
+            return image.architecture == defaultArchitecture ? "" : "-\(image.architecture)"
+        }
+
+        /// Derives and checks every name: the golden image's is the image's name (with ``architectureSuffix(of:)``),
+        /// the session's that with `-<instance>`, the rest the session's with their own ending.
         /// - Parameters:
         ///   - image: The image.
         ///   - settings: The settings.
         /// - Throws: ``KubeError/invalidName(kind:name:reason:)`` naming the first bad one.
         public init(image: ImageDescription, settings: ManifestSettings) throws {
-            golden = image.name
-            session = settings.instance.map { "\(image.name)-\($0)" } ?? image.name
+            let golden = image.name + Self.architectureSuffix(of: image)
+            self.golden = golden
+            session = settings.instance.map { "\(golden)-\($0)" } ?? golden
             ephemeralVM = "\(session)-ephemeral"
             persistentVM = "\(session)-persistent"
             persistentDisk = "\(session)-persistent-root"
