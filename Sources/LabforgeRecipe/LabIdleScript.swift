@@ -6,6 +6,14 @@
 /// saw a session (or the service's first tick). Variables for tests only (unset in the image): `LAB_ROOT` prefixes
 /// `/run/lab` and `/dev/pts`, `LAB_CLOCK` names a file holding "now" in seconds, `LAB_POWEROFF` replaces
 /// `systemctl poweroff`, `LAB_IDLE_ONCE=1` runs one tick and exits (0 stay, 10 stopping).
+///
+/// A running lab's windows can be changed without a rebuild: each tick reads ``LabLifetime/overridePath`` when it
+/// exists and root owns it — lines `idle_stop=N`, `time_limit=N`, `warning=N` (seconds, decimal digits only; `#`
+/// comments) — and uses those values instead of the built-in ones; removing the file restores them. The file is
+/// parsed, never run: one line that is not such an integer (or an unknown key, or a file another user owns) makes
+/// the tick ignore the whole file and say so once in the journal. `idle.json` shows the effective values and
+/// `"override": true` while one applies. `labforge verify` shortens the idle window so; a teacher can do the same
+/// over the guest agent (`guest-exec` of `sh -c 'printf "idle_stop=3600\n" > /run/lab/idle-override'`).
 public struct LabIdleScript: Sendable, Hashable {
     /// Seconds without a session before the power-off (0: never).
     public var idleStopSeconds: Int
@@ -46,7 +54,7 @@ public struct LabIdleScript: Sendable, Hashable {
     /// The shape of ``LabLifetime/statePath`` (seconds of uptime; null when not applicable).
     public static let stateShape =
         #"{"sessions": 0, "uptime": 130, "idleSince": 120 | null, "stopAt": 1920 | null, "reason": "idle" | "time-limit" | null, "#
-        + #""idleStop": 1800, "timeLimit": 14400, "warning": 300, "stopping": false, "updatedAt": "2026-01-01T00:00:00Z"}"#
+        + #""idleStop": 1800, "timeLimit": 14400, "warning": 300, "override": false, "stopping": false, "updatedAt": "2026-01-01T00:00:00Z"}"#
 
     /// The script (POSIX sh; needs `ss` from iproute2, awk, util-linux's `runuser`).
     public var text: String {
@@ -56,9 +64,13 @@ public struct LabIdleScript: Sendable, Hashable {
         # of uptime (0: no limit); sessions are established TCP connections to ports\#(ports.map { " \($0)" }.joined()).
         set -u
         root=${LAB_ROOT:-}
-        idle_stop=\#(idleStopSeconds)
-        time_limit=\#(timeLimitSeconds)
-        warning=\#(warningSeconds)
+        built_idle_stop=\#(idleStopSeconds)
+        built_time_limit=\#(timeLimitSeconds)
+        built_warning=\#(warningSeconds)
+        idle_stop=$built_idle_stop
+        time_limit=$built_time_limit
+        warning=$built_warning
+        overridden=false
         ports=" \#(ports.map(String.init).joined(separator: " ")) "
         user=\#(user)
         display=\#(display.map(String.init) ?? "")
@@ -68,8 +80,10 @@ public struct LabIdleScript: Sendable, Hashable {
         run=$root/run/lab
         state=$run/idle.json
         memory=$run/idle.vars
+        override=$root\#(LabLifetime.overridePath)
         idle_since=
         warned=
+        override_said=
 
         now() { if [ -n "$clock" ]; then cat "$clock"; else cut -d. -f1 /proc/uptime; fi; }
         sessions() {
@@ -78,11 +92,55 @@ public struct LabIdleScript: Sendable, Hashable {
         }
         json() { if [ -n "$1" ]; then echo "$1"; else echo null; fi; }
 
+        # Says why the override is ignored, once per content of the file.
+        ignore_override() {
+          said=$(cksum < "$override" 2> /dev/null)
+          [ "$said" = "$override_said" ] && return 0
+          override_said=$said
+          echo "lab-idle: ignoring $override: $1; keeping idle_stop=$idle_stop time_limit=$time_limit warning=$warning"
+        }
+
+        # The windows of this tick: the built-in ones, or those of a root-owned override file (parsed, never run).
+        read_override() {
+          idle_stop=$built_idle_stop
+          time_limit=$built_time_limit
+          warning=$built_warning
+          overridden=false
+          [ -f "$override" ] || { override_said=; return 0; }
+          if [ "$(stat -c %u "$override" 2> /dev/null)" != 0 ]; then ignore_override "it is not owned by root"; return 0; fi
+          o_idle=$idle_stop
+          o_limit=$time_limit
+          o_warning=$warning
+          while IFS= read -r line || [ -n "$line" ]; do
+            case $line in ''|'#'*) continue ;; esac
+            key=${line%%=*}
+            value=${line#*=}
+            case $value in
+              0) ;;
+              ''|0*|*[!0-9]*|??????????*) ignore_override "\"$line\" is not KEY=SECONDS (decimal digits, no leading zero)"; return 0 ;;
+            esac
+            case $key in
+              idle_stop) o_idle=$value ;;
+              time_limit) o_limit=$value ;;
+              warning) o_warning=$value ;;
+              *) ignore_override "unknown key \"$key\" (idle_stop, time_limit, warning)"; return 0 ;;
+            esac
+          done < "$override"
+          idle_stop=$o_idle
+          time_limit=$o_limit
+          warning=$o_warning
+          overridden=true
+          if [ "$override_said" != applied ]; then
+            override_said=applied
+            echo "lab-idle: $override applies: idle_stop=$idle_stop time_limit=$time_limit warning=$warning"
+          fi
+        }
+
         write_state() {
           reason_json=null
           [ -n "$reason" ] && reason_json="\"$reason\""
-          printf '{"sessions": %d, "uptime": %d, "idleSince": %s, "stopAt": %s, "reason": %s, "idleStop": %d, "timeLimit": %d, "warning": %d, "stopping": %s, "updatedAt": "%s"}\n' \
-            "$count" "$t" "$(json "$idle_since")" "$(json "$stop_at")" "$reason_json" "$idle_stop" "$time_limit" "$warning" "$1" \
+          printf '{"sessions": %d, "uptime": %d, "idleSince": %s, "stopAt": %s, "reason": %s, "idleStop": %d, "timeLimit": %d, "warning": %d, "override": %s, "stopping": %s, "updatedAt": "%s"}\n' \
+            "$count" "$t" "$(json "$idle_since")" "$(json "$stop_at")" "$reason_json" "$idle_stop" "$time_limit" "$warning" "$overridden" "$1" \
             "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$state.$$" && mv -f "$state.$$" "$state"
           printf 'idle_since=%s\nwarned=%s\n' "$idle_since" "$warned" > "$memory"
         }
@@ -104,6 +162,7 @@ public struct LabIdleScript: Sendable, Hashable {
 
         # One look: returns 0 to stay, 1 when the lab is stopping.
         tick() {
+          read_override
           t=$(now)
           count=$(sessions)
           if [ "$count" -gt 0 ]; then

@@ -28,6 +28,10 @@ public struct LabLifetime: RecipeComponent, Sendable, Hashable, Codable {
     public static let scriptPath = "\(BootCredentials.scriptDirectory)/lab-idle"
     /// The state the teacher and `labforge verify` read.
     public static let statePath = "/run/lab/idle.json"
+    /// A root-owned file of `idle_stop=N`, `time_limit=N`, `warning=N` lines (seconds) that replaces the built-in
+    /// windows of a running lab while it exists (see ``LabIdleScript``): `labforge verify` shortens the idle window
+    /// with it; a teacher can shorten or lengthen a lab the same way over the guest agent.
+    public static let overridePath = "/run/lab/idle-override"
     /// Seconds between two counts.
     public static let checkIntervalSeconds = 10
     /// The shortest window the guest enforces (``checkIntervalSeconds`` resolution makes shorter ones meaningless).

@@ -17,6 +17,10 @@ struct FirmwareBootRun: Sendable {
     let subject: String
     let progress: any ProgressReporter
     let logger: Logger
+    /// The home disk (qcow2) of the `home-reset` probe, attached to the boots that run it.
+    var homeDisk: String? = nil
+    /// The marks that probe writes and checks.
+    var homeMarks: HomeResetMarks? = nil
 
     /// What one boot found.
     struct Outcome: Sendable {
@@ -62,10 +66,11 @@ struct FirmwareBootRun: Sendable {
     ///   - isPrimary: Whether this is the boot with every probe: it writes the pictures and powers the guest off
     ///     cleanly; the shorter boots run at the lowest CPU priority (they take what the main boot leaves) and are
     ///     ended at once (their overlay is thrown away).
+    ///   - home: Which half of `home-reset` this boot runs, with ``homeDisk`` attached; nil: no home disk.
     /// - Returns: What it found.
     /// - Throws: ``VerifyError`` when qemu cannot start at all.
-    func run(_ firmware: Firmware, plan: ProbePlan, cpus: Int, in directory: String, isPrimary: Bool) async throws -> Outcome {
-        let outcome = try await boot(firmware, plan: plan, cpus: cpus, in: directory, isPrimary: isPrimary)
+    func run(_ firmware: Firmware, plan: ProbePlan, cpus: Int, in directory: String, isPrimary: Bool, home: HomeResetProof.Phase? = nil) async throws -> Outcome {
+        let outcome = try await boot(firmware, plan: plan, cpus: cpus, in: directory, isPrimary: isPrimary, home: home)
         // TCG's multi-threaded emulation has races the kernel's live code patching can hit (seen here: "Oops: int3"
         // in sched_clock_cpu, then a panic, once in dozens of boots). Such a boot gets one more try under TCG; a
         // second panic, or any panic under KVM, fails the verification.
@@ -73,19 +78,20 @@ struct FirmwareBootRun: Sendable {
             return outcome
         }
         logger.warning("the kernel panicked under \(BootWatch.firmwareName(firmware, architecture: options.architecture)) (TCG); booting once more: \(outcome.record.failure ?? "")")
-        return try await boot(firmware, plan: plan, cpus: cpus, in: directory, isPrimary: isPrimary)
+        return try await boot(firmware, plan: plan, cpus: cpus, in: directory, isPrimary: isPrimary, home: home)
     }
 
     /// One boot: start qemu, watch the console, probe, stop.
-    private func boot(_ firmware: Firmware, plan: ProbePlan, cpus: Int, in directory: String, isPrimary: Bool) async throws -> Outcome {
+    private func boot(_ firmware: Firmware, plan: ProbePlan, cpus: Int, in directory: String, isPrimary: Bool, home: HomeResetProof.Phase?) async throws -> Outcome {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let (logger, options, disk, diskFormat, seed, credentialsDisk) = (self.logger, self.options, self.disk, self.diskFormat, self.seed, self.credentialsDisk)
+        let homeDisk = home == nil ? nil : self.homeDisk
         // Booting waits (KVM probe, kernel output): on its own thread, never on the cooperative pool.
         let machine = try await DedicatedThread.run(name: "labforge.verify.boot") {
             try QemuGuest.boot(
-                disk: disk, diskFormat: diskFormat, seed: seed.isoPath, credentialsDisk: credentialsDisk, guestPorts: plan.forwardedGuestPorts,
+                disk: disk, diskFormat: diskFormat, seed: seed.isoPath, credentialsDisk: credentialsDisk, homeDisk: homeDisk, guestPorts: plan.forwardedGuestPorts,
                 in: directory, cpus: cpus, memoryMiB: options.memoryMiB, accelerator: options.accelerator, firmware: firmware,
-                background: !isPrimary, architecture: options.architecture, logger: logger)
+                background: !isPrimary && home == nil, architecture: options.architecture, logger: logger)
         }
         let started = Date()
         // A firmware that refuses the disk prints why and then waits or loops: stop the VM at once, so the failure
@@ -105,14 +111,18 @@ struct FirmwareBootRun: Sendable {
         if !isPrimary { probeOptions.pictures = nil }
         let results = await ProbeRun(
             machine: machine, seed: seed, credentials: credentials, plan: plan, options: probeOptions, bootStarted: started,
-            subject: "\(subject) [\(firmware.rawValue)]", progress: progress, logger: logger, firmware: firmware
+            subject: "\(subject) [\(firmware.rawValue)]", progress: progress, logger: logger, firmware: firmware,
+            homeMarks: home == nil ? nil : homeMarks, homePhase: home ?? .write
         ).run()
         watcher.cancel()
         _ = await watcher.value
         let seconds = Date().timeIntervalSince(started)
         // Stopping waits (ACPI power-off, QMP): on its own thread too, and it must happen even when cancelled.
         let grace: Double = Task.isCancelled || !isPrimary ? 0 : 20
-        let stoppedBy = (try? await DedicatedThread.run(name: "labforge.verify.stop") { machine.stop(grace: grace) }) ?? "kill"
+        // A passed idle-stop proof ended with the guest's own power-off: qemu has exited already.
+        let poweredOff = !machine.isRunning && results.contains { $0.probe == ProbeTarget.idleStop.name && $0.passed }
+        let stopped = (try? await DedicatedThread.run(name: "labforge.verify.stop") { machine.stop(grace: grace) }) ?? "kill"
+        let stoppedBy = poweredOff ? "guest power-off (idle-stop)" : stopped
         let console = machine.consoleText
         let offending = refusal.withLock { $0 } ?? BootWatch.failure(in: console)
         let secureBoot = Self.secureBoot(results: results, console: console, firmware: firmware)

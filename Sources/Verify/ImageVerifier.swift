@@ -276,6 +276,7 @@ extension ProbeTarget {
         case .desktopResize(let port, let path): return "desktop-resize:\(port)/\(path)"
         case .clipboard(let port, let path, let display, let enabled): return "\(enabled ? "clipboard" : "clipboard-off")=\(display):\(port)/\(path)"
         case .fileTransfer(let port, let path): return "file-transfer:\(port)/\(path)"
+        case .labTasks, .homeReset, .idleStop: return name
         }
     }
 }

@@ -212,7 +212,7 @@ enum ProbeAttempts {
     ///   - deadline: Give up at this time.
     /// - Returns: The connected socket.
     /// - Throws: ``SocketFailure`` while the agent is not up.
-    private static func syncedGuestAgent(_ socketPath: String, until deadline: Date) throws -> JSONLineSocket {
+    static func syncedGuestAgent(_ socketPath: String, until deadline: Date) throws -> JSONLineSocket {
         let socket = try JSONLineSocket(path: socketPath)
         let token = Int.random(in: 1...Int(Int32.max))
         try socket.send(["execute": "guest-sync", "arguments": ["id": token]])
@@ -278,7 +278,7 @@ enum ProbeAttempts {
     }
 
     /// A small file of the guest, read through the guest agent; nil when it does not exist.
-    private static func readGuestFile(_ path: String, socket: JSONLineSocket, until deadline: Date) throws -> Data? {
+    static func readGuestFile(_ path: String, socket: JSONLineSocket, until deadline: Date) throws -> Data? {
         let handle: Any
         do {
             handle = try socket.execute("guest-file-open", arguments: ["path": path, "mode": "r"], until: deadline)
@@ -294,7 +294,7 @@ enum ProbeAttempts {
     }
 
     /// Runs blocking socket work off the cooperative pool.
-    private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await DedicatedThread.run(name: "labforge.verify.probe", work)
     }
 

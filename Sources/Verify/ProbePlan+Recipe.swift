@@ -5,7 +5,9 @@ extension ProbePlan {
     /// The probes a recipe's agents declare — the browser-facing ones first, in recipe order — then what its agents
     /// promise a student (a desktop with a panel, Xfce: a non-blank screen with the panel running; every web desktop:
     /// resizing, the clipboard both ways or, switched off, neither way; a web terminal with file transfer: ZMODEM), then SSH,
-    /// cloud-init and the guest agent (always checked: the platform relies on them), for its lab user.
+    /// cloud-init and the guest agent (always checked: the platform relies on them), then the lab's life: `lab-tasks`
+    /// (``LabTasks``), `home-reset` (``PersistentHome``) and, last, `idle-stop` (a ``LabLifetime`` with an idle stop),
+    /// for its lab user.
     /// - Parameter recipe: The recipe the disk was built from.
     public init(recipe: Recipe) {
         var targets: [ProbeTarget] = []
@@ -48,8 +50,16 @@ extension ProbePlan {
             }
         }
         for target in ProbePlan.basic { add(target) }
+        if recipe.tasks != nil { add(.labTasks) }
+        if Self.hasPersistentHome(recipe) { add(.homeReset) }
+        if recipe.lifetime?.idleStop != nil { add(.idleStop) }
         let user = recipe.agents.flatMap(\.users).first { $0 != "root" } ?? "student"
         self.init(userName: user, targets: targets, access: AgentAccess(recipe: recipe))
+    }
+
+    /// Whether the recipe puts /home on the per-student disk: its plan writes ``PersistentHome/scriptPath``.
+    static func hasPersistentHome(_ recipe: Recipe) -> Bool {
+        recipe.plan.contains { if case .writeFile(PersistentHome.scriptPath, _, _, _) = $0.step { return true } else { return false } }
     }
 
     /// The process that shows a session's panel, if it has one: Xfce's `xfce4-panel`; the minimal session

@@ -29,6 +29,15 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
     /// ZMODEM in the web terminal: ttyd's client options enable it, `sz` and `rz` start transfers (ZRQINIT,
     /// ZRINIT reach the browser), each aborted so the shell answers again.
     case fileTransfer(port: Int, path: String = "ws")
+    /// The lab's tasks, over the guest agent as root: each `lab check N` fails on the fresh image; with a solve
+    /// script, `lab solve N` then `lab check N` pass; results.json records each (``LabTasksProof``).
+    case labTasks
+    /// The persistent home: /home is on the disk with serial `lab-home`; a file written there survives a second boot
+    /// with a fresh system overlay and the same home disk, one written in /etc does not (``HomeResetProof``).
+    case homeReset
+    /// The idle power-off, last: an open web-terminal WebSocket keeps the VM up past a shortened idle window, and once
+    /// it closes the guest powers itself off in time (``IdleStopProof``).
+    case idleStop
 
     /// The probe's short name in reports and `--probe` options.
     public var name: String {
@@ -43,6 +52,9 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
         case .desktopResize: return "desktop-resize"
         case .clipboard(_, _, _, let enabled): return enabled ? "clipboard" : "clipboard-off"
         case .fileTransfer: return "file-transfer"
+        case .labTasks: return "lab-tasks"
+        case .homeReset: return "home-reset"
+        case .idleStop: return "idle-stop"
         }
     }
 
@@ -53,7 +65,7 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
              .clipboard(let port, _, _, _), .fileTransfer(let port, _):
             return port
         case .ssh, .cloudInit: return 22
-        case .guestAgent, .secureBoot: return nil
+        case .guestAgent, .secureBoot, .labTasks, .homeReset, .idleStop: return nil
         }
     }
 
@@ -61,7 +73,7 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
     public var probesAgent: Bool {
         switch self {
         case .webTerminal, .webDesktop, .desktopSession, .desktopResize, .clipboard, .fileTransfer: return true
-        case .ssh, .cloudInit, .guestAgent, .secureBoot: return false
+        case .ssh, .cloudInit, .guestAgent, .secureBoot, .labTasks, .homeReset, .idleStop: return false
         }
     }
 
@@ -76,8 +88,8 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
 
     /// Parses a `--probe` value: `web-terminal[:PORT[/PATH]]`, `web-desktop[:PORT]`, `ssh`, `cloud-init`, `guest-agent`,
     /// `secure-boot`, `desktop-session[=PANEL][:PORT[/PATH]]`, `desktop-resize[:PORT[/PATH]]`,
-    /// `clipboard[=DISPLAY][:PORT[/PATH]]`, `clipboard-off[=DISPLAY][:PORT[/PATH]]`, `file-transfer[:PORT[/PATH]]`
-    /// (the desktop proofs' PATH is websockify's WebSocket, `websockify`; the file transfer's ttyd's, `ws`).
+    /// `clipboard[=DISPLAY][:PORT[/PATH]]`, `clipboard-off[=DISPLAY][:PORT[/PATH]]`, `file-transfer[:PORT[/PATH]]`,
+    /// `lab-tasks`, `home-reset`, `idle-stop` (VM only; idle-stop holds the plan's web terminal open) (the desktop proofs' PATH is websockify's WebSocket, `websockify`; the file transfer's ttyd's, `ws`).
     /// - Parameter text: The option value.
     /// - Returns: The probe, with ttyd's 7681 and websockify's 6080 as default ports, display 1.
     /// - Throws: ``VerifyError/invalidProbe(_:)``.
@@ -111,6 +123,9 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
             guard let display, (0...99).contains(display) else { throw VerifyError.invalidProbe(text) }
             return .clipboard(port: port ?? 6080, websocketPath: path ?? "websockify", display: display, enabled: kind == "clipboard")
         case "file-transfer": return .fileTransfer(port: port ?? 7681, path: path ?? "ws")
+        case "lab-tasks" where parts.count == 1: return .labTasks
+        case "home-reset" where parts.count == 1: return .homeReset
+        case "idle-stop" where parts.count == 1: return .idleStop
         default: throw VerifyError.invalidProbe(text)
         }
     }

@@ -1,9 +1,10 @@
 // Runs a plan's probes concurrently against a booted VM, each retried until success, its timeout or the deadline;
-// the desktop's probes one after another.
+// the desktop's probes one after another; idle-stop after all of them (the VM powers itself off).
 import Foundation
 import LabforgeRecipe
 import Logging
 import Reporting
+import Synchronization
 
 /// The probes of one boot. Web and guest-agent probes run side by side; cloud-init waits for SSH.
 struct ProbeRun: Sendable {
@@ -20,6 +21,10 @@ struct ProbeRun: Sendable {
     let logger: Logger
     /// The firmware the VM runs under (nil for a container): what the `secure-boot` probe expects.
     var firmware: Firmware? = nil
+    /// The marks of the `home-reset` probe (nil: the probe has no home disk to prove).
+    var homeMarks: HomeResetMarks? = nil
+    /// Which half of `home-reset` this boot runs: writing the marks (the primary boot) or checking them (the reset boot).
+    var homePhase: HomeResetProof.Phase = .write
 
     /// Pause between attempts: frugal on a shared 2-core TCG host, fine-grained enough for "time to success".
     static let retryPause = 2.0
@@ -27,9 +32,16 @@ struct ProbeRun: Sendable {
     func run() async -> [ProbeResult] {
         let total = Int64(plan.targets.count)
         let done = Counter()
-        let results = await withTaskGroup(of: [ProbeResult].self) { group in
+        @Sendable func reported(_ result: ProbeResult) {
+            let count = done.increment()
+            progress.report(ProgressEvent(
+                subject: subject, stage: "verify", detail: "\(result.probe) \(result.passed ? "ok" : "failed")",
+                completed: Int64(count), total: total, unit: .steps, finished: Int64(count) == total))
+        }
+        var results = await withTaskGroup(of: [ProbeResult].self) { group in
             for target in plan.targets {
                 switch target {
+                case .idleStop: continue  // last, below: the VM powers itself off
                 case .ssh: group.addTask { await sshChain(includeSSH: true) }
                 case .cloudInit where !plan.targets.contains(.ssh): group.addTask { await sshChain(includeSSH: false) }
                 case .cloudInit: break
@@ -43,13 +55,15 @@ struct ProbeRun: Sendable {
             for await some in group {
                 for result in some {
                     all.append(result)
-                    let count = done.increment()
-                    progress.report(ProgressEvent(
-                        subject: subject, stage: "verify", detail: "\(result.probe) \(result.passed ? "ok" : "failed")",
-                        completed: Int64(count), total: total, unit: .steps, finished: Int64(count) == total))
+                    reported(result)
                 }
             }
             return all
+        }
+        if plan.targets.contains(.idleStop) {
+            let result = await idleStop()
+            results.append(result)
+            reported(result)
         }
         return plan.targets.compactMap { target in results.first { $0.probe == target.name } }
     }
@@ -192,9 +206,79 @@ struct ProbeRun: Sendable {
             return await poll(target.name, limit: limit, auth: plan.access.terminalName) {
                 try await ProbeAttempts.fileTransfer(hostPort: hostPort, path: path, access: access, credentials: credentials)
             }
+        case .labTasks:
+            guard let socket = machine.guestAgentSocketPath else {
+                return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "no guest agent channel")
+            }
+            let proof = LabTasksProof(runner: GuestAgentCommandRunner(socketPath: socket))
+            // Only finding the tasks is retried (the agent or lab not there yet); the proof changes the guest, so it runs once.
+            let found = Mutex<[LabTasksProof.Task]>([])
+            let ready = await poll(target.name, limit: limit) {
+                let tasks = try await proof.tasks()
+                found.withLock { $0 = tasks }
+                return "\(tasks.count) tasks"
+            }
+            guard ready.passed else { return ready }
+            let tasks = found.withLock { $0 }
+            let bound = Double(tasks.count * 4) * proof.commandTimeout + 60
+            return await once(target.name, attempts: ready.attempts, bound: bound) { try await proof.prove(tasks) }
+        case .homeReset:
+            guard let socket = machine.guestAgentSocketPath, let marks = homeMarks else {
+                return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "no home disk attached to this boot")
+            }
+            let (proof, phase) = (HomeResetProof(runner: GuestAgentCommandRunner(socketPath: socket), marks: marks), homePhase)
+            return await poll(target.name, limit: limit) {
+                switch phase {
+                case .write: return try await proof.write()
+                case .check: return try await proof.check()
+                }
+            }
+        case .idleStop:
+            return await idleStop()
         case .ssh, .cloudInit:
             return ProbeResult(probe: target.name, passed: false, seconds: 0, attempts: 0, detail: "internal: run by the SSH chain")
         }
+    }
+
+    /// Runs `attempt` once, bounded by `bound` seconds: a proof that changes the guest is not repeated.
+    private func once(_ name: String, attempts: Int, bound: Double, _ attempt: @escaping @Sendable () async throws -> String) async -> ProbeResult {
+        do {
+            let detail = try await withTimeout(bound, "no answer within \(Int(bound)) s") { try await attempt() }
+            return ProbeResult(probe: name, passed: true, seconds: elapsed, attempts: attempts + 1, detail: detail)
+        } catch {
+            let stopped = machine.isRunning ? "" : " (the VM stopped: \(machine.stopDescription))"
+            return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: attempts + 1, detail: "\(error)\(stopped)")
+        }
+    }
+
+    /// The idle power-off proof, after every other probe: the web terminal's WebSocket held open, the window
+    /// shortened over the guest agent, then closed (``IdleStopProof``).
+    private func idleStop() async -> ProbeResult {
+        let name = ProbeTarget.idleStop.name
+        guard let socket = machine.guestAgentSocketPath else {
+            return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: 0, detail: "no guest agent channel")
+        }
+        guard machine.isRunning else {
+            return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: 0, detail: "stopped (\(machine.stopDescription)) before the idle-stop proof")
+        }
+        let shells: any SessionShellOpener
+        do {
+            guard let opener = try sessionShells() else {
+                return ProbeResult(
+                    probe: name, passed: false, seconds: elapsed, attempts: 0,
+                    detail: "no web terminal in the plan to hold a session with (add the web-terminal probe)")
+            }
+            shells = opener
+        } catch {
+            return ProbeResult(probe: name, passed: false, seconds: elapsed, attempts: 0, detail: "\(error)")
+        }
+        let proof = IdleStopProof(
+            machine: machine, agent: GuestAgentCommandRunner(socketPath: socket), shells: shells, shutdownSlack: options.powerOffSlack)
+        // Counting the session and taking the override take a few ticks each; the hold and the power-off their limits.
+        let bound = Double(proof.holdSeconds + 8 * proof.tick + 60) + proof.powerOffLimit
+        var result = await once(name, attempts: 0, bound: bound) { try await proof.prove() }
+        result.auth = plan.access.terminalName
+        return result
     }
 
     /// SSH login (banner + command), then cloud-init's status over the same key.

@@ -39,6 +39,7 @@ public final class QemuGuest: Sendable {
     ///   - diskFormat: Its format.
     ///   - seed: The NoCloud seed volume.
     ///   - credentialsDisk: The credentials volume, attached with serial `labcreds`, if any.
+    ///   - homeDisk: A home disk (qcow2) attached with serial `lab-home` and written in place, if any.
     ///   - guestPorts: Guest TCP ports to forward from free 127.0.0.1 ports.
     ///   - directory: Private scratch directory for the overlay, sockets and console.
     ///   - cpus: vCPUs.
@@ -53,7 +54,7 @@ public final class QemuGuest: Sendable {
     /// - Returns: The running machine.
     /// - Throws: ``VerifyError``, or a `HypervisorError` when KVM was required but failed.
     public static func boot(
-        disk: String, diskFormat: String, seed: String, credentialsDisk: String? = nil, guestPorts: [Int], in directory: String, cpus: Int,
+        disk: String, diskFormat: String, seed: String, credentialsDisk: String? = nil, homeDisk: String? = nil, guestPorts: [Int], in directory: String, cpus: Int,
         memoryMiB: Int, accelerator: Accelerator?, firmware: Firmware = .bios, background: Bool = false, architecture: Architecture = .amd64,
         logger: Logger
     ) throws -> QemuGuest {
@@ -76,13 +77,14 @@ public final class QemuGuest: Sendable {
                 }
             }
             let ports = try LoopbackPorts.free(guestPorts.count)
-            let invocation = QemuInvocation(
+            var invocation = QemuInvocation(
                 overlayPath: overlay, seedPath: seed, credentialsPath: credentialsDisk, consolePath: directory + "/console.log",
                 qmpSocketPath: directory + "/qmp.sock", guestAgentSocketPath: directory + "/qga.sock",
                 pidFilePath: directory + "/qemu.pid", forwards: zip(ports, guestPorts).map { (host: $0, guest: $1) },
                 cpus: cpus, memoryMiB: memoryMiB, accelerator: current,
                 firmware: firmware, firmwareFiles: firmwareFiles, variablesPath: firmwareFiles == nil ? nil : variables, background: background,
                 architecture: architecture)
+            invocation.homeDiskPath = homeDisk
             let machine = try launch(invocation)
             let started = machine.waitUntilStarted(under: current)
             if started == .running {

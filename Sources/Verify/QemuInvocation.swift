@@ -11,6 +11,9 @@ public struct QemuInvocation: Sendable, Equatable {
     public var seedPath: String
     /// The credentials volume (serial `labcreds`), as KubeVirt attaches a Secret; nil for none.
     public var credentialsPath: String?
+    /// A per-student home disk (qcow2, written in place), attached with serial `lab-home` as KubeVirt attaches a
+    /// blank DataVolume with `disks[].serial`; nil for none.
+    public var homeDiskPath: String? = nil
     /// Where the serial console goes.
     public var consolePath: String
     /// The QMP control socket.
@@ -150,6 +153,13 @@ public struct QemuInvocation: Sendable, Equatable {
             "-device", "virtio-blk-pci,drive=root,bootindex=0",
             "-drive", "file=\(path(seedPath)),if=virtio,format=raw,readonly=on",
         ]
+        if let homeDiskPath {
+            // Not cache=unsafe: what the guest wrote must reach the file before the next boot opens it.
+            arguments += [
+                "-drive", "file=\(path(homeDiskPath)),if=none,id=labhome,format=qcow2",
+                "-device", "virtio-blk-pci,drive=labhome,serial=\(PersistentHome.diskSerial)",
+            ]
+        }
         if let credentialsPath {
             arguments += [
                 "-drive", "file=\(path(credentialsPath)),if=none,id=labcreds,format=raw,readonly=on",

@@ -50,6 +50,9 @@ final class TtydConnection {
                 if done(output) { return .found }
             case .connectionClose:
                 return .closed
+            case .ping:
+                // A browser answers ttyd's pings; a session held open (the idle-stop proof) must too, or ttyd drops it.
+                try await outbound.write(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData))
             default:
                 continue
             }

@@ -6,7 +6,8 @@ import LabforgeRecipe
 /// How one probe ended.
 public struct ProbeResult: Sendable, Codable, Equatable {
     /// The probe's name (`web-terminal`, `web-desktop`, `desktop-session`, `desktop-resize`, `clipboard` or
-    /// `clipboard-off`, `file-transfer`, `ssh`, `cloud-init`, `guest-agent`, `secure-boot`; a pod image's `sigterm`, `fail-closed`).
+    /// `clipboard-off`, `file-transfer`, `ssh`, `cloud-init`, `guest-agent`, `secure-boot`, `lab-tasks`, `home-reset`,
+    /// `idle-stop`; the reset boot's `guest-agent (reset)`; a pod image's `sigterm`, `fail-closed`).
     public var probe: String
     /// Whether it succeeded before its timeout.
     public var passed: Bool
@@ -62,6 +63,9 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     /// One boot per firmware the image was verified under, the primary one (every probe) first; nil in a report
     /// of a container image, or one written before firmware was verified.
     public var firmware: [FirmwareBoot]? = nil
+    /// The boot after the primary one that proves `home-reset`: the same firmware, a fresh overlay over the same
+    /// system disk (a reset), the same home disk; nil when the plan has no `home-reset` or its first half failed.
+    public var resetBoot: FirmwareBoot? = nil
 
     /// One boot of the disk under one firmware.
     public struct FirmwareBoot: Sendable, Codable, Equatable {
@@ -99,7 +103,7 @@ public struct VerificationReport: Sendable, Codable, Equatable {
 
     /// One line per boot that failed as a boot (the firmware refused the disk, no kernel, Secure Boot off): what
     /// a failed verification leads with, since no probe could pass behind it.
-    public var bootFailures: [String] { (firmware ?? []).filter(\.bootFailed).compactMap(\.failure) }
+    public var bootFailures: [String] { ((firmware ?? []) + (resetBoot.map { [$0] } ?? [])).filter(\.bootFailed).compactMap(\.failure) }
 
     /// The firmwares the disk booted under with every probe of that boot passing, in report order.
     public var verifiedFirmware: [Firmware] { (firmware ?? []).filter(\.passed).map(\.firmware) }
@@ -149,6 +153,10 @@ public struct VerificationReport: Sendable, Codable, Equatable {
             let secure = boot.secureBoot.map { $0 ? ", Secure Boot on (read in the guest)" : ", Secure Boot off" } ?? ""
             let outcome = boot.passed ? "booted, \(boot.probes.joined(separator: ", ")) passed\(secure)" : (boot.failure ?? "failed")
             lines.append("firmware \(boot.firmware.rawValue): \(outcome) (\(String(format: "%.1f", boot.seconds)) s)")
+        }
+        if let boot = resetBoot {
+            let outcome = boot.passed ? "booted, \(boot.probes.joined(separator: ", ")) passed" : (boot.failure ?? "failed")
+            lines.append("reset boot (\(boot.firmware.rawValue), fresh system disk, same home disk): \(outcome) (\(String(format: "%.1f", boot.seconds)) s)")
         }
         let verdict = passed ? "verified" : "NOT verified (failed: \(failedProbes.joined(separator: ", ")))"
         let under = firmware.map { " (\($0.map(\.firmware.displayName).joined(separator: ", ")))" } ?? ""

@@ -33,6 +33,9 @@ public struct VerifyOptions: Sendable, Equatable {
     /// image). An emulated one (``isEmulated(_:)``) boots under TCG with its time limits scaled
     /// (``emulationSlowdown``), and only under the firmwares it has (``Architecture/bootableFirmware``).
     public var architecture: Architecture = .amd64
+    /// Seconds a guest's own clean power-off may take after it decided to (the `idle-stop` probe's slack beyond the
+    /// idle window and two of lab-idle's ticks); scaled like the limits above.
+    public var powerOffSlack: Double = 60
 
     /// The factor the limits above are multiplied by on an architecture emulated under TCG. Measured on 2 cores: the
     /// bootstrapped arm64 base's guest agent answered 50 s after qemu started under AAVMF (96 s while other builds
@@ -44,13 +47,14 @@ public struct VerifyOptions: Sendable, Equatable {
     /// - Returns: True for arm64.
     public static func isEmulated(_ architecture: Architecture) -> Bool { architecture != .amd64 }
 
-    /// These options with ``deadline`` and ``probeTimeout`` scaled by ``emulationSlowdown`` for an emulated
+    /// These options with ``deadline``, ``probeTimeout`` and ``powerOffSlack`` scaled by ``emulationSlowdown`` for an emulated
     /// ``architecture``; unchanged for amd64.
     public var scaledForArchitecture: VerifyOptions {
         guard Self.isEmulated(architecture) else { return self }
         var scaled = self
         scaled.deadline = deadline * Self.emulationSlowdown
         scaled.probeTimeout = probeTimeout * Self.emulationSlowdown
+        scaled.powerOffSlack = powerOffSlack * Self.emulationSlowdown
         return scaled
     }
 
@@ -132,18 +136,24 @@ public struct Verifier: Sendable {
             for name in [VerifyOptions.desktopPicture, VerifyOptions.terminalScreen] { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
         }
         guard let primary = Firmware.primary(of: options.firmware) else { throw VerifyError.noFirmware }
-        let boot = FirmwareBootRun(
+        var boot = FirmwareBootRun(
             disk: absoluteDisk, diskFormat: info.format, seed: seed, credentials: credentials,
             credentialsDisk: credentials == nil ? nil : directory + "/credentials.iso", options: options, subject: disk, progress: progress, logger: logger)
+        let provesHome = plan.targets.contains(.homeReset)
+        if provesHome {
+            boot.homeDisk = try await Self.createHomeDisk(in: directory)
+            boot.homeMarks = HomeResetMarks.random(user: plan.userName)
+        }
         // The primary boot runs every probe; each other firmware boots beside it (nice 19) up to its first agent.
         let order = [primary] + options.firmware.filter { $0 != primary }
         let boots = try await withThrowingTaskGroup(of: (Int, FirmwareBootRun.Outcome).self) { group in
             for (index, firmware) in order.enumerated() {
-                group.addTask {
+                group.addTask { [boot] in
                     let isPrimary = index == 0
                     let outcome = try await boot.run(
                         firmware, plan: isPrimary ? FirmwareBootRun.fullPlan(plan, under: firmware) : FirmwareBootRun.firstAgentPlan(plan, under: firmware),
-                        cpus: isPrimary ? options.cpus : Self.backgroundCPUs, in: directory + "/" + firmware.rawValue, isPrimary: isPrimary)
+                        cpus: isPrimary ? options.cpus : Self.backgroundCPUs, in: directory + "/" + firmware.rawValue, isPrimary: isPrimary,
+                        home: isPrimary && provesHome ? .write : nil)
                     return (index, outcome)
                 }
             }
@@ -152,25 +162,36 @@ public struct Verifier: Sendable {
             return outcomes.sorted { $0.0 < $1.0 }.map(\.1)
         }
         try Task.checkCancellation()
+        // home-reset's second half: a reset (a fresh overlay over the same system disk) with the same home disk.
+        var reset: FirmwareBootRun.Outcome?
+        if provesHome, boots[0].results.contains(where: { $0.probe == ProbeTarget.homeReset.name && $0.passed }) {
+            let resetPlan = ProbePlan(userName: plan.userName, targets: [.guestAgent, .homeReset], access: plan.access)
+            reset = try await boot.run(primary, plan: resetPlan, cpus: options.cpus, in: directory + "/reset", isPrimary: false, home: .check)
+            try Task.checkCancellation()
+        }
         var consoleLog: String?
         if let destination = options.consoleLog {
             for boot in boots { appendConsole(boot.console, disk: "\(disk) under \(boot.record.firmware.displayName)", to: destination) }
+            if let reset { appendConsole(reset.console, disk: "\(disk) under \(primary.displayName) after a reset", to: destination) }
             consoleLog = destination
         }
-        let results = boots.flatMap { boot in
+        var results = boots.flatMap { boot in
             boot.results.map { result in
                 var named = result
                 if boot.record.firmware != primary { named.probe = "\(result.probe) (\(boot.record.firmware.rawValue))" }
                 return named
             }
         }
-        let passed = boots.allSatisfy(\.record.passed)
-        let failedBoot = boots.first { !$0.record.passed }
+        if let reset { results = Self.merge(reset: reset.results, into: results) }
+        let passed = boots.allSatisfy(\.record.passed) && reset?.record.passed != false
+        let failedBoot = boots.first { !$0.record.passed } ?? reset.flatMap { $0.record.passed ? nil : $0 }
+        let stops = boots.map { "\($0.record.firmware.rawValue): \($0.stoppedBy)" } + (reset.map { ["reset: \($0.stoppedBy)"] } ?? [])
         var report = VerificationReport(
             disk: disk, accelerator: boots[0].accelerator.rawValue, results: results, passed: passed,
-            seconds: Date().timeIntervalSince(started), stoppedBy: boots.map { "\($0.record.firmware.rawValue): \($0.stoppedBy)" }.joined(separator: ", "),
+            seconds: Date().timeIntervalSince(started), stoppedBy: stops.joined(separator: ", "),
             consoleLog: consoleLog, consoleTail: failedBoot?.consoleTail ?? "", finishedAt: ISO8601DateFormatter().string(from: Date()))
         report.firmware = boots.map(\.record)
+        report.resetBoot = reset?.record
         if let directory = options.pictures {
             let existing = { (name: String) -> String? in
                 let path = directory + "/" + name
@@ -180,6 +201,33 @@ public struct Verifier: Sendable {
             if taken.desktop != nil || taken.terminal != nil { report.pictures = taken }
         }
         return report
+    }
+
+    /// The home disk of the `home-reset` probe: a blank 2 GiB qcow2 in the run's directory (lab-home formats it at
+    /// the first boot, as it does a student's blank DataVolume).
+    static func createHomeDisk(in directory: String) async throws -> String {
+        let path = directory + "/home.qcow2"
+        let output = try await HostCommand.run(["qemu-img", "create", "-q", "-f", "qcow2", path, "2G"], timeout: 60, package: "qemu-utils")
+        guard output.status == 0 else {
+            throw VerifyError.toolFailed(command: "qemu-img create -f qcow2 \(path) 2G", status: output.status, message: output.stderr)
+        }
+        return path
+    }
+
+    /// The primary boot's results with the reset boot's: its `home-reset` (the proof's second half) in place of the
+    /// primary's first half, its other probes named `… (reset)`.
+    static func merge(reset: [ProbeResult], into results: [ProbeResult]) -> [ProbeResult] {
+        var merged = results
+        for result in reset {
+            if result.probe == ProbeTarget.homeReset.name, let index = merged.firstIndex(where: { $0.probe == result.probe }) {
+                merged[index] = result
+            } else {
+                var named = result
+                named.probe = "\(result.probe) (reset)"
+                merged.append(named)
+            }
+        }
+        return merged
     }
 
     private func appendConsole(_ text: String, disk: String, to path: String) {

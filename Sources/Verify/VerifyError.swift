@@ -33,7 +33,7 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unreadableDisk(let path, let message):
             return "cannot verify \(path): \(message) (pass the built qcow2 or raw disk)"
         case .invalidProbe(let text):
-            return "unknown probe '\(text)': use web-terminal[:PORT[/PATH]], web-desktop[:PORT[/PAGE]], ssh, cloud-init, guest-agent, secure-boot, desktop-session[=PANEL][:PORT[/PATH]], desktop-resize[:PORT[/PATH]], clipboard[=DISPLAY][:PORT[/PATH]], clipboard-off[=DISPLAY][:PORT[/PATH]] or file-transfer[:PORT[/PATH]]"
+            return "unknown probe '\(text)': use web-terminal[:PORT[/PATH]], web-desktop[:PORT[/PAGE]], ssh, cloud-init, guest-agent, secure-boot, desktop-session[=PANEL][:PORT[/PATH]], desktop-resize[:PORT[/PATH]], clipboard[=DISPLAY][:PORT[/PATH]], clipboard-off[=DISPLAY][:PORT[/PATH]], file-transfer[:PORT[/PATH]], lab-tasks, home-reset or idle-stop"
         case .noFirmware:
             return "no firmware to boot under: give --firmware one or more of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))"
         case .firmwareUnavailable(let firmware, let architecture):

@@ -78,6 +78,14 @@ struct LabIdleScriptTests {
             return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         }
 
+        /// Writes the override file (as root, the test's user) or removes it (nil).
+        func override(_ text: String?, owner: Int = 0) throws {
+            let path = root + LabLifetime.overridePath
+            guard let text else { return try FileManager.default.removeItem(atPath: path) }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.ownerAccountID: owner], ofItemAtPath: path)
+        }
+
         func terminal(_ pts: String) throws -> String { try String(contentsOfFile: directory.appending("dev/pts/\(pts)"), encoding: .utf8) }
     }
 
@@ -134,5 +142,53 @@ struct LabIdleScriptTests {
         #expect(stop.status == 10 && stop.stdout.contains("the time limit of 600s is reached"))
         #expect(guest.poweredOff)
         #expect(try guest.state()["sessions"] as? Int == 1)
+    }
+
+    @Test(
+        "override: a root-owned /run/lab/idle-override replaces the idle window at the next tick and changes the decision (idle.json shows the effective window); a value that is not an integer, an unknown key or another owner makes the tick ignore the file with a journal line, never running it; removing it restores the built-in window",
+        .enabled(if: canRunIdleScript, "needs root (to own fake terminals), ss and timeout"))
+    func override() async throws {
+        let listener = try Listener()  // listening, nobody connected: no session
+        let guest = try Guest(LabIdleScript(
+            idleStopSeconds: 1800, timeLimitSeconds: 0, warningSeconds: 300, ports: [listener.port], user: "nobody", display: nil, intervalSeconds: 1))
+        #expect(try await guest.tick(at: 1000).status == 0)
+        var state = try guest.state()
+        #expect(state["idleStop"] as? Int == 1800 && state["stopAt"] as? Int == 2800 && state["override"] as? Bool == false)
+
+        // Not integers: the file is read as text, never run (the command substitution would leave a marker).
+        try guest.override("idle_stop=$(touch \(guest.root)/executed)\nwarning=20\n")
+        var tick = try await guest.tick(at: 1100)
+        #expect(tick.status == 0 && !guest.poweredOff)
+        #expect(tick.stdout.contains("lab-idle: ignoring \(guest.root + LabLifetime.overridePath): \"idle_stop=$(touch"))
+        #expect(tick.stdout.contains("is not KEY=SECONDS") && tick.stdout.contains("keeping idle_stop=1800 time_limit=0 warning=300"))
+        #expect(!FileManager.default.fileExists(atPath: guest.root + "/executed"))
+        state = try guest.state()
+        #expect(state["idleStop"] as? Int == 1800 && state["override"] as? Bool == false)
+        for bad in ["idle_stop=060\n", "idle_stop=-5\n", "idle_stop=60\nsessions=1\n"] {
+            try guest.override(bad)
+            tick = try await guest.tick(at: 1100)
+            #expect(tick.status == 0 && tick.stdout.contains("lab-idle: ignoring"), "\(bad.debugDescription)")
+        }
+        try guest.override("idle_stop=60\nwarning=20\n", owner: 65534)
+        tick = try await guest.tick(at: 1100)
+        #expect(tick.status == 0 && tick.stdout.contains("it is not owned by root"))
+
+        // Root's override: at the same moment the shortened window has passed (idle since 1000): it stops now.
+        try guest.override("# verify\nidle_stop=60\nwarning=20\n")
+        tick = try await guest.tick(at: 1040)
+        #expect(tick.status == 0 && tick.stdout.contains("applies: idle_stop=60 time_limit=0 warning=20"))
+        state = try guest.state()
+        #expect(state["idleStop"] as? Int == 60 && state["warning"] as? Int == 20 && state["stopAt"] as? Int == 1060)
+        #expect(state["override"] as? Bool == true && state["stopping"] as? Bool == false)
+        // Removed: the built-in window again (the same moment no longer stops).
+        try guest.override(nil)
+        #expect(try await guest.tick(at: 1100).status == 0)
+        state = try guest.state()
+        #expect(state["idleStop"] as? Int == 1800 && state["override"] as? Bool == false && !guest.poweredOff)
+        try guest.override("idle_stop=60\n")
+        let stop = try await guest.tick(at: 1100)
+        #expect(stop.status == 10 && stop.stdout.contains("no session for 60s: powering off") && guest.poweredOff)
+        state = try guest.state()
+        #expect(state["stopping"] as? Bool == true && state["idleStop"] as? Int == 60 && state["warning"] as? Int == 300)
     }
 }
