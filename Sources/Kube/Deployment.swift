@@ -59,6 +59,9 @@ public struct PodSpec: Sendable, Hashable, Codable {
     public var containers: [Container]
     /// The credentials Secret.
     public var volumes: [Volume]
+    /// `kubernetes.io/arch` of a single-architecture image, so the pod lands on a node that can run it; nil (not
+    /// written) for a multi-architecture image, whose index each node resolves to its own platform.
+    public var nodeSelector: StringMap? = nil
 }
 
 /// `securityContext` of a pod.

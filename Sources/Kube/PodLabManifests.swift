@@ -9,7 +9,8 @@ import LabforgeRecipe
 ///   token; the credentials Secret (`<recipe>-credentials`, the VM's keys) mounted read-only at
 ///   ``BootCredentials/runtimeDirectory`` with mode 0440 and `fsGroup` so only the lab user reads it; TCP
 ///   readiness and liveness probes on the first agent (the agents answer 401 without credentials);
-///   requests and limits from the recipe's minimum CPUs and memory.
+///   requests and limits from the recipe's minimum CPUs and memory; `nodeSelector: kubernetes.io/arch` for a
+///   single-architecture image (``nodeSelector``).
 /// - Service: the agents' ports by name, as for a VM.
 /// - NetworkPolicy: by default no ingress at all (the build writes no route, as for a VM lab: ``RouteRule``); with a
 ///   proxy namespace given, ingress only from it on the agents' ports; egress DNS to kube-system and the internet
@@ -28,6 +29,8 @@ public struct PodLabManifests: Sendable {
     public var ingressNamespace: String?
     /// The recipe's fingerprint, as an annotation of the Deployment.
     public var recipeFingerprint: String?
+    /// The platforms ``image`` holds, in index order: one for a single-architecture image, several for an index.
+    public var architectures: [Architecture]
 
     /// Creates the manifests.
     /// - Parameters:
@@ -38,11 +41,14 @@ public struct PodLabManifests: Sendable {
     ///   - ingressNamespace: The namespace of the proxy in front of the lab (a Gateway's or an ingress controller's);
     ///     nil, the default, admits nobody until a route and its proxy are chosen.
     ///   - recipeFingerprint: The recipe's fingerprint, if known.
+    ///   - architectures: The platforms `image` holds (an index's); nil: the recipe's `architectures` (as built for one
+    ///     architecture, that one).
     public init(
         recipe: Recipe, plan: ContainerPlan, image: String, uid: Int, ingressNamespace: String? = nil,
-        recipeFingerprint: String? = nil
+        recipeFingerprint: String? = nil, architectures: [Architecture]? = nil
     ) {
         self.recipeFingerprint = recipeFingerprint
+        self.architectures = architectures ?? recipe.architectures
         self.recipe = recipe
         self.plan = plan
         self.image = image
@@ -54,6 +60,14 @@ public struct PodLabManifests: Sendable {
     public var name: String { recipe.name + "-pod" }
     /// The Secret the Deployment mounts (the same one a VM lab of the recipe uses).
     public var secretName: String { recipe.name + "-credentials" }
+
+    /// The Deployment's node selector: `kubernetes.io/arch` of a single-architecture image (amd64 too: on a mixed
+    /// cluster an amd64 image would otherwise be scheduled on an arm64 node and fail with an exec format error; every
+    /// kubelet sets the label, so an amd64-only cluster schedules as before); nil for a multi-architecture image, which
+    /// runs on any of its platforms' nodes.
+    public var nodeSelector: StringMap? {
+        architectures.count == 1 ? ["kubernetes.io/arch": architectures[0].rawValue] : nil
+    }
 
     private var labels: StringMap {
         ["app.kubernetes.io/name": recipe.name, "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "labforge",
@@ -83,7 +97,8 @@ public struct PodLabManifests: Sendable {
                     spec: PodSpec(
                         securityContext: PodSecurityContext(runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: restricted),
                         automountServiceAccountToken: false, terminationGracePeriodSeconds: 15, containers: [container],
-                        volumes: [Volume(name: "credentials", secret: .init(secretName: secretName, defaultMode: 0o440))]))))
+                        volumes: [Volume(name: "credentials", secret: .init(secretName: secretName, defaultMode: 0o440))],
+                        nodeSelector: nodeSelector))))
     }
 
     /// The Service.

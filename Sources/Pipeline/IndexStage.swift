@@ -160,7 +160,8 @@ struct IndexStage: Stage {
             case .container:
                 guard let uid = image.podUID else { continue }
                 let plan = try ContainerPlan(recipe: recipe)
-                let manifests = PodLabManifests(recipe: recipe, plan: plan, image: reference, uid: uid, recipeFingerprint: try recipe.fingerprint)
+                let manifests = PodLabManifests(
+                    recipe: recipe, plan: plan, image: reference, uid: uid, recipeFingerprint: try recipe.fingerprint, architectures: group.map(\.0.architecture))
                 _ = try ManifestWriter.write(try manifests.files(), to: output.manifests)
             }
             written.append(output.manifests)

@@ -92,6 +92,7 @@ struct MultiArchBuildTests {
             == ["amd64", "arm64"], "\(podRaw.stdout)")
         let deployment = try String(contentsOfFile: output + "/debian-terminal/1.0.0/container/arm64/manifests/deployment.yaml", encoding: .utf8)
         #expect(deployment.contains("debian-terminal-pod:1.0.0@\(try #require(podIndex.digest))"), "\(deployment)")
+        #expect(!deployment.contains("nodeSelector"), "a multi-architecture pod lab runs on either architecture's nodes: \(deployment)")
         let catalog = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/catalog.json"))) as? [String: Any])
         let entries = catalog["images"] as? [[String: Any]] ?? []
         #expect(entries.count == 2)
