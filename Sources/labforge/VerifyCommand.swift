@@ -27,7 +27,12 @@ struct VerifyCommand: AsyncParsableCommand {
 
             Probes: web-terminal[:PORT[/PATH]] (ttyd page, then a shell over its `tty` WebSocket), \
             web-desktop[:PORT[/PAGE]] (noVNC page, then the RFB banner through websockify), ssh (banner, then a \
-            command with the generated key), cloud-init (finished without errors), guest-agent (guest-ping).
+            command with the generated key), cloud-init (finished without errors), guest-agent (guest-ping); the \
+            desktop proofs (desktop-session, desktop-resize, clipboard, clipboard-off, file-transfer); and a lab's life, \
+            VM only: lab-tasks (over guest-exec: each `lab check N` fails on the fresh image, passes after `lab solve N`), \
+            home-reset (a blank disk with serial lab-home on /home; a reset boot with a fresh system overlay keeps \
+            the file written there and loses the one in /etc), idle-stop (last: a held web-terminal session keeps the VM \
+            up past a 60 s window set in /run/lab/idle-override; closed, the guest powers itself off in time).
             """
     )
 
@@ -45,7 +50,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --image: how the test credentials reach the container.", valueName: "secret|environment"))
     var credentials: ContainerCredentialSource = .secret
 
-    @Option(help: "Take the probes from this recipe's agents (plus ssh, cloud-init, guest-agent).")
+    @Option(help: "Take the probes from this recipe's agents (plus ssh, cloud-init, guest-agent; lab-tasks, home-reset, idle-stop for a lab).")
     var recipe: String?
 
     @OptionGroup var source: RecipeSourceOptions
