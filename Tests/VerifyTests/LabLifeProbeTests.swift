@@ -89,7 +89,7 @@ struct LabLifeProbeTests {
     }
 
     @Test("a cached report covers a lab plan only with a passed result for each new probe; the reset boot's home-reset replaces the primary's first half")
-    func reports() {
+    func reports() throws {
         let plan = ProbePlan(targets: [.guestAgent, .labTasks, .homeReset, .idleStop])
         func result(_ name: String, _ passed: Bool = true) -> ProbeResult {
             ProbeResult(probe: name, passed: passed, seconds: 1, attempts: 1, detail: name)
@@ -108,6 +108,14 @@ struct LabLifeProbeTests {
             into: [result("guest-agent"), ProbeResult(probe: "home-reset", passed: true, seconds: 80, attempts: 1, detail: "written"), result("idle-stop")])
         #expect(merged.map(\.probe) == ["guest-agent", "home-reset", "idle-stop", "guest-agent (reset)"])
         #expect(merged[1].detail == "kept")
+
+        // The reset boot is a new field: the table says it, a report written before it still decodes.
+        report.resetBoot = .init(firmware: .uefi, passed: true, kernelStarted: true, probes: ["guest-agent", "home-reset"], seconds: 52)
+        #expect(report.table.contains("reset boot (uefi, fresh system disk, same home disk): booted, guest-agent, home-reset passed (52.0 s)"))
+        var older = try #require(try JSONSerialization.jsonObject(with: try report.json()) as? [String: Any])
+        #expect(older.removeValue(forKey: "resetBoot") != nil)
+        let decoded = try JSONDecoder().decode(VerificationReport.self, from: try JSONSerialization.data(withJSONObject: older))
+        #expect(decoded.resetBoot == nil && decoded.results == report.results)
     }
 
     @Test("guest-exec-status answers as qemu-ga sends them: running, exited with base64 output, ended by a signal; anything else is refused")
