@@ -56,6 +56,9 @@ struct IdleStopProof: Sendable {
 
     /// Seconds the session is held after the override: the window and two ticks.
     var holdSeconds: Int { window + 2 * tick }
+    /// Seconds beyond lab-idle's ticks to wait for it to count the session or take the override (a quarter of the
+    /// shutdown's slack: 15 s, scaled with it on an emulated architecture).
+    var margin: Double { shutdownSlack / 4 }
     /// Seconds from closing the session to qemu's exit at most.
     var powerOffLimit: Double { Double(window + 2 * tick) + shutdownSlack }
 
@@ -68,7 +71,7 @@ struct IdleStopProof: Sendable {
             _ = try await shell.run("true")
             // (a) lab-idle counts the WebSocket's connection within a few ticks.
             var seen = try await readState()
-            let counted = Date().addingTimeInterval(Double(3 * tick) + 15)
+            let counted = Date().addingTimeInterval(Double(3 * tick) + margin)
             while seen.sessions < 1 {
                 guard Date() < counted else {
                     throw FinalFailure("lab-idle counts no session while the web terminal's WebSocket is open: \(seen.text)")
@@ -82,7 +85,7 @@ struct IdleStopProof: Sendable {
                 timeout: 30)
             guard written.status == 0 else { throw FinalFailure("writing \(LabLifetime.overridePath) failed (exit \(written.status)): \(written.tail())") }
             let since = Date()
-            let taken = since.addingTimeInterval(Double(2 * tick) + 15)
+            let taken = since.addingTimeInterval(Double(2 * tick) + margin)
             while !(seen.override && seen.idleStop == window) {
                 guard Date() < taken else {
                     throw FinalFailure("lab-idle did not take \(LabLifetime.overridePath) (idle_stop=\(window)) within two ticks: \(seen.text)")

@@ -275,7 +275,7 @@ struct ProbeRun: Sendable {
         let proof = IdleStopProof(
             machine: machine, agent: GuestAgentCommandRunner(socketPath: socket), shells: shells, shutdownSlack: options.powerOffSlack)
         // Counting the session and taking the override take a few ticks each; the hold and the power-off their limits.
-        let bound = Double(proof.holdSeconds + 8 * proof.tick + 60) + proof.powerOffLimit
+        let bound = Double(proof.holdSeconds + 5 * proof.tick) + 2 * proof.margin + 60 + proof.powerOffLimit
         var result = await once(name, attempts: 0, bound: bound) { try await proof.prove() }
         result.auth = plan.access.terminalName
         return result
