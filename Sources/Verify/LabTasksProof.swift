@@ -1,4 +1,4 @@
-// The lab-tasks probe: each task's check fails on the fresh image, its solve script makes it pass, and results.json
+// The lab-tasks proof: each task's check fails on the fresh image, its solve script makes it pass, and results.json
 // says so — through the image's own `lab` command, run as root.
 import Foundation
 import LabforgeRecipe
