@@ -170,15 +170,8 @@ public struct ImageVerifier: Sendable {
 
     /// Whether an HTTP request to the forwarded port gets any answer (a closed forward gives none).
     private static func answers(port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
+        guard let descriptor = LoopbackPorts.connect(to: port) else { return false }
         defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
-        guard connected else { return false }
         let request = Array("GET / HTTP/1.0\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)

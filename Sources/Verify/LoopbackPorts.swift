@@ -1,4 +1,4 @@
-// Finds free TCP ports on 127.0.0.1 for qemu's user-mode network forwards.
+// Free TCP ports on 127.0.0.1 for qemu's user-mode network forwards, and connections to them.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,5 +36,25 @@ public enum LoopbackPorts {
             ports.append(Int(UInt16(bigEndian: address.sin_port)))
         }
         return ports
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`: its descriptor, for the caller to close, or nil when nothing accepts there.
+    /// - Parameter port: The port.
+    /// - Returns: The connected socket, or nil.
+    static func connect(to port: Int) -> Int32? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
     }
 }
