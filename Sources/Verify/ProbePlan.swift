@@ -16,8 +16,10 @@ public enum ProbeTarget: Sendable, Hashable, Codable {
     /// UEFI. Added by the verifier to UEFI boots; it has no meaning under BIOS or in a container.
     case secureBoot
     /// The desktop is not a blank screen: in a full RFB framebuffer update through websockify, under 90 % of the
-    /// pixels have one colour. With `panel`, that process (`xfce4-panel`) also runs as the lab user, asked with
-    /// `pgrep` in the web terminal's shell.
+    /// pixels have one colour; the screen is taken again until two in a row are equal (what is passed and pictured is
+    /// the session drawn). With `panel`, that process (`xfce4-panel`) also runs as the lab user, asked with `pgrep` in
+    /// the web terminal's shell, and has its plugins loaded (Xfce: the application menu and the clock, read from its
+    /// `/proc/PID/maps`).
     case desktopSession(port: Int, websocketPath: String = "websockify", panel: String? = nil)
     /// Resizing from the browser: ExtendedDesktopSize announced over RFB, a SetDesktopSize to another size answered
     /// with status 0 and a framebuffer of that size, then the old size asked back.

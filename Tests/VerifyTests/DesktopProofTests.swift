@@ -17,6 +17,8 @@ struct DesktopProofTests {
                 hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", user: user, shells: HostShells())
         }
         #expect(detail.hasPrefix("screen 1280x800: "), "\(detail)")
+        // xlogo draws once and stays: the second screen equals the first.
+        #expect(detail.contains(", unchanged 2 s later (frame 2)"), "\(detail)")
         // With a picture asked for, the passing screen is written as PNG (the catalog's screenshot).
         let picture = drawn.scratch.appending("desktop.png")
         let pictured = try await ProbeAttempts.desktopSession(
@@ -34,6 +36,19 @@ struct DesktopProofTests {
                 hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xfce4-panel", user: user, shells: HostShells())
         }
         #expect(noPanel?.description.contains("no xfce4-panel process of \(user) (pgrep exit 1") == true, "\(String(describing: noPanel))")
+        // The panel's modules are read from its /proc/PID/maps: xlogo's own Xt is loaded; a module it never loads is
+        // named (Xfce's panel is mapped, empty, before its plugins are: its screen is not taken then).
+        let loaded = try await ProbeAttempts.desktopSession(
+            hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", panelModules: ["/libXt.so"],
+            user: user, shells: HostShells())
+        #expect(loaded.contains("; xlogo runs as \(user) (pid ") && loaded.hasSuffix(") with libXt.so loaded"), "\(loaded)")
+        let notLoaded = await #expect(throws: ProbeFailure.self) {
+            try await ProbeAttempts.desktopSession(
+                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo",
+                panelModules: ["/libXt.so", "/panel/plugins/libclock.so"], user: user, shells: HostShells())
+        }
+        #expect(notLoaded?.description.hasSuffix(") has not loaded libclock.so yet: its panel is not drawn") == true, "\(String(describing: notLoaded))")
+        #expect(ProbeAttempts.panelModules("xfce4-panel") == ["/panel/plugins/libapplicationsmenu.so", "/panel/plugins/libclock.so"])
 
         let blank = try await TestDesktop(drawing: false)
         defer { blank.stop() }

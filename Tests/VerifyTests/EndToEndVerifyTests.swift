@@ -48,6 +48,7 @@ struct EndToEndVerifyTests {
         #expect(names == expected)
         func detail(_ probe: String) -> String { results.first { $0["probe"] as? String == probe }?["detail"] as? String ?? "" }
         #expect(detail("desktop-session").contains("xfce4-panel runs as student"), "\(detail("desktop-session"))")
+        #expect(detail("desktop-session").contains(" with libapplicationsmenu.so, libclock.so loaded"), "\(detail("desktop-session"))")
         #expect(detail("desktop-resize").contains("→ status 0"), "\(detail("desktop-resize"))")
         #expect(detail("desktop-resize").contains("back to 1280x800"), "\(detail("desktop-resize"))")
         #expect(detail("clipboard").contains("in the X clipboard of :1"), "\(detail("clipboard"))")
@@ -85,13 +86,14 @@ struct EndToEndVerifyTests {
                 w, h = struct.unpack('>II', d[16:24]); pos = 8; idat = b''
                 while pos < len(d):
                     n, k = struct.unpack('>I4s', d[pos:pos+8]); idat += d[pos+8:pos+8+n] if k == b'IDAT' else b''; pos += 12 + n
-                raw = zlib.decompress(idat); stride = w * 3; counts = {}
+                raw = zlib.decompress(idat); stride = w * 3; counts = {}; light = 0
                 for y in range(h):
                     row = raw[y * (stride + 1):(y + 1) * (stride + 1)]; assert row[0] == 1, 'Sub filter expected'
                     line = bytearray(row[1:])
                     for i in range(3, stride): line[i] = (line[i] + line[i - 3]) & 255
                     for x in range(0, stride, 3): key = bytes(line[x:x + 3]); counts[key] = counts.get(key, 0) + 1
-                print('%dx%d %d %.3f' % (w, h, len(raw), max(counts.values()) / float(w * h)))
+                    if y < 26: light += sum(1 for x in range(0, stride, 3) if 299 * line[x] + 587 * line[x + 1] + 114 * line[x + 2] > 160000)
+                print('%dx%d %d %d %.3f' % (w, h, len(raw), light, max(counts.values()) / float(w * h)))
                 """, png])
             #expect(size.status == 0, "\(size.stderr)")
             let fields = size.stdout.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -100,6 +102,11 @@ struct EndToEndVerifyTests {
             // The picture the catalog shows is the desktop the session proof passed: not one colour (under 90 %).
             let commonest = Double(fields.last ?? "1") ?? 1
             #expect(commonest < 0.9, "the desktop picture is \(commonest * 100) % one colour")
+            // Xfce's top panel (26 px) is drawn light, its menu, pager and clock on it: a picture taken before the
+            // panel drew its plugins (as the catalog's once was) shows the dark wallpaper through an empty bar there,
+            // not one light pixel.
+            let panelLight = fields.count == 4 ? Int(fields[2]) ?? 0 : 0
+            #expect(panelLight > 1280 * 26 / 2, "light pixels in the picture's top 26 rows (the panel): \(panelLight) of \(1280 * 26)")
             let screen = (try? String(contentsOfFile: pictures?["terminal"] ?? "-", encoding: .utf8)) ?? ""
             #expect(screen.contains("LABFORGE_PROBE_42"), "\(screen)")
             print("verify e2e pictures: \(png) (\(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), terminal screen:\n\(screen)")
