@@ -66,6 +66,14 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     /// The boot after the primary one that proves `home-reset`: the same firmware, a fresh overlay over the same
     /// system disk (a reset), the same home disk; nil when the plan has no `home-reset` or its first half failed.
     public var resetBoot: FirmwareBoot? = nil
+    /// The revision of labforge's proofs that wrote the report (``proofRevision`` for a new one; nil when read from a
+    /// report written before revisions were kept).
+    public var proofs: Int? = VerificationReport.proofRevision
+
+    /// The revision of the proofs, raised when a proof asks for more than before, so that a cached verification by
+    /// the weaker proof is run again rather than reused. 2: `desktop-session` waits for the panel's plugins and a
+    /// settled screen (a revision-1 pass could picture an empty panel).
+    public static let proofRevision = 2
 
     /// One boot of the disk under one firmware.
     public struct FirmwareBoot: Sendable, Codable, Equatable {
@@ -125,14 +133,15 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     /// Names of the probes that failed.
     public var failedProbes: [String] { results.filter { !$0.passed }.map(\.probe) }
 
-    /// Whether every probe of `plan` passed in this report. A cached report is kept by the image's fingerprint,
-    /// which does not name the probes: one written before the plan gained a probe (the desktop proofs) does not
-    /// cover the plan, and the image is verified again.
+    /// Whether every probe of `plan` passed in this report, by the current proofs. A cached report is kept by the
+    /// image's fingerprint, which names neither the probes nor how they prove: one written before the plan gained a
+    /// probe (the desktop proofs), or by an earlier ``proofRevision``, does not cover the plan, and the image is
+    /// verified again.
     /// - Parameter plan: The probes the verification runs now (for a pod image, ``ImageVerifier/containerTargets(_:)``).
-    /// - Returns: True when each of the plan's probes has a passed result.
+    /// - Returns: True when the report is of the current revision and each of the plan's probes has a passed result.
     public func covers(_ plan: ProbePlan) -> Bool {
         let passed = Set(results.filter(\.passed).map(\.probe))
-        return plan.targets.allSatisfy { passed.contains($0.name) }
+        return proofs == Self.proofRevision && plan.targets.allSatisfy { passed.contains($0.name) }
     }
 
     /// A fixed-width table for people.

@@ -63,7 +63,7 @@ struct DesktopProofPlanTests {
     }
 
     @Test("a cached report covers a plan only when each of its probes passed: an older report lacks the proofs")
-    func cacheCoverage() {
+    func cacheCoverage() throws {
         func result(_ name: String, _ passed: Bool = true) -> ProbeResult { ProbeResult(probe: name, passed: passed, seconds: 1, attempts: 1, detail: "") }
         let old = VerificationReport(
             disk: "d", accelerator: "tcg", results: ["web-terminal", "web-desktop", "ssh", "cloud-init", "guest-agent", "secure-boot"].map { result($0) },
@@ -76,6 +76,18 @@ struct DesktopProofPlanTests {
         var newer = old
         newer.results += ["desktop-session", "desktop-resize", "clipboard", "file-transfer"].map { result($0) }
         #expect(newer.covers(now))
+        // A report by an earlier revision of the proofs (none recorded, or a lower one) covers nothing: the proof
+        // asks for more now (desktop-session's plugins and settled screen), so the image is verified again.
+        var earlier = newer
+        earlier.proofs = nil
+        #expect(!earlier.covers(now) && !earlier.covers(before))
+        earlier.proofs = VerificationReport.proofRevision - 1
+        #expect(!earlier.covers(now))
+        let decoded = try JSONDecoder().decode(VerificationReport.self, from: try JSONEncoder().encode(newer))
+        #expect(decoded.proofs == VerificationReport.proofRevision && decoded.covers(now))
+        var unrecorded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(newer)) as? [String: Any] ?? [:]
+        unrecorded["proofs"] = nil
+        #expect(try JSONDecoder().decode(VerificationReport.self, from: try JSONSerialization.data(withJSONObject: unrecorded)).proofs == nil)
         newer.results[newer.results.count - 2] = result("clipboard", false)
         #expect(!newer.covers(now))
         // An exam image's clipboard-off proof is another probe than the clipboard proof.
