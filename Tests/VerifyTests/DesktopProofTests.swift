@@ -41,7 +41,7 @@ struct DesktopProofTests {
         let loaded = try await ProbeAttempts.desktopSession(
             hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", panelModules: ["/libXt.so"],
             user: user, shells: HostShells())
-        #expect(loaded.contains("; xlogo runs as \(user) (pid ") && loaded.hasSuffix(") with libXt.so loaded"), "\(loaded)")
+        #expect(loaded.contains("; xlogo runs as \(user) (pid ") && loaded.hasSuffix(") with libXt.so loaded, idle"), "\(loaded)")
         let notLoaded = await #expect(throws: ProbeFailure.self) {
             try await ProbeAttempts.desktopSession(
                 hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo",
@@ -49,6 +49,19 @@ struct DesktopProofTests {
         }
         #expect(notLoaded?.description.hasSuffix(") has not loaded libclock.so yet: its panel is not drawn") == true, "\(String(describing: notLoaded))")
         #expect(ProbeAttempts.panelModules("xfce4-panel") == ["/panel/plugins/libapplicationsmenu.so", "/panel/plugins/libclock.so"])
+        // A panel that keeps the CPU busy is not drawn yet: the attempt fails after the settle screens, naming it
+        // (a busy loop under the name "busypanel": perl's $0 sets the process name pgrep -x matches).
+        let busy = Process()
+        busy.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
+        busy.arguments = ["-e", "$0 = 'busypanel'; 1 while 1"]
+        try busy.run()
+        defer { kill(busy.processIdentifier, SIGKILL); busy.waitUntilExit() }
+        for _ in 0..<100 where try await Command.run(["pgrep", "-x", "busypanel"]).status != 0 { try await Task.sleep(for: .milliseconds(100)) }
+        let stillBusy = await #expect(throws: ProbeFailure.self) {
+            try await ProbeAttempts.desktopSession(
+                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "busypanel", user: user, shells: HostShells())
+        }
+        #expect(stillBusy?.description.hasSuffix(") is still busy after 7 screens 2 s apart: its panel is not drawn yet") == true, "\(String(describing: stillBusy))")
 
         let blank = try await TestDesktop(drawing: false)
         defer { blank.stop() }
