@@ -250,7 +250,7 @@ struct ImageBuilder: Sendable {
               FileManager.default.fileExists(atPath: output.layout + "/index.json"),
               FileManager.default.fileExists(atPath: output.manifests)
         else { return false }
-        if options.verify, previous.verification.status != "passed" { return false }
+        if options.verify, previous.verification.status != "passed" || !VerifyStage.covers(output.verification, recipe: recipe, target: target) { return false }
         if let key = options.signingKey, options.push != nil, previous.signature?.keyFingerprint != key.fingerprint || previous.signature?.attestations == nil {
             return false
         }

@@ -18,6 +18,29 @@ struct VerifyStage: Stage {
             summary: .init(status: "not-run", summary: "not run"), firmware: context.target == .vm ? FirmwareBasis(claimed: context.recipe.firmware) : nil)
     }
 
+    /// The probes `recipe`'s image is verified with: the recipe's plan, without the VM-only probes for a pod image.
+    /// - Parameters:
+    ///   - recipe: The recipe.
+    ///   - target: VM disk or pod image.
+    /// - Returns: The plan a passed verification must cover to be reused.
+    static func plan(for recipe: Recipe, target: BuildTarget) -> ProbePlan {
+        target == .container ? ImageVerifier.containerTargets(ProbePlan(recipe: recipe)) : ProbePlan(recipe: recipe)
+    }
+
+    /// Whether the verification kept at `path` passed and covers `recipe`'s plan by the current proofs: what lets an
+    /// unchanged image stay unchanged (a verification by an earlier revision of the proofs is run again).
+    /// - Parameters:
+    ///   - path: A `verification.json`.
+    ///   - recipe: The recipe.
+    ///   - target: VM disk or pod image.
+    /// - Returns: False when the file is missing, unreadable, failed or does not cover the plan.
+    static func covers(_ path: String, recipe: Recipe, target: BuildTarget) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path), let report = try? JSONDecoder().decode(VerificationReport.self, from: data) else {
+            return false
+        }
+        return report.passed && report.covers(plan(for: recipe, target: target))
+    }
+
     func key(for subject: VerificationSubject, in context: StageContext) throws -> String? {
         guard context.options.verify else { return nil }
         return context.fingerprint.hex + (context.target == .vm ? " firmware=" + context.recipe.firmware.map(\.rawValue).joined(separator: ",") : "")
@@ -30,7 +53,7 @@ struct VerifyStage: Stage {
         if !context.options.force, let data = FileManager.default.contents(atPath: cached),
            let report = try? JSONDecoder().decode(VerificationReport.self, from: data), report.passed,
            // Only a verification that ran every probe the recipe asks for now (the fingerprint does not name them).
-           report.covers(context.target == .container ? ImageVerifier.containerTargets(ProbePlan(recipe: context.recipe)) : ProbePlan(recipe: context.recipe)),
+           report.covers(Self.plan(for: context.recipe, target: context.target)),
            // Only a verification under exactly the firmwares the recipe claims now (an older report has none).
            context.target == .container || Set(report.verifiedFirmware) == Set(context.recipe.firmware) {
             try AtomicFile.write(data, to: output.verification)

@@ -71,9 +71,10 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var proofs: Int? = VerificationReport.proofRevision
 
     /// The revision of the proofs, raised when a proof asks for more than before, so that a cached verification by
-    /// the weaker proof is run again rather than reused. 2: `desktop-session` waits for the panel's plugins and a
-    /// settled screen (a revision-1 pass could picture an empty panel).
-    public static let proofRevision = 2
+    /// the weaker proof is run again rather than reused. 3: `desktop-session` waits for the panel's plugins and a
+    /// settled screen with the panel idle (a pass by an earlier revision could picture an empty panel; 2 asked for
+    /// the plugins and two equal screens only, which was not enough).
+    public static let proofRevision = 3
 
     /// One boot of the disk under one firmware.
     public struct FirmwareBoot: Sendable, Codable, Equatable {

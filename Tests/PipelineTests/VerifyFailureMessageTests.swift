@@ -1,9 +1,10 @@
 // A failed verification stops the build with each failed probe and what it saw: a lab task whose check never fails
 // is named in the build's error, not only "lab-tasks".
 import Foundation
+import LabforgeRecipe
 @testable import Pipeline
 import Testing
-import Verify
+@testable import Verify
 
 @Suite("the build's verification failure message")
 struct VerifyFailureMessageTests {
@@ -28,5 +29,37 @@ struct VerifyFailureMessageTests {
         #expect(failures.last?.hasSuffix("…") == true && failures.last!.count == "ssh: ".count + 241)
         let message = PipelineError.verificationFailed(image: "linux-basics", failed: failures, log: "build.log").description
         #expect(message.hasPrefix(#"linux-basics: verification failed (lab-tasks: task 1 ("Make a project directory"): its check passes on the fresh image"#), "\(message)")
+    }
+}
+
+@Suite("reusing a passed verification")
+struct VerificationReuseTests {
+    @Test("an unchanged image keeps its verification only when it passed the recipe's probes by the current proofs")
+    func currentProofsOnly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-reuse-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recipe = Recipe(name: "desk", sysprep: nil) { WebDesktop(session: .xfce) }
+        let plan = VerifyStage.plan(for: recipe, target: .vm)
+        #expect(plan.targets.map(\.name).contains("desktop-session"))
+        let results = plan.targets.map { ProbeResult(probe: $0.name, passed: true, seconds: 1, attempts: 1, detail: "ok") }
+        let report = VerificationReport(
+            disk: "d", accelerator: "tcg", results: results, passed: true, seconds: 1, stoppedBy: "powerdown", consoleLog: nil, consoleTail: "", finishedAt: "")
+        let path = directory + "/verification.json"
+        func write(_ report: VerificationReport) throws { try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: path)) }
+        #expect(!VerifyStage.covers(path, recipe: recipe, target: .vm), "no file")
+        try write(report)
+        #expect(VerifyStage.covers(path, recipe: recipe, target: .vm))
+        // By the proofs of an earlier revision (the desktop-session that could picture an empty panel): verified again.
+        var earlier = report
+        earlier.proofs = VerificationReport.proofRevision - 1
+        try write(earlier)
+        #expect(!VerifyStage.covers(path, recipe: recipe, target: .vm))
+        var failed = report
+        failed.passed = false
+        try write(failed)
+        #expect(!VerifyStage.covers(path, recipe: recipe, target: .vm))
+        try Data("{".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(!VerifyStage.covers(path, recipe: recipe, target: .vm), "unreadable")
     }
 }
