@@ -118,6 +118,8 @@ public struct DebianRootTree: Sendable, Equatable {
         if let epoch = try SourceDateEpoch.current() { environment[SourceDateEpoch.variable] = String(epoch.seconds) }
         // mmdebstrap's own temp files (its gpg home, the chroot of tar mode) go where the caller cleans up.
         if let temporaryDirectory { environment["TMPDIR"] = temporaryDirectory }
+        // A foreign tree's programs run under qemu-user: its CPU model for them (the bootstrap's longest part).
+        if let foreignArchitecture { environment.merge(foreignArchitecture.userEmulationEnvironment) { _, emulation in emulation } }
         logger.info("mmdebstrap: Debian \(suite) (\(variant), \(packages.count) extra packages) from \(sources.first ?? "?")")
         try await PrivateMountNamespace.run(.mmdebstrap, arguments(output: output, format: format), environment: environment, output: log)
     }

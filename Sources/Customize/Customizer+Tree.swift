@@ -63,7 +63,8 @@ extension Customizer {
     ) throws -> CustomizedTree {
         let plan = recipe.plan
         let build = GuestBuild(
-            workspace: .hostTree(HostRootTree(root: root)), manager: .apt, artifacts: artifacts,
+            workspace: .hostTree(HostRootTree(root: root, foreignArchitecture: recipe.architectures.first.flatMap { ForeignArchitecture.isForeign($0) ? $0 : nil })),
+            manager: .apt, artifacts: artifacts,
             plan: plan.filter { !hostInstalledSteps.contains($0.number) }, log: log)
         // A kernel a step installs runs Debian's zz-update-grub in the chroot: its grub-probe must answer for the disk the
         // tree becomes, not for the host's file system. The real one is back before the tree is read or written.

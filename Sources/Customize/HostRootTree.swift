@@ -2,6 +2,7 @@
 // programs run chrooted in it (under qemu-user through binfmt_misc for a foreign architecture).
 import Bases
 import Foundation
+import LabforgeRecipe
 import ProcessRunner
 
 /// A root tree extracted on the host that a recipe's steps run in, as they run in the appliance for an amd64 disk.
@@ -14,11 +15,17 @@ import ProcessRunner
 final class HostRootTree: GuestFileSystem {
     /// The tree's root directory on the host (absolute, no trailing slash).
     let root: String
+    /// What the tree's programs get in their environment beside the allow-listed one: a foreign architecture's
+    /// ``LabforgeRecipe/Architecture/userEmulationEnvironment``.
+    let environment: [String: String]
 
     /// Wraps the tree at `root`.
-    /// - Parameter root: An extracted root tree, owned by root.
-    init(root: String) {
+    /// - Parameters:
+    ///   - root: An extracted root tree, owned by root.
+    ///   - architecture: The tree's architecture when it is not the host's (its programs run under qemu-user).
+    init(root: String, foreignArchitecture architecture: Architecture? = nil) {
         self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+        environment = architecture?.userEmulationEnvironment ?? [:]
     }
 
     /// Where `path` is on the host, every link on the way resolved inside the tree; the last component is followed only
@@ -122,8 +129,10 @@ final class HostRootTree: GuestFileSystem {
     }
 
     func shell(_ script: String) throws -> String {
-        let result = try ChildProcess(["unshare"] + PrivateMountNamespace.unshareArguments(executable: "/bin/sh", ["-c", Self.chrootScript, "labforge-chroot", root, script]))
-            .runBlocking()
+        let result = try ChildProcess(
+            ["unshare"] + PrivateMountNamespace.unshareArguments(executable: "/bin/sh", ["-c", Self.chrootScript, "labforge-chroot", root, script]),
+            environment: environment
+        ).runBlocking()
         guard result.succeeded else {
             throw CustomizeError.commandFailed(command: GuestShell.shownCommand(script), status: result.status, outputTail: GuestShell.tail(of: result.stdoutText + result.stderr))
         }
