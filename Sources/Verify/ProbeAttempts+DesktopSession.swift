@@ -48,12 +48,13 @@ extension ProbeAttempts {
     ///   - user: The desktop user the panel runs as.
     ///   - shells: The session's shell, nil when the image has no web terminal (the panel is then not checked).
     ///   - picture: Where to write the screen as PNG, if anywhere (a failure to write it is said in the detail).
+    ///   - settleFrames: How many more screens to take at most (``settleFrames`` unless given).
     /// - Returns: The success detail.
     /// - Throws: ``ProbeFailure`` naming what was seen (no panel process, a plugin not loaded yet, a panel still busy,
     ///   a blank screen).
     static func desktopSession(
         hostPort: Int, websocketPath: String, password: String?, panel: String?, panelModules modules: [String]? = nil, user: String,
-        shells: (any SessionShellOpener)?, picture: String? = nil
+        shells: (any SessionShellOpener)?, picture: String? = nil, settleFrames frames: Int = ProbeAttempts.settleFrames
     ) async throws -> String {
         let screen: SettledScreen
         var panelDetail = ""
@@ -78,7 +79,7 @@ extension ProbeAttempts {
                     }
                     detail += " with \(modules.map(moduleName).joined(separator: ", ")) loaded"
                 }
-                let screen = try await settledScreen(hostPort: hostPort, websocketPath: websocketPath, password: password, detail: detail) {
+                let screen = try await settledScreen(hostPort: hostPort, websocketPath: websocketPath, password: password, detail: detail, frames: frames) {
                     try await cpuSeconds(of: pids, in: shell, naming: running)
                 }
                 guard screen.panelIdle != false else {
@@ -88,7 +89,7 @@ extension ProbeAttempts {
             }
         } else {
             if let panel { panelDetail = "; \(panel) not checked: no web terminal to run pgrep in" }
-            screen = try await settledScreen(hostPort: hostPort, websocketPath: websocketPath, password: password, detail: panelDetail, cpu: nil)
+            screen = try await settledScreen(hostPort: hostPort, websocketPath: websocketPath, password: password, detail: panelDetail, frames: frames, cpu: nil)
         }
         let canvas = screen.canvas
         try blankCheck(canvas, panelDetail)
@@ -117,10 +118,10 @@ extension ProbeAttempts {
         let panelIdle: Bool?
     }
 
-    /// The first screen (not blank), then one every ``settleSeconds`` until two in a row are equal and `cpu` (the
-    /// panel's CPU seconds, if measured) grew by less than ``idleShare`` of the interval between them.
+    /// The first screen (not blank), then one every ``settleSeconds`` (at most `frames` more) until two in a row are
+    /// equal and `cpu` (the panel's CPU seconds, if measured) grew by less than ``idleShare`` of the interval between them.
     private static func settledScreen(
-        hostPort: Int, websocketPath: String, password: String?, detail: String, cpu: (() async throws -> Double)?
+        hostPort: Int, websocketPath: String, password: String?, detail: String, frames: Int, cpu: (() async throws -> Double)?
     ) async throws -> SettledScreen {
         try await withRFBSession(port: hostPort, path: websocketPath, password: password) { session -> SettledScreen in
             try await session.configure()
@@ -129,7 +130,7 @@ extension ProbeAttempts {
             try blankCheck(canvas, detail)
             var used = try await cpu?()
             var last = SettledScreen(canvas: canvas, frames: 1, unchanged: false, panelIdle: nil)
-            for frame in 2...(settleFrames + 1) {
+            for frame in 2...(frames + 1) {
                 try await Task.sleep(for: .seconds(settleSeconds))
                 let next = try await screenshot(session: &session, width: width, height: height)
                 let now = try await cpu?()

@@ -144,6 +144,10 @@ struct BuildDriverTests {
         try report.write(to: context.cache.verification(context.fingerprint))
         await #expect(throws: StageFailure.self) { try await BuildDriver(context: context).run(VerifyStage(), .disk(FinalDisk(path: work.appending("no-such-disk.qcow2")))) }
         report.results = ProbePlan(recipe: recipe).targets.map { ProbeResult(probe: $0.name, passed: true, seconds: 1, attempts: 1, detail: "ok") }
+        // Every probe passed, but by proofs of no recorded revision (a report from before revisions): not taken either.
+        try report.write(to: context.cache.verification(context.fingerprint))
+        await #expect(throws: StageFailure.self) { try await BuildDriver(context: context).run(VerifyStage(), .disk(FinalDisk(path: work.appending("no-such-disk.qcow2")))) }
+        report.proofs = VerificationReport.proofRevision
         try report.write(to: context.cache.verification(context.fingerprint))
         let driver = BuildDriver(context: context)
         let taken = try await driver.run(VerifyStage(), .disk(FinalDisk(path: work.appending("no-such-disk.qcow2"))))
