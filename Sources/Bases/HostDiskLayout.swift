@@ -29,18 +29,10 @@ struct HostDiskLayout: Sendable, Equatable {
     static let efiSystem = PartitionPlacement(number: 15, startSector: 4096, sectors: 258_048, type: "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", name: "esp")
     /// First sector of the root partition (128 MiB).
     static let rootStartSector: Int64 = 262_144
-    /// The root partition's type: "Linux root (x86-64)" of the Discoverable Partitions Specification.
-    static let rootType = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
-    /// The root partition's type on an architecture: "Linux root (x86-64)" or "Linux root (ARM-64)" of the
-    /// Discoverable Partitions Specification.
+    /// The root partition's type on an architecture (``Architecture/discoverableRootType``).
     /// - Parameter architecture: The disk's architecture.
     /// - Returns: The GPT type GUID.
-    static func rootType(for architecture: Architecture) -> String {
-        switch architecture {
-        case .amd64: return rootType
-        case .arm64: return "B921B045-1DF0-41C3-AF44-4C6F280D3FAE"
-        }
-    }
+    static func rootType(for architecture: Architecture) -> String { architecture.discoverableRootType }
     /// The root partition's number (fstab and GRUB find it by label and UUID; the number is what `/dev/sda1` tools expect).
     static let rootPartitionNumber = 1
 

@@ -15,6 +15,25 @@ public struct DiskImageInfo: Sendable, Equatable, Codable {
     public var encrypted: Bool
     /// Other host files the image reads its data from: a qcow2 external data file, VMDK extents outside the file.
     public var externalFiles: [String] = []
+
+    /// Facts as given (qemu-img's are read by ``QemuImg/info(_:)``).
+    /// - Parameters:
+    ///   - format: The format.
+    ///   - virtualSize: Size the guest sees, in bytes.
+    ///   - actualSize: Bytes on the host.
+    ///   - backingFile: The backing file.
+    ///   - encrypted: Whether it is encrypted.
+    ///   - externalFiles: Other host files it reads.
+    public init(
+        format: String, virtualSize: Int64, actualSize: Int64? = nil, backingFile: String? = nil, encrypted: Bool = false, externalFiles: [String] = []
+    ) {
+        self.format = format
+        self.virtualSize = virtualSize
+        self.actualSize = actualSize
+        self.backingFile = backingFile
+        self.encrypted = encrypted
+        self.externalFiles = externalFiles
+    }
 }
 
 /// The qemu-img commands labforge runs.
@@ -166,7 +185,12 @@ public enum QemuImg {
 
     /// The guest disk's first 128 KiB: the file's own bytes for raw, else read through qemu-img (`dd`, into a private
     /// temp directory removed before returning).
-    static func guestStart(_ path: String, format: String) throws -> [UInt8] {
+    /// - Parameters:
+    ///   - path: The disk image file.
+    ///   - format: Its format (from ``info(_:)``).
+    /// - Returns: The bytes (fewer for a smaller disk).
+    /// - Throws: ``DiskImageError/notReadable(path:)``, ``DiskImageError/unreadableImage(path:message:)``.
+    public static func guestStart(_ path: String, format: String) throws -> [UInt8] {
         if format == "raw" {
             guard let handle = FileHandle(forReadingAtPath: path) else { throw DiskImageError.notReadable(path: path) }
             defer { try? handle.close() }

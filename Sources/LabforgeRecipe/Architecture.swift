@@ -34,6 +34,22 @@ public enum Architecture: String, Sendable, Hashable, Codable, CaseIterable, Cus
         }
     }
 
+    /// The GPT type of this architecture's root partition in the UAPI Discoverable Partitions Specification: "Linux
+    /// root (x86-64)" or "Linux root (ARM-64)" (uppercase). labforge's disks use it, so a disk says what it is for.
+    public var discoverableRootType: String {
+        switch self {
+        case .amd64: return "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
+        case .arm64: return "B921B045-1DF0-41C3-AF44-4C6F280D3FAE"
+        }
+    }
+
+    /// The architecture whose root partition type `type` is (``discoverableRootType``), nil for any other type.
+    /// - Parameter type: A GPT partition type GUID, any case.
+    public init?(discoverableRootType type: String) {
+        guard let match = Self.allCases.first(where: { $0.discoverableRootType == type.uppercased() }) else { return nil }
+        self = match
+    }
+
     /// The firmwares a VM of this architecture can be started with: every one on amd64; UEFI alone on arm64.
     public var bootableFirmware: [Firmware] {
         switch self {

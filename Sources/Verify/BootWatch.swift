@@ -10,8 +10,11 @@ public enum BootWatch {
     static let firmwareFailures = [
         "Security Violation", "Access Denied", "No bootable option or device was found", "No bootable device",
         "not a bootable disk", "Boot failed", "grub rescue>", "you need to load the kernel first", "bad shim signature",
-        "Synchronous Exception at", "ASSERT_EFI_ERROR", "EFI stub: ERROR",
+        "Synchronous Exception at", "ASSERT_EFI_ERROR", "EFI stub: ERROR", shellBanner,
     ]
+    /// The UEFI shell's first line: OVMF and AAVMF open it when no boot option started (nothing on the disk they can
+    /// load, e.g. an arm64 disk under OVMF), and then wait at its prompt.
+    static let shellBanner = "UEFI Interactive Shell"
     /// Whether the console shows a kernel panic (the boot cannot go on).
     /// - Parameter console: The serial console.
     public static func kernelPanicked(_ console: String) -> Bool { console.contains("Kernel panic") }
@@ -51,6 +54,12 @@ public enum BootWatch {
         let lines = console.split(whereSeparator: \.isNewline).map { printable(String($0)) }.filter { !$0.isEmpty }
         let last = lines.suffix(3).joined(separator: " | ")
         let name = firmwareName(firmware, architecture: architecture)
+        if let offending, offending.contains(shellBanner) {
+            let loader = architecture == .arm64 ? "BOOTAA64.EFI" : "BOOTX64.EFI"
+            return "did not boot under \(name): the firmware found no boot loader it could start on the disk and opened its shell "
+                + "(\(architecture) looks for \\EFI\\BOOT\\\(loader) on the EFI system partition; a disk of another architecture has another; "
+                + "console ends: \(last))"
+        }
         if let offending { return "did not boot under \(name): \(offending) (console ends: \(last))" }
         return "did not boot under \(name): no kernel started (console ends: \(last.isEmpty ? "nothing printed" : last))"
     }

@@ -103,18 +103,19 @@ public struct Verifier: Sendable {
     ///   - plan: The lab user and the probes.
     ///   - options: Limits and machine size.
     /// - Returns: The report, passed or not (the caller decides whether a failure is fatal).
-    /// - Throws: ``VerifyError`` when the run itself cannot happen (unreadable disk, missing tools, qemu not starting).
+    /// - Throws: ``VerifyError`` when the run itself cannot happen (unreadable disk, a disk of another architecture or
+    ///   without BIOS boot code where BIOS is asked for, missing tools, qemu not starting).
     public func verify(disk: String, plan: ProbePlan, options: VerifyOptions = VerifyOptions()) async throws -> VerificationReport {
         let started = Date()
         let options = options.scaledForArchitecture
         for firmware in options.firmware where !options.architecture.bootableFirmware.contains(firmware) {
             throw VerifyError.firmwareUnavailable(firmware: firmware, architecture: options.architecture)
         }
-        let info: DiskImageInfo
-        // The same content checks as `package` (name vs. header, sector multiple, not blank) before booting anything.
-        do { info = try await DedicatedThread.run(name: "labforge.verify.info") { try QemuImg.checkContents(disk) } } catch {
-            throw VerifyError.unreadableDisk(path: disk, message: "\(error)")
-        }
+        // The same content checks as `package` (name vs. header, sector multiple, not blank) before booting anything;
+        // a disk that cannot boot as asked fails now, not after the whole limit (an arm64 disk under OVMF or SeaBIOS).
+        let facts = try await DiskBootFacts.read(disk)
+        try facts.check(disk: disk, architecture: options.architecture, firmware: options.firmware)
+        let info = facts.image
         let absoluteDisk = URL(fileURLWithPath: disk).standardizedFileURL.path
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-verify-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

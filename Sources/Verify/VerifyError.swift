@@ -11,6 +11,10 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
     case noFirmware
     /// A firmware no VM of the architecture starts with (arm64 boots UEFI alone).
     case firmwareUnavailable(firmware: Firmware, architecture: Architecture)
+    /// The disk's root partition is another architecture's than the one it was to boot as.
+    case architectureMismatch(path: String, disk: Architecture, requested: Architecture)
+    /// The disk was to boot under BIOS but its first sector holds no boot code.
+    case noBIOSBootCode(path: String)
     /// A host program labforge needs is not installed.
     case toolMissing(tool: String, package: String)
     /// A host program exited with an error.
@@ -38,6 +42,12 @@ public enum VerifyError: Error, CustomStringConvertible, Sendable, Equatable {
             return "no firmware to boot under: give --firmware one or more of \(Firmware.allCases.map(\.rawValue).joined(separator: ", "))"
         case .firmwareUnavailable(let firmware, let architecture):
             return "\(architecture) VMs do not boot under \(firmware.displayName): give --firmware \(architecture.bootableFirmware.map(\.rawValue).joined(separator: ",")) (the recipe built for \(architecture) claims only those)"
+        case .architectureMismatch(let path, let disk, let requested):
+            return "\(path) is an \(disk) disk (its GPT root partition is of the \(disk) type), not \(requested): "
+                + "pass --arch \(disk), or leave --arch out and labforge boots it as \(disk)"
+        case .noBIOSBootCode(let path):
+            return "\(path) cannot boot under BIOS: its first sector holds no boot code (a UEFI-only disk; an arm64 disk is one: "
+                + "--arch arm64); verify it with --firmware uefi-secure-boot or --firmware uefi, or build it with BIOS among the recipe's firmware"
         case .toolMissing(let tool, let package):
             return "\(tool) is not installed: install the Debian package \(package) (`make deps` does)"
         case .toolFailed(let command, let status, let message):

@@ -23,7 +23,9 @@ struct VerifyCommand: AsyncParsableCommand {
             The first of them gets every probe, plus secure-boot (the guest reads its SecureBoot EFI variable over \
             the guest agent); each other one boots beside it at the lowest CPU priority up to its first agent's answer. A boot the \
             firmware refuses fails at once with the firmware's line and the console's last lines. An arm64 disk (--arch arm64, \
-            or a recipe's first architecture) boots qemu-system-aarch64's virt machine under AAVMF (uefi alone), always under TCG.
+            a disk whose GPT root partition has the arm64 type, or a recipe's first architecture) boots qemu-system-aarch64's virt \
+            machine under AAVMF (uefi alone), always under TCG. A disk is never booted as another architecture than its \
+            root partition's type says, nor under BIOS without boot code in its first sector: both fail at once.
 
             Probes: web-terminal[:PORT[/PATH]] (ttyd page, then a shell over its `tty` WebSocket), \
             web-desktop[:PORT[/PAGE]] (noVNC page, then the RFB banner through websockify), ssh (banner, then a \
@@ -73,7 +75,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var firmware: String?
 
     @Option(name: .customLong("arch"), help: ArgumentHelp(
-        "The disk's architecture (default: the recipe's first, else amd64). arm64 boots qemu-system-aarch64 (virt, AAVMF) under TCG, with --timeout and --probe-timeout tripled, under UEFI alone.",
+        "The disk's architecture (default: what its GPT root partition's type says, else the recipe's first, else amd64). arm64 boots qemu-system-aarch64 (virt, AAVMF) under TCG, with --timeout and --probe-timeout tripled, under UEFI alone.",
         valueName: "amd64|arm64"), transform: Architecture.parseOption)
     var architecture: Architecture?
 
@@ -142,10 +144,21 @@ struct VerifyCommand: AsyncParsableCommand {
         var userName = user
         var access = AgentAccess()
         var firmwares = firmware.flatMap(Firmware.list) ?? Firmware.standard
-        var architecture = self.architecture ?? .amd64
+        // A disk says its architecture by its root partition's type (labforge's disks do): it is booted as that
+        // unless --arch says otherwise (and then the verifier refuses the mismatch at once).
+        var logger = Logger(label: "labforge.verify")
+        logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
+        var facts: DiskBootFacts?
+        if let disk { facts = try await DiskBootFacts.read(disk) }
+        let ownArchitecture = facts?.architecture
+        var architecture = self.architecture ?? ownArchitecture ?? .amd64
+        var firmwareClaimed = firmware != nil
         if let name = recipe, let recipe = try await source.load().select([name]).first?.recipe {
-            architecture = self.architecture ?? recipe.architectures.first ?? .amd64
-            if firmware == nil { firmwares = try recipe.building(for: architecture).firmware }
+            architecture = self.architecture ?? ownArchitecture ?? recipe.architectures.first ?? .amd64
+            if firmware == nil {
+                firmwares = try recipe.building(for: architecture).firmware
+                firmwareClaimed = true
+            }
             let fromRecipe = ProbePlan(recipe: recipe)
             targets = fromRecipe.targets + targets.filter { !fromRecipe.targets.contains($0) }
             userName = user ?? fromRecipe.userName
@@ -160,8 +173,6 @@ struct VerifyCommand: AsyncParsableCommand {
         if targets.isEmpty { targets = ProbePlan.basic }
         let plan = ProbePlan(userName: userName ?? "student", targets: targets, access: access)
         if let image {
-            var logger = Logger(label: "labforge.verify")
-            logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
             let reporter = StreamProgressReporter(style: .automatic(json: json))
             let result = try await ImageVerifier(logger: logger, progress: reporter).verify(
                 layout: image, tag: tag, plan: plan,
@@ -172,16 +183,19 @@ struct VerifyCommand: AsyncParsableCommand {
         var options = VerifyOptions(
             deadline: timeout, probeTimeout: probeTimeout, cpus: cpus, memoryMiB: memory,
             consoleLog: consoleLog)
-        // An arm64 disk boots UEFI alone: without --firmware, the default set is narrowed to what it has.
+        // An arm64 disk boots UEFI alone: without --firmware, the default set is narrowed to what it has. Without a
+        // claim (no --firmware, no recipe), a disk without BIOS boot code is not booted under BIOS either.
         if firmware == nil { firmwares = firmwares.filter(architecture.bootableFirmware.contains) }
+        if !firmwareClaimed, facts?.hasBIOSBootCode == false, firmwares.contains(.bios), firmwares.count > 1 {
+            firmwares.removeAll { $0 == .bios }
+            logger.notice("\(disk ?? ""): no BIOS boot code in its first sector: verified under \(firmwares.map(\.rawValue).joined(separator: ", ")) alone")
+        }
         options.firmware = firmwares.isEmpty ? architecture.bootableFirmware : firmwares
         options.architecture = architecture
         if let pictures {
             try FileManager.default.createDirectory(atPath: pictures, withIntermediateDirectories: true)
             options.pictures = URL(fileURLWithPath: pictures).standardizedFileURL.path
         }
-        var logger = Logger(label: "labforge.verify")
-        logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
         let reporter = StreamProgressReporter(style: .automatic(json: json))
         let result = try await Verifier(logger: logger, progress: reporter).verify(disk: disk ?? "", plan: plan, options: options)
         try finish(result)

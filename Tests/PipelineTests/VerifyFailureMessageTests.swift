@@ -3,6 +3,7 @@
 import Foundation
 import LabforgeRecipe
 @testable import Pipeline
+import TestSupport
 import Testing
 @testable import Verify
 
@@ -36,16 +37,14 @@ struct VerifyFailureMessageTests {
 struct VerificationReuseTests {
     @Test("an unchanged image keeps its verification only when it passed the recipe's probes by the current proofs")
     func currentProofsOnly() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labforge-reuse-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try TemporaryDirectory(prefix: "labforge-reuse")
         let recipe = Recipe(name: "desk", sysprep: nil) { WebDesktop(session: .xfce) }
         let plan = VerifyStage.plan(for: recipe, target: .vm)
         #expect(plan.targets.map(\.name).contains("desktop-session"))
         let results = plan.targets.map { ProbeResult(probe: $0.name, passed: true, seconds: 1, attempts: 1, detail: "ok") }
         let report = VerificationReport(
             disk: "d", accelerator: "tcg", results: results, passed: true, seconds: 1, stoppedBy: "powerdown", consoleLog: nil, consoleTail: "", finishedAt: "")
-        let path = directory + "/verification.json"
+        let path = directory.appending("verification.json")
         func write(_ report: VerificationReport) throws { try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: path)) }
         #expect(!VerifyStage.covers(path, recipe: recipe, target: .vm), "no file")
         try write(report)

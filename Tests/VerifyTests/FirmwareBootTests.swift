@@ -74,6 +74,20 @@ struct FirmwareBootTests {
             .hasPrefix("did not boot under UEFI Secure Boot: BdsDxe: failed to load Boot0001"))
         #expect(BootWatch.message(firmware: .bios, console: "SeaBIOS (version 1.16.2)\nBooting from Hard Disk...", offending: nil)
             == "did not boot under BIOS: no kernel started (console ends: SeaBIOS (version 1.16.2) | Booting from Hard Disk...)")
+        // Plain OVMF with nothing it can load (here an arm64 disk) opens its shell and waits at the prompt: seen here.
+        let shell = """
+            BdsDxe: failed to load Boot0001 "UEFI Misc Device" from PciRoot(0x0)/Pci(0x1,0x0): Not Found
+            BdsDxe: loading Boot0002 "EFI Internal Shell" from Fv(7CB8BDC9-F8EB-4F34-AAEA-3EE4AF6516A1)/FvFile(7C04A583-9E3E-4F1C-AD65-E05268D0B4D1)
+            BdsDxe: starting Boot0002 "EFI Internal Shell" from Fv(7CB8BDC9-F8EB-4F34-AAEA-3EE4AF6516A1)/FvFile(7C04A583-9E3E-4F1C-AD65-E05268D0B4D1)
+            \u{1B}[2J\u{1B}[01;01H\u{1B}[01;01HUEFI Interactive Shell v2.2
+            EDK II
+            """
+        let line = BootWatch.failure(in: shell)
+        #expect(line == "UEFI Interactive Shell v2.2")
+        let message = BootWatch.message(firmware: .uefi, console: shell, offending: line)
+        #expect(message.hasPrefix("did not boot under UEFI: the firmware found no boot loader it could start on the disk and opened its shell"))
+        #expect(message.contains("amd64 looks for \\EFI\\BOOT\\BOOTX64.EFI"), "\(message)")
+        #expect(BootWatch.message(firmware: .uefi, console: shell, offending: line, architecture: .arm64).contains("BOOTAA64.EFI"))
     }
 
     @Test("the primary boot runs the whole plan plus secure-boot under UEFI; the others up to the first agent")
