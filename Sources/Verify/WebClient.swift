@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import Synchronization
 
 /// What a probe attempt found wrong; the message ends up in the report.
 struct ProbeFailure: Error, CustomStringConvertible {
@@ -11,18 +12,73 @@ struct ProbeFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body`, failing with `message` when it takes longer than `seconds` (the body is cancelled).
+/// Runs `body`, failing with `message` when it takes longer than `seconds`. The bound holds even for a body that does
+/// not answer cancellation (a read on a dedicated thread, a peer that never closes): at the limit the body is
+/// cancelled and left to end on its own, its result dropped, and the caller goes on.
 func withTimeout<T: Sendable>(
     _ seconds: Double, _ message: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            throw ProbeFailure(message)
+    let race = TimeoutRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let work = Task {
+                do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
+            }
+            let timer = Task {
+                do { try await Task.sleep(for: .milliseconds(Int(seconds * 1000))) } catch { return }
+                race.finish(.failure(ProbeFailure(message)))
+            }
+            race.start(continuation, tasks: [work, timer])
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of a body's result, its time limit and the caller's cancellation to arrive resumes the caller once;
+/// then both tasks are cancelled.
+private final class TimeoutRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        /// An outcome that came before the continuation was there (a cancellation before the start).
+        var early: Result<T, any Error>?
+        var done = false
+    }
+    private let state = Mutex(State())
+
+    /// Hands over the caller's continuation and the tasks to cancel at the end.
+    func start(_ continuation: CheckedContinuation<T, any Error>, tasks: [Task<Void, Never>]) {
+        let early: Result<T, any Error>? = state.withLock { state in
+            if let early = state.early {
+                state.done = true
+                return early
+            }
+            state.continuation = continuation
+            state.tasks = tasks
+            return nil
+        }
+        if let early {
+            for task in tasks { task.cancel() }
+            continuation.resume(with: early)
+        }
+    }
+
+    /// Resumes the caller with `outcome` unless something came first.
+    func finish(_ outcome: Result<T, any Error>) {
+        let taken: (CheckedContinuation<T, any Error>, [Task<Void, Never>])? = state.withLock { state in
+            guard !state.done else { return nil }
+            guard let continuation = state.continuation else {
+                if state.early == nil { state.early = outcome }
+                return nil
+            }
+            state.done = true
+            defer { state.continuation = nil; state.tasks = [] }
+            return (continuation, state.tasks)
+        }
+        guard let (continuation, tasks) = taken else { return }
+        for task in tasks { task.cancel() }
+        continuation.resume(with: outcome)
     }
 }
 
