@@ -149,7 +149,9 @@ struct VerifyCommand: AsyncParsableCommand {
         var logger = Logger(label: "labforge.verify")
         logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
         var facts: DiskBootFacts?
-        if let disk { facts = try await DiskBootFacts.read(disk) }
+        // Read only when they decide something here (the architecture, or the default firmware set); the verifier
+        // checks the disk against what was asked in any case, after what it checks first (firmware vs. architecture).
+        if let disk, self.architecture == nil || firmware == nil { facts = try await DiskBootFacts.read(disk) }
         let ownArchitecture = facts?.architecture
         var architecture = self.architecture ?? ownArchitecture ?? .amd64
         var firmwareClaimed = firmware != nil
