@@ -144,13 +144,13 @@ struct VerifyCommand: AsyncParsableCommand {
         var userName = user
         var access = AgentAccess()
         var firmwares = firmware.flatMap(Firmware.list) ?? Firmware.standard
-        // A disk says its architecture by its root partition's type (labforge's disks do): it is booted as that
-        // unless --arch says otherwise (and then the verifier refuses the mismatch at once).
         var logger = Logger(label: "labforge.verify")
         logger.logLevel = ProcessInfo.processInfo.environment["LABFORGE_DEBUG"] == nil ? .info : .debug
+        // A disk says its architecture by its root partition's type (labforge's disks do): it is booted as that
+        // unless --arch says otherwise (and then the verifier refuses the mismatch at once). The facts are read only
+        // when they decide something here (the architecture, or the default firmware set); the verifier checks the
+        // disk against what was asked in any case, after what it checks first (firmware vs. architecture).
         var facts: DiskBootFacts?
-        // Read only when they decide something here (the architecture, or the default firmware set); the verifier
-        // checks the disk against what was asked in any case, after what it checks first (firmware vs. architecture).
         if let disk, self.architecture == nil || firmware == nil { facts = try await DiskBootFacts.read(disk) }
         let ownArchitecture = facts?.architecture
         var architecture = self.architecture ?? ownArchitecture ?? .amd64
