@@ -1,11 +1,8 @@
 // What a guest disk's first sectors say about how it can boot: boot code in the MBR (BIOS), and the GPT's partition
-// types (an EFI system partition; a Discoverable Partitions root type names the architecture).
+// types (a Discoverable Partitions root type names the architecture).
 
 /// The boot-related facts of a guest disk's first sectors (pure: unit-tested on built byte arrays).
 public struct GuestBootSectors: Sendable, Equatable {
-    /// The EFI system partition's GPT type.
-    public static let efiSystemPartitionType = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
-
     /// Whether sector 0 is an MBR with boot code: the 0x55AA signature and not all of its 440 code bytes zero. A
     /// disk without it (a UEFI-only disk: an arm64 one, or an amd64 one made without BIOS boot) leaves SeaBIOS
     /// jumping into nothing, silently.
@@ -13,9 +10,6 @@ public struct GuestBootSectors: Sendable, Equatable {
     /// The types of the GPT's used partition entries, uppercase, in table order; empty without a GPT (or with
     /// entries beyond the sectors read).
     public var partitionTypes: [String]
-
-    /// Whether the GPT has an EFI system partition.
-    public var hasEFISystemPartition: Bool { partitionTypes.contains(Self.efiSystemPartitionType) }
 
     /// Reads the facts from the guest disk's first sectors.
     /// - Parameter sectors: The guest disk's first bytes (``QemuImg/guestStart(_:format:)`` reads 128 KiB: enough for

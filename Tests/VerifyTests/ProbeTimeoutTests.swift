@@ -34,12 +34,8 @@ struct ProbeTimeoutTests {
     @Test("a body's value and its error come back as they are; a cancelled caller gets CancellationError")
     func outcomes() async throws {
         #expect(try await withTimeout(60, "late") { 42 } == 42)
-        await #expect(throws: ProbeFailure.self) { try await withTimeout(60, "late") { throw ProbeFailure("its own") } }
-        do {
-            _ = try await withTimeout(60, "late") { throw ProbeFailure("its own") }
-        } catch let error as ProbeFailure {
-            #expect(error.description == "its own")
-        }
+        let own = await #expect(throws: ProbeFailure.self) { try await withTimeout(60, "late") { throw ProbeFailure("its own") } }
+        #expect(own?.description == "its own")
         let caller = Task { try await withTimeout(60, "late") { try await Task.sleep(for: .seconds(60)); return 0 } }
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
