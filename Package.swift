@@ -136,7 +136,7 @@ let package = Package(
         .target(name: "KubeTestSupport", dependencies: ["Kube", "OCI", "TestSupport"], path: "Tests/KubeTestSupport"),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom", "Kube", "KubeTestSupport", "LabforgeRecipe", "TestSupport"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Archive", "Kube", "LabforgeRecipe", "OCI", "TestSupport"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Archive", "DiskImage", "OCI", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Recipes", "Reporting", "TestSupport", log], exclude: ["Fixtures"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Archive", "DiskImage", "OCI", "Hypervisor", "LabforgeRecipe", "ProcessRunner", "Recipes", "Reporting", "TestSupport", crypto, log], exclude: ["Fixtures"]),
         // Fixtures/ holds the official SPDX 2.3 and CycloneDX 1.6 JSON schemas and their validator.
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport", crypto], exclude: ["Fixtures"]),
         .testTarget(name: "SigningTests", dependencies: ["Signing", "Registry", "OCI", "TestSupport"]),

@@ -160,8 +160,14 @@ enum WebClient {
                                 return Upgrade.refused(status: 0)
                             }
                         })
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: .init(upgradeConfiguration: configuration))
+                    // What follows the 101 in the same read is the first WebSocket data: websockify forwards the
+                    // VNC server's banner at once, and on a loaded machine both arrive together. NIO's default drops
+                    // the bytes left in the HTTP decoder; the RFB handshake then waited for a banner that had come
+                    // and gone while the server waited for the client (seen in CI: a desktop proof hung until its
+                    // suite's limit). They are passed on to the WebSocket decoder instead.
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                 }
             }
         return try await result.get()

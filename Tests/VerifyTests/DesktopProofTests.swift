@@ -1,6 +1,7 @@
 // The desktop proofs of `labforge verify` against a real Xtigervnc behind a real websockify, the X clipboard read and
 // set with xclip, and ZMODEM frames from lrzsz's sz and rz: no VM (ttyd's side is proven by the VM tests).
 import Foundation
+import ProcessRunner
 import Testing
 import TestSupport
 @testable import Verify
@@ -21,19 +22,25 @@ struct DesktopProofTests {
         #expect(detail.contains(", unchanged 2 s later (frame 2)"), "\(detail)")
         // With a picture asked for, the passing screen is written as PNG (the catalog's screenshot).
         let picture = drawn.scratch.appending("desktop.png")
-        let pictured = try await ProbeAttempts.desktopSession(
-            hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: nil, user: user, shells: nil, picture: picture)
+        let pictured = try await drawn.retrying {
+            try await ProbeAttempts.desktopSession(
+                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: nil, user: user, shells: nil, picture: picture)
+        }
         #expect(pictured.hasSuffix(" (picture taken)"), "\(pictured)")
         #expect(FileManager.default.contents(atPath: picture)?.starts(with: [0x89, 0x50, 0x4E, 0x47]) == true)
         #expect(detail.contains("; xlogo runs as \(user) (pid "), "\(detail)")
         // Without a shell the panel is not checked, and the detail says so.
-        let unchecked = try await ProbeAttempts.desktopSession(
-            hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", user: user, shells: nil)
+        let unchecked = try await drawn.retrying {
+            try await ProbeAttempts.desktopSession(
+                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", user: user, shells: nil)
+        }
         #expect(unchecked.hasSuffix("; xlogo not checked: no web terminal to run pgrep in"), "\(unchecked)")
         // A panel that does not run fails with what pgrep said.
         let noPanel = await #expect(throws: ProbeFailure.self) {
-            try await ProbeAttempts.desktopSession(
-                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xfce4-panel", user: user, shells: HostShells())
+            try await drawn.once {
+                try await ProbeAttempts.desktopSession(
+                    hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xfce4-panel", user: user, shells: HostShells())
+            }
         }
         #expect(noPanel?.description.contains("no xfce4-panel process of \(user) (pgrep exit 1") == true, "\(String(describing: noPanel))")
 
@@ -72,29 +79,32 @@ struct DesktopProofTests {
         }
         // The panel's modules are read from its /proc/PID/maps: xlogo's own Xt is loaded; a module it never loads is
         // named (Xfce's panel is mapped, empty, before its plugins are: its screen is not taken then).
-        let loaded = try await ProbeAttempts.desktopSession(
-            hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", panelModules: ["/libXt.so"],
-            user: user, shells: HostShells())
+        let loaded = try await drawn.retrying {
+            try await ProbeAttempts.desktopSession(
+                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo", panelModules: ["/libXt.so"],
+                user: user, shells: HostShells())
+        }
         #expect(loaded.contains("; xlogo runs as \(user) (pid ") && loaded.hasSuffix(") with libXt.so loaded, idle"), "\(loaded)")
         let notLoaded = await #expect(throws: ProbeFailure.self) {
-            try await ProbeAttempts.desktopSession(
-                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo",
-                panelModules: ["/libXt.so", "/panel/plugins/libclock.so"], user: user, shells: HostShells())
+            try await drawn.once {
+                try await ProbeAttempts.desktopSession(
+                    hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "xlogo",
+                    panelModules: ["/libXt.so", "/panel/plugins/libclock.so"], user: user, shells: HostShells())
+            }
         }
         #expect(notLoaded?.description.hasSuffix(") has not loaded libclock.so yet: its panel is not drawn") == true, "\(String(describing: notLoaded))")
         #expect(ProbeAttempts.panelModules("xfce4-panel") == ["/panel/plugins/libapplicationsmenu.so", "/panel/plugins/libclock.so"])
         // A panel that keeps the CPU busy is not drawn yet: the attempt fails after the settle screens, naming it
         // (a busy loop under the name "busypanel": perl's $0 sets the process name pgrep -x matches).
-        let busy = Process()
-        busy.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
-        busy.arguments = ["-e", "$0 = 'busypanel'; 1 while 1"]
-        try busy.run()
-        defer { kill(busy.processIdentifier, SIGKILL); busy.waitUntilExit() }
+        let busy = try LongLivedChild.launch(["perl", "-e", "$0 = 'busypanel'; 1 while 1"], name: "busypanel")
+        defer { _ = busy.kill(waitingUpTo: 10) }
         for _ in 0..<100 where try await Command.run(["pgrep", "-x", "busypanel"]).status != 0 { try await Task.sleep(for: .milliseconds(100)) }
         let stillBusy = await #expect(throws: ProbeFailure.self) {
-            try await ProbeAttempts.desktopSession(
-                hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "busypanel", user: user, shells: HostShells(),
-                settleFrames: 2)
+            try await drawn.once {
+                try await ProbeAttempts.desktopSession(
+                    hostPort: drawn.webPort, websocketPath: "websockify", password: drawn.password, panel: "busypanel", user: user, shells: HostShells(),
+                    settleFrames: 2)
+            }
         }
         #expect(stillBusy?.description.hasSuffix(") is still busy after 3 screens 2 s apart: its panel is not drawn yet") == true, "\(String(describing: stillBusy))")
     }
@@ -109,8 +119,10 @@ struct DesktopProofTests {
         #expect(detail.hasPrefix("ExtendedDesktopSize: 1280x800, 1 screen; SetDesktopSize 1024x700 → status 0, framebuffer 1024x700 ("), "\(detail)")
         #expect(detail.hasSuffix("; back to 1280x800"), "\(detail)")
         // The session is left as found: a new connection's ServerInit is 1280x800 again.
-        let size = try await ProbeAttempts.withRFBSession(port: desktop.webPort, path: "websockify", password: desktop.password) { session in
-            "\(session.server.width)x\(session.server.height)"
+        let size = try await desktop.retrying {
+            try await ProbeAttempts.withRFBSession(port: desktop.webPort, path: "websockify", password: desktop.password) { session in
+                "\(session.server.width)x\(session.server.height)"
+            }
         }
         #expect(size == "1280x800")
 
@@ -134,10 +146,10 @@ struct DesktopProofTests {
         #expect(detail.contains("in the X clipboard of :\(desktop.display); X clipboard text labforge-clipboard-out-"), "\(detail)")
         #expect(detail.contains("came back as ServerCutText"), "\(detail)")
         // The clipboard off (an exam) against a server that shares it: the proof fails at the first crossing.
-        let crossed = await #expect(throws: FinalFailure.self) { try await desktop.clipboard(enabled: false) }
+        let crossed = await #expect(throws: FinalFailure.self) { try await desktop.once { try await desktop.clipboard(enabled: false) } }
         #expect(crossed?.description.contains("the clipboard is off, yet ClientCutText labforge-clipboard-in-") == true, "\(String(describing: crossed))")
         // Without a shell in the session nothing can be read or set on the X side: said, not failed.
-        let unchecked = try await desktop.clipboard(enabled: true, shells: nil)
+        let unchecked = try await desktop.retrying { try await desktop.clipboard(enabled: true, shells: nil) }
         #expect(unchecked.hasPrefix("not checked: no web terminal"))
     }
 
@@ -148,7 +160,7 @@ struct DesktopProofTests {
         let off = try await desktop.retrying { try await desktop.clipboard(enabled: false) }
         #expect(off.hasPrefix("clipboard off on :\(desktop.display): ClientCutText not in the X clipboard (xclip -o exit 1"), "\(off)")
         #expect(off.contains("X clipboard text not sent as ServerCutText in \(ProbeAttempts.cutTextRounds) update rounds"), "\(off)")
-        let refused = await #expect(throws: ProbeFailure.self) { try await desktop.clipboard(enabled: true) }
+        let refused = await #expect(throws: ProbeFailure.self) { try await desktop.once { try await desktop.clipboard(enabled: true) } }
         let text = refused?.description ?? ""
         #expect(text.hasPrefix("ClientCutText labforge-clipboard-in-") && text.contains("not in the X clipboard"), "\(text)")
     }

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import Foundation
 import LabforgeRecipe
+import ProcessRunner
 import Testing
 import TestSupport
 @testable import Verify
@@ -48,19 +49,12 @@ struct DesktopXAuthorityTests {
         // The script fixes the RFB port to 5900+display: point it at a free one instead.
         let script = desktop.script.replacingOccurrences(of: "'-rfbport' '\(desktop.vncPort)'", with: "'-rfbport' '\(rfbPort)'")
             .replacingOccurrences(of: "-rfbport \(desktop.vncPort)", with: "-rfbport \(rfbPort)")
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/bin/sh")
-        server.arguments = ["-c", script]
-        server.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        // The project's launcher: the script's group is ended whole and its end awaited with a limit.
+        let server = try LongLivedChild.launch(["/bin/sh", "-c", script], environment: .exactly(["HOME": home.path, "PATH": "/usr/bin:/bin"]), name: "lab-vnc")
         defer {
-            // SIGKILL (a child spawned from a libdispatch worker inherits its blocked SIGTERM), then the socket and lock
-            // file a killed X server leaves: before, every run left both, and after 50 runs on one machine every
-            // display this test picks from was taken.
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
+            // SIGKILL, then the socket and lock file a killed X server leaves: before, every run left both, and after
+            // 50 runs on one machine every display this test picks from was taken.
+            _ = server.kill(waitingUpTo: 10)
             for leftover in ["/tmp/.X11-unix/X\(display)", "/tmp/.X\(display)-lock"] { try? FileManager.default.removeItem(atPath: leftover) }
         }
         let socketPath = "/tmp/.X11-unix/X\(display)"

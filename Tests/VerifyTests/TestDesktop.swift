@@ -1,6 +1,7 @@
 // A real VNC desktop on the host for the desktop proofs: Xtigervnc (VNC authentication) behind websockify, an X
 // client drawing on it if asked, and a shell of the host as the "shell in the session".
 import Foundation
+import ProcessRunner
 import TestSupport
 @testable import Verify
 
@@ -25,7 +26,7 @@ struct TestDesktop {
     let display: Int
     /// The VNC password.
     let password: String
-    private let processes: [Process]
+    private let processes: [LongLivedChild]
 
     /// Starts the desktop.
     /// - Parameters:
@@ -41,42 +42,44 @@ struct TestDesktop {
         webPort = ports[0]
         // A display number nobody uses: the X socket must be free, the RFB port is given explicitly.
         display = try Self.freeDisplay(in: 100..<200)
-        func start(_ program: String, _ arguments: [String]) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: hostTool(program)!)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
         var started = [
-            try start("Xtigervnc", [
+            try Self.start("Xtigervnc", [
                 ":\(display)", "-geometry", geometry, "-depth", "24", "-SecurityTypes", "VncAuth", "-PasswordFile", passwordFile,
                 "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab",
-            ] + extraArguments),
-            try start("websockify", ["127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"]),
+            ] + extraArguments)
         ]
-        // Xtigervnc listens for RFB once X is up; a loaded 2-core machine (CI, VMs under TCG beside) takes a while.
-        let serverUp = Date().addingTimeInterval(120)
-        while !Self.accepts(port: ports[1]) {
-            guard Date() < serverUp, started[0].isRunning else {
-                for process in started { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-                throw ProbeFailure("Xtigervnc :\(display) did not listen on \(ports[1]) within 120 s (running: \(started[0].isRunning))")
+        do {
+            started.append(try Self.start("websockify", ["127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"]))
+            // Xtigervnc listens for RFB once X is up; a loaded 2-core machine (CI, VMs under TCG beside) takes a while.
+            let serverUp = Date().addingTimeInterval(120)
+            while !Self.accepts(port: ports[1]) {
+                guard Date() < serverUp, started[0].isRunning else {
+                    throw ProbeFailure("Xtigervnc :\(display) did not listen on \(ports[1]) within 120 s (running: \(started[0].isRunning))")
+                }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        if drawing {
-            // An X client that finds the server not ready exits: started again until it stays.
-            var client = try start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
-            for _ in 0..<20 {
-                try await Task.sleep(for: .seconds(1))
-                if client.isRunning { break }
-                client = try start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
+            if drawing {
+                // An X client that finds the server not ready exits: started again until it stays.
+                var client = try Self.start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
+                for _ in 0..<20 {
+                    try await Task.sleep(for: .seconds(1))
+                    if client.isRunning { break }
+                    client = try Self.start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
+                }
+                started.append(client)
             }
-            started.append(client)
+        } catch {
+            Self.end(started, display: display)
+            throw error
         }
         processes = started
+    }
+
+    /// Starts one of the desktop's programs with the project's launcher for long-lived children: it leads a process
+    /// group of its own, so ``end(_:display:)`` also ends what it forked (websockify forks a handler per
+    /// connection), and its end is awaited with a limit.
+    static func start(_ program: String, _ arguments: [String]) throws -> LongLivedChild {
+        try LongLivedChild.launch([program] + arguments, name: "test-desktop")
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
@@ -86,10 +89,9 @@ struct TestDesktop {
         return true
     }
 
-    /// Ends the clients, websockify and the X server: SIGTERM (Xtigervnc then removes its lock file and socket),
-    /// SIGKILL after 5 s; the display's lock and socket are removed if a killed server left them.
+    /// Ends the clients, websockify (with its handlers) and the X server; the display's lock and socket are removed.
     func stop() {
-        Self.end(processes.reversed(), display: display)
+        Self.end(processes, display: display)
     }
 
     /// A display number in `range` nobody uses (no X socket, no lock file); the RFB port is always given explicitly.
@@ -101,13 +103,17 @@ struct TestDesktop {
         return free
     }
 
-    /// Ends `processes` in order with SIGKILL (a child started from a libdispatch worker inherits its blocked
-    /// SIGTERM), then removes the lock file and socket the killed X server left: before, every run left both, and
-    /// once all displays of the range were taken every test failed at once.
-    static func end(_ processes: [Process], display: Int) {
-        for process in processes {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+    /// Ends `processes`' process groups with SIGKILL, all of them before waiting for any, and waits for each at most
+    /// 10 s; then removes the lock file and socket the killed X server left (before, every run left both, and once
+    /// all displays of the range were taken every test failed at once). Whole groups and a bounded wait: websockify
+    /// killed alone and waited for with Foundation's `waitUntilExit` kept that call from returning while a handler
+    /// it forked still ran (the handler holds the descriptor Foundation watches for the end; seen here with one
+    /// connection left open), and a handler lives as long as its connection to the X server, which was ended after.
+    /// A hang that no time limit could end, being synchronous.
+    static func end(_ processes: [LongLivedChild], display: Int) {
+        for process in processes { process.signalGroup(SIGKILL) }
+        for process in processes where !process.waitForExit(seconds: 10) {
+            print("test desktop :\(display): \(process.program) (pid \(process.pid)) has not ended 10 s after SIGKILL")
         }
         for leftover in ["/tmp/.X\(display)-lock", "/tmp/.X11-unix/X\(display)"] { try? FileManager.default.removeItem(atPath: leftover) }
     }
@@ -116,6 +122,12 @@ struct TestDesktop {
     func clipboard(enabled: Bool, shells: (any SessionShellOpener)? = HostShells()) async throws -> String {
         try await ProbeAttempts.clipboard(
             hostPort: webPort, websocketPath: "websockify", password: password, display: display, enabled: enabled, shells: shells)
+    }
+
+    /// One attempt that is expected to fail, bounded to 60 s (an attempt over RFB that never ends would hold the
+    /// suite until its time limit); the caller checks the failure's words, so a timeout does not pass for it.
+    func once<T: Sendable>(_ attempt: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withTimeout(60, "attempt took longer than 60 s") { try await attempt() }
     }
 
     /// `attempt`, retried while the session starts (up to two minutes), each attempt bounded to 30 s as verify's are;

@@ -1,5 +1,6 @@
 // The web-desktop probe against a real websockify and a real TigerVNC server (Xtigervnc), without a VM.
 import Foundation
+import ProcessRunner
 import Testing
 import TestSupport
 @testable import Verify
@@ -12,7 +13,7 @@ private struct DesktopStack {
     let scratch: TemporaryDirectory
     let webPort: Int
     let display: Int
-    let processes: [Process]
+    let processes: [LongLivedChild]
 
     /// Starts the stack; `password` nil means `-SecurityTypes None`.
     init(password: String?, extraArguments: [String] = []) async throws {
@@ -29,19 +30,14 @@ private struct DesktopStack {
         }
         // A display number nobody uses: the X socket must be free, the RFB port is given explicitly.
         display = try TestDesktop.freeDisplay(in: 50..<100)
-        let vnc = Process()
-        vnc.executableURL = URL(fileURLWithPath: hostTool("Xtigervnc")!)
-        vnc.arguments = [":\(display)", "-geometry", "320x200", "-depth", "24", "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab"] + security + extraArguments
-        vnc.standardOutput = FileHandle.nullDevice
-        vnc.standardError = FileHandle.nullDevice
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: websockify!)
-        proxy.arguments = ["--web", scratch.path, "127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"]
-        proxy.standardOutput = FileHandle.nullDevice
-        proxy.standardError = FileHandle.nullDevice
-        try vnc.run()
-        try proxy.run()
-        processes = [proxy, vnc]
+        let vnc = try TestDesktop.start(
+            "Xtigervnc", [":\(display)", "-geometry", "320x200", "-depth", "24", "-localhost", "-rfbport", String(ports[1]), "-desktop", "lab"] + security + extraArguments)
+        do {
+            processes = [try TestDesktop.start(websockify!, ["--web", scratch.path, "127.0.0.1:\(ports[0])", "127.0.0.1:\(ports[1])"]), vnc]
+        } catch {
+            TestDesktop.end([vnc], display: display)
+            throw error
+        }
     }
 
     func stop() {
@@ -53,8 +49,10 @@ private struct DesktopStack {
         var lastError: Error = ProbeFailure("not tried")
         for _ in 0..<200 {
             do {
-                return try await ProbeAttempts.webDesktop(
-                    hostPort: webPort, page: "vnc.html", websocketPath: "websockify", access: access, credentials: credentials, picture: picture)
+                return try await withTimeout(30, "attempt took longer than 30 s") {
+                    try await ProbeAttempts.webDesktop(
+                        hostPort: webPort, page: "vnc.html", websocketPath: "websockify", access: access, credentials: credentials, picture: picture)
+                }
             } catch let error as FinalFailure {
                 throw error
             } catch {
