@@ -5,6 +5,10 @@
 enum RFBFramebuffer {
     /// SetPixelFormat: 32 bits per pixel, depth 24, little-endian true colour, red at bit 16, green 8, blue 0.
     static let setPixelFormat: [UInt8] = [0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]
+    /// The Cursor pseudo-encoding (RFC 6143 §7.8.1): the server sends the pointer's shape and leaves the pointer out
+    /// of the framebuffer.
+    static let cursor: Int32 = -239
+
     /// SetEncodings (type 2) with `encodings` in order of preference. The probes ask for Raw (0): every server can
     /// send it, and nothing needs decompressing; pseudo-encodings are added where a proof needs one.
     static func setEncodings(_ encodings: [Int32]) -> [UInt8] {

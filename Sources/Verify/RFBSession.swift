@@ -58,14 +58,17 @@ struct RFBSession<Iterator: AsyncIteratorProtocol> where Iterator.Element == Web
         try await outbound.write(WebClient.clientFrame(bytes))
     }
 
-    /// SetPixelFormat (32-bit true colour) and SetEncodings: Raw plus `pseudoEncodings`.
-    func configure(pseudoEncodings: [Int32] = []) async throws {
+    /// SetPixelFormat (32-bit true colour) and SetEncodings: Raw, the Cursor pseudo-encoding unless `localCursor` is
+    /// false, and `pseudoEncodings`. A client that takes the pointer's shape as Cursor rectangles draws the pointer
+    /// itself, so the server leaves it out of the pixels it sends: the screen is pictured without it (TigerVNC
+    /// otherwise paints it in, an arrow on a black square, once a program in the session defines one).
+    func configure(pseudoEncodings: [Int32] = [], localCursor: Bool = true) async throws {
         try await send(RFBFramebuffer.setPixelFormat)
-        try await send(RFBFramebuffer.setEncodings([0] + pseudoEncodings))
+        try await send(RFBFramebuffer.setEncodings([0] + (localCursor ? [RFBFramebuffer.cursor] : []) + pseudoEncodings))
     }
 
-    /// Reads the server's next message. Rectangles may be Raw, ExtendedDesktopSize or DesktopSize (what the
-    /// probes announce); any other encoding fails.
+    /// Reads the server's next message. Rectangles may be Raw, Cursor, ExtendedDesktopSize or DesktopSize (what the
+    /// probes announce); any other encoding fails. A Cursor rectangle's shape is read and dropped.
     mutating func next() async throws -> RFBServerMessage {
         let type = try await reader.read(1)[0]
         switch type {
@@ -86,6 +89,9 @@ struct RFBSession<Iterator: AsyncIteratorProtocol> where Iterator.Element == Web
                     rectangle.screens = RFBDesktopSize.screens(try await reader.read(count * 16))
                 case RFBDesktopSize.desktopSize:
                     break
+                case RFBFramebuffer.cursor:
+                    // The shape in the session's pixel format (4 bytes a pixel), then a bitmask of whole bytes per row.
+                    _ = try await reader.read(rectangle.width * rectangle.height * 4 + (rectangle.width + 7) / 8 * rectangle.height)
                 default:
                     throw ProbeFailure("the VNC server sent encoding \(rectangle.encoding), not the Raw asked for")
                 }

@@ -109,6 +109,77 @@ struct DesktopProofTests {
         #expect(stillBusy?.description.hasSuffix(") is still busy after 3 screens 2 s apart: its panel is not drawn yet") == true, "\(String(describing: stillBusy))")
     }
 
+    @Test("the pictured screen leaves the pointer out: TigerVNC paints it in for a client without the Cursor pseudo-encoding, and only there")
+    func pointerLeftOut() async throws {
+        let desktop = try await TestDesktop(geometry: "640x400", drawing: false)
+        defer { desktop.stop() }
+        // An X client that gives the root window a pointer shape (libX11's left_ptr), as Xfce does on its desktop;
+        // the shape lasts as long as the client's connection.
+        let pointer = try LongLivedChild.launch(["python3", "-c", Self.definePointer(display: desktop.display)], output: .capture, name: "pointer")
+        defer { _ = pointer.kill(waitingUpTo: 10) }
+        for _ in 0..<300 where pointer.isRunning && !pointer.capturedOutput.contains("defined") { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(pointer.capturedOutput.contains("defined"), "\(pointer.capturedError)")
+        let (painted, clean, again) = try await desktop.retrying {
+            (try await Self.screen(desktop, localCursor: false), try await Self.screen(desktop, localCursor: true), try await Self.screen(desktop, localCursor: true))
+        }
+        // The probes' screens (configure's default) are one colour, as the root window is: no pointer in them.
+        // (Booleans first: an expectation on the screens themselves would print megabytes of pixels.)
+        let probesClean = clean.isUniform && again.isUniform
+        #expect(probesClean, "the pointer is in the probes' screens")
+        // The control: without the pseudo-encoding the same screen has the pointer in it, in a pointer-sized box.
+        let box = Self.differingBox(painted, clean)
+        #expect(box != nil, "no pointer painted in without the Cursor pseudo-encoding either: this test would prove nothing")
+        #expect((box?.width ?? 0) <= 64 && (box?.height ?? 0) <= 64, "\(String(describing: box))")
+    }
+
+    /// A Python program that gives the root window of `display` libX11's left_ptr pointer, prints "defined" and
+    /// keeps its connection (the shape goes with it).
+    private static func definePointer(display: Int) -> String {
+        """
+        import ctypes, time
+        x = ctypes.CDLL("libX11.so.6")
+        x.XOpenDisplay.restype = ctypes.c_void_p
+        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x.XDefaultRootWindow.restype = ctypes.c_ulong
+        x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x.XCreateFontCursor.restype = ctypes.c_ulong
+        x.XCreateFontCursor.argtypes = [ctypes.c_void_p, ctypes.c_uint]
+        x.XDefineCursor.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        x.XFlush.argtypes = [ctypes.c_void_p]
+        d = x.XOpenDisplay(b":\(display)")
+        if not d: raise SystemExit("cannot open :\(display)")
+        x.XDefineCursor(d, x.XDefaultRootWindow(d), x.XCreateFontCursor(d, 68))  # XC_left_ptr
+        x.XFlush(d)
+        print("defined", flush=True)
+        time.sleep(3600)
+        """
+    }
+
+    /// One full screen of `desktop` from a session configured with or without the Cursor pseudo-encoding.
+    private static func screen(_ desktop: TestDesktop, localCursor: Bool) async throws -> RFBFramebuffer.Canvas {
+        try await ProbeAttempts.withRFBSession(port: desktop.webPort, path: "websockify", password: desktop.password) { session in
+            try await session.configure(localCursor: localCursor)
+            // The server shows the pointer once it has moved: a PointerEvent (no button) to 100,100, as noVNC sends
+            // when the student moves the mouse.
+            try await session.send([5, 0, 0, 100, 0, 100])
+            try await Task.sleep(for: .milliseconds(300))
+            return try await ProbeAttempts.screenshot(session: &session, width: session.server.width, height: session.server.height)
+        }
+    }
+
+    /// The smallest box holding every pixel where two screens of one size differ, nil when none does.
+    private static func differingBox(_ first: RFBFramebuffer.Canvas, _ second: RFBFramebuffer.Canvas) -> (x: Int, y: Int, width: Int, height: Int)? {
+        var (left, top, right, bottom) = (Int.max, Int.max, -1, -1)
+        for y in 0..<first.height {
+            for x in 0..<first.width {
+                let at = (y * first.width + x) * 3
+                guard first.rgb[at..<at + 3] != second.rgb[at..<at + 3] else { continue }
+                (left, top, right, bottom) = (min(left, x), min(top, y), max(right, x), max(bottom, y))
+            }
+        }
+        return right < 0 ? nil : (left, top, right - left + 1, bottom - top + 1)
+    }
+
     @Test("desktop-resize: SetDesktopSize 1024x700 answered with status 0 and a 1024x700 framebuffer, then back; refused when the server forbids it")
     func desktopResize() async throws {
         let desktop = try await TestDesktop(drawing: false)

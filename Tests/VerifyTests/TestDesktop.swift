@@ -60,11 +60,12 @@ struct TestDesktop {
             }
             if drawing {
                 // An X client that finds the server not ready exits: started again until it stays.
-                var client = try Self.start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
+                let xlogo = ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"]
+                var client = try Self.start("xlogo", xlogo)
                 for _ in 0..<20 {
                     try await Task.sleep(for: .seconds(1))
                     if client.isRunning { break }
-                    client = try Self.start("xlogo", ["-display", ":\(display)", "-geometry", "\(geometry)+0+0"])
+                    client = try Self.start("xlogo", xlogo)
                 }
                 started.append(client)
             }
