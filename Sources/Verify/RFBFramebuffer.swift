@@ -9,6 +9,11 @@ enum RFBFramebuffer {
     /// of the framebuffer.
     static let cursor: Int32 = -239
 
+    /// A PointerEvent (type 5, RFC 6143 §7.5.5): the pointer to `x`,`y`, no button pressed.
+    static func pointerEvent(x: UInt16, y: UInt16) -> [UInt8] {
+        [5, 0] + bigEndian(x) + bigEndian(y)
+    }
+
     /// SetEncodings (type 2) with `encodings` in order of preference. The probes ask for Raw (0): every server can
     /// send it, and nothing needs decompressing; pseudo-encodings are added where a proof needs one.
     static func setEncodings(_ encodings: [Int32]) -> [UInt8] {

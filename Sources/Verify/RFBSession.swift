@@ -59,12 +59,17 @@ struct RFBSession<Iterator: AsyncIteratorProtocol> where Iterator.Element == Web
     }
 
     /// SetPixelFormat (32-bit true colour) and SetEncodings: Raw, the Cursor pseudo-encoding unless `localCursor` is
-    /// false, and `pseudoEncodings`. A client that takes the pointer's shape as Cursor rectangles draws the pointer
-    /// itself, so the server leaves it out of the pixels it sends: the screen is pictured without it (TigerVNC
-    /// otherwise paints it in, an arrow on a black square, once a program in the session defines one).
+    /// false, and `pseudoEncodings`; with `localCursor`, then a PointerEvent that parks the pointer in the screen's
+    /// bottom-right corner. The screen is pictured without the pointer that way: TigerVNC paints it into the pixels
+    /// (an arrow on a black square, once a program in the session defines one) for a client that cannot draw it, and
+    /// also for one that can while the pointer is not where that client last put it (a client that never moved it,
+    /// as a probe, included).
     func configure(pseudoEncodings: [Int32] = [], localCursor: Bool = true) async throws {
         try await send(RFBFramebuffer.setPixelFormat)
         try await send(RFBFramebuffer.setEncodings([0] + (localCursor ? [RFBFramebuffer.cursor] : []) + pseudoEncodings))
+        if localCursor, server.width > 0, server.height > 0 {
+            try await send(RFBFramebuffer.pointerEvent(x: server.width - 1, y: server.height - 1))
+        }
     }
 
     /// Reads the server's next message. Rectangles may be Raw, Cursor, ExtendedDesktopSize or DesktopSize (what the

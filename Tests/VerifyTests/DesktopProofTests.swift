@@ -155,14 +155,18 @@ struct DesktopProofTests {
         """
     }
 
-    /// One full screen of `desktop` from a session configured with or without the Cursor pseudo-encoding.
+    /// One full screen of `desktop` from a session configured as the probes do (`localCursor`), or without the
+    /// Cursor pseudo-encoding after moving the pointer (the control).
     private static func screen(_ desktop: TestDesktop, localCursor: Bool) async throws -> RFBFramebuffer.Canvas {
         try await ProbeAttempts.withRFBSession(port: desktop.webPort, path: "websockify", password: desktop.password) { session in
             try await session.configure(localCursor: localCursor)
-            // The server shows the pointer once it has moved: a PointerEvent (no button) to 100,100, as noVNC sends
-            // when the student moves the mouse.
-            try await session.send([5, 0, 0, 100, 0, 100])
-            try await Task.sleep(for: .milliseconds(300))
+            if !localCursor {
+                // The server shows the pointer once it has moved: the control moves it to 100,100 (a PointerEvent
+                // without buttons, as noVNC sends when the student moves the mouse) and leaves it there, for the
+                // probes' sessions after it to find where they did not put it (as in the lab's session).
+                try await session.send(RFBFramebuffer.pointerEvent(x: 100, y: 100))
+                try await Task.sleep(for: .milliseconds(300))
+            }
             return try await ProbeAttempts.screenshot(session: &session, width: session.server.width, height: session.server.height)
         }
     }
