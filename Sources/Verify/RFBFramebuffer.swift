@@ -1,5 +1,5 @@
-// One picture of a VNC desktop: RFB (RFC 6143) SetPixelFormat, SetEncodings [Raw], a full FramebufferUpdateRequest,
-// and the Raw rectangles of the answer painted into an RGB buffer.
+// One picture of a VNC desktop: RFB (RFC 6143) SetPixelFormat, SetEncodings [Raw, Cursor], a full
+// FramebufferUpdateRequest, and the Raw rectangles of the answer painted into an RGB buffer.
 
 /// The client messages and the decoding a desktop picture needs, as pure functions over bytes.
 enum RFBFramebuffer {

@@ -95,6 +95,9 @@ struct RFBSession<Iterator: AsyncIteratorProtocol> where Iterator.Element == Web
                 case RFBDesktopSize.desktopSize:
                     break
                 case RFBFramebuffer.cursor:
+                    guard rectangle.width <= 1024, rectangle.height <= 1024 else {
+                        throw ProbeFailure("the VNC server announced a pointer shape of \(rectangle.width)x\(rectangle.height) (at most 1024x1024 is read)")
+                    }
                     // The shape in the session's pixel format (4 bytes a pixel), then a bitmask of whole bytes per row.
                     _ = try await reader.read(rectangle.width * rectangle.height * 4 + (rectangle.width + 7) / 8 * rectangle.height)
                 default:

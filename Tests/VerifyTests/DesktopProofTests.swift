@@ -109,7 +109,7 @@ struct DesktopProofTests {
         #expect(stillBusy?.description.hasSuffix(") is still busy after 3 screens 2 s apart: its panel is not drawn yet") == true, "\(String(describing: stillBusy))")
     }
 
-    @Test("the pictured screen leaves the pointer out: TigerVNC paints it in for a client without the Cursor pseudo-encoding, and only there")
+    @Test("the pictured screen leaves the pointer out (Cursor pseudo-encoding, pointer parked); a session without them has it painted in")
     func pointerLeftOut() async throws {
         let desktop = try await TestDesktop(geometry: "640x400", drawing: false)
         defer { desktop.stop() }
